@@ -1,0 +1,31 @@
+/* Parsing of the addresses servers listen on and clients dial:
+ * "unix:/path/to/socket" or "tcp:host:port" ("tcp::port" and "tcp:port" mean
+ * 127.0.0.1). Internal to rpc/. */
+#ifndef RPC_ADDR_H
+#define RPC_ADDR_H
+
+#include <sys/socket.h>
+
+#include "mr_err.h"
+
+struct rpc_addr {
+    int family;                     /* AF_UNIX or AF_INET/AF_INET6 */
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    char text[300];                 /* the address as written */
+};
+
+/* Parses text; TCP host names are resolved now. Returns 0, or MR_EBADADDR
+ * with err saying what is wrong. */
+int rpc__addr_parse(const char *text, struct rpc_addr *addr,
+                    char err[MR_ERR_LEN]);
+
+/* Writes the canonical text of a bound socket ("tcp:127.0.0.1:40123"). */
+void rpc__addr_format(const struct sockaddr *sa, socklen_t len, char *out,
+                      size_t outlen);
+
+/* Creates a non-blocking, close-on-exec socket for addr. Returns fd or
+ * -errno. */
+int rpc__socket(const struct rpc_addr *addr);
+
+#endif

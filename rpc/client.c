@@ -1,0 +1,521 @@
+/* The RPC client: one kept connection, blocking calls with deadlines,
+ * pipelined requests matched by id, and reconnection with backoff. */
+#define _GNU_SOURCE
+#include "rpc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/time.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "frame.h"
+
+#define BACKOFF_FIRST_MS 5
+#define BACKOFF_MAX_MS   500
+#define IDLE_CHECK_MS    50     /* check a kept connection idle this long */
+#define TIMEO_SLACK_MS   5      /* deadline precision of a blocking read */
+
+/* A request sent and not yet collected by rpc_client_wait(). */
+struct outstanding {
+    uint32_t id;
+    const ProtobufCMessageDescriptor *output;
+    bool answered;
+    int32_t status;             /* of the reply, once answered */
+    uint8_t *payload;           /* copy of a reply that came early */
+    size_t len;
+};
+
+struct rpc_client {
+    struct rpc_addr addr;
+    int connect_timeout_ms;
+    int call_timeout_ms;
+    size_t max_frame;
+    int fd;                     /* -1 while disconnected; blocking */
+    int rcvtimeo_ms;            /* SO_RCVTIMEO in force, -1 for none */
+    uint64_t last_used;         /* monotonic ms of the last reply */
+    uint32_t next_id;
+    struct rpc_buf in;
+    struct rpc_buf out;         /* scratch for one request */
+    struct outstanding *outs;
+    size_t nouts, outcap;
+    int remote_status;
+    char errmsg[MR_ERR_LEN];
+};
+
+static int
+fail(rpc_client *c, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(rpc_client *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Milliseconds left before deadline (a monotonic ms value; 0 = forever), as
+ * poll(2) wants it: -1 for forever, 0 when passed. */
+static int
+ms_left(uint64_t deadline)
+{
+    uint64_t now;
+
+    if (deadline == 0)
+        return -1;
+    now = rpc_monotonic_ms();
+    return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+static uint64_t
+deadline_after(int timeout_ms)
+{
+    return timeout_ms < 0 ? 0 : rpc_monotonic_ms() + (uint64_t)timeout_ms;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+rpc_client *
+rpc_client_create(const char *addr, const struct rpc_client_opts *opts,
+                  char err[MR_ERR_LEN])
+{
+    rpc_client *c = calloc(1, sizeof(*c));
+
+    if (c == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory creating an RPC client");
+        return NULL;
+    }
+    if (rpc__addr_parse(addr, &c->addr, err) < 0) {
+        free(c);
+        return NULL;
+    }
+    c->fd = -1;
+    c->next_id = 1;
+    c->connect_timeout_ms = 5000;
+    c->call_timeout_ms = 30000;
+    c->max_frame = RPC_DEFAULT_MAX_FRAME;
+    if (opts && opts->connect_timeout_ms)
+        c->connect_timeout_ms = opts->connect_timeout_ms;
+    if (opts && opts->call_timeout_ms)
+        c->call_timeout_ms = opts->call_timeout_ms;
+    if (opts && opts->max_frame)
+        c->max_frame = opts->max_frame;
+    strcpy(c->errmsg, "no error");
+    return c;
+}
+
+/* Drops the connection; every outstanding request is forgotten. */
+static void
+disconnect(rpc_client *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    for (size_t i = 0; i < c->nouts; i++)
+        free(c->outs[i].payload);
+    c->nouts = 0;
+    c->in.start = c->in.end = 0;
+}
+
+void
+rpc_client_free(rpc_client *c)
+{
+    if (c == NULL)
+        return;
+    disconnect(c);
+    rpc__buf_free(&c->in);
+    rpc__buf_free(&c->out);
+    free(c->outs);
+    free(c);
+}
+
+const char *
+rpc_client_errmsg(const rpc_client *c)
+{
+    return c->errmsg;
+}
+
+int
+rpc_client_remote_status(const rpc_client *c)
+{
+    return c->remote_status;
+}
+
+const char *
+rpc_client_address(const rpc_client *c)
+{
+    return c->addr.text;
+}
+
+/* ---------------------------------------------------------------- connect */
+
+/* Sets SO_RCVTIMEO or SO_SNDTIMEO; ms < 0 means wait forever. */
+static void
+set_timeout(int fd, int opt, int ms)
+{
+    struct timeval tv = {0, 0};
+
+    if (ms > 0) {
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (ms % 1000) * 1000;
+    }
+    setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* Bounds the next blocking read by the deadline, to within a few ms,
+ * touching the socket only when the bound in force is off by more. */
+static void
+bound_read(rpc_client *c, int left_ms)
+{
+    int cur = c->rcvtimeo_ms;
+
+    if (left_ms < 0 ? cur < 0
+                    : cur >= 0 && cur - left_ms <= TIMEO_SLACK_MS &&
+                      left_ms - cur <= TIMEO_SLACK_MS)
+        return;
+    set_timeout(c->fd, SO_RCVTIMEO, left_ms == 0 ? 1 : left_ms);
+    c->rcvtimeo_ms = left_ms;
+}
+
+/* One attempt. Returns 0 when connected, else -errno. */
+static int
+try_connect(rpc_client *c, uint64_t deadline)
+{
+    int fd = rpc__socket(&c->addr), one = 1, soerr = 0;
+    socklen_t len = sizeof(soerr);
+    struct pollfd p;
+
+    if (fd < 0)
+        return fd;
+    if (connect(fd, (struct sockaddr *)&c->addr.sa, c->addr.salen) < 0) {
+        if (errno != EINPROGRESS && errno != EAGAIN) {
+            int rc = -errno;
+            close(fd);
+            return rc;
+        }
+        p.fd = fd;
+        p.events = POLLOUT;
+        if (poll(&p, 1, ms_left(deadline)) <= 0) {
+            close(fd);
+            return -ETIMEDOUT;
+        }
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+        if (soerr != 0) {
+            close(fd);
+            return -soerr;
+        }
+    }
+    if (c->addr.family != AF_UNIX)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* Blocking from here on: a read waits in the kernel, bounded by
+     * SO_RCVTIMEO, which saves a poll(2) per call. */
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    set_timeout(fd, SO_SNDTIMEO, c->call_timeout_ms);
+    c->fd = fd;
+    c->rcvtimeo_ms = -1;
+    c->last_used = rpc_monotonic_ms();
+    return 0;
+}
+
+/* Connects, retrying with exponential backoff until the connect timeout. */
+static int
+ensure_connected(rpc_client *c)
+{
+    uint64_t deadline = deadline_after(c->connect_timeout_ms);
+    int delay = BACKOFF_FIRST_MS, rc;
+
+    if (c->fd >= 0)
+        return 0;
+    for (;;) {
+        struct timespec ts;
+        int left;
+
+        if ((rc = try_connect(c, deadline)) == 0)
+            return 0;
+        left = ms_left(deadline);
+        if (left == 0)
+            break;
+        if (left > 0 && delay > left)
+            delay = left;
+        ts.tv_sec = delay / 1000;
+        ts.tv_nsec = (long)(delay % 1000) * 1000000L;
+        nanosleep(&ts, NULL);
+        delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+    }
+    return fail(c, MR_ECONNECT, "could not connect to %s: %s", c->addr.text,
+                strerror(-rc));
+}
+
+/* ---------------------------------------------------------------- send */
+
+/* An idle kept connection is reusable unless the server has closed it (it
+ * restarted, or timed us out) or sent something nobody asked for. */
+static bool
+idle_connection_is_usable(rpc_client *c)
+{
+    char byte;
+    ssize_t n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n < 0 && (errno == EAGAIN || errno == EINTR);
+}
+
+/* Sends it all; a send that blocks past SO_SNDTIMEO is a timeout. */
+static int
+write_all(rpc_client *c, const uint8_t *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN ? MR_ETIMEDOUT : -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int
+rpc_client_send(rpc_client *c, const ProtobufCServiceDescriptor *service,
+                const char *method, const ProtobufCMessage *req, uint32_t *id)
+{
+    const ProtobufCMethodDescriptor *m =
+        protobuf_c_service_descriptor_get_method_by_name(service, method);
+    struct outstanding *o;
+    size_t payload;
+    int rc;
+
+    c->remote_status = 0;
+    if (m == NULL)
+        return fail(c, -EINVAL, "%s has no method %s", service->name, method);
+    if (req->descriptor != m->input)
+        return fail(c, -EINVAL, "%s.%s takes a %s, not a %s", service->name,
+                    method, m->input->name, req->descriptor->name);
+    payload = protobuf_c_message_get_packed_size(req);
+    if (payload + RPC_HEADER_LEN > c->max_frame)
+        return fail(c, MR_ETOOBIG, "request of %zu bytes is larger than the "
+                    "maximum frame of %zu", payload + RPC_HEADER_LEN,
+                    c->max_frame);
+    if (c->fd >= 0 && c->nouts == 0 &&
+        rpc_monotonic_ms() - c->last_used >= IDLE_CHECK_MS &&
+        !idle_connection_is_usable(c))
+        disconnect(c);
+    if ((rc = ensure_connected(c)) < 0)
+        return rc;
+    if (c->nouts == c->outcap) {
+        size_t cap = c->outcap ? c->outcap * 2 : 8;
+        struct outstanding *outs = realloc(c->outs, cap * sizeof(*outs));
+        if (outs == NULL)
+            return fail(c, -ENOMEM, "out of memory");
+        c->outs = outs;
+        c->outcap = cap;
+    }
+    c->out.start = c->out.end = 0;
+    if (rpc__buf_reserve(&c->out, RPC_HEADER_LEN + payload) < 0)
+        return fail(c, -ENOMEM, "out of memory");
+    *id = c->next_id++;
+    rpc__header_encode(c->out.data, RPC_KIND_REQUEST,
+                       (uint16_t)(m - service->methods), *id, 0, payload);
+    protobuf_c_message_pack(req, c->out.data + RPC_HEADER_LEN);
+    rc = write_all(c, c->out.data, RPC_HEADER_LEN + payload);
+    if (rc == -EPIPE && c->nouts == 0) {
+        /* The server closed this idle connection before we wrote (it
+         * restarted): nothing was delivered, so sending again is safe. */
+        disconnect(c);
+        if ((rc = ensure_connected(c)) < 0)
+            return rc;
+        rc = write_all(c, c->out.data, RPC_HEADER_LEN + payload);
+    }
+    if (rc < 0) {
+        disconnect(c);
+        if (rc == MR_ETIMEDOUT)
+            return fail(c, rc, "timed out sending to %s", c->addr.text);
+        return fail(c, MR_ECONNLOST, "connection to %s lost: %s",
+                    c->addr.text, strerror(-rc));
+    }
+    o = &c->outs[c->nouts++];
+    memset(o, 0, sizeof(*o));
+    o->id = *id;
+    o->output = m->output;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- receive */
+
+static struct outstanding *
+find_outstanding(rpc_client *c, uint32_t id)
+{
+    for (size_t i = 0; i < c->nouts; i++)
+        if (c->outs[i].id == id)
+            return &c->outs[i];
+    return NULL;
+}
+
+static void
+forget_outstanding(rpc_client *c, struct outstanding *o)
+{
+    free(o->payload);
+    *o = c->outs[--c->nouts];
+}
+
+/* Turns a reply payload into the caller's result. */
+static int
+finish_reply(rpc_client *c, const ProtobufCMessageDescriptor *output,
+             int32_t status, const uint8_t *payload, size_t len,
+             ProtobufCMessage **reply)
+{
+    if (status != 0) {
+        c->remote_status = status;
+        return fail(c, MR_EREMOTE, "%s answered %s: %.*s", c->addr.text,
+                    mr_err_name(status) ? mr_err_name(status) : "error",
+                    (int)(len > 400 ? 400 : len), (const char *)payload);
+    }
+    *reply = protobuf_c_message_unpack(output, NULL, len, payload);
+    if (*reply == NULL) {
+        disconnect(c);
+        return fail(c, MR_EBADREPLY, "reply from %s is not a %s",
+                    c->addr.text, output->name);
+    }
+    return 0;
+}
+
+/* Reads whatever is available (waiting until deadline) and files complete
+ * frames. Returns 1 when the wanted reply is complete and was finished into
+ * *result, 0 to keep waiting, or an error (connection reset). */
+static int
+receive(rpc_client *c, uint32_t want, ProtobufCMessage **reply,
+        int *result, uint64_t deadline)
+{
+    struct rpc_buf *in = &c->in;
+    int left = ms_left(deadline);
+    ssize_t n;
+    int rc;
+
+    if (left == 0)
+        return fail(c, MR_ETIMEDOUT, "no reply from %s in time",
+                    c->addr.text);
+    if (rpc__buf_reserve(in, 64 * 1024) < 0)
+        return fail(c, -ENOMEM, "out of memory");
+    bound_read(c, left);
+    n = read(c->fd, in->data + in->end, in->cap - in->end);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;       /* the deadline is checked on the next round */
+    if (n <= 0)
+        return fail(c, MR_ECONNLOST, "connection to %s lost%s%s",
+                    c->addr.text, n < 0 ? ": " : "",
+                    n < 0 ? strerror(errno) : " (server closed it)");
+    in->end += (size_t)n;
+
+    while (rpc__buf_len(in) >= RPC_HEADER_LEN) {
+        const uint8_t *f = in->data + in->start;
+        struct rpc_header h;
+        struct outstanding *o;
+        size_t len;
+
+        rc = rpc__header_decode(f, c->max_frame, &h);
+        if (rc == 0 && h.kind != RPC_KIND_REPLY)
+            rc = MR_EBADFRAME;
+        if (rc != 0)
+            return fail(c, MR_EBADREPLY, "bad reply frame from %s: %s",
+                        c->addr.text, mr_strerror(rc));
+        if (rpc__buf_len(in) < RPC_PREFIX_LEN + (size_t)h.length) {
+            if (rpc__buf_reserve(in, RPC_PREFIX_LEN + h.length) < 0)
+                return fail(c, -ENOMEM, "out of memory");
+            break;
+        }
+        len = rpc__payload_len(&h);
+        o = find_outstanding(c, h.id);
+        if (o == NULL || o->answered)
+            return fail(c, MR_EBADREPLY, "%s replied to request %u, which "
+                        "is not outstanding", c->addr.text, h.id);
+        c->last_used = rpc_monotonic_ms();
+        if (h.id == want) {
+            *result = finish_reply(c, o->output, h.status,
+                                   f + RPC_HEADER_LEN, len, reply);
+            if (c->fd >= 0) {
+                forget_outstanding(c, o);
+                rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+            }
+            return 1;
+        }
+        o->payload = malloc(len ? len : 1);
+        if (o->payload == NULL)
+            return fail(c, -ENOMEM, "out of memory");
+        memcpy(o->payload, f + RPC_HEADER_LEN, len);
+        o->len = len;
+        o->status = h.status;
+        o->answered = true;
+        rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+    }
+    return 0;
+}
+
+int
+rpc_client_wait(rpc_client *c, uint32_t id, ProtobufCMessage **reply,
+                int timeout_ms)
+{
+    uint64_t deadline = deadline_after(timeout_ms);
+    struct outstanding *o = find_outstanding(c, id);
+    int rc, result = 0;
+
+    *reply = NULL;
+    if (o == NULL)
+        return fail(c, -EINVAL, "request %u is not outstanding (was the "
+                    "connection reset?)", id);
+    if (o->answered) {
+        rc = finish_reply(c, o->output, o->status, o->payload, o->len, reply);
+        if ((o = find_outstanding(c, id)) != NULL)
+            forget_outstanding(c, o);
+        return rc;
+    }
+    while ((rc = receive(c, id, reply, &result, deadline)) == 0)
+        ;
+    if (rc < 0) {
+        disconnect(c);
+        return rc;
+    }
+    return result;
+}
+
+int
+rpc_client_call_timeout(rpc_client *c,
+                        const ProtobufCServiceDescriptor *service,
+                        const char *method, const ProtobufCMessage *req,
+                        ProtobufCMessage **reply, int timeout_ms)
+{
+    uint32_t id;
+    int rc;
+
+    *reply = NULL;
+    if ((rc = rpc_client_send(c, service, method, req, &id)) < 0)
+        return rc;
+    return rpc_client_wait(c, id, reply, timeout_ms);
+}
+
+int
+rpc_client_call(rpc_client *c, const ProtobufCServiceDescriptor *service,
+                const char *method, const ProtobufCMessage *req,
+                ProtobufCMessage **reply)
+{
+    return rpc_client_call_timeout(c, service, method, req, reply,
+                                   c->call_timeout_ms);
+}

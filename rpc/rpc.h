@@ -1,0 +1,126 @@
+/* The RPC layer: protobuf-c services called over Unix and TCP sockets in
+ * length-framed messages (the frame is drawn in rpc/frame.h and
+ * docs/protocol.md).
+ *
+ * Server side: a service declared in proto/ is implemented by filling the
+ * struct that protoc-c generates (for example MR__COORDINATOR__INIT(coord_)),
+ * and handed to rpc_server_create(). Each request calls the handler with the
+ * unpacked input, a closure and closure data (an rpc_call). The handler
+ * completes the call exactly once, now or later from any event-loop callback
+ * (a deferred reply): closure(reply, call) answers, rpc_call_fail() answers
+ * with an error, closure(NULL, call) answers MR_EHANDLER.
+ *
+ * Client side: rpc_client_call() sends one typed request and waits for its
+ * typed reply on one kept connection, reconnecting when the server restarts.
+ */
+#ifndef RPC_H
+#define RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "loop.h"
+#include "mr_err.h"
+
+#define RPC_DEFAULT_MAX_FRAME (1u << 20)
+
+/* ================================================================ server */
+
+typedef struct rpc_server rpc_server;
+typedef struct rpc_call rpc_call;
+
+struct rpc_server_opts {
+    size_t max_frame;       /* largest frame accepted or sent, bytes;
+                               0 means RPC_DEFAULT_MAX_FRAME */
+};
+
+/* Creates a server for service on loop. The service and loop are borrowed
+ * and must outlive the server. Returns NULL with err filled. */
+rpc_server *rpc_server_create(rpc_loop *loop, ProtobufCService *service,
+                              const struct rpc_server_opts *opts,
+                              char err[MR_ERR_LEN]);
+
+/* Listens on addr ("unix:/path" or "tcp:host:port"); may be called once per
+ * address to serve several. A Unix socket is created with mode 0600, a stale
+ * socket file of a dead server is replaced, and a live server on the path is
+ * refused. TCP port 0 picks a free port. The address actually bound is
+ * written to bound (may be NULL). Returns 0, or an error with err filled. */
+int rpc_server_listen(rpc_server *srv, const char *addr, char *bound,
+                      size_t boundlen, char err[MR_ERR_LEN]);
+
+/* Closes every listener and connection and removes the Unix socket files.
+ * Every deferred call must have been completed first. NULL is a no-op. */
+void rpc_server_free(rpc_server *srv);
+
+/* Number of open client connections. */
+size_t rpc_server_connections(const rpc_server *srv);
+
+/* Answers call with an error status and a message; frees the call. */
+void rpc_call_fail(rpc_call *call, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* True while the caller's connection is open: a deferred call whose client
+ * has gone can still be completed, but its answer goes nowhere. */
+bool rpc_call_is_live(const rpc_call *call);
+
+/* ================================================================ client */
+
+typedef struct rpc_client rpc_client;
+
+struct rpc_client_opts {
+    int connect_timeout_ms; /* keep retrying to connect, with backoff, this
+                               long; 0 means 5000, -1 forever */
+    int call_timeout_ms;    /* default wait for a reply; 0 means 30000,
+                               -1 forever */
+    size_t max_frame;       /* 0 means RPC_DEFAULT_MAX_FRAME */
+};
+
+/* Creates a client for addr; connects at the first call. Returns NULL with
+ * err filled when addr is malformed. */
+rpc_client *rpc_client_create(const char *addr,
+                              const struct rpc_client_opts *opts,
+                              char err[MR_ERR_LEN]);
+/* Closes the connection and frees the client. NULL is a no-op. */
+void rpc_client_free(rpc_client *c);
+
+/* Calls method (its name in the .proto, e.g. "GetTask") of service and waits
+ * up to the client's call timeout. On success returns 0 and sets *reply to a
+ * message the caller frees with protobuf_c_message_free_unpacked(*reply,
+ * NULL). Errors:
+ *   MR_ECONNECT   could not connect within the connect timeout
+ *   MR_ETIMEDOUT  no reply within the timeout (the connection is reset)
+ *   MR_ECONNLOST  the connection broke after the request was sent
+ *   MR_EREMOTE    the server answered with an error: see
+ *                 rpc_client_remote_status() and rpc_client_errmsg()
+ *   MR_EBADREPLY  the reply could not be parsed (the connection is reset)
+ *   -EINVAL       unknown method, or req is not the method's input type
+ * rpc_client_errmsg() says more after any error. */
+int rpc_client_call(rpc_client *c, const ProtobufCServiceDescriptor *service,
+                    const char *method, const ProtobufCMessage *req,
+                    ProtobufCMessage **reply);
+
+/* As rpc_client_call() with an explicit timeout (-1: forever). */
+int rpc_client_call_timeout(rpc_client *c,
+                            const ProtobufCServiceDescriptor *service,
+                            const char *method, const ProtobufCMessage *req,
+                            ProtobufCMessage **reply, int timeout_ms);
+
+/* Pipelining: sends a request without waiting and returns its id in *id;
+ * rpc_client_wait() then collects that reply, in any order. Same errors. */
+int rpc_client_send(rpc_client *c, const ProtobufCServiceDescriptor *service,
+                    const char *method, const ProtobufCMessage *req,
+                    uint32_t *id);
+int rpc_client_wait(rpc_client *c, uint32_t id, ProtobufCMessage **reply,
+                    int timeout_ms);
+
+/* The last error in words (never NULL). Valid until the next call. */
+const char *rpc_client_errmsg(const rpc_client *c);
+/* The status the server sent with its last error reply (0 if none). */
+int rpc_client_remote_status(const rpc_client *c);
+/* The address the client dials, as given. */
+const char *rpc_client_address(const rpc_client *c);
+
+#endif

@@ -1,0 +1,655 @@
+/* The RPC server: listeners, connections and call dispatch on one event loop.
+ *
+ * A connection reads whole frames into its input buffer, unpacks each
+ * request with the method's input descriptor and invokes the service. Each
+ * request becomes an rpc_call that the handler completes now or later; the
+ * connection struct outlives its socket while calls are pending so that a
+ * late reply finds it (and is dropped). A malformed frame gets an error
+ * reply, then that connection alone is closed. */
+#define _GNU_SOURCE
+#include "rpc.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "frame.h"
+#include "log.h"
+
+#define READ_CHUNK       (64 * 1024)    /* bytes read per wakeup */
+#define ACCEPTS_PER_WAKE 64
+#define MAX_LISTENERS    4
+
+struct listener {
+    int fd;
+    bool is_unix;
+    dev_t dev;                  /* identity of our socket file, so that */
+    ino_t ino;                  /* shutdown never unlinks someone else's */
+    char text[300];             /* bound address */
+    rpc_server *srv;
+    rpc_timer *retry;           /* re-arms accepting after EMFILE */
+};
+
+struct conn {
+    rpc_server *srv;
+    int fd;                     /* -1 once closed */
+    struct rpc_buf in, out;
+    unsigned refs;              /* uncompleted calls, plus one while an event
+                                   callback runs; freed at 0 once closed */
+    bool dispatching;           /* inside conn_read: flush once at the end */
+    bool closing;               /* close once the output is flushed */
+    unsigned watching;          /* events registered with the loop */
+    char peer[32];              /* for log lines */
+    struct conn *prev, *next;
+};
+
+struct rpc_server {
+    rpc_loop *loop;
+    ProtobufCService *service;
+    size_t max_frame;
+    struct listener listeners[MAX_LISTENERS];
+    int nlisteners;
+    struct conn *conns;         /* open connections */
+    size_t nconns;
+};
+
+struct rpc_call {
+    struct conn *conn;
+    uint32_t id;
+    uint16_t method;
+    ProtobufCMessage *request;  /* owned; freed when the call completes */
+};
+
+static void conn_close(struct conn *conn);
+static void conn_flush(struct conn *conn);
+
+static void
+conn_unref(struct conn *conn)
+{
+    if (--conn->refs == 0 && conn->fd < 0)
+        free(conn);
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* Appends a frame to the output; payload is a message or raw bytes. */
+static int
+conn_append(struct conn *conn, uint16_t method, uint32_t id, int32_t status,
+            const ProtobufCMessage *msg, const void *bytes, size_t len)
+{
+    struct rpc_buf *out = &conn->out;
+    size_t payload = msg ? protobuf_c_message_get_packed_size(msg) : len;
+
+    if (payload + RPC_HEADER_LEN > conn->srv->max_frame)
+        return MR_ETOOBIG;
+    if (rpc__buf_reserve(out, RPC_HEADER_LEN + payload) < 0)
+        return -ENOMEM;
+    rpc__header_encode(out->data + out->end, RPC_KIND_REPLY, method, id,
+                       status, payload);
+    out->end += RPC_HEADER_LEN;
+    if (msg)
+        protobuf_c_message_pack(msg, out->data + out->end);
+    else if (len)
+        memcpy(out->data + out->end, bytes, len);
+    out->end += payload;
+    return 0;
+}
+
+static void
+conn_append_error(struct conn *conn, uint16_t method, uint32_t id,
+                  int status, const char *text)
+{
+    size_t len = strlen(text);
+
+    if (len > 512)
+        len = 512;
+    (void)conn_append(conn, method, id, status, NULL, text, len);
+}
+
+static void
+on_conn_event(rpc_loop *loop, int fd, unsigned events, void *arg);
+
+/* Registers the events wanted, touching epoll only when they change. */
+static void
+conn_watch(struct conn *conn, unsigned events)
+{
+    if (events == conn->watching)
+        return;
+    if (rpc_loop_watch(conn->srv->loop, conn->fd, events, on_conn_event,
+                       conn) == 0)
+        conn->watching = events;
+}
+
+/* Writes what it can; watches for writability while output remains. */
+static void
+conn_flush(struct conn *conn)
+{
+    struct rpc_buf *out = &conn->out;
+
+    while (rpc__buf_len(out) > 0) {
+        ssize_t n = send(conn->fd, out->data + out->start,
+                         rpc__buf_len(out), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                break;
+            mr_debug("%s: write: %s", conn->peer, strerror(errno));
+            conn_close(conn);
+            return;
+        }
+        rpc__buf_consume(out, (size_t)n);
+    }
+    if (rpc__buf_len(out) == 0 && conn->closing) {
+        conn_close(conn);
+        return;
+    }
+    conn_watch(conn, (conn->closing ? 0 : RPC_READABLE) |
+                     (rpc__buf_len(out) ? RPC_WRITABLE : 0));
+}
+
+/* ---------------------------------------------------------------- calls */
+
+static void
+call_free(rpc_call *call)
+{
+    struct conn *conn = call->conn;
+
+    protobuf_c_message_free_unpacked(call->request, NULL);
+    free(call);
+    conn_unref(conn);
+}
+
+static void
+call_finish(rpc_call *call, int status, const ProtobufCMessage *reply,
+            const char *text)
+{
+    struct conn *conn = call->conn;
+    int rc = 0;
+
+    if (conn->fd >= 0 && !conn->closing) {
+        if (status == 0)
+            rc = conn_append(conn, call->method, call->id, 0, reply, NULL, 0);
+        if (rc == MR_ETOOBIG) {
+            mr_warn("%s: reply to method %u is larger than the maximum "
+                    "frame of %zu bytes", conn->peer, call->method,
+                    conn->srv->max_frame);
+            conn_append_error(conn, call->method, call->id, MR_ETOOBIG,
+                              "reply larger than the maximum frame size");
+        } else if (status != 0) {
+            conn_append_error(conn, call->method, call->id, status, text);
+        }
+        if (!conn->dispatching)
+            conn_flush(conn);
+    }
+    call_free(call);
+}
+
+/* The closure protoc-c's service stubs call with a reply (or NULL). */
+static void
+call_closure(const ProtobufCMessage *reply, void *data)
+{
+    rpc_call *call = data;
+    const ProtobufCMethodDescriptor *m =
+        &call->conn->srv->service->descriptor->methods[call->method];
+
+    if (reply == NULL) {
+        call_finish(call, MR_EHANDLER, NULL, "the handler failed");
+    } else if (reply->descriptor != m->output) {
+        mr_error("handler for %s replied with a %s, not a %s", m->name,
+                 reply->descriptor->name, m->output->name);
+        call_finish(call, MR_EHANDLER, NULL, "the handler replied with the "
+                    "wrong message type");
+    } else {
+        call_finish(call, 0, reply, NULL);
+    }
+}
+
+void
+rpc_call_fail(rpc_call *call, int status, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    call_finish(call, status ? status : MR_EHANDLER, NULL, text);
+}
+
+bool
+rpc_call_is_live(const rpc_call *call)
+{
+    return call->conn->fd >= 0 && !call->conn->closing;
+}
+
+/* ---------------------------------------------------------------- input */
+
+/* Answers a broken frame where possible, logs one line, and closes. */
+static void
+conn_protocol_error(struct conn *conn, const struct rpc_header *h, int rc,
+                    const char *detail)
+{
+    char text[256];
+
+    snprintf(text, sizeof(text), "%s%s%s", mr_strerror(rc),
+             detail ? ": " : "", detail ? detail : "");
+    mr_warn("%s: %s; closing the connection", conn->peer, text);
+    conn_append_error(conn, h ? h->method : 0, h ? h->id : 0, rc, text);
+    conn->closing = true;
+}
+
+/* Unpacks and dispatches one complete request frame. */
+static void
+conn_dispatch(struct conn *conn, const struct rpc_header *h,
+              const uint8_t *payload)
+{
+    const ProtobufCServiceDescriptor *sd = conn->srv->service->descriptor;
+    ProtobufCMessage *req;
+    rpc_call *call;
+    char detail[128];
+
+    if (h->kind != RPC_KIND_REQUEST) {
+        conn_protocol_error(conn, h, MR_EBADFRAME, "a reply sent to a server");
+        return;
+    }
+    if (h->method >= sd->n_methods) {
+        snprintf(detail, sizeof(detail), "method %u, %s has %u", h->method,
+                 sd->name, sd->n_methods);
+        conn_protocol_error(conn, h, MR_EBADMETHOD, detail);
+        return;
+    }
+    req = protobuf_c_message_unpack(sd->methods[h->method].input, NULL,
+                                    rpc__payload_len(h), payload);
+    if (req == NULL) {
+        snprintf(detail, sizeof(detail), "%zu bytes are not a %s",
+                 rpc__payload_len(h), sd->methods[h->method].input->name);
+        conn_protocol_error(conn, h, MR_EBADMSG, detail);
+        return;
+    }
+    call = malloc(sizeof(*call));
+    if (call == NULL) {
+        protobuf_c_message_free_unpacked(req, NULL);
+        conn_protocol_error(conn, h, -ENOMEM, "no memory for the call");
+        return;
+    }
+    call->conn = conn;
+    call->id = h->id;
+    call->method = h->method;
+    call->request = req;
+    conn->refs++;
+    conn->srv->service->invoke(conn->srv->service, h->method, req,
+                               call_closure, call);
+}
+
+/* Handles every complete frame in the input buffer. */
+static void
+conn_process(struct conn *conn)
+{
+    struct rpc_buf *in = &conn->in;
+
+    while (!conn->closing && rpc__buf_len(in) >= RPC_HEADER_LEN) {
+        struct rpc_header h;
+        const uint8_t *p = in->data + in->start;
+        int rc = rpc__header_decode(p, conn->srv->max_frame, &h);
+
+        if (rc != 0) {
+            char detail[96] = "";
+            if (rc == MR_ETOOBIG)
+                snprintf(detail, sizeof(detail), "%llu bytes, limit %zu",
+                         (unsigned long long)h.length + RPC_PREFIX_LEN,
+                         conn->srv->max_frame);
+            else if (rc == MR_EBADVER)
+                snprintf(detail, sizeof(detail), "version %u, expected %u",
+                         h.version, RPC_VERSION);
+            else if (h.length < RPC_HEADER_LEN - RPC_PREFIX_LEN)
+                snprintf(detail, sizeof(detail), "length %u is shorter than "
+                         "the header", h.length);
+            else
+                snprintf(detail, sizeof(detail), "frame kind %u", h.kind);
+            conn_protocol_error(conn, &h, rc, detail[0] ? detail : NULL);
+            return;
+        }
+        if (rpc__buf_len(in) < RPC_PREFIX_LEN + (size_t)h.length) {
+            /* Make room for the rest of this frame, bounded by max_frame. */
+            if (rpc__buf_reserve(in, RPC_PREFIX_LEN + h.length -
+                                 rpc__buf_len(in)) < 0)
+                conn_protocol_error(conn, &h, -ENOMEM, NULL);
+            return;
+        }
+        conn_dispatch(conn, &h, p + RPC_HEADER_LEN);
+        rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+    }
+}
+
+static void
+conn_read(struct conn *conn)
+{
+    struct rpc_buf *in = &conn->in;
+    ssize_t n;
+
+    if (rpc__buf_reserve(in, READ_CHUNK) < 0) {
+        conn_close(conn);
+        return;
+    }
+    do
+        n = read(conn->fd, in->data + in->end, in->cap - in->end);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN)
+        return;
+    if (n <= 0) {
+        if (n < 0)
+            mr_debug("%s: read: %s", conn->peer, strerror(errno));
+        else if (rpc__buf_len(in) > 0)
+            mr_warn("%s: connection closed in the middle of a frame "
+                    "(%zu bytes pending)", conn->peer, rpc__buf_len(in));
+        conn_close(conn);
+        return;
+    }
+    in->end += (size_t)n;
+    conn->dispatching = true;
+    conn_process(conn);
+    conn->dispatching = false;
+    conn_flush(conn);
+}
+
+static void
+on_conn_event(rpc_loop *loop, int fd, unsigned events, void *arg)
+{
+    struct conn *conn = arg;
+
+    (void)loop;
+    (void)fd;
+    conn->refs++;
+    if ((events & RPC_WRITABLE) && conn->fd >= 0)
+        conn_flush(conn);
+    if ((events & RPC_READABLE) && conn->fd >= 0 && !conn->closing)
+        conn_read(conn);
+    conn_unref(conn);
+}
+
+/* ---------------------------------------------------------------- conns */
+
+static void
+conn_close(struct conn *conn)
+{
+    rpc_server *srv = conn->srv;
+
+    if (conn->fd < 0)
+        return;
+    rpc_loop_watch(srv->loop, conn->fd, 0, NULL, NULL);
+    close(conn->fd);
+    conn->fd = -1;
+    rpc__buf_free(&conn->in);
+    rpc__buf_free(&conn->out);
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        srv->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
+    srv->nconns--;
+    if (conn->refs == 0)
+        free(conn);
+}
+
+static void on_listener(rpc_loop *loop, int fd, unsigned events, void *arg);
+
+static void
+on_accept_retry(rpc_loop *loop, void *arg)
+{
+    struct listener *l = arg;
+
+    l->retry = NULL;
+    rpc_loop_watch(loop, l->fd, RPC_READABLE, on_listener, l);
+}
+
+static void
+conn_open(rpc_server *srv, int fd, bool is_unix)
+{
+    struct conn *conn = calloc(1, sizeof(*conn));
+    int one = 1;
+
+    if (conn == NULL) {
+        close(fd);
+        return;
+    }
+    if (!is_unix)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    conn->srv = srv;
+    conn->fd = fd;
+    snprintf(conn->peer, sizeof(conn->peer), "client fd %d", fd);
+    conn->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = conn;
+    srv->conns = conn;
+    srv->nconns++;
+    conn_watch(conn, RPC_READABLE);
+    if (conn->watching != RPC_READABLE)
+        conn_close(conn);
+}
+
+static void
+on_listener(rpc_loop *loop, int fd, unsigned events, void *arg)
+{
+    struct listener *l = arg;
+
+    (void)events;
+    for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE) {
+                /* Out of descriptors: pause accepting instead of spinning. */
+                mr_warn("%s: cannot accept: %s; pausing 100 ms", l->text,
+                        strerror(errno));
+                rpc_loop_watch(loop, fd, 0, NULL, NULL);
+                l->retry = rpc_loop_timer_add(loop, 100, on_accept_retry, l);
+            }
+            return;
+        }
+        conn_open(l->srv, cfd, l->is_unix);
+    }
+}
+
+/* ---------------------------------------------------------------- listen */
+
+/* Decides what to do with an existing file at a Unix socket path. Returns 0
+ * when it was a stale socket and has been removed. */
+static int
+replace_stale_socket(const struct rpc_addr *addr, char err[MR_ERR_LEN])
+{
+    const char *path = ((const struct sockaddr_un *)&addr->sa)->sun_path;
+    struct stat st;
+    int fd, rc;
+
+    if (lstat(path, &st) < 0)
+        return 0;
+    if (!S_ISSOCK(st.st_mode)) {
+        snprintf(err, MR_ERR_LEN, "%s exists and is not a socket; remove it "
+                 "or choose another address", path);
+        return -EEXIST;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    rc = connect(fd, (const struct sockaddr *)&addr->sa, addr->salen);
+    close(fd);
+    if (rc == 0) {
+        snprintf(err, MR_ERR_LEN, "a server is already listening on %s; stop "
+                 "it or choose another address", addr->text);
+        return -EADDRINUSE;
+    }
+    if (errno != ECONNREFUSED) {
+        snprintf(err, MR_ERR_LEN, "cannot check %s: %s", addr->text,
+                 strerror(errno));
+        return -errno;
+    }
+    mr_info("removing stale socket %s", path);
+    if (unlink(path) < 0 && errno != ENOENT) {
+        snprintf(err, MR_ERR_LEN, "cannot remove stale socket %s: %s", path,
+                 strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
+static int
+bind_unix(int fd, const struct rpc_addr *addr, struct listener *l,
+          char err[MR_ERR_LEN])
+{
+    const char *path = ((const struct sockaddr_un *)&addr->sa)->sun_path;
+    struct stat st;
+    mode_t old;
+    int rc;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        old = umask(0177);     /* the socket file is created 0600 */
+        rc = bind(fd, (const struct sockaddr *)&addr->sa, addr->salen);
+        umask(old);
+        if (rc == 0)
+            break;
+        if (errno != EADDRINUSE || attempt > 0) {
+            snprintf(err, MR_ERR_LEN, "cannot bind %s: %s", addr->text,
+                     strerror(errno));
+            return -errno;
+        }
+        if ((rc = replace_stale_socket(addr, err)) < 0)
+            return rc;
+    }
+    if (stat(path, &st) == 0) {
+        l->dev = st.st_dev;
+        l->ino = st.st_ino;
+    }
+    return 0;
+}
+
+static int
+bind_tcp(int fd, const struct rpc_addr *addr, char err[MR_ERR_LEN])
+{
+    int one = 1;
+
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)&addr->sa, addr->salen) < 0) {
+        snprintf(err, MR_ERR_LEN, "cannot bind %s: %s", addr->text,
+                 strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
+int
+rpc_server_listen(rpc_server *srv, const char *text, char *bound,
+                  size_t boundlen, char err[MR_ERR_LEN])
+{
+    struct listener *l = &srv->listeners[srv->nlisteners];
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    struct rpc_addr addr;
+    int fd, rc;
+
+    if (srv->nlisteners == MAX_LISTENERS) {
+        snprintf(err, MR_ERR_LEN, "at most %d listening addresses",
+                 MAX_LISTENERS);
+        return -EINVAL;
+    }
+    if ((rc = rpc__addr_parse(text, &addr, err)) < 0)
+        return rc;
+    if ((fd = rpc__socket(&addr)) < 0) {
+        snprintf(err, MR_ERR_LEN, "socket: %s", strerror(-fd));
+        return fd;
+    }
+    memset(l, 0, sizeof(*l));
+    l->is_unix = addr.family == AF_UNIX;
+    rc = l->is_unix ? bind_unix(fd, &addr, l, err) : bind_tcp(fd, &addr, err);
+    if (rc == 0 && listen(fd, 511) < 0) {
+        rc = -errno;
+        snprintf(err, MR_ERR_LEN, "cannot listen on %s: %s", text,
+                 strerror(errno));
+    }
+    if (rc == 0 && (rc = rpc_loop_watch(srv->loop, fd, RPC_READABLE,
+                                        on_listener, l)) < 0)
+        snprintf(err, MR_ERR_LEN, "epoll: %s", strerror(-rc));
+    if (rc < 0) {
+        if (l->is_unix && l->ino != 0)
+            unlink(((struct sockaddr_un *)&addr.sa)->sun_path);
+        close(fd);
+        return rc;
+    }
+    getsockname(fd, (struct sockaddr *)&ss, &sslen);
+    rpc__addr_format((struct sockaddr *)&ss, sslen, l->text, sizeof(l->text));
+    l->fd = fd;
+    l->srv = srv;
+    srv->nlisteners++;
+    if (bound)
+        snprintf(bound, boundlen, "%s", l->text);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- server */
+
+rpc_server *
+rpc_server_create(rpc_loop *loop, ProtobufCService *service,
+                  const struct rpc_server_opts *opts, char err[MR_ERR_LEN])
+{
+    rpc_server *srv = calloc(1, sizeof(*srv));
+
+    if (srv == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory creating the server");
+        return NULL;
+    }
+    srv->loop = loop;
+    srv->service = service;
+    srv->max_frame = opts && opts->max_frame ? opts->max_frame
+                                             : RPC_DEFAULT_MAX_FRAME;
+    if (srv->max_frame < RPC_HEADER_LEN + 64)
+        srv->max_frame = RPC_HEADER_LEN + 64;
+    return srv;
+}
+
+size_t
+rpc_server_connections(const rpc_server *srv)
+{
+    return srv->nconns;
+}
+
+static void
+listener_close(rpc_server *srv, struct listener *l)
+{
+    struct stat st;
+    const char *path = l->text + 5;
+
+    rpc_loop_watch(srv->loop, l->fd, 0, NULL, NULL);
+    rpc_loop_timer_cancel(srv->loop, l->retry);
+    close(l->fd);
+    if (l->is_unix && stat(path, &st) == 0 && st.st_dev == l->dev &&
+        st.st_ino == l->ino)
+        unlink(path);
+}
+
+void
+rpc_server_free(rpc_server *srv)
+{
+    if (srv == NULL)
+        return;
+    for (int i = 0; i < srv->nlisteners; i++)
+        listener_close(srv, &srv->listeners[i]);
+    while (srv->conns != NULL) {
+        struct conn *conn = srv->conns;
+        if (conn->refs > 0)
+            mr_warn("%s: %u calls never completed", conn->peer, conn->refs);
+        conn_close(conn);
+    }
+    free(srv);
+}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs every test suite and ends with one line "N passed, M failed" for the
+# whole run; exits non-zero when anything failed.
+# Usage: tests/run.sh BUILD_DIR
+set -u
+build=${1:-build}
+passed=0
+failed=0
+
+# Criterion prints "[====] Synthesis: Tested: T | Passing: P | Failing: F |
+# Crashing: C" (crashes are among the failures); a binary that dies before that line counts as one failure.
+run_criterion() {
+    out=$(mktemp)
+    "$@" --jobs 2 >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    line=$(grep 'Synthesis:' "$out" | tail -n 1)
+    rm -f "$out"
+    if [ -z "$line" ]; then
+        echo "error: $1 exited $rc without a summary" >&2
+        failed=$((failed + 1))
+        return
+    fi
+    p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+    f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+    # Failing already counts the crashes.
+    passed=$((passed + p))
+    failed=$((failed + f))
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
+}
+
+echo "== unit tests (Criterion)"
+run_criterion "$build/tests/unit_tests"
+
+# Job-level suites: each executable tests/job/*.sh prints one "PASS name" or
+# "FAIL name" line per check.
+for suite in tests/job/*.sh; do
+    [ -x "$suite" ] || continue
+    echo "== $suite"
+    out=$(mktemp)
+    BUILD="$build" "$suite" 2>&1 | tee "$out"
+    p=$(grep -c '^PASS ' "$out")
+    f=$(grep -c '^FAIL ' "$out")
+    rm -f "$out"
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "FAIL $suite ran no check"
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

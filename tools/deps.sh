@@ -1,0 +1,30 @@
+#!/bin/sh
+# Checks the Debian packages the build needs and installs the missing ones
+# when run as root; otherwise prints the exact command to run and fails.
+set -eu
+
+missing=""
+command -v protoc-c >/dev/null 2>&1 || missing="$missing protobuf-c-compiler"
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+if command -v pkg-config >/dev/null 2>&1; then
+    pkg-config --exists libprotobuf-c || missing="$missing libprotobuf-c-dev"
+    pkg-config --exists criterion || missing="$missing libcriterion-dev"
+    pkg-config --exists libutf8proc || missing="$missing libutf8proc-dev"
+else
+    missing="$missing libprotobuf-c-dev libcriterion-dev libutf8proc-dev"
+fi
+[ -x /usr/bin/time ] || missing="$missing time"
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    exit 0
+fi
+echo "deps: missing Debian packages:$missing" >&2
+echo "deps: run: sudo apt-get install$missing" >&2
+exit 1
