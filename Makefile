@@ -18,6 +18,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef \
             -Wcast-align -Wwrite-strings -Wno-format-truncation
 CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Icommon -Irpc -Iinclude -Itests/support \
+            -Iapps -Iworker -Icoordinator -Ilauncher \
             -I$(BUILD)/proto -MMD -MP
 CFLAGS   := -std=c11 $(OPT) $(WARN) -fPIC -fno-omit-frame-pointer
 LDFLAGS  :=
@@ -57,9 +58,27 @@ UNIT_BIN   := $(BUILD)/tests/unit_tests
 
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
 
-.PHONY: all deps test bench-rpc clean
+# Programs. The worker's data path is a library shared with the tests.
+WORKER_LIB_SRC := worker/app.c worker/imfile.c worker/mapout.c \
+                  worker/maptask.c worker/reducetask.c worker/worker.c
+COORD_LIB_SRC  := coordinator/tasks.c coordinator/coord.c
+CORE_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(WORKER_LIB_SRC) $(COORD_LIB_SRC))
+PROGRAMS   := $(BUILD)/mrcoordinator $(BUILD)/mrworker $(BUILD)/mrsequential \
+              $(BUILD)/mrgen $(BUILD)/mrrun
+LAUNCHER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard launcher/*.c))
+
+# App modules: build/apps/NAME.so from apps/NAME.c, each linked with the
+# shared word splitter (apps/words.c). Only mr_app_entry is exported.
+APP_NAMES  := wc indexer mtiming rtiming jobcount early_exit crash nocrash
+APPS       := $(APP_NAMES:%=$(BUILD)/apps/%.so)
+APP_SHARED := $(BUILD)/apps/words.o
+APP_LIBS    = $(shell pkg-config --libs libutf8proc)
+
+.PHONY: all deps apps test bench-rpc clean
 .SECONDARY:
-all: $(LIB)
+all: $(LIB) apps $(PROGRAMS)
+
+apps: $(APPS)
 
 deps:
 	@tools/deps.sh
@@ -78,13 +97,34 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(PROTO_H) deps
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
+$(BUILD)/apps/%.o: CFLAGS += -fvisibility=hidden
+
+$(BUILD)/apps/%.so: $(BUILD)/apps/%.o $(APP_SHARED)
+	$(call say,LINK,$@)$(CC) -shared $(LDFLAGS) $^ -o $@ $(APP_LIBS)
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
 
-$(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(LIB)
+$(BUILD)/mrcoordinator: $(BUILD)/coordinator/main.o $(CORE_OBJ) $(LIB)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+
+$(BUILD)/mrworker: $(BUILD)/worker/main.o $(CORE_OBJ) $(LIB)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+
+$(BUILD)/mrsequential: $(BUILD)/worker/sequential.o $(CORE_OBJ) $(LIB)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+
+$(BUILD)/mrrun: $(LAUNCHER_OBJ) $(CORE_OBJ) $(LIB)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+
+$(BUILD)/mrgen: $(BUILD)/tools/mrgen.o $(LIB)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@
+
+$(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(APP_SHARED) $(CORE_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(TEST_LIBS)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(APP_LIBS) \
+	    $(TEST_LIBS) -ldl
 
 $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(@D)

@@ -35,6 +35,10 @@ typedef struct rpc_call rpc_call;
 struct rpc_server_opts {
     size_t max_frame;       /* largest frame accepted or sent, bytes;
                                0 means RPC_DEFAULT_MAX_FRAME */
+    /* Called when a client connection closes, with the id its calls
+     * carried (rpc_call_conn_id); may be NULL. */
+    void (*on_disconnect)(uint64_t conn_id, void *arg);
+    void *arg;
 };
 
 /* Creates a server for service on loop. The service and loop are borrowed
@@ -61,6 +65,10 @@ size_t rpc_server_connections(const rpc_server *srv);
 /* Answers call with an error status and a message; frees the call. */
 void rpc_call_fail(rpc_call *call, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Identifies the caller's connection: unique for the server's life, never
+ * 0. */
+uint64_t rpc_call_conn_id(const rpc_call *call);
 
 /* True while the caller's connection is open: a deferred call whose client
  * has gone can still be completed, but its answer goes nowhere. */

@@ -49,6 +49,7 @@ struct conn {
     bool dispatching;           /* inside conn_read: flush once at the end */
     bool closing;               /* close once the output is flushed */
     unsigned watching;          /* events registered with the loop */
+    uint64_t id;                /* rpc_call_conn_id() of its calls */
     char peer[32];              /* for log lines */
     struct conn *prev, *next;
 };
@@ -61,6 +62,9 @@ struct rpc_server {
     int nlisteners;
     struct conn *conns;         /* open connections */
     size_t nconns;
+    uint64_t next_conn_id;
+    void (*on_disconnect)(uint64_t conn_id, void *arg);
+    void *arg;
 };
 
 struct rpc_call {
@@ -225,6 +229,12 @@ rpc_call_fail(rpc_call *call, int status, const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     call_finish(call, status ? status : MR_EHANDLER, NULL, text);
+}
+
+uint64_t
+rpc_call_conn_id(const rpc_call *call)
+{
+    return call->conn->id;
 }
 
 bool
@@ -399,6 +409,8 @@ conn_close(struct conn *conn)
     if (conn->next)
         conn->next->prev = conn->prev;
     srv->nconns--;
+    if (srv->on_disconnect != NULL)
+        srv->on_disconnect(conn->id, srv->arg);
     if (conn->refs == 0)
         free(conn);
 }
@@ -428,6 +440,7 @@ conn_open(rpc_server *srv, int fd, bool is_unix)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     conn->srv = srv;
     conn->fd = fd;
+    conn->id = ++srv->next_conn_id;
     snprintf(conn->peer, sizeof(conn->peer), "client fd %d", fd);
     conn->next = srv->conns;
     if (srv->conns)
@@ -613,6 +626,10 @@ rpc_server_create(rpc_loop *loop, ProtobufCService *service,
     srv->service = service;
     srv->max_frame = opts && opts->max_frame ? opts->max_frame
                                              : RPC_DEFAULT_MAX_FRAME;
+    if (opts != NULL) {
+        srv->on_disconnect = opts->on_disconnect;
+        srv->arg = opts->arg;
+    }
     if (srv->max_frame < RPC_HEADER_LEN + 64)
         srv->max_frame = RPC_HEADER_LEN + 64;
     return srv;
@@ -643,6 +660,7 @@ rpc_server_free(rpc_server *srv)
 {
     if (srv == NULL)
         return;
+    srv->on_disconnect = NULL;      /* the owner is tearing down */
     for (int i = 0; i < srv->nlisteners; i++)
         listener_close(srv, &srv->listeners[i]);
     while (srv->conns != NULL) {

@@ -1,0 +1,58 @@
+/* Command-line helpers. See cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void
+cli_default_addr(char *buf, size_t len)
+{
+    const char *env = getenv("MR_ADDR");
+
+    if (env != NULL && env[0] != '\0')
+        snprintf(buf, len, "%s", env);
+    else
+        snprintf(buf, len, "unix:/tmp/mr-%u.sock", (unsigned)getuid());
+}
+
+int
+cli_parse_uint(const char *opt, const char *val, unsigned long min,
+               unsigned long max, unsigned long *out, char err[MR_ERR_LEN])
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(val, &end, 10);
+    if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno != 0 ||
+        v < min || v > max) {
+        snprintf(err, MR_ERR_LEN, "%s wants a whole number from %lu to %lu, "
+                 "not '%s'", opt, min, max, val);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+cli_parse_seconds(const char *opt, const char *val, unsigned long *ms,
+                  char err[MR_ERR_LEN])
+{
+    char *end;
+    double s;
+
+    errno = 0;
+    s = strtod(val, &end);
+    if (val[0] == '\0' || *end != '\0' || errno != 0 || !(s > 0) ||
+        s > 86400) {
+        snprintf(err, MR_ERR_LEN, "%s wants a number of seconds above 0 and "
+                 "at most 86400, not '%s'", opt, val);
+        return -EINVAL;
+    }
+    *ms = (unsigned long)(s * 1000 + 0.5);
+    if (*ms == 0)
+        *ms = 1;
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* Command-line helpers shared by the programs: the default coordinator
+ * address and number parsing with messages a person can act on. */
+#ifndef MR_CLI_H
+#define MR_CLI_H
+
+#include <stddef.h>
+
+#include "mr_err.h"
+
+/* The coordinator address to use when none is given: $MR_ADDR if set, else
+ * a per-user Unix socket, unix:/tmp/mr-<uid>.sock. */
+void cli_default_addr(char *buf, size_t len);
+
+/* Parses val as a whole number in [min, max] for option opt. Returns 0, or
+ * -EINVAL with err saying what was expected. */
+int cli_parse_uint(const char *opt, const char *val, unsigned long min,
+                   unsigned long max, unsigned long *out,
+                   char err[MR_ERR_LEN]);
+
+/* Parses a duration in seconds (fractions allowed: "0.5") into ms. */
+int cli_parse_seconds(const char *opt, const char *val, unsigned long *ms,
+                      char err[MR_ERR_LEN]);
+
+#endif

@@ -1,0 +1,18 @@
+/* A deterministic generator of English-like text for default inputs, tests
+ * and benchmarks: words drawn from a Zipf distribution over a generated
+ * vocabulary (with some non-ASCII words), sentences, punctuation and lines
+ * of about 70 columns. The same seed always gives the same bytes. */
+#ifndef MR_CORPUS_H
+#define MR_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mr_err.h"
+
+/* Writes exactly `bytes` bytes of text to path (atomically). Returns 0 or
+ * -errno with err filled. */
+int corpus_write_file(const char *path, uint64_t bytes, uint64_t seed,
+                      char err[MR_ERR_LEN]);
+
+#endif

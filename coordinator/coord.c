@@ -1,0 +1,492 @@
+/* The coordinator's service: RPC handlers, deadline timers and the queue of
+ * workers waiting for a task, around the state machine in tasks.c. */
+#define _GNU_SOURCE
+#include "coord.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mr.pb-c.h"
+#include "names.h"
+#include "rpc.h"
+
+/* A worker's GetTask call, held until a task is free. */
+struct waiter {
+    rpc_call *call;
+    Mr__Task_Closure closure;
+    struct waiter *next;
+};
+
+/* The deadline timer of one task's running attempt. */
+struct deadline {
+    coord *c;
+    struct coord_task *task;
+    rpc_timer *timer;           /* armed while the task is RUNNING */
+};
+
+struct coord {
+    Mr__Coordinator_Service service;    /* first: handlers cast back */
+    rpc_loop *loop;
+    rpc_server *srv;
+    const char *const *files;
+    struct coord_tasks tasks;
+    struct deadline *map_deadlines, *reduce_deadlines;
+    struct waiter *waiters, **waiters_tail;
+    struct coord_stats stats;
+    uint32_t *map_attempts;     /* scratch for reduce Task messages */
+    void (*on_progress)(coord *c, void *arg);
+    void *arg;
+    bool draining;              /* over: telling the last workers to exit */
+    rpc_timer *drain_timer;     /* caps how long draining lasts */
+    char why_aborted[MR_ERR_LEN];
+};
+
+#define DRAIN_MS 1000
+
+static coord *
+coord_of(Mr__Coordinator_Service *service)
+{
+    return (coord *)service;
+}
+
+static void
+progress(coord *c)
+{
+    assert(tasks_check(&c->tasks));
+    if (c->on_progress != NULL)
+        c->on_progress(c, c->arg);
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static struct deadline *
+deadline_of(coord *c, const struct coord_task *task)
+{
+    return task->kind == KIND_MAP ? &c->map_deadlines[task->id]
+                                  : &c->reduce_deadlines[task->id];
+}
+
+static void dispatch(coord *c);
+
+static void
+on_deadline(rpc_loop *loop, void *arg)
+{
+    struct deadline *d = arg;
+    struct coord_task *task = d->task;
+
+    d->timer = NULL;
+    if (tasks_expire(&d->c->tasks, task, rpc_monotonic_ms())) {
+        mr_warn("%s task %u (attempt %u) missed its deadline; reassigning",
+                task_kind_name(task->kind), task->id, task->running_attempt);
+        progress(d->c);
+        dispatch(d->c);
+    } else if (task->state == TASK_RUNNING) {
+        /* Not due yet by the monotonic clock: wait for the rest. */
+        uint64_t now = rpc_monotonic_ms();
+        d->timer = rpc_loop_timer_add(loop, task->deadline - now,
+                                      on_deadline, d);
+    }
+}
+
+/* Disarms the timer of a task that is no longer RUNNING. */
+static void
+settle_timer(coord *c, struct coord_task *task)
+{
+    struct deadline *d = deadline_of(c, task);
+
+    if (task->state != TASK_RUNNING && d->timer != NULL) {
+        rpc_loop_timer_cancel(c->loop, d->timer);
+        d->timer = NULL;
+    }
+}
+
+static void
+settle_each(struct coord_task *task, void *arg)
+{
+    settle_timer(arg, task);
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static void
+reply_exit(rpc_call *call, Mr__Task_Closure closure)
+{
+    Mr__Task t = MR__TASK__INIT;
+
+    t.kind = MR__TASK_KIND__TASK_EXIT;
+    closure(&t, call);
+}
+
+/* Answers call with task, which was just assigned, and arms its deadline. */
+static void
+reply_task(coord *c, struct coord_task *task, rpc_call *call,
+           Mr__Task_Closure closure)
+{
+    struct deadline *d = deadline_of(c, task);
+    Mr__Task t = MR__TASK__INIT;
+
+    t.id = task->id;
+    t.attempt = task->attempts;
+    t.n_reduce = c->tasks.nreduce;
+    t.n_map = c->tasks.nmap;
+    if (task->kind == KIND_MAP) {
+        t.kind = MR__TASK_KIND__TASK_MAP;
+        t.file = (char *)c->files[task->id];
+    } else {
+        t.kind = MR__TASK_KIND__TASK_REDUCE;
+        for (uint32_t i = 0; i < c->tasks.nmap; i++)
+            c->map_attempts[i] = c->tasks.maps[i].done_attempt;
+        t.map_attempts = c->map_attempts;
+        t.n_map_attempts = c->tasks.nmap;
+    }
+    mr_debug("%s task %u attempt %u -> connection %llu",
+             task_kind_name(task->kind), task->id, task->attempts,
+             (unsigned long long)task->owner);
+    d->timer = rpc_loop_timer_add(c->loop, c->tasks.timeout_ms, on_deadline,
+                                  d);
+    closure(&t, call);
+}
+
+static void
+on_drain_timeout(rpc_loop *loop, void *arg)
+{
+    coord *c = arg;
+
+    c->drain_timer = NULL;
+    rpc_loop_stop(loop);
+}
+
+/* Once the job is over, workers still connected are told to exit as they
+ * ask; the loop stops when the last one hangs up, or after DRAIN_MS (a
+ * worker busy with a stale attempt is not waited for). */
+static void
+drain(coord *c)
+{
+    if (!c->draining) {
+        c->draining = true;
+        c->drain_timer = rpc_loop_timer_add(c->loop, DRAIN_MS,
+                                            on_drain_timeout, c);
+    }
+    if (rpc_server_connections(c->srv) == 0)
+        rpc_loop_stop(c->loop);
+}
+
+/* Serves waiting workers while tasks are free; once the job is over, tells
+ * them all to exit and drains. */
+static void
+dispatch(coord *c)
+{
+    while (c->waiters != NULL) {
+        struct waiter *w = c->waiters;
+        struct coord_task *task = NULL;
+
+        if (!tasks_are_over(&c->tasks) && rpc_call_is_live(w->call)) {
+            task = tasks_assign(&c->tasks, rpc_monotonic_ms(),
+                                rpc_call_conn_id(w->call));
+            if (task == NULL)
+                break;
+        }
+        c->waiters = w->next;
+        if (c->waiters == NULL)
+            c->waiters_tail = &c->waiters;
+        if (task != NULL) {
+            reply_task(c, task, w->call, w->closure);
+            progress(c);
+        } else {
+            reply_exit(w->call, w->closure);  /* over, or caller gone */
+        }
+        free(w);
+    }
+    if (tasks_are_over(&c->tasks))
+        drain(c);
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+static void
+coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
+               Mr__Task_Closure closure, void *closure_data)
+{
+    coord *c = coord_of(service);
+    rpc_call *call = closure_data;
+    struct coord_task *task;
+    struct waiter *w;
+
+    (void)req;
+    if (tasks_are_over(&c->tasks)) {
+        reply_exit(call, closure);
+        return;
+    }
+    task = c->waiters == NULL
+               ? tasks_assign(&c->tasks, rpc_monotonic_ms(),
+                              rpc_call_conn_id(call))
+               : NULL;
+    if (task != NULL) {
+        reply_task(c, task, call, closure);
+        progress(c);
+        return;
+    }
+    w = malloc(sizeof(*w));
+    if (w == NULL) {
+        rpc_call_fail(call, -ENOMEM, "coordinator out of memory");
+        return;
+    }
+    w->call = call;
+    w->closure = closure;
+    w->next = NULL;
+    *c->waiters_tail = w;
+    c->waiters_tail = &w->next;
+}
+
+static void
+count_report(coord *c, const Mr__TaskReport *rep)
+{
+    if (rep->kind == MR__TASK_KIND__TASK_MAP) {
+        c->stats.map_bytes_in += rep->bytes_in;
+        c->stats.map_records += rep->records_in;
+        c->stats.im_bytes += rep->bytes_out;
+    } else {
+        c->stats.out_bytes += rep->bytes_out;
+        c->stats.out_keys += rep->records_out;
+    }
+}
+
+static void
+coord_report_task(Mr__Coordinator_Service *service,
+                  const Mr__TaskReport *rep, Mr__ReportReply_Closure closure,
+                  void *closure_data)
+{
+    coord *c = coord_of(service);
+    Mr__ReportReply reply = MR__REPORT_REPLY__INIT;
+    struct coord_task *task = NULL;
+    int rc;
+
+    if (rep->kind == MR__TASK_KIND__TASK_MAP ||
+        rep->kind == MR__TASK_KIND__TASK_REDUCE)
+        task = tasks_find(&c->tasks, rep->kind == MR__TASK_KIND__TASK_MAP
+                                         ? KIND_MAP : KIND_REDUCE, rep->id);
+    if (task == NULL) {
+        rpc_call_fail(closure_data, -EINVAL, "no such task");
+        return;
+    }
+    if (rep->ok) {
+        rc = tasks_complete(&c->tasks, task, rep->attempt);
+        if (rc == 0)
+            count_report(c, rep);
+    } else {
+        mr_warn("%s task %u attempt %u failed: %s",
+                task_kind_name(task->kind), task->id, rep->attempt,
+                rep->error);
+        rc = tasks_fail(&c->tasks, task, rep->attempt, rep->error);
+        if (rc == MR_EAPP)
+            mr_error("%s", c->tasks.why_failed);
+    }
+    if (rc == -EINVAL) {
+        rpc_call_fail(closure_data, -EINVAL, "attempt %u of %s task %u was "
+                      "never handed out", rep->attempt,
+                      task_kind_name(task->kind), task->id);
+        return;
+    }
+    reply.accepted = rep->ok && rc == 0;
+    reply.job_over = tasks_are_over(&c->tasks);
+    closure(&reply, closure_data);
+    settle_timer(c, task);
+    if (rc != MR_ESTALE)
+        progress(c);
+    dispatch(c);
+}
+
+static void
+on_disconnect(uint64_t conn_id, void *arg)
+{
+    coord *c = arg;
+    size_t n = tasks_release_owner(&c->tasks, conn_id, settle_each, c);
+
+    if (c->draining) {
+        drain(c);
+        return;
+    }
+    if (n > 0) {
+        mr_warn("a worker disconnected while running a task; reassigning");
+        progress(c);
+        dispatch(c);
+    }
+}
+
+/* ---------------------------------------------------------------- setup */
+
+/* Checks that every input exists, is a regular file and can be read, and
+ * adds up their sizes. */
+static int
+check_inputs(const char *const *files, uint32_t n, uint64_t *total,
+             char err[MR_ERR_LEN])
+{
+    *total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct stat st;
+        int fd;
+
+        if (stat(files[i], &st) < 0) {
+            snprintf(err, MR_ERR_LEN, "input file %s: %s", files[i],
+                     strerror(errno));
+            return -errno;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            snprintf(err, MR_ERR_LEN, "input %s is not a regular file%s",
+                     files[i], S_ISDIR(st.st_mode) ? " (a directory)" : "");
+            return -EINVAL;
+        }
+        fd = open(files[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(err, MR_ERR_LEN, "input file %s cannot be read: %s",
+                     files[i], strerror(errno));
+            return -errno;
+        }
+        close(fd);
+        *total += (uint64_t)st.st_size;
+    }
+    return 0;
+}
+
+static struct deadline *
+deadlines_create(coord *c, struct coord_task *tasks, uint32_t n)
+{
+    struct deadline *d = calloc(n ? n : 1, sizeof(*d));
+
+    for (uint32_t i = 0; d != NULL && i < n; i++) {
+        d[i].c = c;
+        d[i].task = &tasks[i];
+    }
+    return d;
+}
+
+coord *
+coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
+             const struct coord_opts *opts, char err[MR_ERR_LEN])
+{
+    coord *c = calloc(1, sizeof(*c));
+    struct rpc_server_opts sopts = {0, on_disconnect, c};
+
+    if (c == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory");
+        return NULL;
+    }
+    c->service = (Mr__Coordinator_Service)MR__COORDINATOR__INIT(coord_);
+    c->loop = loop;
+    c->files = files;
+    c->waiters_tail = &c->waiters;
+    c->on_progress = opts->on_progress;
+    c->arg = opts->arg;
+    if (check_inputs(files, nfiles, &c->stats.input_bytes, err) < 0)
+        goto out_free;
+    if (tasks_init(&c->tasks, nfiles, opts->nreduce ? opts->nreduce : 10,
+                   opts->task_timeout_ms ? opts->task_timeout_ms : 10000,
+                   opts->max_failures ? opts->max_failures : 4) < 0)
+        goto out_nomem;
+    c->map_deadlines = deadlines_create(c, c->tasks.maps, c->tasks.nmap);
+    c->reduce_deadlines = deadlines_create(c, c->tasks.reduces,
+                                           c->tasks.nreduce);
+    c->map_attempts = calloc(nfiles ? nfiles : 1, sizeof(uint32_t));
+    if (c->map_deadlines == NULL || c->reduce_deadlines == NULL ||
+        c->map_attempts == NULL)
+        goto out_nomem;
+    c->srv = rpc_server_create(loop, &c->service.base, &sopts, err);
+    if (c->srv == NULL)
+        goto out_free;
+    return c;
+out_nomem:
+    snprintf(err, MR_ERR_LEN, "out of memory");
+out_free:
+    coord_free(c);
+    return NULL;
+}
+
+int
+coord_listen(coord *c, const char *addr, char *bound, size_t boundlen,
+             char err[MR_ERR_LEN])
+{
+    return rpc_server_listen(c->srv, addr, bound, boundlen, err);
+}
+
+void
+coord_abort(coord *c, const char *why)
+{
+    snprintf(c->why_aborted, sizeof(c->why_aborted), "%s", why);
+    c->tasks.phase = PHASE_FAILED;
+    dispatch(c);
+}
+
+const struct coord_tasks *
+coord_tasks(const coord *c)
+{
+    return &c->tasks;
+}
+
+const struct coord_stats *
+coord_stats(const coord *c)
+{
+    return &c->stats;
+}
+
+int
+coord_result(const coord *c)
+{
+    return c->tasks.phase == PHASE_DONE ? 0 : MR_EAPP;
+}
+
+const char *
+coord_error(const coord *c)
+{
+    if (c->why_aborted[0] != '\0')
+        return c->why_aborted;
+    if (c->tasks.why_failed[0] != '\0')
+        return c->tasks.why_failed;
+    return c->tasks.phase == PHASE_DONE ? "no error" : "the job is not over";
+}
+
+/* Removes every attempt's intermediate file. */
+static void
+remove_intermediates(coord *c)
+{
+    char name[64];
+
+    for (uint32_t m = 0; m < c->tasks.nmap; m++)
+        for (uint32_t a = 1; a <= c->tasks.maps[m].attempts; a++) {
+            mr_im_name(name, sizeof(name), m, a);
+            unlink(name);
+        }
+}
+
+void
+coord_free(coord *c)
+{
+    if (c == NULL)
+        return;
+    while (c->waiters != NULL) {
+        struct waiter *w = c->waiters;
+        c->waiters = w->next;
+        reply_exit(w->call, w->closure);
+        free(w);
+    }
+    rpc_server_free(c->srv);
+    rpc_loop_timer_cancel(c->loop, c->drain_timer);
+    for (uint32_t i = 0; c->map_deadlines && i < c->tasks.nmap; i++)
+        rpc_loop_timer_cancel(c->loop, c->map_deadlines[i].timer);
+    for (uint32_t i = 0; c->reduce_deadlines && i < c->tasks.nreduce; i++)
+        rpc_loop_timer_cancel(c->loop, c->reduce_deadlines[i].timer);
+    if (c->tasks.maps != NULL)
+        remove_intermediates(c);
+    tasks_free(&c->tasks);
+    free(c->map_deadlines);
+    free(c->reduce_deadlines);
+    free(c->map_attempts);
+    free(c);
+}

@@ -1,0 +1,63 @@
+/* The coordinator: serves mr.Coordinator (proto/mr.proto) on an event loop.
+ * It hands tasks to workers, holds a GetTask call while no task is free and
+ * answers it when one is, reassigns a task when its deadline timer fires or
+ * its worker's connection closes, and stops the loop once the job is over
+ * (every mr-out-* is final, or the job failed) and the connected workers
+ * have been told to exit (at most a second later). */
+#ifndef COORD_COORD_H
+#define COORD_COORD_H
+
+#include <stdint.h>
+
+#include "loop.h"
+#include "mr_err.h"
+#include "tasks.h"
+
+typedef struct coord coord;
+
+struct coord_opts {
+    uint32_t nreduce;           /* reduce tasks; 0 means 10 */
+    uint64_t task_timeout_ms;   /* 0 means 10 s */
+    uint32_t max_failures;      /* failed attempts that fail the job; 0: 4 */
+    /* Called after every change of a task's state; may be NULL. */
+    void (*on_progress)(coord *c, void *arg);
+    void *arg;
+};
+
+struct coord_stats {
+    uint64_t input_bytes;       /* total size of the input files */
+    uint64_t map_bytes_in;      /* from accepted map reports */
+    uint64_t map_records;       /* pairs emitted by accepted maps */
+    uint64_t im_bytes;          /* intermediate bytes of accepted maps */
+    uint64_t out_bytes;         /* output bytes of accepted reduces */
+    uint64_t out_keys;          /* output lines of accepted reduces */
+};
+
+/* Creates the coordinator for one job over files (borrowed: they must
+ * outlive it). Every file is checked first: a missing, unreadable or
+ * non-regular one is an error naming it. Returns NULL with err filled. */
+coord *coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
+                    const struct coord_opts *opts, char err[MR_ERR_LEN]);
+
+/* Listens on addr (see rpc_server_listen). Returns 0 or an error with err
+ * filled. */
+int coord_listen(coord *c, const char *addr, char *bound, size_t boundlen,
+                 char err[MR_ERR_LEN]);
+
+/* Ends the job early (an interrupt): waiting workers are told to exit and
+ * the loop stops. why is kept for coord_error(). */
+void coord_abort(coord *c, const char *why);
+
+/* The task table, for progress displays and tests. */
+const struct coord_tasks *coord_tasks(const coord *c);
+const struct coord_stats *coord_stats(const coord *c);
+
+/* 0 when the job is DONE, else non-zero with coord_error() saying why. */
+int coord_result(const coord *c);
+const char *coord_error(const coord *c);
+
+/* Stops serving, removes the socket and the job's intermediate files, and
+ * frees. NULL is a no-op. */
+void coord_free(coord *c);
+
+#endif

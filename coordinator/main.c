@@ -1,0 +1,141 @@
+/* mrcoordinator: runs one job's coordinator until every output is final. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "coord.h"
+#include "log.h"
+
+static void
+usage(FILE *to)
+{
+    fprintf(to,
+        "usage: mrcoordinator [--addr ADDR] [--reduce N] [--task-timeout S] "
+        "FILE...\n"
+        "\n"
+        "Coordinates a MapReduce job: one map task per input FILE, N reduce\n"
+        "tasks; workers (mrworker) started in the same directory write\n"
+        "mr-out-0 .. mr-out-<N-1>. Exits 0 when every output is final.\n"
+        "\n"
+        "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
+        "                      $MR_ADDR, else unix:/tmp/mr-<uid>.sock)\n"
+        "  --reduce N          number of reduce tasks (default 10)\n"
+        "  --task-timeout S    reassign a task not done after S seconds\n"
+        "                      (default 10)\n"
+        "  --help              show this help\n");
+}
+
+static void
+on_stop_signal(rpc_loop *loop, int signo, void *arg)
+{
+    char why[64];
+
+    (void)loop;
+    snprintf(why, sizeof(why), "interrupted by %s", strsignal(signo));
+    coord_abort(arg, why);
+}
+
+struct args {
+    char addr[512];
+    unsigned long nreduce, timeout_ms;
+};
+
+/* Returns 0 to go on, or an exit status. */
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+    static const struct option longopts[] = {
+        {"addr", required_argument, NULL, 'a'},
+        {"reduce", required_argument, NULL, 'r'},
+        {"task-timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char err[MR_ERR_LEN];
+    int opt, rc = 0;
+
+    cli_default_addr(a->addr, sizeof(a->addr));
+    a->nreduce = 10;
+    a->timeout_ms = 10000;
+    while (rc == 0 &&
+           (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'a':
+            snprintf(a->addr, sizeof(a->addr), "%s", optarg);
+            break;
+        case 'r':
+            rc = cli_parse_uint("--reduce", optarg, 1, 100000, &a->nreduce,
+                                err);
+            break;
+        case 't':
+            rc = cli_parse_seconds("--task-timeout", optarg, &a->timeout_ms,
+                                   err);
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            fprintf(stderr, "mrcoordinator: see 'mrcoordinator --help'\n");
+            return 2;
+        }
+    }
+    if (rc < 0) {
+        fprintf(stderr, "mrcoordinator: %s\n", err);
+        return 2;
+    }
+    if (optind == argc) {
+        fprintf(stderr, "mrcoordinator: no input files; see "
+                "'mrcoordinator --help'\n");
+        return 2;
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct args a;
+    struct coord_opts opts = {0};
+    char err[MR_ERR_LEN], bound[512];
+    rpc_loop *loop;
+    coord *c;
+    int rc;
+
+    mr_log_init(argv[0]);
+    signal(SIGPIPE, SIG_IGN);
+    if ((rc = parse_args(argc, argv, &a)) != 0)
+        return rc < 0 ? 0 : rc;
+    if (access(".", W_OK) < 0) {
+        fprintf(stderr, "mrcoordinator: the current directory is not "
+                "writable; run the job where workers can write mr-out-*\n");
+        return 1;
+    }
+    opts.nreduce = (uint32_t)a.nreduce;
+    opts.task_timeout_ms = a.timeout_ms;
+    if ((loop = rpc_loop_create(err)) == NULL ||
+        (c = coord_create(loop, (const char *const *)argv + optind,
+                          (uint32_t)(argc - optind), &opts, err)) == NULL) {
+        fprintf(stderr, "mrcoordinator: %s\n", err);
+        return 1;
+    }
+    if (coord_listen(c, a.addr, bound, sizeof(bound), err) < 0) {
+        fprintf(stderr, "mrcoordinator: %s\n", err);
+        coord_free(c);
+        return 1;
+    }
+    mr_info("listening on %s", bound);
+    rpc_loop_signal(loop, SIGINT, on_stop_signal, c);
+    rpc_loop_signal(loop, SIGTERM, on_stop_signal, c);
+    rpc_loop_run(loop);
+    rc = coord_result(c);
+    if (rc != 0)
+        fprintf(stderr, "mrcoordinator: job failed: %s\n", coord_error(c));
+    coord_free(c);
+    rpc_loop_free(loop);
+    return rc == 0 ? 0 : 1;
+}

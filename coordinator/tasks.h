@@ -1,0 +1,106 @@
+/* The job's tasks and their state machine, free of I/O and of clocks: every
+ * call that needs the time is given `now` (ms), so tests drive it with a
+ * fake clock. The coordinator (coord.c) is the glue to RPCs and timers.
+ *
+ *            tasks_assign()               tasks_complete()
+ *   IDLE ----------------------> RUNNING -------------------> DONE
+ *    ^ ^                          |   |                        ^
+ *    | +---- tasks_expire() ------+   |                        |
+ *    +------ tasks_fail(),            |   tasks_complete() by an earlier
+ *            tasks_release_owner() ---+   attempt, while IDLE or RUNNING
+ *
+ * Map tasks run in the MAP phase; when all are DONE the REDUCE phase starts;
+ * when all reduce tasks are DONE the job is DONE. The first completion of a
+ * task wins; any later report for it is stale and changes nothing. A task
+ * that fails max_failures times fails the job. */
+#ifndef COORD_TASKS_H
+#define COORD_TASKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mr_err.h"
+
+enum task_kind { KIND_MAP, KIND_REDUCE };
+enum task_state { TASK_IDLE, TASK_RUNNING, TASK_DONE };
+enum job_phase { PHASE_MAP, PHASE_REDUCE, PHASE_DONE, PHASE_FAILED };
+
+struct coord_task {
+    enum task_kind kind;
+    uint32_t id;                /* map index or reduce partition */
+    enum task_state state;
+    uint32_t attempts;          /* attempts handed out so far */
+    uint32_t failures;          /* attempts reported failed */
+    uint32_t running_attempt;   /* while RUNNING: the newest attempt */
+    uint32_t done_attempt;      /* once DONE: the attempt whose output counts */
+    uint64_t deadline;          /* while RUNNING: when it is reassigned */
+    uint64_t owner;             /* while RUNNING: the worker's connection */
+};
+
+struct coord_tasks {
+    struct coord_task *maps, *reduces;
+    uint32_t nmap, nreduce;
+    uint32_t maps_done, reduces_done;
+    enum job_phase phase;
+    uint64_t timeout_ms;        /* a RUNNING attempt's time to report */
+    uint32_t max_failures;
+    struct coord_task **queue;  /* ring of tasks that became IDLE, in order;
+                                   entries no longer IDLE are skipped */
+    size_t qhead, qlen, qcap;
+    uint64_t reassigned;        /* attempts lost to deadlines or deaths */
+    uint64_t failed;            /* attempts reported failed */
+    uint64_t stale;             /* reports that came too late */
+    char why_failed[MR_ERR_LEN];
+};
+
+/* Sets up nmap map and nreduce reduce tasks, all IDLE. Returns 0 or
+ * -ENOMEM. */
+int tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
+               uint64_t timeout_ms, uint32_t max_failures);
+void tasks_free(struct coord_tasks *t);
+
+/* Hands out the oldest IDLE task of the current phase to owner: it becomes
+ * RUNNING with a new attempt and deadline now + timeout. Returns NULL when
+ * none is IDLE (all running, or the job is over). */
+struct coord_task *tasks_assign(struct coord_tasks *t, uint64_t now,
+                                uint64_t owner);
+
+/* The task (kind, id) by index, or NULL when out of range. */
+struct coord_task *tasks_find(struct coord_tasks *t, enum task_kind kind,
+                              uint32_t id);
+
+/* Attempt `attempt` finished. Returns 0 when it is the first completion
+ * (the task is DONE and the phase may advance), MR_ESTALE when the task was
+ * already DONE, -EINVAL for an attempt never handed out. */
+int tasks_complete(struct coord_tasks *t, struct coord_task *task,
+                   uint32_t attempt);
+
+/* Attempt `attempt` failed with why. The task becomes IDLE again if that
+ * was its running attempt. Returns 0, MR_ESTALE (nothing changed), or
+ * MR_EAPP when the task has now failed max_failures times: the job is
+ * FAILED and why_failed says so. */
+int tasks_fail(struct coord_tasks *t, struct coord_task *task,
+               uint32_t attempt, const char *why);
+
+/* The deadline of a RUNNING task passed: it becomes IDLE. Returns true if
+ * it was requeued. */
+bool tasks_expire(struct coord_tasks *t, struct coord_task *task,
+                  uint64_t now);
+
+/* The worker behind owner is gone: its RUNNING tasks become IDLE. Calls
+ * each (may be NULL) for every task requeued; returns how many. */
+size_t tasks_release_owner(struct coord_tasks *t, uint64_t owner,
+                           void (*each)(struct coord_task *, void *),
+                           void *arg);
+
+/* True when the job is over, DONE or FAILED. */
+bool tasks_are_over(const struct coord_tasks *t);
+
+/* Checks every invariant (counts match states, phase matches counts).
+ * Meant for assert(). */
+bool tasks_check(const struct coord_tasks *t);
+
+const char *task_kind_name(enum task_kind kind);
+
+#endif

@@ -1,0 +1,151 @@
+/* The contract between the MapReduce framework and an app module: the one
+ * header an app author needs.
+ *
+ * An app is a shared object built from one C file:
+ *
+ *     cc -shared -fPIC -O2 -Iinclude myapp.c -o myapp.so
+ *
+ * It defines mr_app_entry(), which returns a table of callbacks and the ABI
+ * version it was built against. The worker loads it with dlopen(RTLD_NOW |
+ * RTLD_LOCAL) and refuses a module whose version differs.
+ *
+ * Keys and values are byte strings with explicit lengths: they need not be
+ * NUL-terminated and may hold any byte. Pointers handed to a callback are
+ * valid only during that call; copy what must outlive it.
+ *
+ * Output lines are written by the framework as "%s %s\n": the key, a space,
+ * the value the reduce callback wrote.
+ *
+ * Example, a word count (see apps/wc.c for the full one):
+ *
+ *     static int
+ *     wc_map(const char *file, const char *data, size_t len,
+ *            struct mr_emitter *out)
+ *     {
+ *         for each word w in data:
+ *             mr_emit(out, w, wlen, "1", 1);
+ *         return 0;
+ *     }
+ *
+ *     static int
+ *     wc_reduce(const char *key, size_t klen, struct mr_values *values,
+ *               struct mr_output *out)
+ *     {
+ *         const char *v; size_t vlen; unsigned long long n = 0;
+ *         while (mr_values_next(values, &v, &vlen))
+ *             n += mr_parse_u64(v, vlen);
+ *         mr_write_u64(out, n);
+ *         return 0;
+ *     }
+ *
+ *     MR_APP("wc", wc_map, wc_reduce, wc_reduce);
+ */
+#ifndef MRAPP_H
+#define MRAPP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever a struct below changes shape. */
+#define MR_APP_ABI_VERSION 1
+
+/* Receives the map callback's key/value pairs. The framework copies them. */
+struct mr_emitter {
+    void (*emit)(struct mr_emitter *self, const char *key, size_t klen,
+                 const char *value, size_t vlen);
+};
+
+/* The values of one key, in no particular order. next() returns false when
+ * there are no more; values a reduce does not read are skipped. */
+struct mr_values {
+    bool (*next)(struct mr_values *self, const char **value, size_t *len);
+};
+
+/* Where reduce (or combine) writes the value for its key; several writes
+ * are concatenated. */
+struct mr_output {
+    void (*write)(struct mr_output *self, const char *bytes, size_t len);
+};
+
+/* Called once per input file (or split of one) with its whole contents.
+ * Returns 0, or non-zero to fail the task (it is then retried). */
+typedef int mr_map_fn(const char *filename, const char *data, size_t len,
+                      struct mr_emitter *out);
+
+/* Called once per key with all of its values. Returns 0 or non-zero. */
+typedef int mr_reduce_fn(const char *key, size_t klen,
+                         struct mr_values *values, struct mr_output *out);
+
+struct mr_app {
+    uint32_t abi_version;       /* MR_APP_ABI_VERSION */
+    const char *name;
+    mr_map_fn *map;             /* required */
+    mr_reduce_fn *reduce;       /* required */
+    /* Optional map-side pre-reduction: called on a map task's values of one
+     * key, it writes one value that stands for them all. Must be such that
+     * reduce over combined values gives what reduce over the originals
+     * would (wc: a sum of counts). NULL when the app has none. */
+    mr_reduce_fn *combine;
+};
+
+/* The one symbol the worker looks up. */
+#define MR_APP_ENTRY_SYMBOL "mr_app_entry"
+const struct mr_app *mr_app_entry(void);
+
+/* Defines mr_app_entry() for an app. combine may be NULL. */
+#define MR_APP(app_name, map_fn, reduce_fn, combine_fn)                     \
+    __attribute__((visibility("default")))                                   \
+    const struct mr_app *mr_app_entry(void)                                  \
+    {                                                                        \
+        static const struct mr_app app = {MR_APP_ABI_VERSION, app_name,      \
+                                          map_fn, reduce_fn, combine_fn};    \
+        return &app;                                                         \
+    }
+
+/* ---------------------------------------------------------------- helpers */
+
+static inline void
+mr_emit(struct mr_emitter *e, const char *key, size_t klen, const char *value,
+        size_t vlen)
+{
+    e->emit(e, key, klen, value, vlen);
+}
+
+static inline bool
+mr_values_next(struct mr_values *v, const char **value, size_t *len)
+{
+    return v->next(v, value, len);
+}
+
+static inline void
+mr_write(struct mr_output *o, const char *bytes, size_t len)
+{
+    o->write(o, bytes, len);
+}
+
+/* Writes n in decimal. */
+static inline void
+mr_write_u64(struct mr_output *o, unsigned long long n)
+{
+    char buf[24];
+    size_t i = sizeof(buf);
+
+    do
+        buf[--i] = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
+    o->write(o, buf + i, sizeof(buf) - i);
+}
+
+/* Parses a decimal prefix of s[0..len); stops at the first non-digit. */
+static inline unsigned long long
+mr_parse_u64(const char *s, size_t len)
+{
+    unsigned long long n = 0;
+
+    for (size_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+        n = n * 10 + (unsigned long long)(s[i] - '0');
+    return n;
+}
+
+#endif

@@ -1,0 +1,358 @@
+/* mrrun: the one command a newcomer runs. Starts a coordinator (in this
+ * process, on its event loop) and N mrworker processes on a private Unix
+ * socket, shows progress, reaps and restarts workers, and prints a
+ * summary. With no input files it generates a default corpus. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "cli.h"
+#include "coord.h"
+#include "corpus.h"
+#include "log.h"
+#include "progress.h"
+#include "report.h"
+#include "workers.h"
+
+#define DEFAULT_FILES     8
+#define DEFAULT_FILE_SIZE (4u << 20)
+#define DEFAULT_INPUT_DIR "mr-input"
+
+struct args {
+    unsigned long workers, nreduce, timeout_ms;
+    char app[PATH_MAX];
+    char app_name[64];
+    const char *const *files;
+    unsigned nfiles;
+};
+
+struct run {
+    struct args *a;
+    rpc_loop *loop;
+    coord *c;
+    struct workers w;
+    struct progress p;
+    int interrupted;            /* the signal that stopped us, or 0 */
+    bool draining;              /* the job is over: waiting for workers */
+    int drain_signal;           /* what the next drain timer sends */
+    rpc_timer *drain_timer;
+};
+
+static void
+usage(FILE *to)
+{
+    fprintf(to,
+        "usage: mrrun [--workers N] [--reduce N] [--app NAME|PATH] "
+        "[--task-timeout S] [FILE...]\n"
+        "\n"
+        "Runs a MapReduce job on this machine: a coordinator and N worker\n"
+        "processes, with live progress and a summary. Outputs go to\n"
+        "mr-out-* in the current directory. With no FILE, runs on a\n"
+        "generated corpus (" DEFAULT_INPUT_DIR "/, %u files of %u MiB).\n"
+        "\n"
+        "  --workers N         worker processes (default 2)\n"
+        "  --reduce N          reduce tasks (default 10)\n"
+        "  --app NAME|PATH     an app built into build/apps (wc, indexer, ...)\n"
+        "                      or the path of a .so (default wc)\n"
+        "  --task-timeout S    reassign a task not done after S seconds\n"
+        "                      (default 10)\n"
+        "  --help              show this help\n",
+        DEFAULT_FILES, DEFAULT_FILE_SIZE >> 20);
+}
+
+/* The directory this executable lives in, to find mrworker and the apps. */
+static int
+exe_dir(char *buf, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    char *slash;
+
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    slash = strrchr(buf, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    return 0;
+}
+
+/* NAME means <exe dir>/apps/NAME.so; anything with a slash or .so is a
+ * path. */
+static void
+resolve_app(const char *spec, const char *dir, struct args *a)
+{
+    size_t n = strlen(spec);
+    const char *base = strrchr(spec, '/');
+
+    if (strchr(spec, '/') != NULL || (n > 3 && !strcmp(spec + n - 3, ".so")))
+        snprintf(a->app, sizeof(a->app), "%s", spec);
+    else
+        snprintf(a->app, sizeof(a->app), "%s/apps/%s.so", dir, spec);
+    base = strrchr(a->app, '/');
+    snprintf(a->app_name, sizeof(a->app_name), "%s", base ? base + 1 : spec);
+    n = strlen(a->app_name);
+    if (n > 3 && !strcmp(a->app_name + n - 3, ".so"))
+        a->app_name[n - 3] = '\0';
+}
+
+static int
+parse_args(int argc, char **argv, const char *dir, struct args *a)
+{
+    static const struct option longopts[] = {
+        {"workers", required_argument, NULL, 'w'},
+        {"reduce", required_argument, NULL, 'r'},
+        {"app", required_argument, NULL, 'a'},
+        {"task-timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char err[MR_ERR_LEN];
+    int opt, rc = 0;
+
+    a->workers = 2;
+    a->nreduce = 10;
+    a->timeout_ms = 10000;
+    resolve_app("wc", dir, a);
+    while (rc == 0 &&
+           (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'w':
+            rc = cli_parse_uint("--workers", optarg, 1, 256, &a->workers,
+                                err);
+            break;
+        case 'r':
+            rc = cli_parse_uint("--reduce", optarg, 1, 100000, &a->nreduce,
+                                err);
+            break;
+        case 'a':
+            resolve_app(optarg, dir, a);
+            break;
+        case 't':
+            rc = cli_parse_seconds("--task-timeout", optarg, &a->timeout_ms,
+                                   err);
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            fprintf(stderr, "mrrun: see 'mrrun --help'\n");
+            return 2;
+        }
+    }
+    if (rc < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return 2;
+    }
+    a->files = (const char *const *)argv + optind;
+    a->nfiles = (unsigned)(argc - optind);
+    return 0;
+}
+
+/* Generates the default corpus once; later runs reuse it. */
+static int
+default_input(struct args *a)
+{
+    static char names[DEFAULT_FILES][64];
+    static const char *files[DEFAULT_FILES];
+    char err[MR_ERR_LEN];
+    struct stat st;
+
+    if (mkdir(DEFAULT_INPUT_DIR, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "mrrun: cannot create %s: %s\n", DEFAULT_INPUT_DIR,
+                strerror(errno));
+        return -1;
+    }
+    for (unsigned i = 0; i < DEFAULT_FILES; i++) {
+        snprintf(names[i], sizeof(names[i]), DEFAULT_INPUT_DIR "/part-%u.txt",
+                 i);
+        files[i] = names[i];
+        if (stat(names[i], &st) == 0 && st.st_size == DEFAULT_FILE_SIZE)
+            continue;
+        if (i == 0)
+            printf("generating the default input in %s/ ...\n",
+                   DEFAULT_INPUT_DIR);
+        if (corpus_write_file(names[i], DEFAULT_FILE_SIZE, i + 1, err) < 0) {
+            fprintf(stderr, "mrrun: %s\n", err);
+            return -1;
+        }
+    }
+    a->files = files;
+    a->nfiles = DEFAULT_FILES;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static void
+on_progress(coord *c, void *arg)
+{
+    struct run *r = arg;
+
+    progress_update(&r->p, c, tasks_are_over(coord_tasks(c)));
+}
+
+static void
+on_child(rpc_loop *loop, int signo, void *arg)
+{
+    struct run *r = arg;
+
+    (void)signo;
+    if (!workers_reap(&r->w))
+        coord_abort(r->c, r->w.why_failed);
+    if (r->w.alive > 0)
+        return;
+    if (r->draining) {
+        rpc_loop_stop(loop);
+    } else if (!tasks_are_over(coord_tasks(r->c))) {
+        coord_abort(r->c, "every worker has exited");
+    }
+}
+
+static void
+on_interrupt(rpc_loop *loop, int signo, void *arg)
+{
+    struct run *r = arg;
+
+    (void)loop;
+    r->interrupted = signo;
+    r->w.keep_alive = false;
+    coord_abort(r->c, "interrupted");
+}
+
+/* Escalation while draining: SIGTERM first, then SIGKILL. */
+static void
+on_drain_timer(rpc_loop *loop, void *arg)
+{
+    struct run *r = arg;
+
+    (void)loop;
+    workers_signal(&r->w, r->drain_signal);
+    r->drain_signal = SIGKILL;
+    r->drain_timer = rpc_loop_timer_add(loop, 1000, on_drain_timer, r);
+}
+
+/* After the job: workers told to exit do so at once; any still busy with a
+ * stale attempt get a second, then SIGTERM, then SIGKILL. Reaping happens
+ * in on_child, which stops the loop when the last one is gone. */
+static void
+wait_for_workers(struct run *r)
+{
+    r->w.keep_alive = false;
+    r->draining = true;
+    workers_reap(&r->w);
+    if (r->w.alive == 0)
+        return;
+    r->drain_signal = SIGTERM;
+    r->drain_timer = rpc_loop_timer_add(r->loop, 1000, on_drain_timer, r);
+    rpc_loop_run(r->loop);
+    rpc_loop_timer_cancel(r->loop, r->drain_timer);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int
+run_job(struct run *r, const char *worker_exe)
+{
+    struct coord_opts opts = {(uint32_t)r->a->nreduce, r->a->timeout_ms, 0,
+                              on_progress, r};
+    char err[MR_ERR_LEN], sockdir[] = "/tmp/mrrun-XXXXXX", addr[128];
+    struct run_totals rt = {0, (int)r->a->workers, 0};
+    uint64_t start = rpc_monotonic_ms();
+    int rc;
+
+    if (mkdtemp(sockdir) == NULL) {
+        fprintf(stderr, "mrrun: cannot create a socket directory: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    snprintf(addr, sizeof(addr), "unix:%s/coordinator.sock", sockdir);
+    r->c = coord_create(r->loop, r->a->files, r->a->nfiles, &opts, err);
+    if (r->c == NULL || coord_listen(r->c, addr, NULL, 0, err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        coord_free(r->c);
+        rmdir(sockdir);
+        return 1;
+    }
+    rpc_loop_signal(r->loop, SIGCHLD, on_child, r);
+    rpc_loop_signal(r->loop, SIGINT, on_interrupt, r);
+    rpc_loop_signal(r->loop, SIGTERM, on_interrupt, r);
+    progress_init(&r->p, stdout);
+    printf("running %s on %u files with %lu workers, %lu reduce tasks\n",
+           r->a->app_name, r->a->nfiles, r->a->workers, r->a->nreduce);
+    if (workers_start(&r->w, (int)r->a->workers, worker_exe, addr, r->a->app,
+                      err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        coord_abort(r->c, err);
+    } else {
+        rpc_loop_run(r->loop);
+    }
+    progress_end(&r->p);
+    wait_for_workers(r);
+    rt.seconds = (double)(rpc_monotonic_ms() - start) / 1000.0;
+    rt.worker_restarts = r->w.restarts;
+    rc = coord_result(r->c);
+    if (rc == 0) {
+        report_summary(stdout, r->c, &rt);
+        if (strcmp(r->a->app_name, "wc") == 0)
+            report_top_words(stdout, (unsigned)r->a->nreduce, 10);
+    } else {
+        fprintf(stderr, "mrrun: job failed: %s\n", coord_error(r->c));
+    }
+    coord_free(r->c);
+    workers_free(&r->w);
+    rmdir(sockdir);
+    if (r->interrupted)
+        return 128 + r->interrupted;
+    return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    char dir[PATH_MAX], worker_exe[PATH_MAX + 16], err[MR_ERR_LEN];
+    struct args a;
+    struct app_module mod;
+    struct run r = {0};
+    int rc;
+
+    mr_log_init(argv[0]);
+    signal(SIGPIPE, SIG_IGN);
+    if (exe_dir(dir, sizeof(dir)) < 0) {
+        fprintf(stderr, "mrrun: cannot find my own directory\n");
+        return 1;
+    }
+    if ((rc = parse_args(argc, argv, dir, &a)) != 0)
+        return rc < 0 ? 0 : rc;
+    snprintf(worker_exe, sizeof(worker_exe), "%s/mrworker", dir);
+    if (access(worker_exe, X_OK) < 0) {
+        fprintf(stderr, "mrrun: %s is missing; run 'make' first\n",
+                worker_exe);
+        return 1;
+    }
+    /* Refuse a bad app here, once, rather than in every worker. */
+    if (app_load(a.app, &mod, err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return 2;
+    }
+    app_unload(&mod);
+    if (a.nfiles == 0 && default_input(&a) < 0)
+        return 1;
+    r.a = &a;
+    if ((r.loop = rpc_loop_create(err)) == NULL) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return 1;
+    }
+    rc = run_job(&r, worker_exe);
+    rpc_loop_free(r.loop);
+    return rc;
+}

@@ -1,0 +1,106 @@
+/* Progress display for mrrun. */
+#include "progress.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define BAR_WIDTH    20
+#define REDRAW_MS    100
+
+void
+progress_init(struct progress *p, FILE *out)
+{
+    memset(p, 0, sizeof(*p));
+    p->out = out;
+    p->tty = isatty(fileno(out));
+    p->start_ms = rpc_monotonic_ms();
+}
+
+static uint32_t
+count_running(const struct coord_task *tasks, uint32_t n)
+{
+    uint32_t running = 0;
+
+    for (uint32_t i = 0; i < n; i++)
+        running += tasks[i].state == TASK_RUNNING;
+    return running;
+}
+
+static void
+draw_bar(FILE *out, const char *label, uint32_t done, uint32_t running,
+         uint32_t total)
+{
+    char bar[BAR_WIDTH + 1];
+    uint32_t full = total ? done * BAR_WIDTH / total : BAR_WIDTH;
+    uint32_t busy = total ? (done + running) * BAR_WIDTH / total : 0;
+
+    for (uint32_t i = 0; i < BAR_WIDTH; i++)
+        bar[i] = i < full ? '#' : i < busy ? '>' : '.';
+    bar[BAR_WIDTH] = '\0';
+    fprintf(out, "%s [%s] %u/%u", label, bar, done, total);
+}
+
+static void
+draw_line(struct progress *p, const coord *c, uint64_t now)
+{
+    const struct coord_tasks *t = coord_tasks(c);
+    const struct coord_stats *s = coord_stats(c);
+    double secs = (double)(now - p->start_ms) / 1000.0;
+
+    fprintf(p->out, "\r");
+    draw_bar(p->out, "map", t->maps_done, count_running(t->maps, t->nmap),
+             t->nmap);
+    fprintf(p->out, "  ");
+    draw_bar(p->out, "reduce", t->reduces_done,
+             count_running(t->reduces, t->nreduce), t->nreduce);
+    fprintf(p->out, "  %.1fs", secs);
+    if (secs > 0 && s->map_bytes_in > 0)
+        fprintf(p->out, "  %.1f MB/s", (double)s->map_bytes_in / 1e6 / secs);
+    fprintf(p->out, "\033[K");
+    fflush(p->out);
+    p->drawn = true;
+}
+
+/* Plain mode: one line each time a phase passes a quarter. */
+static void
+print_quarters(struct progress *p, const coord *c, uint64_t now)
+{
+    const struct coord_tasks *t = coord_tasks(c);
+    uint32_t done[2] = {t->maps_done, t->reduces_done};
+    uint32_t total[2] = {t->nmap, t->nreduce};
+    static const char *names[2] = {"map", "reduce"};
+
+    for (int k = 0; k < 2; k++) {
+        unsigned q = total[k] ? (unsigned)(done[k] * 4 / total[k]) : 4;
+        if (q > p->last_quarter[k] && done[k] > 0) {
+            fprintf(p->out, "%s: %u/%u tasks done (%.1fs)\n", names[k],
+                    done[k], total[k],
+                    (double)(now - p->start_ms) / 1000.0);
+            fflush(p->out);
+            p->last_quarter[k] = q;
+        }
+    }
+}
+
+void
+progress_update(struct progress *p, const coord *c, bool force)
+{
+    uint64_t now = rpc_monotonic_ms();
+
+    if (!p->tty) {
+        print_quarters(p, c, now);
+        return;
+    }
+    if (!force && now - p->last_draw_ms < REDRAW_MS)
+        return;
+    p->last_draw_ms = now;
+    draw_line(p, c, now);
+}
+
+void
+progress_end(struct progress *p)
+{
+    if (p->drawn)
+        fputc('\n', p->out);
+    p->drawn = false;
+}

@@ -1,0 +1,27 @@
+/* mrrun's live progress: a redrawn bar of map and reduce tasks on a
+ * terminal, plain lines at each quarter of a phase otherwise. */
+#ifndef LAUNCHER_PROGRESS_H
+#define LAUNCHER_PROGRESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "coord.h"
+
+struct progress {
+    FILE *out;
+    bool tty;                   /* redraw one line in place */
+    uint64_t start_ms;
+    uint64_t last_draw_ms;
+    unsigned last_quarter[2];   /* plain mode: quarters printed per phase */
+    bool drawn;                 /* a bar is on screen */
+};
+
+void progress_init(struct progress *p, FILE *out);
+/* Shows the state of the tasks; force draws even if drawn very recently. */
+void progress_update(struct progress *p, const coord *c, bool force);
+/* Ends the bar's line, if one is drawn. */
+void progress_end(struct progress *p);
+
+#endif

@@ -1,0 +1,85 @@
+/* Summary and top words for mrrun. */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+
+void
+report_summary(FILE *out, const coord *c, const struct run_totals *rt)
+{
+    const struct coord_tasks *t = coord_tasks(c);
+    const struct coord_stats *s = coord_stats(c);
+    double mb = (double)s->input_bytes / 1e6;
+
+    fprintf(out, "done in %.2fs: %.1f MB in, %.1f MB/s, %u map + %u reduce "
+            "tasks, %d workers\n", rt->seconds, mb,
+            rt->seconds > 0 ? mb / rt->seconds : 0.0, t->nmap, t->nreduce,
+            rt->workers);
+    fprintf(out, "retries: %llu reassigned, %llu failed attempts, %d "
+            "workers restarted; output: %llu lines, %.1f MB in mr-out-0.."
+            "mr-out-%u\n", (unsigned long long)t->reassigned,
+            (unsigned long long)t->failed, rt->worker_restarts,
+            (unsigned long long)s->out_keys, (double)s->out_bytes / 1e6,
+            t->nreduce - 1);
+}
+
+struct word_count {
+    char *word;
+    unsigned long long count;
+};
+
+/* Keeps the `top` largest counts in best[], largest first. */
+static void
+consider(struct word_count *best, unsigned top, unsigned *n, const char *w,
+         size_t wlen, unsigned long long count)
+{
+    unsigned i;
+
+    if (*n == top && count <= best[top - 1].count)
+        return;
+    if (*n < top)
+        (*n)++;
+    else
+        free(best[top - 1].word);
+    for (i = *n - 1; i > 0 && best[i - 1].count < count; i--)
+        best[i] = best[i - 1];
+    best[i].word = strndup(w, wlen);
+    best[i].count = count;
+}
+
+void
+report_top_words(FILE *out, unsigned nreduce, unsigned top)
+{
+    struct word_count *best = calloc(top, sizeof(*best));
+    char *line = NULL, name[64];
+    size_t cap = 0;
+    unsigned n = 0;
+
+    if (best == NULL || top == 0)
+        goto out;
+    for (unsigned r = 0; r < nreduce; r++) {
+        FILE *f;
+        ssize_t len;
+        mr_out_name(name, sizeof(name), r);
+        if ((f = fopen(name, "r")) == NULL)
+            continue;
+        while ((len = getline(&line, &cap, f)) > 0) {
+            char *space = memrchr(line, ' ', (size_t)len);
+            if (space != NULL)
+                consider(best, top, &n, line, (size_t)(space - line),
+                         strtoull(space + 1, NULL, 10));
+        }
+        fclose(f);
+    }
+    fprintf(out, "top %u words:\n", n);
+    for (unsigned i = 0; i < n; i++) {
+        fprintf(out, "  %10llu  %s\n", best[i].count, best[i].word);
+        free(best[i].word);
+    }
+out:
+    free(line);
+    free(best);
+}

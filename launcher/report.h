@@ -1,0 +1,22 @@
+/* mrrun's closing summary: time, throughput, tasks and retries, and for
+ * word counts the most frequent words found in mr-out-*. */
+#ifndef LAUNCHER_REPORT_H
+#define LAUNCHER_REPORT_H
+
+#include <stdio.h>
+
+#include "coord.h"
+
+struct run_totals {
+    double seconds;
+    int workers;
+    int worker_restarts;
+};
+
+void report_summary(FILE *out, const coord *c, const struct run_totals *rt);
+
+/* Prints the top `top` words of a word count's outputs ("word count"
+ * lines in mr-out-0 .. mr-out-<nreduce-1>). */
+void report_top_words(FILE *out, unsigned nreduce, unsigned top);
+
+#endif

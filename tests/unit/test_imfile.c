@@ -1,0 +1,231 @@
+/* The intermediate file format, the map-side collector, partitioning and
+ * atomic files, on real files in a temporary directory. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "imfile.h"
+#include "mapout.h"
+#include "partition.h"
+
+static char dir[64], path[128];
+
+static void
+setup(void)
+{
+    strcpy(dir, "/tmp/mr-im-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/mr-im-0-1", dir);
+}
+
+static void
+teardown(void)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(imfile, .init = setup, .fini = teardown);
+
+static size_t
+count_files(void)
+{
+    char cmd[160];
+    FILE *p;
+    size_t n = 0;
+
+    snprintf(cmd, sizeof(cmd), "ls -A %s | wc -l", dir);
+    p = popen(cmd, "r");
+    cr_assert_eq(fscanf(p, "%zu", &n), 1);
+    pclose(p);
+    return n;
+}
+
+Test(imfile, partition_matches_the_lab)
+{
+    /* FNV-1a 32 of "a" is 0xe40c292c; & 0x7fffffff = 0x640c292c. */
+    cr_assert_eq(fnv1a32("a", 1), 0xe40c292cu);
+    cr_assert_eq(fnv1a32("", 0), 2166136261u);
+    cr_assert_eq(partition_of("a", 1, 10), 0x640c292cu % 10);
+    cr_assert_eq(partition_of("foobar", 6, 1), 0);
+}
+
+Test(imfile, records_round_trip_per_partition)
+{
+    char err[MR_ERR_LEN];
+    struct im_writer w;
+    struct im_reader r;
+    struct im_cursor c;
+    const char *k, *v;
+    size_t kl, vl;
+    char big[300];
+
+    memset(big, 'x', sizeof(big));
+    cr_assert_eq(im_writer_open(&w, path, 4, err), 0, "%s", err);
+    im_writer_add(&w, 0, "a", 1, "1", 1);
+    im_writer_add(&w, 0, "b", 1, "", 0);
+    im_writer_add(&w, 2, "key\0nul", 7, big, sizeof(big));
+    cr_assert_eq(access(path, F_OK), -1, "visible before commit");
+    cr_assert_eq(im_writer_commit(&w, err), 0, "%s", err);
+
+    cr_assert_eq(im_reader_open(&r, path, 4, err), 0, "%s", err);
+    im_reader_partition(&r, 0, &c);
+    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 1);
+    cr_assert(kl == 1 && k[0] == 'a' && vl == 1 && v[0] == '1');
+    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 1);
+    cr_assert(kl == 1 && k[0] == 'b' && vl == 0);
+    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 0);
+    im_reader_partition(&r, 1, &c);
+    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 0);
+    im_reader_partition(&r, 2, &c);
+    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 1);
+    cr_assert(kl == 7 && memcmp(k, "key\0nul", 7) == 0);
+    cr_assert(vl == sizeof(big) && memcmp(v, big, vl) == 0);
+    im_reader_partition(&r, 3, &c);
+    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 0);
+    im_reader_close(&r);
+    cr_assert_eq(count_files(), 1, "a temporary file was left behind");
+}
+
+Test(imfile, truncated_or_mismatched_files_are_refused)
+{
+    char err[MR_ERR_LEN];
+    struct im_writer w;
+    struct im_reader r;
+    struct stat st;
+
+    cr_assert_eq(im_writer_open(&w, path, 3, err), 0);
+    im_writer_add(&w, 1, "hello", 5, "world", 5);
+    cr_assert_eq(im_writer_commit(&w, err), 0);
+    cr_assert_eq(im_reader_open(&r, path, 5, err), MR_EBADDATA);
+    cr_assert(strstr(err, "another number of reduce tasks"), "%s", err);
+    stat(path, &st);
+    for (off_t len = st.st_size - 1; len >= 0; len -= 7) {
+        cr_assert_eq(truncate(path, len), 0);
+        cr_assert_eq(im_reader_open(&r, path, 3, err), MR_EBADDATA,
+                     "truncated to %lld bytes: not detected",
+                     (long long)len);
+    }
+}
+
+Test(imfile, corrupt_record_lengths_are_detected)
+{
+    char err[MR_ERR_LEN];
+    struct im_writer w;
+    struct im_reader r;
+    struct im_cursor c;
+    const char *k, *v;
+    size_t kl, vl;
+    int fd;
+
+    cr_assert_eq(im_writer_open(&w, path, 1, err), 0);
+    im_writer_add(&w, 0, "hello", 5, "world", 5);
+    cr_assert_eq(im_writer_commit(&w, err), 0);
+    fd = open(path, O_WRONLY);
+    cr_assert_eq(pwrite(fd, "\x7f", 1, 0), 1);   /* key length 127 */
+    close(fd);
+    cr_assert_eq(im_reader_open(&r, path, 1, err), 0);
+    im_reader_partition(&r, 0, &c);
+    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), MR_EBADDATA);
+    im_reader_close(&r);
+}
+
+static int
+sum_combine(const char *key, size_t klen, struct mr_values *vals,
+            struct mr_output *out)
+{
+    const char *v;
+    size_t len;
+    unsigned long long n = 0;
+
+    (void)key;
+    (void)klen;
+    while (mr_values_next(vals, &v, &len))
+        n += mr_parse_u64(v, len);
+    mr_write_u64(out, n);
+    return 0;
+}
+
+Test(imfile, map_output_is_partitioned_sorted_and_combined)
+{
+    const char *words[] = {"pear", "apple", "fig", "apple", "pear", "apple"};
+    char err[MR_ERR_LEN];
+    struct mapout mo;
+    struct im_reader r;
+    uint64_t recs, bytes, total = 0;
+
+    mapout_init(&mo, 3);
+    for (size_t i = 0; i < 6; i++)
+        mr_emit(&mo.emitter, words[i], strlen(words[i]), "1", 1);
+    cr_assert_eq(mapout_write(&mo, path, sum_combine, &recs, &bytes, err), 0);
+    mapout_free(&mo);
+    cr_assert_eq(recs, 3, "one combined record per distinct word");
+    cr_assert_eq(im_reader_open(&r, path, 3, err), 0, "%s", err);
+    for (uint32_t p = 0; p < 3; p++) {
+        struct im_cursor c;
+        const char *k, *v, *prev = NULL;
+        size_t kl, vl, prevlen = 0;
+        im_reader_partition(&r, p, &c);
+        while (im_cursor_next(&c, &k, &kl, &v, &vl) == 1) {
+            cr_assert_eq(partition_of(k, kl, 3), p);
+            if (prev)
+                cr_assert_lt(memcmp(prev, k, prevlen < kl ? prevlen : kl),
+                             0 + (prevlen < kl), "not sorted");
+            if (kl == 5 && memcmp(k, "apple", 5) == 0)
+                cr_assert(vl == 1 && v[0] == '3');
+            total += mr_parse_u64(v, vl);
+            prev = k;
+            prevlen = kl;
+        }
+    }
+    cr_assert_eq(total, 6);
+    im_reader_close(&r);
+}
+
+Test(imfile, atomic_file_leaves_nothing_on_abort_and_replaces_on_commit)
+{
+    char err[MR_ERR_LEN], final[160], buf[16] = {0};
+    struct atomic_file af;
+    FILE *f;
+
+    snprintf(final, sizeof(final), "%s/mr-out-0", dir);
+    f = fopen(final, "w");
+    fputs("old", f);
+    fclose(f);
+    cr_assert_eq(atomic_file_open(&af, final, true, err), 0);
+    atomic_file_write(&af, "partial", 7);
+    atomic_file_abort(&af);
+    f = fopen(final, "r");
+    cr_assert_eq(fread(buf, 1, sizeof(buf), f), 3);
+    fclose(f);
+    cr_assert_str_eq(buf, "old");
+    cr_assert_eq(count_files(), 1);
+    cr_assert_eq(atomic_file_open(&af, final, true, err), 0);
+    atomic_file_write(&af, "new", 3);
+    cr_assert_eq(atomic_file_commit(&af, err), 0);
+    f = fopen(final, "r");
+    memset(buf, 0, sizeof(buf));
+    cr_assert_eq(fread(buf, 1, sizeof(buf), f), 3);
+    fclose(f);
+    cr_assert_str_eq(buf, "new");
+    cr_assert_eq(count_files(), 1);
+}
+
+Test(imfile, atomic_file_in_a_missing_directory_fails_clearly)
+{
+    char err[MR_ERR_LEN];
+    struct atomic_file af;
+
+    cr_assert_lt(atomic_file_open(&af, "/nonexistent-dir/mr-out-0", false,
+                                  err), 0);
+    cr_assert(strstr(err, "cannot create"), "%s", err);
+}

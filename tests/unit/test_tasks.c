@@ -1,0 +1,158 @@
+/* The coordinator's task state machine, driven with a fake clock: phases,
+ * deadlines, first-completion-wins, failures, and workers that vanish. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+
+#include "tasks.h"
+
+#define TIMEOUT 10000
+
+static struct coord_tasks t;
+
+static void
+setup_2x3(void)
+{
+    cr_assert_eq(tasks_init(&t, 2, 3, TIMEOUT, 3), 0);
+}
+
+static void
+teardown(void)
+{
+    tasks_free(&t);
+}
+
+TestSuite(tasks, .init = setup_2x3, .fini = teardown);
+
+Test(tasks, maps_first_then_reduces_then_done)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 1);
+    struct coord_task *b = tasks_assign(&t, 0, 2);
+
+    cr_assert(a && b && a->kind == KIND_MAP && b->kind == KIND_MAP);
+    cr_assert_neq(a->id, b->id);
+    cr_assert_null(tasks_assign(&t, 0, 3), "no reduce before maps are done");
+    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_null(tasks_assign(&t, 0, 3));
+    cr_assert_eq(tasks_complete(&t, b, 1), 0);
+    cr_assert_eq(t.phase, PHASE_REDUCE);
+    for (int i = 0; i < 3; i++) {
+        struct coord_task *r = tasks_assign(&t, 0, 3);
+        cr_assert(r && r->kind == KIND_REDUCE && r->id == (uint32_t)i);
+        cr_assert(tasks_check(&t));
+        cr_assert_eq(tasks_complete(&t, r, 1), 0);
+    }
+    cr_assert_eq(t.phase, PHASE_DONE);
+    cr_assert(tasks_are_over(&t));
+    cr_assert_null(tasks_assign(&t, 0, 3));
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, deadline_requeues_only_when_due)
+{
+    struct coord_task *a = tasks_assign(&t, 1000, 1);
+
+    cr_assert_eq(a->deadline, 1000 + TIMEOUT);
+    cr_assert_not(tasks_expire(&t, a, 1000 + TIMEOUT - 1));
+    cr_assert_eq(a->state, TASK_RUNNING);
+    cr_assert(tasks_expire(&t, a, 1000 + TIMEOUT));
+    cr_assert_eq(a->state, TASK_IDLE);
+    cr_assert_eq(t.reassigned, 1);
+    /* The other map is handed out first: the requeued one goes last. */
+    cr_assert_neq(tasks_assign(&t, 20000, 2), a);
+    cr_assert_eq(tasks_assign(&t, 20000, 3), a);
+    cr_assert_eq(a->attempts, 2);
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, first_completion_wins_and_late_reports_are_stale)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 1);
+
+    cr_assert(tasks_expire(&t, a, TIMEOUT));
+    tasks_assign(&t, TIMEOUT, 2);             /* the other map */
+    cr_assert_eq(tasks_assign(&t, TIMEOUT, 3), a);
+    /* The slow first attempt finishes before the second. */
+    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_eq(a->done_attempt, 1);
+    cr_assert_eq(tasks_complete(&t, a, 2), MR_ESTALE);
+    cr_assert_eq(a->done_attempt, 1);
+    cr_assert_eq(t.maps_done, 1, "a duplicate must not be counted twice");
+    cr_assert_eq(tasks_fail(&t, a, 2, "late"), MR_ESTALE);
+    cr_assert_eq(t.stale, 2);
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, completion_by_an_expired_attempt_while_idle_is_accepted)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 1);
+
+    cr_assert(tasks_expire(&t, a, TIMEOUT));
+    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_eq(a->state, TASK_DONE);
+    /* The queue still holds it, but it is never handed out again. */
+    struct coord_task *b = tasks_assign(&t, TIMEOUT, 2);
+    cr_assert_neq(b, a);
+    cr_assert_null(tasks_assign(&t, TIMEOUT, 3));
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, unknown_attempts_are_refused)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 1);
+
+    cr_assert_eq(tasks_complete(&t, a, 0), -EINVAL);
+    cr_assert_eq(tasks_complete(&t, a, 2), -EINVAL);
+    cr_assert_eq(tasks_fail(&t, a, 7, "x"), -EINVAL);
+    cr_assert_null(tasks_find(&t, KIND_MAP, 2));
+    cr_assert_null(tasks_find(&t, KIND_REDUCE, 3));
+    cr_assert_eq(a->state, TASK_RUNNING);
+}
+
+Test(tasks, failures_retry_then_fail_the_job)
+{
+    struct coord_task *a;
+
+    for (uint32_t i = 1; i <= 2; i++) {
+        a = tasks_assign(&t, 0, 1);
+        if (a->id != 0) {                     /* keep failing map 0 */
+            tasks_complete(&t, a, a->attempts);
+            a = tasks_assign(&t, 0, 1);
+        }
+        cr_assert_eq(tasks_fail(&t, a, a->attempts, "bad"), 0);
+        cr_assert_eq(a->state, TASK_IDLE);
+    }
+    a = tasks_assign(&t, 0, 1);
+    cr_assert_eq(tasks_fail(&t, a, 3, "still bad"), MR_EAPP);
+    cr_assert_eq(t.phase, PHASE_FAILED);
+    cr_assert(strstr(t.why_failed, "map task 0 failed 3 times"));
+    cr_assert(strstr(t.why_failed, "still bad"));
+    cr_assert_null(tasks_assign(&t, 0, 1));
+}
+
+Test(tasks, a_vanished_worker_gives_its_tasks_back)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 7);
+    struct coord_task *b = tasks_assign(&t, 0, 8);
+
+    cr_assert_eq(tasks_release_owner(&t, 7, NULL, NULL), 1);
+    cr_assert_eq(a->state, TASK_IDLE);
+    cr_assert_eq(b->state, TASK_RUNNING);
+    cr_assert_eq(tasks_release_owner(&t, 7, NULL, NULL), 0);
+    cr_assert_eq(tasks_assign(&t, 0, 9), a);
+    cr_assert_eq(a->owner, 9);
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, reduce_tasks_see_the_winning_map_attempts)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 1);
+    struct coord_task *b = tasks_assign(&t, 0, 2);
+
+    cr_assert(tasks_expire(&t, b, TIMEOUT));
+    cr_assert_eq(tasks_assign(&t, TIMEOUT, 3), b);
+    cr_assert_eq(tasks_complete(&t, b, 2), 0);
+    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_eq(t.maps[a->id].done_attempt, 1);
+    cr_assert_eq(t.maps[b->id].done_attempt, 2);
+}

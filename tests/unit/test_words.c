@@ -1,0 +1,159 @@
+/* The word splitter against what Go's strings.FieldsFunc with
+ * !unicode.IsLetter gives on the same bytes: ASCII, Unicode letters,
+ * combining marks, invalid UTF-8, and inputs that are not NUL-terminated. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "words.h"
+
+TestSuite(words);
+
+struct words_case {
+    const char *name;
+    const char *in;
+    size_t len;
+    const char *want;           /* the words joined by '|', never a letter */
+};
+
+/* A case over a string literal, which may hold NUL bytes. */
+#define CASE(name, in, want) {name, in, sizeof(in) - 1, want}
+
+struct joined {
+    char buf[256];
+    size_t len;
+};
+
+static void
+append_word(const char *word, size_t len, void *arg)
+{
+    struct joined *j = arg;
+
+    cr_assert_gt(len, 0);
+    cr_assert_lt(j->len + len + 1, sizeof(j->buf));
+    if (j->len > 0)
+        j->buf[j->len++] = '|';
+    memcpy(j->buf + j->len, word, len);
+    j->len += len;
+    j->buf[j->len] = '\0';
+}
+
+static void
+check(const struct words_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct joined j = {.len = 0};
+        const char *word;
+        size_t pos = 0, wlen, at = 0;
+
+        words_split(c[i].in, c[i].len, append_word, &j);
+        cr_expect_str_eq(j.buf, c[i].want, "%s: got \"%s\", want \"%s\"",
+                         c[i].name, j.buf, c[i].want);
+
+        /* The iterator gives the same words. */
+        while (words_next(c[i].in, c[i].len, &pos, &word, &wlen)) {
+            cr_assert_leq(pos, c[i].len, "%s", c[i].name);
+            if (at > 0)
+                cr_expect_eq(j.buf[at++], '|', "%s", c[i].name);
+            cr_expect_eq(memcmp(j.buf + at, word, wlen), 0, "%s", c[i].name);
+            at += wlen;
+        }
+        cr_expect_eq(at, j.len, "%s: iterator disagrees", c[i].name);
+    }
+}
+
+Test(words, ascii)
+{
+    static const struct words_case cases[] = {
+        CASE("empty", "", ""),
+        CASE("one word", "hello", "hello"),
+        CASE("spaces", "  hello   world  ", "hello|world"),
+        CASE("mixed case", "The Quick brOWN", "The|Quick|brOWN"),
+        CASE("punctuation", "don't stop-me,now.", "don|t|stop|me|now"),
+        CASE("digits", "abc123def 42 x9", "abc|def|x"),
+        CASE("only separators", " \t\n.,;:!?0123456789_-", ""),
+        CASE("edge letters", "@AZ[`az{", "AZ|az"),
+        CASE("control bytes", "a\tb\nc\rd\x7f" "e", "a|b|c|d|e"),
+        CASE("NUL byte", "ab\0cd", "ab|cd"),
+    };
+
+    check(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+Test(words, unicode)
+{
+    static const struct words_case cases[] = {
+        CASE("latin accents", "café naïve", "café|naïve"),
+        CASE("greek", "λόγος, ἀρχή", "λόγος|ἀρχή"),
+        CASE("cyrillic", "Привет мир!", "Привет|мир"),
+        CASE("cjk is Lo", "日本語。中文", "日本語|中文"),
+        CASE("latin-1 Lo and Ll", "\xc2\xaa\xc2\xb5\xc2\xba", "ªµº"),
+        CASE("titlecase Lt", "\xc7\x85x", "\xc7\x85x"),
+        CASE("modifier Lm", "a\xca\xb0" "b", "a\xca\xb0" "b"),
+        CASE("four-byte letter", "x\xf0\x90\x90\x80y", "x\xf0\x90\x90\x80y"),
+        /* U+0301 is Mn, not a letter: Go splits there too. */
+        CASE("combining mark", "cafe\xcc\x81 ok", "cafe|ok"),
+        CASE("nbsp separates", "a\xc2\xa0" "b", "a|b"),
+        CASE("em dash", "a\xe2\x80\x94" "b", "a|b"),
+        CASE("fullwidth digit", "a\xef\xbc\x91" "b", "a|b"),
+        CASE("U+FFFD itself", "a\xef\xbf\xbd" "b", "a|b"),
+        CASE("emoji", "hi\xf0\x9f\x98\x80there", "hi|there"),
+    };
+
+    check(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+Test(words, invalid_utf8)
+{
+    static const struct words_case cases[] = {
+        CASE("0xff", "ab\xff" "cd", "ab|cd"),
+        CASE("lone continuation", "ab\x80" "cd", "ab|cd"),
+        CASE("continuation run", "\x80\xbf" "x\x80", "x"),
+        CASE("truncated at end", "ab\xe2\x82", "ab"),
+        CASE("truncated mid-text", "ab\xe2\x82" "cd", "ab|cd"),
+        /* A truncated lead must not swallow the letter after it. */
+        CASE("lead then ascii", "\xc3" "a\xc3", "a"),
+        CASE("overlong slash", "a\xc0\xaf" "b", "a|b"),
+        CASE("overlong 3-byte", "a\xe0\x80\xaf" "b", "a|b"),
+        CASE("surrogate", "a\xed\xa0\x80" "b", "a|b"),
+        CASE("past U+10FFFF", "a\xf4\x90\x80\x80" "b", "a|b"),
+        CASE("5-byte lead", "a\xf8\x88\x80\x80\x80" "b", "a|b"),
+        /* 0xc3 0xa9 is é; a stray byte before it is skipped alone. */
+        CASE("stray then letter", "\xa9\xc3\xa9t\xc3\xa9", "été"),
+    };
+
+    check(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+Test(words, not_nul_terminated)
+{
+    /* Each input is a prefix of a longer string: nothing at or past len
+     * may be read or returned. */
+    static const struct words_case cases[] = {
+        {"cut mid-word", "hello world", 8, "hello|wo"},
+        {"cut before letter", "ab cd", 3, "ab"},
+        {"cut inside é", "caf\xc3\xa9s", 4, "caf"},
+        {"cut inside 日", "日本", 2, ""},
+        {"zero length", "abc", 0, ""},
+    };
+
+    check(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+Test(words, exact_buffer)
+{
+    /* A buffer with no terminator and letters up to its last byte. */
+    static const char buf[5] = {'a', 'b', ' ', 'c', 'd'};
+    const char *word;
+    size_t pos = 0, wlen;
+
+    cr_assert(words_next(buf, sizeof(buf), &pos, &word, &wlen));
+    cr_expect_eq(word, buf);
+    cr_expect_eq(wlen, 2);
+    cr_assert(words_next(buf, sizeof(buf), &pos, &word, &wlen));
+    cr_expect_eq(word, buf + 3);
+    cr_expect_eq(wlen, 2);
+    cr_expect_eq(pos, sizeof(buf));
+    cr_expect_not(words_next(buf, sizeof(buf), &pos, &word, &wlen));
+}

@@ -1,0 +1,61 @@
+/* mrgen: writes deterministic generated text files, the default input of
+ * mrrun and the input of the tests and benchmarks. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "corpus.h"
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"size", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long size = 1 << 20, seed = 1;
+    char err[MR_ERR_LEN];
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 's':
+            if (cli_parse_uint("--size", optarg, 0, 1ul << 40, &size,
+                               err) < 0)
+                goto bad;
+            break;
+        case 'r':
+            if (cli_parse_uint("--seed", optarg, 0, ~0ul >> 1, &seed,
+                               err) < 0)
+                goto bad;
+            break;
+        case 'h':
+            printf("usage: mrgen [--size BYTES] [--seed N] FILE...\n\n"
+                   "Writes BYTES (default 1048576) of generated text to each "
+                   "FILE;\nthe i-th file uses seed N+i, so output is the "
+                   "same every run.\n");
+            return 0;
+        default:
+            fprintf(stderr, "mrgen: see 'mrgen --help'\n");
+            return 2;
+        }
+    }
+    if (optind == argc) {
+        fprintf(stderr, "mrgen: no output files; see 'mrgen --help'\n");
+        return 2;
+    }
+    for (int i = optind; i < argc; i++)
+        if (corpus_write_file(argv[i], size, seed + (unsigned long)(i - optind),
+                              err) < 0) {
+            fprintf(stderr, "mrgen: %s\n", err);
+            return 1;
+        }
+    return 0;
+bad:
+    fprintf(stderr, "mrgen: %s\n", err);
+    return 2;
+}

@@ -1,0 +1,91 @@
+/* App module loading with dlopen: one entry symbol returning a table that
+ * carries an ABI version, checked before anything is called. */
+#define _GNU_SOURCE
+#include "app.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef const struct mr_app *entry_fn(void);
+
+static int
+refuse(struct app_module *m, char err[MR_ERR_LEN], const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+refuse(struct app_module *m, char err[MR_ERR_LEN], const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, MR_ERR_LEN, fmt, ap);
+    va_end(ap);
+    app_unload(m);
+    return MR_EBADAPP;
+}
+
+int
+app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
+{
+    char local[4096];
+    struct stat st;
+    entry_fn *entry;
+    const char *why;
+
+    memset(m, 0, sizeof(*m));
+    if (stat(path, &st) < 0) {
+        int rc = -errno;
+        snprintf(err, MR_ERR_LEN, "app module %s: %s (build the apps with "
+                 "'make', or give the path to a .so)", path, strerror(errno));
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, MR_ERR_LEN, "app module %s is not a regular file",
+                 path);
+        return MR_EBADAPP;
+    }
+    if (strchr(path, '/') == NULL) {
+        snprintf(local, sizeof(local), "./%s", path);
+        path = local;
+    }
+    m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (m->handle == NULL)
+        return refuse(m, err, "%s is not a loadable app module: %s", path,
+                      dlerror());
+    dlerror();
+    entry = (entry_fn *)dlsym(m->handle, MR_APP_ENTRY_SYMBOL);
+    if (entry == NULL) {
+        why = dlerror();
+        return refuse(m, err, "%s has no " MR_APP_ENTRY_SYMBOL "() (is it an "
+                      "app built against include/mrapp.h?): %s", path,
+                      why ? why : "symbol is NULL");
+    }
+    m->app = entry();
+    if (m->app == NULL)
+        return refuse(m, err, "%s: " MR_APP_ENTRY_SYMBOL "() returned NULL",
+                      path);
+    if (m->app->abi_version != MR_APP_ABI_VERSION) {
+        char detail[96];
+        snprintf(detail, sizeof(detail), "ABI version %u, this worker needs "
+                 "%u", m->app->abi_version, MR_APP_ABI_VERSION);
+        return refuse(m, err, "%s was built for %s; rebuild it against this "
+                      "include/mrapp.h", path, detail);
+    }
+    if (m->app->map == NULL || m->app->reduce == NULL)
+        return refuse(m, err, "%s: the app table lacks a map or reduce "
+                      "callback", path);
+    return 0;
+}
+
+void
+app_unload(struct app_module *m)
+{
+    if (m->handle != NULL)
+        dlclose(m->handle);
+    m->handle = NULL;
+    m->app = NULL;
+}

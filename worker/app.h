@@ -1,0 +1,23 @@
+/* Loading app modules (.so files built against include/mrapp.h). */
+#ifndef WORKER_APP_H
+#define WORKER_APP_H
+
+#include "mr_err.h"
+#include "mrapp.h"
+
+struct app_module {
+    void *handle;               /* from dlopen; NULL when not loaded */
+    const struct mr_app *app;   /* the module's table, owned by the module */
+};
+
+/* Loads the module at path (a bare name is taken relative to the current
+ * directory, not the library search path) and checks its entry point, ABI
+ * version and callbacks. Returns 0, or MR_EBADAPP / -ENOENT with err
+ * filled: every message says what is wrong and includes dlerror() where
+ * the dynamic loader failed. */
+int app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN]);
+
+/* Unloads; safe on a module that failed to load. */
+void app_unload(struct app_module *m);
+
+#endif

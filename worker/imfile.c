@@ -1,0 +1,283 @@
+/* Writing and reading intermediate files. See imfile.h for the layout. */
+#include "imfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FOOTER_LEN  16
+#define ENTRY_LEN   24
+#define MAGIC       "MRIM"
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void
+put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+get_u64(const unsigned char *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static size_t
+put_varint(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+
+    while (v >= 0x80) {
+        p[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (unsigned char)v;
+    return n;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+int
+im_writer_open(struct im_writer *w, const char *path, uint32_t nreduce,
+               char err[MR_ERR_LEN])
+{
+    int rc;
+
+    memset(w, 0, sizeof(*w));
+    w->nreduce = nreduce;
+    w->offsets = calloc((size_t)nreduce * 3, sizeof(uint64_t));
+    if (w->offsets == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory");
+        return -ENOMEM;
+    }
+    if ((rc = atomic_file_open(&w->file, path, false, err)) < 0) {
+        free(w->offsets);
+        w->offsets = NULL;
+    }
+    return rc;
+}
+
+/* Closes partitions up to (not including) part. */
+static void
+advance_to(struct im_writer *w, uint32_t part)
+{
+    while (w->part < part) {
+        uint64_t *e = &w->offsets[3 * w->part];
+        e[1] = w->file.written - e[0];
+        e[2] = w->records;
+        w->records = 0;
+        w->part++;
+        if (w->part < w->nreduce)
+            w->offsets[3 * w->part] = w->file.written;
+    }
+}
+
+void
+im_writer_add(struct im_writer *w, uint32_t part, const char *key,
+              size_t klen, const char *val, size_t vlen)
+{
+    unsigned char head[20];
+    size_t n;
+
+    advance_to(w, part);
+    n = put_varint(head, klen);
+    n += put_varint(head + n, vlen);
+    atomic_file_write(&w->file, head, n);
+    atomic_file_write(&w->file, key, klen);
+    atomic_file_write(&w->file, val, vlen);
+    w->records++;
+}
+
+int
+im_writer_commit(struct im_writer *w, char err[MR_ERR_LEN])
+{
+    unsigned char entry[ENTRY_LEN], footer[FOOTER_LEN];
+    int rc;
+
+    advance_to(w, w->nreduce);
+    for (uint32_t i = 0; i < w->nreduce; i++) {
+        put_u64(entry, w->offsets[3 * i]);
+        put_u64(entry + 8, w->offsets[3 * i + 1]);
+        put_u64(entry + 16, w->offsets[3 * i + 2]);
+        atomic_file_write(&w->file, entry, sizeof(entry));
+    }
+    put_u32(footer, w->nreduce);
+    put_u32(footer + 4, IM_VERSION);
+    put_u32(footer + 8, 0);
+    memcpy(footer + 12, MAGIC, 4);
+    atomic_file_write(&w->file, footer, sizeof(footer));
+    rc = atomic_file_commit(&w->file, err);
+    free(w->offsets);
+    w->offsets = NULL;
+    return rc;
+}
+
+void
+im_writer_abort(struct im_writer *w)
+{
+    atomic_file_abort(&w->file);
+    free(w->offsets);
+    w->offsets = NULL;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static int
+bad_file(char err[MR_ERR_LEN], const char *path, const char *what)
+{
+    snprintf(err, MR_ERR_LEN, "%s is not a valid intermediate file: %s",
+             path, what);
+    return MR_EBADDATA;
+}
+
+/* Checks the footer and every index entry of a mapped file. */
+static int
+check_layout(struct im_reader *r, const char *path, uint32_t nreduce,
+             char err[MR_ERR_LEN])
+{
+    const unsigned char *footer;
+    uint64_t index_len;
+
+    if (r->size < FOOTER_LEN)
+        return bad_file(err, path, "shorter than its footer (truncated?)");
+    footer = r->map + r->size - FOOTER_LEN;
+    if (memcmp(footer + 12, MAGIC, 4) != 0)
+        return bad_file(err, path, "no footer (truncated?)");
+    if (get_u32(footer + 4) != IM_VERSION)
+        return bad_file(err, path, "unknown format version");
+    r->nreduce = get_u32(footer);
+    if (r->nreduce != nreduce)
+        return bad_file(err, path, "written for another number of reduce "
+                        "tasks");
+    index_len = (uint64_t)nreduce * ENTRY_LEN;
+    if (index_len > r->size - FOOTER_LEN)
+        return bad_file(err, path, "index larger than the file");
+    r->index = footer - index_len;
+    for (uint32_t i = 0; i < nreduce; i++) {
+        uint64_t off = get_u64(r->index + (size_t)i * ENTRY_LEN);
+        uint64_t len = get_u64(r->index + (size_t)i * ENTRY_LEN + 8);
+        uint64_t limit = (uint64_t)(r->index - r->map);
+        if (off > limit || len > limit - off)
+            return bad_file(err, path, "partition outside the file");
+    }
+    return 0;
+}
+
+int
+im_reader_open(struct im_reader *r, const char *path, uint32_t nreduce,
+               char err[MR_ERR_LEN])
+{
+    struct stat st;
+    int fd, rc;
+
+    memset(r, 0, sizeof(*r));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        snprintf(err, MR_ERR_LEN, "cannot open %s: %s", path,
+                 strerror(errno));
+        return rc;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        close(fd);
+        snprintf(err, MR_ERR_LEN, "cannot stat %s: %s", path,
+                 strerror(-rc));
+        return rc;
+    }
+    r->size = (size_t)st.st_size;
+    if (r->size > 0) {
+        void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            rc = -errno;
+            close(fd);
+            snprintf(err, MR_ERR_LEN, "cannot map %s: %s", path,
+                     strerror(-rc));
+            return rc;
+        }
+        r->map = m;
+    }
+    close(fd);
+    if ((rc = check_layout(r, path, nreduce, err)) < 0)
+        im_reader_close(r);
+    return rc;
+}
+
+void
+im_reader_close(struct im_reader *r)
+{
+    if (r->map != NULL)
+        munmap((void *)r->map, r->size);
+    memset(r, 0, sizeof(*r));
+}
+
+void
+im_reader_partition(const struct im_reader *r, uint32_t part,
+                    struct im_cursor *cur)
+{
+    const unsigned char *e = r->index + (size_t)part * ENTRY_LEN;
+
+    cur->p = r->map + get_u64(e);
+    cur->end = cur->p + get_u64(e + 8);
+    cur->left = get_u64(e + 16);
+}
+
+/* Reads a varint of at most 10 bytes without passing end. */
+static int
+get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
+{
+    const unsigned char *p = *pp;
+    uint64_t x = 0;
+
+    for (int shift = 0; shift < 64 && p < end; shift += 7) {
+        unsigned char b = *p++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80) {
+            *v = x;
+            *pp = p;
+            return 0;
+        }
+    }
+    return MR_EBADDATA;
+}
+
+int
+im_cursor_next(struct im_cursor *cur, const char **key, size_t *klen,
+               const char **val, size_t *vlen)
+{
+    uint64_t kl, vl;
+    const unsigned char *p = cur->p;
+
+    if (cur->left == 0)
+        return cur->p == cur->end ? 0 : MR_EBADDATA;
+    if (get_varint(&p, cur->end, &kl) < 0 ||
+        get_varint(&p, cur->end, &vl) < 0 ||
+        kl > (uint64_t)(cur->end - p) || vl > (uint64_t)(cur->end - p) - kl)
+        return MR_EBADDATA;
+    *key = (const char *)p;
+    *klen = (size_t)kl;
+    *val = (const char *)p + kl;
+    *vlen = (size_t)vl;
+    cur->p = p + kl + vl;
+    cur->left--;
+    return 1;
+}

@@ -1,0 +1,27 @@
+/* The lab's partitioning of keys among reduce tasks: FNV-1a 32-bit hash of
+ * the key, masked to 31 bits, modulo the number of reduce tasks. */
+#ifndef WORKER_PARTITION_H
+#define WORKER_PARTITION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline uint32_t
+fnv1a32(const char *key, size_t len)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static inline uint32_t
+partition_of(const char *key, size_t len, uint32_t nreduce)
+{
+    return (fnv1a32(key, len) & 0x7fffffff) % nreduce;
+}
+
+#endif

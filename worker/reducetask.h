@@ -1,0 +1,27 @@
+/* A reduce task: merges one partition of every map task's intermediate file
+ * (each already sorted), groups by key in byte order, calls the app's reduce
+ * once per key and writes "key value" lines to the output atomically. */
+#ifndef WORKER_REDUCETASK_H
+#define WORKER_REDUCETASK_H
+
+#include <stdint.h>
+
+#include "mr_err.h"
+#include "mrapp.h"
+
+struct reduce_stats {
+    uint64_t records_in;        /* intermediate records read */
+    uint64_t keys;              /* reduce calls, lines written */
+    uint64_t bytes_in;          /* partition bytes read */
+    uint64_t bytes_out;         /* output bytes */
+};
+
+/* inputs[0..ninputs) are intermediate files written for nreduce partitions.
+ * Returns 0, or an error with err filled; on error nothing appears at
+ * out_path (an earlier file there is left as it was). */
+int reduce_run(const struct mr_app *app, const char *const *inputs,
+               uint32_t ninputs, uint32_t part, uint32_t nreduce,
+               const char *out_path, bool durable, struct reduce_stats *st,
+               char err[MR_ERR_LEN]);
+
+#endif
