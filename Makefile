@@ -1,6 +1,7 @@
-# Builds everything out of tree into build/. `make` builds, `make test` runs
-# every test, `make bench-rpc` measures the RPC layer. SANITIZE=address,undefined
-# rebuilds everything with those sanitizers.
+# Builds everything out of tree into build/. `make run` runs a word count
+# across processes, `make test` runs every test, `make bench-rpc` measures
+# the RPC layer. SANITIZE=address,undefined rebuilds everything with those
+# sanitizers.
 
 BUILD    := build
 SANITIZE ?=
@@ -74,7 +75,7 @@ APPS       := $(APP_NAMES:%=$(BUILD)/apps/%.so)
 APP_SHARED := $(BUILD)/apps/words.o
 APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
-.PHONY: all deps apps test bench-rpc clean
+.PHONY: all deps apps run test bench-rpc clean
 .SECONDARY:
 all: $(LIB) apps $(PROGRAMS)
 
@@ -131,6 +132,12 @@ $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(LIB)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 # ---------------------------------------------------------------- commands
+# The main job: mrrun in build/run/ on its generated default input. Pass
+# options with ARGS, e.g. make run ARGS="--app indexer --workers 4".
+run: all
+	@mkdir -p $(BUILD)/run
+	@cd $(BUILD)/run && ../mrrun $(ARGS)
+
 test: all $(UNIT_BIN)
 	@tests/run.sh $(BUILD)
 

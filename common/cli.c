@@ -56,3 +56,16 @@ cli_parse_seconds(const char *opt, const char *val, unsigned long *ms,
         *ms = 1;
     return 0;
 }
+
+void
+cli_bad_option(const char *prog, char **argv, int optind, int optopt)
+{
+    const char *arg = argv[optind - 1];
+
+    if (optopt != 0 && arg[0] == '-' && arg[1] != '-')
+        fprintf(stderr, "%s: unknown option '-%c'; see '%s --help'\n", prog,
+                optopt, prog);
+    else
+        fprintf(stderr, "%s: unknown option or missing value: '%s'; see "
+                "'%s --help'\n", prog, arg, prog);
+}

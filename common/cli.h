@@ -17,6 +17,10 @@ int cli_parse_uint(const char *opt, const char *val, unsigned long min,
                    unsigned long max, unsigned long *out,
                    char err[MR_ERR_LEN]);
 
+/* Prints the one line for an option getopt_long rejected (call with
+ * opterr = 0, after it returned '?' or ':'). */
+void cli_bad_option(const char *prog, char **argv, int optind, int optopt);
+
 /* Parses a duration in seconds (fractions allowed: "0.5") into ms. */
 int cli_parse_seconds(const char *opt, const char *val, unsigned long *ms,
                       char err[MR_ERR_LEN]);

@@ -62,6 +62,7 @@ parse_args(int argc, char **argv, struct args *a)
     cli_default_addr(a->addr, sizeof(a->addr));
     a->nreduce = 10;
     a->timeout_ms = 10000;
+    opterr = 0;
     while (rc == 0 &&
            (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -80,7 +81,7 @@ parse_args(int argc, char **argv, struct args *a)
             usage(stdout);
             return -1;
         default:
-            fprintf(stderr, "mrcoordinator: see 'mrcoordinator --help'\n");
+            cli_bad_option("mrcoordinator", argv, optind, optopt);
             return 2;
         }
     }

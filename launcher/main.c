@@ -123,6 +123,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
     a->nreduce = 10;
     a->timeout_ms = 10000;
     resolve_app("wc", dir, a);
+    opterr = 0;
     while (rc == 0 &&
            (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -145,7 +146,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
             usage(stdout);
             return -1;
         default:
-            fprintf(stderr, "mrrun: see 'mrrun --help'\n");
+            cli_bad_option("mrrun", argv, optind, optopt);
             return 2;
         }
     }
@@ -254,7 +255,10 @@ wait_for_workers(struct run *r)
         return;
     r->drain_signal = SIGTERM;
     r->drain_timer = rpc_loop_timer_add(r->loop, 1000, on_drain_timer, r);
-    rpc_loop_run(r->loop);
+    /* The coordinator may stop the loop too (its last worker hung up):
+     * only the reaping of every worker ends this. */
+    while (r->w.alive > 0)
+        rpc_loop_run(r->loop);
     rpc_loop_timer_cancel(r->loop, r->drain_timer);
 }
 
@@ -289,6 +293,7 @@ run_job(struct run *r, const char *worker_exe)
     progress_init(&r->p, stdout);
     printf("running %s on %u files with %lu workers, %lu reduce tasks\n",
            r->a->app_name, r->a->nfiles, r->a->workers, r->a->nreduce);
+    fflush(stdout);
     if (workers_start(&r->w, (int)r->a->workers, worker_exe, addr, r->a->app,
                       err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);

@@ -21,6 +21,7 @@ main(int argc, char **argv)
     char err[MR_ERR_LEN];
     int opt;
 
+    opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
         case 's':
@@ -40,7 +41,7 @@ main(int argc, char **argv)
                    "same every run.\n");
             return 0;
         default:
-            fprintf(stderr, "mrgen: see 'mrgen --help'\n");
+            cli_bad_option("mrgen", argv, optind, optopt);
             return 2;
         }
     }

@@ -46,6 +46,7 @@ main(int argc, char **argv)
     mr_log_init(argv[0]);
     signal(SIGPIPE, SIG_IGN);
     cli_default_addr(addr, sizeof(addr));
+    opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'a':
@@ -62,7 +63,7 @@ main(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            fprintf(stderr, "mrworker: see 'mrworker --help'\n");
+            cli_bad_option("mrworker", argv, optind, optopt);
             return 2;
         }
     }

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The programs as a user meets them: --help, bad arguments and bad inputs
+# (each one clear line on stderr, a non-zero exit, nothing written), and
+# mrrun end to end: default input, crashing workers, an interrupt. Prints
+# one "PASS name" or "FAIL name: why" line per check.
+set -u
+
+B=$(cd "${BUILD:-build}" && pwd)
+WORK=$(mktemp -d /tmp/mr-clitest-XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+mkdir "$WORK/input"
+(cd "$WORK/input" && "$B/mrgen" --size 100000 a.txt b.txt c.txt) || {
+    echo "FAIL setup: could not generate inputs"; exit 1; }
+IN=$WORK/input
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+# expect_error NAME STATUS PATTERN CMD...: CMD, run in a fresh directory,
+# exits with STATUS, prints exactly one line on stderr matching PATTERN, and
+# leaves the directory empty.
+expect_error() {
+    local name=$1 want=$2 pattern=$3 dir=$WORK/err-$1 rc lines
+    shift 3
+    mkdir "$dir"
+    (cd "$dir" && timeout 30 "$@" >/dev/null 2>"$WORK/stderr-$name")
+    rc=$?
+    lines=$(wc -l < "$WORK/stderr-$name")
+    if [ $rc -ne "$want" ]; then
+        fail "$name" "exit status $rc, wanted $want"
+    elif [ "$lines" -ne 1 ]; then
+        fail "$name" "$lines lines on stderr: $(head -c 300 "$WORK/stderr-$name")"
+    elif ! grep -q -- "$pattern" "$WORK/stderr-$name"; then
+        fail "$name" "message '$(cat "$WORK/stderr-$name")' lacks '$pattern'"
+    elif [ -n "$(ls -A "$dir")" ]; then
+        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+}
+
+for prog in mrcoordinator mrworker mrsequential mrrun mrgen; do
+    if "$B/$prog" --help | grep -q '^usage:'; then pass "help_$prog"
+    else fail "help_$prog" "no usage on stdout"; fi
+done
+
+S=unix:$WORK/sock
+expect_error coord_no_files 2 "no input files" "$B/mrcoordinator" --addr "$S"
+expect_error coord_bad_reduce 2 "reduce wants a whole number" \
+    "$B/mrcoordinator" --addr "$S" --reduce abc "$IN/a.txt"
+expect_error coord_bad_timeout 2 "task-timeout" \
+    "$B/mrcoordinator" --addr "$S" --task-timeout -1 "$IN/a.txt"
+expect_error coord_unknown_option 2 "mrcoordinator --help" \
+    "$B/mrcoordinator" --frobnicate "$IN/a.txt"
+expect_error coord_missing_input 1 "nope.txt: No such file" \
+    "$B/mrcoordinator" --addr "$S" "$IN/a.txt" "$IN/nope.txt"
+expect_error coord_directory_input 1 "not a regular file (a directory)" \
+    "$B/mrcoordinator" --addr "$S" "$IN"
+expect_error coord_bad_address 1 "neither unix:/path nor tcp:host:port" \
+    "$B/mrcoordinator" --addr "http://x" "$IN/a.txt"
+expect_error worker_no_app 2 "expected one app module" "$B/mrworker"
+expect_error worker_missing_app 2 "nope.so: No such file" \
+    "$B/mrworker" --addr "$S" "$WORK/nope.so"
+expect_error worker_not_elf 2 "not a loadable app module" \
+    "$B/mrworker" --addr "$S" "$IN/a.txt"
+expect_error worker_no_coordinator 1 "could not connect" \
+    "$B/mrworker" --addr "$S" --connect-timeout 0.2 "$B/apps/wc.so"
+expect_error seq_missing_input 1 "cannot read input file" \
+    "$B/mrsequential" "$B/apps/wc.so" "$IN/nope.txt"
+expect_error run_unknown_app 2 "apps/nosuch.so" "$B/mrrun" --app nosuch
+expect_error run_bad_workers 2 "workers wants a whole number from 1" \
+    "$B/mrrun" --workers 0
+expect_error run_missing_input 1 "nope.txt" "$B/mrrun" "$IN/nope.txt"
+
+# A second coordinator on a live one's socket is refused; the first is
+# unharmed and still finishes its job.
+test_live_socket() {
+    local dir=$WORK/live rc first line
+    mkdir -p "$dir/second" && cd "$dir" || return
+    coproc FIRST { MR_LOG=info exec timeout 60 "$B/mrcoordinator" \
+                   --addr "unix:$dir/s" "$IN/a.txt" 2>&1; }
+    local pid=$FIRST_PID
+    # Its log says when it listens; no worker yet, so it cannot finish.
+    while read -r line <&"${FIRST[0]}"; do
+        case $line in *"listening on"*) break ;; esac
+    done
+    (cd second && timeout 10 "$B/mrcoordinator" --addr "unix:$dir/s" \
+        "$IN/b.txt" 2>"$dir/err")
+    rc=$?
+    timeout 60 "$B/mrworker" --addr "unix:$dir/s" "$B/apps/nocrash.so"
+    wait "$pid"; first=$?
+    if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
+        fail live_socket "second coordinator started (exit $rc)"
+    elif ! grep -q "already listening" "$dir/err"; then
+        fail live_socket "message: $(cat "$dir/err")"
+    elif [ $first -ne 0 ] || ! grep -q xyzzy mr-out-*; then
+        fail live_socket "first coordinator's job failed ($first)"
+    elif [ -n "$(ls -A second)" ]; then
+        fail live_socket "the refused coordinator wrote files"
+    else pass live_socket; fi
+}
+
+# mrrun on the generated default input, checked against mrsequential.
+test_run_default_input() {
+    local dir=$WORK/run-default
+    mkdir "$dir" && cd "$dir" || return
+    if ! timeout 120 "$B/mrrun" > out.txt 2>&1; then
+        fail run_default_input "mrrun failed: $(tail -3 out.txt)"; return
+    fi
+    sort mr-out-* | grep . > dist.txt
+    "$B/mrsequential" "$B/apps/wc.so" mr-input/*.txt && sort mr-out-0 > seq.txt
+    if ! cmp -s dist.txt seq.txt; then
+        fail run_default_input "output differs from mrsequential"
+    elif ! grep -q '^done in .* MB/s' out.txt; then
+        fail run_default_input "no summary line"
+    elif ! grep -q '^top 10 words:' out.txt; then
+        fail run_default_input "no top words"
+    elif ls /tmp/mrrun-* >/dev/null 2>&1 &&
+         [ -n "$(find /tmp -maxdepth 1 -name 'mrrun-*' -newer out.txt)" ]; then
+        fail run_default_input "left its socket directory behind"
+    else pass run_default_input; fi
+}
+
+# Workers that crash a third of the time are replaced; output is right.
+test_run_crash() {
+    local dir=$WORK/run-crash
+    mkdir "$dir" && cd "$dir" || return
+    "$B/mrsequential" "$B/apps/nocrash.so" "$IN"/*.txt && sort mr-out-0 > ref
+    rm -f mr-out-0
+    if ! timeout 300 "$B/mrrun" --app crash --workers 3 "$IN"/*.txt \
+            > out.txt 2>/dev/null; then
+        fail run_crash "mrrun failed: $(tail -3 out.txt)"; return
+    fi
+    sort mr-out-* | grep . > got
+    if cmp -s got ref; then pass run_crash
+    else fail run_crash "output differs from the nocrash reference"; fi
+}
+
+# SIGINT stops the job: exit 130, no worker left running.
+test_run_interrupt() {
+    local dir=$WORK/run-int pid rc kids line alive=""
+    mkdir "$dir" && cd "$dir" || return
+    coproc RUN { exec "$B/mrrun" --app jobcount --workers 2 "$IN"/*.txt 2>&1; }
+    pid=$RUN_PID
+    # Workers are started right after this line is printed.
+    while read -r line <&"${RUN[0]}"; do
+        case $line in running*) break ;; esac
+    done
+    kids=$(pgrep -P "$pid")
+    kill -INT "$pid"
+    cat <&"${RUN[0]}" > out.txt
+    wait "$pid"; rc=$?
+    for k in $kids; do kill -0 "$k" 2>/dev/null && alive="$alive $k"; done
+    if [ $rc -ne 130 ]; then fail run_interrupt "exit status $rc, wanted 130"
+    elif [ -z "$kids" ]; then fail run_interrupt "no workers were started"
+    elif [ -n "$alive" ]; then fail run_interrupt "workers still alive:$alive"
+    elif ! grep -q "interrupted" out.txt; then
+        fail run_interrupt "no message: $(cat out.txt)"
+    else pass run_interrupt; fi
+}
+
+test_live_socket
+test_run_default_input
+test_run_crash
+test_run_interrupt

@@ -1,0 +1,159 @@
+/* Loading app modules: the real apps load; a missing file, a file that is
+ * not ELF, a .so without the entry symbol and one built for another ABI are
+ * each refused with a message saying what is wrong. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+
+static char apps[PATH_MAX];     /* build/apps, found from this binary */
+static char dir[64];
+
+static void
+setup(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    cr_assert_gt(n, 0);
+    exe[n] = '\0';
+    *strrchr(exe, '/') = '\0';              /* build/tests */
+    *strrchr(exe, '/') = '\0';              /* build */
+    snprintf(apps, sizeof(apps), "%s/apps", exe);
+    strcpy(dir, "/tmp/mr-app-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(app, .init = setup, .fini = teardown);
+
+/* Builds a tiny .so from C source in the temporary directory. */
+static void
+build_so(const char *name, const char *source, char *path, size_t len)
+{
+    char src[128], cmd[1024];
+    FILE *f;
+
+    snprintf(src, sizeof(src), "%s/%s.c", dir, name);
+    snprintf(path, len, "%s/%s.so", dir, name);
+    f = fopen(src, "w");
+    fputs(source, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "cc -shared -fPIC -Iinclude %s -o %s", src,
+             path);
+    cr_assert_eq(system(cmd), 0, "cannot build %s", name);
+}
+
+Test(app, every_lab_app_loads)
+{
+    const char *names[] = {"wc", "indexer", "mtiming", "rtiming", "jobcount",
+                           "early_exit", "crash", "nocrash"};
+    char path[PATH_MAX + 32], err[MR_ERR_LEN];
+    struct app_module m;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s.so", apps, names[i]);
+        cr_assert_eq(app_load(path, &m, err), 0, "%s", err);
+        cr_assert_str_eq(m.app->name, names[i]);
+        cr_assert_not_null(m.app->map);
+        cr_assert_not_null(m.app->reduce);
+        app_unload(&m);
+    }
+}
+
+Test(app, missing_file)
+{
+    char err[MR_ERR_LEN];
+    struct app_module m;
+
+    cr_assert_eq(app_load("/nonexistent/app.so", &m, err), -ENOENT);
+    cr_assert(strstr(err, "/nonexistent/app.so"), "%s", err);
+    cr_assert(strstr(err, "No such file"), "%s", err);
+}
+
+Test(app, not_an_elf_file)
+{
+    char path[128], err[MR_ERR_LEN];
+    struct app_module m;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/text.so", dir);
+    f = fopen(path, "w");
+    fputs("this is not a shared object\n", f);
+    fclose(f);
+    cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
+    cr_assert(strstr(err, "not a loadable app module"), "%s", err);
+    cr_assert(strstr(err, "invalid ELF header") || strstr(err, "too short"),
+              "dlerror() missing: %s", err);
+}
+
+Test(app, a_directory)
+{
+    char err[MR_ERR_LEN];
+    struct app_module m;
+
+    cr_assert_eq(app_load(dir, &m, err), MR_EBADAPP);
+    cr_assert(strstr(err, "not a regular file"), "%s", err);
+}
+
+Test(app, missing_entry_symbol)
+{
+    char path[128], err[MR_ERR_LEN];
+    struct app_module m;
+
+    build_so("noentry", "int not_an_app(void) { return 1; }\n", path,
+             sizeof(path));
+    cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
+    cr_assert(strstr(err, "mr_app_entry"), "%s", err);
+    cr_assert(strstr(err, "undefined symbol"), "dlerror() missing: %s", err);
+}
+
+Test(app, wrong_abi_version)
+{
+    char path[128], err[MR_ERR_LEN];
+    struct app_module m;
+
+    build_so("oldabi",
+             "#include \"mrapp.h\"\n"
+             "static int m(const char *f, const char *d, size_t n,\n"
+             "             struct mr_emitter *e)\n"
+             "{ (void)f; (void)d; (void)n; (void)e; return 0; }\n"
+             "static int r(const char *k, size_t n, struct mr_values *v,\n"
+             "             struct mr_output *o)\n"
+             "{ (void)k; (void)n; (void)v; (void)o; return 0; }\n"
+             "const struct mr_app *mr_app_entry(void) {\n"
+             "    static const struct mr_app a = {999, \"old\", m, r, 0};\n"
+             "    return &a;\n"
+             "}\n", path, sizeof(path));
+    cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
+    cr_assert(strstr(err, "ABI version 999"), "%s", err);
+}
+
+Test(app, a_bare_name_means_the_current_directory)
+{
+    char path[128], err[MR_ERR_LEN], cwd[PATH_MAX];
+    struct app_module m;
+
+    build_so("noentry", "int x(void) { return 1; }\n", path, sizeof(path));
+    cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+    cr_assert_eq(chdir(dir), 0);
+    /* Found as ./noentry.so, not searched for in the library path. */
+    cr_assert_eq(app_load("noentry.so", &m, err), MR_EBADAPP);
+    cr_assert(strstr(err, "mr_app_entry"), "%s", err);
+    cr_assert_eq(chdir(cwd), 0);
+}
