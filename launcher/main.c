@@ -269,11 +269,14 @@ run_job(struct run *r, const char *worker_exe)
 {
     struct coord_opts opts = {(uint32_t)r->a->nreduce, r->a->timeout_ms, 0,
                               on_progress, r};
-    char err[MR_ERR_LEN], sockdir[] = "/tmp/mrrun-XXXXXX", addr[128];
+    char err[MR_ERR_LEN], sockdir[PATH_MAX], addr[PATH_MAX + 32];
+    const char *tmp = getenv("TMPDIR");
     struct run_totals rt = {0, (int)r->a->workers, 0};
     uint64_t start = rpc_monotonic_ms();
     int rc;
 
+    snprintf(sockdir, sizeof(sockdir), "%s/mrrun-XXXXXX",
+             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
     if (mkdtemp(sockdir) == NULL) {
         fprintf(stderr, "mrrun: cannot create a socket directory: %s\n",
                 strerror(errno));
