@@ -118,15 +118,16 @@ main(int argc, char **argv)
     }
     opts.nreduce = (uint32_t)a.nreduce;
     opts.task_timeout_ms = a.timeout_ms;
-    if ((loop = rpc_loop_create(err)) == NULL ||
-        (c = coord_create(loop, (const char *const *)argv + optind,
-                          (uint32_t)(argc - optind), &opts, err)) == NULL) {
+    if ((loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
         return 1;
     }
-    if (coord_listen(c, a.addr, bound, sizeof(bound), err) < 0) {
+    c = coord_create(loop, (const char *const *)argv + optind,
+                     (uint32_t)(argc - optind), &opts, err);
+    if (c == NULL || coord_listen(c, a.addr, bound, sizeof(bound), err) < 0) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
         coord_free(c);
+        rpc_loop_free(loop);
         return 1;
     }
     mr_info("listening on %s", bound);
