@@ -60,8 +60,9 @@ UNIT_BIN   := $(BUILD)/tests/unit_tests
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
 
 # Programs. The worker's data path is a library shared with the tests.
-WORKER_LIB_SRC := worker/app.c worker/imfile.c worker/mapout.c \
-                  worker/maptask.c worker/reducetask.c worker/worker.c
+WORKER_LIB_SRC := worker/app.c worker/arena.c worker/imfile.c worker/mapout.c \
+                  worker/maptask.c worker/merge.c worker/reducetask.c \
+                  worker/worker.c
 COORD_LIB_SRC  := coordinator/tasks.c coordinator/coord.c
 CORE_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(WORKER_LIB_SRC) $(COORD_LIB_SRC))
 PROGRAMS   := $(BUILD)/mrcoordinator $(BUILD)/mrworker $(BUILD)/mrsequential \

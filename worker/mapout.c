@@ -1,4 +1,5 @@
-/* Collecting, sorting, combining and writing a map task's output. */
+/* Collecting, combining, spilling and writing a map task's output. See
+ * mapout.h for the design. */
 #define _GNU_SOURCE
 #include "mapout.h"
 
@@ -6,15 +7,84 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imfile.h"
 #include "keys.h"
+#include "merge.h"
 #include "partition.h"
+
+#define FIRST_VALUES_CAP 32     /* bytes of a new key's value buffer */
+
+/* One distinct key, combiner mode. */
+struct agg_entry {
+    uint64_t hash;
+    const char *key;            /* in the arena */
+    char *vals;                 /* varint-prefixed values, in the arena */
+    uint32_t klen;
+    uint32_t vused, vcap;
+    uint32_t nvals;
+    uint32_t part;              /* computed when sorting */
+};
+
+/* One pair, plain mode. */
+struct mapout_rec {
+    const char *key;            /* key then value, in the arena */
+    uint32_t klen, vlen;
+    uint32_t part;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static uint64_t
+hash_key(const char *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    return h ^ (h >> 29);
+}
+
+static size_t
+varint_put(char *p, size_t v)
+{
+    size_t n = 0;
+
+    while (v >= 0x80) {
+        p[n++] = (char)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (char)v;
+    return n;
+}
+
+static size_t
+varint_get(const char *p, size_t *v)
+{
+    size_t n = 0, x = 0;
+
+    for (int shift = 0;; shift += 7) {
+        unsigned char b = (unsigned char)p[n++];
+        x |= (size_t)(b & 0x7f) << shift;
+        if (b < 0x80)
+            break;
+    }
+    *v = x;
+    return n;
+}
 
 static int
 grow(void **p, size_t *cap, size_t need, size_t elem)
 {
-    size_t c = *cap ? *cap : 4096;
+    size_t c = *cap ? *cap : 1024;
     void *q;
 
     while (c < need)
@@ -30,165 +100,488 @@ grow(void **p, size_t *cap, size_t need, size_t elem)
 }
 
 static void
-mapout_emit(struct mr_emitter *e, const char *key, size_t klen,
-            const char *val, size_t vlen)
+set_error(struct mapout *mo, int rc, const char *msg)
 {
-    struct mapout *mo = (struct mapout *)e;
-    struct mapout_rec *r;
-
-    if (mo->error != 0)
-        return;
-    if (klen > UINT32_MAX || vlen > UINT32_MAX) {
-        mo->error = -E2BIG;
-        return;
+    if (mo->error == 0) {
+        mo->error = rc;
+        snprintf(mo->errmsg, sizeof(mo->errmsg), "%s", msg);
     }
-    if (grow((void **)&mo->data, &mo->cap, mo->len + klen + vlen, 1) < 0 ||
-        grow((void **)&mo->recs, &mo->reccap, mo->nrecs + 1,
-             sizeof(*mo->recs)) < 0) {
-        mo->error = -ENOMEM;
-        return;
-    }
-    r = &mo->recs[mo->nrecs++];
-    r->off = mo->len;
-    r->part = partition_of(key, klen, mo->nreduce);
-    r->klen = (uint32_t)klen;
-    r->vlen = (uint32_t)vlen;
-    memcpy(mo->data + mo->len, key, klen);
-    memcpy(mo->data + mo->len + klen, val, vlen);
-    mo->len += klen + vlen;
 }
 
-void
-mapout_init(struct mapout *mo, uint32_t nreduce)
+static size_t
+memory_in_use(const struct mapout *mo)
 {
-    memset(mo, 0, sizeof(*mo));
-    mo->emitter.emit = mapout_emit;
-    mo->nreduce = nreduce;
-}
-
-void
-mapout_free(struct mapout *mo)
-{
-    free(mo->data);
-    free(mo->recs);
-    memset(mo, 0, sizeof(*mo));
-}
-
-static int
-rec_compare(const void *a, const void *b, void *arg)
-{
-    const struct mapout_rec *x = a, *y = b;
-    const char *data = arg;
-
-    if (x->part != y->part)
-        return x->part < y->part ? -1 : 1;
-    return key_compare(data + x->off, x->klen, data + y->off, y->klen);
+    return mo->arena.bytes + mo->entcap * sizeof(*mo->entries) +
+           mo->tabcap * sizeof(*mo->table) + mo->reccap * sizeof(*mo->recs);
 }
 
 /* ---------------------------------------------------------------- combine */
 
-/* The values of one key's run of records, for the combiner. */
-struct run_values {
+/* The values in an entry's buffer, for the combiner. */
+struct buffer_values {
     struct mr_values base;
-    const struct mapout *mo;
-    size_t next, end;
+    const char *p, *end;
 };
 
 static bool
-run_next(struct mr_values *v, const char **val, size_t *len)
+buffer_next(struct mr_values *v, const char **val, size_t *len)
 {
-    struct run_values *rv = (struct run_values *)v;
-    const struct mapout_rec *r;
+    struct buffer_values *bv = (struct buffer_values *)v;
 
-    if (rv->next == rv->end)
+    if (bv->p >= bv->end)
         return false;
-    r = &rv->mo->recs[rv->next++];
-    *val = rv->mo->data + r->off + r->klen;
-    *len = r->vlen;
+    bv->p += varint_get(bv->p, len);
+    *val = bv->p;
+    bv->p += *len;
     return true;
 }
 
-/* What the combiner writes: one value, gathered in a scratch buffer. */
 struct scratch_output {
     struct mr_output base;
-    char *buf;
-    size_t len, cap;
-    int error;
+    struct mapout *mo;
 };
 
 static void
 scratch_write(struct mr_output *o, const char *bytes, size_t len)
 {
-    struct scratch_output *so = (struct scratch_output *)o;
+    struct mapout *mo = ((struct scratch_output *)o)->mo;
 
-    if (so->error != 0)
-        return;
-    if (grow((void **)&so->buf, &so->cap, so->len + len, 1) < 0) {
-        so->error = -ENOMEM;
+    if (grow((void **)&mo->scratch, &mo->scratch_cap,
+             mo->scratch_len + len, 1) < 0) {
+        set_error(mo, -ENOMEM, "out of memory combining");
         return;
     }
-    memcpy(so->buf + so->len, bytes, len);
-    so->len += len;
+    memcpy(mo->scratch + mo->scratch_len, bytes, len);
+    mo->scratch_len += len;
 }
 
-/* Writes records [i, end) of one key as one combined record. */
+/* Runs the combiner over values; the result is in mo->scratch. */
 static int
-write_combined(struct mapout *mo, struct im_writer *w, size_t i, size_t end,
-               mr_reduce_fn *combine, struct scratch_output *out)
+run_combine(struct mapout *mo, const char *key, size_t klen,
+            struct mr_values *values)
 {
-    const struct mapout_rec *r = &mo->recs[i];
-    struct run_values vals = {{run_next}, mo, i, end};
-    const char *key = mo->data + r->off;
+    struct scratch_output out = {{scratch_write}, mo};
 
-    out->len = 0;
-    if (combine(key, r->klen, &vals.base, &out->base) != 0)
+    mo->scratch_len = 0;
+    if (mo->combine(key, klen, values, &out.base) != 0) {
+        set_error(mo, MR_EAPP, "the app's combiner failed");
         return MR_EAPP;
-    if (out->error != 0)
-        return out->error;
-    im_writer_add(w, r->part, key, r->klen, out->buf, out->len);
+    }
+    return mo->error;
+}
+
+/* Replaces an entry's values by their combination. */
+static int
+combine_entry(struct mapout *mo, struct agg_entry *e)
+{
+    struct buffer_values bv = {{buffer_next}, e->vals, e->vals + e->vused};
+    size_t need;
+    int rc = run_combine(mo, e->key, e->klen, &bv.base);
+
+    if (rc != 0)
+        return rc;
+    need = mo->scratch_len + 10;
+    if (need > e->vcap) {
+        e->vcap = (uint32_t)(need * 2);
+        if ((e->vals = arena_alloc(&mo->arena, e->vcap)) == NULL) {
+            set_error(mo, -ENOMEM, "out of memory");
+            return -ENOMEM;
+        }
+    }
+    e->vused = (uint32_t)varint_put(e->vals, mo->scratch_len);
+    memcpy(e->vals + e->vused, mo->scratch, mo->scratch_len);
+    e->vused += (uint32_t)mo->scratch_len;
+    e->nvals = 1;
     return 0;
+}
+
+/* ---------------------------------------------------------------- table */
+
+static int
+table_grow(struct mapout *mo)
+{
+    size_t cap = mo->tabcap ? mo->tabcap * 2 : 4096;
+    uint32_t *t = calloc(cap, sizeof(*t));
+
+    if (t == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < mo->nentries; i++) {
+        size_t s = mo->entries[i].hash & (cap - 1);
+        while (t[s] != 0)
+            s = (s + 1) & (cap - 1);
+        t[s] = (uint32_t)i + 1;
+    }
+    free(mo->table);
+    mo->table = t;
+    mo->tabcap = cap;
+    return 0;
+}
+
+/* The entry for key, created if new; NULL when out of memory. */
+static struct agg_entry *
+lookup(struct mapout *mo, const char *key, size_t klen)
+{
+    uint64_t h = hash_key(key, klen);
+    struct agg_entry *e;
+    size_t s;
+    char *copy;
+
+    if ((mo->nentries + 1) * 10 > mo->tabcap * 7 && table_grow(mo) < 0)
+        return NULL;
+    for (s = h & (mo->tabcap - 1); mo->table[s] != 0;
+         s = (s + 1) & (mo->tabcap - 1)) {
+        e = &mo->entries[mo->table[s] - 1];
+        if (e->hash == h && e->klen == klen &&
+            memcmp(e->key, key, klen) == 0)
+            return e;
+    }
+    if (grow((void **)&mo->entries, &mo->entcap, mo->nentries + 1,
+             sizeof(*mo->entries)) < 0 ||
+        (copy = arena_alloc(&mo->arena, klen + FIRST_VALUES_CAP)) == NULL)
+        return NULL;
+    memcpy(copy, key, klen);
+    e = &mo->entries[mo->nentries];
+    mo->table[s] = (uint32_t)++mo->nentries;
+    e->hash = h;
+    e->key = copy;
+    e->klen = (uint32_t)klen;
+    e->vals = copy + klen;
+    e->vused = 0;
+    e->vcap = FIRST_VALUES_CAP;
+    e->nvals = 0;
+    return e;
+}
+
+static void
+add_combined(struct mapout *mo, const char *key, size_t klen,
+             const char *val, size_t vlen)
+{
+    struct agg_entry *e = lookup(mo, key, klen);
+    size_t need = vlen + 10;
+
+    if (e == NULL) {
+        set_error(mo, -ENOMEM, "out of memory");
+        return;
+    }
+    if (e->vused + need > e->vcap && e->nvals > 0 &&
+        combine_entry(mo, e) != 0)
+        return;
+    if (e->vused + need > e->vcap) {
+        size_t cap = 2 * (e->vused + need);
+        char *vals = arena_alloc(&mo->arena, cap);
+        if (vals == NULL) {
+            set_error(mo, -ENOMEM, "out of memory");
+            return;
+        }
+        memcpy(vals, e->vals, e->vused);
+        e->vals = vals;
+        e->vcap = (uint32_t)cap;
+    }
+    e->vused += (uint32_t)varint_put(e->vals + e->vused, vlen);
+    memcpy(e->vals + e->vused, val, vlen);
+    e->vused += (uint32_t)vlen;
+    e->nvals++;
+}
+
+static void
+add_plain(struct mapout *mo, const char *key, size_t klen, const char *val,
+          size_t vlen)
+{
+    struct mapout_rec *r;
+    char *copy;
+
+    if (grow((void **)&mo->recs, &mo->reccap, mo->nrecs + 1,
+             sizeof(*mo->recs)) < 0 ||
+        (copy = arena_alloc(&mo->arena, klen + vlen)) == NULL) {
+        set_error(mo, -ENOMEM, "out of memory");
+        return;
+    }
+    memcpy(copy, key, klen);
+    memcpy(copy + klen, val, vlen);
+    r = &mo->recs[mo->nrecs++];
+    r->key = copy;
+    r->klen = (uint32_t)klen;
+    r->vlen = (uint32_t)vlen;
+}
+
+/* ---------------------------------------------------------------- sort */
+
+static int
+entry_compare(const void *a, const void *b)
+{
+    const struct agg_entry *x = a, *y = b;
+
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    return key_compare(x->key, x->klen, y->key, y->klen);
+}
+
+static int
+rec_compare(const void *a, const void *b)
+{
+    const struct mapout_rec *x = a, *y = b;
+
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    return key_compare(x->key, x->klen, y->key, y->klen);
+}
+
+/* Writes the buffered pairs, sorted, to w; then empties the buffers. */
+static int
+write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
+{
+    if (mo->combine != NULL) {
+        for (size_t i = 0; i < mo->nentries; i++)
+            mo->entries[i].part = partition_of(mo->entries[i].key,
+                                               mo->entries[i].klen,
+                                               mo->nreduce);
+        qsort(mo->entries, mo->nentries, sizeof(*mo->entries),
+              entry_compare);
+        for (size_t i = 0; i < mo->nentries && mo->error == 0; i++) {
+            struct agg_entry *e = &mo->entries[i];
+            size_t vlen;
+            const char *v;
+            if (e->nvals > 1 && combine_entry(mo, e) != 0)
+                break;
+            v = e->vals + varint_get(e->vals, &vlen);
+            im_writer_add(w, e->part, e->key, e->klen, v, vlen);
+        }
+        *records += mo->nentries;
+        mo->nentries = 0;
+        if (mo->table != NULL)
+            memset(mo->table, 0, mo->tabcap * sizeof(*mo->table));
+    } else {
+        for (size_t i = 0; i < mo->nrecs; i++)
+            mo->recs[i].part = partition_of(mo->recs[i].key,
+                                            mo->recs[i].klen, mo->nreduce);
+        qsort(mo->recs, mo->nrecs, sizeof(*mo->recs), rec_compare);
+        for (size_t i = 0; i < mo->nrecs; i++) {
+            const struct mapout_rec *r = &mo->recs[i];
+            im_writer_add(w, r->part, r->key, r->klen, r->key + r->klen,
+                          r->vlen);
+        }
+        *records += mo->nrecs;
+        mo->nrecs = 0;
+    }
+    arena_reset(&mo->arena);
+    return mo->error;
+}
+
+/* ---------------------------------------------------------------- spill */
+
+static void
+run_name(const struct mapout *mo, unsigned n, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s-%u", mo->run_prefix, n);
+}
+
+static void
+spill(struct mapout *mo)
+{
+    char path[4200], err[MR_ERR_LEN];
+    struct im_writer w;
+    uint64_t records = 0;
+    int rc;
+
+    run_name(mo, mo->nruns, path, sizeof(path));
+    if ((rc = im_writer_open(&w, path, mo->nreduce, err)) < 0) {
+        set_error(mo, rc, err);
+        return;
+    }
+    if (write_buffer(mo, &w, &records) != 0) {
+        im_writer_abort(&w);
+        return;
+    }
+    if ((rc = im_writer_commit(&w, err)) < 0) {
+        set_error(mo, rc, err);
+        return;
+    }
+    mo->nruns++;
+}
+
+static void
+mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
+            const char *val, size_t vlen)
+{
+    struct mapout *mo = (struct mapout *)emitter;
+
+    if (mo->error != 0)
+        return;
+    if (klen > UINT32_MAX / 2 || vlen > UINT32_MAX / 2) {
+        set_error(mo, -E2BIG, "a key or value of 2 GiB or more");
+        return;
+    }
+    mo->emitted++;
+    if (mo->combine != NULL)
+        add_combined(mo, key, klen, val, vlen);
+    else
+        add_plain(mo, key, klen, val, vlen);
+    if (memory_in_use(mo) > mo->budget)
+        spill(mo);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+void
+mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
+            size_t budget, const char *run_dir)
+{
+    static unsigned instance;
+    const char *env = getenv("MR_MAP_BUFFER");
+
+    memset(mo, 0, sizeof(*mo));
+    mo->emitter.emit = mapout_emit;
+    mo->nreduce = nreduce;
+    mo->combine = combine;
+    if (budget == 0) {
+        budget = env ? (size_t)strtoull(env, NULL, 10) : 0;
+        if (budget == 0)
+            budget = MAPOUT_DEFAULT_BUDGET;
+        if (budget < MAPOUT_MIN_BUDGET)
+            budget = MAPOUT_MIN_BUDGET;
+    }
+    mo->budget = budget;
+    snprintf(mo->run_prefix, sizeof(mo->run_prefix), "%s%smr-spill-%d-%u",
+             run_dir ? run_dir : "", run_dir ? "/" : "", (int)getpid(),
+             instance++);
+}
+
+void
+mapout_free(struct mapout *mo)
+{
+    char path[4200];
+
+    for (unsigned i = mo->first_run; i < mo->nruns; i++) {
+        run_name(mo, i, path, sizeof(path));
+        unlink(path);
+    }
+    arena_reset(&mo->arena);
+    free(mo->entries);
+    free(mo->table);
+    free(mo->recs);
+    free(mo->scratch);
+    memset(mo, 0, sizeof(*mo));
 }
 
 /* ---------------------------------------------------------------- write */
 
-int
-mapout_write(struct mapout *mo, const char *path, mr_reduce_fn *combine,
-             uint64_t *records_out, uint64_t *bytes_out,
-             char err[MR_ERR_LEN])
+/* Merges runs [first, first + n), partition by partition, into w. */
+static int
+merge_runs(struct mapout *mo, unsigned first, unsigned n,
+           struct im_writer *w, uint64_t *records, char err[MR_ERR_LEN])
 {
-    struct scratch_output out = {{scratch_write}, NULL, 0, 0, 0};
-    struct im_writer w;
-    int rc = mo->error;
+    struct im_reader *runs = calloc(n, sizeof(*runs));
+    char path[4200];
+    int rc = runs ? 0 : -ENOMEM;
 
-    if (rc != 0) {
-        snprintf(err, MR_ERR_LEN, "map output: %s", mr_strerror(rc));
-        return rc;
+    for (unsigned i = 0; rc == 0 && i < n; i++) {
+        run_name(mo, first + i, path, sizeof(path));
+        rc = im_reader_open(&runs[i], path, mo->nreduce, err);
     }
-    qsort_r(mo->recs, mo->nrecs, sizeof(*mo->recs), rec_compare, mo->data);
+    for (uint32_t p = 0; rc == 0 && p < mo->nreduce; p++) {
+        struct merger m;
+        struct merge_group g;
+        if ((rc = merger_init(&m, n)) < 0)
+            break;
+        for (unsigned i = 0; i < n; i++) {
+            struct im_cursor cur;
+            im_reader_partition(&runs[i], p, &cur);
+            merger_add(&m, i, &cur);
+        }
+        while (rc == 0 && merger_next_group(&m, &g)) {
+            if (mo->combine != NULL) {
+                rc = run_combine(mo, g.key, g.klen, &g.base);
+                im_writer_add(w, p, g.key, g.klen, mo->scratch,
+                              mo->scratch_len);
+                (*records)++;
+            } else {
+                const char *v;
+                size_t vlen;
+                while (g.base.next(&g.base, &v, &vlen)) {
+                    im_writer_add(w, p, g.key, g.klen, v, vlen);
+                    (*records)++;
+                }
+            }
+            merger_end_group(&g);
+        }
+        if (rc == 0 && m.error != 0) {
+            rc = m.error;
+            snprintf(err, MR_ERR_LEN, "a spilled run is corrupt");
+        }
+        merger_free(&m);
+    }
+    for (unsigned i = 0; runs != NULL && i < n; i++)
+        im_reader_close(&runs[i]);
+    free(runs);
+    if (rc == MR_EAPP)
+        snprintf(err, MR_ERR_LEN, "%s", mo->errmsg);
+    return rc;
+}
+
+/* Merges the oldest runs into new ones until at most MAPOUT_MERGE_FANIN
+ * remain, so that a huge output never needs more open runs than that. */
+static int
+reduce_run_count(struct mapout *mo, char err[MR_ERR_LEN])
+{
+    while (mo->nruns - mo->first_run > MAPOUT_MERGE_FANIN) {
+        struct im_writer w;
+        uint64_t records = 0;
+        char path[4200];
+        int rc;
+
+        run_name(mo, mo->nruns, path, sizeof(path));
+        if ((rc = im_writer_open(&w, path, mo->nreduce, err)) < 0)
+            return rc;
+        rc = merge_runs(mo, mo->first_run, MAPOUT_MERGE_FANIN, &w, &records,
+                        err);
+        if (rc != 0) {
+            im_writer_abort(&w);
+            return rc;
+        }
+        if ((rc = im_writer_commit(&w, err)) < 0)
+            return rc;
+        mo->nruns++;
+        for (unsigned i = 0; i < MAPOUT_MERGE_FANIN; i++) {
+            run_name(mo, mo->first_run++, path, sizeof(path));
+            unlink(path);
+        }
+    }
+    return 0;
+}
+
+int
+mapout_write(struct mapout *mo, const char *path, uint64_t *records_out,
+             uint64_t *bytes_out, char err[MR_ERR_LEN])
+{
+    struct im_writer w;
+    int rc;
+
+    *records_out = 0;
+    *bytes_out = 0;
+    if (mo->nruns > 0 && mo->error == 0 &&
+        (mo->nentries > 0 || mo->nrecs > 0))
+        spill(mo);
+    if (mo->error != 0) {
+        snprintf(err, MR_ERR_LEN, "map output: %s", mo->errmsg);
+        return mo->error;
+    }
+    if (mo->nruns > 0 && (rc = reduce_run_count(mo, err)) != 0)
+        return rc;
     if ((rc = im_writer_open(&w, path, mo->nreduce, err)) < 0)
         return rc;
-    *records_out = 0;
-    for (size_t i = 0, end; i < mo->nrecs && rc == 0; i = end) {
-        end = i + 1;
-        if (combine == NULL) {
-            const struct mapout_rec *r = &mo->recs[i];
-            im_writer_add(&w, r->part, mo->data + r->off, r->klen,
-                          mo->data + r->off + r->klen, r->vlen);
-        } else {
-            while (end < mo->nrecs &&
-                   rec_compare(&mo->recs[i], &mo->recs[end], mo->data) == 0)
-                end++;
-            rc = write_combined(mo, &w, i, end, combine, &out);
-        }
-        (*records_out)++;
+    if (mo->nruns == 0) {
+        rc = write_buffer(mo, &w, records_out);
+        if (rc != 0)
+            snprintf(err, MR_ERR_LEN, "map output: %s", mo->errmsg);
+    } else {
+        rc = merge_runs(mo, mo->first_run, mo->nruns - mo->first_run, &w,
+                        records_out, err);
     }
-    free(out.buf);
     if (rc != 0) {
-        snprintf(err, MR_ERR_LEN, "combiner failed: %s", mr_strerror(rc));
         im_writer_abort(&w);
         return rc;
     }
     rc = im_writer_commit(&w, err);
-    *bytes_out = w.file.written;    /* still counted after the commit */
+    *bytes_out = w.file.written;
     return rc;
 }

@@ -1,47 +1,66 @@
-/* A map task's output on its way to disk: the pairs the app emits are
- * copied into one arena, sorted by (partition, key), optionally combined
- * key by key, and written as one intermediate file (imfile.h). */
+/* A map task's output on its way to disk, in bounded memory.
+ *
+ * With a combiner, emitted pairs go into a hash table of distinct keys; each
+ * key keeps a small buffer of values that is combined into one value
+ * whenever it fills, so a word count holds one entry per distinct word.
+ * Without one, pairs are appended to a record buffer. Either way, when the
+ * memory in use passes the budget, the buffer is sorted by (partition, key)
+ * and spilled as a run (an intermediate file); at the end the runs are
+ * merged, combining again, into the task's one intermediate file
+ * (imfile.h). Keys and values are copied into an arena: no allocation per
+ * record. */
 #ifndef WORKER_MAPOUT_H
 #define WORKER_MAPOUT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "mr_err.h"
 #include "mrapp.h"
 
-struct mapout_rec {
-    uint64_t off;               /* key at data + off, value right after */
-    uint32_t part;
-    uint32_t klen;
-    uint32_t vlen;
-};
+#define MAPOUT_DEFAULT_BUDGET (32u << 20)
+#define MAPOUT_MIN_BUDGET     (4u << 20)   /* a few arena chunks */
+#define MAPOUT_MERGE_FANIN    64           /* runs merged at once */
 
 struct mapout {
     struct mr_emitter emitter;  /* first: what the app's map emits into */
     uint32_t nreduce;
-    char *data;                 /* arena of key and value bytes */
-    size_t len, cap;
+    mr_reduce_fn *combine;      /* NULL: keep every pair */
+    size_t budget;              /* bytes of buffers before a spill */
+    struct arena arena;         /* key and value bytes */
+    /* combiner mode: distinct keys */
+    struct agg_entry *entries;
+    size_t nentries, entcap;
+    uint32_t *table;            /* open addressing: entry index + 1 */
+    size_t tabcap;              /* a power of two */
+    /* plain mode: every pair */
     struct mapout_rec *recs;
     size_t nrecs, reccap;
-    int error;                  /* sticky: -ENOMEM or -E2BIG */
+    char *scratch;              /* what a combine call writes */
+    size_t scratch_len, scratch_cap;
+    unsigned first_run;         /* runs before it were merged away */
+    unsigned nruns;             /* runs written so far, merged or not */
+    char run_prefix[4096];      /* runs are <prefix>-<n> */
+    uint64_t emitted;           /* pairs the app emitted */
+    int error;                  /* sticky: -ENOMEM, -E2BIG, MR_EAPP, I/O */
+    char errmsg[MR_ERR_LEN];
 };
 
-void mapout_init(struct mapout *mo, uint32_t nreduce);
+/* budget 0 means $MR_MAP_BUFFER bytes if set, else MAPOUT_DEFAULT_BUDGET,
+ * raised to at least MAPOUT_MIN_BUDGET; a non-zero budget is used as given
+ * (tests force spills with tiny ones). Spilled runs are written in
+ * run_dir (NULL: the current directory) and merged MAPOUT_MERGE_FANIN at a
+ * time. */
+void mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
+                 size_t budget, const char *run_dir);
+/* Frees memory and removes any spilled runs. */
 void mapout_free(struct mapout *mo);
 
-/* Records emitted so far. */
-static inline size_t
-mapout_records(const struct mapout *mo)
-{
-    return mo->nrecs;
-}
-
-/* Sorts, combines with combine (may be NULL) and writes path atomically.
- * Returns 0 with the records and bytes written, or an error with err
- * filled (nothing is left at path). */
-int mapout_write(struct mapout *mo, const char *path, mr_reduce_fn *combine,
-                 uint64_t *records_out, uint64_t *bytes_out,
-                 char err[MR_ERR_LEN]);
+/* Writes everything, merging runs if any, to path atomically. Returns 0
+ * with the records and bytes written, or an error with err filled
+ * (nothing is left at path). */
+int mapout_write(struct mapout *mo, const char *path, uint64_t *records_out,
+                 uint64_t *bytes_out, char err[MR_ERR_LEN]);
 
 #endif

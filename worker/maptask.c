@@ -61,14 +61,14 @@ map_run(const struct mr_app *app, const char *input, uint32_t nreduce,
     if ((rc = map_input(input, &data, &len, err)) < 0)
         return rc;
     st->bytes_in = len;
-    mapout_init(&mo, nreduce);
+    mapout_init(&mo, nreduce, app->combine, 0, NULL);
     if (app->map(input, data, len, &mo.emitter) != 0) {
         snprintf(err, MR_ERR_LEN, "the app's map failed on %s", input);
         rc = MR_EAPP;
     } else {
-        st->records_in = mapout_records(&mo);
-        rc = mapout_write(&mo, out_path, app->combine, &st->records_out,
-                          &st->bytes_out, err);
+        st->records_in = mo.emitted;
+        rc = mapout_write(&mo, out_path, &st->records_out, &st->bytes_out,
+                          err);
     }
     mapout_free(&mo);
     if (len > 0)

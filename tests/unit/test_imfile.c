@@ -163,10 +163,10 @@ Test(imfile, map_output_is_partitioned_sorted_and_combined)
     struct im_reader r;
     uint64_t recs, bytes, total = 0;
 
-    mapout_init(&mo, 3);
+    mapout_init(&mo, 3, sum_combine, 0, dir);
     for (size_t i = 0; i < 6; i++)
         mr_emit(&mo.emitter, words[i], strlen(words[i]), "1", 1);
-    cr_assert_eq(mapout_write(&mo, path, sum_combine, &recs, &bytes, err), 0);
+    cr_assert_eq(mapout_write(&mo, path, &recs, &bytes, err), 0);
     mapout_free(&mo);
     cr_assert_eq(recs, 3, "one combined record per distinct word");
     cr_assert_eq(im_reader_open(&r, path, 3, err), 0, "%s", err);
@@ -228,4 +228,66 @@ Test(imfile, atomic_file_in_a_missing_directory_fails_clearly)
     cr_assert_lt(atomic_file_open(&af, "/nonexistent-dir/mr-out-0", false,
                                   err), 0);
     cr_assert(strstr(err, "cannot create"), "%s", err);
+}
+
+/* Writes the same pairs with a given budget; returns the file's records as
+ * one "part key=value;" string per record, in file order. */
+static char *
+collect_with_budget(size_t budget, mr_reduce_fn *combine, const char *name,
+                    unsigned *nruns)
+{
+    char err[MR_ERR_LEN], out[160], word[16], *text;
+    struct mapout mo;
+    struct im_reader r;
+    uint64_t recs, bytes;
+    size_t len = 0, cap = 1 << 20;
+    uint32_t seed = 7;
+
+    snprintf(out, sizeof(out), "%s/%s", dir, name);
+    mapout_init(&mo, 5, combine, budget, dir);
+    for (int i = 0; i < 3000; i++) {
+        seed = seed * 1103515245 + 12345;
+        snprintf(word, sizeof(word), "w%u", (seed >> 16) % 300);
+        mr_emit(&mo.emitter, word, strlen(word), "1", 1);
+    }
+    cr_assert_eq(mapout_write(&mo, out, &recs, &bytes, err), 0, "%s", err);
+    *nruns = mo.nruns;
+    mapout_free(&mo);
+    text = malloc(cap);
+    cr_assert_eq(im_reader_open(&r, out, 5, err), 0, "%s", err);
+    for (uint32_t p = 0; p < 5; p++) {
+        struct im_cursor c;
+        const char *k, *v;
+        size_t kl, vl;
+        im_reader_partition(&r, p, &c);
+        while (im_cursor_next(&c, &k, &kl, &v, &vl) == 1)
+            len += (size_t)snprintf(text + len, cap - len, "%u %.*s=%.*s;",
+                                    p, (int)kl, k, (int)vl, v);
+    }
+    im_reader_close(&r);
+    return text;
+}
+
+Test(imfile, spilled_runs_merge_to_the_same_output)
+{
+    unsigned runs_big, runs_small;
+    char *big, *small;
+
+    /* Combiner: one spill per emit forces over 64 runs, so the merge runs
+     * in several passes. */
+    big = collect_with_budget(1 << 30, sum_combine, "big", &runs_big);
+    small = collect_with_budget(1, sum_combine, "small", &runs_small);
+    cr_assert_eq(runs_big, 0);
+    cr_assert_gt(runs_small, MAPOUT_MERGE_FANIN, "only %u runs", runs_small);
+    cr_assert_str_eq(small, big);
+    free(big);
+    free(small);
+    /* No combiner: every pair survives, in the same order. */
+    big = collect_with_budget(1 << 30, NULL, "big2", &runs_big);
+    small = collect_with_budget(1, NULL, "small2", &runs_small);
+    cr_assert_gt(runs_small, MAPOUT_MERGE_FANIN);
+    cr_assert_str_eq(small, big);
+    free(big);
+    free(small);
+    cr_assert_eq(count_files(), 4, "spilled runs were left behind");
 }

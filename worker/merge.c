@@ -1,0 +1,147 @@
+/* K-way merge with a binary heap of cursors. See merge.h. */
+#include "merge.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+
+static bool
+source_before(const struct merge_source *a, const struct merge_source *b)
+{
+    return key_compare(a->key, a->klen, b->key, b->klen) < 0;
+}
+
+static void
+sift_down(struct merger *m, uint32_t i)
+{
+    struct merge_source *s = m->heap[i];
+
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= m->n)
+            break;
+        if (c + 1 < m->n && source_before(m->heap[c + 1], m->heap[c]))
+            c++;
+        if (!source_before(m->heap[c], s))
+            break;
+        m->heap[i] = m->heap[c];
+        i = c;
+    }
+    m->heap[i] = s;
+}
+
+static void
+sift_up(struct merger *m, uint32_t i)
+{
+    struct merge_source *s = m->heap[i];
+
+    while (i > 0 && source_before(s, m->heap[(i - 1) / 2])) {
+        m->heap[i] = m->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    m->heap[i] = s;
+}
+
+/* Loads the source's next record; false when it is exhausted or bad. */
+static bool
+source_next(struct merger *m, struct merge_source *s)
+{
+    int rc = im_cursor_next(&s->cur, &s->key, &s->klen, &s->val, &s->vlen);
+
+    if (rc < 0 && m->error == 0) {
+        m->error = rc;
+        m->bad_input = s->input;
+    }
+    if (rc == 1)
+        m->records++;
+    return rc == 1;
+}
+
+int
+merger_init(struct merger *m, uint32_t cap)
+{
+    memset(m, 0, sizeof(*m));
+    m->src = calloc(cap ? cap : 1, sizeof(*m->src));
+    m->heap = calloc(cap ? cap : 1, sizeof(*m->heap));
+    m->cap = cap;
+    if (m->src == NULL || m->heap == NULL) {
+        merger_free(m);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void
+merger_free(struct merger *m)
+{
+    free(m->src);
+    free(m->heap);
+    m->src = NULL;
+    m->heap = NULL;
+}
+
+void
+merger_add(struct merger *m, uint32_t input, const struct im_cursor *cur)
+{
+    struct merge_source *s = &m->src[input];
+
+    s->cur = *cur;
+    s->input = input;
+    if (source_next(m, s)) {
+        m->heap[m->n] = s;
+        sift_up(m, m->n++);
+    }
+}
+
+/* Moves the top source to its next record, or drops it. */
+static void
+advance_top(struct merger *m)
+{
+    if (!source_next(m, m->heap[0]))
+        m->heap[0] = m->heap[--m->n];
+    if (m->n > 0)
+        sift_down(m, 0);
+}
+
+static bool
+group_next(struct mr_values *v, const char **val, size_t *len)
+{
+    struct merge_group *g = (struct merge_group *)v;
+    struct merger *m = g->m;
+    struct merge_source *top;
+
+    if (m->n == 0)
+        return false;
+    top = m->heap[0];
+    if (top->klen != g->klen ||
+        key_compare(top->key, top->klen, g->key, g->klen) != 0)
+        return false;
+    *val = top->val;
+    *len = top->vlen;
+    advance_top(m);
+    return true;
+}
+
+bool
+merger_next_group(struct merger *m, struct merge_group *g)
+{
+    if (m->n == 0 || m->error != 0)
+        return false;
+    g->base.next = group_next;
+    g->m = m;
+    g->key = m->heap[0]->key;
+    g->klen = m->heap[0]->klen;
+    return true;
+}
+
+void
+merger_end_group(struct merge_group *g)
+{
+    const char *v;
+    size_t len;
+
+    while (group_next(&g->base, &v, &len))
+        ;
+}

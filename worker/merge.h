@@ -1,0 +1,52 @@
+/* A k-way merge of sorted runs of records (partitions of intermediate
+ * files), grouped by key in byte order: the reduce task reads its partition
+ * of every map output through it, and a map task that spilled merges its
+ * runs through it. Values of one key are streamed, never gathered. */
+#ifndef WORKER_MERGE_H
+#define WORKER_MERGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "imfile.h"
+#include "mrapp.h"
+
+struct merge_source {
+    struct im_cursor cur;
+    const char *key, *val;      /* the current record */
+    size_t klen, vlen;
+    uint32_t input;             /* the caller's index, for messages */
+};
+
+struct merger {
+    struct merge_source *src;   /* every source */
+    struct merge_source **heap; /* those not exhausted: a min-heap on key */
+    uint32_t n, cap;
+    int error;                  /* MR_EBADDATA once a record is bad */
+    uint32_t bad_input;         /* the source it came from */
+    uint64_t records;           /* records read */
+};
+
+/* The values of the current key, as an app's reduce or combine sees them. */
+struct merge_group {
+    struct mr_values base;
+    struct merger *m;
+    const char *key;            /* valid while its source is mapped */
+    size_t klen;
+};
+
+/* Room for up to cap sources. Returns 0 or -ENOMEM. */
+int merger_init(struct merger *m, uint32_t cap);
+void merger_free(struct merger *m);
+
+/* Adds a source positioned at the start of a run; input names it. */
+void merger_add(struct merger *m, uint32_t input, const struct im_cursor *cur);
+
+/* Starts the next key's group; false when every source is exhausted or a
+ * record was bad (see m->error). Call merger_end_group() after using it. */
+bool merger_next_group(struct merger *m, struct merge_group *g);
+
+/* Skips the values of the group that were not read. */
+void merger_end_group(struct merge_group *g);
+
+#endif
