@@ -3,7 +3,7 @@
 
 #include <utf8proc.h>
 
-static bool
+static inline bool
 is_ascii_letter(unsigned char c)
 {
     return (unsigned char)((c | 0x20) - 'a') < 26;
@@ -39,29 +39,40 @@ char_at(const unsigned char *p, size_t n, bool *letter)
     return (size_t)w;
 }
 
+/* The hot loops stay on ASCII bytes; utf8proc is asked only about a byte
+ * of 0x80 or more. */
 bool
 words_next(const char *data, size_t len, size_t *pos, const char **word,
            size_t *wlen)
 {
     const unsigned char *p = (const unsigned char *)data;
-    size_t i = *pos, start, w = 0;
-    bool letter = false;
+    size_t i = *pos, start, w;
+    bool letter;
 
-    while (i < len) {
+    for (;;) {                          /* skip to the next letter */
+        while (i < len && p[i] < 0x80 && !is_ascii_letter(p[i]))
+            i++;
+        if (i >= len) {
+            *pos = len;
+            return false;
+        }
+        if (p[i] < 0x80)
+            break;
         w = char_at(p + i, len - i, &letter);
         if (letter)
             break;
         i += w;
     }
-    if (i >= len) {
-        *pos = len;
-        return false;
-    }
     start = i;
-    for (i += w; i < len; i += w) {
+    for (;;) {                          /* run to the end of the word */
+        while (i < len && is_ascii_letter(p[i]))
+            i++;
+        if (i >= len || p[i] < 0x80)
+            break;
         w = char_at(p + i, len - i, &letter);
         if (!letter)
             break;
+        i += w;
     }
     *word = data + start;
     *wlen = i - start;

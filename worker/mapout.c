@@ -67,6 +67,40 @@ varint_put(char *p, size_t v)
 }
 
 static size_t
+varint_len(size_t v)
+{
+    size_t n = 1;
+
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* Equal keys, for the hash table: short keys are compared inline, since a
+ * call to memcmp costs more than the comparison. */
+static inline bool
+key_equal(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+
+    while (n >= 8) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    while (n-- > 0)
+        if (*a++ != *b++)
+            return false;
+    return true;
+}
+
+static size_t
 varint_get(const char *p, size_t *v)
 {
     size_t n = 0, x = 0;
@@ -180,7 +214,7 @@ combine_entry(struct mapout *mo, struct agg_entry *e)
 
     if (rc != 0)
         return rc;
-    need = mo->scratch_len + 10;
+    need = varint_len(mo->scratch_len) + mo->scratch_len;
     if (need > e->vcap) {
         e->vcap = (uint32_t)(need * 2);
         if ((e->vals = arena_alloc(&mo->arena, e->vcap)) == NULL) {
@@ -231,8 +265,7 @@ lookup(struct mapout *mo, const char *key, size_t klen)
     for (s = h & (mo->tabcap - 1); mo->table[s] != 0;
          s = (s + 1) & (mo->tabcap - 1)) {
         e = &mo->entries[mo->table[s] - 1];
-        if (e->hash == h && e->klen == klen &&
-            memcmp(e->key, key, klen) == 0)
+        if (e->hash == h && e->klen == klen && key_equal(e->key, key, klen))
             return e;
     }
     if (grow((void **)&mo->entries, &mo->entcap, mo->nentries + 1,
@@ -257,7 +290,7 @@ add_combined(struct mapout *mo, const char *key, size_t klen,
              const char *val, size_t vlen)
 {
     struct agg_entry *e = lookup(mo, key, klen);
-    size_t need = vlen + 10;
+    size_t need = varint_len(vlen) + vlen;
 
     if (e == NULL) {
         set_error(mo, -ENOMEM, "out of memory");
