@@ -82,6 +82,18 @@ apputil_collect_sorted(struct mr_values *values, struct apputil_strs *s)
     return 0;
 }
 
+/* Drops adjacent duplicates from a sorted s. */
+static inline void
+apputil_strs_unique(struct apputil_strs *s)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n; i++)
+        if (n == 0 || apputil_str_cmp(&s->v[n - 1], &s->v[i]) != 0)
+            s->v[n++] = s->v[i];
+    s->n = n;
+}
+
 /* Writes s's strings separated by sep, like Go's strings.Join. */
 static inline void
 apputil_write_joined(struct mr_output *out, const struct apputil_strs *s,

@@ -119,6 +119,9 @@ indexer_reduce(const char *key, size_t klen, struct mr_values *values,
     (void)klen;
     if ((rc = apputil_collect_sorted(values, &docs)) != 0)
         return rc;
+    /* A large document is mapped in several splits, each naming it: count
+     * it once. (Unsplit, map has already removed duplicates.) */
+    apputil_strs_unique(&docs);
     mr_write_u64(out, docs.n);
     mr_write(out, " ", 1);
     apputil_write_joined(out, &docs, ",");

@@ -69,3 +69,30 @@ cli_bad_option(const char *prog, char **argv, int optind, int optopt)
         fprintf(stderr, "%s: unknown option or missing value: '%s'; see "
                 "'%s --help'\n", prog, arg, prog);
 }
+
+int
+cli_parse_size(const char *opt, const char *val, unsigned long long *out,
+               char err[MR_ERR_LEN])
+{
+    unsigned long long v, mult = 1;
+    char *end;
+
+    errno = 0;
+    v = strtoull(val, &end, 10);
+    if (*end == 'K' || *end == 'k')
+        mult = 1ull << 10;
+    else if (*end == 'M' || *end == 'm')
+        mult = 1ull << 20;
+    else if (*end == 'G' || *end == 'g')
+        mult = 1ull << 30;
+    if (mult > 1)
+        end++;
+    if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno != 0 ||
+        v == 0 || v > (1ull << 50) / mult) {
+        snprintf(err, MR_ERR_LEN, "%s wants a size in bytes such as 65536, "
+                 "64K, 64M or 1G, not '%s'", opt, val);
+        return -EINVAL;
+    }
+    *out = v * mult;
+    return 0;
+}

@@ -21,6 +21,11 @@ int cli_parse_uint(const char *opt, const char *val, unsigned long min,
  * opterr = 0, after it returned '?' or ':'). */
 void cli_bad_option(const char *prog, char **argv, int optind, int optopt);
 
+/* Parses a size in bytes, with an optional K, M or G suffix (powers of
+ * 1024), at least 1. */
+int cli_parse_size(const char *opt, const char *val, unsigned long long *out,
+                   char err[MR_ERR_LEN]);
+
 /* Parses a duration in seconds (fractions allowed: "0.5") into ms. */
 int cli_parse_seconds(const char *opt, const char *val, unsigned long *ms,
                       char err[MR_ERR_LEN]);

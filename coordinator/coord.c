@@ -17,6 +17,7 @@
 #include "mr.pb-c.h"
 #include "names.h"
 #include "rpc.h"
+#include "splits.h"
 
 /* A worker's GetTask call, held until a task is free. */
 struct waiter {
@@ -36,7 +37,7 @@ struct coord {
     Mr__Coordinator_Service service;    /* first: handlers cast back */
     rpc_loop *loop;
     rpc_server *srv;
-    const char *const *files;
+    struct split *splits;       /* one per map task */
     struct coord_tasks tasks;
     struct deadline *map_deadlines, *reduce_deadlines;
     struct waiter *waiters, **waiters_tail;
@@ -139,7 +140,9 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
     t.n_map = c->tasks.nmap;
     if (task->kind == KIND_MAP) {
         t.kind = MR__TASK_KIND__TASK_MAP;
-        t.file = (char *)c->files[task->id];
+        t.file = (char *)c->splits[task->id].file;
+        t.offset = c->splits[task->id].offset;
+        t.length = c->splits[task->id].length;
     } else {
         t.kind = MR__TASK_KIND__TASK_REDUCE;
         for (uint32_t i = 0; i < c->tasks.nmap; i++)
@@ -323,39 +326,6 @@ on_disconnect(uint64_t conn_id, void *arg)
 
 /* ---------------------------------------------------------------- setup */
 
-/* Checks that every input exists, is a regular file and can be read, and
- * adds up their sizes. */
-static int
-check_inputs(const char *const *files, uint32_t n, uint64_t *total,
-             char err[MR_ERR_LEN])
-{
-    *total = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        struct stat st;
-        int fd;
-
-        if (stat(files[i], &st) < 0) {
-            snprintf(err, MR_ERR_LEN, "input file %s: %s", files[i],
-                     strerror(errno));
-            return -errno;
-        }
-        if (!S_ISREG(st.st_mode)) {
-            snprintf(err, MR_ERR_LEN, "input %s is not a regular file%s",
-                     files[i], S_ISDIR(st.st_mode) ? " (a directory)" : "");
-            return -EINVAL;
-        }
-        fd = open(files[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            snprintf(err, MR_ERR_LEN, "input file %s cannot be read: %s",
-                     files[i], strerror(errno));
-            return -errno;
-        }
-        close(fd);
-        *total += (uint64_t)st.st_size;
-    }
-    return 0;
-}
-
 static struct deadline *
 deadlines_create(coord *c, struct coord_task *tasks, uint32_t n)
 {
@@ -374,6 +344,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
 {
     coord *c = calloc(1, sizeof(*c));
     struct rpc_server_opts sopts = {0, on_disconnect, c};
+    uint32_t nmap;
 
     if (c == NULL) {
         snprintf(err, MR_ERR_LEN, "out of memory");
@@ -381,20 +352,20 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     }
     c->service = (Mr__Coordinator_Service)MR__COORDINATOR__INIT(coord_);
     c->loop = loop;
-    c->files = files;
     c->waiters_tail = &c->waiters;
     c->on_progress = opts->on_progress;
     c->arg = opts->arg;
-    if (check_inputs(files, nfiles, &c->stats.input_bytes, err) < 0)
+    if (splits_plan(files, nfiles, opts->split_size, &c->splits, &nmap,
+                    &c->stats.input_bytes, err) < 0)
         goto out_free;
-    if (tasks_init(&c->tasks, nfiles, opts->nreduce ? opts->nreduce : 10,
+    if (tasks_init(&c->tasks, nmap, opts->nreduce ? opts->nreduce : 10,
                    opts->task_timeout_ms ? opts->task_timeout_ms : 10000,
                    opts->max_failures ? opts->max_failures : 4) < 0)
         goto out_nomem;
     c->map_deadlines = deadlines_create(c, c->tasks.maps, c->tasks.nmap);
     c->reduce_deadlines = deadlines_create(c, c->tasks.reduces,
                                            c->tasks.nreduce);
-    c->map_attempts = calloc(nfiles ? nfiles : 1, sizeof(uint32_t));
+    c->map_attempts = calloc(nmap ? nmap : 1, sizeof(uint32_t));
     if (c->map_deadlines == NULL || c->reduce_deadlines == NULL ||
         c->map_attempts == NULL)
         goto out_nomem;
@@ -488,5 +459,6 @@ coord_free(coord *c)
     free(c->map_deadlines);
     free(c->reduce_deadlines);
     free(c->map_attempts);
+    free(c->splits);
     free(c);
 }

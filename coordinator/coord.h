@@ -19,6 +19,7 @@ struct coord_opts {
     uint32_t nreduce;           /* reduce tasks; 0 means 10 */
     uint64_t task_timeout_ms;   /* 0 means 10 s */
     uint32_t max_failures;      /* failed attempts that fail the job; 0: 4 */
+    uint64_t split_size;        /* larger files are split; 0: 64 MiB */
     /* Called after every change of a task's state; may be NULL. */
     void (*on_progress)(coord *c, void *arg);
     void *arg;
@@ -34,7 +35,8 @@ struct coord_stats {
 };
 
 /* Creates the coordinator for one job over files (borrowed: they must
- * outlive it). Every file is checked first: a missing, unreadable or
+ * outlive it): one map task per file, or per split of a larger file (see
+ * splits.h). Every file is checked first: a missing, unreadable or
  * non-regular one is an error naming it. Returns NULL with err filled. */
 coord *coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                     const struct coord_opts *opts, char err[MR_ERR_LEN]);

@@ -15,11 +15,11 @@ static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrcoordinator [--addr ADDR] [--reduce N] [--task-timeout S] "
-        "FILE...\n"
+        "usage: mrcoordinator [--addr ADDR] [--reduce N] [--task-timeout S]\n"
+        "                     [--split-size SIZE] FILE...\n"
         "\n"
-        "Coordinates a MapReduce job: one map task per input FILE, N reduce\n"
-        "tasks; workers (mrworker) started in the same directory write\n"
+        "Coordinates a MapReduce job: one map task per input FILE (or per\n"
+        "split of a FILE larger than SIZE), N reduce tasks; workers (mrworker) started in the same directory write\n"
         "mr-out-0 .. mr-out-<N-1>. Exits 0 when every output is final.\n"
         "\n"
         "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
@@ -27,6 +27,8 @@ usage(FILE *to)
         "  --reduce N          number of reduce tasks (default 10)\n"
         "  --task-timeout S    reassign a task not done after S seconds\n"
         "                      (default 10)\n"
+        "  --split-size SIZE   split files larger than SIZE bytes (K, M, G\n"
+        "                      suffixes; default 64M) at whitespace\n"
         "  --help              show this help\n");
 }
 
@@ -43,6 +45,7 @@ on_stop_signal(rpc_loop *loop, int signo, void *arg)
 struct args {
     char addr[512];
     unsigned long nreduce, timeout_ms;
+    unsigned long long split_size;
 };
 
 /* Returns 0 to go on, or an exit status. */
@@ -53,6 +56,7 @@ parse_args(int argc, char **argv, struct args *a)
         {"addr", required_argument, NULL, 'a'},
         {"reduce", required_argument, NULL, 'r'},
         {"task-timeout", required_argument, NULL, 't'},
+        {"split-size", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -62,6 +66,7 @@ parse_args(int argc, char **argv, struct args *a)
     cli_default_addr(a->addr, sizeof(a->addr));
     a->nreduce = 10;
     a->timeout_ms = 10000;
+    a->split_size = 0;
     opterr = 0;
     while (rc == 0 &&
            (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -76,6 +81,9 @@ parse_args(int argc, char **argv, struct args *a)
         case 't':
             rc = cli_parse_seconds("--task-timeout", optarg, &a->timeout_ms,
                                    err);
+            break;
+        case 's':
+            rc = cli_parse_size("--split-size", optarg, &a->split_size, err);
             break;
         case 'h':
             usage(stdout);
@@ -118,6 +126,7 @@ main(int argc, char **argv)
     }
     opts.nreduce = (uint32_t)a.nreduce;
     opts.task_timeout_ms = a.timeout_ms;
+    opts.split_size = a.split_size;
     if ((loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
         return 1;

@@ -30,6 +30,7 @@
 
 struct args {
     unsigned long workers, nreduce, timeout_ms;
+    unsigned long long split_size;
     char app[PATH_MAX];
     char app_name[64];
     const char *const *files;
@@ -53,7 +54,8 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrrun [--workers N] [--reduce N] [--app NAME|PATH] "
-        "[--task-timeout S] [FILE...]\n"
+        "[--task-timeout S]\n"
+        "             [--split-size SIZE] [FILE...]\n"
         "\n"
         "Runs a MapReduce job on this machine: a coordinator and N worker\n"
         "processes, with live progress and a summary. Outputs go to\n"
@@ -66,6 +68,8 @@ usage(FILE *to)
         "                      or the path of a .so (default wc)\n"
         "  --task-timeout S    reassign a task not done after S seconds\n"
         "                      (default 10)\n"
+        "  --split-size SIZE   map a larger file as several tasks (default\n"
+        "                      64M)\n"
         "  --help              show this help\n",
         DEFAULT_FILES, DEFAULT_FILE_SIZE >> 20);
 }
@@ -113,6 +117,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
         {"reduce", required_argument, NULL, 'r'},
         {"app", required_argument, NULL, 'a'},
         {"task-timeout", required_argument, NULL, 't'},
+        {"split-size", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -141,6 +146,9 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
         case 't':
             rc = cli_parse_seconds("--task-timeout", optarg, &a->timeout_ms,
                                    err);
+            break;
+        case 's':
+            rc = cli_parse_size("--split-size", optarg, &a->split_size, err);
             break;
         case 'h':
             usage(stdout);
@@ -267,8 +275,13 @@ wait_for_workers(struct run *r)
 static int
 run_job(struct run *r, const char *worker_exe)
 {
-    struct coord_opts opts = {(uint32_t)r->a->nreduce, r->a->timeout_ms, 0,
-                              on_progress, r};
+    struct coord_opts opts = {
+        .nreduce = (uint32_t)r->a->nreduce,
+        .task_timeout_ms = r->a->timeout_ms,
+        .split_size = r->a->split_size,
+        .on_progress = on_progress,
+        .arg = r,
+    };
     char err[MR_ERR_LEN], sockdir[PATH_MAX], addr[PATH_MAX + 32];
     const char *tmp = getenv("TMPDIR");
     struct run_totals rt = {0, (int)r->a->workers, 0};

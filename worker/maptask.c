@@ -11,17 +11,21 @@
 
 #include "mapout.h"
 
-/* Maps path read-only. An empty file gives len 0 and a non-NULL pointer. */
+/* Maps bytes [offset, offset + length) of path read-only; *base and
+ * *maplen are what to munmap (NULL for an empty split). */
 static int
-map_input(const char *path, const char **data, size_t *len,
+map_input(const char *path, uint64_t offset, uint64_t length,
+          const char **data, void **base, size_t *maplen,
           char err[MR_ERR_LEN])
 {
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), delta = offset % page;
     struct stat st;
     void *m;
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
     *data = "";
-    *len = 0;
+    *base = NULL;
+    *maplen = 0;
     if (fd < 0) {
         rc = -errno;
         snprintf(err, MR_ERR_LEN, "cannot open input %s: %s", path,
@@ -32,16 +36,23 @@ map_input(const char *path, const char **data, size_t *len,
         rc = -EINVAL;
         snprintf(err, MR_ERR_LEN, "input %s is not a readable regular file",
                  path);
-    } else if (st.st_size > 0) {
-        m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    } else if (offset + length > (uint64_t)st.st_size) {
+        rc = -EINVAL;
+        snprintf(err, MR_ERR_LEN, "input %s is shorter than when the job "
+                 "started", path);
+    } else if (length > 0) {
+        m = mmap(NULL, (size_t)(length + delta), PROT_READ, MAP_PRIVATE, fd,
+                 (off_t)(offset - delta));
         if (m == MAP_FAILED) {
             rc = -errno;
             snprintf(err, MR_ERR_LEN, "cannot map input %s: %s", path,
                      strerror(errno));
         } else {
-            posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
-            *data = m;
-            *len = (size_t)st.st_size;
+            posix_madvise(m, (size_t)(length + delta),
+                          POSIX_MADV_SEQUENTIAL);
+            *base = m;
+            *maplen = (size_t)(length + delta);
+            *data = (const char *)m + delta;
         }
     }
     close(fd);
@@ -49,16 +60,19 @@ map_input(const char *path, const char **data, size_t *len,
 }
 
 int
-map_run(const struct mr_app *app, const char *input, uint32_t nreduce,
-        const char *out_path, struct map_stats *st, char err[MR_ERR_LEN])
+map_run(const struct mr_app *app, const char *input, uint64_t offset,
+        uint64_t length, uint32_t nreduce, const char *out_path,
+        struct map_stats *st, char err[MR_ERR_LEN])
 {
     const char *data;
     struct mapout mo;
-    size_t len;
+    size_t maplen, len = (size_t)length;
+    void *base;
     int rc;
 
     memset(st, 0, sizeof(*st));
-    if ((rc = map_input(input, &data, &len, err)) < 0)
+    rc = map_input(input, offset, length, &data, &base, &maplen, err);
+    if (rc < 0)
         return rc;
     st->bytes_in = len;
     mapout_init(&mo, nreduce, app->combine, 0, NULL);
@@ -71,7 +85,7 @@ map_run(const struct mr_app *app, const char *input, uint32_t nreduce,
                           err);
     }
     mapout_free(&mo);
-    if (len > 0)
-        munmap((void *)data, len);
+    if (base != NULL)
+        munmap(base, maplen);
     return rc;
 }

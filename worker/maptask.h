@@ -15,10 +15,11 @@ struct map_stats {
     uint64_t bytes_out;         /* intermediate file size */
 };
 
-/* Returns 0, or an error with err filled; on error nothing appears at
+/* Maps bytes [offset, offset + length) of input; the app sees input's
+ * name. Returns 0, or an error with err filled; on error nothing appears at
  * out_path. */
-int map_run(const struct mr_app *app, const char *input, uint32_t nreduce,
-            const char *out_path, struct map_stats *st,
-            char err[MR_ERR_LEN]);
+int map_run(const struct mr_app *app, const char *input, uint64_t offset,
+            uint64_t length, uint32_t nreduce, const char *out_path,
+            struct map_stats *st, char err[MR_ERR_LEN]);
 
 #endif

@@ -22,7 +22,8 @@ run_map(const struct mr_app *app, const Mr__Task *t, Mr__TaskReport *rep,
     char out[64];
 
     mr_im_name(out, sizeof(out), t->id, t->attempt);
-    rep->ok = map_run(app, t->file, t->n_reduce, out, &st, err) == 0;
+    rep->ok = map_run(app, t->file, t->offset, t->length, t->n_reduce, out,
+                      &st, err) == 0;
     rep->bytes_in = st.bytes_in;
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;

@@ -4,7 +4,7 @@
 # one "PASS name" or "FAIL name: why" line per check.
 #
 # Usage: BUILD=build tests/job/test-mr.sh [TEST...]
-#   TEST is any of: wc indexer map_parallelism reduce_parallelism job_count
+#   TEST is any of: wc wc_split indexer map_parallelism reduce_parallelism job_count
 #   early_exit crash (default: all).
 set -u
 
@@ -58,6 +58,20 @@ test_wc() {
         fail wc "left files behind: $(ls mr-* | grep -v mr-out | tr '\n' ' ')"
     elif [ -e "$SOCK" ]; then fail wc "socket not removed"
     else pass wc; fi
+}
+
+# Files larger than the split size become several map tasks each.
+test_wc_split() {
+    enter wc_split
+    reference wc mr-correct-wc.txt || { fail wc_split "mrsequential failed"; return; }
+    coordinator --split-size 20K & local pid=$!
+    worker "$APPS/wc.so" & worker "$APPS/wc.so" & worker "$APPS/wc.so" &
+    wait $pid; local rc=$?
+    wait
+    sort mr-out* | grep . > mr-wc-all
+    if [ $rc -ne 0 ]; then fail wc_split "coordinator exited $rc"
+    elif cmp -s mr-wc-all mr-correct-wc.txt; then pass wc_split
+    else fail wc_split "output differs from mrsequential"; fi
 }
 
 test_indexer() {
@@ -155,7 +169,7 @@ test_crash() {
     else fail crash "output differs from the nocrash reference"; fi
 }
 
-ALL="wc indexer map_parallelism reduce_parallelism job_count early_exit crash"
+ALL="wc wc_split indexer map_parallelism reduce_parallelism job_count early_exit crash"
 for t in ${*:-$ALL}; do
     start=$SECONDS
     "test_$t"
