@@ -76,7 +76,7 @@ APPS       := $(APP_NAMES:%=$(BUILD)/apps/%.so)
 APP_SHARED := $(BUILD)/apps/words.o
 APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
-.PHONY: all deps apps run test bench-rpc clean
+.PHONY: all deps apps run test bench bench-rpc clean
 .SECONDARY:
 all: $(LIB) apps $(PROGRAMS)
 
@@ -141,6 +141,11 @@ run: all
 
 test: all $(UNIT_BIN)
 	@tests/run.sh $(BUILD)
+
+# Distributed wc and indexer against mrsequential and tr|sort|uniq on a
+# ~195 MB corpus; see bench/bench.sh.
+bench: all
+	@BUILD=$(BUILD) bench/bench.sh
 
 bench-rpc: $(BENCH_RPC)
 	@$(BENCH_RPC)

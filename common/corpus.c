@@ -41,7 +41,7 @@ struct vocab {
 };
 
 static void
-vocab_build(struct vocab *v, uint64_t seed)
+vocab_build(struct vocab *v, uint64_t seed, bool ascii)
 {
     uint64_t rng = seed ^ 0x5eed;
     double total = 0;
@@ -50,7 +50,7 @@ vocab_build(struct vocab *v, uint64_t seed)
 
     for (int i = 0; i < VOCAB; i++) {
         char *w = v->words[i];
-        if (i % 997 == 500) {
+        if (i % 997 == 500 && !ascii) {
             snprintf(w, sizeof(v->words[i]), "%s",
                      unicode_words[(size_t)(i / 997) % nuni]);
         } else {
@@ -116,7 +116,7 @@ next_token(const struct vocab *v, uint64_t *rng, bool *sentence_start,
 
 int
 corpus_write_file(const char *path, uint64_t bytes, uint64_t seed,
-                  char err[MR_ERR_LEN])
+                  bool ascii, char err[MR_ERR_LEN])
 {
     struct vocab *v = malloc(sizeof(*v));
     struct atomic_file af;
@@ -130,7 +130,7 @@ corpus_write_file(const char *path, uint64_t bytes, uint64_t seed,
         snprintf(err, MR_ERR_LEN, "out of memory");
         return -ENOMEM;
     }
-    vocab_build(v, 42);         /* one vocabulary for every file */
+    vocab_build(v, 42, ascii);  /* one vocabulary for every file */
     if ((rc = atomic_file_open(&af, path, false, err)) < 0) {
         free(v);
         return rc;

@@ -5,14 +5,15 @@
 #ifndef MR_CORPUS_H
 #define MR_CORPUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mr_err.h"
 
-/* Writes exactly `bytes` bytes of text to path (atomically). Returns 0 or
- * -errno with err filled. */
+/* Writes exactly `bytes` bytes of text to path (atomically); ascii leaves
+ * out the non-ASCII words. Returns 0 or -errno with err filled. */
 int corpus_write_file(const char *path, uint64_t bytes, uint64_t seed,
-                      char err[MR_ERR_LEN]);
+                      bool ascii, char err[MR_ERR_LEN]);
 
 #endif

@@ -190,7 +190,8 @@ default_input(struct args *a)
         if (i == 0)
             printf("generating the default input in %s/ ...\n",
                    DEFAULT_INPUT_DIR);
-        if (corpus_write_file(names[i], DEFAULT_FILE_SIZE, i + 1, err) < 0) {
+        if (corpus_write_file(names[i], DEFAULT_FILE_SIZE, i + 1, false,
+                              err) < 0) {
             fprintf(stderr, "mrrun: %s\n", err);
             return -1;
         }

@@ -14,6 +14,7 @@ else
     missing="$missing libprotobuf-c-dev libcriterion-dev libutf8proc-dev"
 fi
 [ -x /usr/bin/time ] || missing="$missing time"
+command -v bc >/dev/null 2>&1 || missing="$missing bc"
 
 [ -z "$missing" ] && exit 0
 

@@ -2,6 +2,7 @@
  * mrrun and the input of the tests and benchmarks. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,10 +15,12 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         {"size", required_argument, NULL, 's'},
         {"seed", required_argument, NULL, 'r'},
+        {"ascii", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     unsigned long size = 1 << 20, seed = 1;
+    bool ascii = false;
     char err[MR_ERR_LEN];
     int opt;
 
@@ -34,11 +37,16 @@ main(int argc, char **argv)
                                err) < 0)
                 goto bad;
             break;
+        case 'A':
+            ascii = true;
+            break;
         case 'h':
-            printf("usage: mrgen [--size BYTES] [--seed N] FILE...\n\n"
+            printf("usage: mrgen [--size BYTES] [--seed N] [--ascii] "
+                   "FILE...\n\n"
                    "Writes BYTES (default 1048576) of generated text to each "
                    "FILE;\nthe i-th file uses seed N+i, so output is the "
-                   "same every run.\n");
+                   "same every run.\n--ascii leaves out the few non-ASCII "
+                   "words.\n");
             return 0;
         default:
             cli_bad_option("mrgen", argv, optind, optopt);
@@ -50,7 +58,8 @@ main(int argc, char **argv)
         return 2;
     }
     for (int i = optind; i < argc; i++)
-        if (corpus_write_file(argv[i], size, seed + (unsigned long)(i - optind),
+        if (corpus_write_file(argv[i], size,
+                              seed + (unsigned long)(i - optind), ascii,
                               err) < 0) {
             fprintf(stderr, "mrgen: %s\n", err);
             return 1;

@@ -1,7 +1,7 @@
 /* mrsequential: the one-process reference. Maps every file, sorts all pairs
  * in memory, reduces each key and writes mr-out-0. Deliberately shares none
- * of the distributed data path (no partitions, intermediate files or
- * merging) so that it can check it. */
+ * of the distributed data path (no partitions, combining, intermediate files
+ * or merging) so that it can check it; only the allocator is common. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,32 +12,33 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "arena.h"
 #include "atomic_file.h"
 #include "keys.h"
 #include "log.h"
 
 struct pair {
-    char *key, *val;
-    size_t klen, vlen;
+    const char *key, *val;      /* in the arena */
+    uint32_t klen, vlen;
 };
 
 struct pairs {
     struct mr_emitter emitter;  /* first: the app emits here */
     struct pair *v;
     size_t n, cap;
+    struct arena bytes;         /* every key and value, copied */
 };
 
-static char *
-dup_bytes(const char *p, size_t len)
+static const char *
+copy_bytes(struct pairs *ps, const char *p, size_t len)
 {
-    char *q = malloc(len + 1);
+    char *q = arena_alloc(&ps->bytes, len);
 
     if (q == NULL) {
         fprintf(stderr, "mrsequential: out of memory\n");
         exit(1);
     }
     memcpy(q, p, len);
-    q[len] = '\0';
     return q;
 }
 
@@ -55,8 +56,9 @@ collect(struct mr_emitter *e, const char *key, size_t klen, const char *val,
             exit(1);
         }
     }
-    ps->v[ps->n++] = (struct pair){dup_bytes(key, klen), dup_bytes(val, vlen),
-                                   klen, vlen};
+    ps->v[ps->n++] = (struct pair){copy_bytes(ps, key, klen),
+                                   copy_bytes(ps, val, vlen),
+                                   (uint32_t)klen, (uint32_t)vlen};
 }
 
 static int
@@ -166,7 +168,7 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
 int
 main(int argc, char **argv)
 {
-    struct pairs ps = {{collect}, NULL, 0, 0};
+    struct pairs ps = {{collect}, NULL, 0, 0, {NULL, 0}};
     struct app_module mod;
     char err[MR_ERR_LEN];
     int rc;
@@ -202,10 +204,7 @@ main(int argc, char **argv)
         free(data);
     }
     rc = reduce_all(mod.app, &ps);
-    for (size_t i = 0; i < ps.n; i++) {
-        free(ps.v[i].key);
-        free(ps.v[i].val);
-    }
+    arena_reset(&ps.bytes);
     free(ps.v);
     app_unload(&mod);
     return rc;

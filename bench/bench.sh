@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# make bench: the distributed word count (coordinator + 2 workers, 10 reduce
+# tasks) and indexer against mrsequential and a `tr | sort | uniq -c`
+# pipeline, on the same ~195 MB corpus, in one run. Checks that the word
+# counts agree, prints a table, and ends with one BENCH line. A benchmark,
+# not a test: it never fails on speed.
+#
+# The corpus is the lab's eight Project Gutenberg texts (../shared/data/
+# gutenberg) repeated into 16 files of ~12 MB; without them, 16 generated
+# ASCII files of the same size.
+set -eu
+
+B=$(cd "${BUILD:-build}" && pwd)
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+DIR=$B/bench
+CORPUS=$DIR/corpus
+TEXTS=${MR_TEXTS:-$TOP/../shared/data/gutenberg}
+FILES=16
+FILE_SIZE=12200000
+ROUNDS=3
+
+mkdir -p "$CORPUS"
+
+# ------------------------------------------------------------------ corpus
+make_corpus() {
+    local texts=() i k f
+    if [ -d "$TEXTS" ] && ls "$TEXTS"/*.txt >/dev/null 2>&1; then
+        texts=("$TEXTS"/*.txt)
+        echo "corpus: ${#texts[@]} Gutenberg texts repeated into $FILES files"
+        for ((i = 0; i < FILES; i++)); do
+            f=$CORPUS/in-$(printf %02d $i).txt
+            : > "$f.tmp"
+            for ((k = i; $(stat -c %s "$f.tmp") < FILE_SIZE; k++)); do
+                cat "${texts[k % ${#texts[@]}]}" >> "$f.tmp"
+            done
+            # Cut at a line end just under the size.
+            head -c "$FILE_SIZE" "$f.tmp" | sed '$d' > "$f"
+            rm -f "$f.tmp"
+        done
+        echo gutenberg > "$CORPUS/KIND"
+    else
+        echo "corpus: $TEXTS not found; generating $FILES ASCII files"
+        (cd "$CORPUS" && "$B/mrgen" --ascii --size "$FILE_SIZE" \
+            $(for ((i = 0; i < FILES; i++)); do printf 'in-%02d.txt ' $i; done))
+        echo generated > "$CORPUS/KIND"
+    fi
+}
+[ -f "$CORPUS/KIND" ] || make_corpus
+MB=$(cat "$CORPUS"/in-*.txt | wc -c | awk '{printf "%.1f", $1 / 1e6}')
+
+# ------------------------------------------------------------------ helpers
+now() { date +%s.%N; }
+# peak RSS in MB from a /usr/bin/time -v report
+rss() { awk '/Maximum resident/ {printf "%.0f", $6 / 1024}' "$1"; }
+TIME="/usr/bin/time -v"
+
+# One distributed job: prints "seconds worker_peak_rss_mb coord_rss_mb".
+run_job() {
+    local app=$1 dir=$DIR/job-$1 addr t0 t1 pid
+    rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
+    addr=unix:$dir/sock
+    t0=$(now)
+    $TIME -o coord.time "$B/mrcoordinator" --addr "$addr" "$CORPUS"/in-*.txt &
+    pid=$!
+    $TIME -o w1.time "$B/mrworker" --addr "$addr" "$B/apps/$app.so" &
+    $TIME -o w2.time "$B/mrworker" --addr "$addr" "$B/apps/$app.so" &
+    wait $pid
+    wait
+    t1=$(now)
+    echo "$(echo "$t1 - $t0" | bc -l) $(printf '%s\n' "$(rss w1.time)" \
+        "$(rss w2.time)" | sort -n | tail -1) $(rss coord.time)"
+}
+
+best_job() {
+    local app=$1 best="" r
+    for ((r = 0; r < ROUNDS; r++)); do
+        read -r s w c < <(run_job "$app")
+        if [ -z "$best" ] || [ "$(echo "$s < ${best%% *}" | bc -l)" = 1 ]; then
+            best="$s $w $c"
+        fi
+    done
+    echo "$best"
+}
+
+# ------------------------------------------------------------------ runs
+echo "running: distributed wc and indexer (best of $ROUNDS), mrsequential," \
+     "tr|sort|uniq on $MB MB"
+read -r WC_S WC_W WC_C < <(best_job wc)
+(cd "$DIR/job-wc" && sort mr-out-* | grep . > "$DIR/job-wc.sorted")
+read -r IX_S IX_W IX_C < <(best_job indexer)
+
+rm -rf "$DIR/seq" && mkdir -p "$DIR/seq" && cd "$DIR/seq"
+t0=$(now)
+$TIME -o seq.time "$B/mrsequential" "$B/apps/wc.so" "$CORPUS"/in-*.txt
+SEQ_S=$(echo "$(now) - $t0" | bc -l)
+SEQ_RSS=$(rss seq.time)
+sort mr-out-0 > "$DIR/seq.sorted"
+
+cd "$DIR"
+t0=$(now)
+cat "$CORPUS"/in-*.txt | LC_ALL=C tr -cs 'A-Za-z' '\n' | grep . |
+    LC_ALL=C sort | LC_ALL=C uniq -c > pipeline.out
+PIPE_S=$(echo "$(now) - $t0" | bc -l)
+
+# ------------------------------------------------------------------ check
+AGREE=yes
+if ! cmp -s job-wc.sorted seq.sorted; then
+    AGREE="NO: distributed wc differs from mrsequential"
+fi
+# The corpus is ASCII (Gutenberg, or generated with --ascii), where a word
+# is exactly a run of A-Za-z, so the pipeline must agree too.
+awk '{print $2 " " $1}' pipeline.out | LC_ALL=C sort > pipeline.sorted
+LC_ALL=C sort job-wc.sorted > job-wc.csorted
+if ! cmp -s job-wc.csorted pipeline.sorted; then
+    AGREE="NO: distributed wc differs from the tr|sort|uniq pipeline"
+fi
+
+# ------------------------------------------------------------------ table
+mbs() { echo "$MB / $1" | bc -l; }
+printf '\n%-36s %8s %9s %14s\n' system "wall s" "MB/s" "peak RSS MB"
+printf '%-36s %8.2f %9.1f %14s\n' "wc: coordinator + 2 workers" "$WC_S" \
+    "$(mbs "$WC_S")" "$WC_W/worker"
+printf '%-36s %8.2f %9.1f %14s\n' "indexer: coordinator + 2 workers" \
+    "$IX_S" "$(mbs "$IX_S")" "$IX_W/worker"
+printf '%-36s %8.2f %9.1f %14s\n' "wc: mrsequential" "$SEQ_S" \
+    "$(mbs "$SEQ_S")" "$SEQ_RSS"
+printf '%-36s %8.2f %9.1f %14s\n' "tr | sort | uniq -c (LC_ALL=C)" \
+    "$PIPE_S" "$(mbs "$PIPE_S")" "-"
+printf '\ncorpus: %s MB, %s; coordinator peak RSS %s MB\n' "$MB" \
+    "$(cat "$CORPUS/KIND")" "$WC_C"
+printf 'ratios: job/seq speed %.1fx, job/pipeline %.1fx, indexer/wc time %.2f\n' \
+    "$(echo "$SEQ_S / $WC_S" | bc -l)" "$(echo "$PIPE_S / $WC_S" | bc -l)" \
+    "$(echo "$IX_S / $WC_S" | bc -l)"
+echo "outputs agree: $AGREE"
+printf 'BENCH job_mb_s=%.1f seq_mb_s=%.1f pipeline_mb_s=%.1f worker_peak_rss_mb=%s\n' \
+    "$(mbs "$WC_S")" "$(mbs "$SEQ_S")" "$(mbs "$PIPE_S")" "$WC_W"
