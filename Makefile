@@ -76,7 +76,7 @@ APPS       := $(APP_NAMES:%=$(BUILD)/apps/%.so)
 APP_SHARED := $(BUILD)/apps/words.o
 APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
-.PHONY: all deps apps run test bench bench-rpc clean
+.PHONY: all deps apps run test bench bench-scale bench-rpc clean
 .SECONDARY:
 all: $(LIB) apps $(PROGRAMS)
 
@@ -146,6 +146,10 @@ test: all $(UNIT_BIN)
 # ~195 MB corpus; see bench/bench.sh.
 bench: all
 	@BUILD=$(BUILD) bench/bench.sh
+
+# 200 MB, 1 GB and 2 GB generated inputs: time and worker memory.
+bench-scale: all
+	@BUILD=$(BUILD) bench/bench-scale.sh
 
 bench-rpc: $(BENCH_RPC)
 	@$(BENCH_RPC)
