@@ -127,6 +127,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
     a->workers = 2;
     a->nreduce = 10;
     a->timeout_ms = 10000;
+    a->split_size = 0;          /* the coordinator's default */
     resolve_app("wc", dir, a);
     opterr = 0;
     while (rc == 0 &&

@@ -15,17 +15,35 @@
 #include "partition.h"
 
 #define FIRST_VALUES_CAP 32     /* bytes of a new key's value buffer */
+#define MAX_VALUES_CAP   512    /* a hot key's buffer grows to this */
+#define INLINE_KEY       32     /* keys up to this long live in the entry */
 
-/* One distinct key, combiner mode. */
+/* One distinct key, combiner mode: a slot of the open-addressing table, one
+ * cache line, so that finding a short key touches one line. */
 struct agg_entry {
     uint64_t hash;
-    const char *key;            /* in the arena */
-    char *vals;                 /* varint-prefixed values, in the arena */
-    uint32_t klen;
+    char *vals;                 /* varint-prefixed values, in the arena;
+                                   NULL marks an empty slot */
     uint32_t vused, vcap;
     uint32_t nvals;
-    uint32_t part;              /* computed when sorting */
+    uint32_t klen;
+    union {
+        char inline_key[INLINE_KEY];
+        const char *ptr;        /* a longer key, in the arena */
+    } key;
 };
+
+/* An entry with its partition, for sorting. */
+struct sorted_entry {
+    uint32_t part;
+    struct agg_entry *e;
+};
+
+static inline const char *
+entry_key(const struct agg_entry *e)
+{
+    return e->klen <= INLINE_KEY ? e->key.inline_key : e->key.ptr;
+}
 
 /* One pair, plain mode. */
 struct mapout_rec {
@@ -145,8 +163,8 @@ set_error(struct mapout *mo, int rc, const char *msg)
 static size_t
 memory_in_use(const struct mapout *mo)
 {
-    return mo->arena.bytes + mo->entcap * sizeof(*mo->entries) +
-           mo->tabcap * sizeof(*mo->table) + mo->reccap * sizeof(*mo->recs);
+    return mo->arena.bytes + mo->tabcap * sizeof(*mo->table) +
+           mo->reccap * sizeof(*mo->recs);
 }
 
 /* ---------------------------------------------------------------- combine */
@@ -210,17 +228,20 @@ combine_entry(struct mapout *mo, struct agg_entry *e)
 {
     struct buffer_values bv = {{buffer_next}, e->vals, e->vals + e->vused};
     size_t need;
-    int rc = run_combine(mo, e->key, e->klen, &bv.base);
+    int rc = run_combine(mo, entry_key(e), e->klen, &bv.base);
 
     if (rc != 0)
         return rc;
     need = varint_len(mo->scratch_len) + mo->scratch_len;
-    if (need > e->vcap) {
-        e->vcap = (uint32_t)(need * 2);
-        if ((e->vals = arena_alloc(&mo->arena, e->vcap)) == NULL) {
+    /* A key combined often is a hot one: a bigger buffer means fewer
+     * combiner calls for it. */
+    if (need > e->vcap || e->vcap < MAX_VALUES_CAP) {
+        size_t cap = e->vcap * 2 > need * 2 ? e->vcap * 2 : need * 2;
+        if ((e->vals = arena_alloc(&mo->arena, cap)) == NULL) {
             set_error(mo, -ENOMEM, "out of memory");
             return -ENOMEM;
         }
+        e->vcap = (uint32_t)cap;
     }
     e->vused = (uint32_t)varint_put(e->vals, mo->scratch_len);
     memcpy(e->vals + e->vused, mo->scratch, mo->scratch_len);
@@ -231,20 +252,35 @@ combine_entry(struct mapout *mo, struct agg_entry *e)
 
 /* ---------------------------------------------------------------- table */
 
+/* Finds key's slot in a table of cap slots: its entry, or the empty slot
+ * where it belongs. */
+static struct agg_entry *
+probe(struct agg_entry *table, size_t cap, uint64_t h, const char *key,
+      size_t klen)
+{
+    for (size_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
+        struct agg_entry *e = &table[s];
+        if (e->vals == NULL ||
+            (e->hash == h && e->klen == klen &&
+             key_equal(entry_key(e), key, klen)))
+            return e;
+    }
+}
+
 static int
 table_grow(struct mapout *mo)
 {
     size_t cap = mo->tabcap ? mo->tabcap * 2 : 4096;
-    uint32_t *t = calloc(cap, sizeof(*t));
+    struct agg_entry *t = calloc(cap, sizeof(*t));
 
     if (t == NULL)
         return -ENOMEM;
-    for (size_t i = 0; i < mo->nentries; i++) {
-        size_t s = mo->entries[i].hash & (cap - 1);
-        while (t[s] != 0)
-            s = (s + 1) & (cap - 1);
-        t[s] = (uint32_t)i + 1;
+    for (size_t i = 0; i < mo->tabcap; i++) {
+        struct agg_entry *e = &mo->table[i];
+        if (e->vals != NULL)
+            *probe(t, cap, e->hash, entry_key(e), e->klen) = *e;
     }
+    /* Inline keys moved with their entries; fix nothing else. */
     free(mo->table);
     mo->table = t;
     mo->tabcap = cap;
@@ -257,31 +293,31 @@ lookup(struct mapout *mo, const char *key, size_t klen)
 {
     uint64_t h = hash_key(key, klen);
     struct agg_entry *e;
-    size_t s;
-    char *copy;
 
-    if ((mo->nentries + 1) * 10 > mo->tabcap * 7 && table_grow(mo) < 0)
+    if ((mo->nentries + 1) * 10 > mo->tabcap * 6 && table_grow(mo) < 0)
         return NULL;
-    for (s = h & (mo->tabcap - 1); mo->table[s] != 0;
-         s = (s + 1) & (mo->tabcap - 1)) {
-        e = &mo->entries[mo->table[s] - 1];
-        if (e->hash == h && e->klen == klen && key_equal(e->key, key, klen))
-            return e;
+    e = probe(mo->table, mo->tabcap, h, key, klen);
+    if (e->vals != NULL)
+        return e;
+    if (klen <= INLINE_KEY) {
+        memcpy(e->key.inline_key, key, klen);
+        e->vals = arena_alloc(&mo->arena, FIRST_VALUES_CAP);
+    } else {
+        char *copy = arena_alloc(&mo->arena, klen + FIRST_VALUES_CAP);
+        if (copy != NULL) {
+            memcpy(copy, key, klen);
+            e->key.ptr = copy;
+            e->vals = copy + klen;
+        }
     }
-    if (grow((void **)&mo->entries, &mo->entcap, mo->nentries + 1,
-             sizeof(*mo->entries)) < 0 ||
-        (copy = arena_alloc(&mo->arena, klen + FIRST_VALUES_CAP)) == NULL)
+    if (e->vals == NULL)
         return NULL;
-    memcpy(copy, key, klen);
-    e = &mo->entries[mo->nentries];
-    mo->table[s] = (uint32_t)++mo->nentries;
     e->hash = h;
-    e->key = copy;
     e->klen = (uint32_t)klen;
-    e->vals = copy + klen;
     e->vused = 0;
     e->vcap = FIRST_VALUES_CAP;
     e->nvals = 0;
+    mo->nentries++;
     return e;
 }
 
@@ -342,11 +378,12 @@ add_plain(struct mapout *mo, const char *key, size_t klen, const char *val,
 static int
 entry_compare(const void *a, const void *b)
 {
-    const struct agg_entry *x = a, *y = b;
+    const struct sorted_entry *x = a, *y = b;
 
     if (x->part != y->part)
         return x->part < y->part ? -1 : 1;
-    return key_compare(x->key, x->klen, y->key, y->klen);
+    return key_compare(entry_key(x->e), x->e->klen, entry_key(y->e),
+                       y->e->klen);
 }
 
 static int
@@ -364,22 +401,31 @@ static int
 write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
 {
     if (mo->combine != NULL) {
-        for (size_t i = 0; i < mo->nentries; i++)
-            mo->entries[i].part = partition_of(mo->entries[i].key,
-                                               mo->entries[i].klen,
-                                               mo->nreduce);
-        qsort(mo->entries, mo->nentries, sizeof(*mo->entries),
-              entry_compare);
-        for (size_t i = 0; i < mo->nentries && mo->error == 0; i++) {
-            struct agg_entry *e = &mo->entries[i];
+        struct sorted_entry *order = malloc((mo->nentries + 1) *
+                                            sizeof(*order));
+        size_t n = 0;
+        if (order == NULL) {
+            set_error(mo, -ENOMEM, "out of memory");
+            return mo->error;
+        }
+        for (size_t i = 0; i < mo->tabcap; i++) {
+            struct agg_entry *e = &mo->table[i];
+            if (e->vals != NULL)
+                order[n++] = (struct sorted_entry){
+                    partition_of(entry_key(e), e->klen, mo->nreduce), e};
+        }
+        qsort(order, n, sizeof(*order), entry_compare);
+        for (size_t i = 0; i < n && mo->error == 0; i++) {
+            struct agg_entry *e = order[i].e;
             size_t vlen;
             const char *v;
             if (e->nvals > 1 && combine_entry(mo, e) != 0)
                 break;
             v = e->vals + varint_get(e->vals, &vlen);
-            im_writer_add(w, e->part, e->key, e->klen, v, vlen);
+            im_writer_add(w, order[i].part, entry_key(e), e->klen, v, vlen);
         }
-        *records += mo->nentries;
+        free(order);
+        *records += n;
         mo->nentries = 0;
         if (mo->table != NULL)
             memset(mo->table, 0, mo->tabcap * sizeof(*mo->table));
@@ -489,7 +535,6 @@ mapout_free(struct mapout *mo)
         unlink(path);
     }
     arena_reset(&mo->arena);
-    free(mo->entries);
     free(mo->table);
     free(mo->recs);
     free(mo->scratch);

@@ -29,11 +29,10 @@ struct mapout {
     mr_reduce_fn *combine;      /* NULL: keep every pair */
     size_t budget;              /* bytes of buffers before a spill */
     struct arena arena;         /* key and value bytes */
-    /* combiner mode: distinct keys */
-    struct agg_entry *entries;
-    size_t nentries, entcap;
-    uint32_t *table;            /* open addressing: entry index + 1 */
+    /* combiner mode: distinct keys, in an open-addressing table */
+    struct agg_entry *table;
     size_t tabcap;              /* a power of two */
+    size_t nentries;
     /* plain mode: every pair */
     struct mapout_rec *recs;
     size_t nrecs, reccap;

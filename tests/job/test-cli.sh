@@ -115,6 +115,8 @@ test_run_default_input() {
         fail run_default_input "no summary line"
     elif ! grep -q '^top 10 words:' out.txt; then
         fail run_default_input "no top words"
+    elif ! grep -q ' 8 map + 10 reduce tasks' out.txt; then
+        fail run_default_input "not one map task per file: $(grep '^done' out.txt)"
     elif [ -n "$(ls -A tmp)" ]; then
         fail run_default_input "left its socket directory behind"
     else pass run_default_input; fi
