@@ -76,7 +76,7 @@ APPS       := $(APP_NAMES:%=$(BUILD)/apps/%.so)
 APP_SHARED := $(BUILD)/apps/words.o
 APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
-.PHONY: all deps apps run test bench bench-scale bench-rpc clean
+.PHONY: all deps apps run test bench bench-scale bench-rpc fuzz fuzz-seeds clean
 .SECONDARY:
 all: $(LIB) apps $(PROGRAMS)
 
@@ -131,6 +131,48 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(APP_SHARED) $(CORE_OBJ) $(LIB)
 $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets, built with clang and ASan+UBSan into build/fuzz/, with
+# objects of their own so that they never mix with the gcc ones.
+FUZZ_CC      := clang
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_FLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN))
+FUZZ_SRC     := $(wildcard common/*.c rpc/*.c) $(WORKER_LIB_SRC) \
+                $(COORD_LIB_SRC)
+FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
+                $(PROTO_C:$(BUILD)/proto/%.c=$(FUZZ_DIR)/obj/proto/%.o)
+FUZZ_TARGETS := coordinator messages imfile
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_SECONDS ?= 20
+
+$(FUZZ_DIR)/obj/proto/%.o: $(BUILD)/proto/%.c
+	@mkdir -p $(@D)
+	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(PKG_CFLAGS) \
+	    -c $< -o $@
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(PROTO_H) deps
+	@mkdir -p $(@D)
+	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(FUZZ_WARN) \
+	    $(PKG_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	$(call say,LINK,$@)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ \
+	    -o $@ $(PKG_LIBS) -ldl
+
+$(FUZZ_DIR)/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o $(CORE_OBJ) $(LIB)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+
+# Runs each target for FUZZ_SECONDS from the committed seeds; a crash fails.
+fuzz: $(FUZZ_BINS)
+	@tools/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Rewrites the committed seed corpus with the project's own encoders.
+fuzz-seeds: $(FUZZ_DIR)/make_seeds
+	@$(FUZZ_DIR)/make_seeds tests/fuzz/seeds
 
 # ---------------------------------------------------------------- commands
 # The main job: mrrun in build/run/ on its generated default input. Pass

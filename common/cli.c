@@ -58,13 +58,13 @@ cli_parse_seconds(const char *opt, const char *val, unsigned long *ms,
 }
 
 void
-cli_bad_option(const char *prog, char **argv, int optind, int optopt)
+cli_bad_option(const char *prog, char **argv, int next, int badopt)
 {
-    const char *arg = argv[optind - 1];
+    const char *arg = argv[next - 1];
 
-    if (optopt != 0 && arg[0] == '-' && arg[1] != '-')
+    if (badopt != 0 && arg[0] == '-' && arg[1] != '-')
         fprintf(stderr, "%s: unknown option '-%c'; see '%s --help'\n", prog,
-                optopt, prog);
+                badopt, prog);
     else
         fprintf(stderr, "%s: unknown option or missing value: '%s'; see "
                 "'%s --help'\n", prog, arg, prog);

@@ -19,7 +19,7 @@ int cli_parse_uint(const char *opt, const char *val, unsigned long min,
 
 /* Prints the one line for an option getopt_long rejected (call with
  * opterr = 0, after it returned '?' or ':'). */
-void cli_bad_option(const char *prog, char **argv, int optind, int optopt);
+void cli_bad_option(const char *prog, char **argv, int next, int badopt);
 
 /* Parses a size in bytes, with an optional K, M or G suffix (powers of
  * 1024), at least 1. */

@@ -395,6 +395,15 @@ coord_abort(coord *c, const char *why)
     dispatch(c);
 }
 
+/* For the fuzz target, which feeds a socket to the coordinator's server. */
+rpc_server *coord__server(coord *c);
+
+rpc_server *
+coord__server(coord *c)
+{
+    return c->srv;
+}
+
 const struct coord_tasks *
 coord_tasks(const coord *c)
 {

@@ -101,21 +101,19 @@ rpc__addr_parse(const char *text, struct rpc_addr *addr,
 }
 
 void
-rpc__addr_format(const struct sockaddr *sa, socklen_t len, char *out,
-                 size_t outlen)
+rpc__addr_format(const struct sockaddr_storage *ss, char *out, size_t outlen)
 {
     char host[INET6_ADDRSTRLEN];
 
-    (void)len;
-    if (sa->sa_family == AF_UNIX) {
+    if (ss->ss_family == AF_UNIX) {
         snprintf(out, outlen, "unix:%s",
-                 ((const struct sockaddr_un *)sa)->sun_path);
-    } else if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+                 ((const struct sockaddr_un *)ss)->sun_path);
+    } else if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
         inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
         snprintf(out, outlen, "tcp:%s:%u", host, ntohs(in->sin_port));
     } else {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
         inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
         snprintf(out, outlen, "tcp:[%s]:%u", host, ntohs(in6->sin6_port));
     }

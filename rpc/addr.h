@@ -21,7 +21,7 @@ int rpc__addr_parse(const char *text, struct rpc_addr *addr,
                     char err[MR_ERR_LEN]);
 
 /* Writes the canonical text of a bound socket ("tcp:127.0.0.1:40123"). */
-void rpc__addr_format(const struct sockaddr *sa, socklen_t len, char *out,
+void rpc__addr_format(const struct sockaddr_storage *ss, char *out,
                       size_t outlen);
 
 /* Creates a non-blocking, close-on-exec socket for addr. Returns fd or

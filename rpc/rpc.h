@@ -55,6 +55,11 @@ rpc_server *rpc_server_create(rpc_loop *loop, ProtobufCService *service,
 int rpc_server_listen(rpc_server *srv, const char *addr, char *bound,
                       size_t boundlen, char err[MR_ERR_LEN]);
 
+/* Serves an already connected stream socket (one end of a socketpair, say)
+ * as a client connection; the server owns fd from now on. Returns 0 or
+ * -errno (fd is closed then). */
+int rpc_server_adopt(rpc_server *srv, int fd);
+
 /* Closes every listener and connection and removes the Unix socket files.
  * Every deferred call must have been completed first. NULL is a no-op. */
 void rpc_server_free(rpc_server *srv);

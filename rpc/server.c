@@ -10,6 +10,7 @@
 #include "rpc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -452,6 +453,20 @@ conn_open(rpc_server *srv, int fd, bool is_unix)
         conn_close(conn);
 }
 
+int
+rpc_server_adopt(rpc_server *srv, int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    conn_open(srv, fd, true);
+    return 0;
+}
+
 static void
 on_listener(rpc_loop *loop, int fd, unsigned events, void *arg)
 {
@@ -601,7 +616,7 @@ rpc_server_listen(rpc_server *srv, const char *text, char *bound,
         return rc;
     }
     getsockname(fd, (struct sockaddr *)&ss, &sslen);
-    rpc__addr_format((struct sockaddr *)&ss, sslen, l->text, sizeof(l->text));
+    rpc__addr_format(&ss, l->text, sizeof(l->text));
     l->fd = fd;
     l->srv = srv;
     srv->nlisteners++;

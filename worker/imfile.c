@@ -215,6 +215,7 @@ im_reader_open(struct im_reader *r, const char *path, uint32_t nreduce,
             return rc;
         }
         r->map = m;
+        r->mapped = true;
     }
     close(fd);
     if ((rc = check_layout(r, path, nreduce, err)) < 0)
@@ -222,10 +223,25 @@ im_reader_open(struct im_reader *r, const char *path, uint32_t nreduce,
     return rc;
 }
 
+int
+im_reader_open_buffer(struct im_reader *r, const void *data, size_t size,
+                      const char *name, uint32_t nreduce,
+                      char err[MR_ERR_LEN])
+{
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->map = data;
+    r->size = size;
+    if ((rc = check_layout(r, name, nreduce, err)) < 0)
+        im_reader_close(r);
+    return rc;
+}
+
 void
 im_reader_close(struct im_reader *r)
 {
-    if (r->map != NULL)
+    if (r->map != NULL && r->mapped)
         munmap((void *)r->map, r->size);
     memset(r, 0, sizeof(*r));
 }

@@ -51,6 +51,7 @@ void im_writer_abort(struct im_writer *w);
 struct im_reader {
     const unsigned char *map;   /* the whole file, mapped read-only */
     size_t size;
+    bool mapped;                /* map came from mmap, not the caller */
     uint32_t nreduce;
     const unsigned char *index;
 };
@@ -64,6 +65,11 @@ struct im_cursor {
  * -errno, or MR_EBADDATA, with err filled. */
 int im_reader_open(struct im_reader *r, const char *path, uint32_t nreduce,
                    char err[MR_ERR_LEN]);
+/* Reads an intermediate file already in memory (not copied; data must
+ * outlive the reader). Same checks and errors; name is for messages. */
+int im_reader_open_buffer(struct im_reader *r, const void *data, size_t size,
+                          const char *name, uint32_t nreduce,
+                          char err[MR_ERR_LEN]);
 void im_reader_close(struct im_reader *r);
 
 /* Positions cur at the start of partition part. */

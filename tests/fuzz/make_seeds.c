@@ -1,0 +1,99 @@
+/* Writes the seed corpus of the fuzz targets with the project's own
+ * encoders: valid frames, messages and an intermediate file. Run by hand
+ * (make fuzz-seeds); the output is committed under tests/fuzz/seeds. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "frame.h"
+#include "imfile.h"
+#include "mr.pb-c.h"
+
+static void
+save(const char *dir, const char *name, const void *p, size_t n)
+{
+    char path[512];
+    FILE *f;
+
+    mkdir(dir, 0755);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(p, 1, n, f) != n)
+        exit(1);
+    fclose(f);
+}
+
+/* A request frame carrying msg for method index method. */
+static size_t
+frame(uint8_t *out, uint16_t method, uint32_t id, const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+
+    rpc__header_encode(out, RPC_KIND_REQUEST, method, id, 0, n);
+    protobuf_c_message_pack(m, out + RPC_HEADER_LEN);
+    return RPC_HEADER_LEN + n;
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *top = argc > 1 ? argv[1] : "tests/fuzz/seeds";
+    char dir[256], err[MR_ERR_LEN];
+    uint8_t buf[4096];
+    Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
+    Mr__TaskReport rep = MR__TASK_REPORT__INIT;
+    Mr__Task task = MR__TASK__INIT;
+    uint32_t attempts[2] = {1, 2};
+    char failed[] = "failed", file[] = "pg-grimm.txt";
+    struct im_writer w;
+    size_t n;
+
+    mkdir(top, 0755);
+    snprintf(dir, sizeof(dir), "%s/coordinator", top);
+    req.worker_pid = 42;
+    n = frame(buf, 0, 1, &req.base);
+    save(dir, "get_task", buf, n);
+    rep.kind = MR__TASK_KIND__TASK_MAP;
+    rep.attempt = 1;
+    rep.ok = 1;
+    n += frame(buf + n, 1, 2, &rep.base);
+    save(dir, "get_then_report", buf, n);
+    rep.ok = 0;
+    rep.error = failed;
+    n = frame(buf, 1, 3, &rep.base);
+    save(dir, "report_failure", buf, n);
+
+    snprintf(dir, sizeof(dir), "%s/messages", top);
+    task.kind = MR__TASK_KIND__TASK_REDUCE;
+    task.file = file;
+    task.n_reduce = 10;
+    task.n_map = 2;
+    task.map_attempts = attempts;
+    task.n_map_attempts = 2;
+    task.length = 100;
+    n = protobuf_c_message_pack(&task.base, buf);
+    save(dir, "task", buf, n);
+    n = protobuf_c_message_pack(&rep.base, buf);
+    save(dir, "report", buf, n);
+
+    snprintf(dir, sizeof(dir), "%s/imfile", top);
+    mkdir(dir, 0755);
+    if (im_writer_open(&w, "/tmp/mr-seed-im", 3, err) < 0)
+        return 1;
+    im_writer_add(&w, 0, "apple", 5, "3", 1);
+    im_writer_add(&w, 0, "pear", 4, "1", 1);
+    im_writer_add(&w, 2, "fig", 3, "22", 2);
+    if (im_writer_commit(&w, err) < 0)
+        return 1;
+    {
+        FILE *f = fopen("/tmp/mr-seed-im", "rb");
+        buf[0] = 2;             /* 3 partitions */
+        n = 1 + fread(buf + 1, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        remove("/tmp/mr-seed-im");
+    }
+    save(dir, "three_partitions", buf, n);
+    return 0;
+}
