@@ -63,7 +63,8 @@ BENCH_RPC  := $(BUILD)/bench/rpc_bench
 WORKER_LIB_SRC := worker/app.c worker/arena.c worker/imfile.c worker/mapout.c \
                   worker/maptask.c worker/merge.c worker/reducetask.c \
                   worker/worker.c
-COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c
+COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c \
+                  coordinator/options.c
 CORE_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(WORKER_LIB_SRC) $(COORD_LIB_SRC))
 PROGRAMS   := $(BUILD)/mrcoordinator $(BUILD)/mrworker $(BUILD)/mrsequential \
               $(BUILD)/mrgen $(BUILD)/mrrun

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "coord.h"
+#include "options.h"
 #include "log.h"
 
 static void
@@ -19,16 +20,13 @@ usage(FILE *to)
         "                     [--split-size SIZE] FILE...\n"
         "\n"
         "Coordinates a MapReduce job: one map task per input FILE (or per\n"
-        "split of a FILE larger than SIZE), N reduce tasks; workers (mrworker) started in the same directory write\n"
-        "mr-out-0 .. mr-out-<N-1>. Exits 0 when every output is final.\n"
+        "split of a larger one), N reduce tasks; workers (mrworker) started\n"
+        "in the same directory write mr-out-0 .. mr-out-<N-1>. Exits 0 when\n"
+        "every output is final.\n"
         "\n"
         "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
         "                      $MR_ADDR, else unix:/tmp/mr-<uid>.sock)\n"
-        "  --reduce N          number of reduce tasks (default 10)\n"
-        "  --task-timeout S    reassign a task not done after S seconds\n"
-        "                      (default 10)\n"
-        "  --split-size SIZE   split files larger than SIZE bytes (K, M, G\n"
-        "                      suffixes; default 64M) at whitespace\n"
+        COORD_OPTIONS_HELP
         "  --help              show this help\n");
 }
 
@@ -44,58 +42,38 @@ on_stop_signal(rpc_loop *loop, int signo, void *arg)
 
 struct args {
     char addr[512];
-    unsigned long nreduce, timeout_ms;
-    unsigned long long split_size;
+    struct coord_opts opts;
 };
 
-/* Returns 0 to go on, or an exit status. */
+/* Returns 0 to go on, -1 after --help, or an exit status. */
 static int
 parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option longopts[] = {
         {"addr", required_argument, NULL, 'a'},
-        {"reduce", required_argument, NULL, 'r'},
-        {"task-timeout", required_argument, NULL, 't'},
-        {"split-size", required_argument, NULL, 's'},
+        COORD_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char err[MR_ERR_LEN];
-    int opt, rc = 0;
+    int opt, rc;
 
     cli_default_addr(a->addr, sizeof(a->addr));
-    a->nreduce = 10;
-    a->timeout_ms = 10000;
-    a->split_size = 0;
+    coord_opts_init(&a->opts);
     opterr = 0;
-    while (rc == 0 &&
-           (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'a':
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt == 'a') {
             snprintf(a->addr, sizeof(a->addr), "%s", optarg);
-            break;
-        case 'r':
-            rc = cli_parse_uint("--reduce", optarg, 1, 100000, &a->nreduce,
-                                err);
-            break;
-        case 't':
-            rc = cli_parse_seconds("--task-timeout", optarg, &a->timeout_ms,
-                                   err);
-            break;
-        case 's':
-            rc = cli_parse_size("--split-size", optarg, &a->split_size, err);
-            break;
-        case 'h':
+        } else if (opt == 'h') {
             usage(stdout);
             return -1;
-        default:
+        } else if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) < 0) {
+            fprintf(stderr, "mrcoordinator: %s\n", err);
+            return 2;
+        } else if (rc > 0) {
             cli_bad_option("mrcoordinator", argv, optind, optopt);
             return 2;
         }
-    }
-    if (rc < 0) {
-        fprintf(stderr, "mrcoordinator: %s\n", err);
-        return 2;
     }
     if (optind == argc) {
         fprintf(stderr, "mrcoordinator: no input files; see "
@@ -109,7 +87,6 @@ int
 main(int argc, char **argv)
 {
     struct args a;
-    struct coord_opts opts = {0};
     char err[MR_ERR_LEN], bound[512];
     rpc_loop *loop;
     coord *c;
@@ -124,15 +101,12 @@ main(int argc, char **argv)
                 "writable; run the job where workers can write mr-out-*\n");
         return 1;
     }
-    opts.nreduce = (uint32_t)a.nreduce;
-    opts.task_timeout_ms = a.timeout_ms;
-    opts.split_size = a.split_size;
     if ((loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
         return 1;
     }
     c = coord_create(loop, (const char *const *)argv + optind,
-                     (uint32_t)(argc - optind), &opts, err);
+                     (uint32_t)(argc - optind), &a.opts, err);
     if (c == NULL || coord_listen(c, a.addr, bound, sizeof(bound), err) < 0) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
         coord_free(c);

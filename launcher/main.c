@@ -20,6 +20,7 @@
 #include "coord.h"
 #include "corpus.h"
 #include "log.h"
+#include "options.h"
 #include "progress.h"
 #include "report.h"
 #include "workers.h"
@@ -29,8 +30,8 @@
 #define DEFAULT_INPUT_DIR "mr-input"
 
 struct args {
-    unsigned long workers, nreduce, timeout_ms;
-    unsigned long long split_size;
+    unsigned long workers;
+    struct coord_opts opts;     /* --reduce, --task-timeout, --split-size */
     char app[PATH_MAX];
     char app_name[64];
     const char *const *files;
@@ -53,9 +54,8 @@ static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrrun [--workers N] [--reduce N] [--app NAME|PATH] "
-        "[--task-timeout S]\n"
-        "             [--split-size SIZE] [FILE...]\n"
+        "usage: mrrun [--workers N] [--app NAME|PATH] [--reduce N]\n"
+        "             [--task-timeout S] [--split-size SIZE] [FILE...]\n"
         "\n"
         "Runs a MapReduce job on this machine: a coordinator and N worker\n"
         "processes, with live progress and a summary. Outputs go to\n"
@@ -63,13 +63,9 @@ usage(FILE *to)
         "generated corpus (" DEFAULT_INPUT_DIR "/, %u files of %u MiB).\n"
         "\n"
         "  --workers N         worker processes (default 2)\n"
-        "  --reduce N          reduce tasks (default 10)\n"
         "  --app NAME|PATH     an app built into build/apps (wc, indexer, ...)\n"
         "                      or the path of a .so (default wc)\n"
-        "  --task-timeout S    reassign a task not done after S seconds\n"
-        "                      (default 10)\n"
-        "  --split-size SIZE   map a larger file as several tasks (default\n"
-        "                      64M)\n"
+        COORD_OPTIONS_HELP
         "  --help              show this help\n",
         DEFAULT_FILES, DEFAULT_FILE_SIZE >> 20);
 }
@@ -114,10 +110,8 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
 {
     static const struct option longopts[] = {
         {"workers", required_argument, NULL, 'w'},
-        {"reduce", required_argument, NULL, 'r'},
         {"app", required_argument, NULL, 'a'},
-        {"task-timeout", required_argument, NULL, 't'},
-        {"split-size", required_argument, NULL, 's'},
+        COORD_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -125,43 +119,32 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
     int opt, rc = 0;
 
     a->workers = 2;
-    a->nreduce = 10;
-    a->timeout_ms = 10000;
-    a->split_size = 0;          /* the coordinator's default */
+    coord_opts_init(&a->opts);
     resolve_app("wc", dir, a);
     opterr = 0;
-    while (rc == 0 &&
+    while (rc <= 0 &&
            (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'w':
             rc = cli_parse_uint("--workers", optarg, 1, 256, &a->workers,
                                 err);
             break;
-        case 'r':
-            rc = cli_parse_uint("--reduce", optarg, 1, 100000, &a->nreduce,
-                                err);
-            break;
         case 'a':
             resolve_app(optarg, dir, a);
-            break;
-        case 't':
-            rc = cli_parse_seconds("--task-timeout", optarg, &a->timeout_ms,
-                                   err);
-            break;
-        case 's':
-            rc = cli_parse_size("--split-size", optarg, &a->split_size, err);
             break;
         case 'h':
             usage(stdout);
             return -1;
         default:
-            cli_bad_option("mrrun", argv, optind, optopt);
+            if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) > 0) {
+                cli_bad_option("mrrun", argv, optind, optopt);
+                return 2;
+            }
+        }
+        if (rc < 0) {
+            fprintf(stderr, "mrrun: %s\n", err);
             return 2;
         }
-    }
-    if (rc < 0) {
-        fprintf(stderr, "mrrun: %s\n", err);
-        return 2;
     }
     a->files = (const char *const *)argv + optind;
     a->nfiles = (unsigned)(argc - optind);
@@ -277,19 +260,15 @@ wait_for_workers(struct run *r)
 static int
 run_job(struct run *r, const char *worker_exe)
 {
-    struct coord_opts opts = {
-        .nreduce = (uint32_t)r->a->nreduce,
-        .task_timeout_ms = r->a->timeout_ms,
-        .split_size = r->a->split_size,
-        .on_progress = on_progress,
-        .arg = r,
-    };
+    struct coord_opts opts = r->a->opts;
     char err[MR_ERR_LEN], sockdir[PATH_MAX], addr[PATH_MAX + 32];
     const char *tmp = getenv("TMPDIR");
     struct run_totals rt = {0, (int)r->a->workers, 0};
     uint64_t start = rpc_monotonic_ms();
     int rc;
 
+    opts.on_progress = on_progress;
+    opts.arg = r;
     snprintf(sockdir, sizeof(sockdir), "%s/mrrun-XXXXXX",
              tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
     if (mkdtemp(sockdir) == NULL) {
@@ -309,8 +288,8 @@ run_job(struct run *r, const char *worker_exe)
     rpc_loop_signal(r->loop, SIGINT, on_interrupt, r);
     rpc_loop_signal(r->loop, SIGTERM, on_interrupt, r);
     progress_init(&r->p, stdout);
-    printf("running %s on %u files with %lu workers, %lu reduce tasks\n",
-           r->a->app_name, r->a->nfiles, r->a->workers, r->a->nreduce);
+    printf("running %s on %u files with %lu workers, %u reduce tasks\n",
+           r->a->app_name, r->a->nfiles, r->a->workers, opts.nreduce);
     fflush(stdout);
     if (workers_start(&r->w, (int)r->a->workers, worker_exe, addr, r->a->app,
                       err) < 0) {
@@ -327,7 +306,7 @@ run_job(struct run *r, const char *worker_exe)
     if (rc == 0) {
         report_summary(stdout, r->c, &rt);
         if (strcmp(r->a->app_name, "wc") == 0)
-            report_top_words(stdout, (unsigned)r->a->nreduce, 10);
+            report_top_words(stdout, opts.nreduce, 10);
     } else {
         fprintf(stderr, "mrrun: job failed: %s\n", coord_error(r->c));
     }

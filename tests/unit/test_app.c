@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "tmpdir.h"
 
 static char apps[PATH_MAX];     /* build/apps, found from this binary */
 static char dir[64];
@@ -27,17 +28,13 @@ setup(void)
     *strrchr(exe, '/') = '\0';              /* build/tests */
     *strrchr(exe, '/') = '\0';              /* build */
     snprintf(apps, sizeof(apps), "%s/apps", exe);
-    strcpy(dir, "/tmp/mr-app-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(tmpdir_create(dir, sizeof(dir), "app-test"), 0);
 }
 
 static void
 teardown(void)
 {
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(app, .init = setup, .fini = teardown);

@@ -14,24 +14,21 @@
 #include "imfile.h"
 #include "mapout.h"
 #include "partition.h"
+#include "tmpdir.h"
 
 static char dir[64], path[128];
 
 static void
 setup(void)
 {
-    strcpy(dir, "/tmp/mr-im-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(tmpdir_create(dir, sizeof(dir), "im-test"), 0);
     snprintf(path, sizeof(path), "%s/mr-im-0-1", dir);
 }
 
 static void
 teardown(void)
 {
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(imfile, .init = setup, .fini = teardown);

@@ -20,6 +20,7 @@
 #include "rpc.h"
 #include "rpctest.pb-c.h"
 #include "rpctest_server.h"
+#include "tmpdir.h"
 
 static char tmpdir[64];
 static char sockaddr_text[128];     /* unix:<tmpdir>/sock */
@@ -29,8 +30,7 @@ static pid_t server = -1;
 static void
 setup(void)
 {
-    strcpy(tmpdir, "/tmp/mr-rpc-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    cr_assert_eq(tmpdir_create(tmpdir, sizeof(tmpdir), "rpc-test"), 0);
     snprintf(sockaddr_text, sizeof(sockaddr_text), "unix:%s/sock", tmpdir);
     signal(SIGPIPE, SIG_IGN);
 }
@@ -38,14 +38,10 @@ setup(void)
 static void
 teardown(void)
 {
-    char cmd[128];
-
     if (server > 0)
         rpctest_server_stop(server);
     server = -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    cr_assert_eq(tmpdir_remove(tmpdir), 0);
 }
 
 TestSuite(rpc, .init = setup, .fini = teardown, .timeout = 60);

@@ -21,6 +21,7 @@
 #include "rpc.h"
 #include "rpctest.pb-c.h"
 #include "rpctest_server.h"
+#include "tmpdir.h"
 
 #define SMALL_MAX (64 * 1024)
 
@@ -32,8 +33,7 @@ static pid_t server = -1;
 static void
 setup(void)
 {
-    strcpy(tmpdir, "/tmp/mr-frame-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    cr_assert_eq(tmpdir_create(tmpdir, sizeof(tmpdir), "frame-test"), 0);
     snprintf(addr, sizeof(addr), "unix:%s/sock", tmpdir);
     signal(SIGPIPE, SIG_IGN);
     server = rpctest_server_spawn(addr, SMALL_MAX, bound, sizeof(bound));
@@ -43,12 +43,8 @@ setup(void)
 static void
 teardown(void)
 {
-    char cmd[128];
-
     rpctest_server_stop(server);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    cr_assert_eq(tmpdir_remove(tmpdir), 0);
 }
 
 TestSuite(frames, .init = setup, .fini = teardown, .timeout = 60);

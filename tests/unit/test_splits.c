@@ -8,23 +8,20 @@
 #include <string.h>
 
 #include "splits.h"
+#include "tmpdir.h"
 
 static char dir[64];
 
 static void
 setup(void)
 {
-    strcpy(dir, "/tmp/mr-split-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(tmpdir_create(dir, sizeof(dir), "split-test"), 0);
 }
 
 static void
 teardown(void)
 {
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(splits, .init = setup, .fini = teardown);

@@ -1,0 +1,44 @@
+/* Parsing the job options. See options.h. */
+#include "options.h"
+
+#include <string.h>
+
+#include "cli.h"
+#include "splits.h"
+
+void
+coord_opts_init(struct coord_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->nreduce = 10;
+    o->task_timeout_ms = 10000;
+    o->split_size = SPLIT_DEFAULT_SIZE;
+}
+
+int
+coord_opts_parse(struct coord_opts *o, int opt, const char *val,
+                 char err[MR_ERR_LEN])
+{
+    unsigned long n;
+    unsigned long long size;
+    int rc;
+
+    switch (opt) {
+    case 'r':
+        rc = cli_parse_uint("--reduce", val, 1, 100000, &n, err);
+        if (rc == 0)
+            o->nreduce = (uint32_t)n;
+        return rc;
+    case 't':
+        rc = cli_parse_seconds("--task-timeout", val, &n, err);
+        if (rc == 0)
+            o->task_timeout_ms = n;
+        return rc;
+    case 's':
+        rc = cli_parse_size("--split-size", val, &size, err);
+        if (rc == 0)
+            o->split_size = size;
+        return rc;
+    }
+    return 1;
+}

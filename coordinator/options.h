@@ -1,0 +1,34 @@
+/* The job options of every program that runs a coordinator (mrcoordinator,
+ * mrrun): --reduce, --task-timeout and --split-size, parsed into
+ * struct coord_opts in one place. */
+#ifndef COORD_OPTIONS_H
+#define COORD_OPTIONS_H
+
+#include <getopt.h>
+
+#include "coord.h"
+
+/* Entries for a getopt_long table. */
+#define COORD_LONGOPTS                                                       \
+    {"reduce", required_argument, NULL, 'r'},                                \
+    {"task-timeout", required_argument, NULL, 't'},                          \
+    {"split-size", required_argument, NULL, 's'}
+
+/* Help lines for them, to paste into a usage text. */
+#define COORD_OPTIONS_HELP                                                   \
+    "  --reduce N          number of reduce tasks (default 10)\n"             \
+    "  --task-timeout S    reassign a task not done after S seconds\n"        \
+    "                      (default 10)\n"                                    \
+    "  --split-size SIZE   map a file larger than SIZE bytes as several\n"    \
+    "                      tasks, cut at whitespace (K, M, G suffixes;\n"     \
+    "                      default 64M)\n"
+
+/* Fills the defaults. */
+void coord_opts_init(struct coord_opts *o);
+
+/* Applies getopt's opt with its value: returns 0 when applied, -EINVAL with
+ * err filled for a bad value, 1 when opt is not a job option. */
+int coord_opts_parse(struct coord_opts *o, int opt, const char *val,
+                     char err[MR_ERR_LEN]);
+
+#endif
