@@ -163,7 +163,7 @@ main(void)
     if (mkdtemp(dir) == NULL)
         die("mkdtemp");
     snprintf(addr, sizeof(addr), "unix:%s/sock", dir);
-    server = rpctest_server_spawn(addr, 0, bound, sizeof(bound));
+    server = rpctest_server_spawn(addr, NULL, bound, sizeof(bound));
     if (server < 0)
         die("server did not start");
 

@@ -343,7 +343,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
              const struct coord_opts *opts, char err[MR_ERR_LEN])
 {
     coord *c = calloc(1, sizeof(*c));
-    struct rpc_server_opts sopts = {0, on_disconnect, c};
+    struct rpc_server_opts sopts = {.on_disconnect = on_disconnect,
+                                    .arg = c};
     uint32_t nmap;
 
     if (c == NULL) {

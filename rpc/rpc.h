@@ -32,9 +32,18 @@
 typedef struct rpc_server rpc_server;
 typedef struct rpc_call rpc_call;
 
+#define RPC_DEFAULT_MAX_CONNS  1024
+#define RPC_DEFAULT_FRAME_MS   10000
+
 struct rpc_server_opts {
     size_t max_frame;       /* largest frame accepted or sent, bytes;
                                0 means RPC_DEFAULT_MAX_FRAME */
+    size_t max_conns;       /* connections beyond this are closed at once;
+                               0 means RPC_DEFAULT_MAX_CONNS */
+    /* A peer must send its first complete request within this many ms of
+     * connecting, and finish any frame it starts within this many ms; else
+     * it is disconnected. 0 means RPC_DEFAULT_FRAME_MS. */
+    unsigned frame_timeout_ms;
     /* Called when a client connection closes, with the id its calls
      * carried (rpc_call_conn_id); may be NULL. */
     void (*on_disconnect)(uint64_t conn_id, void *arg);

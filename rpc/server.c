@@ -51,6 +51,9 @@ struct conn {
     bool closing;               /* close once the output is flushed */
     unsigned watching;          /* events registered with the loop */
     uint64_t id;                /* rpc_call_conn_id() of its calls */
+    rpc_timer *deadline;        /* armed while a request is awaited: after
+                                   connecting, and mid-frame */
+    bool spoke;                 /* has sent a complete request */
     char peer[32];              /* for log lines */
     struct conn *prev, *next;
 };
@@ -59,6 +62,9 @@ struct rpc_server {
     rpc_loop *loop;
     ProtobufCService *service;
     size_t max_frame;
+    size_t max_conns;
+    unsigned frame_timeout_ms;
+    uint64_t last_cap_log;      /* ms: the cap's log line, once a second */
     struct listener listeners[MAX_LISTENERS];
     int nlisteners;
     struct conn *conns;         /* open connections */
@@ -340,6 +346,44 @@ conn_process(struct conn *conn)
         }
         conn_dispatch(conn, &h, p + RPC_HEADER_LEN);
         rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+        if (!conn->spoke) {
+            conn->spoke = true;
+            /* The connect deadline is over; a mid-frame one starts anew. */
+            rpc_loop_timer_cancel(conn->srv->loop, conn->deadline);
+            conn->deadline = NULL;
+        }
+    }
+}
+
+static void
+on_conn_deadline(rpc_loop *loop, void *arg)
+{
+    struct conn *conn = arg;
+
+    (void)loop;
+    conn->deadline = NULL;
+    mr_warn("%s: %s within %u ms; closing the connection", conn->peer,
+            conn->spoke ? "did not finish a frame"
+                        : "sent no complete request",
+            conn->srv->frame_timeout_ms);
+    conn_close(conn);
+}
+
+/* A peer owes us a request while it has said nothing yet or has part of a
+ * frame in the buffer; a deadline runs while it does. An idle peer that
+ * has spoken (a worker waiting for a task) owes nothing. */
+static void
+conn_arm_deadline(struct conn *conn)
+{
+    bool owes = !conn->spoke || rpc__buf_len(&conn->in) > 0;
+
+    if (owes && conn->deadline == NULL)
+        conn->deadline = rpc_loop_timer_add(conn->srv->loop,
+                                            conn->srv->frame_timeout_ms,
+                                            on_conn_deadline, conn);
+    else if (!owes && conn->deadline != NULL) {
+        rpc_loop_timer_cancel(conn->srv->loop, conn->deadline);
+        conn->deadline = NULL;
     }
 }
 
@@ -371,6 +415,8 @@ conn_read(struct conn *conn)
     conn->dispatching = true;
     conn_process(conn);
     conn->dispatching = false;
+    if (conn->fd >= 0)
+        conn_arm_deadline(conn);
     conn_flush(conn);
 }
 
@@ -399,6 +445,8 @@ conn_close(struct conn *conn)
     if (conn->fd < 0)
         return;
     rpc_loop_watch(srv->loop, conn->fd, 0, NULL, NULL);
+    rpc_loop_timer_cancel(srv->loop, conn->deadline);
+    conn->deadline = NULL;
     close(conn->fd);
     conn->fd = -1;
     rpc__buf_free(&conn->in);
@@ -430,10 +478,20 @@ on_accept_retry(rpc_loop *loop, void *arg)
 static void
 conn_open(rpc_server *srv, int fd, bool is_unix)
 {
-    struct conn *conn = calloc(1, sizeof(*conn));
+    struct conn *conn;
     int one = 1;
 
-    if (conn == NULL) {
+    if (srv->nconns >= srv->max_conns) {
+        uint64_t now = rpc_monotonic_ms();
+        if (now - srv->last_cap_log >= 1000) {
+            mr_warn("connection cap of %zu reached; refusing new "
+                    "connections until some close", srv->max_conns);
+            srv->last_cap_log = now;
+        }
+        close(fd);
+        return;
+    }
+    if ((conn = calloc(1, sizeof(*conn))) == NULL) {
         close(fd);
         return;
     }
@@ -451,6 +509,8 @@ conn_open(rpc_server *srv, int fd, bool is_unix)
     conn_watch(conn, RPC_READABLE);
     if (conn->watching != RPC_READABLE)
         conn_close(conn);
+    else
+        conn_arm_deadline(conn);
 }
 
 int
@@ -641,6 +701,11 @@ rpc_server_create(rpc_loop *loop, ProtobufCService *service,
     srv->service = service;
     srv->max_frame = opts && opts->max_frame ? opts->max_frame
                                              : RPC_DEFAULT_MAX_FRAME;
+    srv->max_conns = opts && opts->max_conns ? opts->max_conns
+                                             : RPC_DEFAULT_MAX_CONNS;
+    srv->frame_timeout_ms = opts && opts->frame_timeout_ms
+                                ? opts->frame_timeout_ms
+                                : RPC_DEFAULT_FRAME_MS;
     if (opts != NULL) {
         srv->on_disconnect = opts->on_disconnect;
         srv->arg = opts->arg;

@@ -131,15 +131,14 @@ on_stop_signal(rpc_loop *loop, int signo, void *arg)
 }
 
 static int
-serve(const char *addr, size_t max_frame, int report_fd)
+serve(const char *addr, const struct rpc_server_opts *opts, int report_fd)
 {
     struct test_server ts = {.service = RPCTEST__TEST__INIT(rpctest_)};
-    struct rpc_server_opts opts = {.max_frame = max_frame};
     char err[MR_ERR_LEN], bound[300] = "";
     rpc_server *srv;
 
     ts.loop = rpc_loop_create(err);
-    srv = ts.loop ? rpc_server_create(ts.loop, &ts.service.base, &opts, err)
+    srv = ts.loop ? rpc_server_create(ts.loop, &ts.service.base, opts, err)
                   : NULL;
     if (srv == NULL || rpc_server_listen(srv, addr, bound, sizeof(bound),
                                          err) < 0) {
@@ -165,8 +164,8 @@ serve(const char *addr, size_t max_frame, int report_fd)
 }
 
 pid_t
-rpctest_server_spawn(const char *addr, size_t max_frame, char *bound,
-                     size_t boundlen)
+rpctest_server_spawn(const char *addr, const struct rpc_server_opts *opts,
+                     char *bound, size_t boundlen)
 {
     int fds[2];
     pid_t pid;
@@ -179,7 +178,7 @@ rpctest_server_spawn(const char *addr, size_t max_frame, char *bound,
         return -1;
     if (pid == 0) {
         close(fds[0]);
-        _exit(serve(addr, max_frame, fds[1]));
+        _exit(serve(addr, opts, fds[1]));
     }
     close(fds[1]);
     n = read(fds[0], bound, boundlen - 1);

@@ -6,11 +6,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Forks a server listening on addr with the given maximum frame size (0 for
- * the default) and waits until it listens. Writes the bound address to bound.
- * Returns the child's pid, or -1 with the reason on stderr. Stop it with
+struct rpc_server_opts;
+
+/* Forks a server listening on addr with opts (NULL for the defaults) and
+ * waits until it listens. Writes the bound address to bound. Returns the
+ * child's pid, or -1 with the reason on stderr. Stop it with
  * rpctest_server_stop(). */
-pid_t rpctest_server_spawn(const char *addr, size_t max_frame, char *bound,
+pid_t rpctest_server_spawn(const char *addr,
+                           const struct rpc_server_opts *opts, char *bound,
                            size_t boundlen);
 
 /* Sends SIGTERM and reaps the child. Returns its exit status as from

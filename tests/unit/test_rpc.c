@@ -49,7 +49,9 @@ TestSuite(rpc, .init = setup, .fini = teardown, .timeout = 60);
 static void
 start_server(const char *addr, size_t max_frame)
 {
-    server = rpctest_server_spawn(addr, max_frame, bound, sizeof(bound));
+    struct rpc_server_opts opts = {.max_frame = max_frame};
+
+    server = rpctest_server_spawn(addr, &opts, bound, sizeof(bound));
     cr_assert_gt(server, 0, "server did not start on %s", addr);
 }
 

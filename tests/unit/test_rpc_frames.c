@@ -36,7 +36,9 @@ setup(void)
     cr_assert_eq(tmpdir_create(tmpdir, sizeof(tmpdir), "frame-test"), 0);
     snprintf(addr, sizeof(addr), "unix:%s/sock", tmpdir);
     signal(SIGPIPE, SIG_IGN);
-    server = rpctest_server_spawn(addr, SMALL_MAX, bound, sizeof(bound));
+    struct rpc_server_opts opts = {.max_frame = SMALL_MAX};
+
+    server = rpctest_server_spawn(addr, &opts, bound, sizeof(bound));
     cr_assert_gt(server, 0);
 }
 
