@@ -83,15 +83,17 @@ on_deadline(rpc_loop *loop, void *arg)
     struct deadline *d = arg;
     struct coord_task *task = d->task;
 
+    uint64_t now = rpc_monotonic_ms();
+
     d->timer = NULL;
-    if (tasks_expire(&d->c->tasks, task, rpc_monotonic_ms())) {
+    if (tasks_expire(&d->c->tasks, task, now)) {
         mr_warn("%s task %u (attempt %u) missed its deadline; reassigning",
                 task_kind_name(task->kind), task->id, task->running_attempt);
         progress(d->c);
         dispatch(d->c);
-    } else if (task->state == TASK_RUNNING) {
-        /* Not due yet by the monotonic clock: wait for the rest. */
-        uint64_t now = rpc_monotonic_ms();
+    } else if (task->state == TASK_RUNNING && !tasks_are_over(&d->c->tasks)
+               && now < task->deadline) {
+        /* Woken early by the clock's rounding: wait for the rest. */
         d->timer = rpc_loop_timer_add(loop, task->deadline - now,
                                       on_deadline, d);
     }
@@ -284,6 +286,8 @@ coord_report_task(Mr__Coordinator_Service *service,
         rc = tasks_complete(&c->tasks, task, rep->attempt);
         if (rc == 0)
             count_report(c, rep);
+    } else if (task->owner != rpc_call_conn_id(closure_data)) {
+        rc = MR_ESTALE;         /* only the worker running it may fail it */
     } else {
         mr_warn("%s task %u attempt %u failed: %s",
                 task_kind_name(task->kind), task->id, rep->attempt,
@@ -312,7 +316,22 @@ on_disconnect(uint64_t conn_id, void *arg)
 {
     coord *c = arg;
     size_t n = tasks_release_owner(&c->tasks, conn_id, settle_each, c);
+    struct waiter **link = &c->waiters;
 
+    /* Held GetTask calls of this connection go nowhere now: drop them. */
+    while (*link != NULL) {
+        struct waiter *w = *link;
+        if (rpc_call_conn_id(w->call) != conn_id) {
+            link = &w->next;
+            continue;
+        }
+        *link = w->next;
+        reply_exit(w->call, w->closure);
+        free(w);
+    }
+    c->waiters_tail = link;
+    while (*c->waiters_tail != NULL)
+        c->waiters_tail = &(*c->waiters_tail)->next;
     if (c->draining) {
         drain(c);
         return;

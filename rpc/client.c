@@ -202,7 +202,9 @@ try_connect(rpc_client *c, uint64_t deadline)
     if (fd < 0)
         return fd;
     if (connect(fd, (struct sockaddr *)&c->addr.sa, c->addr.salen) < 0) {
-        if (errno != EINPROGRESS && errno != EAGAIN) {
+        /* EAGAIN on a Unix socket: the backlog is full and nothing was
+         * queued; back off and retry like a refusal. */
+        if (errno != EINPROGRESS) {
             int rc = -errno;
             close(fd);
             return rc;

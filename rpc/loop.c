@@ -252,11 +252,17 @@ rpc_loop_timer_cancel(rpc_loop *loop, rpc_timer *timer)
     free(timer);
 }
 
+/* Runs the timers that are due. One armed by a callback during this pass
+ * waits for the next pass, so a timer that re-arms itself cannot keep the
+ * loop from its descriptors (and signals) forever. */
 static void
 run_due_timers(rpc_loop *loop)
 {
+    uint64_t first_new = loop->next_seq;
+
     loop->now = rpc_monotonic_ms();
-    while (loop->ntimers > 0 && loop->heap[0]->due <= loop->now) {
+    while (loop->ntimers > 0 && loop->heap[0]->due <= loop->now &&
+           loop->heap[0]->seq < first_new) {
         rpc_timer *t = loop->heap[0];
         rpc_timer_fn *fn = t->fn;
         void *arg = t->arg;

@@ -28,6 +28,7 @@
 #include "log.h"
 
 #define READ_CHUNK       (64 * 1024)    /* bytes read per wakeup */
+#define OUT_HIGH_WATER   (256 * 1024)   /* unsent replies: stop reading */
 #define ACCEPTS_PER_WAKE 64
 #define MAX_LISTENERS    4
 
@@ -165,7 +166,10 @@ conn_flush(struct conn *conn)
         conn_close(conn);
         return;
     }
-    conn_watch(conn, (conn->closing ? 0 : RPC_READABLE) |
+    /* A peer that does not read its replies is not read from either, so
+     * that they cannot pile up. */
+    conn_watch(conn, (conn->closing || rpc__buf_len(out) > OUT_HIGH_WATER
+                          ? 0 : RPC_READABLE) |
                      (rpc__buf_len(out) ? RPC_WRITABLE : 0));
 }
 
@@ -542,8 +546,9 @@ on_listener(rpc_loop *loop, int fd, unsigned events, void *arg)
                 /* Out of descriptors: pause accepting instead of spinning. */
                 mr_warn("%s: cannot accept: %s; pausing 100 ms", l->text,
                         strerror(errno));
-                rpc_loop_watch(loop, fd, 0, NULL, NULL);
                 l->retry = rpc_loop_timer_add(loop, 100, on_accept_retry, l);
+                if (l->retry != NULL)
+                    rpc_loop_watch(loop, fd, 0, NULL, NULL);
             }
             return;
         }

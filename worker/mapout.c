@@ -426,9 +426,12 @@ write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
         }
         free(order);
         *records += n;
+        /* Start the next run small: a table kept at its full size would
+         * count against the budget and force a spill per emit. */
+        free(mo->table);
+        mo->table = NULL;
+        mo->tabcap = 0;
         mo->nentries = 0;
-        if (mo->table != NULL)
-            memset(mo->table, 0, mo->tabcap * sizeof(*mo->table));
     } else {
         for (size_t i = 0; i < mo->nrecs; i++)
             mo->recs[i].part = partition_of(mo->recs[i].key,
@@ -440,6 +443,9 @@ write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
                           r->vlen);
         }
         *records += mo->nrecs;
+        free(mo->recs);
+        mo->recs = NULL;
+        mo->reccap = 0;
         mo->nrecs = 0;
     }
     arena_reset(&mo->arena);

@@ -80,7 +80,13 @@ run_task(rpc_client *c, const struct mr_app *app, const Mr__Task *t,
     rep.kind = t->kind;
     rep.id = t->id;
     rep.attempt = t->attempt;
-    if (t->kind == MR__TASK_KIND__TASK_MAP)
+    if (t->n_reduce == 0 ||
+        (t->kind == MR__TASK_KIND__TASK_REDUCE && t->id >= t->n_reduce) ||
+        (t->kind != MR__TASK_KIND__TASK_MAP &&
+         t->kind != MR__TASK_KIND__TASK_REDUCE))
+        snprintf(err, sizeof(err), "the coordinator sent an impossible "
+                 "task (kind %d, id %u of %u)", t->kind, t->id, t->n_reduce);
+    else if (t->kind == MR__TASK_KIND__TASK_MAP)
         run_map(app, t, &rep, err);
     else
         run_reduce(app, t, &rep, err);

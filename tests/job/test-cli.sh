@@ -160,7 +160,38 @@ test_run_interrupt() {
     else pass run_interrupt; fi
 }
 
+# Stopped while a task runs whose deadline comes during the stop: the
+# coordinator exits promptly (its deadline timer once re-armed itself in a
+# tight loop and locked the loop, signals included).
+test_abort_with_a_running_task() {
+    local dir=$WORK/abort line rc
+    mkdir -p "$dir" && cd "$dir" || return
+    coproc C { MR_LOG=debug exec "$B/mrcoordinator" --addr "unix:$dir/s" \
+               --task-timeout 1 "$IN/a.txt" "$IN/b.txt" 2>&1; }
+    local pid=$C_PID cfd
+    exec {cfd}<&"${C[0]}"       # bash closes C[0] when the coproc exits
+    timeout 60 "$B/mrworker" --addr "unix:$dir/s" "$B/apps/jobcount.so" \
+        >/dev/null 2>&1 &
+    local worker=$!
+    while read -r line <&"$cfd"; do
+        case $line in *"-> connection"*) break ;; esac
+    done
+    kill -TERM "$pid"
+    cat <&"$cfd" >/dev/null &
+    timeout 10 tail --pid="$pid" -f /dev/null
+    rc=$?
+    exec {cfd}<&-
+    kill "$worker" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    wait "$worker" 2>/dev/null
+    if [ $rc -ne 0 ]; then
+        kill -KILL "$pid" 2>/dev/null
+        fail abort_with_a_running_task "coordinator still running 10 s after SIGTERM"
+    else pass abort_with_a_running_task; fi
+}
+
 test_live_socket
+test_abort_with_a_running_task
 test_run_default_input
 test_run_crash
 test_run_interrupt

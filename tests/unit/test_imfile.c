@@ -288,3 +288,26 @@ Test(imfile, spilled_runs_merge_to_the_same_output)
     free(small);
     cr_assert_eq(count_files(), 4, "spilled runs were left behind");
 }
+
+Test(imfile, many_distinct_keys_spill_in_few_runs)
+{
+    char err[MR_ERR_LEN], out[160], key[32];
+    struct mapout mo;
+    uint64_t recs, bytes;
+    unsigned runs;
+
+    /* 200,000 distinct keys under a 4 MiB budget: a handful of runs. A
+     * hash table kept at full size after a spill used to count against the
+     * budget and force a run per emit. */
+    snprintf(out, sizeof(out), "%s/many", dir);
+    mapout_init(&mo, 4, sum_combine, 4u << 20, dir);
+    for (int i = 0; i < 200000; i++) {
+        int n = snprintf(key, sizeof(key), "key-%d", i);
+        mr_emit(&mo.emitter, key, (size_t)n, "1", 1);
+    }
+    cr_assert_eq(mapout_write(&mo, out, &recs, &bytes, err), 0, "%s", err);
+    runs = mo.nruns;
+    mapout_free(&mo);
+    cr_assert_eq(recs, 200000);
+    cr_assert_lt(runs, 40, "%u runs for 200,000 keys", runs);
+}

@@ -141,3 +141,32 @@ Test(limits, a_peer_that_has_spoken_may_stay_idle)
     null_call(fd, 2);
     close(fd);
 }
+
+Test(limits, a_peer_that_never_reads_its_replies_is_not_read_from)
+{
+    uint8_t frames[RPC_HEADER_LEN * 1024];
+    size_t sent = 0, limit = 64u << 20;
+    int fd = raw_connect(), other = raw_connect();
+
+    null_call(other, 1);
+    for (size_t i = 0; i < sizeof(frames) / RPC_HEADER_LEN; i++)
+        rpc__header_encode(frames + i * RPC_HEADER_LEN, RPC_KIND_REQUEST, 0,
+                           (uint32_t)i, 0, 0);
+    /* Requests without ever reading a reply: once the unsent replies pass
+     * the server's high-water mark it stops reading, and the socket fills
+     * up long before 64 MiB of requests. */
+    while (sent < limit) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        ssize_t n;
+        if (poll(&p, 1, 2000) != 1)
+            break;              /* the server stopped reading */
+        n = send(fd, frames, sizeof(frames), MSG_DONTWAIT);
+        if (n > 0)
+            sent += (size_t)n;
+    }
+    cr_assert_lt(sent, limit, "the server read 64 MiB without replies "
+                 "being taken");
+    null_call(other, 2);        /* everyone else is still served */
+    close(fd);
+    close(other);
+}
