@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -189,6 +191,20 @@ rpctest_server_spawn(const char *addr, const struct rpc_server_opts *opts,
     }
     bound[n] = '\0';
     return pid;
+}
+
+int
+rpctest_raw_connect(const char *addr)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", addr + 5);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 int

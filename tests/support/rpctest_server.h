@@ -16,6 +16,10 @@ pid_t rpctest_server_spawn(const char *addr,
                            const struct rpc_server_opts *opts, char *bound,
                            size_t boundlen);
 
+/* Connects a plain blocking socket to "unix:/path", for tests that speak
+ * raw bytes. Returns the fd, or -1. */
+int rpctest_raw_connect(const char *addr);
+
 /* Sends SIGTERM and reaps the child. Returns its exit status as from
  * waitpid(), or -1. */
 int rpctest_server_stop(pid_t pid);
