@@ -1,6 +1,8 @@
 /* Writing and reading intermediate files. See imfile.h for the layout. */
 #include "imfile.h"
 
+#include "crc32c.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +13,8 @@
 #include <unistd.h>
 
 #define FOOTER_LEN  16
-#define ENTRY_LEN   24
+#define ENTRY_LEN   32
+#define PER_PART    4           /* u64s the writer keeps per partition */
 #define MAGIC       "MRIM"
 
 static void
@@ -64,7 +67,7 @@ im_writer_open(struct im_writer *w, const char *path, uint32_t nreduce,
 
     memset(w, 0, sizeof(*w));
     w->nreduce = nreduce;
-    w->offsets = calloc((size_t)nreduce * 3, sizeof(uint64_t));
+    w->offsets = calloc((size_t)nreduce * PER_PART, sizeof(uint64_t));
     if (w->offsets == NULL) {
         snprintf(err, MR_ERR_LEN, "out of memory");
         return -ENOMEM;
@@ -81,13 +84,15 @@ static void
 advance_to(struct im_writer *w, uint32_t part)
 {
     while (w->part < part) {
-        uint64_t *e = &w->offsets[3 * w->part];
+        uint64_t *e = &w->offsets[PER_PART * w->part];
         e[1] = w->file.written - e[0];
         e[2] = w->records;
+        e[3] = w->crc;
         w->records = 0;
+        w->crc = 0;
         w->part++;
         if (w->part < w->nreduce)
-            w->offsets[3 * w->part] = w->file.written;
+            w->offsets[PER_PART * w->part] = w->file.written;
     }
 }
 
@@ -104,6 +109,7 @@ im_writer_add(struct im_writer *w, uint32_t part, const char *key,
     atomic_file_write(&w->file, head, n);
     atomic_file_write(&w->file, key, klen);
     atomic_file_write(&w->file, val, vlen);
+    w->crc = crc32c(crc32c(crc32c(w->crc, head, n), key, klen), val, vlen);
     w->records++;
 }
 
@@ -115,9 +121,12 @@ im_writer_commit(struct im_writer *w, char err[MR_ERR_LEN])
 
     advance_to(w, w->nreduce);
     for (uint32_t i = 0; i < w->nreduce; i++) {
-        put_u64(entry, w->offsets[3 * i]);
-        put_u64(entry + 8, w->offsets[3 * i + 1]);
-        put_u64(entry + 16, w->offsets[3 * i + 2]);
+        const uint64_t *e = &w->offsets[PER_PART * i];
+        put_u64(entry, e[0]);
+        put_u64(entry + 8, e[1]);
+        put_u64(entry + 16, e[2]);
+        put_u32(entry + 24, (uint32_t)e[3]);
+        put_u32(entry + 28, 0);
         atomic_file_write(&w->file, entry, sizeof(entry));
     }
     put_u32(footer, w->nreduce);
@@ -246,7 +255,7 @@ im_reader_close(struct im_reader *r)
     memset(r, 0, sizeof(*r));
 }
 
-void
+int
 im_reader_partition(const struct im_reader *r, uint32_t part,
                     struct im_cursor *cur)
 {
@@ -255,6 +264,12 @@ im_reader_partition(const struct im_reader *r, uint32_t part,
     cur->p = r->map + get_u64(e);
     cur->end = cur->p + get_u64(e + 8);
     cur->left = get_u64(e + 16);
+    if (crc32c(0, cur->p, (size_t)(cur->end - cur->p)) != get_u32(e + 24)) {
+        cur->end = cur->p;
+        cur->left = 0;
+        return MR_EBADDATA;
+    }
+    return 0;
 }
 
 /* Reads a varint of at most 10 bytes without passing end. */

@@ -5,12 +5,14 @@
  *
  *   [partition 0 records][partition 1 records]...[index][footer]
  *   record:  varint key_len, varint value_len, key bytes, value bytes
- *   index:   n_reduce entries of {u64 offset, u64 length, u64 records}
+ *   index:   n_reduce entries of {u64 offset, u64 length, u64 records,
+ *            u32 CRC-32C of the partition's bytes, u32 reserved}
  *   footer:  u32 n_reduce, u32 format version, u32 reserved, "MRIM"
  *
  * Integers are little-endian; varints are LEB128. A reader checks the footer,
- * the index bounds and every record's bounds, so a truncated or corrupt file
- * is reported (MR_EBADDATA) rather than misread. */
+ * the index bounds, each partition's checksum before reading it, and every
+ * record's bounds, so a truncated or corrupt file is reported (MR_EBADDATA)
+ * rather than misread. */
 #ifndef WORKER_IMFILE_H
 #define WORKER_IMFILE_H
 
@@ -20,7 +22,7 @@
 
 #include "atomic_file.h"
 
-#define IM_VERSION 1
+#define IM_VERSION 2
 
 /* ---------------------------------------------------------------- writing */
 
@@ -28,7 +30,9 @@ struct im_writer {
     struct atomic_file file;
     uint32_t nreduce;
     uint32_t part;              /* partition being written */
-    uint64_t *offsets;          /* per partition: start, length, records */
+    uint32_t crc;               /* of the partition being written */
+    uint64_t *offsets;          /* per partition: start, length, records,
+                                   checksum */
     uint64_t records;
 };
 
@@ -72,9 +76,11 @@ int im_reader_open_buffer(struct im_reader *r, const void *data, size_t size,
                           char err[MR_ERR_LEN]);
 void im_reader_close(struct im_reader *r);
 
-/* Positions cur at the start of partition part. */
-void im_reader_partition(const struct im_reader *r, uint32_t part,
-                         struct im_cursor *cur);
+/* Checks partition part's checksum and positions cur at its start.
+ * Returns 0, or MR_EBADDATA when the bytes are not what was written (cur
+ * is then empty). */
+int im_reader_partition(const struct im_reader *r, uint32_t part,
+                        struct im_cursor *cur);
 
 /* Reads the next record. Returns 1 with key/value set (pointing into the
  * mapping), 0 at the end of the partition, or MR_EBADDATA. */

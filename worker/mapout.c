@@ -567,9 +567,11 @@ merge_runs(struct mapout *mo, unsigned first, unsigned n,
         struct merge_group g;
         if ((rc = merger_init(&m, n)) < 0)
             break;
-        for (unsigned i = 0; i < n; i++) {
+        for (unsigned i = 0; i < n && rc == 0; i++) {
             struct im_cursor cur;
-            im_reader_partition(&runs[i], p, &cur);
+            if ((rc = im_reader_partition(&runs[i], p, &cur)) < 0)
+                snprintf(err, MR_ERR_LEN, "a spilled run fails its "
+                         "checksum");
             merger_add(&m, i, &cur);
         }
         while (rc == 0 && merger_next_group(&m, &g)) {

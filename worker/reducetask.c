@@ -34,7 +34,11 @@ open_inputs(struct im_reader *readers, struct merger *m,
         int rc = im_reader_open(&readers[i], inputs[i], nreduce, err);
         if (rc < 0)
             return rc;
-        im_reader_partition(&readers[i], part, &cur);
+        if (im_reader_partition(&readers[i], part, &cur) < 0) {
+            snprintf(err, MR_ERR_LEN, "%s: partition %u fails its checksum "
+                     "(corrupt intermediate data)", inputs[i], part);
+            return MR_EBADDATA;
+        }
         *bytes_in += (uint64_t)(cur.end - cur.p);
         merger_add(m, i, &cur);
     }

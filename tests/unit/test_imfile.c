@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "crc32c.h"
 #include "imfile.h"
 #include "mapout.h"
 #include "partition.h"
+#include "reducetask.h"
 #include "tmpdir.h"
 
 static char dir[64], path[128];
@@ -75,19 +77,19 @@ Test(imfile, records_round_trip_per_partition)
     cr_assert_eq(im_writer_commit(&w, err), 0, "%s", err);
 
     cr_assert_eq(im_reader_open(&r, path, 4, err), 0, "%s", err);
-    im_reader_partition(&r, 0, &c);
+    cr_assert_eq(im_reader_partition(&r, 0, &c), 0);
     cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 1);
     cr_assert(kl == 1 && k[0] == 'a' && vl == 1 && v[0] == '1');
     cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 1);
     cr_assert(kl == 1 && k[0] == 'b' && vl == 0);
     cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 0);
-    im_reader_partition(&r, 1, &c);
+    cr_assert_eq(im_reader_partition(&r, 1, &c), 0);
     cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 0);
-    im_reader_partition(&r, 2, &c);
+    cr_assert_eq(im_reader_partition(&r, 2, &c), 0);
     cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 1);
     cr_assert(kl == 7 && memcmp(k, "key\0nul", 7) == 0);
     cr_assert(vl == sizeof(big) && memcmp(v, big, vl) == 0);
-    im_reader_partition(&r, 3, &c);
+    cr_assert_eq(im_reader_partition(&r, 3, &c), 0);
     cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), 0);
     im_reader_close(&r);
     cr_assert_eq(count_files(), 1, "a temporary file was left behind");
@@ -114,26 +116,47 @@ Test(imfile, truncated_or_mismatched_files_are_refused)
     }
 }
 
-Test(imfile, corrupt_record_lengths_are_detected)
+/* Writes one partition holding hello=world and flips one byte at off. */
+static void
+write_and_flip(off_t off)
 {
     char err[MR_ERR_LEN];
     struct im_writer w;
-    struct im_reader r;
-    struct im_cursor c;
-    const char *k, *v;
-    size_t kl, vl;
+    unsigned char byte;
     int fd;
 
     cr_assert_eq(im_writer_open(&w, path, 1, err), 0);
     im_writer_add(&w, 0, "hello", 5, "world", 5);
     cr_assert_eq(im_writer_commit(&w, err), 0);
-    fd = open(path, O_WRONLY);
-    cr_assert_eq(pwrite(fd, "\x7f", 1, 0), 1);   /* key length 127 */
+    fd = open(path, O_RDWR);
+    cr_assert_eq(pread(fd, &byte, 1, off), 1);
+    byte ^= 0x20;
+    cr_assert_eq(pwrite(fd, &byte, 1, off), 1);
     close(fd);
-    cr_assert_eq(im_reader_open(&r, path, 1, err), 0);
-    im_reader_partition(&r, 0, &c);
-    cr_assert_eq(im_cursor_next(&c, &k, &kl, &v, &vl), MR_EBADDATA);
-    im_reader_close(&r);
+}
+
+Test(imfile, a_corrupt_record_is_detected)
+{
+    const off_t offsets[] = {0, 2, 9};  /* key length, key, value */
+    char err[MR_ERR_LEN];
+    struct im_reader r;
+    struct im_cursor c;
+
+    for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+        write_and_flip(offsets[i]);
+        cr_assert_eq(im_reader_open(&r, path, 1, err), 0);
+        cr_assert_eq(im_reader_partition(&r, 0, &c), MR_EBADDATA,
+                     "a flipped byte at %lld went unnoticed",
+                     (long long)offsets[i]);
+        im_reader_close(&r);
+    }
+}
+
+Test(imfile, crc32c_known_answer)
+{
+    cr_assert_eq(crc32c(0, "123456789", 9), 0xe3069283u);
+    cr_assert_eq(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+    cr_assert_eq(crc32c(0, "", 0), 0);
 }
 
 static int
@@ -171,7 +194,7 @@ Test(imfile, map_output_is_partitioned_sorted_and_combined)
         struct im_cursor c;
         const char *k, *v, *prev = NULL;
         size_t kl, vl, prevlen = 0;
-        im_reader_partition(&r, p, &c);
+        cr_assert_eq(im_reader_partition(&r, p, &c), 0);
         while (im_cursor_next(&c, &k, &kl, &v, &vl) == 1) {
             cr_assert_eq(partition_of(k, kl, 3), p);
             if (prev)
@@ -256,7 +279,7 @@ collect_with_budget(size_t budget, mr_reduce_fn *combine, const char *name,
         struct im_cursor c;
         const char *k, *v;
         size_t kl, vl;
-        im_reader_partition(&r, p, &c);
+        cr_assert_eq(im_reader_partition(&r, p, &c), 0);
         while (im_cursor_next(&c, &k, &kl, &v, &vl) == 1)
             len += (size_t)snprintf(text + len, cap - len, "%u %.*s=%.*s;",
                                     p, (int)kl, k, (int)vl, v);
@@ -310,4 +333,33 @@ Test(imfile, many_distinct_keys_spill_in_few_runs)
     mapout_free(&mo);
     cr_assert_eq(recs, 200000);
     cr_assert_lt(runs, 40, "%u runs for 200,000 keys", runs);
+}
+
+static int
+count_reduce(const char *key, size_t klen, struct mr_values *vals,
+             struct mr_output *out)
+{
+    return sum_combine(key, klen, vals, out);
+}
+
+Test(imfile, reduce_refuses_a_corrupt_map_output_and_writes_nothing)
+{
+    const struct mr_app app = {MR_APP_ABI_VERSION, "t", NULL, count_reduce,
+                               NULL};
+    char err[MR_ERR_LEN], good[160], out[160];
+    const char *inputs[2] = {good, path};
+    struct reduce_stats st;
+    struct im_writer w;
+
+    snprintf(good, sizeof(good), "%s/mr-im-1-1", dir);
+    snprintf(out, sizeof(out), "%s/mr-out-0", dir);
+    cr_assert_eq(im_writer_open(&w, good, 1, err), 0);
+    im_writer_add(&w, 0, "hello", 5, "2", 1);
+    cr_assert_eq(im_writer_commit(&w, err), 0);
+    write_and_flip(9);                  /* path: a byte of the value */
+    cr_assert_eq(reduce_run(&app, inputs, 2, 0, 1, out, false, &st, err),
+                 MR_EBADDATA);
+    cr_assert(strstr(err, path) && strstr(err, "checksum"), "%s", err);
+    cr_assert_eq(access(out, F_OK), -1, "a partial output was written");
+    cr_assert_eq(count_files(), 2, "a temporary file was left behind");
 }
