@@ -462,10 +462,12 @@ conn_close(struct conn *conn)
     if (conn->next)
         conn->next->prev = conn->prev;
     srv->nconns--;
+    /* The hook may complete this connection's calls, dropping their
+     * references: hold one of our own until it returns. */
+    conn->refs++;
     if (srv->on_disconnect != NULL)
         srv->on_disconnect(conn->id, srv->arg);
-    if (conn->refs == 0)
-        free(conn);
+    conn_unref(conn);
 }
 
 static void on_listener(rpc_loop *loop, int fd, unsigned events, void *arg);

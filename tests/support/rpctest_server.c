@@ -17,7 +17,8 @@
 #include "rpctest.pb-c.h"
 
 struct held_call {
-    void *call;                         /* an rpc_call, completed at stop */
+    void *call;                         /* an rpc_call, completed when its
+                                           client hangs up or at stop */
     Rpctest__Empty_Closure closure;
     struct held_call *next;
 };
@@ -124,6 +125,27 @@ rpctest_sink(Rpctest__Test_Service *service, const Rpctest__EchoArgs *in,
     closure(&out, call);
 }
 
+/* Completes the held calls of a connection that closed, as the
+ * coordinator does with its waiting workers. */
+static void
+on_disconnect(uint64_t conn_id, void *arg)
+{
+    struct test_server *ts = arg;
+    struct held_call **link = &ts->held;
+
+    while (*link != NULL) {
+        struct held_call *h = *link;
+        Rpctest__Empty out = RPCTEST__EMPTY__INIT;
+        if (rpc_call_conn_id(h->call) != conn_id) {
+            link = &h->next;
+            continue;
+        }
+        *link = h->next;
+        h->closure(&out, h->call);
+        free(h);
+    }
+}
+
 static void
 on_stop_signal(rpc_loop *loop, int signo, void *arg)
 {
@@ -136,11 +158,15 @@ static int
 serve(const char *addr, const struct rpc_server_opts *opts, int report_fd)
 {
     struct test_server ts = {.service = RPCTEST__TEST__INIT(rpctest_)};
+    struct rpc_server_opts o = opts ? *opts : (struct rpc_server_opts){0};
     char err[MR_ERR_LEN], bound[300] = "";
     rpc_server *srv;
 
+    o.on_disconnect = on_disconnect;
+    o.arg = &ts;
+
     ts.loop = rpc_loop_create(err);
-    srv = ts.loop ? rpc_server_create(ts.loop, &ts.service.base, opts, err)
+    srv = ts.loop ? rpc_server_create(ts.loop, &ts.service.base, &o, err)
                   : NULL;
     if (srv == NULL || rpc_server_listen(srv, addr, bound, sizeof(bound),
                                          err) < 0) {

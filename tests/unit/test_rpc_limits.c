@@ -167,3 +167,21 @@ Test(limits, a_peer_that_never_reads_its_replies_is_not_read_from)
     close(fd);
     close(other);
 }
+
+Test(limits, a_peer_closed_while_its_call_is_held_is_cleaned_up)
+{
+    uint8_t frame[RPC_HEADER_LEN];
+    int fd = raw_connect(), other = raw_connect();
+
+    null_call(other, 1);
+    /* A held call (Hang), then half a frame: the deadline closes the
+     * connection and the server completes the held call as it goes. That
+     * once freed the connection twice. */
+    rpc__header_encode(frame, RPC_KIND_REQUEST, 2, 7, 0, 0);
+    cr_assert_eq(write(fd, frame, sizeof(frame)), (ssize_t)sizeof(frame));
+    cr_assert_eq(write(fd, frame, 5), 5);
+    cr_assert(closed_within(fd, 10000));
+    null_call(other, 2);        /* the server is alive and well */
+    close(fd);
+    close(other);
+}
