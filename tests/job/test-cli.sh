@@ -115,6 +115,9 @@ test_run_default_input() {
         fail run_default_input "no summary line"
     elif ! grep -q '^top 10 words:' out.txt; then
         fail run_default_input "no top words"
+    elif ! grep -q '^map: 8/8 tasks done' out.txt ||
+         ! grep -q '^reduce: 10/10 tasks done' out.txt; then
+        fail run_default_input "no plain progress lines off a terminal"
     elif ! grep -q ' 8 map + 10 reduce tasks' out.txt; then
         fail run_default_input "not one map task per file: $(grep '^done' out.txt)"
     elif [ -n "$(ls -A tmp)" ]; then
@@ -190,7 +193,36 @@ test_abort_with_a_running_task() {
     else pass abort_with_a_running_task; fi
 }
 
+# A whole job over TCP: the coordinator takes a port from the kernel and
+# says which in its log; workers connect there.
+test_job_over_tcp() {
+    local dir=$WORK/tcp line port="" cfd
+    mkdir -p "$dir" && cd "$dir" || return
+    "$B/mrsequential" "$B/apps/wc.so" "$IN"/*.txt && sort mr-out-0 > ref
+    rm -f mr-out-0
+    coproc T { MR_LOG=info exec timeout 60 "$B/mrcoordinator" \
+               --addr tcp:127.0.0.1:0 "$IN"/*.txt 2>&1; }
+    local pid=$T_PID
+    exec {cfd}<&"${T[0]}"
+    while read -r line <&"$cfd"; do
+        case $line in *"listening on tcp:"*) port=${line##*:}; break ;; esac
+    done
+    cat <&"$cfd" >/dev/null &
+    timeout 60 "$B/mrworker" --addr "tcp:127.0.0.1:$port" "$B/apps/wc.so" &
+    timeout 60 "$B/mrworker" --addr "tcp:127.0.0.1:$port" "$B/apps/wc.so"
+    wait "$pid"
+    local rc=$?
+    wait
+    exec {cfd}<&-
+    sort mr-out-* | grep . > got
+    if [ -z "$port" ]; then fail job_over_tcp "no 'listening on' line"
+    elif [ $rc -ne 0 ]; then fail job_over_tcp "coordinator exited $rc"
+    elif cmp -s got ref; then pass job_over_tcp
+    else fail job_over_tcp "output differs from mrsequential"; fi
+}
+
 test_live_socket
+test_job_over_tcp
 test_abort_with_a_running_task
 test_run_default_input
 test_run_crash
