@@ -264,6 +264,24 @@ count_report(coord *c, const Mr__TaskReport *rep)
     }
 }
 
+/* A reduce task found a map output bad: run that map again, and the
+ * reduce once it is done, without holding it against the reduce. */
+static int
+redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep)
+{
+    int rc = tasks_redo_map(&c->tasks, rep->bad_map, rep->error);
+
+    if (rc == 0)
+        mr_warn("reduce task %u found the output of map task %u bad (%s); "
+                "running that map again", reduce->id, rep->bad_map,
+                rep->error);
+    else if (rc == MR_EAPP)
+        mr_error("%s", c->tasks.why_failed);
+    if (rc == MR_EAPP)
+        return rc;
+    return tasks_retry(&c->tasks, reduce, rep->attempt) < 0 ? MR_ESTALE : 0;
+}
+
 static void
 coord_report_task(Mr__Coordinator_Service *service,
                   const Mr__TaskReport *rep, Mr__ReportReply_Closure closure,
@@ -288,6 +306,8 @@ coord_report_task(Mr__Coordinator_Service *service,
             count_report(c, rep);
     } else if (task->owner != rpc_call_conn_id(closure_data)) {
         rc = MR_ESTALE;         /* only the worker running it may fail it */
+    } else if (task->kind == KIND_REDUCE && rep->bad_input) {
+        rc = redo_map(c, task, rep);
     } else {
         mr_warn("%s task %u attempt %u failed: %s",
                 task_kind_name(task->kind), task->id, rep->attempt,

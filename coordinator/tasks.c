@@ -26,7 +26,9 @@ state_name(enum task_state s)
 static void
 set_state(struct coord_task *task, enum task_state to)
 {
-    assert(task->state != TASK_DONE);
+    /* Only a map leaves DONE, and only back to IDLE (tasks_redo_map). */
+    assert(task->state != TASK_DONE ||
+           (task->kind == KIND_MAP && to == TASK_IDLE));
     assert(to != task->state);
     mr_debug("%s task %u: %s -> %s", task_kind_name(task->kind), task->id,
              state_name(task->state), state_name(to));
@@ -38,30 +40,34 @@ set_state(struct coord_task *task, enum task_state to)
 static int
 queue_push(struct coord_tasks *t, struct coord_task *task)
 {
-    if (t->qlen == t->qcap) {
-        size_t cap = t->qcap ? t->qcap * 2 : 64;
-        struct coord_task **q = malloc(cap * sizeof(*q));
-        if (q == NULL)
+    struct task_queue *q = &t->queues[task->kind];
+
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        struct coord_task **ring = malloc(cap * sizeof(*ring));
+        if (ring == NULL)
             return -ENOMEM;
-        for (size_t i = 0; i < t->qlen; i++)
-            q[i] = t->queue[(t->qhead + i) % t->qcap];
-        free(t->queue);
-        t->queue = q;
-        t->qhead = 0;
-        t->qcap = cap;
+        for (size_t i = 0; i < q->len; i++)
+            ring[i] = q->ring[(q->head + i) % q->cap];
+        free(q->ring);
+        q->ring = ring;
+        q->head = 0;
+        q->cap = cap;
     }
-    t->queue[(t->qhead + t->qlen++) % t->qcap] = task;
+    q->ring[(q->head + q->len++) % q->cap] = task;
     return 0;
 }
 
-/* Oldest entry that is still IDLE, or NULL. */
+/* Oldest task of this kind that is still IDLE, or NULL. */
 static struct coord_task *
-queue_pop_idle(struct coord_tasks *t)
+queue_pop_idle(struct coord_tasks *t, enum task_kind kind)
 {
-    while (t->qlen > 0) {
-        struct coord_task *task = t->queue[t->qhead];
-        t->qhead = (t->qhead + 1) % t->qcap;
-        t->qlen--;
+    struct task_queue *q = &t->queues[kind];
+
+    while (q->len > 0) {
+        struct coord_task *task = q->ring[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->len--;
         if (task->state == TASK_IDLE)
             return task;
     }
@@ -108,14 +114,14 @@ tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
     t->max_failures = max_failures ? max_failures : 1;
     init_tasks(t->maps, nmap, KIND_MAP);
     init_tasks(t->reduces, nreduce, KIND_REDUCE);
+    /* Every task starts queued; the phase decides which queue is served. */
     for (uint32_t i = 0; i < nmap; i++)
         if (queue_push(t, &t->maps[i]) < 0)
             return -ENOMEM;
+    for (uint32_t i = 0; i < nreduce; i++)
+        if (queue_push(t, &t->reduces[i]) < 0)
+            return -ENOMEM;
     t->phase = nmap > 0 ? PHASE_MAP : PHASE_REDUCE;
-    if (nmap == 0)
-        for (uint32_t i = 0; i < nreduce; i++)
-            if (queue_push(t, &t->reduces[i]) < 0)
-                return -ENOMEM;
     return 0;
 }
 
@@ -124,9 +130,10 @@ tasks_free(struct coord_tasks *t)
 {
     free(t->maps);
     free(t->reduces);
-    free(t->queue);
+    free(t->queues[KIND_MAP].ring);
+    free(t->queues[KIND_REDUCE].ring);
     t->maps = t->reduces = NULL;
-    t->queue = NULL;
+    memset(t->queues, 0, sizeof(t->queues));
 }
 
 struct coord_task *
@@ -150,7 +157,9 @@ tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
 {
     struct coord_task *task;
 
-    if (tasks_are_over(t) || (task = queue_pop_idle(t)) == NULL)
+    if (tasks_are_over(t) ||
+        (task = queue_pop_idle(t, t->phase == PHASE_MAP ? KIND_MAP
+                                                        : KIND_REDUCE)) == NULL)
         return NULL;
     set_state(task, TASK_RUNNING);
     task->attempts++;
@@ -164,12 +173,8 @@ tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
 static void
 advance_phase(struct coord_tasks *t)
 {
-    if (t->phase == PHASE_MAP && t->maps_done == t->nmap) {
+    if (t->phase == PHASE_MAP && t->maps_done == t->nmap)
         t->phase = PHASE_REDUCE;
-        for (uint32_t i = 0; i < t->nreduce; i++)
-            if (queue_push(t, &t->reduces[i]) < 0)
-                mr_error("out of memory queueing reduce tasks");
-    }
     if (t->phase == PHASE_REDUCE && t->reduces_done == t->nreduce)
         t->phase = PHASE_DONE;
 }
@@ -218,6 +223,43 @@ tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
     return 0;
 }
 
+int
+tasks_retry(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
+{
+    if (task->state != TASK_RUNNING || task->running_attempt != attempt ||
+        tasks_are_over(t)) {
+        t->stale++;
+        return MR_ESTALE;
+    }
+    t->reassigned++;
+    requeue(t, task);
+    return 0;
+}
+
+int
+tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
+{
+    struct coord_task *task = tasks_find(t, KIND_MAP, map);
+
+    if (task == NULL)
+        return -EINVAL;
+    if (task->state != TASK_DONE || tasks_are_over(t))
+        return MR_ESTALE;
+    if (++task->failures >= t->max_failures) {
+        snprintf(t->why_failed, sizeof(t->why_failed), "the output of map "
+                 "task %u was bad %u times; last: %s", map, task->failures,
+                 why);
+        t->phase = PHASE_FAILED;
+        return MR_EAPP;
+    }
+    t->failed++;
+    task->done_attempt = 0;
+    t->maps_done--;
+    requeue(t, task);
+    t->phase = PHASE_MAP;
+    return 0;
+}
+
 bool
 tasks_expire(struct coord_tasks *t, struct coord_task *task, uint64_t now)
 {
@@ -233,19 +275,20 @@ size_t
 tasks_release_owner(struct coord_tasks *t, uint64_t owner,
                     void (*each)(struct coord_task *, void *), void *arg)
 {
-    struct coord_task *tasks = t->phase == PHASE_MAP ? t->maps : t->reduces;
-    uint32_t n = t->phase == PHASE_MAP ? t->nmap : t->nreduce;
     size_t released = 0;
 
     if (owner == 0 || tasks_are_over(t))
         return 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (tasks[i].state != TASK_RUNNING || tasks[i].owner != owner)
+    /* Both kinds: reduces can still run after a map was sent back. */
+    for (uint32_t i = 0; i < t->nmap + t->nreduce; i++) {
+        struct coord_task *task = i < t->nmap ? &t->maps[i]
+                                              : &t->reduces[i - t->nmap];
+        if (task->state != TASK_RUNNING || task->owner != owner)
             continue;
         t->reassigned++;
-        requeue(t, &tasks[i]);
+        requeue(t, task);
         if (each != NULL)
-            each(&tasks[i], arg);
+            each(task, arg);
         released++;
     }
     return released;
@@ -281,8 +324,8 @@ tasks_check(const struct coord_tasks *t)
         !check_kind(t->reduces, t->nreduce, t->reduces_done))
         return false;
     switch (t->phase) {
-    case PHASE_MAP:
-        return t->maps_done < t->nmap && t->reduces_done == 0;
+    case PHASE_MAP:             /* reduces may be done if a map is redone */
+        return t->maps_done < t->nmap;
     case PHASE_REDUCE:
         return t->maps_done == t->nmap && t->reduces_done < t->nreduce;
     case PHASE_DONE:

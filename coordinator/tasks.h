@@ -4,15 +4,18 @@
  *
  *            tasks_assign()               tasks_complete()
  *   IDLE ----------------------> RUNNING -------------------> DONE
- *    ^ ^                          |   |                        ^
- *    | +---- tasks_expire() ------+   |                        |
- *    +------ tasks_fail(),            |   tasks_complete() by an earlier
- *            tasks_release_owner() ---+   attempt, while IDLE or RUNNING
+ *    ^ ^ ^                        |   |                        ^  |
+ *    | | +-- tasks_expire(), -----+   |                        |  |
+ *    | |     tasks_retry()            |   tasks_complete() by an  |
+ *    | +---- tasks_fail(),            |   earlier attempt, while  |
+ *    |       tasks_release_owner() ---+   IDLE or RUNNING         |
+ *    +------ tasks_redo_map(): a reduce found this map's output bad
  *
  * Map tasks run in the MAP phase; when all are DONE the REDUCE phase starts;
- * when all reduce tasks are DONE the job is DONE. The first completion of a
- * task wins; any later report for it is stale and changes nothing. A task
- * that fails max_failures times fails the job. */
+ * when all reduce tasks are DONE the job is DONE. A map redone during the
+ * REDUCE phase sends the job back to the MAP phase until it is DONE again.
+ * The first completion of a task wins; any later report for it is stale and
+ * changes nothing. A task that fails max_failures times fails the job. */
 #ifndef COORD_TASKS_H
 #define COORD_TASKS_H
 
@@ -45,9 +48,11 @@ struct coord_tasks {
     enum job_phase phase;
     uint64_t timeout_ms;        /* a RUNNING attempt's time to report */
     uint32_t max_failures;
-    struct coord_task **queue;  /* ring of tasks that became IDLE, in order;
+    struct task_queue {         /* tasks that became IDLE, oldest first;
                                    entries no longer IDLE are skipped */
-    size_t qhead, qlen, qcap;
+        struct coord_task **ring;
+        size_t head, len, cap;
+    } queues[2];                /* by enum task_kind */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
     uint64_t stale;             /* reports that came too late */
@@ -82,6 +87,19 @@ int tasks_complete(struct coord_tasks *t, struct coord_task *task,
  * FAILED and why_failed says so. */
 int tasks_fail(struct coord_tasks *t, struct coord_task *task,
                uint32_t attempt, const char *why);
+
+/* Attempt `attempt` stopped through no fault of its own (its input was bad):
+ * the task becomes IDLE again without counting a failure. Returns 0 or
+ * MR_ESTALE when that attempt was no longer the running one. */
+int tasks_retry(struct coord_tasks *t, struct coord_task *task,
+                uint32_t attempt);
+
+/* A reduce task found map task `map`'s output corrupt or missing: a DONE map
+ * becomes IDLE, to be run again, and the job returns to the MAP phase. This
+ * counts as a failure of the map. Returns 0, MR_ESTALE when the map is not
+ * DONE (already being redone), -EINVAL for no such map, or MR_EAPP when
+ * the map has now failed max_failures times (the job is FAILED). */
+int tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why);
 
 /* The deadline of a RUNNING task passed: it becomes IDLE. Returns true if
  * it was requeued. */

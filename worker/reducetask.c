@@ -32,11 +32,14 @@ open_inputs(struct im_reader *readers, struct merger *m,
     for (uint32_t i = 0; i < ninputs; i++) {
         struct im_cursor cur;
         int rc = im_reader_open(&readers[i], inputs[i], nreduce, err);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) {
+            m->bad_input = i;
+            return rc == -ENOENT || rc == MR_EBADDATA ? MR_EBADDATA : rc;
+        }
         if (im_reader_partition(&readers[i], part, &cur) < 0) {
             snprintf(err, MR_ERR_LEN, "%s: partition %u fails its checksum "
                      "(corrupt intermediate data)", inputs[i], part);
+            m->bad_input = i;
             return MR_EBADDATA;
         }
         *bytes_in += (uint64_t)(cur.end - cur.p);
@@ -77,6 +80,7 @@ reduce_run(const struct mr_app *app, const char *const *inputs,
     int rc;
 
     memset(st, 0, sizeof(*st));
+    st->bad_input = -1;
     rc = merger_init(&m, ninputs);
     if (readers == NULL || rc < 0) {
         snprintf(err, MR_ERR_LEN, "out of memory");
@@ -103,6 +107,8 @@ reduce_run(const struct mr_app *app, const char *const *inputs,
     st->bytes_out = out.written;
     st->records_in = m.records;
 out_close:
+    if (rc == MR_EBADDATA)
+        st->bad_input = m.bad_input;
     for (uint32_t i = 0; i < ninputs; i++)
         im_reader_close(&readers[i]);
 out_free:

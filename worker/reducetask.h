@@ -14,6 +14,8 @@ struct reduce_stats {
     uint64_t keys;              /* reduce calls, lines written */
     uint64_t bytes_in;          /* partition bytes read */
     uint64_t bytes_out;         /* output bytes */
+    int64_t bad_input;          /* on MR_EBADDATA or a missing input: the
+                                   index of the culprit, else -1 */
 };
 
 /* inputs[0..ninputs) are intermediate files written for nreduce partitions.

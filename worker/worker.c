@@ -61,6 +61,11 @@ run_reduce(const struct mr_app *app, const Mr__Task *t, Mr__TaskReport *rep,
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;
     rep->records_out = st.keys;
+    if (!rep->ok && st.bad_input >= 0) {
+        /* Input i is map task i's output: the coordinator reruns it. */
+        rep->bad_input = true;
+        rep->bad_map = (uint32_t)st.bad_input;
+    }
 out:
     free(names);
     free(inputs);

@@ -221,7 +221,37 @@ test_job_over_tcp() {
     else fail job_over_tcp "output differs from mrsequential"; fi
 }
 
+# A map output corrupted between map and reduce: its checksum catches it,
+# that map runs again, and the output is right. With one worker running
+# jobcount (2-5 s per map), map 0's output sits on disk for seconds while
+# map 1 runs; the test waits for the file, then flips its first byte.
+test_corrupt_intermediate() {
+    local dir=$WORK/corrupt pid rc i n
+    mkdir -p "$dir" && cd "$dir" || return
+    timeout 120 "$B/mrcoordinator" --addr "unix:$dir/s" "$IN/a.txt" \
+        "$IN/b.txt" 2>coord.log &
+    pid=$!
+    timeout 120 "$B/mrworker" --addr "unix:$dir/s" "$B/apps/jobcount.so" \
+        2>/dev/null &
+    for ((i = 0; i < 1200; i++)); do
+        [ -e mr-im-0-1 ] && break
+        sleep 0.05
+    done
+    printf '\377' | dd of=mr-im-0-1 bs=1 count=1 conv=notrunc 2>/dev/null
+    wait $pid; rc=$?
+    wait
+    n=$(cat mr-out-* 2>/dev/null | awk '{print $2}')
+    if [ $rc -ne 0 ]; then
+        fail corrupt_intermediate "job failed: $(tail -2 coord.log)"
+    elif ! grep -q "running that map again" coord.log; then
+        fail corrupt_intermediate "the corruption went unnoticed"
+    elif [ "$n" != 3 ]; then
+        fail corrupt_intermediate "jobcount says '$n', wanted 3 (2 maps + 1 rerun)"
+    else pass corrupt_intermediate; fi
+}
+
 test_live_socket
+test_corrupt_intermediate
 test_job_over_tcp
 test_abort_with_a_running_task
 test_run_default_input

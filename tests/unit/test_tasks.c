@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <string.h>
 
 #include "tasks.h"
 
@@ -155,4 +156,79 @@ Test(tasks, reduce_tasks_see_the_winning_map_attempts)
     cr_assert_eq(tasks_complete(&t, a, 1), 0);
     cr_assert_eq(t.maps[a->id].done_attempt, 1);
     cr_assert_eq(t.maps[b->id].done_attempt, 2);
+}
+
+/* Runs both maps to completion, so the job is in the REDUCE phase. */
+static void
+finish_maps(void)
+{
+    for (int i = 0; i < 2; i++) {
+        struct coord_task *m = tasks_assign(&t, 0, 1);
+        cr_assert_eq(m->kind, KIND_MAP);
+        cr_assert_eq(tasks_complete(&t, m, m->attempts), 0);
+    }
+    cr_assert_eq(t.phase, PHASE_REDUCE);
+}
+
+Test(tasks, a_bad_map_output_sends_the_job_back_to_the_map_phase)
+{
+    struct coord_task *r0, *r1, *m;
+
+    finish_maps();
+    r0 = tasks_assign(&t, 0, 1);
+    cr_assert_eq(tasks_complete(&t, r0, 1), 0);     /* read good data */
+    r1 = tasks_assign(&t, 0, 2);
+    /* r1 finds map 1's output corrupt. */
+    cr_assert_eq(tasks_redo_map(&t, 1, "checksum"), 0);
+    cr_assert_eq(tasks_retry(&t, r1, 1), 0);
+    cr_assert_eq(t.phase, PHASE_MAP);
+    cr_assert(tasks_check(&t));
+    /* Only the map is handed out until it is done again. */
+    m = tasks_assign(&t, 0, 3);
+    cr_assert(m != NULL && m->kind == KIND_MAP && m->id == 1);
+    cr_assert_eq(m->attempts, 2);
+    cr_assert_null(tasks_assign(&t, 0, 4), "a reduce ran before its input");
+    /* A second report of the same bad output changes nothing. */
+    cr_assert_eq(tasks_redo_map(&t, 1, "checksum"), MR_ESTALE);
+    cr_assert_eq(tasks_complete(&t, m, 2), 0);
+    cr_assert_eq(t.phase, PHASE_REDUCE);
+    cr_assert_eq(t.maps[1].done_attempt, 2, "reduces must read attempt 2");
+    /* r1 comes back, after reduce 2 that was queued before it; the
+     * reduce that finished stays finished. */
+    cr_assert_eq(tasks_assign(&t, 0, 5)->id, 2);
+    cr_assert_eq(tasks_assign(&t, 0, 6), r1);
+    cr_assert_eq(r0->state, TASK_DONE);
+    cr_assert_eq(r1->failures, 0, "the reduce was not at fault");
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, a_map_whose_output_keeps_going_bad_fails_the_job)
+{
+    struct coord_task *m;
+
+    finish_maps();
+    cr_assert_eq(tasks_redo_map(&t, 0, "bad"), 0);
+    m = tasks_assign(&t, 0, 1);
+    cr_assert_eq(tasks_complete(&t, m, m->attempts), 0);
+    cr_assert_eq(tasks_redo_map(&t, 0, "bad"), 0);
+    m = tasks_assign(&t, 0, 1);
+    cr_assert_eq(tasks_complete(&t, m, m->attempts), 0);
+    cr_assert_eq(tasks_redo_map(&t, 0, "bad again"), MR_EAPP);
+    cr_assert_eq(t.phase, PHASE_FAILED);
+    cr_assert(strstr(t.why_failed, "map task 0 was bad 3 times"), "%s",
+              t.why_failed);
+    cr_assert_eq(tasks_redo_map(&t, 9, "x"), -EINVAL);
+}
+
+Test(tasks, a_reduce_running_during_a_map_rerun_is_released_with_its_worker)
+{
+    struct coord_task *r;
+
+    finish_maps();
+    r = tasks_assign(&t, 0, 7);
+    cr_assert_eq(tasks_redo_map(&t, 0, "bad"), 0);
+    cr_assert_eq(t.phase, PHASE_MAP);
+    cr_assert_eq(tasks_release_owner(&t, 7, NULL, NULL), 1);
+    cr_assert_eq(r->state, TASK_IDLE);
+    cr_assert(tasks_check(&t));
 }
