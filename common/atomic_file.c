@@ -78,21 +78,6 @@ flush(struct atomic_file *af)
     af->len = 0;
 }
 
-unsigned char *
-atomic_file_reserve(struct atomic_file *af, size_t n)
-{
-    unsigned char *p;
-
-    if (n > af->cap || af->error != 0)
-        return NULL;
-    if (af->cap - af->len < n)
-        flush(af);
-    p = af->buf + af->len;
-    af->len += n;
-    af->written += n;
-    return p;
-}
-
 void
 atomic_file_write(struct atomic_file *af, const void *p, size_t len)
 {

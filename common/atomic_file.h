@@ -34,10 +34,6 @@ int atomic_file_open(struct atomic_file *af, const char *final_path,
 /* Appends bytes. Errors are remembered and reported by commit. */
 void atomic_file_write(struct atomic_file *af, const void *p, size_t len);
 
-/* Reserves n contiguous bytes in the buffer and returns them (n at most the
- * buffer size, 256 KiB); the caller fills them. NULL after an error. */
-unsigned char *atomic_file_reserve(struct atomic_file *af, size_t n);
-
 /* Flushes, (fsyncs,) and renames onto the final name. Returns 0, or an
  * error with err filled, in which case the temporary file is removed and
  * the final name untouched. Always closes. */

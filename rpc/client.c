@@ -155,12 +155,6 @@ rpc_client_remote_status(const rpc_client *c)
     return c->remote_status;
 }
 
-const char *
-rpc_client_address(const rpc_client *c)
-{
-    return c->addr.text;
-}
-
 /* ---------------------------------------------------------------- connect */
 
 /* Sets SO_RCVTIMEO or SO_SNDTIMEO; ms < 0 means wait forever. */

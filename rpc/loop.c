@@ -41,7 +41,6 @@ struct rpc_loop {
     int sigfd;                  /* -1 until rpc_loop_signal() */
     sigset_t sigmask;           /* signals routed to sigfd */
     struct signal_handler signals[65];
-    uint64_t now;
     bool running;
 };
 
@@ -54,12 +53,6 @@ rpc_monotonic_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-rpc_loop_now(const rpc_loop *loop)
-{
-    return loop->now;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -81,7 +74,6 @@ rpc_loop_create(char err[MR_ERR_LEN])
     }
     loop->sigfd = -1;
     sigemptyset(&loop->sigmask);
-    loop->now = rpc_monotonic_ms();
     return loop;
 }
 
@@ -258,10 +250,9 @@ rpc_loop_timer_cancel(rpc_loop *loop, rpc_timer *timer)
 static void
 run_due_timers(rpc_loop *loop)
 {
-    uint64_t first_new = loop->next_seq;
+    uint64_t first_new = loop->next_seq, now = rpc_monotonic_ms();
 
-    loop->now = rpc_monotonic_ms();
-    while (loop->ntimers > 0 && loop->heap[0]->due <= loop->now &&
+    while (loop->ntimers > 0 && loop->heap[0]->due <= now &&
            loop->heap[0]->seq < first_new) {
         rpc_timer *t = loop->heap[0];
         rpc_timer_fn *fn = t->fn;
@@ -350,7 +341,6 @@ rpc_loop_run(rpc_loop *loop)
             loop->running = false;
             return -errno;
         }
-        loop->now = rpc_monotonic_ms();
         for (int i = 0; i < n; i++) {
             int fd = events[i].data.fd;
             unsigned fired = 0;
@@ -378,10 +368,4 @@ void
 rpc_loop_stop(rpc_loop *loop)
 {
     loop->running = false;
-}
-
-bool
-rpc_loop_is_running(const rpc_loop *loop)
-{
-    return loop->running;
 }

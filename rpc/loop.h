@@ -51,10 +51,7 @@ int rpc_loop_signal(rpc_loop *loop, int signo, rpc_signal_fn *fn, void *arg);
 int rpc_loop_run(rpc_loop *loop);
 /* Makes rpc_loop_run() return after the current wakeup. */
 void rpc_loop_stop(rpc_loop *loop);
-bool rpc_loop_is_running(const rpc_loop *loop);
 
-/* Monotonic milliseconds, cached once per wakeup. */
-uint64_t rpc_loop_now(const rpc_loop *loop);
 /* Monotonic milliseconds read from the clock now. */
 uint64_t rpc_monotonic_ms(void);
 

@@ -142,7 +142,5 @@ int rpc_client_wait(rpc_client *c, uint32_t id, ProtobufCMessage **reply,
 const char *rpc_client_errmsg(const rpc_client *c);
 /* The status the server sent with its last error reply (0 if none). */
 int rpc_client_remote_status(const rpc_client *c);
-/* The address the client dials, as given. */
-const char *rpc_client_address(const rpc_client *c);
 
 #endif
