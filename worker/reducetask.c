@@ -8,19 +8,9 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "file_output.h"
 #include "imfile.h"
 #include "merge.h"
-
-struct file_output {
-    struct mr_output base;
-    struct atomic_file *file;
-};
-
-static void
-file_write(struct mr_output *o, const char *bytes, size_t len)
-{
-    atomic_file_write(((struct file_output *)o)->file, bytes, len);
-}
 
 /* ---------------------------------------------------------------- task */
 
@@ -52,7 +42,7 @@ static int
 reduce_groups(const struct mr_app *app, struct merger *m,
               struct atomic_file *out, struct reduce_stats *st)
 {
-    struct file_output fo = {{file_write}, out};
+    struct file_output fo = file_output_to(out);
     struct merge_group g;
 
     while (merger_next_group(m, &g)) {

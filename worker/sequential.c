@@ -14,6 +14,7 @@
 #include "app.h"
 #include "arena.h"
 #include "atomic_file.h"
+#include "file_output.h"
 #include "keys.h"
 #include "log.h"
 
@@ -120,23 +121,12 @@ seq_next(struct mr_values *vals, const char **val, size_t *len)
     return true;
 }
 
-struct seq_output {
-    struct mr_output base;
-    struct atomic_file *file;
-};
-
-static void
-seq_write(struct mr_output *o, const char *bytes, size_t len)
-{
-    atomic_file_write(((struct seq_output *)o)->file, bytes, len);
-}
-
 static int
 reduce_all(const struct mr_app *app, struct pairs *ps)
 {
     char err[MR_ERR_LEN];
     struct atomic_file out;
-    struct seq_output so = {{seq_write}, &out};
+    struct file_output so = file_output_to(&out);
 
     qsort(ps->v, ps->n, sizeof(*ps->v), pair_compare);
     if (atomic_file_open(&out, "mr-out-0", true, err) < 0) {
