@@ -19,8 +19,8 @@ wc_map(const char *filename, const char *data, size_t len,
     return 0;
 }
 
-/* Sums counts: each map value is "1", and a combined value is a partial
- * sum, so this is both the reduce and the combiner. */
+/* Sums counts: each map value is "1", and after the map side's built-in
+ * sum (MR_COMBINER_SUM) a value is a partial sum. */
 static int
 wc_reduce(const char *key, size_t klen, struct mr_values *values,
           struct mr_output *out)
@@ -37,4 +37,4 @@ wc_reduce(const char *key, size_t klen, struct mr_values *values,
     return 0;
 }
 
-MR_APP("wc", wc_map, wc_reduce, wc_reduce);
+MR_APP_SUMMING("wc", wc_map, wc_reduce);

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@ app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
 {
     char local[4096];
     struct stat st;
+    const struct mr_app *app;
     entry_fn *entry;
     const char *why;
 
@@ -64,17 +66,26 @@ app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
                       "app built against include/mrapp.h?): %s", path,
                       why ? why : "symbol is NULL");
     }
-    m->app = entry();
-    if (m->app == NULL)
+    app = entry();
+    if (app == NULL)
         return refuse(m, err, "%s: " MR_APP_ENTRY_SYMBOL "() returned NULL",
                       path);
-    if (m->app->abi_version != MR_APP_ABI_VERSION) {
-        char detail[96];
-        snprintf(detail, sizeof(detail), "ABI version %u, this worker needs "
-                 "%u", m->app->abi_version, MR_APP_ABI_VERSION);
-        return refuse(m, err, "%s was built for %s; rebuild it against this "
-                      "include/mrapp.h", path, detail);
-    }
+    if (app->abi_version < 1 || app->abi_version > MR_APP_ABI_VERSION)
+        return refuse(m, err, "%s was built for app ABI version %u; this "
+                      "worker runs versions 1 to %u: rebuild it against this "
+                      "include/mrapp.h", path, app->abi_version,
+                      MR_APP_ABI_VERSION);
+    /* Copy only the fields the module's version has: an older module's
+     * table is shorter. */
+    if (app->abi_version == 1)
+        memcpy(&m->table, app, offsetof(struct mr_app, builtin_combiner));
+    else
+        m->table = *app;
+    m->app = &m->table;
+    if (m->app->builtin_combiner > MR_COMBINER_SUM)
+        return refuse(m, err, "%s asks for built-in combiner %u, which this "
+                      "worker does not have", path,
+                      m->app->builtin_combiner);
     if (m->app->map == NULL || m->app->reduce == NULL)
         return refuse(m, err, "%s: the app table lacks a map or reduce "
                       "callback", path);

@@ -7,7 +7,9 @@
 
 struct app_module {
     void *handle;               /* from dlopen; NULL when not loaded */
-    const struct mr_app *app;   /* the module's table, owned by the module */
+    const struct mr_app *app;   /* &table once loaded */
+    struct mr_app table;        /* the module's table, fields its ABI
+                                   version lacks zeroed */
 };
 
 /* Loads the module at path (a bare name is taken relative to the current

@@ -38,6 +38,19 @@ arena_alloc(struct arena *a, size_t n)
     return c->data + c->used - n;
 }
 
+void *
+arena_alloc_aligned(struct arena *a, size_t n)
+{
+    struct arena_chunk *c = a->head;
+
+    /* Chunk data starts 8-aligned (three size_t fields precede it). */
+    if (c != NULL) {
+        size_t aligned = (c->used + 7) & ~(size_t)7;
+        c->used = aligned < c->size ? aligned : c->size;
+    }
+    return arena_alloc(a, n);
+}
+
 void
 arena_reset(struct arena *a)
 {

@@ -15,6 +15,9 @@ struct arena {
 /* Returns n bytes (unaligned), or NULL when out of memory. */
 void *arena_alloc(struct arena *a, size_t n);
 
+/* Returns n bytes aligned to 8, for structs; NULL when out of memory. */
+void *arena_alloc_aligned(struct arena *a, size_t n);
+
 /* Frees every chunk. The arena can be used again. */
 void arena_reset(struct arena *a);
 

@@ -14,24 +14,34 @@
 #include "merge.h"
 #include "partition.h"
 
-#define FIRST_VALUES_CAP 32     /* bytes of a new key's value buffer */
-#define MAX_VALUES_CAP   512    /* a hot key's buffer grows to this */
-#define INLINE_KEY       32     /* keys up to this long live in the entry */
+#define FIRST_VALUES_CAP 32     /* bytes of a new key's value block */
+#define MAX_VALUES_CAP   512    /* a hot key's block grows to this */
+#define INLINE_KEY       16     /* keys up to this long live in the slot */
 
-/* One distinct key, combiner mode: a slot of the open-addressing table, one
- * cache line, so that finding a short key touches one line. */
+/* A key's values waiting for the app's combiner, in the arena. */
+struct value_block {
+    uint32_t used, cap;         /* bytes of data */
+    uint32_t count;             /* values in data */
+    char data[];                /* varint-prefixed values */
+};
+
+/* One distinct key: a 32-byte slot of the open-addressing table. Finding a
+ * short key touches one cache line, and a word count's table of tens of
+ * thousands of words fits in a core's L2 cache. */
 struct agg_entry {
-    uint64_t hash;
-    char *vals;                 /* varint-prefixed values, in the arena;
-                                   NULL marks an empty slot */
-    uint32_t vused, vcap;
-    uint32_t nvals;
-    uint32_t klen;
+    uint32_t tag;               /* low half of the key's hash */
+    uint32_t klen1;             /* key length + 1; 0 marks an empty slot */
+    union {
+        uint64_t sum;           /* MR_COMBINER_SUM: the values' sum */
+        struct value_block *block;  /* the app's combiner: values so far */
+    } v;
     union {
         char inline_key[INLINE_KEY];
         const char *ptr;        /* a longer key, in the arena */
     } key;
 };
+
+_Static_assert(sizeof(struct agg_entry) == 32, "a table slot is 32 bytes");
 
 /* An entry with its partition, for sorting. */
 struct sorted_entry {
@@ -39,10 +49,16 @@ struct sorted_entry {
     struct agg_entry *e;
 };
 
+static inline size_t
+entry_klen(const struct agg_entry *e)
+{
+    return e->klen1 - 1;
+}
+
 static inline const char *
 entry_key(const struct agg_entry *e)
 {
-    return e->klen <= INLINE_KEY ? e->key.inline_key : e->key.ptr;
+    return e->klen1 <= INLINE_KEY + 1 ? e->key.inline_key : e->key.ptr;
 }
 
 /* One pair, plain mode. */
@@ -160,6 +176,12 @@ set_error(struct mapout *mo, int rc, const char *msg)
     }
 }
 
+static bool
+combining(const struct mapout *mo)
+{
+    return mo->sum || mo->combine != NULL;
+}
+
 static size_t
 memory_in_use(const struct mapout *mo)
 {
@@ -207,61 +229,131 @@ scratch_write(struct mr_output *o, const char *bytes, size_t len)
     mo->scratch_len += len;
 }
 
-/* Runs the combiner over values; the result is in mo->scratch. */
+/* Parses an unsigned decimal number below 2^64, and nothing else. */
+static bool
+parse_count(const char *s, size_t len, uint64_t *n)
+{
+    uint64_t x = 0;
+
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)((unsigned char)s[i] - '0');
+        if (d > 9 || x > (UINT64_MAX - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    *n = x;
+    return true;
+}
+
+static void
+not_a_count(struct mapout *mo)
+{
+    set_error(mo, MR_EAPP, "the app declares MR_COMBINER_SUM but emitted a "
+              "value that is not a whole number below 2^64");
+}
+
+static void
+sum_overflow(struct mapout *mo)
+{
+    set_error(mo, MR_EAPP, "MR_COMBINER_SUM: a key's values add up to 2^64 "
+              "or more");
+}
+
+/* Combines values into one, left in mo->scratch: the built-in sum, or a
+ * call to the app's combiner. */
 static int
-run_combine(struct mapout *mo, const char *key, size_t klen,
-            struct mr_values *values)
+combine_values(struct mapout *mo, const char *key, size_t klen,
+               struct mr_values *values)
 {
     struct scratch_output out = {{scratch_write}, mo};
 
     mo->scratch_len = 0;
-    if (mo->combine(key, klen, values, &out.base) != 0) {
+    if (mo->sum) {
+        uint64_t total = 0, n;
+        const char *v;
+        size_t vlen;
+        while (values->next(values, &v, &vlen)) {
+            if (!parse_count(v, vlen, &n)) {
+                not_a_count(mo);
+                return MR_EAPP;
+            }
+            if (total + n < total) {
+                sum_overflow(mo);
+                return MR_EAPP;
+            }
+            total += n;
+        }
+        mr_write_u64(&out.base, total);
+    } else if (mo->combine(key, klen, values, &out.base) != 0) {
         set_error(mo, MR_EAPP, "the app's combiner failed");
         return MR_EAPP;
     }
     return mo->error;
 }
 
+/* A value block with room for cap bytes of values; NULL when out of
+ * memory. */
+static struct value_block *
+new_block(struct mapout *mo, size_t cap)
+{
+    struct value_block *b = NULL;
+
+    if (cap <= UINT32_MAX)
+        b = arena_alloc_aligned(&mo->arena, sizeof(*b) + cap);
+    if (b == NULL) {
+        set_error(mo, -ENOMEM, "out of memory");
+        return NULL;
+    }
+    b->used = 0;
+    b->cap = (uint32_t)cap;
+    b->count = 0;
+    return b;
+}
+
 /* Replaces an entry's values by their combination. */
 static int
-combine_entry(struct mapout *mo, struct agg_entry *e)
+combine_block(struct mapout *mo, struct agg_entry *e)
 {
-    struct buffer_values bv = {{buffer_next}, e->vals, e->vals + e->vused};
+    struct value_block *b = e->v.block;
+    struct buffer_values bv = {{buffer_next}, b->data, b->data + b->used};
     size_t need;
-    int rc = run_combine(mo, entry_key(e), e->klen, &bv.base);
+    int rc = combine_values(mo, entry_key(e), entry_klen(e), &bv.base);
 
     if (rc != 0)
         return rc;
     need = varint_len(mo->scratch_len) + mo->scratch_len;
-    /* A key combined often is a hot one: a bigger buffer means fewer
+    /* A key combined often is a hot one: a bigger block means fewer
      * combiner calls for it. */
-    if (need > e->vcap || e->vcap < MAX_VALUES_CAP) {
-        size_t cap = e->vcap * 2 > need * 2 ? e->vcap * 2 : need * 2;
-        if ((e->vals = arena_alloc(&mo->arena, cap)) == NULL) {
-            set_error(mo, -ENOMEM, "out of memory");
-            return -ENOMEM;
-        }
-        e->vcap = (uint32_t)cap;
+    if (need > b->cap || b->cap < MAX_VALUES_CAP) {
+        size_t cap = b->cap * 2 > need * 2 ? b->cap * 2 : need * 2;
+        if ((b = new_block(mo, cap)) == NULL)
+            return mo->error;
+        e->v.block = b;
     }
-    e->vused = (uint32_t)varint_put(e->vals, mo->scratch_len);
-    memcpy(e->vals + e->vused, mo->scratch, mo->scratch_len);
-    e->vused += (uint32_t)mo->scratch_len;
-    e->nvals = 1;
+    b->used = (uint32_t)varint_put(b->data, mo->scratch_len);
+    memcpy(b->data + b->used, mo->scratch, mo->scratch_len);
+    b->used += (uint32_t)mo->scratch_len;
+    b->count = 1;
     return 0;
 }
 
 /* ---------------------------------------------------------------- table */
 
 /* Finds key's slot in a table of cap slots: its entry, or the empty slot
- * where it belongs. */
+ * where it belongs. The hash's high half picks the slot, its low half is
+ * the tag compared before the key. */
 static struct agg_entry *
 probe(struct agg_entry *table, size_t cap, uint64_t h, const char *key,
       size_t klen)
 {
-    for (size_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
+    uint32_t tag = (uint32_t)h;
+
+    for (size_t s = (size_t)(h >> 32) & (cap - 1);; s = (s + 1) & (cap - 1)) {
         struct agg_entry *e = &table[s];
-        if (e->vals == NULL ||
-            (e->hash == h && e->klen == klen &&
+        if (e->klen1 == 0 ||
+            (e->tag == tag && e->klen1 == klen + 1 &&
              key_equal(entry_key(e), key, klen)))
             return e;
     }
@@ -277,8 +369,9 @@ table_grow(struct mapout *mo)
         return -ENOMEM;
     for (size_t i = 0; i < mo->tabcap; i++) {
         struct agg_entry *e = &mo->table[i];
-        if (e->vals != NULL)
-            *probe(t, cap, e->hash, entry_key(e), e->klen) = *e;
+        if (e->klen1 != 0)
+            *probe(t, cap, hash_key(entry_key(e), entry_klen(e)),
+                   entry_key(e), entry_klen(e)) = *e;
     }
     /* Inline keys moved with their entries; fix nothing else. */
     free(mo->table);
@@ -287,69 +380,94 @@ table_grow(struct mapout *mo)
     return 0;
 }
 
-/* The entry for key, created if new; NULL when out of memory. */
+/* The entry for key, created with a zero value if new; NULL when out of
+ * memory. The table is kept at most three quarters full. */
 static struct agg_entry *
 lookup(struct mapout *mo, const char *key, size_t klen)
 {
     uint64_t h = hash_key(key, klen);
     struct agg_entry *e;
 
-    if ((mo->nentries + 1) * 10 > mo->tabcap * 6 && table_grow(mo) < 0)
-        return NULL;
+    if ((mo->nentries + 1) * 4 > mo->tabcap * 3 && table_grow(mo) < 0)
+        goto nomem;
     e = probe(mo->table, mo->tabcap, h, key, klen);
-    if (e->vals != NULL)
+    if (e->klen1 != 0)
         return e;
     if (klen <= INLINE_KEY) {
         memcpy(e->key.inline_key, key, klen);
-        e->vals = arena_alloc(&mo->arena, FIRST_VALUES_CAP);
     } else {
-        char *copy = arena_alloc(&mo->arena, klen + FIRST_VALUES_CAP);
-        if (copy != NULL) {
-            memcpy(copy, key, klen);
-            e->key.ptr = copy;
-            e->vals = copy + klen;
-        }
+        char *copy = arena_alloc(&mo->arena, klen);
+        if (copy == NULL)
+            goto nomem;
+        memcpy(copy, key, klen);
+        e->key.ptr = copy;
     }
-    if (e->vals == NULL)
-        return NULL;
-    e->hash = h;
-    e->klen = (uint32_t)klen;
-    e->vused = 0;
-    e->vcap = FIRST_VALUES_CAP;
-    e->nvals = 0;
+    e->tag = (uint32_t)h;
+    e->klen1 = (uint32_t)klen + 1;
     mo->nentries++;
     return e;
+nomem:
+    set_error(mo, -ENOMEM, "out of memory");
+    return NULL;
 }
 
+/* MR_COMBINER_SUM: adds the value to its key's sum. */
 static void
-add_combined(struct mapout *mo, const char *key, size_t klen,
+add_to_sum(struct mapout *mo, const char *key, size_t klen, const char *val,
+           size_t vlen)
+{
+    struct agg_entry *e;
+    uint64_t n;
+
+    if (vlen == 1 && (unsigned char)(val[0] - '0') < 10)
+        n = (uint64_t)(val[0] - '0');
+    else if (!parse_count(val, vlen, &n)) {
+        not_a_count(mo);
+        return;
+    }
+    if ((e = lookup(mo, key, klen)) == NULL)
+        return;
+    if (e->v.sum + n < n) {
+        sum_overflow(mo);
+        return;
+    }
+    e->v.sum += n;
+}
+
+/* The app's combiner: appends the value to its key's block, combining the
+ * block first when it is full. */
+static void
+add_to_block(struct mapout *mo, const char *key, size_t klen,
              const char *val, size_t vlen)
 {
     struct agg_entry *e = lookup(mo, key, klen);
     size_t need = varint_len(vlen) + vlen;
+    struct value_block *b;
 
-    if (e == NULL) {
-        set_error(mo, -ENOMEM, "out of memory");
+    if (e == NULL)
         return;
-    }
-    if (e->vused + need > e->vcap && e->nvals > 0 &&
-        combine_entry(mo, e) != 0)
+    if (e->v.block == NULL &&
+        (e->v.block = new_block(mo, FIRST_VALUES_CAP)) == NULL)
         return;
-    if (e->vused + need > e->vcap) {
-        size_t cap = 2 * (e->vused + need);
-        char *vals = arena_alloc(&mo->arena, cap);
-        if (vals == NULL) {
-            set_error(mo, -ENOMEM, "out of memory");
+    b = e->v.block;
+    if (b->used + need > b->cap && b->count > 0) {
+        if (combine_block(mo, e) != 0)
             return;
-        }
-        memcpy(vals, e->vals, e->vused);
-        e->vals = vals;
-        e->vcap = (uint32_t)cap;
+        b = e->v.block;
     }
-    e->vused += (uint32_t)varint_put(e->vals + e->vused, vlen);
-    memcpy(e->vals + e->vused, val, vlen);
-    e->vused += (uint32_t)vlen;
-    e->nvals++;
+    if (b->used + need > b->cap) {
+        struct value_block *bigger = new_block(mo, 2 * (b->used + need));
+        if (bigger == NULL)
+            return;
+        memcpy(bigger->data, b->data, b->used);
+        bigger->used = b->used;
+        bigger->count = b->count;
+        e->v.block = b = bigger;
+    }
+    b->used += (uint32_t)varint_put(b->data + b->used, vlen);
+    memcpy(b->data + b->used, val, vlen);
+    b->used += (uint32_t)vlen;
+    b->count++;
 }
 
 static void
@@ -382,8 +500,8 @@ entry_compare(const void *a, const void *b)
 
     if (x->part != y->part)
         return x->part < y->part ? -1 : 1;
-    return key_compare(entry_key(x->e), x->e->klen, entry_key(y->e),
-                       y->e->klen);
+    return key_compare(entry_key(x->e), entry_klen(x->e), entry_key(y->e),
+                       entry_klen(y->e));
 }
 
 static int
@@ -396,11 +514,37 @@ rec_compare(const void *a, const void *b)
     return key_compare(x->key, x->klen, y->key, y->klen);
 }
 
+/* Writes an entry's key and its values' combination to w. */
+static void
+write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
+            struct agg_entry *e)
+{
+    struct value_block *b = e->v.block;
+    const char *v;
+    size_t vlen;
+    char num[24];
+
+    if (mo->sum) {
+        uint64_t n = e->v.sum;
+        v = num + sizeof(num);
+        do
+            *(char *)--v = (char)('0' + n % 10);
+        while ((n /= 10) != 0);
+        vlen = (size_t)(num + sizeof(num) - v);
+    } else {
+        if (b->count > 1 && combine_block(mo, e) != 0)
+            return;
+        b = e->v.block;
+        v = b->data + varint_get(b->data, &vlen);
+    }
+    im_writer_add(w, part, entry_key(e), entry_klen(e), v, vlen);
+}
+
 /* Writes the buffered pairs, sorted, to w; then empties the buffers. */
 static int
 write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
 {
-    if (mo->combine != NULL) {
+    if (combining(mo)) {
         struct sorted_entry *order = malloc((mo->nentries + 1) *
                                             sizeof(*order));
         size_t n = 0;
@@ -410,20 +554,14 @@ write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
         }
         for (size_t i = 0; i < mo->tabcap; i++) {
             struct agg_entry *e = &mo->table[i];
-            if (e->vals != NULL)
+            if (e->klen1 != 0)
                 order[n++] = (struct sorted_entry){
-                    partition_of(entry_key(e), e->klen, mo->nreduce), e};
+                    partition_of(entry_key(e), entry_klen(e), mo->nreduce),
+                    e};
         }
         qsort(order, n, sizeof(*order), entry_compare);
-        for (size_t i = 0; i < n && mo->error == 0; i++) {
-            struct agg_entry *e = order[i].e;
-            size_t vlen;
-            const char *v;
-            if (e->nvals > 1 && combine_entry(mo, e) != 0)
-                break;
-            v = e->vals + varint_get(e->vals, &vlen);
-            im_writer_add(w, order[i].part, entry_key(e), e->klen, v, vlen);
-        }
+        for (size_t i = 0; i < n && mo->error == 0; i++)
+            write_entry(mo, w, order[i].part, order[i].e);
         free(order);
         *records += n;
         /* Start the next run small: a table kept at its full size would
@@ -497,8 +635,10 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
         return;
     }
     mo->emitted++;
-    if (mo->combine != NULL)
-        add_combined(mo, key, klen, val, vlen);
+    if (mo->sum)
+        add_to_sum(mo, key, klen, val, vlen);
+    else if (mo->combine != NULL)
+        add_to_block(mo, key, klen, val, vlen);
     else
         add_plain(mo, key, klen, val, vlen);
     if (memory_in_use(mo) > mo->budget)
@@ -509,7 +649,7 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
 
 void
 mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
-            size_t budget, const char *run_dir)
+            uint32_t builtin_combiner, size_t budget, const char *run_dir)
 {
     static unsigned instance;
     const char *env = getenv("MR_MAP_BUFFER");
@@ -517,7 +657,8 @@ mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
     memset(mo, 0, sizeof(*mo));
     mo->emitter.emit = mapout_emit;
     mo->nreduce = nreduce;
-    mo->combine = combine;
+    mo->sum = builtin_combiner == MR_COMBINER_SUM;
+    mo->combine = mo->sum ? NULL : combine;
     if (budget == 0) {
         budget = env ? (size_t)strtoull(env, NULL, 10) : 0;
         if (budget == 0)
@@ -575,8 +716,8 @@ merge_runs(struct mapout *mo, unsigned first, unsigned n,
             merger_add(&m, i, &cur);
         }
         while (rc == 0 && merger_next_group(&m, &g)) {
-            if (mo->combine != NULL) {
-                rc = run_combine(mo, g.key, g.klen, &g.base);
+            if (combining(mo)) {
+                rc = combine_values(mo, g.key, g.klen, &g.base);
                 im_writer_add(w, p, g.key, g.klen, mo->scratch,
                               mo->scratch_len);
                 (*records)++;

@@ -3,6 +3,8 @@
  * With a combiner, emitted pairs go into a hash table of distinct keys; each
  * key keeps a small buffer of values that is combined into one value
  * whenever it fills, so a word count holds one entry per distinct word.
+ * With the built-in sum (MR_COMBINER_SUM), each key holds just a 64-bit
+ * sum and the app is never called back.
  * Without one, pairs are appended to a record buffer. Either way, when the
  * memory in use passes the budget, the buffer is sorted by (partition, key)
  * and spilled as a run (an intermediate file); at the end the runs are
@@ -12,6 +14,7 @@
 #ifndef WORKER_MAPOUT_H
 #define WORKER_MAPOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +29,9 @@
 struct mapout {
     struct mr_emitter emitter;  /* first: what the app's map emits into */
     uint32_t nreduce;
-    mr_reduce_fn *combine;      /* NULL: keep every pair */
+    bool sum;                   /* MR_COMBINER_SUM: keep a sum per key */
+    mr_reduce_fn *combine;      /* else the app's combiner, or NULL: keep
+                                   every pair */
     size_t budget;              /* bytes of buffers before a spill */
     struct arena arena;         /* key and value bytes */
     /* combiner mode: distinct keys, in an open-addressing table */
@@ -46,13 +51,15 @@ struct mapout {
     char errmsg[MR_ERR_LEN];
 };
 
-/* budget 0 means $MR_MAP_BUFFER bytes if set, else MAPOUT_DEFAULT_BUDGET,
+/* builtin_combiner is the app's (enum mr_builtin_combiner); combine is
+ * used only without one. budget 0 means $MR_MAP_BUFFER bytes if set, else MAPOUT_DEFAULT_BUDGET,
  * raised to at least MAPOUT_MIN_BUDGET; a non-zero budget is used as given
  * (tests force spills with tiny ones). Spilled runs are written in
  * run_dir (NULL: the current directory) and merged MAPOUT_MERGE_FANIN at a
  * time. */
 void mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
-                 size_t budget, const char *run_dir);
+                 uint32_t builtin_combiner, size_t budget,
+                 const char *run_dir);
 /* Frees memory and removes any spilled runs. */
 void mapout_free(struct mapout *mo);
 

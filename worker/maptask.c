@@ -75,7 +75,7 @@ map_run(const struct mr_app *app, const char *input, uint64_t offset,
     if (rc < 0)
         return rc;
     st->bytes_in = len;
-    mapout_init(&mo, nreduce, app->combine, 0, NULL);
+    mapout_init(&mo, nreduce, app->combine, app->builtin_combiner, 0, NULL);
     if (app->map(input, data, len, &mo.emitter) != 0) {
         snprintf(err, MR_ERR_LEN, "the app's map failed on %s", input);
         rc = MR_EAPP;

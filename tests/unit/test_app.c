@@ -134,11 +134,55 @@ Test(app, wrong_abi_version)
              "             struct mr_output *o)\n"
              "{ (void)k; (void)n; (void)v; (void)o; return 0; }\n"
              "const struct mr_app *mr_app_entry(void) {\n"
-             "    static const struct mr_app a = {999, \"old\", m, r, 0};\n"
+             "    static const struct mr_app a = {999, \"old\", m, r, 0, 0};\n"
              "    return &a;\n"
              "}\n", path, sizeof(path));
     cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
     cr_assert(strstr(err, "ABI version 999"), "%s", err);
+}
+
+/* A module built before builtin_combiner existed has a shorter table: it
+ * loads, and the field it lacks reads as zero rather than past its end. */
+Test(app, a_version_1_module_still_loads)
+{
+    char path[128], err[MR_ERR_LEN];
+    struct app_module m;
+
+    build_so("v1",
+             "#include <stddef.h>\n"
+             "#include <stdint.h>\n"
+             "struct v1_app { uint32_t abi; const char *name;\n"
+             "                void *map, *reduce, *combine; };\n"
+             "static int f(void) { return 0; }\n"
+             "const struct v1_app *mr_app_entry(void) {\n"
+             "    static const struct v1_app a = {1, \"v1\", (void *)f,\n"
+             "                                    (void *)f, NULL};\n"
+             "    return &a;\n"
+             "}\n", path, sizeof(path));
+    cr_assert_eq(app_load(path, &m, err), 0, "%s", err);
+    cr_assert_str_eq(m.app->name, "v1");
+    cr_assert_eq(m.app->builtin_combiner, MR_COMBINER_APP);
+    cr_assert_null(m.app->combine);
+    app_unload(&m);
+}
+
+Test(app, an_unknown_builtin_combiner)
+{
+    char path[128], err[MR_ERR_LEN];
+    struct app_module m;
+
+    build_so("newcomb",
+             "#include \"mrapp.h\"\n"
+             "static int m(const char *f, const char *d, size_t n,\n"
+             "             struct mr_emitter *e)\n"
+             "{ (void)f; (void)d; (void)n; (void)e; return 0; }\n"
+             "static int r(const char *k, size_t n, struct mr_values *v,\n"
+             "             struct mr_output *o)\n"
+             "{ (void)k; (void)n; (void)v; (void)o; return 0; }\n"
+             "MR_APP_TABLE(\"newcomb\", m, r, NULL, 77)\n",
+             path, sizeof(path));
+    cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
+    cr_assert(strstr(err, "built-in combiner 77"), "%s", err);
 }
 
 Test(app, a_bare_name_means_the_current_directory)

@@ -184,7 +184,7 @@ Test(imfile, map_output_is_partitioned_sorted_and_combined)
     struct im_reader r;
     uint64_t recs, bytes, total = 0;
 
-    mapout_init(&mo, 3, sum_combine, 0, dir);
+    mapout_init(&mo, 3, sum_combine, MR_COMBINER_APP, 0, dir);
     for (size_t i = 0; i < 6; i++)
         mr_emit(&mo.emitter, words[i], strlen(words[i]), "1", 1);
     cr_assert_eq(mapout_write(&mo, path, &recs, &bytes, err), 0);
@@ -254,8 +254,8 @@ Test(imfile, atomic_file_in_a_missing_directory_fails_clearly)
 /* Writes the same pairs with a given budget; returns the file's records as
  * one "part key=value;" string per record, in file order. */
 static char *
-collect_with_budget(size_t budget, mr_reduce_fn *combine, const char *name,
-                    unsigned *nruns)
+collect_with_budget(size_t budget, mr_reduce_fn *combine, uint32_t builtin,
+                    const char *name, unsigned *nruns)
 {
     char err[MR_ERR_LEN], out[160], word[16], *text;
     struct mapout mo;
@@ -265,7 +265,7 @@ collect_with_budget(size_t budget, mr_reduce_fn *combine, const char *name,
     uint32_t seed = 7;
 
     snprintf(out, sizeof(out), "%s/%s", dir, name);
-    mapout_init(&mo, 5, combine, budget, dir);
+    mapout_init(&mo, 5, combine, builtin, budget, dir);
     for (int i = 0; i < 3000; i++) {
         seed = seed * 1103515245 + 12345;
         snprintf(word, sizeof(word), "w%u", (seed >> 16) % 300);
@@ -296,21 +296,72 @@ Test(imfile, spilled_runs_merge_to_the_same_output)
 
     /* Combiner: one spill per emit forces over 64 runs, so the merge runs
      * in several passes. */
-    big = collect_with_budget(1 << 30, sum_combine, "big", &runs_big);
-    small = collect_with_budget(1, sum_combine, "small", &runs_small);
+    big = collect_with_budget(1 << 30, sum_combine, MR_COMBINER_APP, "big",
+                              &runs_big);
+    small = collect_with_budget(1, sum_combine, MR_COMBINER_APP, "small",
+                                &runs_small);
     cr_assert_eq(runs_big, 0);
     cr_assert_gt(runs_small, MAPOUT_MERGE_FANIN, "only %u runs", runs_small);
     cr_assert_str_eq(small, big);
-    free(big);
     free(small);
-    /* No combiner: every pair survives, in the same order. */
-    big = collect_with_budget(1 << 30, NULL, "big2", &runs_big);
-    small = collect_with_budget(1, NULL, "small2", &runs_small);
+    /* The built-in sum gives what the app's summing combiner gives, with
+     * and without spills. */
+    small = collect_with_budget(1 << 30, NULL, MR_COMBINER_SUM, "sum",
+                                &runs_small);
+    cr_assert_str_eq(small, big);
+    free(small);
+    small = collect_with_budget(1, NULL, MR_COMBINER_SUM, "sum-spilled",
+                                &runs_small);
     cr_assert_gt(runs_small, MAPOUT_MERGE_FANIN);
     cr_assert_str_eq(small, big);
     free(big);
     free(small);
-    cr_assert_eq(count_files(), 4, "spilled runs were left behind");
+    /* No combiner: every pair survives, in the same order. */
+    big = collect_with_budget(1 << 30, NULL, MR_COMBINER_APP, "big2",
+                              &runs_big);
+    small = collect_with_budget(1, NULL, MR_COMBINER_APP, "small2",
+                                &runs_small);
+    cr_assert_gt(runs_small, MAPOUT_MERGE_FANIN);
+    cr_assert_str_eq(small, big);
+    free(big);
+    free(small);
+    cr_assert_eq(count_files(), 6, "spilled runs were left behind");
+}
+
+/* Emits pairs under the built-in sum; returns mapout_write's result. */
+static int
+write_sums(const char *const *values, size_t n, char err[MR_ERR_LEN])
+{
+    char out[160];
+    struct mapout mo;
+    uint64_t recs, bytes;
+    int rc;
+
+    snprintf(out, sizeof(out), "%s/sums", dir);
+    mapout_init(&mo, 2, NULL, MR_COMBINER_SUM, 0, dir);
+    for (size_t i = 0; i < n; i++)
+        mr_emit(&mo.emitter, "k", 1, values[i], strlen(values[i]));
+    rc = mapout_write(&mo, out, &recs, &bytes, err);
+    mapout_free(&mo);
+    return rc;
+}
+
+Test(imfile, builtin_sum_refuses_values_that_are_not_counts)
+{
+    const char *word[] = {"1", "one"}, *empty[] = {""},
+               *too_big[] = {"18446744073709551616"},
+               *overflow[] = {"18446744073709551615", "1"},
+               *fits[] = {"18446744073709551614", "1"};
+    char err[MR_ERR_LEN];
+
+    cr_assert_eq(write_sums(word, 2, err), MR_EAPP);
+    cr_assert(strstr(err, "not a whole number below 2^64"), "%s", err);
+    cr_assert_eq(write_sums(empty, 1, err), MR_EAPP);
+    cr_assert_eq(write_sums(too_big, 1, err), MR_EAPP);
+    cr_assert_eq(write_sums(overflow, 2, err), MR_EAPP);
+    cr_assert(strstr(err, "add up to 2^64 or more"), "%s", err);
+    cr_assert_eq(write_sums(fits, 2, err), 0, "%s", err);
+    cr_assert_eq(count_files(), 1, "a failed write left files behind");
 }
 
 Test(imfile, many_distinct_keys_spill_in_few_runs)
@@ -324,7 +375,7 @@ Test(imfile, many_distinct_keys_spill_in_few_runs)
      * hash table kept at full size after a spill used to count against the
      * budget and force a run per emit. */
     snprintf(out, sizeof(out), "%s/many", dir);
-    mapout_init(&mo, 4, sum_combine, 4u << 20, dir);
+    mapout_init(&mo, 4, sum_combine, MR_COMBINER_APP, 4u << 20, dir);
     for (int i = 0; i < 200000; i++) {
         int n = snprintf(key, sizeof(key), "key-%d", i);
         mr_emit(&mo.emitter, key, (size_t)n, "1", 1);
@@ -346,7 +397,7 @@ count_reduce(const char *key, size_t klen, struct mr_values *vals,
 Test(imfile, reduce_refuses_a_corrupt_map_output_and_writes_nothing)
 {
     const struct mr_app app = {MR_APP_ABI_VERSION, "t", NULL, count_reduce,
-                               NULL};
+                               NULL, MR_COMBINER_APP};
     char err[MR_ERR_LEN], good[160], out[160];
     const char *inputs[2] = {good, path};
     struct reduce_stats st;
