@@ -1,7 +1,12 @@
 /* The word splitter shared by wc and indexer: see words.h. */
 #include "words.h"
 
+#include <stdint.h>
+#include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static inline bool
 is_ascii_letter(unsigned char c)
@@ -80,12 +85,112 @@ words_next(const char *data, size_t len, size_t *pos, const char **word,
     return true;
 }
 
+/* ---------------------------------------------------------------- split */
+
+/* words_split classifies 64 bytes at a time into a bit mask of letter
+ * bytes, then reads words off the mask's runs of ones: a few instructions
+ * per word and no mispredicted branch per byte. Non-ASCII bytes are
+ * classified one character at a time, as in words_next. */
+
+#define BLOCK 64
+
+/* Bit i of *letters: p[i] is an ASCII letter; of *high: p[i] >= 0x80. */
+static inline void
+classify_block(const unsigned char *p, uint64_t *letters, uint64_t *high)
+{
+#if defined(__SSE2__)
+    const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
+                  z = _mm_set1_epi8(25);
+    uint64_t l = 0, h = 0;
+
+    for (int k = 0; k < BLOCK / 16; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        /* (c | 0x20) - 'a' <= 25, unsigned: no byte >= 0x80 passes. */
+        __m128i x = _mm_sub_epi8(_mm_or_si128(v, case_bit), a);
+        __m128i is = _mm_cmpeq_epi8(_mm_min_epu8(x, z), x);
+        l |= (uint64_t)(uint16_t)_mm_movemask_epi8(is) << (16 * k);
+        h |= (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
+    }
+    *letters = l;
+    *high = h;
+#else
+    uint64_t l = 0, h = 0;
+
+    for (int i = 0; i < BLOCK; i++) {
+        l |= (uint64_t)is_ascii_letter(p[i]) << i;
+        h |= (uint64_t)(p[i] >> 7) << i;
+    }
+    *letters = l;
+    *high = h;
+#endif
+}
+
+/* Bits [from, from + n) of a 64-bit mask, for from < 64 and n <= 4. */
+static inline uint64_t
+bit_range(unsigned from, unsigned n)
+{
+    return (((uint64_t)1 << n) - 1) << from;
+}
+
 void
 words_split(const char *data, size_t len, words_fn *fn, void *arg)
 {
-    size_t pos = 0, wlen;
-    const char *word;
+    const unsigned char *p = (const unsigned char *)data;
+    unsigned char tail[BLOCK];
+    size_t start = 0;
+    uint64_t carry = 0;         /* letter bits past the previous block */
+    bool in_word = false;
 
-    while (words_next(data, len, &pos, &word, &wlen))
-        fn(word, wlen, arg);
+    for (size_t base = 0; base < len; base += BLOCK) {
+        const unsigned char *b = p + base;
+        uint64_t letters, high, rest;
+
+        if (len - base < BLOCK) {       /* zeros are not letters */
+            memset(tail, 0, sizeof(tail));
+            memcpy(tail, b, len - base);
+            b = tail;
+        }
+        classify_block(b, &letters, &high);
+        letters |= carry;
+        carry = 0;
+        /* The continuation bytes of a character begun in the previous
+         * block decode as invalid, non-letter bytes: carry has their
+         * bits already. */
+        while (high != 0) {
+            unsigned i = (unsigned)__builtin_ctzll(high);
+            bool letter;
+            unsigned w = (unsigned)char_at(p + base + i, len - base - i,
+                                           &letter);
+            if (letter) {
+                if (i + w <= BLOCK) {
+                    letters |= bit_range(i, w);
+                } else {
+                    letters |= bit_range(i, BLOCK - i);
+                    carry = bit_range(0, i + w - BLOCK);
+                }
+            }
+            high &= i + w < BLOCK ? ~(uint64_t)0 << (i + w) : 0;
+        }
+        /* Runs of ones in letters are words, perhaps begun earlier. */
+        rest = letters;
+        for (;;) {
+            if (!in_word) {
+                if (rest == 0)
+                    break;
+                start = base + (size_t)__builtin_ctzll(rest);
+                in_word = true;
+            }
+            /* The word ends at the first zero at or after its start. */
+            uint64_t ends = ~rest & (~(uint64_t)0 << (start > base
+                                                    ? start - base : 0));
+            if (ends == 0)
+                break;                  /* it runs into the next block */
+            size_t end = base + (size_t)__builtin_ctzll(ends);
+            fn(data + start, end - start, arg);
+            in_word = false;
+            rest &= ~(uint64_t)0 << (end - base);
+        }
+    }
+    if (in_word)
+        fn(data + start, len - start, arg);
 }

@@ -3,6 +3,7 @@
  * combining marks, invalid UTF-8, and inputs that are not NUL-terminated. */
 #include <criterion/criterion.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,4 +157,65 @@ Test(words, exact_buffer)
     cr_expect_eq(wlen, 2);
     cr_expect_eq(pos, sizeof(buf));
     cr_expect_not(words_next(buf, sizeof(buf), &pos, &word, &wlen));
+}
+
+/* Word boundaries as offsets, from the iterator and from the splitter. */
+struct spans {
+    const char *base;
+    size_t n, at[4096];
+};
+
+static void
+record_span(const char *word, size_t len, void *arg)
+{
+    struct spans *s = arg;
+
+    cr_assert_lt(s->n + 2, sizeof(s->at) / sizeof(s->at[0]));
+    s->at[s->n++] = (size_t)(word - s->base);
+    s->at[s->n++] = len;
+}
+
+/* words_split works on 64-byte blocks and words_next a byte at a time: on
+ * random mixes of ASCII, multi-byte letters and non-letters, invalid and
+ * cut-short sequences, with words and characters across block boundaries,
+ * they find the same words. */
+Test(words, block_splitter_agrees_with_the_iterator)
+{
+    static const char *const pieces[] = {
+        "a", "Zq", "hello", " ", ".", "1", "\n", "\xc3\xa9",  /* é */
+        "\xe4\xb8\xad",                                        /* 中 */
+        "\xf0\x9f\x98\x80",                                    /* emoji */
+        "\xcc\x81",                                            /* mark */
+        "\xf0\x90\x90\xb7",                                    /* 𐐷 */
+        "\xff", "\x80", "\xc3", "\xe4\xb8", "\xed\xa0\x80", "\0",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",
+    };
+    const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+    static char buf[1024];
+    static struct spans split, iter;
+    uint32_t seed = 12345;
+
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0, pos = 0, wlen;
+        const char *word;
+
+        seed = seed * 1103515245 + 12345;
+        size_t target = (seed >> 8) % 300;
+        while (len < target) {
+            seed = seed * 1103515245 + 12345;
+            const char *p = pieces[(seed >> 16) % npieces];
+            size_t n = p[0] == '\0' ? 1 : strlen(p);
+            memcpy(buf + len, p, n);
+            len += n;
+        }
+        split.base = iter.base = buf;
+        split.n = iter.n = 0;
+        words_split(buf, len, record_span, &split);
+        while (words_next(buf, len, &pos, &word, &wlen))
+            record_span(word, wlen, &iter);
+        cr_assert_eq(split.n, iter.n, "round %d: %zu words, want %zu", round,
+                     split.n / 2, iter.n / 2);
+        cr_assert_eq(memcmp(split.at, iter.at, iter.n * sizeof(size_t)), 0,
+                     "round %d: the words differ", round);
+    }
 }
