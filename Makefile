@@ -60,7 +60,8 @@ UNIT_BIN   := $(BUILD)/tests/unit_tests
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
 
 # Programs. The worker's data path is a library shared with the tests.
-WORKER_LIB_SRC := worker/app.c worker/arena.c worker/imfile.c worker/mapout.c \
+WORKER_LIB_SRC := worker/aggtable.c worker/app.c worker/arena.c \
+                  worker/imfile.c worker/mapout.c \
                   worker/maptask.c worker/merge.c worker/reducetask.c \
                   worker/worker.c
 COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c \

@@ -83,28 +83,43 @@ set_add(struct word_set *s, const char *p, size_t len)
 
 /* ------------------------------------------------------ map and reduce */
 
+/* What indexer_map's word callback needs. */
+struct map_state {
+    struct word_set set;
+    struct mr_emitter *out;
+    const char *filename;
+    size_t flen;
+    int rc;                     /* -ENOMEM once the set could not grow */
+};
+
+/* One pair per distinct word, emitted when the word is first seen. */
+static void
+add_word(const char *word, size_t wlen, void *arg)
+{
+    struct map_state *st = arg;
+    int rc;
+
+    if (st->rc != 0)
+        return;
+    rc = set_add(&st->set, word, wlen);
+    if (rc < 0)
+        st->rc = rc;
+    else if (rc == 1)
+        mr_emit(st->out, word, wlen, st->filename, st->flen);
+}
+
 static int
 indexer_map(const char *filename, const char *data, size_t len,
             struct mr_emitter *out)
 {
-    struct word_set set = {calloc(1024, sizeof(*set.slots)), 1023, 0};
-    size_t flen = strlen(filename), pos = 0, wlen;
-    const char *word;
-    int rc = 0;
+    struct map_state st = {{calloc(1024, sizeof(*st.set.slots)), 1023, 0},
+                           out, filename, strlen(filename), 0};
 
-    if (set.slots == NULL)
+    if (st.set.slots == NULL)
         return -ENOMEM;
-    /* One pair per distinct word, emitted when the word is first seen. */
-    while (words_next(data, len, &pos, &word, &wlen)) {
-        rc = set_add(&set, word, wlen);
-        if (rc < 0)
-            break;
-        if (rc == 1)
-            mr_emit(out, word, wlen, filename, flen);
-        rc = 0;
-    }
-    free(set.slots);
-    return rc;
+    words_split(data, len, add_word, &st);
+    free(st.set.slots);
+    return st.rc;
 }
 
 /* Writes "<count> <doc1>,<doc2>,..." with the documents sorted. */

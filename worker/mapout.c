@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aggtable.h"
 #include "imfile.h"
 #include "keys.h"
 #include "merge.h"
@@ -16,7 +17,6 @@
 
 #define FIRST_VALUES_CAP 32     /* bytes of a new key's value block */
 #define MAX_VALUES_CAP   512    /* a hot key's block grows to this */
-#define INLINE_KEY       16     /* keys up to this long live in the slot */
 
 /* A key's values waiting for the app's combiner, in the arena. */
 struct value_block {
@@ -25,41 +25,11 @@ struct value_block {
     char data[];                /* varint-prefixed values */
 };
 
-/* One distinct key: a 32-byte slot of the open-addressing table. Finding a
- * short key touches one cache line, and a word count's table of tens of
- * thousands of words fits in a core's L2 cache. */
-struct agg_entry {
-    uint32_t tag;               /* low half of the key's hash */
-    uint32_t klen1;             /* key length + 1; 0 marks an empty slot */
-    union {
-        uint64_t sum;           /* MR_COMBINER_SUM: the values' sum */
-        struct value_block *block;  /* the app's combiner: values so far */
-    } v;
-    union {
-        char inline_key[INLINE_KEY];
-        const char *ptr;        /* a longer key, in the arena */
-    } key;
-};
-
-_Static_assert(sizeof(struct agg_entry) == 32, "a table slot is 32 bytes");
-
 /* An entry with its partition, for sorting. */
 struct sorted_entry {
     uint32_t part;
     struct agg_entry *e;
 };
-
-static inline size_t
-entry_klen(const struct agg_entry *e)
-{
-    return e->klen1 - 1;
-}
-
-static inline const char *
-entry_key(const struct agg_entry *e)
-{
-    return e->klen1 <= INLINE_KEY + 1 ? e->key.inline_key : e->key.ptr;
-}
 
 /* One pair, plain mode. */
 struct mapout_rec {
@@ -69,23 +39,6 @@ struct mapout_rec {
 };
 
 /* ---------------------------------------------------------------- helpers */
-
-static uint64_t
-hash_key(const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
-
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-    }
-    w = 0;
-    for (size_t i = 0; i < n; i++)
-        w |= (uint64_t)(unsigned char)p[i] << (8 * i);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    return h ^ (h >> 29);
-}
 
 static size_t
 varint_put(char *p, size_t v)
@@ -110,28 +63,6 @@ varint_len(size_t v)
         n++;
     }
     return n;
-}
-
-/* Equal keys, for the hash table: short keys are compared inline, since a
- * call to memcmp costs more than the comparison. */
-static inline bool
-key_equal(const char *a, const char *b, size_t n)
-{
-    uint64_t x, y;
-
-    while (n >= 8) {
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return false;
-        a += 8;
-        b += 8;
-        n -= 8;
-    }
-    while (n-- > 0)
-        if (*a++ != *b++)
-            return false;
-    return true;
 }
 
 static size_t
@@ -185,7 +116,7 @@ combining(const struct mapout *mo)
 static size_t
 memory_in_use(const struct mapout *mo)
 {
-    return mo->arena.bytes + mo->tabcap * sizeof(*mo->table) +
+    return mo->arena.bytes + agg_memory(&mo->agg) +
            mo->reccap * sizeof(*mo->recs);
 }
 
@@ -319,7 +250,7 @@ combine_block(struct mapout *mo, struct agg_entry *e)
     struct value_block *b = e->v.block;
     struct buffer_values bv = {{buffer_next}, b->data, b->data + b->used};
     size_t need;
-    int rc = combine_values(mo, entry_key(e), entry_klen(e), &bv.base);
+    int rc = combine_values(mo, agg_entry_key(e), agg_entry_klen(e), &bv.base);
 
     if (rc != 0)
         return rc;
@@ -341,111 +272,15 @@ combine_block(struct mapout *mo, struct agg_entry *e)
 
 /* ---------------------------------------------------------------- table */
 
-/* Finds key's slot in a table of cap slots: its entry, or the empty slot
- * where it belongs. The hash's high half picks the slot, its low half is
- * the tag compared before the key. */
-static struct agg_entry *
-probe(struct agg_entry *table, size_t cap, uint64_t h, const char *key,
-      size_t klen)
-{
-    uint32_t tag = (uint32_t)h;
-
-    for (size_t s = (size_t)(h >> 32) & (cap - 1);; s = (s + 1) & (cap - 1)) {
-        struct agg_entry *e = &table[s];
-        if (e->klen1 == 0 ||
-            (e->tag == tag && e->klen1 == klen + 1 &&
-             key_equal(entry_key(e), key, klen)))
-            return e;
-    }
-}
-
-static int
-table_grow(struct mapout *mo)
-{
-    size_t cap = mo->tabcap ? mo->tabcap * 2 : 4096;
-    struct agg_entry *t = calloc(cap, sizeof(*t));
-
-    if (t == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < mo->tabcap; i++) {
-        struct agg_entry *e = &mo->table[i];
-        if (e->klen1 != 0)
-            *probe(t, cap, hash_key(entry_key(e), entry_klen(e)),
-                   entry_key(e), entry_klen(e)) = *e;
-    }
-    /* Inline keys moved with their entries; fix nothing else. */
-    free(mo->table);
-    mo->table = t;
-    mo->tabcap = cap;
-    return 0;
-}
-
-/* The entry for key, created with a zero value if new; NULL when out of
- * memory. The table is kept at most three quarters full. */
-static struct agg_entry *
-lookup(struct mapout *mo, const char *key, size_t klen)
-{
-    uint64_t h = hash_key(key, klen);
-    struct agg_entry *e;
-
-    if ((mo->nentries + 1) * 4 > mo->tabcap * 3 && table_grow(mo) < 0)
-        goto nomem;
-    e = probe(mo->table, mo->tabcap, h, key, klen);
-    if (e->klen1 != 0)
-        return e;
-    if (klen <= INLINE_KEY) {
-        memcpy(e->key.inline_key, key, klen);
-    } else {
-        char *copy = arena_alloc(&mo->arena, klen);
-        if (copy == NULL)
-            goto nomem;
-        memcpy(copy, key, klen);
-        e->key.ptr = copy;
-    }
-    e->tag = (uint32_t)h;
-    e->klen1 = (uint32_t)klen + 1;
-    mo->nentries++;
-    return e;
-nomem:
-    set_error(mo, -ENOMEM, "out of memory");
-    return NULL;
-}
-
-/* MR_COMBINER_SUM: adds the value to its key's sum. */
-static void
-add_to_sum(struct mapout *mo, const char *key, size_t klen, const char *val,
-           size_t vlen)
-{
-    struct agg_entry *e;
-    uint64_t n;
-
-    if (vlen == 1 && (unsigned char)(val[0] - '0') < 10)
-        n = (uint64_t)(val[0] - '0');
-    else if (!parse_count(val, vlen, &n)) {
-        not_a_count(mo);
-        return;
-    }
-    if ((e = lookup(mo, key, klen)) == NULL)
-        return;
-    if (e->v.sum + n < n) {
-        sum_overflow(mo);
-        return;
-    }
-    e->v.sum += n;
-}
-
-/* The app's combiner: appends the value to its key's block, combining the
+/* The app's combiner: appends a value to its key's block, combining the
  * block first when it is full. */
 static void
-add_to_block(struct mapout *mo, const char *key, size_t klen,
-             const char *val, size_t vlen)
+add_to_block(struct mapout *mo, struct agg_entry *e, const char *val,
+             size_t vlen)
 {
-    struct agg_entry *e = lookup(mo, key, klen);
     size_t need = varint_len(vlen) + vlen;
     struct value_block *b;
 
-    if (e == NULL)
-        return;
     if (e->v.block == NULL &&
         (e->v.block = new_block(mo, FIRST_VALUES_CAP)) == NULL)
         return;
@@ -470,7 +305,55 @@ add_to_block(struct mapout *mo, const char *key, size_t klen,
     b->count++;
 }
 
+/* Looks up the queued pairs and adds their values to their keys. */
 static void
+add_queued(struct mapout *mo)
+{
+    struct agg_table *t = &mo->agg;
+
+    for (unsigned i = 0; i < t->npending && mo->error == 0; i++) {
+        const struct agg_pending *p = &t->pending[i];
+        struct agg_entry *e = agg_find(t, p);
+        if (e == NULL)
+            set_error(mo, -ENOMEM, "out of memory");
+        else if (!mo->sum)
+            add_to_block(mo, e, agg_pending_value(t, p), p->vlen);
+        else if (e->v.sum + p->count < p->count)
+            sum_overflow(mo);
+        else
+            e->v.sum += p->count;
+    }
+    agg_queue_clear(t);
+}
+
+/* Queues a pair for the table; looks the batch up when it is full, and
+ * then returns true. */
+static bool
+add_combined(struct mapout *mo, const char *key, size_t klen,
+             const char *val, size_t vlen)
+{
+    uint64_t n = 0;
+    int full;
+
+    if (mo->sum) {
+        if (vlen == 1 && (unsigned char)(val[0] - '0') < 10)
+            n = (uint64_t)(val[0] - '0');
+        else if (!parse_count(val, vlen, &n)) {
+            not_a_count(mo);
+            return false;
+        }
+        vlen = 0;               /* the count stands for the value */
+    }
+    full = agg_queue(&mo->agg, key, klen, val, vlen, n);
+    if (full < 0)
+        set_error(mo, -ENOMEM, "out of memory");
+    else if (full)
+        add_queued(mo);
+    return full > 0;
+}
+
+/* Adds a record; returns true. */
+static bool
 add_plain(struct mapout *mo, const char *key, size_t klen, const char *val,
           size_t vlen)
 {
@@ -481,7 +364,7 @@ add_plain(struct mapout *mo, const char *key, size_t klen, const char *val,
              sizeof(*mo->recs)) < 0 ||
         (copy = arena_alloc(&mo->arena, klen + vlen)) == NULL) {
         set_error(mo, -ENOMEM, "out of memory");
-        return;
+        return false;
     }
     memcpy(copy, key, klen);
     memcpy(copy + klen, val, vlen);
@@ -489,6 +372,7 @@ add_plain(struct mapout *mo, const char *key, size_t klen, const char *val,
     r->key = copy;
     r->klen = (uint32_t)klen;
     r->vlen = (uint32_t)vlen;
+    return true;
 }
 
 /* ---------------------------------------------------------------- sort */
@@ -500,8 +384,8 @@ entry_compare(const void *a, const void *b)
 
     if (x->part != y->part)
         return x->part < y->part ? -1 : 1;
-    return key_compare(entry_key(x->e), entry_klen(x->e), entry_key(y->e),
-                       entry_klen(y->e));
+    return key_compare(agg_entry_key(x->e), agg_entry_klen(x->e), agg_entry_key(y->e),
+                       agg_entry_klen(y->e));
 }
 
 static int
@@ -537,7 +421,7 @@ write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
         b = e->v.block;
         v = b->data + varint_get(b->data, &vlen);
     }
-    im_writer_add(w, part, entry_key(e), entry_klen(e), v, vlen);
+    im_writer_add(w, part, agg_entry_key(e), agg_entry_klen(e), v, vlen);
 }
 
 /* Writes the buffered pairs, sorted, to w; then empties the buffers. */
@@ -545,18 +429,19 @@ static int
 write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
 {
     if (combining(mo)) {
-        struct sorted_entry *order = malloc((mo->nentries + 1) *
-                                            sizeof(*order));
+        struct sorted_entry *order;
+        add_queued(mo);
+        order = malloc((mo->agg.n + 1) * sizeof(*order));
         size_t n = 0;
         if (order == NULL) {
             set_error(mo, -ENOMEM, "out of memory");
             return mo->error;
         }
-        for (size_t i = 0; i < mo->tabcap; i++) {
-            struct agg_entry *e = &mo->table[i];
+        for (size_t i = 0; i < mo->agg.cap; i++) {
+            struct agg_entry *e = &mo->agg.slots[i];
             if (e->klen1 != 0)
                 order[n++] = (struct sorted_entry){
-                    partition_of(entry_key(e), entry_klen(e), mo->nreduce),
+                    partition_of(agg_entry_key(e), agg_entry_klen(e), mo->nreduce),
                     e};
         }
         qsort(order, n, sizeof(*order), entry_compare);
@@ -566,10 +451,7 @@ write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
         *records += n;
         /* Start the next run small: a table kept at its full size would
          * count against the budget and force a spill per emit. */
-        free(mo->table);
-        mo->table = NULL;
-        mo->tabcap = 0;
-        mo->nentries = 0;
+        agg_clear(&mo->agg);
     } else {
         for (size_t i = 0; i < mo->nrecs; i++)
             mo->recs[i].part = partition_of(mo->recs[i].key,
@@ -635,13 +517,11 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
         return;
     }
     mo->emitted++;
-    if (mo->sum)
-        add_to_sum(mo, key, klen, val, vlen);
-    else if (mo->combine != NULL)
-        add_to_block(mo, key, klen, val, vlen);
-    else
-        add_plain(mo, key, klen, val, vlen);
-    if (memory_in_use(mo) > mo->budget)
+    /* Memory grows only when a record is added, or a queued batch is
+     * added to the table. */
+    if ((combining(mo) ? add_combined(mo, key, klen, val, vlen)
+                       : add_plain(mo, key, klen, val, vlen)) &&
+        memory_in_use(mo) > mo->budget)
         spill(mo);
 }
 
@@ -667,6 +547,7 @@ mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
             budget = MAPOUT_MIN_BUDGET;
     }
     mo->budget = budget;
+    agg_init(&mo->agg, &mo->arena);
     snprintf(mo->run_prefix, sizeof(mo->run_prefix), "%s%smr-spill-%d-%u",
              run_dir ? run_dir : "", run_dir ? "/" : "", (int)getpid(),
              instance++);
@@ -682,7 +563,7 @@ mapout_free(struct mapout *mo)
         unlink(path);
     }
     arena_reset(&mo->arena);
-    free(mo->table);
+    agg_free(&mo->agg);
     free(mo->recs);
     free(mo->scratch);
     memset(mo, 0, sizeof(*mo));
@@ -786,7 +667,7 @@ mapout_write(struct mapout *mo, const char *path, uint64_t *records_out,
     *records_out = 0;
     *bytes_out = 0;
     if (mo->nruns > 0 && mo->error == 0 &&
-        (mo->nentries > 0 || mo->nrecs > 0))
+        (mo->agg.n > 0 || mo->agg.npending > 0 || mo->nrecs > 0))
         spill(mo);
     if (mo->error != 0) {
         snprintf(err, MR_ERR_LEN, "map output: %s", mo->errmsg);

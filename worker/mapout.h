@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggtable.h"
 #include "arena.h"
 #include "mr_err.h"
 #include "mrapp.h"
@@ -34,10 +35,7 @@ struct mapout {
                                    every pair */
     size_t budget;              /* bytes of buffers before a spill */
     struct arena arena;         /* key and value bytes */
-    /* combiner mode: distinct keys, in an open-addressing table */
-    struct agg_entry *table;
-    size_t tabcap;              /* a power of two */
-    size_t nentries;
+    struct agg_table agg;       /* combiner mode: distinct keys */
     /* plain mode: every pair */
     struct mapout_rec *recs;
     size_t nrecs, reccap;

@@ -1,0 +1,260 @@
+/* The map side's table of distinct keys, with batched lookups. See
+ * aggtable.h. */
+#include "aggtable.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct agg_entry) == 32, "a table slot is 32 bytes");
+
+#define HASH_SEED0 0x9e3779b97f4a7c15ull
+#define HASH_SEED1 0xbf58476d1ce4e5b9ull
+
+__extension__ typedef unsigned __int128 u128;
+
+/* The 128-bit product of a and b, folded to 64 bits: every input bit
+ * reaches every output bit, in one multiply. */
+static inline uint64_t
+mum(uint64_t a, uint64_t b)
+{
+    u128 r = (u128)a * b;
+
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* A short key's hash, from its two zero-padded words. */
+static inline uint64_t
+hash_short(uint64_t w0, uint64_t w1, size_t klen)
+{
+    return mum(w0 ^ HASH_SEED0, w1 ^ HASH_SEED1 ^ klen);
+}
+
+/* Bytes p[0..n), n < 8, as the word they make in memory, zero above;
+ * reads no other byte. */
+static inline uint64_t
+load_short(const char *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 4) {               /* two overlapping 4-byte loads */
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        return lo | (uint64_t)hi << (8 * (n - 4));
+    }
+    if (n == 0)
+        return 0;
+    return b[0] | (uint64_t)b[n / 2] << (8 * (n / 2)) |
+           (uint64_t)b[n - 1] << (8 * (n - 1));
+#else
+    uint64_t w = 0;
+    memcpy(&w, b, n);
+    return w;
+#endif
+}
+
+/* A long key's hash: one multiply per 16 bytes, the last zero-padded. */
+static uint64_t
+hash_long(const char *p, size_t n)
+{
+    uint64_t h = HASH_SEED0 ^ n, w[2];
+    size_t i;
+
+    for (i = 0; i + 16 <= n; i += 16) {
+        memcpy(w, p + i, 16);
+        h = mum(w[0] ^ HASH_SEED0 ^ h, w[1] ^ HASH_SEED1);
+    }
+    w[0] = w[1] = 0;
+    memcpy(w, p + i, n - i);
+    return mum(w[0] ^ HASH_SEED0 ^ h, w[1] ^ HASH_SEED1);
+}
+
+static inline size_t
+home_slot(const struct agg_table *t, uint64_t hash)
+{
+    return (size_t)(hash >> 32) & (t->cap - 1);
+}
+
+void
+agg_init(struct agg_table *t, struct arena *arena)
+{
+    memset(t, 0, sizeof(*t));
+    t->arena = arena;
+}
+
+void
+agg_clear(struct agg_table *t)
+{
+    free(t->slots);
+    t->slots = NULL;
+    t->cap = 0;
+    t->n = 0;
+}
+
+void
+agg_free(struct agg_table *t)
+{
+    agg_clear(t);
+    free(t->queue);
+    t->queue = NULL;
+    t->queue_len = t->queue_cap = 0;
+    t->npending = 0;
+}
+
+static int
+grow_queue(struct agg_table *t, size_t need)
+{
+    size_t cap = t->queue_cap ? t->queue_cap : AGG_QUEUE_BYTES;
+    char *q;
+
+    while (cap < need)
+        cap *= 2;
+    if ((q = realloc(t->queue, cap)) == NULL)
+        return -ENOMEM;
+    t->queue = q;
+    t->queue_cap = cap;
+    return 0;
+}
+
+size_t
+agg_memory(const struct agg_table *t)
+{
+    return t->cap * sizeof(*t->slots) + t->queue_cap;
+}
+
+int
+agg_queue(struct agg_table *t, const char *key, size_t klen,
+          const char *val, size_t vlen, uint64_t count)
+{
+    size_t at = t->queue_len, need;
+    unsigned n = t->npending;
+    struct agg_pending *p = &t->pending[n];
+    uint64_t hash, w0 = 0, w1 = 0;
+
+    /* Locals throughout: the memcpy calls below could alias *t and *p,
+     * and reloading what was just stored stalls. */
+    if (klen <= AGG_INLINE_KEY) {
+        if (klen >= 8) {
+            memcpy(&w0, key, 8);
+            if (klen == 16)
+                memcpy(&w1, key + 8, 8);
+            else
+                w1 = load_short(key + 8, klen - 8);
+        } else {
+            w0 = load_short(key, klen);
+        }
+        hash = hash_short(w0, w1, klen);
+    } else {
+        hash = hash_long(key, klen);
+    }
+    if (t->cap > 0)
+        __builtin_prefetch(&t->slots[home_slot(t, hash)]);
+    p->hash = hash;
+    p->count = count;
+    p->word[0] = w0;
+    p->word[1] = w1;
+    p->klen = klen;
+    p->vlen = vlen;
+    if (klen > AGG_INLINE_KEY || vlen > 0) {
+        need = at + (klen > AGG_INLINE_KEY ? klen : 0) + vlen;
+        if (need > t->queue_cap && grow_queue(t, need) < 0)
+            return -ENOMEM;
+        if (klen > AGG_INLINE_KEY) {
+            p->key_at = at;
+            memcpy(t->queue + at, key, klen);
+            at += klen;
+        }
+        p->val_at = at;
+        memcpy(t->queue + at, val, vlen);
+        t->queue_len = at + vlen;
+    }
+    t->npending = ++n;
+    return n == AGG_BATCH || t->queue_len >= AGG_QUEUE_BYTES;
+}
+
+void
+agg_queue_clear(struct agg_table *t)
+{
+    t->npending = 0;
+    t->queue_len = 0;
+}
+
+/* The slot holds the queued pair's key: a short key is two words
+ * compared with two words. */
+static inline bool
+holds(const struct agg_table *t, const struct agg_entry *e,
+      const struct agg_pending *p)
+{
+    if (e->tag != (uint32_t)p->hash || e->klen1 != p->klen + 1)
+        return false;
+    if (p->klen <= AGG_INLINE_KEY) {
+        uint64_t w[2];
+        memcpy(w, e->key.inline_key, sizeof(w));
+        return ((w[0] ^ p->word[0]) | (w[1] ^ p->word[1])) == 0;
+    }
+    return memcmp(e->key.ptr, t->queue + p->key_at, p->klen) == 0;
+}
+
+static int
+grow(struct agg_table *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 4096;
+    struct agg_entry *slots = calloc(cap, sizeof(*slots)), *old = t->slots;
+    size_t oldcap = t->cap;
+
+    if (slots == NULL)
+        return -ENOMEM;
+    t->slots = slots;
+    t->cap = cap;
+    /* Keys are distinct: each goes to the first free slot from its home.
+     * Inline keys move with their entries. */
+    for (size_t i = 0; i < oldcap; i++) {
+        const struct agg_entry *e = &old[i];
+        if (e->klen1 == 0)
+            continue;
+        size_t klen = agg_entry_klen(e), s;
+        uint64_t w[2];
+        if (klen <= AGG_INLINE_KEY) {
+            memcpy(w, e->key.inline_key, sizeof(w));
+            s = home_slot(t, hash_short(w[0], w[1], klen));
+        } else {
+            s = home_slot(t, hash_long(e->key.ptr, klen));
+        }
+        while (slots[s].klen1 != 0)
+            s = (s + 1) & (cap - 1);
+        slots[s] = *e;
+    }
+    free(old);
+    return 0;
+}
+
+struct agg_entry *
+agg_find(struct agg_table *t, const struct agg_pending *p)
+{
+    struct agg_entry *e;
+
+    if ((t->n + 1) * 4 > t->cap * 3 && grow(t) < 0)
+        return NULL;
+    for (size_t s = home_slot(t, p->hash);; s = (s + 1) & (t->cap - 1)) {
+        e = &t->slots[s];
+        if (e->klen1 == 0)
+            break;
+        if (holds(t, e, p))
+            return e;
+    }
+    if (p->klen <= AGG_INLINE_KEY) {
+        memcpy(e->key.inline_key, p->word, sizeof(p->word));
+    } else {
+        char *copy = arena_alloc(t->arena, p->klen);
+        if (copy == NULL)
+            return NULL;
+        memcpy(copy, t->queue + p->key_at, p->klen);
+        e->key.ptr = copy;
+    }
+    e->tag = (uint32_t)p->hash;
+    e->klen1 = (uint32_t)p->klen + 1;
+    t->n++;
+    return e;
+}
