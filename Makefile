@@ -51,7 +51,12 @@ LIB_SRC    := $(wildcard common/*.c rpc/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
 LIB        := $(BUILD)/libmr.a
 
-SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
+# Test programs with a main of their own, run by the job suites: build/tests/.
+TEST_PROG_NAMES := hostile_peer
+TEST_PROGS  := $(TEST_PROG_NAMES:%=$(BUILD)/tests/%)
+SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out \
+                 $(TEST_PROG_NAMES:%=tests/support/%.c), \
+                 $(wildcard tests/support/*.c)))
 
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -78,6 +83,11 @@ APPS       := $(APP_NAMES:%=$(BUILD)/apps/%.so)
 APP_SHARED := $(BUILD)/apps/words.o
 APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
+# Modules only the tests load (bad ones among them), from
+# tests/support/apps/NAME.c to build/tests/apps/NAME.so.
+TEST_APP_NAMES := noentry abi99 bigreduce
+TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
+
 .PHONY: all deps apps run test bench bench-scale bench-rpc fuzz fuzz-seeds clean
 .SECONDARY:
 all: $(LIB) apps $(PROGRAMS)
@@ -102,9 +112,14 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(PROTO_H) deps
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/apps/%.o: CFLAGS += -fvisibility=hidden
+$(BUILD)/tests/support/apps/%.o: CFLAGS += -fvisibility=hidden
 
 $(BUILD)/apps/%.so: $(BUILD)/apps/%.o $(APP_SHARED)
 	$(call say,LINK,$@)$(CC) -shared $(LDFLAGS) $^ -o $@ $(APP_LIBS)
+
+$(BUILD)/tests/apps/%.so: $(BUILD)/tests/support/apps/%.o
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) -shared $(LDFLAGS) $^ -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -129,6 +144,10 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(APP_SHARED) $(CORE_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(APP_LIBS) \
 	    $(TEST_LIBS) -ldl
+
+$(TEST_PROGS): $(BUILD)/tests/%: $(BUILD)/tests/support/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(@D)
@@ -183,7 +202,7 @@ run: all
 	@mkdir -p $(BUILD)/run
 	@cd $(BUILD)/run && ../mrrun $(ARGS)
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(TEST_APPS) $(TEST_PROGS)
 	@tests/run.sh $(BUILD)
 
 # Distributed wc and indexer against mrsequential and tr|sort|uniq on a

@@ -26,6 +26,22 @@ dir_of(const char *path, char *dir, size_t len)
     dir[n] = '\0';
 }
 
+/* Says which file could not be created in which directory (the temporary
+ * name would mean nothing to a user), naming the current directory in
+ * full: a worker's is not where its user's shell is. */
+static void
+create_error(const char *final_path, const char *dir, int rc,
+             char err[MR_ERR_LEN])
+{
+    char cwd[4096];
+    const char *where = dir;
+
+    if (dir[0] == '\0')
+        where = getcwd(cwd, sizeof(cwd)) ? cwd : "the current directory";
+    snprintf(err, MR_ERR_LEN, "cannot create %s in %s: %s",
+             final_path + strlen(dir), where, strerror(-rc));
+}
+
 int
 atomic_file_open(struct atomic_file *af, const char *final_path,
                  bool durable, char err[MR_ERR_LEN])
@@ -46,8 +62,7 @@ atomic_file_open(struct atomic_file *af, const char *final_path,
                   0644);
     if (af->fd < 0) {
         int rc = -errno;
-        snprintf(err, MR_ERR_LEN, "cannot create %s: %s", af->tmp_path,
-                 strerror(errno));
+        create_error(final_path, dir, rc, err);
         return rc;
     }
     af->buf = malloc(BUF_SIZE);

@@ -45,6 +45,9 @@ struct coord {
     uint32_t *map_attempts;     /* scratch for reduce Task messages */
     void (*on_progress)(coord *c, void *arg);
     void *arg;
+    uint64_t refused;           /* reports refused since the last line
+                                   about them */
+    uint64_t last_refusal_log;  /* ms: refusals are logged once a second */
     bool draining;              /* over: telling the last workers to exit */
     rpc_timer *drain_timer;     /* caps how long draining lasts */
     char why_aborted[MR_ERR_LEN];
@@ -251,30 +254,105 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
     c->waiters_tail = &w->next;
 }
 
+/* The counters are a worker's own figures for the summary: they stop at
+ * UINT64_MAX rather than wrap around to a small number. */
+static void
+add_saturating(uint64_t *sum, uint64_t n)
+{
+    *sum = n > UINT64_MAX - *sum ? UINT64_MAX : *sum + n;
+}
+
 static void
 count_report(coord *c, const Mr__TaskReport *rep)
 {
     if (rep->kind == MR__TASK_KIND__TASK_MAP) {
-        c->stats.map_bytes_in += rep->bytes_in;
-        c->stats.map_records += rep->records_in;
-        c->stats.im_bytes += rep->bytes_out;
+        add_saturating(&c->stats.map_bytes_in, rep->bytes_in);
+        add_saturating(&c->stats.map_records, rep->records_in);
+        add_saturating(&c->stats.im_bytes, rep->bytes_out);
     } else {
-        c->stats.out_bytes += rep->bytes_out;
-        c->stats.out_keys += rep->records_out;
+        add_saturating(&c->stats.out_bytes, rep->bytes_out);
+        add_saturating(&c->stats.out_keys, rep->records_out);
     }
+}
+
+/* Answers a report that is not believed with an error, changing nothing,
+ * and logs it: one line a second at most, so that a flood of them cannot
+ * flood the log. */
+static void
+refuse_report(coord *c, rpc_call *call, int status, const char *why)
+{
+    uint64_t now = rpc_monotonic_ms();
+
+    if (now - c->last_refusal_log >= 1000) {
+        if (c->refused > 0)
+            mr_warn("refused a task report from connection %llu: %s (and "
+                    "%llu more since the last such line)",
+                    (unsigned long long)rpc_call_conn_id(call), why,
+                    (unsigned long long)c->refused);
+        else
+            mr_warn("refused a task report from connection %llu: %s",
+                    (unsigned long long)rpc_call_conn_id(call), why);
+        c->last_refusal_log = now;
+        c->refused = 0;
+    } else {
+        c->refused++;
+    }
+    rpc_call_fail(call, status, "%s", why);
+}
+
+/* Whether rep may be believed from the connection conn: the task exists and
+ * that attempt was handed to conn. Returns 0, or an error status with why
+ * filled. */
+static int
+check_report(const struct coord_task *task, const Mr__TaskReport *rep,
+             uint64_t conn, char *why, size_t len)
+{
+    if (task == NULL) {
+        snprintf(why, len, "no such task (kind %d, id %u)", (int)rep->kind,
+                 rep->id);
+        return -EINVAL;
+    }
+    if (rep->attempt == 0 || rep->attempt > task->attempts) {
+        snprintf(why, len, "attempt %u of %s task %u was never handed out",
+                 rep->attempt, task_kind_name(task->kind), task->id);
+        return -EINVAL;
+    }
+    if (!task_was_handed_to(task, rep->attempt, conn)) {
+        snprintf(why, len, "attempt %u of %s task %u was not handed to "
+                 "this connection%s", rep->attempt,
+                 task_kind_name(task->kind), task->id,
+                 task->attempts - rep->attempt >= TASK_HANDOUTS
+                     ? " (or is too old to tell)" : "");
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* A worker's error text made fit for the log: control characters, which
+ * could forge log lines, become '?'; cut to len - 1 bytes. Returns buf. */
+static const char *
+printable(const char *text, char *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; text != NULL && text[i] != '\0' && i + 1 < len; i++)
+        buf[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?'
+                                                                  : text[i];
+    buf[i] = '\0';
+    return buf;
 }
 
 /* A reduce task found a map output bad: run that map again, and the
  * reduce once it is done, without holding it against the reduce. */
 static int
-redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep)
+redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
+         const char *error)
 {
-    int rc = tasks_redo_map(&c->tasks, rep->bad_map, rep->error);
+    int rc = tasks_redo_map(&c->tasks, rep->bad_map, error);
 
     if (rc == 0)
         mr_warn("reduce task %u found the output of map task %u bad (%s); "
-                "running that map again", reduce->id, rep->bad_map,
-                rep->error);
+                "running that map again", reduce->id, rep->bad_map, error);
     else if (rc == MR_EAPP)
         mr_error("%s", c->tasks.why_failed);
     if (rc == MR_EAPP)
@@ -290,37 +368,34 @@ coord_report_task(Mr__Coordinator_Service *service,
     coord *c = coord_of(service);
     Mr__ReportReply reply = MR__REPORT_REPLY__INIT;
     struct coord_task *task = NULL;
+    uint64_t conn = rpc_call_conn_id(closure_data);
+    char why[160], error[256];
     int rc;
 
     if (rep->kind == MR__TASK_KIND__TASK_MAP ||
         rep->kind == MR__TASK_KIND__TASK_REDUCE)
         task = tasks_find(&c->tasks, rep->kind == MR__TASK_KIND__TASK_MAP
                                          ? KIND_MAP : KIND_REDUCE, rep->id);
-    if (task == NULL) {
-        rpc_call_fail(closure_data, -EINVAL, "no such task");
+    if ((rc = check_report(task, rep, conn, why, sizeof(why))) != 0) {
+        refuse_report(c, closure_data, rc, why);
         return;
     }
     if (rep->ok) {
-        rc = tasks_complete(&c->tasks, task, rep->attempt);
+        rc = tasks_complete(&c->tasks, task, rep->attempt, conn);
         if (rc == 0)
             count_report(c, rep);
-    } else if (task->owner != rpc_call_conn_id(closure_data)) {
+    } else if (task->owner != conn) {
         rc = MR_ESTALE;         /* only the worker running it may fail it */
     } else if (task->kind == KIND_REDUCE && rep->bad_input) {
-        rc = redo_map(c, task, rep);
+        rc = redo_map(c, task, rep,
+                      printable(rep->error, error, sizeof(error)));
     } else {
+        printable(rep->error, error, sizeof(error));
         mr_warn("%s task %u attempt %u failed: %s",
-                task_kind_name(task->kind), task->id, rep->attempt,
-                rep->error);
-        rc = tasks_fail(&c->tasks, task, rep->attempt, rep->error);
+                task_kind_name(task->kind), task->id, rep->attempt, error);
+        rc = tasks_fail(&c->tasks, task, rep->attempt, error);
         if (rc == MR_EAPP)
             mr_error("%s", c->tasks.why_failed);
-    }
-    if (rc == -EINVAL) {
-        rpc_call_fail(closure_data, -EINVAL, "attempt %u of %s task %u was "
-                      "never handed out", rep->attempt,
-                      task_kind_name(task->kind), task->id);
-        return;
     }
     reply.accepted = rep->ok && rc == 0;
     reply.job_over = tasks_are_over(&c->tasks);
@@ -383,7 +458,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
 {
     coord *c = calloc(1, sizeof(*c));
     struct rpc_server_opts sopts = {.on_disconnect = on_disconnect,
-                                    .arg = c};
+                                    .arg = c,
+                                    .max_conns = opts->max_conns};
     uint32_t nmap;
 
     if (c == NULL) {

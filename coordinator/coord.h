@@ -20,6 +20,8 @@ struct coord_opts {
     uint64_t task_timeout_ms;   /* 0 means 10 s */
     uint32_t max_failures;      /* failed attempts that fail the job; 0: 4 */
     uint64_t split_size;        /* larger files are split; 0: 64 MiB */
+    size_t max_conns;           /* connections served at once; 0: the RPC
+                                   default, RPC_DEFAULT_MAX_CONNS */
     /* Called after every change of a task's state; may be NULL. */
     void (*on_progress)(coord *c, void *arg);
     void *arg;

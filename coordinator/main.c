@@ -17,7 +17,7 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrcoordinator [--addr ADDR] [--reduce N] [--task-timeout S]\n"
-        "                     [--split-size SIZE] FILE...\n"
+        "                     [--split-size SIZE] [--max-conns N] FILE...\n"
         "\n"
         "Coordinates a MapReduce job: one map task per input FILE (or per\n"
         "split of a larger one), N reduce tasks; workers (mrworker) started\n"
@@ -27,6 +27,9 @@ usage(FILE *to)
         "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
         "                      $MR_ADDR, else unix:/tmp/mr-<uid>.sock)\n"
         COORD_OPTIONS_HELP
+        "  --max-conns N       serve at most N connections at once; more are\n"
+        "                      closed as they come, with a log line (default\n"
+        "                      1024)\n"
         "  --help              show this help\n");
 }
 
@@ -51,11 +54,13 @@ parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option longopts[] = {
         {"addr", required_argument, NULL, 'a'},
+        {"max-conns", required_argument, NULL, 'm'},
         COORD_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char err[MR_ERR_LEN];
+    unsigned long n;
     int opt, rc;
 
     cli_default_addr(a->addr, sizeof(a->addr));
@@ -64,6 +69,13 @@ parse_args(int argc, char **argv, struct args *a)
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (opt == 'a') {
             snprintf(a->addr, sizeof(a->addr), "%s", optarg);
+        } else if (opt == 'm') {
+            if (cli_parse_uint("--max-conns", optarg, 1, 1000000, &n,
+                               err) < 0) {
+                fprintf(stderr, "mrcoordinator: %s\n", err);
+                return 2;
+            }
+            a->opts.max_conns = n;
         } else if (opt == 'h') {
             usage(stdout);
             return -1;

@@ -84,6 +84,54 @@ requeue(struct coord_tasks *t, struct coord_task *task)
         mr_error("out of memory requeueing a task");
 }
 
+/* ---------------------------------------------------------------- handouts */
+
+/* Remembers that attempt went to owner, in the slot the header describes:
+ * owner's own, else an empty one, else the oldest attempt's. */
+static void
+record_handout(struct coord_task *task, uint32_t attempt, uint64_t owner)
+{
+    struct task_handout *slot = NULL, *empty = NULL, *oldest = NULL;
+
+    for (int i = 0; i < TASK_HANDOUTS; i++) {
+        struct task_handout *h = &task->handouts[i];
+        if (h->owner == owner) {
+            slot = h;
+            break;
+        }
+        if (h->owner == 0 && empty == NULL)
+            empty = h;
+        if (oldest == NULL || h->attempt < oldest->attempt)
+            oldest = h;
+    }
+    if (slot == NULL)
+        slot = empty != NULL ? empty : oldest;
+    slot->attempt = attempt;
+    slot->owner = owner;
+}
+
+/* Forgets every attempt handed to owner. */
+static void
+forget_owner(struct coord_task *task, uint64_t owner)
+{
+    for (int i = 0; i < TASK_HANDOUTS; i++)
+        if (task->handouts[i].owner == owner)
+            memset(&task->handouts[i], 0, sizeof(task->handouts[i]));
+}
+
+bool
+task_was_handed_to(const struct coord_task *task, uint32_t attempt,
+                   uint64_t owner)
+{
+    if (owner == 0 || attempt == 0)
+        return false;
+    for (int i = 0; i < TASK_HANDOUTS; i++)
+        if (task->handouts[i].owner == owner &&
+            task->handouts[i].attempt == attempt)
+            return true;
+    return false;
+}
+
 /* ---------------------------------------------------------------- setup */
 
 static void
@@ -166,6 +214,8 @@ tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
     task->running_attempt = task->attempts;
     task->deadline = now + t->timeout_ms;
     task->owner = owner;
+    if (owner != 0)
+        record_handout(task, task->attempts, owner);
     return task;
 }
 
@@ -181,10 +231,12 @@ advance_phase(struct coord_tasks *t)
 
 int
 tasks_complete(struct coord_tasks *t, struct coord_task *task,
-               uint32_t attempt)
+               uint32_t attempt, uint64_t owner)
 {
     if (attempt == 0 || attempt > task->attempts)
         return -EINVAL;
+    if (!task_was_handed_to(task, attempt, owner))
+        return -EPERM;
     if (task->state == TASK_DONE || t->phase == PHASE_FAILED) {
         t->stale++;
         return MR_ESTALE;
@@ -283,6 +335,7 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
     for (uint32_t i = 0; i < t->nmap + t->nreduce; i++) {
         struct coord_task *task = i < t->nmap ? &t->maps[i]
                                               : &t->reduces[i - t->nmap];
+        forget_owner(task, owner);
         if (task->state != TASK_RUNNING || task->owner != owner)
             continue;
         t->reassigned++;
@@ -295,6 +348,25 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
 }
 
 /* ---------------------------------------------------------------- check */
+
+/* Handouts name attempts that exist, each owner at most once, and the
+ * running attempt's owner among them. */
+static bool
+check_handouts(const struct coord_task *task)
+{
+    for (int i = 0; i < TASK_HANDOUTS; i++) {
+        const struct task_handout *h = &task->handouts[i];
+        if (h->owner == 0)
+            continue;
+        if (h->attempt == 0 || h->attempt > task->attempts)
+            return false;
+        for (int j = i + 1; j < TASK_HANDOUTS; j++)
+            if (task->handouts[j].owner == h->owner)
+                return false;
+    }
+    return task->state != TASK_RUNNING || task->owner == 0 ||
+           task_was_handed_to(task, task->running_attempt, task->owner);
+}
 
 static bool
 check_kind(const struct coord_task *tasks, uint32_t n, uint32_t done)
@@ -312,6 +384,8 @@ check_kind(const struct coord_task *tasks, uint32_t n, uint32_t done)
         if (task->state == TASK_RUNNING &&
             (task->running_attempt == 0 ||
              task->running_attempt != task->attempts))
+            return false;
+        if (!check_handouts(task))
             return false;
     }
     return count == done;

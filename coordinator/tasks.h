@@ -15,7 +15,16 @@
  * when all reduce tasks are DONE the job is DONE. A map redone during the
  * REDUCE phase sends the job back to the MAP phase until it is DONE again.
  * The first completion of a task wins; any later report for it is stale and
- * changes nothing. A task that fails max_failures times fails the job. */
+ * changes nothing. A task that fails max_failures times fails the job.
+ *
+ * Each task remembers which owner (connection) it handed each of its newest
+ * attempts to, TASK_HANDOUTS of them, one per owner: a completion is
+ * believed only from the owner its attempt was handed to. A slot is reused
+ * first by the same owner (a worker asks for work only once it has reported
+ * its last task), then when empty (tasks_release_owner() empties an owner's
+ * slots), else the oldest attempt's is: its report is refused from then on
+ * and that work is repeated, which takes more than TASK_HANDOUTS owners
+ * running attempts of one task at once. */
 #ifndef COORD_TASKS_H
 #define COORD_TASKS_H
 
@@ -29,6 +38,9 @@ enum task_kind { KIND_MAP, KIND_REDUCE };
 enum task_state { TASK_IDLE, TASK_RUNNING, TASK_DONE };
 enum job_phase { PHASE_MAP, PHASE_REDUCE, PHASE_DONE, PHASE_FAILED };
 
+/* Attempts per task whose owner is remembered; see above. */
+#define TASK_HANDOUTS 8
+
 struct coord_task {
     enum task_kind kind;
     uint32_t id;                /* map index or reduce partition */
@@ -39,6 +51,10 @@ struct coord_task {
     uint32_t done_attempt;      /* once DONE: the attempt whose output counts */
     uint64_t deadline;          /* while RUNNING: when it is reassigned */
     uint64_t owner;             /* while RUNNING: the worker's connection */
+    struct task_handout {       /* who was handed which recent attempt */
+        uint32_t attempt;
+        uint64_t owner;         /* 0: an empty slot */
+    } handouts[TASK_HANDOUTS];
 };
 
 struct coord_tasks {
@@ -75,11 +91,18 @@ struct coord_task *tasks_assign(struct coord_tasks *t, uint64_t now,
 struct coord_task *tasks_find(struct coord_tasks *t, enum task_kind kind,
                               uint32_t id);
 
-/* Attempt `attempt` finished. Returns 0 when it is the first completion
- * (the task is DONE and the phase may advance), MR_ESTALE when the task was
- * already DONE, -EINVAL for an attempt never handed out. */
+/* True when attempt `attempt` of task was handed to owner and is still
+ * remembered (one of the task's newest TASK_HANDOUTS). */
+bool task_was_handed_to(const struct coord_task *task, uint32_t attempt,
+                        uint64_t owner);
+
+/* Owner says attempt `attempt` finished. Returns 0 when it is the first
+ * completion (the task is DONE and the phase may advance), MR_ESTALE when
+ * the task was already DONE, -EINVAL for an attempt never handed out, and
+ * -EPERM when that attempt was not handed to owner (or is no longer
+ * remembered): nothing changes then. */
 int tasks_complete(struct coord_tasks *t, struct coord_task *task,
-                   uint32_t attempt);
+                   uint32_t attempt, uint64_t owner);
 
 /* Attempt `attempt` failed with why. The task becomes IDLE again if that
  * was its running attempt. Returns 0, MR_ESTALE (nothing changed), or
@@ -106,8 +129,9 @@ int tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why);
 bool tasks_expire(struct coord_tasks *t, struct coord_task *task,
                   uint64_t now);
 
-/* The worker behind owner is gone: its RUNNING tasks become IDLE. Calls
- * each (may be NULL) for every task requeued; returns how many. */
+/* The worker behind owner is gone: its RUNNING tasks become IDLE, and no
+ * attempt is remembered as its any more. Calls each (may be NULL) for
+ * every task requeued; returns how many. */
 size_t tasks_release_owner(struct coord_tasks *t, uint64_t owner,
                            void (*each)(struct coord_task *, void *),
                            void *arg);

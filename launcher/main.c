@@ -347,6 +347,13 @@ main(int argc, char **argv)
         return 2;
     }
     app_unload(&mod);
+    /* As mrcoordinator does: fail now, not after every task's retries. */
+    if (access(".", W_OK) < 0) {
+        fprintf(stderr, "mrrun: the current directory is not writable "
+                "(%s); run the job where it can write mr-out-*\n",
+                strerror(errno));
+        return 1;
+    }
     if (a.nfiles == 0 && default_input(&a) < 0)
         return 1;
     r.a = &a;

@@ -36,7 +36,8 @@ map_input(const char *path, uint64_t offset, uint64_t length,
         rc = -EINVAL;
         snprintf(err, MR_ERR_LEN, "input %s is not a readable regular file",
                  path);
-    } else if (offset + length > (uint64_t)st.st_size) {
+    } else if (offset > (uint64_t)st.st_size ||
+               length > (uint64_t)st.st_size - offset) {   /* no wrap */
         rc = -EINVAL;
         snprintf(err, MR_ERR_LEN, "input %s is shorter than when the job "
                  "started", path);

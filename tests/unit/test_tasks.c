@@ -33,15 +33,15 @@ Test(tasks, maps_first_then_reduces_then_done)
     cr_assert(a && b && a->kind == KIND_MAP && b->kind == KIND_MAP);
     cr_assert_neq(a->id, b->id);
     cr_assert_null(tasks_assign(&t, 0, 3), "no reduce before maps are done");
-    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_eq(tasks_complete(&t, a, 1, 1), 0);
     cr_assert_null(tasks_assign(&t, 0, 3));
-    cr_assert_eq(tasks_complete(&t, b, 1), 0);
+    cr_assert_eq(tasks_complete(&t, b, 1, 2), 0);
     cr_assert_eq(t.phase, PHASE_REDUCE);
     for (int i = 0; i < 3; i++) {
         struct coord_task *r = tasks_assign(&t, 0, 3);
         cr_assert(r && r->kind == KIND_REDUCE && r->id == (uint32_t)i);
         cr_assert(tasks_check(&t));
-        cr_assert_eq(tasks_complete(&t, r, 1), 0);
+        cr_assert_eq(tasks_complete(&t, r, 1, 3), 0);
     }
     cr_assert_eq(t.phase, PHASE_DONE);
     cr_assert(tasks_are_over(&t));
@@ -74,9 +74,9 @@ Test(tasks, first_completion_wins_and_late_reports_are_stale)
     tasks_assign(&t, TIMEOUT, 2);             /* the other map */
     cr_assert_eq(tasks_assign(&t, TIMEOUT, 3), a);
     /* The slow first attempt finishes before the second. */
-    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_eq(tasks_complete(&t, a, 1, 1), 0);
     cr_assert_eq(a->done_attempt, 1);
-    cr_assert_eq(tasks_complete(&t, a, 2), MR_ESTALE);
+    cr_assert_eq(tasks_complete(&t, a, 2, 3), MR_ESTALE);
     cr_assert_eq(a->done_attempt, 1);
     cr_assert_eq(t.maps_done, 1, "a duplicate must not be counted twice");
     cr_assert_eq(tasks_fail(&t, a, 2, "late"), MR_ESTALE);
@@ -89,7 +89,7 @@ Test(tasks, completion_by_an_expired_attempt_while_idle_is_accepted)
     struct coord_task *a = tasks_assign(&t, 0, 1);
 
     cr_assert(tasks_expire(&t, a, TIMEOUT));
-    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_eq(tasks_complete(&t, a, 1, 1), 0);
     cr_assert_eq(a->state, TASK_DONE);
     /* The queue still holds it, but it is never handed out again. */
     struct coord_task *b = tasks_assign(&t, TIMEOUT, 2);
@@ -102,8 +102,8 @@ Test(tasks, unknown_attempts_are_refused)
 {
     struct coord_task *a = tasks_assign(&t, 0, 1);
 
-    cr_assert_eq(tasks_complete(&t, a, 0), -EINVAL);
-    cr_assert_eq(tasks_complete(&t, a, 2), -EINVAL);
+    cr_assert_eq(tasks_complete(&t, a, 0, 1), -EINVAL);
+    cr_assert_eq(tasks_complete(&t, a, 2, 1), -EINVAL);
     cr_assert_eq(tasks_fail(&t, a, 7, "x"), -EINVAL);
     cr_assert_null(tasks_find(&t, KIND_MAP, 2));
     cr_assert_null(tasks_find(&t, KIND_REDUCE, 3));
@@ -117,7 +117,7 @@ Test(tasks, failures_retry_then_fail_the_job)
     for (uint32_t i = 1; i <= 2; i++) {
         a = tasks_assign(&t, 0, 1);
         if (a->id != 0) {                     /* keep failing map 0 */
-            tasks_complete(&t, a, a->attempts);
+            tasks_complete(&t, a, a->attempts, 1);
             a = tasks_assign(&t, 0, 1);
         }
         cr_assert_eq(tasks_fail(&t, a, a->attempts, "bad"), 0);
@@ -152,8 +152,8 @@ Test(tasks, reduce_tasks_see_the_winning_map_attempts)
 
     cr_assert(tasks_expire(&t, b, TIMEOUT));
     cr_assert_eq(tasks_assign(&t, TIMEOUT, 3), b);
-    cr_assert_eq(tasks_complete(&t, b, 2), 0);
-    cr_assert_eq(tasks_complete(&t, a, 1), 0);
+    cr_assert_eq(tasks_complete(&t, b, 2, 3), 0);
+    cr_assert_eq(tasks_complete(&t, a, 1, 1), 0);
     cr_assert_eq(t.maps[a->id].done_attempt, 1);
     cr_assert_eq(t.maps[b->id].done_attempt, 2);
 }
@@ -165,7 +165,7 @@ finish_maps(void)
     for (int i = 0; i < 2; i++) {
         struct coord_task *m = tasks_assign(&t, 0, 1);
         cr_assert_eq(m->kind, KIND_MAP);
-        cr_assert_eq(tasks_complete(&t, m, m->attempts), 0);
+        cr_assert_eq(tasks_complete(&t, m, m->attempts, 1), 0);
     }
     cr_assert_eq(t.phase, PHASE_REDUCE);
 }
@@ -176,7 +176,7 @@ Test(tasks, a_bad_map_output_sends_the_job_back_to_the_map_phase)
 
     finish_maps();
     r0 = tasks_assign(&t, 0, 1);
-    cr_assert_eq(tasks_complete(&t, r0, 1), 0);     /* read good data */
+    cr_assert_eq(tasks_complete(&t, r0, 1, 1), 0);  /* read good data */
     r1 = tasks_assign(&t, 0, 2);
     /* r1 finds map 1's output corrupt. */
     cr_assert_eq(tasks_redo_map(&t, 1, "checksum"), 0);
@@ -190,7 +190,7 @@ Test(tasks, a_bad_map_output_sends_the_job_back_to_the_map_phase)
     cr_assert_null(tasks_assign(&t, 0, 4), "a reduce ran before its input");
     /* A second report of the same bad output changes nothing. */
     cr_assert_eq(tasks_redo_map(&t, 1, "checksum"), MR_ESTALE);
-    cr_assert_eq(tasks_complete(&t, m, 2), 0);
+    cr_assert_eq(tasks_complete(&t, m, 2, 3), 0);
     cr_assert_eq(t.phase, PHASE_REDUCE);
     cr_assert_eq(t.maps[1].done_attempt, 2, "reduces must read attempt 2");
     /* r1 comes back, after reduce 2 that was queued before it; the
@@ -209,10 +209,10 @@ Test(tasks, a_map_whose_output_keeps_going_bad_fails_the_job)
     finish_maps();
     cr_assert_eq(tasks_redo_map(&t, 0, "bad"), 0);
     m = tasks_assign(&t, 0, 1);
-    cr_assert_eq(tasks_complete(&t, m, m->attempts), 0);
+    cr_assert_eq(tasks_complete(&t, m, m->attempts, 1), 0);
     cr_assert_eq(tasks_redo_map(&t, 0, "bad"), 0);
     m = tasks_assign(&t, 0, 1);
-    cr_assert_eq(tasks_complete(&t, m, m->attempts), 0);
+    cr_assert_eq(tasks_complete(&t, m, m->attempts, 1), 0);
     cr_assert_eq(tasks_redo_map(&t, 0, "bad again"), MR_EAPP);
     cr_assert_eq(t.phase, PHASE_FAILED);
     cr_assert(strstr(t.why_failed, "map task 0 was bad 3 times"), "%s",
@@ -230,5 +230,117 @@ Test(tasks, a_reduce_running_during_a_map_rerun_is_released_with_its_worker)
     cr_assert_eq(t.phase, PHASE_MAP);
     cr_assert_eq(tasks_release_owner(&t, 7, NULL, NULL), 1);
     cr_assert_eq(r->state, TASK_IDLE);
+    cr_assert(tasks_check(&t));
+}
+
+/* ------------------------------------------------ who may complete what */
+
+Test(tasks, a_completion_counts_only_from_the_owner_given_the_attempt)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 1);
+    struct coord_task *b = tasks_assign(&t, 0, 2);
+
+    cr_assert_eq(tasks_complete(&t, a, 1, 2), -EPERM, "a liar's claim");
+    cr_assert_eq(tasks_complete(&t, a, 1, 0), -EPERM);
+    cr_assert_eq(tasks_complete(&t, a, 1, UINT64_MAX), -EPERM);
+    cr_assert_eq(a->state, TASK_RUNNING, "a refused claim changes nothing");
+    cr_assert_eq(t.maps_done, 0);
+    cr_assert_eq(t.stale, 0);
+    cr_assert_eq(tasks_complete(&t, a, UINT32_MAX, 1), -EINVAL);
+    cr_assert_eq(tasks_complete(&t, a, 1, 1), 0);
+    cr_assert_eq(tasks_complete(&t, b, 1, 1), -EPERM);
+    cr_assert_eq(tasks_complete(&t, b, 1, 2), 0);
+    cr_assert_eq(t.phase, PHASE_REDUCE);
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, an_expired_attempt_still_completes_from_its_own_owner)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 1);
+
+    cr_assert(tasks_expire(&t, a, TIMEOUT));
+    tasks_assign(&t, TIMEOUT, 2);             /* the other map */
+    cr_assert_eq(tasks_assign(&t, TIMEOUT, 3), a);
+    cr_assert(task_was_handed_to(a, 1, 1));
+    cr_assert(task_was_handed_to(a, 2, 3));
+    cr_assert_eq(tasks_complete(&t, a, 1, 3), -EPERM, "3 got attempt 2");
+    cr_assert_eq(tasks_complete(&t, a, 2, 1), -EPERM, "1 got attempt 1");
+    cr_assert_eq(tasks_complete(&t, a, 1, 1), 0);
+    cr_assert_eq(a->done_attempt, 1);
+    cr_assert_eq(tasks_complete(&t, a, 2, 3), MR_ESTALE);
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, a_vanished_owner_is_forgotten)
+{
+    struct coord_task *a = tasks_assign(&t, 0, 7);
+
+    cr_assert_eq(tasks_release_owner(&t, 7, NULL, NULL), 1);
+    cr_assert_not(task_was_handed_to(a, 1, 7));
+    tasks_assign(&t, 0, 8);                   /* the other map */
+    cr_assert_eq(tasks_assign(&t, 0, 9), a);
+    cr_assert_eq(tasks_complete(&t, a, 1, 7), -EPERM);
+    cr_assert_eq(tasks_complete(&t, a, 2, 9), 0);
+    cr_assert(tasks_check(&t));
+}
+
+/* One map, handed to owners 101, 102, ... in turn, each attempt expiring. */
+static struct coord_task *
+hand_out_expiring(uint32_t n, uint64_t first_owner)
+{
+    struct coord_task *a = NULL;
+
+    for (uint32_t i = 0; i < n; i++) {
+        a = tasks_assign(&t, 0, first_owner + i);
+        cr_assert_not_null(a);
+        cr_assert(tasks_expire(&t, a, TIMEOUT));
+    }
+    return a;
+}
+
+Test(tasks, only_the_newest_attempts_are_remembered)
+{
+    struct coord_task *a;
+
+    tasks_free(&t);
+    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3), 0);
+    a = hand_out_expiring(TASK_HANDOUTS + 1, 101);
+    cr_assert_eq(a->attempts, TASK_HANDOUTS + 1);
+    cr_assert_not(task_was_handed_to(a, 1, 101), "the oldest is dropped");
+    for (uint32_t i = 2; i <= TASK_HANDOUTS + 1; i++)
+        cr_assert(task_was_handed_to(a, i, 100 + i), "attempt %u", i);
+    cr_assert_eq(tasks_complete(&t, a, 1, 101), -EPERM);
+    cr_assert_eq(tasks_complete(&t, a, 2, 102), 0);
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, an_empty_slot_is_reused_before_the_oldest)
+{
+    struct coord_task *a;
+
+    tasks_free(&t);
+    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3), 0);
+    a = hand_out_expiring(TASK_HANDOUTS, 101);
+    tasks_release_owner(&t, 103, NULL, NULL);
+    hand_out_expiring(1, 200);
+    cr_assert(task_was_handed_to(a, 1, 101), "the oldest is kept");
+    cr_assert(task_was_handed_to(a, TASK_HANDOUTS + 1, 200));
+    cr_assert_not(task_was_handed_to(a, 3, 103));
+    cr_assert(tasks_check(&t));
+}
+
+Test(tasks, one_owner_takes_one_slot)
+{
+    struct coord_task *a;
+
+    tasks_free(&t);
+    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3), 0);
+    a = hand_out_expiring(1, 6);
+    /* Owner 5 takes the task again and again: it never crowds out 6. */
+    for (int i = 0; i < 3 * TASK_HANDOUTS; i++)
+        hand_out_expiring(1, 5);
+    cr_assert(task_was_handed_to(a, 1, 6));
+    cr_assert(task_was_handed_to(a, a->attempts, 5));
+    cr_assert_not(task_was_handed_to(a, a->attempts - 1, 5));
     cr_assert(tasks_check(&t));
 }

@@ -1,0 +1,433 @@
+#!/usr/bin/env bash
+# Faults a user can meet: unreadable, empty, binary and giant inputs, app
+# modules without the entry symbol or built for another ABI, a job
+# directory workers cannot write, a disk that fills during map or reduce
+# (and one that frees up). A refusal is one clear line on stderr, a
+# non-zero exit and nothing written; a failed job ends with one line naming
+# the cause after its retries and leaves no partial or temporary file; an
+# odd but valid input gives mrsequential's output. Checks that mount a
+# file system need root and print "SKIP name: needs root" without it.
+# Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
+set -u
+unset MR_LOG                    # the checks count log lines
+
+B=$(cd "${BUILD:-build}" && pwd)
+WORK=$(mktemp -d /tmp/mr-faulttest-XXXXXX)
+chmod 755 "$WORK"               # an unprivileged worker reads inputs here
+MOUNTS=()
+cleanup() {
+    local m
+    kill $(jobs -p) 2>/dev/null
+    wait 2>/dev/null
+    for m in "${MOUNTS[@]}"; do
+        mountpoint -q "$m" && { umount "$m" || umount -l "$m"; }
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+# Root runs the "unprivileged" side of a check as nobody (root reads and
+# writes whatever the permission bits say); anyone else runs it as itself.
+ROOT=false
+RUNAS=()
+if [ "$(id -u)" -eq 0 ]; then
+    ROOT=true
+    RUNAS=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+    command -v setpriv >/dev/null || {
+        echo "FAIL setup: running as root needs setpriv (util-linux)"; exit 1; }
+fi
+
+mkdir "$WORK/input"
+(cd "$WORK/input" && "$B/mrgen" --size 100000 a.txt &&
+ "$B/mrgen" --size 1000000 m1.txt && "$B/mrgen" --size 2000000 m2.txt) || {
+    echo "FAIL setup: could not generate inputs"; exit 1; }
+IN=$WORK/input
+mkdir "$WORK/socks" && { ! $ROOT || chown nobody:nogroup "$WORK/socks"; }
+for so in noentry abi99 bigreduce; do
+    [ -f "$B/tests/apps/$so.so" ] || {
+        echo "FAIL setup: $B/tests/apps/$so.so is missing; run 'make test'"
+        exit 1; }
+done
+
+# wait_for FILE PATTERN: true once FILE has a line matching PATTERN; gives
+# up after 20 s.
+wait_for() {
+    local i
+    for ((i = 0; i < 400; i++)); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# A directory the unprivileged side can write.
+user_dir() {
+    mkdir -p "$1" && { ! $ROOT || chown nobody:nogroup "$1"; }
+}
+
+# mount_tmpfs DIR OPTIONS: mounts a tmpfs there, unmounted on exit.
+mount_tmpfs() {
+    mkdir -p "$1" && mount -t tmpfs -o "$2" tmpfs "$1" || return 1
+    MOUNTS+=("$1")
+}
+
+# expect_error_in DIR NAME STATUS PATTERN CMD...: CMD, run in DIR, exits
+# with STATUS, prints exactly one line on stderr matching PATTERN, and
+# leaves DIR empty.
+expect_error_in() {
+    local dir=$1 name=$2 want=$3 pattern=$4 rc lines msg
+    shift 4
+    (cd "$dir" && timeout -k 5 30 "$@" >/dev/null 2>"$WORK/stderr-$name")
+    rc=$?
+    lines=$(wc -l < "$WORK/stderr-$name")
+    msg=$(head -c 300 "$WORK/stderr-$name")
+    if [ $rc -ne "$want" ]; then
+        fail "$name" "exit status $rc, wanted $want: $msg"
+    elif [ "$lines" -ne 1 ]; then
+        fail "$name" "$lines lines on stderr: $msg"
+    elif ! grep -q -- "$pattern" "$WORK/stderr-$name"; then
+        fail "$name" "message '$(cat "$WORK/stderr-$name")' lacks '$pattern'"
+    elif [ -n "$(ls -A "$dir")" ]; then
+        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+}
+
+# expect_error NAME STATUS PATTERN CMD...: the same in a fresh directory
+# the unprivileged side can write.
+expect_error() {
+    user_dir "$WORK/err-$1" && expect_error_in "$WORK/err-$1" "$@"
+}
+
+# start_coordinator DIR LOG ARGS...: mrcoordinator in DIR on a port the
+# kernel picks, logging to LOG; sets COORD_PID and COORD_ADDR. Over TCP so
+# that a worker running as another user can connect.
+start_coordinator() {
+    local dir=$1 log=$2
+    shift 2
+    (cd "$dir" && MR_LOG=info exec timeout -k 5 60 "$B/mrcoordinator" \
+        --addr tcp:127.0.0.1:0 "$@" 2>"$log") &
+    COORD_PID=$!
+    wait_for "$log" "listening on tcp:" || return 1
+    COORD_ADDR=tcp:127.0.0.1:$(sed -n \
+        's/.*listening on tcp:.*:\([0-9]*\)$/\1/p' "$log")
+}
+
+# check_job_failed NAME RC LOG PATTERN DIR: the coordinator exited 1 after
+# retrying (four failed attempts), its last line says why, matching
+# PATTERN, and DIR holds nothing: no output, intermediate or temporary
+# file.
+check_job_failed() {
+    local name=$1 rc=$2 log=$3 pattern=$4 dir=$5 last
+    last=$(tail -n 1 "$log")
+    if [ "$rc" -ne 1 ]; then
+        fail "$name" "coordinator exited $rc, wanted 1: $last"
+    elif ! grep -q "attempt 4 failed" "$log"; then
+        fail "$name" "the task was not retried: $(grep -m1 failed "$log")"
+    elif ! echo "$last" |
+            grep -q -- "^mrcoordinator: job failed: .*$pattern"; then
+        fail "$name" "last line '$last' lacks '$pattern'"
+    elif [ -n "$(ls -A "$dir")" ]; then
+        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+}
+
+# ---------------------------------------------------------------- inputs
+
+# An input the user cannot read is refused before any work, by name.
+test_unreadable_input() {
+    local secret=$WORK/secret.txt S=unix:$WORK/socks/unreadable
+    cp "$IN/a.txt" "$secret" && chmod 000 "$secret"
+    expect_error unreadable_input_coordinator 1 \
+        "secret.txt cannot be read: Permission denied" \
+        "${RUNAS[@]}" "$B/mrcoordinator" --addr "$S" "$IN/a.txt" "$secret"
+    expect_error unreadable_input_sequential 1 \
+        "cannot read input file .*secret.txt: Permission denied" \
+        "${RUNAS[@]}" "$B/mrsequential" "$B/apps/wc.so" "$secret"
+    expect_error unreadable_input_mrrun 1 \
+        "secret.txt cannot be read: Permission denied" \
+        "${RUNAS[@]}" "$B/mrrun" "$secret"
+    rm -f "$secret"
+}
+
+# An input that becomes unreadable to the worker after the coordinator
+# planned it (or that only the coordinator's user may read): the map task
+# fails saying so, is retried, and the job fails naming the file.
+test_unreadable_input_for_worker() {
+    local name=unreadable_input_worker dir=$WORK/worker-unreadable rc
+    local secret=$WORK/secret2.txt why
+    why="cannot open input .*secret2.txt: Permission denied"
+    mkdir -p "$dir" && cp "$IN/a.txt" "$secret" && chmod 600 "$secret"
+    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 2 "$secret" ||
+        { fail $name "no coordinator"; return; }
+    chmod 000 "$secret"
+    (cd "$dir" && timeout -k 5 60 "${RUNAS[@]}" "$B/mrworker" \
+        --addr "$COORD_ADDR" "$B/apps/wc.so" 2>"$WORK/$name-worker.log")
+    wait "$COORD_PID"; rc=$?
+    if ! grep -q "map task 0 failed: $why" "$WORK/$name-worker.log"; then
+        fail $name "worker said: $(head -c 300 "$WORK/$name-worker.log")"
+    else
+        check_job_failed $name $rc "$WORK/$name-coord.log" \
+            "map task 0 failed 4 times; last error: $why" "$dir"
+    fi
+    rm -f "$secret"
+}
+
+# like_sequential NAME FILE [COORDINATOR OPTIONS...]: a job on FILE
+# succeeds, writes every mr-out-* and nothing else, its worker says
+# nothing, and its output is mrsequential's. (One worker: a second one
+# could come after the job is over and rightly complain.)
+like_sequential() {
+    local name=$1 file=$2 dir=$WORK/ok-$1 rc extra
+    shift 2
+    mkdir -p "$dir/ref" "$dir/job"
+    (cd "$dir/ref" &&
+     timeout -k 5 60 "$B/mrsequential" "$B/apps/wc.so" "$file") ||
+        { fail "$name" "mrsequential failed"; return 1; }
+    sort "$dir/ref/mr-out-0" > "$dir/want"
+    start_coordinator "$dir/job" "$dir/coord.log" --reduce 3 "$@" "$file" || {
+        fail "$name" "no coordinator"; return 1; }
+    (cd "$dir/job" && timeout -k 5 60 "$B/mrworker" --addr "$COORD_ADDR" \
+        "$B/apps/wc.so" 2>"$dir/worker.log")
+    wait "$COORD_PID"; rc=$?
+    extra=$(ls -A "$dir/job" | grep -v '^mr-out-[012]$')
+    if [ $rc -ne 0 ]; then
+        fail "$name" "job failed ($rc): $(tail -n 1 "$dir/coord.log")"
+    elif [ "$(ls "$dir/job" | grep -c '^mr-out-')" -ne 3 ]; then
+        fail "$name" "outputs: $(ls "$dir/job" | tr '\n' ' ')"
+    elif [ -n "$extra" ]; then
+        fail "$name" "left files: $(echo $extra)"
+    elif [ -s "$dir/worker.log" ]; then
+        fail "$name" "the worker said: $(head -c 300 "$dir/worker.log")"
+    elif ! sort "$dir"/job/mr-out-* | cmp -s - "$dir/want"; then
+        fail "$name" "output differs from mrsequential"
+        return 1
+    else
+        pass "$name"
+        rm -rf "$dir"           # up to 60 MB for the giant inputs
+    fi
+}
+
+# Empty, binary and one-line inputs are valid: same answer as mrsequential.
+test_odd_inputs() {
+    local bin=$WORK/input/binary.dat line=$WORK/input/line.txt
+    local word=$WORK/input/word.txt
+
+    : > "$WORK/input/empty.txt"
+    like_sequential empty_input "$WORK/input/empty.txt"
+    # Random bytes, then NULs, bytes never valid in UTF-8, a truncated and
+    # an overlong sequence, a lone surrogate, words glued to all of those.
+    { head -c 1000000 /dev/urandom
+      printf 'abc\0def\0\0ghi \377\376\300\257 caf\303\251 na\303 x\355\240\200y '
+      printf 'word\0word\377word\200 \357\273\277bom\r\n'; } > "$bin"
+    like_sequential binary_input "$bin" ||
+        { cp "$bin" /tmp/mr-faulttest-binary.dat &&
+          echo "(that input is kept in /tmp/mr-faulttest-binary.dat)"; }
+    # 20 MB, no newline: words (one not ASCII) separated by spaces only.
+    yes 'alpha beta gamma délta épsilon zeta' | head -c 20000000 |
+        tr '\n' ' ' > "$line"
+    like_sequential giant_line "$line"
+    # The same cut into 1 MB splits: cuts fall at spaces, never in a word.
+    like_sequential giant_line_split "$line" --split-size 1M
+    # 20 MB without any whitespace: one 20 MB word, one split whatever
+    # the split size.
+    head -c 20000000 /dev/zero | tr '\0' 'w' > "$word"
+    like_sequential giant_word "$word" --split-size 1M
+    rm -f "$bin" "$line" "$word"
+}
+
+# ---------------------------------------------------------------- apps
+
+test_bad_apps() {
+    local S=unix:$WORK/app.sock
+    expect_error worker_app_no_entry 2 \
+        "noentry.so has no mr_app_entry()" \
+        "$B/mrworker" --addr "$S" "$B/tests/apps/noentry.so"
+    expect_error worker_app_wrong_abi 2 \
+        "abi99.so.*ABI version 99.*rebuild" \
+        "$B/mrworker" --addr "$S" "$B/tests/apps/abi99.so"
+    expect_error sequential_app_wrong_abi 2 "ABI version 99" \
+        "$B/mrsequential" "$B/tests/apps/abi99.so" "$IN/a.txt"
+    expect_error mrrun_app_no_entry 2 "has no mr_app_entry()" \
+        "$B/mrrun" --app "$B/tests/apps/noentry.so" "$IN/a.txt"
+}
+
+# ---------------------------------------------------------------- dirs
+
+# A directory nobody may write in: read-only mount as root, mode 0555
+# otherwise. The programs that write there refuse at once.
+test_readonly_dir() {
+    local dir=$WORK/ro n
+    if $ROOT; then
+        mount_tmpfs "$dir" ro,size=1m || {
+            for n in coordinator mrrun sequential; do
+                skip ${n}_readonly_dir "cannot mount a tmpfs"
+            done
+            return; }
+    else
+        mkdir "$dir" && chmod 555 "$dir"
+    fi
+    expect_error_in "$dir" coordinator_readonly_dir 1 \
+        "the current directory is not writable" \
+        "$B/mrcoordinator" --addr "unix:$WORK/ro.sock" "$IN/a.txt"
+    expect_error_in "$dir" mrrun_readonly_dir 1 \
+        "mrrun: the current directory is not writable" \
+        "$B/mrrun" "$IN/a.txt"
+    expect_error_in "$dir" sequential_readonly_dir 1 \
+        "cannot create mr-out-0 in .*/ro: " \
+        "$B/mrsequential" "$B/apps/wc.so" "$IN/a.txt"
+    $ROOT && umount "$dir"
+}
+
+# Workers that cannot write the job directory (root's coordinator started
+# there; the directory is made read-only for the worker): each map attempt
+# fails naming the file and directory, and the job fails after 4 attempts.
+test_worker_cannot_write() {
+    local name=worker_cannot_write dir=$WORK/nowrite rc n
+    mkdir -p "$dir"
+    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 2 "$IN/a.txt" ||
+        { fail $name "no coordinator"; return; }
+    chmod 555 "$dir"
+    (cd "$dir" && timeout -k 5 60 "${RUNAS[@]}" "$B/mrworker" \
+        --addr "$COORD_ADDR" "$B/apps/wc.so" 2>"$WORK/$name-worker.log")
+    wait "$COORD_PID"; rc=$?
+    n=$(grep -c "map task 0 failed: cannot create mr-im-0-[1-4] in .*/nowrite: Permission denied" \
+        "$WORK/$name-worker.log")
+    if [ "$n" -ne 4 ]; then
+        fail $name "worker said: $(head -c 300 "$WORK/$name-worker.log")"
+    else
+        check_job_failed $name $rc "$WORK/$name-coord.log" \
+            "map task 0 failed 4 times; last error: cannot create mr-im-0-4 in .*/nowrite: Permission denied" \
+            "$dir"
+    fi
+    chmod 755 "$dir"
+}
+
+# ---------------------------------------------------------------- ENOSPC
+
+# enospc_job NAME SIZE APP PATTERN INPUT [NOT]: a job with one worker, run
+# in a tmpfs of SIZE, fails with PATTERN after retries and leaves it empty;
+# no line of the coordinator's log matches NOT.
+# The caller's environment reaches the worker (MR_MAP_BUFFER).
+enospc_job() {
+    local name=$1 size=$2 app=$3 pattern=$4 input=$5 not=${6:-} rc
+    local dir=$WORK/fs-$1
+    if ! $ROOT; then skip "$name" "needs root"; return; fi
+    mount_tmpfs "$dir" "size=$size" ||
+        { skip "$name" "cannot mount a tmpfs"; return; }
+    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 1 "$input" ||
+        { fail "$name" "no coordinator"; umount "$dir"; return; }
+    (cd "$dir" && timeout -k 5 60 "$B/mrworker" --addr "$COORD_ADDR" "$app" \
+        2>"$WORK/$name-worker.log")
+    wait "$COORD_PID"; rc=$?
+    if [ "$(grep -c "No space left on device" "$WORK/$name-worker.log")" \
+            -ne 4 ]; then
+        fail "$name" "worker said: $(head -c 300 "$WORK/$name-worker.log")"
+    elif [ -n "$not" ] && grep -q -- "$not" "$WORK/$name-coord.log"; then
+        fail "$name" "$(grep -m1 -- "$not" "$WORK/$name-coord.log")"
+    else
+        check_job_failed "$name" $rc "$WORK/$name-coord.log" "$pattern" "$dir"
+    fi
+    umount "$dir"
+}
+
+test_enospc() {
+    # wc's intermediate file for 1 MB of text is over 100 kB: no map fits.
+    enospc_job enospc_map 32k "$B/apps/wc.so" \
+        "map task 0 failed 4 times; last error: cannot write mr-im-0-4: No space left on device" \
+        "$IN/m1.txt"
+    # bigreduce maps 2 MB to a few bytes and reduces it to 2 MB: the map
+    # fits in 1 MB, the reduce does not.
+    enospc_job enospc_reduce 1m "$B/tests/apps/bigreduce.so" \
+        "reduce task 0 failed 4 times; last error: cannot write mr-out-0: No space left on device" \
+        "$IN/m2.txt" "map task .* failed"
+    # A map whose pairs outgrow a 4 MB buffer spills sorted runs to disk:
+    # 20 MB of random bytes give indexer ~5 MB of distinct words, so a
+    # spill fails in 3 MB; the runs already written must go too.
+    $ROOT && head -c 20000000 /dev/urandom > "$WORK/random.bin"
+    MR_MAP_BUFFER=4194304 enospc_job enospc_spill 3m "$B/apps/indexer.so" \
+        "map task 0 failed 4 times; last error: .*cannot write mr-spill-[0-9-]*: No space left on device" \
+        "$WORK/random.bin"
+    rm -f "$WORK/random.bin"
+    if ! $ROOT; then
+        skip sequential_disk_full "needs root"
+        return
+    fi
+    mount_tmpfs "$WORK/fs-seq" size=32k || {
+        skip sequential_disk_full "cannot mount a tmpfs"; return; }
+    expect_error_in "$WORK/fs-seq" sequential_disk_full 1 \
+        "mrsequential: cannot write mr-out-0: No space left on device" \
+        "$B/mrsequential" "$B/apps/wc.so" "$IN/m1.txt"
+    umount "$WORK/fs-seq"
+}
+
+# A full disk that frees up: the first map attempt fails on it, the test
+# then deletes the filler and the retry succeeds. No race: the
+# coordinator's stderr is a pipe filled to the brim, so the log line it
+# writes on that failure blocks its event loop (and so the retry) until
+# the test, having deleted the filler, drains the pipe.
+test_enospc_recovers() {
+    local name=enospc_recovers dir=$WORK/fs-recover fifo=$WORK/recover.fifo
+    local sock=unix:$WORK/recover.sock ref=$WORK/recover-ref
+    local rw r pid wpid rc waited=0
+    if ! $ROOT; then skip $name "needs root"; return; fi
+    mount_tmpfs "$dir" size=1m ||
+        { skip $name "cannot mount a tmpfs"; return; }
+    mkdir -p "$ref" &&
+        (cd "$ref" && "$B/mrsequential" "$B/apps/wc.so" "$IN/a.txt") &&
+        sort "$ref/mr-out-0" > "$ref/want"
+    dd if=/dev/zero of="$dir/filler" bs=64k 2>/dev/null  # until ENOSPC
+    mkfifo "$fifo"
+    exec {rw}<>"$fifo" {r}<"$fifo"
+    (exec {rw}>&- {r}<&-; cd "$dir" && MR_LOG=warn exec timeout -k 5 60 \
+        "$B/mrcoordinator" --addr "$sock" --reduce 2 "$IN/a.txt" 2>"$fifo") &
+    pid=$!
+    dd if=/dev/zero of="$fifo" bs=4096 oflag=nonblock 2>/dev/null  # to EAGAIN
+    exec {rw}>&-
+    (exec {r}<&-; cd "$dir" && MR_LOG=warn exec timeout -k 5 60 \
+        "$B/mrworker" --addr "$sock" "$B/apps/wc.so" \
+        2>"$WORK/recover-worker.log") &
+    wpid=$!
+    wait_for "$WORK/recover-worker.log" \
+        "map task 0 failed: .*No space left on device" || waited=1
+    rm -f "$dir/filler"
+    tr -d '\0' <&$r > "$WORK/recover-coord.log" &
+    exec {r}<&-
+    wait $pid; rc=$?
+    wait $wpid
+    wait                        # the pipe's reader
+    if [ $waited -ne 0 ]; then
+        fail $name "no map failed: $(head -c 300 "$WORK/recover-worker.log")"
+    elif [ $rc -ne 0 ]; then
+        fail $name "job failed ($rc): $(tail -n 1 "$WORK/recover-coord.log")"
+    elif [ "$(grep -c failed "$WORK/recover-coord.log")" -ne 1 ] ||
+         ! grep -q "map task 0 attempt 1 failed: .*No space left on device" \
+             "$WORK/recover-coord.log"; then
+        fail $name "coordinator said: $(head -c 300 "$WORK/recover-coord.log")"
+    elif [ "$(ls -A "$dir" | tr '\n' ' ')" != "mr-out-0 mr-out-1 " ]; then
+        fail $name "files left: $(ls -A "$dir" | tr '\n' ' ')"
+    elif ! sort "$dir"/mr-out-* | cmp -s - "$ref/want"; then
+        fail $name "output differs from mrsequential"
+    else
+        pass $name
+    fi
+    umount "$dir"
+}
+
+test_unreadable_input
+test_unreadable_input_for_worker
+test_odd_inputs
+test_bad_apps
+test_readonly_dir
+test_worker_cannot_write
+test_enospc
+test_enospc_recovers
