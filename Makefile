@@ -29,8 +29,8 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Evaluated when a recipe runs, after the deps step has installed them.
-PKG_CFLAGS = $(shell pkg-config --cflags libprotobuf-c libutf8proc)
-PKG_LIBS   = $(shell pkg-config --libs libprotobuf-c)
+PKG_CFLAGS = $(shell pkg-config --cflags libprotobuf-c libutf8proc libsodium)
+PKG_LIBS   = $(shell pkg-config --libs libprotobuf-c libsodium)
 TEST_LIBS  = $(shell pkg-config --libs criterion)
 
 # Every object depends on the flags it was built with: changing SANITIZE or

@@ -24,7 +24,8 @@
     X(EBADAPP,    -1014, "not a valid app module")                          \
     X(EAPP,       -1015, "the app reported a failure")                      \
     X(EBADDATA,   -1016, "corrupt intermediate data")                       \
-    X(ESTALE,     -1017, "task was reassigned or already done")
+    X(ESTALE,     -1017, "task was reassigned or already done")          \
+    X(EAUTH,      -1018, "authentication failed")
 
 enum mr_err {
 #define MR_ERR_ENUM(name, code, msg) MR_##name = (code),

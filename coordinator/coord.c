@@ -459,7 +459,9 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     coord *c = calloc(1, sizeof(*c));
     struct rpc_server_opts sopts = {.on_disconnect = on_disconnect,
                                     .arg = c,
-                                    .max_conns = opts->max_conns};
+                                    .max_conns = opts->max_conns,
+                                    .token = opts->token,
+                                    .token_len = opts->token_len};
     uint32_t nmap;
 
     if (c == NULL) {

@@ -22,6 +22,9 @@ struct coord_opts {
     uint64_t split_size;        /* larger files are split; 0: 64 MiB */
     size_t max_conns;           /* connections served at once; 0: the RPC
                                    default, RPC_DEFAULT_MAX_CONNS */
+    const uint8_t *token;       /* workers must prove they know it; NULL:
+                                   none (then TCP is loopback only) */
+    size_t token_len;
     /* Called after every change of a task's state; may be NULL. */
     void (*on_progress)(coord *c, void *arg);
     void *arg;

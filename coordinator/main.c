@@ -11,13 +11,15 @@
 #include "coord.h"
 #include "options.h"
 #include "log.h"
+#include "token.h"
 
 static void
 usage(FILE *to)
 {
     fprintf(to,
         "usage: mrcoordinator [--addr ADDR] [--reduce N] [--task-timeout S]\n"
-        "                     [--split-size SIZE] [--max-conns N] FILE...\n"
+        "                     [--split-size SIZE] [--max-conns N]\n"
+        "                     [--token-file FILE] FILE...\n"
         "\n"
         "Coordinates a MapReduce job: one map task per input FILE (or per\n"
         "split of a larger one), N reduce tasks; workers (mrworker) started\n"
@@ -30,6 +32,12 @@ usage(FILE *to)
         "  --max-conns N       serve at most N connections at once; more are\n"
         "                      closed as they come, with a log line (default\n"
         "                      1024)\n"
+        "  --token-file FILE   a shared secret, at least 16 bytes, that\n"
+        "                      workers must prove they know (give them the\n"
+        "                      same file) before anything else is served;\n"
+        "                      needed to listen on a TCP address other than\n"
+        "                      loopback. Make one: head -c 32 /dev/urandom |\n"
+        "                      base64 > FILE; chmod 600 FILE\n"
         "  --help              show this help\n");
 }
 
@@ -46,6 +54,7 @@ on_stop_signal(rpc_loop *loop, int signo, void *arg)
 struct args {
     char addr[512];
     struct coord_opts opts;
+    struct token token;
 };
 
 /* Returns 0 to go on, -1 after --help, or an exit status. */
@@ -55,6 +64,7 @@ parse_args(int argc, char **argv, struct args *a)
     static const struct option longopts[] = {
         {"addr", required_argument, NULL, 'a'},
         {"max-conns", required_argument, NULL, 'm'},
+        {"token-file", required_argument, NULL, 'k'},
         COORD_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -76,6 +86,13 @@ parse_args(int argc, char **argv, struct args *a)
                 return 2;
             }
             a->opts.max_conns = n;
+        } else if (opt == 'k') {
+            if (token_read(optarg, &a->token, err) < 0) {
+                fprintf(stderr, "mrcoordinator: %s\n", err);
+                return 2;
+            }
+            a->opts.token = a->token.bytes;
+            a->opts.token_len = a->token.len;
         } else if (opt == 'h') {
             usage(stdout);
             return -1;
@@ -98,7 +115,7 @@ parse_args(int argc, char **argv, struct args *a)
 int
 main(int argc, char **argv)
 {
-    struct args a;
+    static struct args a;
     char err[MR_ERR_LEN], bound[512];
     rpc_loop *loop;
     coord *c;

@@ -119,6 +119,21 @@ rpc__addr_format(const struct sockaddr_storage *ss, char *out, size_t outlen)
     }
 }
 
+bool
+rpc__addr_is_loopback(const struct rpc_addr *addr)
+{
+    if (addr->family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)&addr->sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (addr->family == AF_INET6) {
+        const struct sockaddr_in6 *in6 =
+            (const struct sockaddr_in6 *)&addr->sa;
+        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    }
+    return false;
+}
+
 int
 rpc__socket(const struct rpc_addr *addr)
 {

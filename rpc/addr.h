@@ -4,6 +4,7 @@
 #ifndef RPC_ADDR_H
 #define RPC_ADDR_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "mr_err.h"
@@ -23,6 +24,9 @@ int rpc__addr_parse(const char *text, struct rpc_addr *addr,
 /* Writes the canonical text of a bound socket ("tcp:127.0.0.1:40123"). */
 void rpc__addr_format(const struct sockaddr_storage *ss, char *out,
                       size_t outlen);
+
+/* A TCP address on the loopback interface (127.0.0.0/8 or ::1)? */
+bool rpc__addr_is_loopback(const struct rpc_addr *addr);
 
 /* Creates a non-blocking, close-on-exec socket for addr. Returns fd or
  * -errno. */

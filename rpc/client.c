@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "auth.h"
 #include "buf.h"
 #include "frame.h"
 
@@ -25,6 +26,7 @@
 #define BACKOFF_MAX_MS   500
 #define IDLE_CHECK_MS    50     /* check a kept connection idle this long */
 #define TIMEO_SLACK_MS   5      /* deadline precision of a blocking read */
+#define RPC_AUTH_MAX_FRAME 1024 /* no frame of the token exchange is longer */
 
 /* A request sent and not yet collected by rpc_client_wait(). */
 struct outstanding {
@@ -50,6 +52,8 @@ struct rpc_client {
     struct outstanding *outs;
     size_t nouts, outcap;
     int remote_status;
+    uint8_t *token;             /* owned copy; NULL: none */
+    size_t token_len;
     char errmsg[MR_ERR_LEN];
 };
 
@@ -114,6 +118,16 @@ rpc_client_create(const char *addr, const struct rpc_client_opts *opts,
         c->call_timeout_ms = opts->call_timeout_ms;
     if (opts && opts->max_frame)
         c->max_frame = opts->max_frame;
+    if (opts && opts->token) {
+        if (rpc__auth_init() < 0 ||
+            (c->token = malloc(opts->token_len)) == NULL) {
+            snprintf(err, MR_ERR_LEN, "cannot set up token authentication");
+            free(c);
+            return NULL;
+        }
+        memcpy(c->token, opts->token, opts->token_len);
+        c->token_len = opts->token_len;
+    }
     strcpy(c->errmsg, "no error");
     return c;
 }
@@ -140,6 +154,9 @@ rpc_client_free(rpc_client *c)
     rpc__buf_free(&c->in);
     rpc__buf_free(&c->out);
     free(c->outs);
+    if (c->token != NULL)
+        explicit_bzero(c->token, c->token_len);
+    free(c->token);
     free(c);
 }
 
@@ -231,6 +248,93 @@ try_connect(rpc_client *c, uint64_t deadline)
     return 0;
 }
 
+static int write_all(rpc_client *c, const uint8_t *p, size_t len);
+
+/* Reads one whole frame of the token exchange into c->in. Returns 0 with
+ * *h filled, or an error. */
+static int
+read_auth_frame(rpc_client *c, uint64_t deadline, struct rpc_header *h)
+{
+    struct rpc_buf *in = &c->in;
+
+    for (;;) {
+        ssize_t n;
+        int left, rc;
+
+        if (rpc__buf_len(in) >= RPC_HEADER_LEN) {
+            rc = rpc__header_decode(in->data + in->start, c->max_frame, h);
+            if (rc == 0 && (h->kind == RPC_KIND_REQUEST ||
+                            h->length > RPC_AUTH_MAX_FRAME))
+                rc = MR_EBADFRAME;
+            if (rc != 0)
+                return rc;
+            if (rpc__buf_len(in) >= RPC_PREFIX_LEN + (size_t)h->length)
+                return 0;
+        }
+        if ((left = ms_left(deadline)) == 0)
+            return -ETIMEDOUT;
+        if (rpc__buf_reserve(in, RPC_AUTH_MAX_FRAME + RPC_PREFIX_LEN) < 0)
+            return -ENOMEM;
+        bound_read(c, left);
+        n = read(c->fd, in->data + in->end, in->cap - in->end);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -ECONNRESET;
+        in->end += (size_t)n;
+    }
+}
+
+/* Sends an AUTH frame and reads the answer: 1 with its payload in
+ * c->in (consume it), 0 when refused (errmsg says why), or an I/O error. */
+static int
+auth_step(rpc_client *c, const uint8_t *payload, size_t len,
+          uint64_t deadline, struct rpc_header *h)
+{
+    uint8_t frame[RPC_HEADER_LEN + RPC_AUTH_PROOF_LEN];
+    int rc;
+
+    rpc__header_encode(frame, RPC_KIND_AUTH, 0, 0, 0, len);
+    memcpy(frame + RPC_HEADER_LEN, payload, len);
+    if ((rc = write_all(c, frame, RPC_HEADER_LEN + len)) < 0 ||
+        (rc = read_auth_frame(c, deadline, h)) < 0)
+        return rc;
+    if (h->kind == RPC_KIND_AUTH && h->status == 0)
+        return 1;
+    fail(c, MR_EAUTH, "%s refused the connection: %.*s", c->addr.text,
+         (int)rpc__payload_len(h),
+         (const char *)c->in.data + c->in.start + RPC_HEADER_LEN);
+    return 0;
+}
+
+/* Proves to the server that we know its token (auth.h). Returns 0, or
+ * MR_EAUTH when refused, or an I/O error (c->errmsg not set). */
+static int
+authenticate(rpc_client *c, uint64_t deadline)
+{
+    struct rpc_buf *in = &c->in;
+    uint8_t nonce[RPC_AUTH_NONCE_LEN], proof[RPC_AUTH_PROOF_LEN];
+    struct rpc_header h;
+    int rc = auth_step(c, NULL, 0, deadline, &h);
+
+    if (rc <= 0)
+        return rc == 0 ? MR_EAUTH : rc;
+    if (rpc__payload_len(&h) == 0) {    /* the server wants no token */
+        rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+        return 0;
+    }
+    if (rpc__payload_len(&h) != sizeof(nonce))
+        return MR_EBADFRAME;
+    memcpy(nonce, in->data + in->start + RPC_HEADER_LEN, sizeof(nonce));
+    rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+    rpc__auth_proof(c->token, c->token_len, nonce, proof);
+    rc = auth_step(c, proof, sizeof(proof), deadline, &h);
+    if (rc <= 0)
+        return rc == 0 ? MR_EAUTH : rc;
+    rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+    return 0;
+}
+
 /* Connects, retrying with exponential backoff until the connect timeout. */
 static int
 ensure_connected(rpc_client *c)
@@ -244,8 +348,13 @@ ensure_connected(rpc_client *c)
         struct timespec ts;
         int left;
 
-        if ((rc = try_connect(c, deadline)) == 0)
-            return 0;
+        if ((rc = try_connect(c, deadline)) == 0) {
+            if (c->token == NULL || (rc = authenticate(c, deadline)) == 0)
+                return 0;
+            disconnect(c);
+            if (rc == MR_EAUTH)         /* a wrong token stays wrong */
+                return rc;
+        }
         left = ms_left(deadline);
         if (left == 0)
             break;
@@ -257,7 +366,7 @@ ensure_connected(rpc_client *c)
         delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
     }
     return fail(c, MR_ECONNECT, "could not connect to %s: %s", c->addr.text,
-                strerror(-rc));
+                mr_strerror(rc));
 }
 
 /* ---------------------------------------------------------------- send */

@@ -51,7 +51,7 @@ rpc__header_decode(const uint8_t in[RPC_HEADER_LEN], size_t max_frame,
         return MR_ETOOBIG;
     if (h->version != RPC_VERSION)
         return MR_EBADVER;
-    if (h->kind > RPC_KIND_REPLY)
+    if (h->kind > RPC_KIND_AUTH)
         return MR_EBADFRAME;
     return 0;
 }

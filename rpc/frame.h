@@ -9,7 +9,8 @@
  *
  * length counts every byte after itself: 12 + payload size. It is checked
  * against the receiver's maximum frame size before anything is allocated.
- * ver is RPC_VERSION. knd is 0 for a request, 1 for a reply. method is the
+ * ver is RPC_VERSION. knd is 0 for a request, 1 for a reply, 2 for the
+ * token exchange of auth.h (method and id 0). method is the
  * index of the method in the service descriptor. A request's status is 0. A
  * reply with status 0 carries the method's output message; a reply with a
  * non-zero status (an mr_err code) carries a UTF-8 message instead, no NUL.
@@ -25,6 +26,7 @@
 #define RPC_HEADER_LEN   16  /* prefix included */
 #define RPC_KIND_REQUEST 0
 #define RPC_KIND_REPLY   1
+#define RPC_KIND_AUTH    2
 
 struct rpc_header {
     uint32_t length;    /* bytes after the prefix: 12 + payload */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "auth.h"
 #include "buf.h"
 #include "frame.h"
 #include "log.h"
@@ -55,6 +56,10 @@ struct conn {
     rpc_timer *deadline;        /* armed while a request is awaited: after
                                    connecting, and mid-frame */
     bool spoke;                 /* has sent a complete request */
+    bool authed;                /* may send requests: the server has no
+                                   token, or the peer proved it knows it */
+    bool challenged;            /* nonce was sent */
+    uint8_t nonce[RPC_AUTH_NONCE_LEN];
     char peer[32];              /* for log lines */
     struct conn *prev, *next;
 };
@@ -66,6 +71,8 @@ struct rpc_server {
     size_t max_conns;
     unsigned frame_timeout_ms;
     uint64_t last_cap_log;      /* ms: the cap's log line, once a second */
+    uint8_t *token;             /* owned copy; NULL: no authentication */
+    size_t token_len;
     struct listener listeners[MAX_LISTENERS];
     int nlisteners;
     struct conn *conns;         /* open connections */
@@ -94,10 +101,12 @@ conn_unref(struct conn *conn)
 
 /* ---------------------------------------------------------------- output */
 
-/* Appends a frame to the output; payload is a message or raw bytes. */
+/* Appends a frame of kind to the output; payload is a message or raw
+ * bytes. */
 static int
-conn_append(struct conn *conn, uint16_t method, uint32_t id, int32_t status,
-            const ProtobufCMessage *msg, const void *bytes, size_t len)
+conn_append_kind(struct conn *conn, uint8_t kind, uint16_t method,
+                 uint32_t id, int32_t status, const ProtobufCMessage *msg,
+                 const void *bytes, size_t len)
 {
     struct rpc_buf *out = &conn->out;
     size_t payload = msg ? protobuf_c_message_get_packed_size(msg) : len;
@@ -106,8 +115,8 @@ conn_append(struct conn *conn, uint16_t method, uint32_t id, int32_t status,
         return MR_ETOOBIG;
     if (rpc__buf_reserve(out, RPC_HEADER_LEN + payload) < 0)
         return -ENOMEM;
-    rpc__header_encode(out->data + out->end, RPC_KIND_REPLY, method, id,
-                       status, payload);
+    rpc__header_encode(out->data + out->end, kind, method, id, status,
+                       payload);
     out->end += RPC_HEADER_LEN;
     if (msg)
         protobuf_c_message_pack(msg, out->data + out->end);
@@ -115,6 +124,15 @@ conn_append(struct conn *conn, uint16_t method, uint32_t id, int32_t status,
         memcpy(out->data + out->end, bytes, len);
     out->end += payload;
     return 0;
+}
+
+/* Appends a reply. */
+static int
+conn_append(struct conn *conn, uint16_t method, uint32_t id, int32_t status,
+            const ProtobufCMessage *msg, const void *bytes, size_t len)
+{
+    return conn_append_kind(conn, RPC_KIND_REPLY, method, id, status, msg,
+                            bytes, len);
 }
 
 static void
@@ -270,6 +288,43 @@ conn_protocol_error(struct conn *conn, const struct rpc_header *h, int rc,
     conn->closing = true;
 }
 
+/* Refuses a peer's token exchange with a message, and closes. */
+static void
+conn_refuse(struct conn *conn, const char *why)
+{
+    mr_warn("%s: %s; closing the connection", conn->peer, why);
+    (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, MR_EAUTH, NULL, why,
+                           strlen(why));
+    conn->closing = true;
+}
+
+/* One step of the token exchange (auth.h). */
+static void
+conn_auth(struct conn *conn, const uint8_t *payload, size_t len)
+{
+    rpc_server *srv = conn->srv;
+
+    if (srv->token == NULL) {           /* nothing to prove */
+        (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
+    } else if (conn->authed) {
+        conn_refuse(conn, "authentication repeated");
+    } else if (len == 0) {              /* a challenge, please */
+        rpc__auth_nonce(conn->nonce);
+        conn->challenged = true;
+        (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL,
+                               conn->nonce, sizeof(conn->nonce));
+    } else if (!conn->challenged) {
+        conn_refuse(conn, "a token proof before any challenge");
+    } else if (!rpc__auth_check(srv->token, srv->token_len, conn->nonce,
+                                payload, len)) {
+        conn_refuse(conn, "wrong token: the client's --token-file differs "
+                    "from the server's");
+    } else {
+        conn->authed = true;
+        (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
+    }
+}
+
 /* Unpacks and dispatches one complete request frame. */
 static void
 conn_dispatch(struct conn *conn, const struct rpc_header *h,
@@ -280,6 +335,16 @@ conn_dispatch(struct conn *conn, const struct rpc_header *h,
     rpc_call *call;
     char detail[128];
 
+    if (h->kind == RPC_KIND_AUTH) {
+        conn_auth(conn, payload, rpc__payload_len(h));
+        return;
+    }
+    if (!conn->authed) {
+        conn_protocol_error(conn, h, MR_EAUTH, "this server needs a token "
+                            "first: give the client the server's "
+                            "--token-file");
+        return;
+    }
     if (h->kind != RPC_KIND_REQUEST) {
         conn_protocol_error(conn, h, MR_EBADFRAME, "a reply sent to a server");
         return;
@@ -350,7 +415,7 @@ conn_process(struct conn *conn)
         }
         conn_dispatch(conn, &h, p + RPC_HEADER_LEN);
         rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
-        if (!conn->spoke) {
+        if (!conn->spoke && conn->authed) {
             conn->spoke = true;
             /* The connect deadline is over; a mid-frame one starts anew. */
             rpc_loop_timer_cancel(conn->srv->loop, conn->deadline);
@@ -506,6 +571,7 @@ conn_open(rpc_server *srv, int fd, bool is_unix)
     conn->srv = srv;
     conn->fd = fd;
     conn->id = ++srv->next_conn_id;
+    conn->authed = srv->token == NULL;
     snprintf(conn->peer, sizeof(conn->peer), "client fd %d", fd);
     conn->next = srv->conns;
     if (srv->conns)
@@ -661,6 +727,13 @@ rpc_server_listen(rpc_server *srv, const char *text, char *bound,
     }
     if ((rc = rpc__addr_parse(text, &addr, err)) < 0)
         return rc;
+    if (addr.family != AF_UNIX && !rpc__addr_is_loopback(&addr) &&
+        srv->token == NULL) {
+        snprintf(err, MR_ERR_LEN, "%s is not a loopback address: anyone who "
+                 "can reach it could issue requests; give a shared secret "
+                 "with --token-file (clients need the same file)", text);
+        return -EACCES;
+    }
     if ((fd = rpc__socket(&addr)) < 0) {
         snprintf(err, MR_ERR_LEN, "socket: %s", strerror(-fd));
         return fd;
@@ -717,6 +790,16 @@ rpc_server_create(rpc_loop *loop, ProtobufCService *service,
         srv->on_disconnect = opts->on_disconnect;
         srv->arg = opts->arg;
     }
+    if (opts != NULL && opts->token != NULL) {
+        if (rpc__auth_init() < 0 ||
+            (srv->token = malloc(opts->token_len)) == NULL) {
+            snprintf(err, MR_ERR_LEN, "cannot set up token authentication");
+            free(srv);
+            return NULL;
+        }
+        memcpy(srv->token, opts->token, opts->token_len);
+        srv->token_len = opts->token_len;
+    }
     if (srv->max_frame < RPC_HEADER_LEN + 64)
         srv->max_frame = RPC_HEADER_LEN + 64;
     return srv;
@@ -756,5 +839,8 @@ rpc_server_free(rpc_server *srv)
             mr_warn("%s: %u calls never completed", conn->peer, conn->refs);
         conn_close(conn);
     }
+    if (srv->token != NULL)
+        explicit_bzero(srv->token, srv->token_len);
+    free(srv->token);
     free(srv);
 }

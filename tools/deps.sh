@@ -10,8 +10,10 @@ if command -v pkg-config >/dev/null 2>&1; then
     pkg-config --exists libprotobuf-c || missing="$missing libprotobuf-c-dev"
     pkg-config --exists criterion || missing="$missing libcriterion-dev"
     pkg-config --exists libutf8proc || missing="$missing libutf8proc-dev"
+    pkg-config --exists libsodium || missing="$missing libsodium-dev"
 else
     missing="$missing libprotobuf-c-dev libcriterion-dev libutf8proc-dev"
+    missing="$missing libsodium-dev"
 fi
 [ -x /usr/bin/time ] || missing="$missing time"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"

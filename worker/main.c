@@ -9,13 +9,15 @@
 #include "app.h"
 #include "cli.h"
 #include "log.h"
+#include "token.h"
 #include "worker.h"
 
 static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrworker [--addr ADDR] [--connect-timeout SECONDS] APP.so\n"
+        "usage: mrworker [--addr ADDR] [--connect-timeout SECONDS]\n"
+        "                [--token-file FILE] APP.so\n"
         "\n"
         "Asks the coordinator at ADDR for map and reduce tasks and runs them\n"
         "with the app module APP.so, in the current directory, until the\n"
@@ -25,6 +27,8 @@ usage(FILE *to)
         "                      else unix:/tmp/mr-<uid>.sock)\n"
         "  --connect-timeout S keep trying to reach the coordinator this long\n"
         "                      (default 5)\n"
+        "  --token-file FILE   the coordinator's shared secret (see\n"
+        "                      mrcoordinator --help)\n"
         "  --help              show this help\n");
 }
 
@@ -34,13 +38,16 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         {"addr", required_argument, NULL, 'a'},
         {"connect-timeout", required_argument, NULL, 't'},
+        {"token-file", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char addr[512], err[MR_ERR_LEN];
     unsigned long connect_ms = 5000;
     struct app_module mod;
-    struct worker_opts opts;
+    struct worker_opts opts = {0};
+    static struct token token;
+    const char *token_file = NULL;
     int opt, rc;
 
     mr_log_init(argv[0]);
@@ -59,6 +66,9 @@ main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'k':
+            token_file = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -72,13 +82,22 @@ main(int argc, char **argv)
                 "'mrworker --help'\n");
         return 2;
     }
+    if (token_file != NULL && token_read(token_file, &token, err) < 0) {
+        fprintf(stderr, "mrworker: %s\n", err);
+        return 2;
+    }
     if (app_load(argv[optind], &mod, err) < 0) {
         fprintf(stderr, "mrworker: %s\n", err);
         return 2;
     }
+    if (token_file != NULL) {
+        opts.token = token.bytes;
+        opts.token_len = token.len;
+    }
     opts.addr = addr;
     opts.connect_timeout_ms = (int)connect_ms;
     rc = worker_run(mod.app, &opts);
+    token_forget(&token);
     app_unload(&mod);
     return rc;
 }

@@ -113,7 +113,11 @@ run_task(rpc_client *c, const struct mr_app *app, const Mr__Task *t,
 int
 worker_run(const struct mr_app *app, const struct worker_opts *opts)
 {
-    struct rpc_client_opts copts = {opts->connect_timeout_ms, -1, 0};
+    struct rpc_client_opts copts = {.connect_timeout_ms =
+                                        opts->connect_timeout_ms,
+                                    .call_timeout_ms = -1,
+                                    .token = opts->token,
+                                    .token_len = opts->token_len};
     Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
     char err[MR_ERR_LEN];
     bool served = false, job_over = false;

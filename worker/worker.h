@@ -3,11 +3,16 @@
 #ifndef WORKER_WORKER_H
 #define WORKER_WORKER_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "mrapp.h"
 
 struct worker_opts {
     const char *addr;           /* coordinator address */
     int connect_timeout_ms;     /* how long to keep trying to reach it */
+    const uint8_t *token;       /* the coordinator's shared secret, or NULL */
+    size_t token_len;
 };
 
 /* Returns 0 when the job is done (or the coordinator went away after

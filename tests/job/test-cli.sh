@@ -58,6 +58,15 @@ expect_error coord_directory_input 1 "not a regular file (a directory)" \
     "$B/mrcoordinator" --addr "$S" "$IN"
 expect_error coord_bad_address 1 "neither unix:/path nor tcp:host:port" \
     "$B/mrcoordinator" --addr "http://x" "$IN/a.txt"
+expect_error coord_open_tcp_without_token 1 "not a loopback address" \
+    "$B/mrcoordinator" --addr tcp:0.0.0.0:0 "$IN/a.txt"
+printf 'short\n' > "$WORK/short-token" && chmod 600 "$WORK/short-token"
+expect_error coord_short_token 2 "at least 16 random" \
+    "$B/mrcoordinator" --token-file "$WORK/short-token" "$IN/a.txt"
+head -c 32 /dev/urandom | base64 > "$WORK/open-token"
+chmod 644 "$WORK/open-token"
+expect_error worker_token_open_to_others 2 "chmod 600" \
+    "$B/mrworker" --token-file "$WORK/open-token" "$B/apps/wc.so"
 expect_error worker_no_app 2 "expected one app module" "$B/mrworker"
 expect_error worker_missing_app 2 "nope.so: No such file" \
     "$B/mrworker" --addr "$S" "$WORK/nope.so"
@@ -195,30 +204,79 @@ test_abort_with_a_running_task() {
 
 # A whole job over TCP: the coordinator takes a port from the kernel and
 # says which in its log; workers connect there.
-test_job_over_tcp() {
-    local dir=$WORK/tcp line port="" cfd
-    mkdir -p "$dir" && cd "$dir" || return
-    "$B/mrsequential" "$B/apps/wc.so" "$IN"/*.txt && sort mr-out-0 > ref
-    rm -f mr-out-0
+# Starts a coordinator on tcp:HOST:0 with more args, in the current
+# directory; sets TCP_PID, TCP_PORT (empty if it never listened) and TCP_FD
+# (its log, drained in the background).
+start_tcp_coordinator() {
+    local host=$1 line
+    shift
+    TCP_PORT=""
     coproc T { MR_LOG=info exec timeout 60 "$B/mrcoordinator" \
-               --addr tcp:127.0.0.1:0 "$IN"/*.txt 2>&1; }
-    local pid=$T_PID
-    exec {cfd}<&"${T[0]}"
-    while read -r line <&"$cfd"; do
-        case $line in *"listening on tcp:"*) port=${line##*:}; break ;; esac
+               --addr "tcp:$host:0" "$@" "$IN"/*.txt 2>&1; }
+    TCP_PID=$T_PID
+    exec {TCP_FD}<&"${T[0]}"
+    while read -r line <&"$TCP_FD"; do
+        case $line in *"listening on tcp:"*) TCP_PORT=${line##*:}; break ;;
+        esac
     done
-    cat <&"$cfd" >/dev/null &
-    timeout 60 "$B/mrworker" --addr "tcp:127.0.0.1:$port" "$B/apps/wc.so" &
-    timeout 60 "$B/mrworker" --addr "tcp:127.0.0.1:$port" "$B/apps/wc.so"
-    wait "$pid"
-    local rc=$?
+    cat <&"$TCP_FD" >/dev/null &
+}
+
+# Runs the rest of a TCP job with two workers (worker args in $@) and
+# checks its output against mrsequential's. Prints nothing; returns 0 or
+# fails the test NAME.
+finish_tcp_job() {
+    local name=$1 rc
+    shift
+    timeout 60 "$B/mrworker" --addr "tcp:127.0.0.1:$TCP_PORT" "$@" \
+        "$B/apps/wc.so" &
+    timeout 60 "$B/mrworker" --addr "tcp:127.0.0.1:$TCP_PORT" "$@" \
+        "$B/apps/wc.so"
+    wait "$TCP_PID"
+    rc=$?
     wait
-    exec {cfd}<&-
+    exec {TCP_FD}<&-
+    mkdir -p seq && (cd seq && "$B/mrsequential" "$B/apps/wc.so" \
+        "$IN"/*.txt && sort mr-out-0 > ../ref)
     sort mr-out-* | grep . > got
-    if [ -z "$port" ]; then fail job_over_tcp "no 'listening on' line"
-    elif [ $rc -ne 0 ]; then fail job_over_tcp "coordinator exited $rc"
-    elif cmp -s got ref; then pass job_over_tcp
-    else fail job_over_tcp "output differs from mrsequential"; fi
+    if [ -z "$TCP_PORT" ]; then fail "$name" "no 'listening on' line"
+    elif [ $rc -ne 0 ]; then fail "$name" "coordinator exited $rc"
+    elif cmp -s got ref; then return 0
+    else fail "$name" "output differs from mrsequential"; fi
+    return 1
+}
+
+test_job_over_tcp() {
+    mkdir -p "$WORK/tcp" && cd "$WORK/tcp" || return
+    start_tcp_coordinator 127.0.0.1
+    finish_tcp_job job_over_tcp && pass job_over_tcp
+}
+
+# On every interface, with a token: a worker with the wrong token is
+# refused with one line and changes nothing; workers with the right one
+# run the job.
+test_job_over_tcp_with_token() {
+    local name=job_over_tcp_with_token rc
+    mkdir -p "$WORK/tcp-token" && cd "$WORK/tcp-token" || return
+    head -c 32 /dev/urandom | base64 > token && chmod 600 token
+    head -c 32 /dev/urandom | base64 > wrong && chmod 600 wrong
+    start_tcp_coordinator 0.0.0.0 --token-file token
+    timeout 30 "$B/mrworker" --addr "tcp:127.0.0.1:$TCP_PORT" \
+        --token-file wrong "$B/apps/wc.so" 2> wrong.err
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        fail "$name" "a worker with the wrong token exited 0"
+    elif [ "$(wc -l < wrong.err)" -ne 1 ] ||
+         ! grep -q "wrong token" wrong.err; then
+        fail "$name" "wrong-token worker said: $(head -c 300 wrong.err)"
+    elif ls mr-out-* >/dev/null 2>&1; then
+        fail "$name" "the refused worker wrote output"
+    elif finish_tcp_job "$name" --token-file token; then
+        pass "$name"
+    fi
+    # Whatever failed, leave no coordinator behind.
+    kill "$TCP_PID" 2>/dev/null
+    wait 2>/dev/null
 }
 
 # A map output corrupted between map and reduce: its checksum catches it,
@@ -253,6 +311,7 @@ test_corrupt_intermediate() {
 test_live_socket
 test_corrupt_intermediate
 test_job_over_tcp
+test_job_over_tcp_with_token
 test_abort_with_a_running_task
 test_run_default_input
 test_run_crash

@@ -58,7 +58,9 @@ start_server(const char *addr, size_t max_frame)
 static rpc_client *
 client_for(const char *addr, int connect_ms, int call_ms, size_t max_frame)
 {
-    struct rpc_client_opts opts = {connect_ms, call_ms, max_frame};
+    struct rpc_client_opts opts = {.connect_timeout_ms = connect_ms,
+                                   .call_timeout_ms = call_ms,
+                                   .max_frame = max_frame};
     char err[MR_ERR_LEN];
     rpc_client *c = rpc_client_create(addr, &opts, err);
 

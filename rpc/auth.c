@@ -1,0 +1,47 @@
+/* Token challenge-response with libsodium's HMAC-SHA256. See auth.h. */
+#include "auth.h"
+
+#include <sodium.h>
+
+int
+rpc__auth_init(void)
+{
+    return sodium_init() < 0 ? -1 : 0;
+}
+
+void
+rpc__auth_nonce(uint8_t nonce[RPC_AUTH_NONCE_LEN])
+{
+    randombytes_buf(nonce, RPC_AUTH_NONCE_LEN);
+}
+
+void
+rpc__auth_proof(const uint8_t *token, size_t token_len,
+                const uint8_t nonce[RPC_AUTH_NONCE_LEN],
+                uint8_t proof[RPC_AUTH_PROOF_LEN])
+{
+    crypto_auth_hmacsha256_state st;
+
+    crypto_auth_hmacsha256_init(&st, token, token_len);
+    crypto_auth_hmacsha256_update(&st, (const uint8_t *)RPC_AUTH_CONTEXT,
+                                  sizeof(RPC_AUTH_CONTEXT) - 1);
+    crypto_auth_hmacsha256_update(&st, nonce, RPC_AUTH_NONCE_LEN);
+    crypto_auth_hmacsha256_final(&st, proof);
+    sodium_memzero(&st, sizeof(st));
+}
+
+bool
+rpc__auth_check(const uint8_t *token, size_t token_len,
+                const uint8_t nonce[RPC_AUTH_NONCE_LEN],
+                const uint8_t *proof, size_t len)
+{
+    uint8_t want[RPC_AUTH_PROOF_LEN];
+    bool ok;
+
+    if (len != RPC_AUTH_PROOF_LEN)
+        return false;
+    rpc__auth_proof(token, token_len, nonce, want);
+    ok = crypto_verify_32(want, proof) == 0;
+    sodium_memzero(want, sizeof(want));
+    return ok;
+}

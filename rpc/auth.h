@@ -1,0 +1,44 @@
+/* The shared-token challenge-response that opens a connection to a server
+ * started with a token, before any request is served. Internal to rpc/.
+ *
+ *   client                                server
+ *   AUTH, empty payload           ->
+ *                                 <-      AUTH, 32-byte nonce
+ *                                         (empty: no token needed)
+ *   AUTH, HMAC-SHA256(token,
+ *         RPC_AUTH_CONTEXT nonce) ->
+ *                                 <-      AUTH, status 0: accepted
+ *                                         AUTH, status MR_EAUTH and a
+ *                                         message, then close: refused
+ *
+ * The token never crosses the wire and a recorded proof is useless against
+ * the next nonce. It keeps strangers from issuing RPCs; it does not hide
+ * or protect the traffic itself. HMAC and randomness are libsodium's. */
+#ifndef RPC_AUTH_H
+#define RPC_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RPC_AUTH_NONCE_LEN 32
+#define RPC_AUTH_PROOF_LEN 32
+#define RPC_AUTH_CONTEXT   "mr-rpc-auth-v1"
+
+/* Initializes libsodium; returns 0 or -1 (no usable randomness). */
+int rpc__auth_init(void);
+
+/* Fills nonce with fresh random bytes. */
+void rpc__auth_nonce(uint8_t nonce[RPC_AUTH_NONCE_LEN]);
+
+/* The proof for nonce under token. */
+void rpc__auth_proof(const uint8_t *token, size_t token_len,
+                     const uint8_t nonce[RPC_AUTH_NONCE_LEN],
+                     uint8_t proof[RPC_AUTH_PROOF_LEN]);
+
+/* proof[0..len) is the proof for nonce under token; in constant time. */
+bool rpc__auth_check(const uint8_t *token, size_t token_len,
+                     const uint8_t nonce[RPC_AUTH_NONCE_LEN],
+                     const uint8_t *proof, size_t len);
+
+#endif

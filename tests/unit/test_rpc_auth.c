@@ -1,0 +1,240 @@
+/* Token authentication against a real server process: the right token is
+ * served, a wrong one is refused at once with a message, a client without
+ * one is told what is missing, nothing is served before the exchange, a
+ * recorded proof does not open a second connection, and a non-loopback TCP
+ * address is refused to a server without a token. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "frame.h"
+#include "rpc.h"
+#include "rpctest.pb-c.h"
+#include "rpctest_server.h"
+#include "tmpdir.h"
+
+#define TOKEN "correct horse battery staple"
+
+static char dir[64], addr[128], bound[300];
+static pid_t server = -1;
+
+static void
+start(const char *token)
+{
+    struct rpc_server_opts opts = {.token = (const uint8_t *)token,
+                                   .token_len = token ? strlen(token) : 0};
+
+    server = rpctest_server_spawn(addr, &opts, bound, sizeof(bound));
+    cr_assert_gt(server, 0);
+}
+
+static void
+setup(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    cr_assert_eq(tmpdir_create(dir, sizeof(dir), "auth-test"), 0);
+    snprintf(addr, sizeof(addr), "unix:%s/sock", dir);
+}
+
+static void
+teardown(void)
+{
+    if (server > 0)
+        rpctest_server_stop(server);
+    cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
+TestSuite(auth, .init = setup, .fini = teardown, .timeout = 30);
+
+static rpc_client *
+client_with(const char *token)
+{
+    struct rpc_client_opts opts = {.connect_timeout_ms = 2000,
+                                   .call_timeout_ms = 2000,
+                                   .token = (const uint8_t *)token,
+                                   .token_len = token ? strlen(token) : 0};
+    char err[MR_ERR_LEN];
+    rpc_client *c = rpc_client_create(addr, &opts, err);
+
+    cr_assert_not_null(c, "%s", err);
+    return c;
+}
+
+static int
+call_null(rpc_client *c)
+{
+    Rpctest__Empty args = RPCTEST__EMPTY__INIT;
+    ProtobufCMessage *reply = NULL;
+    int rc = rpc_client_call(c, &rpctest__test__descriptor, "Null",
+                             &args.base, &reply);
+
+    if (reply)
+        protobuf_c_message_free_unpacked(reply, NULL);
+    return rc;
+}
+
+Test(auth, the_right_token_is_served)
+{
+    rpc_client *c;
+
+    start(TOKEN);
+    c = client_with(TOKEN);
+    cr_assert_eq(call_null(c), 0, "%s", rpc_client_errmsg(c));
+    cr_assert_eq(call_null(c), 0, "%s", rpc_client_errmsg(c));
+    rpc_client_free(c);
+}
+
+Test(auth, a_wrong_token_is_refused_at_once)
+{
+    rpc_client *c;
+
+    start(TOKEN);
+    c = client_with("incorrect horse battery staple");
+    /* MR_EAUTH, not MR_ECONNECT after retrying for the connect timeout. */
+    cr_assert_eq(call_null(c), MR_EAUTH, "%s", rpc_client_errmsg(c));
+    cr_assert(strstr(rpc_client_errmsg(c), "wrong token"), "%s",
+              rpc_client_errmsg(c));
+    rpc_client_free(c);
+}
+
+Test(auth, a_client_without_a_token_is_told_what_is_missing)
+{
+    rpc_client *c;
+
+    start(TOKEN);
+    c = client_with(NULL);
+    cr_assert_eq(call_null(c), MR_EREMOTE);
+    cr_assert_eq(rpc_client_remote_status(c), MR_EAUTH);
+    cr_assert(strstr(rpc_client_errmsg(c), "--token-file"), "%s",
+              rpc_client_errmsg(c));
+    rpc_client_free(c);
+}
+
+Test(auth, a_token_is_harmless_to_a_server_without_one)
+{
+    rpc_client *c;
+
+    start(NULL);
+    c = client_with(TOKEN);
+    cr_assert_eq(call_null(c), 0, "%s", rpc_client_errmsg(c));
+    rpc_client_free(c);
+}
+
+/* Reads one frame's header and payload (up to cap bytes) from fd. */
+static void
+read_frame(int fd, struct rpc_header *h, uint8_t *payload, size_t cap)
+{
+    uint8_t hdr[RPC_HEADER_LEN];
+    size_t got = 0, len;
+
+    while (got < sizeof(hdr)) {
+        ssize_t n = read(fd, hdr + got, sizeof(hdr) - got);
+        cr_assert_gt(n, 0, "closed before a whole header");
+        got += (size_t)n;
+    }
+    cr_assert_eq(rpc__header_decode(hdr, 1 << 20, h), 0);
+    len = rpc__payload_len(h);
+    cr_assert_leq(len, cap);
+    for (got = 0; got < len;) {
+        ssize_t n = read(fd, payload + got, len - got);
+        cr_assert_gt(n, 0, "closed before a whole payload");
+        got += (size_t)n;
+    }
+}
+
+static void
+send_frame(int fd, uint8_t kind, const void *payload, size_t len)
+{
+    uint8_t frame[RPC_HEADER_LEN + 64];
+
+    cr_assert_leq(len, 64);
+    rpc__header_encode(frame, kind, 0, 7, 0, len);
+    memcpy(frame + RPC_HEADER_LEN, payload, len);
+    cr_assert_eq(write(fd, frame, RPC_HEADER_LEN + len),
+                 (ssize_t)(RPC_HEADER_LEN + len));
+}
+
+static bool
+closed(int fd)
+{
+    char byte;
+
+    return read(fd, &byte, 1) == 0;
+}
+
+Test(auth, nothing_is_served_before_the_exchange)
+{
+    uint8_t payload[600];
+    struct rpc_header h;
+    int fd;
+
+    start(TOKEN);
+    fd = rpctest_raw_connect(addr);
+    send_frame(fd, RPC_KIND_REQUEST, NULL, 0);      /* Null, unproven */
+    read_frame(fd, &h, payload, sizeof(payload));
+    cr_assert_eq(h.kind, RPC_KIND_REPLY);
+    cr_assert_eq(h.status, MR_EAUTH);
+    cr_assert(closed(fd));
+    close(fd);
+}
+
+Test(auth, a_recorded_proof_does_not_open_another_connection)
+{
+    uint8_t nonce[RPC_AUTH_NONCE_LEN], proof[RPC_AUTH_PROOF_LEN], buf[600];
+    struct rpc_header h;
+    int fd;
+
+    start(TOKEN);
+    /* A legitimate exchange, recorded. */
+    fd = rpctest_raw_connect(addr);
+    send_frame(fd, RPC_KIND_AUTH, NULL, 0);
+    read_frame(fd, &h, nonce, sizeof(nonce));
+    cr_assert(h.kind == RPC_KIND_AUTH && h.status == 0);
+    cr_assert_eq(rpc__payload_len(&h), sizeof(nonce));
+    rpc__auth_proof((const uint8_t *)TOKEN, strlen(TOKEN), nonce, proof);
+    send_frame(fd, RPC_KIND_AUTH, proof, sizeof(proof));
+    read_frame(fd, &h, buf, sizeof(buf));
+    cr_assert(h.kind == RPC_KIND_AUTH && h.status == 0, "proof refused");
+    close(fd);
+    /* Replayed on a new connection, against a new nonce. */
+    fd = rpctest_raw_connect(addr);
+    send_frame(fd, RPC_KIND_AUTH, NULL, 0);
+    read_frame(fd, &h, buf, sizeof(buf));
+    cr_assert_eq(rpc__payload_len(&h), sizeof(nonce));
+    cr_assert_neq(memcmp(buf, nonce, sizeof(nonce)), 0, "nonce reused");
+    send_frame(fd, RPC_KIND_AUTH, proof, sizeof(proof));
+    read_frame(fd, &h, buf, sizeof(buf));
+    cr_assert_eq(h.status, MR_EAUTH, "a replayed proof was accepted");
+    cr_assert(closed(fd));
+    close(fd);
+}
+
+Test(auth, a_non_loopback_address_needs_a_token)
+{
+    char err[MR_ERR_LEN];
+    struct rpc_server_opts with = {.token = (const uint8_t *)TOKEN,
+                                   .token_len = strlen(TOKEN)};
+    rpc_loop *loop = rpc_loop_create(err);
+    Rpctest__Test_Service svc;
+    rpc_server *srv;
+
+    rpctest__test__init(&svc, NULL);
+    srv = rpc_server_create(loop, &svc.base, NULL, err);
+    cr_assert_eq(rpc_server_listen(srv, "tcp:0.0.0.0:0", NULL, 0, err),
+                 -EACCES);
+    cr_assert(strstr(err, "--token-file"), "%s", err);
+    cr_assert_eq(rpc_server_listen(srv, "tcp:127.0.0.1:0", NULL, 0, err), 0,
+                 "%s", err);
+    rpc_server_free(srv);
+    srv = rpc_server_create(loop, &svc.base, &with, err);
+    cr_assert_eq(rpc_server_listen(srv, "tcp:0.0.0.0:0", NULL, 0, err), 0,
+                 "%s", err);
+    rpc_server_free(srv);
+    rpc_loop_free(loop);
+}
