@@ -28,6 +28,8 @@ struct value_block {
 /* An entry with its partition, for sorting. */
 struct sorted_entry {
     uint32_t part;
+    uint64_t prefix;            /* the key's first 8 bytes, big-endian,
+                                   zero-padded: compared before the key */
     struct agg_entry *e;
 };
 
@@ -384,8 +386,26 @@ entry_compare(const void *a, const void *b)
 
     if (x->part != y->part)
         return x->part < y->part ? -1 : 1;
-    return key_compare(agg_entry_key(x->e), agg_entry_klen(x->e), agg_entry_key(y->e),
-                       agg_entry_klen(y->e));
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    return key_compare(agg_entry_key(x->e), agg_entry_klen(x->e),
+                       agg_entry_key(y->e), agg_entry_klen(y->e));
+}
+
+/* An entry's sort key: its partition and the first bytes of its key. */
+static struct sorted_entry
+sorted_entry_of(struct agg_entry *e, uint32_t nreduce)
+{
+    const char *key = agg_entry_key(e);
+    size_t klen = agg_entry_klen(e);
+    uint64_t w = 0;
+
+    /* An inline key is zero-padded to 16 bytes; a longer one has 8. */
+    memcpy(&w, key, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return (struct sorted_entry){partition_of(key, klen, nreduce), w, e};
 }
 
 static int
@@ -440,9 +460,7 @@ write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
         for (size_t i = 0; i < mo->agg.cap; i++) {
             struct agg_entry *e = &mo->agg.slots[i];
             if (e->klen1 != 0)
-                order[n++] = (struct sorted_entry){
-                    partition_of(agg_entry_key(e), agg_entry_klen(e), mo->nreduce),
-                    e};
+                order[n++] = sorted_entry_of(e, mo->nreduce);
         }
         qsort(order, n, sizeof(*order), entry_compare);
         for (size_t i = 0; i < n && mo->error == 0; i++)

@@ -50,8 +50,8 @@ struct mapout {
 };
 
 /* builtin_combiner is the app's (enum mr_builtin_combiner); combine is
- * used only without one. budget 0 means $MR_MAP_BUFFER bytes if set, else MAPOUT_DEFAULT_BUDGET,
- * raised to at least MAPOUT_MIN_BUDGET; a non-zero budget is used as given
+ * used only without one. budget 0 means $MR_MAP_BUFFER bytes if set, else
+ * MAPOUT_DEFAULT_BUDGET, raised to at least MAPOUT_MIN_BUDGET; a non-zero budget is used as given
  * (tests force spills with tiny ones). Spilled runs are written in
  * run_dir (NULL: the current directory) and merged MAPOUT_MERGE_FANIN at a
  * time. */
