@@ -54,6 +54,11 @@ struct coord {
 };
 
 #define DRAIN_MS 1000
+/* Requests (a task report is under 1 KiB) are refused past this, so that
+ * connections at the cap hold at most max_conns times this in partial
+ * requests. Replies (a reduce task names every map) may reach the RPC
+ * default. */
+#define COORD_MAX_REQUEST (64u << 10)
 
 static coord *
 coord_of(Mr__Coordinator_Service *service)
@@ -460,6 +465,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     struct rpc_server_opts sopts = {.on_disconnect = on_disconnect,
                                     .arg = c,
                                     .max_conns = opts->max_conns,
+                                    .max_request = COORD_MAX_REQUEST,
                                     .token = opts->token,
                                     .token_len = opts->token_len};
     uint32_t nmap;
@@ -563,6 +569,24 @@ remove_intermediates(coord *c)
         }
 }
 
+/* A job that did not finish leaves no outputs: the reduces that did
+ * finish would make a partial set of mr-out-* that looks like a result. */
+static void
+remove_outputs_of_failed_job(coord *c)
+{
+    char name[64];
+    uint32_t n = 0;
+
+    for (uint32_t r = 0; r < c->tasks.nreduce; r++)
+        if (c->tasks.reduces[r].state == TASK_DONE) {
+            mr_out_name(name, sizeof(name), r);
+            n += unlink(name) == 0;
+        }
+    if (n > 0)
+        mr_warn("the job did not finish: removed the %u output file%s its "
+                "finished reduce tasks wrote", n, n == 1 ? "" : "s");
+}
+
 void
 coord_free(coord *c)
 {
@@ -582,6 +606,8 @@ coord_free(coord *c)
         rpc_loop_timer_cancel(c->loop, c->reduce_deadlines[i].timer);
     if (c->tasks.maps != NULL)
         remove_intermediates(c);
+    if (c->tasks.reduces != NULL && c->tasks.phase != PHASE_DONE)
+        remove_outputs_of_failed_job(c);
     tasks_free(&c->tasks);
     free(c->map_deadlines);
     free(c->reduce_deadlines);

@@ -63,7 +63,8 @@ const struct coord_stats *coord_stats(const coord *c);
 int coord_result(const coord *c);
 const char *coord_error(const coord *c);
 
-/* Stops serving, removes the socket and the job's intermediate files, and
+/* Stops serving, removes the socket and the job's intermediate files (and,
+ * unless the job is DONE, the outputs its finished reduces wrote), and
  * frees. NULL is a no-op. */
 void coord_free(coord *c);
 

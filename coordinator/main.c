@@ -116,7 +116,7 @@ int
 main(int argc, char **argv)
 {
     static struct args a;
-    char err[MR_ERR_LEN], bound[512];
+    char err[MR_ERR_LEN], bound[512], why[MR_ERR_LEN];
     rpc_loop *loop;
     coord *c;
     int rc;
@@ -147,9 +147,11 @@ main(int argc, char **argv)
     rpc_loop_signal(loop, SIGTERM, on_stop_signal, c);
     rpc_loop_run(loop);
     rc = coord_result(c);
-    if (rc != 0)
-        fprintf(stderr, "mrcoordinator: job failed: %s\n", coord_error(c));
-    coord_free(c);
+    snprintf(why, sizeof(why), "%s", rc != 0 ? coord_error(c) : "");
+    coord_free(c);              /* may log what it cleaned up */
     rpc_loop_free(loop);
+    token_forget(&a.token);
+    if (rc != 0)
+        fprintf(stderr, "mrcoordinator: job failed: %s\n", why);
     return rc == 0 ? 0 : 1;
 }

@@ -262,6 +262,7 @@ run_job(struct run *r, const char *worker_exe)
 {
     struct coord_opts opts = r->a->opts;
     char err[MR_ERR_LEN], sockdir[PATH_MAX], addr[PATH_MAX + 32];
+    char why[MR_ERR_LEN] = "";
     const char *tmp = getenv("TMPDIR");
     struct run_totals rt = {0, (int)r->a->workers, 0};
     uint64_t start = rpc_monotonic_ms();
@@ -308,9 +309,11 @@ run_job(struct run *r, const char *worker_exe)
         if (strcmp(r->a->app_name, "wc") == 0)
             report_top_words(stdout, opts.nreduce, 10);
     } else {
-        fprintf(stderr, "mrrun: job failed: %s\n", coord_error(r->c));
+        snprintf(why, sizeof(why), "%s", coord_error(r->c));
     }
-    coord_free(r->c);
+    coord_free(r->c);           /* may log what it cleaned up */
+    if (rc != 0)
+        fprintf(stderr, "mrrun: job failed: %s\n", why);
     workers_free(&r->w);
     rmdir(sockdir);
     if (r->interrupted)

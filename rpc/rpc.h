@@ -38,6 +38,9 @@ typedef struct rpc_call rpc_call;
 struct rpc_server_opts {
     size_t max_frame;       /* largest frame accepted or sent, bytes;
                                0 means RPC_DEFAULT_MAX_FRAME */
+    size_t max_request;     /* largest request accepted, when smaller;
+                               0 means max_frame. Bounds what partial
+                               requests can hold: max_conns times this */
     size_t max_conns;       /* connections beyond this are closed at once;
                                0 means RPC_DEFAULT_MAX_CONNS */
     /* A peer must send its first complete request within this many ms of

@@ -67,7 +67,8 @@ struct conn {
 struct rpc_server {
     rpc_loop *loop;
     ProtobufCService *service;
-    size_t max_frame;
+    size_t max_frame;           /* largest reply sent */
+    size_t max_request;         /* largest request accepted */
     size_t max_conns;
     unsigned frame_timeout_ms;
     uint64_t last_cap_log;      /* ms: the cap's log line, once a second */
@@ -387,14 +388,14 @@ conn_process(struct conn *conn)
     while (!conn->closing && rpc__buf_len(in) >= RPC_HEADER_LEN) {
         struct rpc_header h;
         const uint8_t *p = in->data + in->start;
-        int rc = rpc__header_decode(p, conn->srv->max_frame, &h);
+        int rc = rpc__header_decode(p, conn->srv->max_request, &h);
 
         if (rc != 0) {
             char detail[96] = "";
             if (rc == MR_ETOOBIG)
                 snprintf(detail, sizeof(detail), "%llu bytes, limit %zu",
                          (unsigned long long)h.length + RPC_PREFIX_LEN,
-                         conn->srv->max_frame);
+                         conn->srv->max_request);
             else if (rc == MR_EBADVER)
                 snprintf(detail, sizeof(detail), "version %u, expected %u",
                          h.version, RPC_VERSION);
@@ -407,7 +408,8 @@ conn_process(struct conn *conn)
             return;
         }
         if (rpc__buf_len(in) < RPC_PREFIX_LEN + (size_t)h.length) {
-            /* Make room for the rest of this frame, bounded by max_frame. */
+            /* Make room for the rest of this frame, bounded by
+             * max_request. */
             if (rpc__buf_reserve(in, RPC_PREFIX_LEN + h.length -
                                  rpc__buf_len(in)) < 0)
                 conn_protocol_error(conn, &h, -ENOMEM, NULL);
@@ -802,6 +804,10 @@ rpc_server_create(rpc_loop *loop, ProtobufCService *service,
     }
     if (srv->max_frame < RPC_HEADER_LEN + 64)
         srv->max_frame = RPC_HEADER_LEN + 64;
+    srv->max_request = opts && opts->max_request ? opts->max_request
+                                                 : srv->max_frame;
+    if (srv->max_request < RPC_HEADER_LEN + 64)
+        srv->max_request = RPC_HEADER_LEN + 64;
     return srv;
 }
 

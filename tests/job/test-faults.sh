@@ -317,15 +317,16 @@ test_worker_cannot_write() {
 # enospc_job NAME SIZE APP PATTERN INPUT [NOT]: a job with one worker, run
 # in a tmpfs of SIZE, fails with PATTERN after retries and leaves it empty;
 # no line of the coordinator's log matches NOT.
-# The caller's environment reaches the worker (MR_MAP_BUFFER).
+# The caller's environment reaches the worker (MR_MAP_BUFFER); REDUCE sets
+# the number of reduce tasks (default 1).
 enospc_job() {
     local name=$1 size=$2 app=$3 pattern=$4 input=$5 not=${6:-} rc
     local dir=$WORK/fs-$1
     if ! $ROOT; then skip "$name" "needs root"; return; fi
     mount_tmpfs "$dir" "size=$size" ||
         { skip "$name" "cannot mount a tmpfs"; return; }
-    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 1 "$input" ||
-        { fail "$name" "no coordinator"; umount "$dir"; return; }
+    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce "${REDUCE:-1}" \
+        "$input" || { fail "$name" "no coordinator"; umount "$dir"; return; }
     (cd "$dir" && timeout -k 5 60 "$B/mrworker" --addr "$COORD_ADDR" "$app" \
         2>"$WORK/$name-worker.log")
     wait "$COORD_PID"; rc=$?
@@ -346,9 +347,10 @@ test_enospc() {
         "map task 0 failed 4 times; last error: cannot write mr-im-0-4: No space left on device" \
         "$IN/m1.txt"
     # bigreduce maps 2 MB to a few bytes and reduces it to 2 MB: the map
-    # fits in 1 MB, the reduce does not.
-    enospc_job enospc_reduce 1m "$B/tests/apps/bigreduce.so" \
-        "reduce task 0 failed 4 times; last error: cannot write mr-out-0: No space left on device" \
+    # fits in 1 MB, the reduce does not. With 3 reduce tasks, the two whose
+    # partitions are empty finish; their outputs must go when the job fails.
+    REDUCE=3 enospc_job enospc_reduce 1m "$B/tests/apps/bigreduce.so" \
+        "reduce task [0-2] failed 4 times; last error: cannot write mr-out-[0-2]: No space left on device" \
         "$IN/m2.txt" "map task .* failed"
     # A map whose pairs outgrow a 4 MB buffer spills sorted runs to disk:
     # 20 MB of random bytes give indexer ~5 MB of distinct words, so a

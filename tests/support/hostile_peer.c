@@ -190,6 +190,15 @@ build_4gib(uint8_t *buf, size_t cap)
                   METHOD_REPORT);
 }
 
+/* Over the coordinator's 64 KiB request limit, under the RPC default of
+ * 1 MiB: refused before a buffer for it is allocated. */
+static size_t
+build_200k(uint8_t *buf, size_t cap)
+{
+    (void)cap;
+    return header(buf, 200000, RPC_VERSION, RPC_KIND_REQUEST, METHOD_REPORT);
+}
+
 static size_t
 build_zero_length(uint8_t *buf, size_t cap)
 {
@@ -330,6 +339,7 @@ build_silent_mid_second_frame(uint8_t *buf, size_t cap)
 static struct attack attacks[] = {
     {"random_bytes", build_random, 0, false, -1, {0}, 0, false},
     {"length_4gib", build_4gib, MR_ETOOBIG, false, -1, {0}, 0, false},
+    {"length_200k", build_200k, MR_ETOOBIG, false, -1, {0}, 0, false},
     {"zero_length", build_zero_length, MR_EBADFRAME, false, -1, {0}, 0,
      false},
     {"short_length", build_short_length, MR_EBADFRAME, false, -1, {0}, 0,
