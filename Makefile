@@ -88,7 +88,7 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 TEST_APP_NAMES := noentry abi99 bigreduce
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 
-.PHONY: all deps apps run test bench bench-scale bench-rpc fuzz fuzz-seeds clean
+.PHONY: all deps apps run test check bench bench-scale bench-rpc fuzz fuzz-seeds clean
 .SECONDARY:
 all: $(LIB) apps $(PROGRAMS)
 
@@ -204,6 +204,17 @@ run: all
 
 test: all $(UNIT_BIN) $(TEST_APPS) $(TEST_PROGS)
 	@tests/run.sh $(BUILD)
+
+# What CI runs (.ci/run): the tests; the tests again with ASan and UBSan, in
+# $(BUILD)/san; each fuzz target for a few seconds; a job under valgrind.
+check: test
+	@tools/deps.sh check
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
+	    SANITIZE=address,undefined test
+	@$(MAKE) --no-print-directory FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) fuzz
+	@tests/valgrind-job.sh $(BUILD)
+
+CHECK_FUZZ_SECONDS ?= 5
 
 # Distributed wc and indexer against mrsequential and tr|sort|uniq on a
 # ~195 MB corpus; see bench/bench.sh.

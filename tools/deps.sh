@@ -1,6 +1,8 @@
 #!/bin/sh
 # Checks the Debian packages the build needs and installs the missing ones
 # when run as root; otherwise prints the exact command to run and fails.
+# With "check": also what `make check` needs (clang for the fuzz targets,
+# valgrind).
 set -eu
 
 missing=""
@@ -17,6 +19,10 @@ else
 fi
 [ -x /usr/bin/time ] || missing="$missing time"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
+if [ "${1:-}" = check ]; then
+    command -v clang >/dev/null 2>&1 || missing="$missing clang"
+    command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+fi
 
 [ -z "$missing" ] && exit 0
 
