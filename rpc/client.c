@@ -295,7 +295,8 @@ auth_step(rpc_client *c, const uint8_t *payload, size_t len,
     int rc;
 
     rpc__header_encode(frame, RPC_KIND_AUTH, 0, 0, 0, len);
-    memcpy(frame + RPC_HEADER_LEN, payload, len);
+    if (len > 0)
+        memcpy(frame + RPC_HEADER_LEN, payload, len);
     if ((rc = write_all(c, frame, RPC_HEADER_LEN + len)) < 0 ||
         (rc = read_auth_frame(c, deadline, h)) < 0)
         return rc;

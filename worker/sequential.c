@@ -128,7 +128,8 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
     struct atomic_file out;
     struct file_output so = file_output_to(&out);
 
-    qsort(ps->v, ps->n, sizeof(*ps->v), pair_compare);
+    if (ps->n > 0)              /* v is NULL for no pairs */
+        qsort(ps->v, ps->n, sizeof(*ps->v), pair_compare);
     if (atomic_file_open(&out, "mr-out-0", true, err) < 0) {
         fprintf(stderr, "mrsequential: %s\n", err);
         return 1;

@@ -155,7 +155,8 @@ send_frame(int fd, uint8_t kind, const void *payload, size_t len)
 
     cr_assert_leq(len, 64);
     rpc__header_encode(frame, kind, 0, 7, 0, len);
-    memcpy(frame + RPC_HEADER_LEN, payload, len);
+    if (len > 0)
+        memcpy(frame + RPC_HEADER_LEN, payload, len);
     cr_assert_eq(write(fd, frame, RPC_HEADER_LEN + len),
                  (ssize_t)(RPC_HEADER_LEN + len));
 }
