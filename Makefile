@@ -166,7 +166,7 @@ FUZZ_SRC     := $(wildcard common/*.c rpc/*.c) $(WORKER_LIB_SRC) \
                 $(COORD_LIB_SRC)
 FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(PROTO_C:$(BUILD)/proto/%.c=$(FUZZ_DIR)/obj/proto/%.o)
-FUZZ_TARGETS := coordinator messages imfile
+FUZZ_TARGETS := coordinator auth messages imfile
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SECONDS ?= 20
 

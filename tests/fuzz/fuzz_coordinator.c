@@ -2,7 +2,9 @@
  * Each input is written to one end of a socketpair that the coordinator
  * serves (rpc_server_adopt), then that end is shut; the loop runs until the
  * coordinator hangs up. The coordinator persists across inputs, so tasks
- * handed out, reported and requeued by earlier inputs shape later ones. */
+ * handed out, reported and requeued by earlier inputs shape later ones.
+ * Built with FUZZ_WITH_TOKEN (fuzz_auth.c), the coordinator has a token,
+ * so inputs meet the token exchange first. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +49,12 @@ setup(void)
     static char input[] = "/tmp/mr-fuzz-input-XXXXXX";
     static const char *files[1] = {input};
     struct coord_opts opts = {.nreduce = 3};
+#ifdef FUZZ_WITH_TOKEN
+    static const char token[] = "fuzzing token, 30 bytes long..";
+
+    opts.token = (const uint8_t *)token;
+    opts.token_len = sizeof(token) - 1;
+#endif
     char err[MR_ERR_LEN];
     int fd = mkstemp(input);
 

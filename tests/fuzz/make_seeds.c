@@ -65,6 +65,17 @@ main(int argc, char **argv)
     n = frame(buf, 1, 3, &rep.base);
     save(dir, "report_failure", buf, n);
 
+    /* The token exchange: a challenge request, then a wrong proof; a
+     * request before any exchange. */
+    snprintf(dir, sizeof(dir), "%s/auth", top);
+    rpc__header_encode(buf, RPC_KIND_AUTH, 0, 0, 0, 0);
+    save(dir, "challenge", buf, RPC_HEADER_LEN);
+    rpc__header_encode(buf + RPC_HEADER_LEN, RPC_KIND_AUTH, 0, 0, 0, 32);
+    memset(buf + 2 * RPC_HEADER_LEN, 0x5a, 32);
+    save(dir, "challenge_then_proof", buf, 2 * RPC_HEADER_LEN + 32);
+    n = frame(buf, 0, 1, &req.base);
+    save(dir, "request_first", buf, n);
+
     snprintf(dir, sizeof(dir), "%s/messages", top);
     task.kind = MR__TASK_KIND__TASK_REDUCE;
     task.file = file;
