@@ -570,21 +570,23 @@ remove_intermediates(coord *c)
 }
 
 /* A job that did not finish leaves no outputs: the reduces that did
- * finish would make a partial set of mr-out-* that looks like a result. */
+ * finish would make a partial set of mr-out-* that looks like a result.
+ * Every reduce's name goes, not only the DONE ones': a worker renames its
+ * output before reporting, and the report may have been lost. (A reduce
+ * still running when the coordinator exits can still rename after.) */
 static void
 remove_outputs_of_failed_job(coord *c)
 {
     char name[64];
     uint32_t n = 0;
 
-    for (uint32_t r = 0; r < c->tasks.nreduce; r++)
-        if (c->tasks.reduces[r].state == TASK_DONE) {
-            mr_out_name(name, sizeof(name), r);
-            n += unlink(name) == 0;
-        }
+    for (uint32_t r = 0; r < c->tasks.nreduce; r++) {
+        mr_out_name(name, sizeof(name), r);
+        n += unlink(name) == 0;
+    }
     if (n > 0)
         mr_warn("the job did not finish: removed the %u output file%s its "
-                "finished reduce tasks wrote", n, n == 1 ? "" : "s");
+                "reduce tasks wrote", n, n == 1 ? "" : "s");
 }
 
 void

@@ -64,7 +64,8 @@ int coord_result(const coord *c);
 const char *coord_error(const coord *c);
 
 /* Stops serving, removes the socket and the job's intermediate files (and,
- * unless the job is DONE, the outputs its finished reduces wrote), and
+ * unless the job is DONE, every mr-out-* its reduces may have written),
+ * and
  * frees. NULL is a no-op. */
 void coord_free(coord *c);
 

@@ -24,6 +24,9 @@
 #define RPC_AUTH_NONCE_LEN 32
 #define RPC_AUTH_PROOF_LEN 32
 #define RPC_AUTH_CONTEXT   "mr-rpc-auth-v1"
+/* No frame of the exchange is longer; a server refuses longer frames from
+ * a peer that has not finished it, and a client longer answers. */
+#define RPC_AUTH_MAX_FRAME 1024
 
 /* Initializes libsodium; returns 0 or -1 (no usable randomness). */
 int rpc__auth_init(void);

@@ -26,7 +26,6 @@
 #define BACKOFF_MAX_MS   500
 #define IDLE_CHECK_MS    50     /* check a kept connection idle this long */
 #define TIMEO_SLACK_MS   5      /* deadline precision of a blocking read */
-#define RPC_AUTH_MAX_FRAME 1024 /* no frame of the token exchange is longer */
 
 /* A request sent and not yet collected by rpc_client_wait(). */
 struct outstanding {
@@ -321,8 +320,10 @@ authenticate(rpc_client *c, uint64_t deadline)
     if (rc <= 0)
         return rc == 0 ? MR_EAUTH : rc;
     if (rpc__payload_len(&h) == 0) {    /* the server wants no token */
-        rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
-        return 0;
+        fail(c, MR_EAUTH, "%s does not ask for a token, but this client was "
+             "given one: refusing a server that cannot check it (is this "
+             "the right address?)", c->addr.text);
+        return MR_EAUTH;
     }
     if (rpc__payload_len(&h) != sizeof(nonce))
         return MR_EBADFRAME;

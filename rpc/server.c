@@ -72,6 +72,7 @@ struct rpc_server {
     size_t max_conns;
     unsigned frame_timeout_ms;
     uint64_t last_cap_log;      /* ms: the cap's log line, once a second */
+    uint64_t last_refuse_log;   /* ms: a refused token, once a second */
     uint8_t *token;             /* owned copy; NULL: no authentication */
     size_t token_len;
     struct listener listeners[MAX_LISTENERS];
@@ -293,7 +294,13 @@ conn_protocol_error(struct conn *conn, const struct rpc_header *h, int rc,
 static void
 conn_refuse(struct conn *conn, const char *why)
 {
-    mr_warn("%s: %s; closing the connection", conn->peer, why);
+    uint64_t now = rpc_monotonic_ms();
+
+    /* One line a second: a peer guessing tokens must not flood the log. */
+    if (now - conn->srv->last_refuse_log >= 1000) {
+        mr_warn("%s: %s; closing the connection", conn->peer, why);
+        conn->srv->last_refuse_log = now;
+    }
     (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, MR_EAUTH, NULL, why,
                            strlen(why));
     conn->closing = true;
@@ -388,14 +395,17 @@ conn_process(struct conn *conn)
     while (!conn->closing && rpc__buf_len(in) >= RPC_HEADER_LEN) {
         struct rpc_header h;
         const uint8_t *p = in->data + in->start;
-        int rc = rpc__header_decode(p, conn->srv->max_request, &h);
+        /* Before the token exchange, no frame needs more than a proof. */
+        size_t limit = conn->authed ? conn->srv->max_request
+                                    : RPC_AUTH_MAX_FRAME;
+        int rc = rpc__header_decode(p, limit, &h);
 
         if (rc != 0) {
             char detail[96] = "";
             if (rc == MR_ETOOBIG)
                 snprintf(detail, sizeof(detail), "%llu bytes, limit %zu",
                          (unsigned long long)h.length + RPC_PREFIX_LEN,
-                         conn->srv->max_request);
+                         limit);
             else if (rc == MR_EBADVER)
                 snprintf(detail, sizeof(detail), "version %u, expected %u",
                          h.version, RPC_VERSION);

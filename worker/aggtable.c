@@ -157,6 +157,7 @@ agg_queue(struct agg_table *t, const char *key, size_t klen,
     p->word[1] = w1;
     p->klen = klen;
     p->vlen = vlen;
+    p->val_at = at;
     if (klen > AGG_INLINE_KEY || vlen > 0) {
         need = at + (klen > AGG_INLINE_KEY ? klen : 0) + vlen;
         if (need > t->queue_cap && grow_queue(t, need) < 0)
@@ -167,7 +168,8 @@ agg_queue(struct agg_table *t, const char *key, size_t klen,
             at += klen;
         }
         p->val_at = at;
-        memcpy(t->queue + at, val, vlen);
+        if (vlen > 0)
+            memcpy(t->queue + at, val, vlen);
         t->queue_len = at + vlen;
     }
     t->npending = ++n;
@@ -179,6 +181,13 @@ agg_queue_clear(struct agg_table *t)
 {
     t->npending = 0;
     t->queue_len = 0;
+    /* One huge key or value must not keep a huge queue, which counts
+     * against the memory budget and would force a spill per batch. */
+    if (t->queue_cap > AGG_QUEUE_BYTES) {
+        free(t->queue);
+        t->queue = NULL;
+        t->queue_cap = 0;
+    }
 }
 
 /* The slot holds the queued pair's key: a short key is two words

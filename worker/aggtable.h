@@ -87,7 +87,7 @@ int agg_queue(struct agg_table *t, const char *key, size_t klen,
 static inline const char *
 agg_pending_value(const struct agg_table *t, const struct agg_pending *p)
 {
-    return t->queue + p->val_at;
+    return p->vlen > 0 ? t->queue + p->val_at : "";
 }
 
 /* The entry for a queued pair's key, inserted if new; NULL when out of

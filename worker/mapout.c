@@ -474,7 +474,8 @@ write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
         for (size_t i = 0; i < mo->nrecs; i++)
             mo->recs[i].part = partition_of(mo->recs[i].key,
                                             mo->recs[i].klen, mo->nreduce);
-        qsort(mo->recs, mo->nrecs, sizeof(*mo->recs), rec_compare);
+        if (mo->nrecs > 0)      /* recs is NULL for none */
+            qsort(mo->recs, mo->nrecs, sizeof(*mo->recs), rec_compare);
         for (size_t i = 0; i < mo->nrecs; i++) {
             const struct mapout_rec *r = &mo->recs[i];
             im_writer_add(w, r->part, r->key, r->klen, r->key + r->klen,

@@ -364,6 +364,32 @@ Test(imfile, builtin_sum_refuses_values_that_are_not_counts)
     cr_assert_eq(count_files(), 1, "a failed write left files behind");
 }
 
+/* One huge value grows the lookup queue; the queue must shrink again, or
+ * it counts against the budget and every later batch of pairs spills. */
+Test(imfile, one_huge_value_does_not_make_every_batch_spill)
+{
+    char err[MR_ERR_LEN], out[160], key[32], *big = malloc(5u << 20);
+    struct mapout mo;
+    uint64_t recs, bytes;
+    unsigned runs;
+
+    cr_assert_not_null(big);
+    memset(big, '7', 5u << 20);
+    snprintf(out, sizeof(out), "%s/huge", dir);
+    mapout_init(&mo, 4, sum_combine, MR_COMBINER_APP, 8u << 20, dir);
+    mr_emit(&mo.emitter, "big", 3, big, 5u << 20);
+    for (int i = 0; i < 100000; i++) {
+        int n = snprintf(key, sizeof(key), "key-%d", i);
+        mr_emit(&mo.emitter, key, (size_t)n, "1", 1);
+    }
+    cr_assert_eq(mapout_write(&mo, out, &recs, &bytes, err), 0, "%s", err);
+    runs = mo.nruns;
+    mapout_free(&mo);
+    free(big);
+    cr_assert_eq(recs, 100001);
+    cr_assert_lt(runs, 20, "%u runs", runs);
+}
+
 Test(imfile, many_distinct_keys_spill_in_few_runs)
 {
     char err[MR_ERR_LEN], out[160], key[32];

@@ -1,7 +1,8 @@
 /* Token authentication against a real server process: the right token is
  * served, a wrong one is refused at once with a message, a client without
  * one is told what is missing, nothing is served before the exchange, a
- * recorded proof does not open a second connection, and a non-loopback TCP
+ * recorded proof does not open a second connection, a client with a token
+ * refuses a server without one, and a non-loopback TCP
  * address is refused to a server without a token. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -116,13 +117,17 @@ Test(auth, a_client_without_a_token_is_told_what_is_missing)
     rpc_client_free(c);
 }
 
-Test(auth, a_token_is_harmless_to_a_server_without_one)
+/* A client given a token will not work for a server that cannot check it:
+ * an impostor without the token gets no worker. */
+Test(auth, a_client_with_a_token_refuses_a_server_without_one)
 {
     rpc_client *c;
 
     start(NULL);
     c = client_with(TOKEN);
-    cr_assert_eq(call_null(c), 0, "%s", rpc_client_errmsg(c));
+    cr_assert_eq(call_null(c), MR_EAUTH, "%s", rpc_client_errmsg(c));
+    cr_assert(strstr(rpc_client_errmsg(c), "does not ask for a token"), "%s",
+              rpc_client_errmsg(c));
     rpc_client_free(c);
 }
 
