@@ -2,11 +2,27 @@
 #include "auth.h"
 
 #include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
 
-int
-rpc__auth_init(void)
+uint8_t *
+rpc__auth_token_copy(const uint8_t *token, size_t len)
 {
-    return sodium_init() < 0 ? -1 : 0;
+    uint8_t *copy;
+
+    if (sodium_init() < 0 || (copy = malloc(len ? len : 1)) == NULL)
+        return NULL;
+    memcpy(copy, token, len);
+    return copy;
+}
+
+void
+rpc__auth_token_free(uint8_t *token, size_t len)
+{
+    if (token == NULL)
+        return;
+    sodium_memzero(token, len);
+    free(token);
 }
 
 void

@@ -28,8 +28,12 @@
  * a peer that has not finished it, and a client longer answers. */
 #define RPC_AUTH_MAX_FRAME 1024
 
-/* Initializes libsodium; returns 0 or -1 (no usable randomness). */
-int rpc__auth_init(void);
+/* A copy of token for a client or server to keep (initializing libsodium
+ * first); NULL when that fails. Free it with rpc__auth_token_free. */
+uint8_t *rpc__auth_token_copy(const uint8_t *token, size_t len);
+
+/* Overwrites and frees a copy; NULL is a no-op. */
+void rpc__auth_token_free(uint8_t *token, size_t len);
 
 /* Fills nonce with fresh random bytes. */
 void rpc__auth_nonce(uint8_t nonce[RPC_AUTH_NONCE_LEN]);

@@ -118,13 +118,12 @@ rpc_client_create(const char *addr, const struct rpc_client_opts *opts,
     if (opts && opts->max_frame)
         c->max_frame = opts->max_frame;
     if (opts && opts->token) {
-        if (rpc__auth_init() < 0 ||
-            (c->token = malloc(opts->token_len)) == NULL) {
+        c->token = rpc__auth_token_copy(opts->token, opts->token_len);
+        if (c->token == NULL) {
             snprintf(err, MR_ERR_LEN, "cannot set up token authentication");
             free(c);
             return NULL;
         }
-        memcpy(c->token, opts->token, opts->token_len);
         c->token_len = opts->token_len;
     }
     strcpy(c->errmsg, "no error");
@@ -153,9 +152,7 @@ rpc_client_free(rpc_client *c)
     rpc__buf_free(&c->in);
     rpc__buf_free(&c->out);
     free(c->outs);
-    if (c->token != NULL)
-        explicit_bzero(c->token, c->token_len);
-    free(c->token);
+    rpc__auth_token_free(c->token, c->token_len);
     free(c);
 }
 

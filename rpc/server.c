@@ -803,13 +803,12 @@ rpc_server_create(rpc_loop *loop, ProtobufCService *service,
         srv->arg = opts->arg;
     }
     if (opts != NULL && opts->token != NULL) {
-        if (rpc__auth_init() < 0 ||
-            (srv->token = malloc(opts->token_len)) == NULL) {
+        srv->token = rpc__auth_token_copy(opts->token, opts->token_len);
+        if (srv->token == NULL) {
             snprintf(err, MR_ERR_LEN, "cannot set up token authentication");
             free(srv);
             return NULL;
         }
-        memcpy(srv->token, opts->token, opts->token_len);
         srv->token_len = opts->token_len;
     }
     if (srv->max_frame < RPC_HEADER_LEN + 64)
@@ -855,8 +854,6 @@ rpc_server_free(rpc_server *srv)
             mr_warn("%s: %u calls never completed", conn->peer, conn->refs);
         conn_close(conn);
     }
-    if (srv->token != NULL)
-        explicit_bzero(srv->token, srv->token_len);
-    free(srv->token);
+    rpc__auth_token_free(srv->token, srv->token_len);
     free(srv);
 }

@@ -424,17 +424,17 @@ write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
             struct agg_entry *e)
 {
     struct value_block *b = e->v.block;
+    struct scratch_output out = {{scratch_write}, mo};
     const char *v;
     size_t vlen;
-    char num[24];
 
     if (mo->sum) {
-        uint64_t n = e->v.sum;
-        v = num + sizeof(num);
-        do
-            *(char *)--v = (char)('0' + n % 10);
-        while ((n /= 10) != 0);
-        vlen = (size_t)(num + sizeof(num) - v);
+        mo->scratch_len = 0;
+        mr_write_u64(&out.base, e->v.sum);
+        if (mo->error != 0)
+            return;
+        v = mo->scratch;
+        vlen = mo->scratch_len;
     } else {
         if (b->count > 1 && combine_block(mo, e) != 0)
             return;
