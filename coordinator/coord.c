@@ -18,12 +18,23 @@
 #include "names.h"
 #include "rpc.h"
 #include "splits.h"
+#include "tasks.h"
 
 /* A worker's GetTask call, held until a task is free. */
 struct waiter {
     rpc_call *call;
     Mr__Task_Closure closure;
     struct waiter *next;
+};
+
+/* Figures from accepted reports, for the summary. */
+struct coord_stats {
+    uint64_t input_bytes;       /* total size of the input files */
+    uint64_t map_bytes_in;      /* from accepted map reports */
+    uint64_t map_records;       /* pairs emitted by accepted maps */
+    uint64_t im_bytes;          /* intermediate bytes of accepted maps */
+    uint64_t out_bytes;         /* output bytes of accepted reduces */
+    uint64_t out_keys;          /* output lines of accepted reduces */
 };
 
 /* The deadline timer of one task's running attempt. */
@@ -44,16 +55,17 @@ struct coord {
     struct coord_stats stats;
     uint32_t *map_attempts;     /* scratch for reduce Task messages */
     void (*on_progress)(coord *c, void *arg);
+    void (*on_over)(coord *c, void *arg);
     void *arg;
     uint64_t refused;           /* reports refused since the last line
                                    about them */
     uint64_t last_refusal_log;  /* ms: refusals are logged once a second */
     bool draining;              /* over: telling the last workers to exit */
+    bool drained;               /* on_over has been called */
     rpc_timer *drain_timer;     /* caps how long draining lasts */
     char why_aborted[MR_ERR_LEN];
 };
 
-#define DRAIN_MS 1000
 /* Requests (a task report is under 1 KiB) are refused past this, so that
  * connections at the cap hold at most max_conns times this in partial
  * requests. Replies (a reduce task names every map) may reach the RPC
@@ -168,28 +180,42 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
     closure(&t, call);
 }
 
+/* Says once that the job is over and drained. */
+static void
+drained(coord *c)
+{
+    if (c->drained)
+        return;
+    c->drained = true;
+    rpc_loop_timer_cancel(c->loop, c->drain_timer);
+    c->drain_timer = NULL;
+    if (c->on_over != NULL)
+        c->on_over(c, c->arg);
+}
+
 static void
 on_drain_timeout(rpc_loop *loop, void *arg)
 {
     coord *c = arg;
 
+    (void)loop;
     c->drain_timer = NULL;
-    rpc_loop_stop(loop);
+    drained(c);
 }
 
 /* Once the job is over, workers still connected are told to exit as they
- * ask; the loop stops when the last one hangs up, or after DRAIN_MS (a
- * worker busy with a stale attempt is not waited for). */
+ * ask; it is drained when the last one hangs up, or after COORD_DRAIN_MS
+ * (a worker busy with a stale attempt is not waited for). */
 static void
 drain(coord *c)
 {
     if (!c->draining) {
         c->draining = true;
-        c->drain_timer = rpc_loop_timer_add(c->loop, DRAIN_MS,
+        c->drain_timer = rpc_loop_timer_add(c->loop, COORD_DRAIN_MS,
                                             on_drain_timeout, c);
     }
     if (rpc_server_connections(c->srv) == 0)
-        rpc_loop_stop(c->loop);
+        drained(c);
 }
 
 /* Serves waiting workers while tasks are free; once the job is over, tells
@@ -478,13 +504,17 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     c->loop = loop;
     c->waiters_tail = &c->waiters;
     c->on_progress = opts->on_progress;
+    c->on_over = opts->on_over;
     c->arg = opts->arg;
     if (splits_plan(files, nfiles, opts->split_size, &c->splits, &nmap,
                     &c->stats.input_bytes, err) < 0)
         goto out_free;
-    if (tasks_init(&c->tasks, nmap, opts->nreduce ? opts->nreduce : 10,
-                   opts->task_timeout_ms ? opts->task_timeout_ms : 10000,
-                   opts->max_failures ? opts->max_failures : 4) < 0)
+    if (tasks_init(&c->tasks, nmap,
+                   opts->nreduce ? opts->nreduce : COORD_DEFAULT_NREDUCE,
+                   opts->task_timeout_ms ? opts->task_timeout_ms
+                                         : COORD_DEFAULT_TIMEOUT_MS,
+                   opts->max_failures ? opts->max_failures
+                                      : COORD_DEFAULT_MAX_FAILURES) < 0)
         goto out_nomem;
     c->map_deadlines = deadlines_create(c, c->tasks.maps, c->tasks.nmap);
     c->reduce_deadlines = deadlines_create(c, c->tasks.reduces,
@@ -528,16 +558,31 @@ coord__server(coord *c)
     return c->srv;
 }
 
-const struct coord_tasks *
-coord_tasks(const coord *c)
+void
+coord_status(const coord *c, struct coord_status *st)
 {
-    return &c->tasks;
-}
+    const struct coord_tasks *t = &c->tasks;
+    static const enum coord_phase phases[] = {
+        [PHASE_MAP] = COORD_MAPPING, [PHASE_REDUCE] = COORD_REDUCING,
+        [PHASE_DONE] = COORD_DONE, [PHASE_FAILED] = COORD_FAILED};
 
-const struct coord_stats *
-coord_stats(const coord *c)
-{
-    return &c->stats;
+    memset(st, 0, sizeof(*st));
+    st->phase = phases[t->phase];
+    st->over = tasks_are_over(t);
+    st->nmap = t->nmap;
+    st->nreduce = t->nreduce;
+    st->maps_done = t->maps_done;
+    st->maps_running = t->running[KIND_MAP];
+    st->reduces_done = t->reduces_done;
+    st->reduces_running = t->running[KIND_REDUCE];
+    st->reassigned = t->reassigned;
+    st->failed = t->failed;
+    st->input_bytes = c->stats.input_bytes;
+    st->map_bytes_in = c->stats.map_bytes_in;
+    st->map_records = c->stats.map_records;
+    st->im_bytes = c->stats.im_bytes;
+    st->out_bytes = c->stats.out_bytes;
+    st->out_keys = c->stats.out_keys;
 }
 
 int
@@ -590,6 +635,14 @@ remove_outputs_of_failed_job(coord *c)
 }
 
 void
+coord_remove_job_files(coord *c)
+{
+    remove_intermediates(c);
+    if (c->tasks.phase != PHASE_DONE)
+        remove_outputs_of_failed_job(c);
+}
+
+void
 coord_free(coord *c)
 {
     if (c == NULL)
@@ -606,10 +659,6 @@ coord_free(coord *c)
         rpc_loop_timer_cancel(c->loop, c->map_deadlines[i].timer);
     for (uint32_t i = 0; c->reduce_deadlines && i < c->tasks.nreduce; i++)
         rpc_loop_timer_cancel(c->loop, c->reduce_deadlines[i].timer);
-    if (c->tasks.maps != NULL)
-        remove_intermediates(c);
-    if (c->tasks.reduces != NULL && c->tasks.phase != PHASE_DONE)
-        remove_outputs_of_failed_job(c);
     tasks_free(&c->tasks);
     free(c->map_deadlines);
     free(c->reduce_deadlines);

@@ -42,6 +42,13 @@ usage(FILE *to)
 }
 
 static void
+on_over(coord *c, void *arg)
+{
+    (void)c;
+    rpc_loop_stop(arg);
+}
+
+static void
 on_stop_signal(rpc_loop *loop, int signo, void *arg)
 {
     char why[64];
@@ -134,6 +141,8 @@ main(int argc, char **argv)
         fprintf(stderr, "mrcoordinator: %s\n", err);
         return 1;
     }
+    a.opts.on_over = on_over;
+    a.opts.arg = loop;
     c = coord_create(loop, (const char *const *)argv + optind,
                      (uint32_t)(argc - optind), &a.opts, err);
     if (c == NULL || coord_listen(c, a.addr, bound, sizeof(bound), err) < 0) {
@@ -148,7 +157,8 @@ main(int argc, char **argv)
     rpc_loop_run(loop);
     rc = coord_result(c);
     snprintf(why, sizeof(why), "%s", rc != 0 ? coord_error(c) : "");
-    coord_free(c);              /* may log what it cleaned up */
+    coord_remove_job_files(c);  /* may log what it cleaned up */
+    coord_free(c);
     rpc_loop_free(loop);
     token_forget(&a.token);
     if (rc != 0)

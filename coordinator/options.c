@@ -10,8 +10,8 @@ void
 coord_opts_init(struct coord_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->nreduce = 10;
-    o->task_timeout_ms = 10000;
+    o->nreduce = COORD_DEFAULT_NREDUCE;
+    o->task_timeout_ms = COORD_DEFAULT_TIMEOUT_MS;
     o->split_size = SPLIT_DEFAULT_SIZE;
 }
 

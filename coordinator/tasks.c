@@ -24,7 +24,7 @@ state_name(enum task_state s)
 }
 
 static void
-set_state(struct coord_task *task, enum task_state to)
+set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
 {
     /* Only a map leaves DONE, and only back to IDLE (tasks_redo_map). */
     assert(task->state != TASK_DONE ||
@@ -32,6 +32,10 @@ set_state(struct coord_task *task, enum task_state to)
     assert(to != task->state);
     mr_debug("%s task %u: %s -> %s", task_kind_name(task->kind), task->id,
              state_name(task->state), state_name(to));
+    if (task->state == TASK_RUNNING)
+        t->running[task->kind]--;
+    if (to == TASK_RUNNING)
+        t->running[task->kind]++;
     task->state = to;
 }
 
@@ -78,7 +82,7 @@ queue_pop_idle(struct coord_tasks *t, enum task_kind kind)
 static void
 requeue(struct coord_tasks *t, struct coord_task *task)
 {
-    set_state(task, TASK_IDLE);
+    set_state(t, task, TASK_IDLE);
     task->owner = 0;
     if (queue_push(t, task) < 0)
         mr_error("out of memory requeueing a task");
@@ -209,7 +213,7 @@ tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
         (task = queue_pop_idle(t, t->phase == PHASE_MAP ? KIND_MAP
                                                         : KIND_REDUCE)) == NULL)
         return NULL;
-    set_state(task, TASK_RUNNING);
+    set_state(t, task, TASK_RUNNING);
     task->attempts++;
     task->running_attempt = task->attempts;
     task->deadline = now + t->timeout_ms;
@@ -241,7 +245,7 @@ tasks_complete(struct coord_tasks *t, struct coord_task *task,
         t->stale++;
         return MR_ESTALE;
     }
-    set_state(task, TASK_DONE);
+    set_state(t, task, TASK_DONE);
     task->done_attempt = attempt;
     task->owner = 0;
     if (task->kind == KIND_MAP)
@@ -369,9 +373,10 @@ check_handouts(const struct coord_task *task)
 }
 
 static bool
-check_kind(const struct coord_task *tasks, uint32_t n, uint32_t done)
+check_kind(const struct coord_task *tasks, uint32_t n, uint32_t done,
+           uint32_t running)
 {
-    uint32_t count = 0;
+    uint32_t count = 0, busy = 0;
 
     for (uint32_t i = 0; i < n; i++) {
         const struct coord_task *task = &tasks[i];
@@ -381,6 +386,7 @@ check_kind(const struct coord_task *tasks, uint32_t n, uint32_t done)
                 task->done_attempt > task->attempts)
                 return false;
         }
+        busy += task->state == TASK_RUNNING;
         if (task->state == TASK_RUNNING &&
             (task->running_attempt == 0 ||
              task->running_attempt != task->attempts))
@@ -388,14 +394,15 @@ check_kind(const struct coord_task *tasks, uint32_t n, uint32_t done)
         if (!check_handouts(task))
             return false;
     }
-    return count == done;
+    return count == done && busy == running;
 }
 
 bool
 tasks_check(const struct coord_tasks *t)
 {
-    if (!check_kind(t->maps, t->nmap, t->maps_done) ||
-        !check_kind(t->reduces, t->nreduce, t->reduces_done))
+    if (!check_kind(t->maps, t->nmap, t->maps_done, t->running[KIND_MAP]) ||
+        !check_kind(t->reduces, t->nreduce, t->reduces_done,
+                    t->running[KIND_REDUCE]))
         return false;
     switch (t->phase) {
     case PHASE_MAP:             /* reduces may be done if a map is redone */

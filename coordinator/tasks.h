@@ -61,6 +61,7 @@ struct coord_tasks {
     struct coord_task *maps, *reduces;
     uint32_t nmap, nreduce;
     uint32_t maps_done, reduces_done;
+    uint32_t running[2];        /* RUNNING tasks, by enum task_kind */
     enum job_phase phase;
     uint64_t timeout_ms;        /* a RUNNING attempt's time to report */
     uint32_t max_failures;

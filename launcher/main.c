@@ -45,6 +45,7 @@ struct run {
     struct workers w;
     struct progress p;
     int interrupted;            /* the signal that stopped us, or 0 */
+    bool over;                  /* the coordinator said the job is over */
     bool draining;              /* the job is over: waiting for workers */
     int drain_signal;           /* what the next drain timer sends */
     rpc_timer *drain_timer;
@@ -191,8 +192,21 @@ static void
 on_progress(coord *c, void *arg)
 {
     struct run *r = arg;
+    struct coord_status st;
 
-    progress_update(&r->p, c, tasks_are_over(coord_tasks(c)));
+    coord_status(c, &st);
+    progress_update(&r->p, &st);
+}
+
+/* The job is over and the workers told: stop running the job's loop. */
+static void
+on_over(coord *c, void *arg)
+{
+    struct run *r = arg;
+
+    (void)c;
+    r->over = true;
+    rpc_loop_stop(r->loop);
 }
 
 static void
@@ -205,11 +219,10 @@ on_child(rpc_loop *loop, int signo, void *arg)
         coord_abort(r->c, r->w.why_failed);
     if (r->w.alive > 0)
         return;
-    if (r->draining) {
+    if (r->draining)
         rpc_loop_stop(loop);
-    } else if (!tasks_are_over(coord_tasks(r->c))) {
+    else if (!r->over)
         coord_abort(r->c, "every worker has exited");
-    }
 }
 
 static void
@@ -248,8 +261,6 @@ wait_for_workers(struct run *r)
         return;
     r->drain_signal = SIGTERM;
     r->drain_timer = rpc_loop_timer_add(r->loop, 1000, on_drain_timer, r);
-    /* The coordinator may stop the loop too (its last worker hung up):
-     * only the reaping of every worker ends this. */
     while (r->w.alive > 0)
         rpc_loop_run(r->loop);
     rpc_loop_timer_cancel(r->loop, r->drain_timer);
@@ -269,6 +280,7 @@ run_job(struct run *r, const char *worker_exe)
     int rc;
 
     opts.on_progress = on_progress;
+    opts.on_over = on_over;
     opts.arg = r;
     snprintf(sockdir, sizeof(sockdir), "%s/mrrun-XXXXXX",
              tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
@@ -296,22 +308,25 @@ run_job(struct run *r, const char *worker_exe)
                       err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         coord_abort(r->c, err);
-    } else {
-        rpc_loop_run(r->loop);
     }
+    while (!r->over)
+        rpc_loop_run(r->loop);
     progress_end(&r->p);
     wait_for_workers(r);
     rt.seconds = (double)(rpc_monotonic_ms() - start) / 1000.0;
     rt.worker_restarts = r->w.restarts;
     rc = coord_result(r->c);
     if (rc == 0) {
-        report_summary(stdout, r->c, &rt);
+        struct coord_status st;
+        coord_status(r->c, &st);
+        report_summary(stdout, &st, &rt);
         if (strcmp(r->a->app_name, "wc") == 0)
             report_top_words(stdout, opts.nreduce, 10);
     } else {
         snprintf(why, sizeof(why), "%s", coord_error(r->c));
     }
-    coord_free(r->c);           /* may log what it cleaned up */
+    coord_remove_job_files(r->c);   /* may log what it cleaned up */
+    coord_free(r->c);
     if (rc != 0)
         fprintf(stderr, "mrrun: job failed: %s\n", why);
     workers_free(&r->w);

@@ -16,16 +16,6 @@ progress_init(struct progress *p, FILE *out)
     p->start_ms = rpc_monotonic_ms();
 }
 
-static uint32_t
-count_running(const struct coord_task *tasks, uint32_t n)
-{
-    uint32_t running = 0;
-
-    for (uint32_t i = 0; i < n; i++)
-        running += tasks[i].state == TASK_RUNNING;
-    return running;
-}
-
 static void
 draw_bar(FILE *out, const char *label, uint32_t done, uint32_t running,
          uint32_t total)
@@ -41,18 +31,15 @@ draw_bar(FILE *out, const char *label, uint32_t done, uint32_t running,
 }
 
 static void
-draw_line(struct progress *p, const coord *c, uint64_t now)
+draw_line(struct progress *p, const struct coord_status *s, uint64_t now)
 {
-    const struct coord_tasks *t = coord_tasks(c);
-    const struct coord_stats *s = coord_stats(c);
     double secs = (double)(now - p->start_ms) / 1000.0;
 
     fprintf(p->out, "\r");
-    draw_bar(p->out, "map", t->maps_done, count_running(t->maps, t->nmap),
-             t->nmap);
+    draw_bar(p->out, "map", s->maps_done, s->maps_running, s->nmap);
     fprintf(p->out, "  ");
-    draw_bar(p->out, "reduce", t->reduces_done,
-             count_running(t->reduces, t->nreduce), t->nreduce);
+    draw_bar(p->out, "reduce", s->reduces_done, s->reduces_running,
+             s->nreduce);
     fprintf(p->out, "  %.1fs", secs);
     if (secs > 0 && s->map_bytes_in > 0)
         fprintf(p->out, "  %.1f MB/s", (double)s->map_bytes_in / 1e6 / secs);
@@ -63,11 +50,10 @@ draw_line(struct progress *p, const coord *c, uint64_t now)
 
 /* Plain mode: one line each time a phase passes a quarter. */
 static void
-print_quarters(struct progress *p, const coord *c, uint64_t now)
+print_quarters(struct progress *p, const struct coord_status *s, uint64_t now)
 {
-    const struct coord_tasks *t = coord_tasks(c);
-    uint32_t done[2] = {t->maps_done, t->reduces_done};
-    uint32_t total[2] = {t->nmap, t->nreduce};
+    uint32_t done[2] = {s->maps_done, s->reduces_done};
+    uint32_t total[2] = {s->nmap, s->nreduce};
     static const char *names[2] = {"map", "reduce"};
 
     for (int k = 0; k < 2; k++) {
@@ -83,18 +69,18 @@ print_quarters(struct progress *p, const coord *c, uint64_t now)
 }
 
 void
-progress_update(struct progress *p, const coord *c, bool force)
+progress_update(struct progress *p, const struct coord_status *s)
 {
     uint64_t now = rpc_monotonic_ms();
 
     if (!p->tty) {
-        print_quarters(p, c, now);
+        print_quarters(p, s, now);
         return;
     }
-    if (!force && now - p->last_draw_ms < REDRAW_MS)
+    if (!s->over && now - p->last_draw_ms < REDRAW_MS)
         return;
     p->last_draw_ms = now;
-    draw_line(p, c, now);
+    draw_line(p, s, now);
 }
 
 void

@@ -19,8 +19,9 @@ struct progress {
 };
 
 void progress_init(struct progress *p, FILE *out);
-/* Shows the state of the tasks; force draws even if drawn very recently. */
-void progress_update(struct progress *p, const coord *c, bool force);
+/* Shows the state of the job: redrawn at most every 100 ms on a terminal,
+ * except that the job's end is always drawn. */
+void progress_update(struct progress *p, const struct coord_status *s);
 /* Ends the bar's line, if one is drawn. */
 void progress_end(struct progress *p);
 

@@ -8,22 +8,21 @@
 #include "names.h"
 
 void
-report_summary(FILE *out, const coord *c, const struct run_totals *rt)
+report_summary(FILE *out, const struct coord_status *s,
+               const struct run_totals *rt)
 {
-    const struct coord_tasks *t = coord_tasks(c);
-    const struct coord_stats *s = coord_stats(c);
     double mb = (double)s->input_bytes / 1e6;
 
     fprintf(out, "done in %.2fs: %.1f MB in, %.1f MB/s, %u map + %u reduce "
             "tasks, %d workers\n", rt->seconds, mb,
-            rt->seconds > 0 ? mb / rt->seconds : 0.0, t->nmap, t->nreduce,
+            rt->seconds > 0 ? mb / rt->seconds : 0.0, s->nmap, s->nreduce,
             rt->workers);
     fprintf(out, "retries: %llu reassigned, %llu failed attempts, %d "
             "workers restarted; output: %llu lines, %.1f MB in mr-out-0.."
-            "mr-out-%u\n", (unsigned long long)t->reassigned,
-            (unsigned long long)t->failed, rt->worker_restarts,
+            "mr-out-%u\n", (unsigned long long)s->reassigned,
+            (unsigned long long)s->failed, rt->worker_restarts,
             (unsigned long long)s->out_keys, (double)s->out_bytes / 1e6,
-            t->nreduce - 1);
+            s->nreduce - 1);
 }
 
 struct word_count {

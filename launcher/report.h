@@ -13,7 +13,8 @@ struct run_totals {
     int worker_restarts;
 };
 
-void report_summary(FILE *out, const coord *c, const struct run_totals *rt);
+void report_summary(FILE *out, const struct coord_status *s,
+                    const struct run_totals *rt);
 
 /* Prints the top `top` words of a word count's outputs ("word count"
  * lines in mr-out-0 .. mr-out-<nreduce-1>). */
