@@ -70,6 +70,7 @@ WORKER_LIB_SRC := worker/aggtable.c worker/app.c worker/arena.c \
                   worker/maptask.c worker/merge.c worker/reducetask.c \
                   worker/worker.c
 COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c \
+                  coordinator/jobdir.c \
                   coordinator/options.c
 CORE_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(WORKER_LIB_SRC) $(COORD_LIB_SRC))
 PROGRAMS   := $(BUILD)/mrcoordinator $(BUILD)/mrworker $(BUILD)/mrsequential \

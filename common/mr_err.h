@@ -25,7 +25,9 @@
     X(EAPP,       -1015, "the app reported a failure")                      \
     X(EBADDATA,   -1016, "corrupt intermediate data")                       \
     X(ESTALE,     -1017, "task was reassigned or already done")          \
-    X(EAUTH,      -1018, "authentication failed")
+    X(EAUTH,      -1018, "authentication failed")                         \
+    X(EINUSE,     -1019, "the directory is in use by another job")        \
+    X(EREFUSED,   -1020, "the coordinator refused this worker")
 
 enum mr_err {
 #define MR_ERR_ENUM(name, code, msg) MR_##name = (code),

@@ -1,0 +1,71 @@
+/* A job's directory, owned by the job while it runs: the directory that
+ * receives its outputs. The job holds the directory's lock (.mr-lock,
+ * which names it) from jobdir_open() to its end, and every file its
+ * processes write besides the outputs lives in its private directory,
+ * .mr-<id>/. At its end the job either commits (its staged outputs become
+ * mr-out-0 .. mr-out-<R-1>, every other mr-out-N goes, and the success
+ * marker is written last) or removes its private directory; nothing else in
+ * the directory is ever touched.
+ *
+ * A lock whose holder died (a SIGKILLed coordinator) is taken over by the
+ * next job: the dead job's private directory is removed, or, if it died
+ * while committing, its commit is finished first, so that the directory
+ * never keeps a half-replaced set of outputs.
+ *
+ * The commit, as it happens on disk (every step is redone safely by a
+ * takeover):
+ *   1. staged outputs are renamed to mr-commit-<r> in the private directory;
+ *   2. the commit record, private/mr-commit ("mr-commit R" and the marker's
+ *      text), is written and made durable: from here the commit happens;
+ *   3. the old success marker goes; each mr-commit-<r> becomes mr-out-<r>;
+ *      every mr-out-<N> with N >= R goes;
+ *   4. the marker is written (atomically), then the record removed. */
+#ifndef COORD_JOBDIR_H
+#define COORD_JOBDIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mr_err.h"
+
+typedef struct jobdir jobdir;
+
+/* Who takes the lock; named to any job refused the directory. */
+struct jobdir_owner {
+    const char *job_id;         /* MR_JOB_ID_LEN hex digits */
+    const char *app;            /* app name, or "" when not yet known */
+};
+
+/* Opens dir, which must exist, for the job: takes the lock, deals with
+ * what a dead job left (see above), writes the lock's text and creates the
+ * private directory. Returns 0 with *out set (free with jobdir_close() or
+ * jobdir_abandon()); MR_EINUSE when a live job holds the lock, with err
+ * naming it (id, app, pid, host, start); or -errno with err saying what
+ * could not be done where. */
+int jobdir_open(const char *dir, const struct jobdir_owner *owner,
+                jobdir **out, char err[MR_ERR_LEN]);
+
+/* The directory and the private directory, as absolute paths (borrowed). */
+const char *jobdir_path(const jobdir *jd);
+const char *jobdir_private(const jobdir *jd);
+
+/* Commits: staged[r] (file names in the private directory) becomes
+ * mr-out-r for r < nreduce, every other mr-out-N in the directory goes, and
+ * the success marker is written last holding summary[0..len). Returns 0,
+ * or an error with err filled: before step 2 nothing outside the private
+ * directory has changed; after it, jobdir_close() leaves the record for the
+ * next job to finish. */
+int jobdir_commit(jobdir *jd, uint32_t nreduce, const char *const *staged,
+                  const char *summary, size_t len, char err[MR_ERR_LEN]);
+
+/* The job's end: removes the private directory with everything in it
+ * (unless a commit failed past its point of no return), then removes and
+ * releases the lock. Files that stale workers still write under the private
+ * directory's name fail to appear. NULL is a no-op. */
+void jobdir_close(jobdir *jd);
+
+/* Releases the lock and frees, removing nothing: what a crash leaves, for
+ * the next job in the directory to take over. NULL is a no-op. */
+void jobdir_abandon(jobdir *jd);
+
+#endif
