@@ -86,7 +86,7 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
-TEST_APP_NAMES := noentry abi99 bigreduce
+TEST_APP_NAMES := noentry abi99 bigreduce linelen
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc fuzz fuzz-seeds clean

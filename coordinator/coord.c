@@ -663,6 +663,6 @@ coord_free(coord *c)
     free(c->map_deadlines);
     free(c->reduce_deadlines);
     free(c->map_attempts);
-    free(c->splits);
+    splits_free(c->splits, c->tasks.nmap);
     free(c);
 }

@@ -64,8 +64,9 @@ struct coord_status {
 
 /* Creates the coordinator for one job over files (borrowed: they must
  * outlive it): one map task per file, or per split of a larger file (see
- * splits.h). Every file is checked first: a missing, unreadable or
- * non-regular one is an error naming it. Returns NULL with err filled. */
+ * splits.h). Every file is checked first: an unreadable or non-regular
+ * one is an error naming it; one this process cannot find is left for the
+ * workers to open as written. Returns NULL with err filled. */
 coord *coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                     const struct coord_opts *opts, char err[MR_ERR_LEN]);
 

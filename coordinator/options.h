@@ -20,7 +20,7 @@
     "  --task-timeout S    reassign a task not done after S seconds\n"        \
     "                      (default 10)\n"                                    \
     "  --split-size SIZE   map a file larger than SIZE bytes as several\n"    \
-    "                      tasks, cut at whitespace (K, M, G suffixes;\n"     \
+    "                      tasks, cut at line ends (K, M, G suffixes;\n"     \
     "                      default 64M)\n"
 
 /* Fills the defaults. */

@@ -39,6 +39,38 @@ expect_error() {
     fi
 }
 
+# expect_job_failure NAME PATTERN CMD...: CMD (which sets its own
+# timeouts), run in a fresh directory, exits 1, its last line on stderr
+# says the job failed, matching PATTERN, and the directory is left empty.
+expect_job_failure() {
+    local name=$1 pattern=$2 dir=$WORK/err-$1 rc last
+    shift 2
+    mkdir "$dir"
+    (cd "$dir" && "$@" >/dev/null 2>"$WORK/stderr-$name")
+    rc=$?
+    last=$(tail -n 1 "$WORK/stderr-$name")
+    if [ $rc -ne 1 ]; then
+        fail "$name" "exit status $rc, wanted 1: $last"
+    elif ! echo "$last" | grep -q -- "job failed: .*$pattern"; then
+        fail "$name" "last line '$last' lacks 'job failed: .*$pattern'"
+    elif [ -n "$(ls -A "$dir")" ]; then
+        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+}
+
+# mrcoordinator on the arguments with one wc worker, both in the current
+# directory; returns the coordinator's status.
+coordinator_with_worker() {
+    local sock=unix:$WORK/cw.sock pid
+    timeout 30 "$B/mrcoordinator" --addr "$sock" "$@" &
+    pid=$!
+    timeout 30 "$B/mrworker" --addr "$sock" "$B/apps/wc.so" \
+        2>>"$WORK/cw-worker.log"
+    wait $pid
+}
+
 for prog in mrcoordinator mrworker mrsequential mrrun mrgen; do
     if "$B/$prog" --help | grep -q '^usage:'; then pass "help_$prog"
     else fail "help_$prog" "no usage on stdout"; fi
@@ -52,8 +84,11 @@ expect_error coord_bad_timeout 2 "task-timeout" \
     "$B/mrcoordinator" --addr "$S" --task-timeout -1 "$IN/a.txt"
 expect_error coord_unknown_option 2 "mrcoordinator --help" \
     "$B/mrcoordinator" --frobnicate "$IN/a.txt"
-expect_error coord_missing_input 1 "nope.txt: No such file" \
-    "$B/mrcoordinator" --addr "$S" "$IN/a.txt" "$IN/nope.txt"
+# A name the coordinator cannot find is not refused: it may resolve from
+# the workers' directory (coordinator/splits.h). A worker that cannot find
+# it either fails the job, which names the file.
+expect_job_failure coord_missing_input "nope.txt: No such file" \
+    coordinator_with_worker "$IN/a.txt" "$IN/nope.txt"
 expect_error coord_directory_input 1 "not a regular file (a directory)" \
     "$B/mrcoordinator" --addr "$S" "$IN"
 expect_error coord_bad_address 1 "neither unix:/path nor tcp:host:port" \
@@ -79,7 +114,8 @@ expect_error seq_missing_input 1 "cannot read input file" \
 expect_error run_unknown_app 2 "apps/nosuch.so" "$B/mrrun" --app nosuch
 expect_error run_bad_workers 2 "workers wants a whole number from 1" \
     "$B/mrrun" --workers 0
-expect_error run_missing_input 1 "nope.txt" "$B/mrrun" "$IN/nope.txt"
+expect_job_failure run_missing_input "nope.txt: No such file" \
+    timeout 30 "$B/mrrun" "$IN/nope.txt"
 
 # A second coordinator on a live one's socket is refused; the first is
 # unharmed and still finishes its job.

@@ -236,7 +236,8 @@ test_odd_inputs() {
     yes 'alpha beta gamma délta épsilon zeta' | head -c 20000000 |
         tr '\n' ' ' > "$line"
     like_sequential giant_line "$line"
-    # The same cut into 1 MB splits: cuts fall at spaces, never in a word.
+    # The same with 1 MB splits: splits end at line ends, so a line
+    # without '\n' stays one split, whatever its size.
     like_sequential giant_line_split "$line" --split-size 1M
     # 20 MB without any whitespace: one 20 MB word, one split whatever
     # the split size.
