@@ -85,7 +85,7 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
-TEST_APP_NAMES := noentry abi99 bigreduce
+TEST_APP_NAMES := noentry abi99 bigreduce meancombine
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc fuzz fuzz-seeds clean
@@ -131,7 +131,8 @@ $(BUILD)/mrcoordinator: $(BUILD)/coordinator/main.o $(CORE_OBJ) $(LIB)
 $(BUILD)/mrworker: $(BUILD)/worker/main.o $(CORE_OBJ) $(LIB)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
-$(BUILD)/mrsequential: $(BUILD)/worker/sequential.o $(CORE_OBJ) $(LIB)
+$(BUILD)/mrsequential: $(BUILD)/worker/sequential.o \
+                       $(BUILD)/worker/combinecheck.o $(CORE_OBJ) $(LIB)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
 $(BUILD)/mrrun: $(LAUNCHER_OBJ) $(CORE_OBJ) $(LIB)

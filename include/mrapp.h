@@ -45,6 +45,19 @@
  * instead, with MR_APP_SUMMING("wc", wc_map, wc_reduce): the framework then
  * keeps one 64-bit sum per distinct key while mapping, with no call into
  * the app per value, which is several times cheaper.
+ *
+ * The combiner contract. A combiner may run zero, one or many times per
+ * key, on any subset of the key's values in any order, and again on its own
+ * earlier output (the map side combines as pairs arrive, at every spill and
+ * at every merge of spills). So for every way of grouping a key's values,
+ * reduce over (combine(some), combine(others)..., the rest) must equal
+ * reduce over all the values: the combiner must be associative and
+ * commutative in that sense (a sum or a maximum is; an average of averages
+ * is not), and the one value it writes must be one that reduce, and
+ * combine itself, accept as an input value. `mrsequential
+ * --check-combiner APP.so FILE...` tests an app against this on real input:
+ * it combines random groups of each key's values over several rounds and
+ * compares reduce's results with and without.
  */
 #ifndef MRAPP_H
 #define MRAPP_H
@@ -89,10 +102,14 @@ struct mr_app {
     const char *name;
     mr_map_fn *map;             /* required */
     mr_reduce_fn *reduce;       /* required */
-    /* Optional map-side pre-reduction: called on a map task's values of one
-     * key, it writes one value that stands for them all. Must be such that
-     * reduce over combined values gives what reduce over the originals
-     * would (wc: a sum of counts). NULL when the app has none. */
+    /* Optional map-side pre-reduction: called on some of a key's values,
+     * it writes one value that stands for them all. NULL when the app has
+     * none. It may run zero, one or many times per key, on any subset of
+     * the values in any order, and on its own earlier output: reduce over
+     * any mix of combined and original values must give what reduce over
+     * the originals gives (wc: a sum of counts; not a mean of means), and
+     * its output must be a value reduce and combine accept as input. Test
+     * an app with mrsequential --check-combiner. */
     mr_reduce_fn *combine;
     /* Since ABI version 2: a combiner the framework runs itself, one of
      * enum mr_builtin_combiner. When set, combine is not called. */
