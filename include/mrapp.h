@@ -5,6 +5,11 @@
  *
  *     cc -shared -fPIC -O2 -Iinclude myapp.c -o myapp.so
  *
+ * or from C++ (the declarations below have C linkage, so the entry point
+ * keeps its C name; let no exception escape a callback):
+ *
+ *     g++ -shared -fPIC -O2 -Iinclude myapp.cc -o myapp.so
+ *
  * It defines mr_app_entry(), which returns a table of callbacks and the ABI
  * version it was built against. The worker loads it with dlopen(RTLD_NOW |
  * RTLD_LOCAL) and refuses a module built for a newer ABI than its own;
@@ -65,6 +70,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Bumped whenever a struct below changes shape. Version 2 added
  * builtin_combiner. */
@@ -137,8 +146,14 @@ const struct mr_app *mr_app_entry(void);
 #define MR_APP_SUMMING(app_name, map_fn, reduce_fn)                         \
     MR_APP_TABLE(app_name, map_fn, reduce_fn, NULL, MR_COMBINER_SUM)
 
+#ifdef __cplusplus
+#define MR__LINKAGE extern "C"
+#else
+#define MR__LINKAGE
+#endif
+
 #define MR_APP_TABLE(app_name, map_fn, reduce_fn, combine_fn, builtin)       \
-    __attribute__((visibility("default")))                                   \
+    MR__LINKAGE __attribute__((visibility("default")))                       \
     const struct mr_app *mr_app_entry(void)                                  \
     {                                                                        \
         static const struct mr_app app = {MR_APP_ABI_VERSION, app_name,      \
@@ -191,5 +206,9 @@ mr_parse_u64(const char *s, size_t len)
         n = n * 10 + (unsigned long long)(s[i] - '0');
     return n;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
