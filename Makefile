@@ -22,9 +22,15 @@ CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Icommon -Irpc -Iinclude -Itests/support \
             -Iapps -Iworker -Icoordinator -Ilauncher \
             -I$(BUILD)/proto -MMD -MP
 CFLAGS   := -std=c11 $(OPT) $(WARN) -fPIC -fno-omit-frame-pointer
+# C++ ($(CXX), g++ by default) builds only test apps that check that
+# include/mrapp.h works from C++.
+CXXFLAGS := -std=c++11 $(OPT) -Wall -Wextra -Werror -fPIC \
+            -fno-omit-frame-pointer -fvisibility=hidden
+CXX_CPPFLAGS := -Iinclude -MMD -MP
 LDFLAGS  :=
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+CXXFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
@@ -36,7 +42,7 @@ TEST_LIBS  = $(shell pkg-config --libs criterion)
 # Every object depends on the flags it was built with: changing SANITIZE or
 # OPT rewrites this stamp, so old and new objects are never mixed.
 FLAGS_STAMP := $(BUILD)/.flags
-FLAGS_NOW   := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+FLAGS_NOW   := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(CXX) $(CXXFLAGS)
 $(shell mkdir -p $(BUILD); \
         [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
         echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
@@ -86,8 +92,12 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
-TEST_APP_NAMES := noentry abi99 bigreduce linelen
+TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
+# The same from C++: tests/support/apps/NAME.cc, built and linked with g++.
+TEST_CXX_APP_NAMES := cxxwc
+TEST_CXX_APPS := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
+TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc fuzz fuzz-seeds clean
 .SECONDARY:
@@ -122,6 +132,15 @@ $(BUILD)/tests/apps/%.so: $(BUILD)/tests/support/apps/%.o
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) -shared $(LDFLAGS) $^ -o $@
 
+$(TEST_CXX_OBJ): $(BUILD)/tests/support/apps/%.o: tests/support/apps/%.cc \
+                 $(FLAGS_STAMP) | deps
+	@mkdir -p $(@D)
+	$(call say,CXX,$<)$(CXX) $(CXX_CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(TEST_CXX_APPS): $(BUILD)/tests/apps/%.so: $(BUILD)/tests/support/apps/%.o
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CXX) -shared $(LDFLAGS) $^ -o $@
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
@@ -132,7 +151,8 @@ $(BUILD)/mrcoordinator: $(BUILD)/coordinator/main.o $(CORE_OBJ) $(LIB)
 $(BUILD)/mrworker: $(BUILD)/worker/main.o $(CORE_OBJ) $(LIB)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
-$(BUILD)/mrsequential: $(BUILD)/worker/sequential.o $(CORE_OBJ) $(LIB)
+$(BUILD)/mrsequential: $(BUILD)/worker/sequential.o \
+                       $(BUILD)/worker/combinecheck.o $(CORE_OBJ) $(LIB)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
 $(BUILD)/mrrun: $(LAUNCHER_OBJ) $(CORE_OBJ) $(LIB)
@@ -203,7 +223,7 @@ run: all
 	@mkdir -p $(BUILD)/run
 	@cd $(BUILD)/run && ../mrrun $(ARGS)
 
-test: all $(UNIT_BIN) $(TEST_APPS) $(TEST_PROGS)
+test: all $(UNIT_BIN) $(TEST_APPS) $(TEST_CXX_APPS) $(TEST_PROGS)
 	@tests/run.sh $(BUILD)
 
 # What CI runs (.ci/run): the tests; the tests again with ASan and UBSan, in

@@ -5,6 +5,11 @@
  *
  *     cc -shared -fPIC -O2 -Iinclude myapp.c -o myapp.so
  *
+ * or from C++ (the declarations below have C linkage, so the entry point
+ * keeps its C name; let no exception escape a callback):
+ *
+ *     g++ -shared -fPIC -O2 -Iinclude myapp.cc -o myapp.so
+ *
  * It defines mr_app_entry(), which returns a table of callbacks and the ABI
  * version it was built against. The worker loads it with dlopen(RTLD_NOW |
  * RTLD_LOCAL) and refuses a module built for a newer ABI than its own;
@@ -45,6 +50,19 @@
  * instead, with MR_APP_SUMMING("wc", wc_map, wc_reduce): the framework then
  * keeps one 64-bit sum per distinct key while mapping, with no call into
  * the app per value, which is several times cheaper.
+ *
+ * The combiner contract. A combiner may run zero, one or many times per
+ * key, on any subset of the key's values in any order, and again on its own
+ * earlier output (the map side combines as pairs arrive, at every spill and
+ * at every merge of spills). So for every way of grouping a key's values,
+ * reduce over (combine(some), combine(others)..., the rest) must equal
+ * reduce over all the values: the combiner must be associative and
+ * commutative in that sense (a sum or a maximum is; an average of averages
+ * is not), and the one value it writes must be one that reduce, and
+ * combine itself, accept as an input value. `mrsequential
+ * --check-combiner APP.so FILE...` tests an app against this on real input:
+ * it combines random groups of each key's values over several rounds and
+ * compares reduce's results with and without.
  */
 #ifndef MRAPP_H
 #define MRAPP_H
@@ -52,6 +70,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Bumped whenever a struct below changes shape. Version 2 added
  * builtin_combiner. */
@@ -89,10 +111,14 @@ struct mr_app {
     const char *name;
     mr_map_fn *map;             /* required */
     mr_reduce_fn *reduce;       /* required */
-    /* Optional map-side pre-reduction: called on a map task's values of one
-     * key, it writes one value that stands for them all. Must be such that
-     * reduce over combined values gives what reduce over the originals
-     * would (wc: a sum of counts). NULL when the app has none. */
+    /* Optional map-side pre-reduction: called on some of a key's values,
+     * it writes one value that stands for them all. NULL when the app has
+     * none. It may run zero, one or many times per key, on any subset of
+     * the values in any order, and on its own earlier output: reduce over
+     * any mix of combined and original values must give what reduce over
+     * the originals gives (wc: a sum of counts; not a mean of means), and
+     * its output must be a value reduce and combine accept as input. Test
+     * an app with mrsequential --check-combiner. */
     mr_reduce_fn *combine;
     /* Since ABI version 2: a combiner the framework runs itself, one of
      * enum mr_builtin_combiner. When set, combine is not called. */
@@ -120,8 +146,14 @@ const struct mr_app *mr_app_entry(void);
 #define MR_APP_SUMMING(app_name, map_fn, reduce_fn)                         \
     MR_APP_TABLE(app_name, map_fn, reduce_fn, NULL, MR_COMBINER_SUM)
 
+#ifdef __cplusplus
+#define MR__LINKAGE extern "C"
+#else
+#define MR__LINKAGE
+#endif
+
 #define MR_APP_TABLE(app_name, map_fn, reduce_fn, combine_fn, builtin)       \
-    __attribute__((visibility("default")))                                   \
+    MR__LINKAGE __attribute__((visibility("default")))                       \
     const struct mr_app *mr_app_entry(void)                                  \
     {                                                                        \
         static const struct mr_app app = {MR_APP_ABI_VERSION, app_name,      \
@@ -174,5 +206,9 @@ mr_parse_u64(const char *s, size_t len)
         n = n * 10 + (unsigned long long)(s[i] - '0');
     return n;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

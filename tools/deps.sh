@@ -19,6 +19,7 @@ else
 fi
 [ -x /usr/bin/time ] || missing="$missing time"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
+command -v g++ >/dev/null 2>&1 || missing="$missing g++"   # C++ test apps
 if [ "${1:-}" = check ]; then
     command -v clang >/dev/null 2>&1 || missing="$missing clang"
     command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"

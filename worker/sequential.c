@@ -1,19 +1,26 @@
 /* mrsequential: the one-process reference. Maps every file, sorts all pairs
  * in memory, reduces each key and writes mr-out-0. Deliberately shares none
  * of the distributed data path (no partitions, combining, intermediate files
- * or merging) so that it can check it; only the allocator is common. */
+ * or merging) so that it can check it; only the allocator is common. With
+ * --check-combiner it writes nothing and instead checks the app's combiner
+ * against its reduce, key by key (combinecheck.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "arena.h"
 #include "atomic_file.h"
+#include "cli.h"
+#include "combinecheck.h"
 #include "file_output.h"
 #include "keys.h"
 #include "log.h"
@@ -121,6 +128,24 @@ seq_next(struct mr_values *vals, const char **val, size_t *len)
     return true;
 }
 
+/* The end of the key that starts at pair i of the sorted pairs. */
+static size_t
+key_end(const struct pairs *ps, size_t i)
+{
+    size_t j = i;
+
+    while (j < ps->n && pair_compare(&ps->v[i], &ps->v[j]) == 0)
+        j++;
+    return j;
+}
+
+static void
+sort_pairs(struct pairs *ps)
+{
+    if (ps->n > 0)              /* v is NULL for no pairs */
+        qsort(ps->v, ps->n, sizeof(*ps->v), pair_compare);
+}
+
 static int
 reduce_all(const struct mr_app *app, struct pairs *ps)
 {
@@ -128,17 +153,14 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
     struct atomic_file out;
     struct file_output so = file_output_to(&out);
 
-    if (ps->n > 0)              /* v is NULL for no pairs */
-        qsort(ps->v, ps->n, sizeof(*ps->v), pair_compare);
+    sort_pairs(ps);
     if (atomic_file_open(&out, "mr-out-0", true, err) < 0) {
         fprintf(stderr, "mrsequential: %s\n", err);
         return 1;
     }
     for (size_t i = 0, j; i < ps->n; i = j) {
-        struct seq_values sv = {{seq_next}, ps->v, i, i};
-        for (j = i; j < ps->n && pair_compare(&ps->v[i], &ps->v[j]) == 0;)
-            j++;
-        sv.end = j;
+        struct seq_values sv = {{seq_next}, ps->v, i, key_end(ps, i)};
+        j = sv.end;
         atomic_file_write(&out, ps->v[i].key, ps->v[i].klen);
         atomic_file_write(&out, " ", 1);
         if (app->reduce(ps->v[i].key, ps->v[i].klen, &sv.base,
@@ -156,45 +178,154 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
     return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Checks the app's combiner on every key; writes nothing. */
+static int
+check_all(const struct mr_app *app, struct pairs *ps, uint64_t seed)
 {
-    struct pairs ps = {{collect}, NULL, 0, 0, {NULL, 0}};
-    struct app_module mod;
-    char err[MR_ERR_LEN];
-    int rc;
+    struct combine_check cc;
+    char msg[COMBINE_CHECK_MSG_LEN];
+    int rc = 0;
 
-    mr_log_init(argv[0]);
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-        printf("usage: mrsequential APP.so FILE...\n\n"
-               "Runs the job in one process and writes mr-out-0: the "
-               "reference\nthe distributed output is checked against.\n");
-        return 0;
+    sort_pairs(ps);
+    combine_check_init(&cc, app, seed);
+    for (size_t i = 0, j; i < ps->n && rc == 0; i = j) {
+        struct seq_values sv = {{seq_next}, ps->v, i, key_end(ps, i)};
+        j = sv.end;
+        rc = combine_check_key(&cc, ps->v[i].key, ps->v[i].klen, &sv.base,
+                               msg);
     }
-    if (argc < 3) {
-        fprintf(stderr, "mrsequential: usage: mrsequential APP.so FILE...\n");
-        return 2;
-    }
-    if (app_load(argv[1], &mod, err) < 0) {
-        fprintf(stderr, "mrsequential: %s\n", err);
-        return 2;
-    }
-    for (int i = 2; i < argc; i++) {
+    if (rc != 0)
+        fprintf(stderr, "mrsequential: %s\n", msg);
+    else
+        printf("combiner check passed: %llu keys, %llu combine calls (seed "
+               "%llu)\n", (unsigned long long)cc.keys,
+               (unsigned long long)cc.combines, (unsigned long long)seed);
+    combine_check_free(&cc);
+    return rc == 0 ? 0 : 1;
+}
+
+/* A seed for --check-combiner when none is given. */
+static uint64_t
+random_seed(void)
+{
+    uint32_t r;
+
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
+        return r;
+    return (uint64_t)time(NULL) ^ (uint64_t)getpid();
+}
+
+/* Maps every file into ps. Returns 0, or 1 with a line on stderr. */
+static int
+map_all(const struct mr_app *app, char **files, int nfiles,
+        struct pairs *ps)
+{
+    for (int i = 0; i < nfiles; i++) {
         size_t len;
-        char *data = slurp(argv[i], &len);
+        char *data = slurp(files[i], &len);
         if (data == NULL) {
             fprintf(stderr, "mrsequential: cannot read input file %s: %s\n",
-                    argv[i], strerror(errno ? errno : EIO));
+                    files[i], strerror(errno ? errno : EIO));
             return 1;
         }
-        if (mod.app->map(argv[i], data, len, &ps.emitter) != 0) {
+        if (app->map(files[i], data, len, &ps->emitter) != 0) {
             fprintf(stderr, "mrsequential: the app's map failed on %s\n",
-                    argv[i]);
+                    files[i]);
+            free(data);
             return 1;
         }
         free(data);
     }
-    rc = reduce_all(mod.app, &ps);
+    return 0;
+}
+
+static void
+usage(FILE *to)
+{
+    fprintf(to,
+        "usage: mrsequential APP.so FILE...\n"
+        "       mrsequential --check-combiner [--seed N] APP.so FILE...\n"
+        "\n"
+        "Runs the job in one process and writes mr-out-0: the reference\n"
+        "the distributed output is checked against. It never runs the\n"
+        "app's combiner.\n"
+        "\n"
+        "  --check-combiner  write nothing; instead check the app's combiner\n"
+        "                    (or MR_APP_SUMMING's sum) on these inputs: for\n"
+        "                    each key, reduce over all of its values must\n"
+        "                    equal reduce over values combined in random\n"
+        "                    groups, 1 to 3 rounds deep. Prints one line\n"
+        "                    and exits 0 when it holds (or the app has no\n"
+        "                    combiner); else one line naming the first key\n"
+        "                    that differs, and exits 1\n"
+        "  --seed N          the random groupings' seed, to repeat a check\n"
+        "                    (default: a random one, printed)\n"
+        "  --help            show this help\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"check-combiner", no_argument, NULL, 'c'},
+        {"seed", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct pairs ps = {{collect}, NULL, 0, 0, {NULL, 0}};
+    struct app_module mod;
+    char err[MR_ERR_LEN];
+    bool check = false, seeded = false;
+    unsigned long seed = 0;
+    int opt, rc;
+
+    mr_log_init(argv[0]);
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            check = true;
+            break;
+        case 's':
+            if (cli_parse_uint("--seed", optarg, 0, ~0ul, &seed, err) < 0) {
+                fprintf(stderr, "mrsequential: %s\n", err);
+                return 2;
+            }
+            seeded = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            cli_bad_option("mrsequential", argv, optind, optopt);
+            return 2;
+        }
+    }
+    if (argc - optind < 2) {
+        fprintf(stderr, "mrsequential: usage: mrsequential "
+                "[--check-combiner [--seed N]] APP.so FILE...; see "
+                "'mrsequential --help'\n");
+        return 2;
+    }
+    if (seeded && !check) {
+        fprintf(stderr, "mrsequential: --seed is for --check-combiner; see "
+                "'mrsequential --help'\n");
+        return 2;
+    }
+    if (app_load(argv[optind], &mod, err) < 0) {
+        fprintf(stderr, "mrsequential: %s\n", err);
+        return 2;
+    }
+    if (check && !combine_check_applies(mod.app)) {
+        printf("%s has no combiner: nothing to check\n", argv[optind]);
+        app_unload(&mod);
+        return 0;
+    }
+    rc = map_all(mod.app, argv + optind + 1, argc - optind - 1, &ps);
+    if (rc == 0 && check)
+        rc = check_all(mod.app, &ps, seeded ? seed : random_seed());
+    else if (rc == 0)
+        rc = reduce_all(mod.app, &ps);
     arena_reset(&ps.bytes);
     free(ps.v);
     app_unload(&mod);

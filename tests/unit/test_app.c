@@ -1,6 +1,7 @@
-/* Loading app modules: the real apps load; a missing file, a file that is
- * not ELF, a .so without the entry symbol and one built for another ABI are
- * each refused with a message saying what is wrong. */
+/* Loading app modules: the real apps load, and so does one written in C++;
+ * a missing file, a file that is not ELF, a .so without the entry symbol
+ * and one built for another ABI are each refused with a message saying
+ * what is wrong. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 
@@ -15,6 +16,7 @@
 #include "tmpdir.h"
 
 static char apps[PATH_MAX];     /* build/apps, found from this binary */
+static char test_apps[PATH_MAX];    /* build/tests/apps */
 static char dir[64];
 
 static void
@@ -28,6 +30,7 @@ setup(void)
     *strrchr(exe, '/') = '\0';              /* build/tests */
     *strrchr(exe, '/') = '\0';              /* build */
     snprintf(apps, sizeof(apps), "%s/apps", exe);
+    snprintf(test_apps, sizeof(test_apps), "%s/tests/apps", exe);
     cr_assert_eq(tmpdir_create(dir, sizeof(dir), "app-test"), 0);
 }
 
@@ -71,6 +74,44 @@ Test(app, every_lab_app_loads)
         cr_assert_not_null(m.app->reduce);
         app_unload(&m);
     }
+}
+
+/* What a map emitted: the pairs counted and their values added up. */
+struct count_emitter {
+    struct mr_emitter base;
+    unsigned long long pairs, total;
+};
+
+static void
+count_emit(struct mr_emitter *e, const char *key, size_t klen,
+           const char *val, size_t vlen)
+{
+    struct count_emitter *ce = (struct count_emitter *)e;
+
+    (void)key;
+    (void)klen;
+    ce->pairs++;
+    ce->total += mr_parse_u64(val, vlen);
+}
+
+/* A C++ module exports mr_app_entry with C linkage (include/mrapp.h's
+ * extern "C"), loads, and its callbacks work when called from C. */
+Test(app, a_cxx_module_loads)
+{
+    static const char text[] = "the cat and the hat, the end";
+    struct count_emitter ce = {{count_emit}, 0, 0};
+    char path[PATH_MAX + 32], err[MR_ERR_LEN];
+    struct app_module m;
+
+    snprintf(path, sizeof(path), "%s/cxxwc.so", test_apps);
+    cr_assert_eq(app_load(path, &m, err), 0, "%s (built by 'make test')",
+                 err);
+    cr_assert_str_eq(m.app->name, "cxxwc");
+    cr_assert_not_null(m.app->combine);
+    cr_assert_eq(m.app->map("t.txt", text, sizeof(text) - 1, &ce.base), 0);
+    cr_assert_eq(ce.pairs, 5, "distinct words: %llu", ce.pairs);
+    cr_assert_eq(ce.total, 7, "words: %llu", ce.total);
+    app_unload(&m);
 }
 
 Test(app, missing_file)
