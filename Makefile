@@ -72,12 +72,13 @@ BENCH_RPC  := $(BUILD)/bench/rpc_bench
 
 # Programs. The worker's data path is a library shared with the tests.
 WORKER_LIB_SRC := worker/aggtable.c worker/app.c worker/arena.c \
-                  worker/imfile.c worker/mapout.c \
+                  worker/imfile.c worker/lastwords.c worker/mapout.c \
                   worker/maptask.c worker/merge.c worker/reducetask.c \
                   worker/worker.c
 COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c \
-                  coordinator/jobdir.c \
-                  coordinator/options.c
+                  coordinator/coord_join.c coordinator/coord_end.c \
+                  coordinator/jobdir.c coordinator/members.c \
+                  coordinator/summary.c coordinator/options.c
 CORE_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(WORKER_LIB_SRC) $(COORD_LIB_SRC))
 PROGRAMS   := $(BUILD)/mrcoordinator $(BUILD)/mrworker $(BUILD)/mrsequential \
               $(BUILD)/mrgen $(BUILD)/mrrun
@@ -166,9 +167,10 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(APP_SHARED) $(CORE_OBJ) $(LIB)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(APP_LIBS) \
 	    $(TEST_LIBS) -ldl
 
-$(TEST_PROGS): $(BUILD)/tests/%: $(BUILD)/tests/support/%.o $(LIB)
+$(TEST_PROGS): $(BUILD)/tests/%: $(BUILD)/tests/support/%.o \
+               $(BUILD)/worker/app.o $(LIB)
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
 $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(@D)

@@ -26,20 +26,26 @@ dir_of(const char *path, char *dir, size_t len)
     dir[n] = '\0';
 }
 
-/* Says which file could not be created in which directory (the temporary
- * name would mean nothing to a user), naming the current directory in
- * full: a worker's is not where its user's shell is. */
+/* Says which file could not be created or written in which directory
+ * (the temporary name would mean nothing to a user), naming the current
+ * directory in full: a worker's is not where its user's shell is. */
 static void
-create_error(const char *final_path, const char *dir, int rc,
-             char err[MR_ERR_LEN])
+path_error(const char *verb, const char *final_path, int rc,
+           char err[MR_ERR_LEN])
 {
-    char cwd[4096];
-    const char *where = dir;
+    char cwd[4096], dir[4096];
+    const char *where;
+    size_t n;
 
+    dir_of(final_path, dir, sizeof(dir));
+    n = strlen(dir);
+    if (n > 1 && dir[n - 1] == '/')
+        dir[n - 1] = '\0';
+    where = dir;
     if (dir[0] == '\0')
         where = getcwd(cwd, sizeof(cwd)) ? cwd : "the current directory";
-    snprintf(err, MR_ERR_LEN, "cannot create %s in %s: %s",
-             final_path + strlen(dir), where, strerror(-rc));
+    snprintf(err, MR_ERR_LEN, "cannot %s %s in %s: %s", verb,
+             final_path + n, where, strerror(-rc));
 }
 
 int
@@ -62,7 +68,7 @@ atomic_file_open(struct atomic_file *af, const char *final_path,
                   0644);
     if (af->fd < 0) {
         int rc = -errno;
-        create_error(final_path, dir, rc, err);
+        path_error("create", final_path, rc, err);
         return rc;
     }
     af->buf = malloc(BUF_SIZE);
@@ -141,8 +147,7 @@ atomic_file_commit(struct atomic_file *af, char err[MR_ERR_LEN])
     if (rc == 0 && rename(af->tmp_path, af->final_path) < 0)
         rc = -errno;
     if (rc != 0) {
-        snprintf(err, MR_ERR_LEN, "cannot write %s: %s", af->final_path,
-                 strerror(-rc));
+        path_error("write", af->final_path, rc, err);
         atomic_file_abort(af);
         return rc;
     }

@@ -2,8 +2,11 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void
@@ -15,6 +18,34 @@ cli_default_addr(char *buf, size_t len)
         snprintf(buf, len, "%s", env);
     else
         snprintf(buf, len, "unix:/tmp/mr-%u.sock", (unsigned)getuid());
+}
+
+void
+cli_positional_addr(const char *arg, char *buf, size_t len)
+{
+    if (!strncmp(arg, "unix:", 5) || !strncmp(arg, "tcp:", 4) ||
+        !strncmp(arg, "fd:", 3))
+        snprintf(buf, len, "%s", arg);
+    else
+        snprintf(buf, len, "unix:%s", arg);
+}
+
+bool
+cli_is_socket_arg(const char *arg)
+{
+    char dir[PATH_MAX];
+    const char *slash;
+    struct stat st;
+
+    if (!strncmp(arg, "unix:", 5) || !strncmp(arg, "tcp:", 4))
+        return true;
+    if (stat(arg, &st) == 0)
+        return S_ISSOCK(st.st_mode);
+    if (arg[0] != '/' || errno != ENOENT)
+        return false;
+    slash = strrchr(arg, '/');
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - arg), arg);
+    return stat(dir[0] ? dir : "/", &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 int

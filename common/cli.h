@@ -3,6 +3,7 @@
 #ifndef MR_CLI_H
 #define MR_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mr_err.h"
@@ -10,6 +11,16 @@
 /* The coordinator address to use when none is given: $MR_ADDR if set, else
  * a per-user Unix socket, unix:/tmp/mr-<uid>.sock. */
 void cli_default_addr(char *buf, size_t len);
+
+/* The lab's positional socket argument as an address: unix:, tcp: and fd:
+ * addresses are kept, anything else is a Unix socket path. */
+void cli_positional_addr(const char *arg, char *buf, size_t len);
+
+/* Whether a coordinator's first positional argument is the lab's socket
+ * (mrcoordinator SOCKET FILE...) rather than an input: an address with a
+ * unix: or tcp: prefix, an existing socket, or an absolute path that does
+ * not exist in a directory that does. */
+bool cli_is_socket_arg(const char *arg);
 
 /* Parses val as a whole number in [min, max] for option opt. Returns 0, or
  * -EINVAL with err saying what was expected. */

@@ -17,6 +17,9 @@
  * the job's summary; the lock, held by the running job, naming it; and the
  * prefix of the private directory, .mr-<job id>. */
 #define MR_MARKER_NAME  "mr-success"
+/* How the marker (JSON) names its job: a worker that outlived its
+ * coordinator looks for this to learn that the job finished. */
+#define MR_MARKER_JOB_FMT "\"job\": \"%s\""
 #define MR_LOCK_NAME    ".mr-lock"
 #define MR_PRIVATE_PREFIX ".mr-"
 

@@ -1,75 +1,24 @@
-/* The coordinator's service: RPC handlers, deadline timers and the queue of
- * workers waiting for a task, around the state machine in tasks.c. */
+/* The coordinator's service: its life cycle, the GetTask and ReportTask
+ * handlers, deadline timers and the queue of workers waiting for a task,
+ * around the state machine in tasks.c. Joining is in coord_join.c, the
+ * job's end in coord_end.c. */
 #define _GNU_SOURCE
-#include "coord.h"
+#include "coord_int.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <sys/random.h>
 
 #include "log.h"
-#include "mr.pb-c.h"
 #include "names.h"
-#include "rpc.h"
-#include "splits.h"
-#include "tasks.h"
 
-/* A worker's GetTask call, held until a task is free. */
-struct waiter {
-    rpc_call *call;
-    Mr__Task_Closure closure;
-    struct waiter *next;
-};
-
-/* Figures from accepted reports, for the summary. */
-struct coord_stats {
-    uint64_t input_bytes;       /* total size of the input files */
-    uint64_t map_bytes_in;      /* from accepted map reports */
-    uint64_t map_records;       /* pairs emitted by accepted maps */
-    uint64_t im_bytes;          /* intermediate bytes of accepted maps */
-    uint64_t out_bytes;         /* output bytes of accepted reduces */
-    uint64_t out_keys;          /* output lines of accepted reduces */
-};
-
-/* The deadline timer of one task's running attempt. */
-struct deadline {
-    coord *c;
-    struct coord_task *task;
-    rpc_timer *timer;           /* armed while the task is RUNNING */
-};
-
-struct coord {
-    Mr__Coordinator_Service service;    /* first: handlers cast back */
-    rpc_loop *loop;
-    rpc_server *srv;
-    struct split *splits;       /* one per map task */
-    struct coord_tasks tasks;
-    struct deadline *map_deadlines, *reduce_deadlines;
-    struct waiter *waiters, **waiters_tail;
-    struct coord_stats stats;
-    uint32_t *map_attempts;     /* scratch for reduce Task messages */
-    void (*on_progress)(coord *c, void *arg);
-    void (*on_over)(coord *c, void *arg);
-    void *arg;
-    uint64_t refused;           /* reports refused since the last line
-                                   about them */
-    uint64_t last_refusal_log;  /* ms: refusals are logged once a second */
-    bool draining;              /* over: telling the last workers to exit */
-    bool drained;               /* on_over has been called */
-    rpc_timer *drain_timer;     /* caps how long draining lasts */
-    char why_aborted[MR_ERR_LEN];
-};
-
-/* Requests (a task report is under 1 KiB) are refused past this, so that
- * connections at the cap hold at most max_conns times this in partial
- * requests. Replies (a reduce task names every map) may reach the RPC
- * default. */
+/* Requests (a task report is under 1 KiB, a join under 10 KiB) are refused
+ * past this, so that connections at the cap hold at most max_conns times
+ * this in partial requests. Replies (a reduce task names every map) may
+ * reach the RPC default. */
 #define COORD_MAX_REQUEST (64u << 10)
 
 static coord *
@@ -78,12 +27,46 @@ coord_of(Mr__Coordinator_Service *service)
     return (coord *)service;
 }
 
-static void
-progress(coord *c)
+void
+coord__progress(coord *c)
 {
     assert(tasks_check(&c->tasks));
     if (c->on_progress != NULL)
         c->on_progress(c, c->arg);
+}
+
+const char *
+coord__printable(const char *text, char *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; text != NULL && text[i] != '\0' && i + 1 < len; i++)
+        buf[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?'
+                                                                  : text[i];
+    buf[i] = '\0';
+    return buf;
+}
+
+void
+coord__log_refusal(coord *c, uint64_t conn, const char *what,
+                   const char *why)
+{
+    uint64_t now = rpc_monotonic_ms();
+
+    if (now - c->last_refusal_log < 1000) {
+        c->refused++;
+        return;
+    }
+    if (c->refused > 0)
+        mr_warn("refused %s from connection %llu: %s (and %llu more "
+                "refusals since the last such line)", what,
+                (unsigned long long)conn, why,
+                (unsigned long long)c->refused);
+    else
+        mr_warn("refused %s from connection %llu: %s", what,
+                (unsigned long long)conn, why);
+    c->last_refusal_log = now;
+    c->refused = 0;
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -95,8 +78,6 @@ deadline_of(coord *c, const struct coord_task *task)
                                   : &c->reduce_deadlines[task->id];
 }
 
-static void dispatch(coord *c);
-
 static void
 on_deadline(rpc_loop *loop, void *arg)
 {
@@ -107,10 +88,12 @@ on_deadline(rpc_loop *loop, void *arg)
 
     d->timer = NULL;
     if (tasks_expire(&d->c->tasks, task, now)) {
-        mr_warn("%s task %u (attempt %u) missed its deadline; reassigning",
-                task_kind_name(task->kind), task->id, task->running_attempt);
-        progress(d->c);
-        dispatch(d->c);
+        mr_warn("%s task %u (attempt %u) missed its deadline; %s",
+                task_kind_name(task->kind), task->id, task->running_attempt,
+                tasks_are_over(&d->c->tasks) ? "that was one time too many"
+                                             : "reassigning");
+        coord__progress(d->c);
+        coord__dispatch(d->c);
     } else if (task->state == TASK_RUNNING && !tasks_are_over(&d->c->tasks)
                && now < task->deadline) {
         /* Woken early by the clock's rounding: wait for the rest. */
@@ -139,12 +122,25 @@ settle_each(struct coord_task *task, void *arg)
 
 /* ---------------------------------------------------------------- replies */
 
+static Mr__JobOutcome
+outcome(const coord *c)
+{
+    if (!tasks_are_over(&c->tasks))
+        return MR__JOB_OUTCOME__OUTCOME_NONE;
+    return c->tasks.phase == PHASE_DONE ? MR__JOB_OUTCOME__OUTCOME_DONE
+                                        : MR__JOB_OUTCOME__OUTCOME_FAILED;
+}
+
 static void
-reply_exit(rpc_call *call, Mr__Task_Closure closure)
+reply_exit(coord *c, rpc_call *call, Mr__Task_Closure closure)
 {
     Mr__Task t = MR__TASK__INIT;
 
     t.kind = MR__TASK_KIND__TASK_EXIT;
+    t.job_id = c->job_id;
+    t.outcome = outcome(c);
+    if (t.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
+        t.why = (char *)coord_error(c);
     closure(&t, call);
 }
 
@@ -154,17 +150,22 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
            Mr__Task_Closure closure)
 {
     struct deadline *d = deadline_of(c, task);
+    struct member *m = members_find(&c->members, task->owner);
     Mr__Task t = MR__TASK__INIT;
 
     t.id = task->id;
     t.attempt = task->attempts;
     t.n_reduce = c->tasks.nreduce;
     t.n_map = c->tasks.nmap;
+    t.job_id = c->job_id;
     if (task->kind == KIND_MAP) {
+        const struct split *s = &c->splits[task->id];
         t.kind = MR__TASK_KIND__TASK_MAP;
-        t.file = (char *)c->splits[task->id].file;
-        t.offset = c->splits[task->id].offset;
-        t.length = c->splits[task->id].length;
+        t.file = (char *)s->file;
+        t.path = s->path ? s->path : (char *)"";
+        t.whole = s->whole;
+        t.offset = s->offset;
+        t.length = s->length;
     } else {
         t.kind = MR__TASK_KIND__TASK_REDUCE;
         for (uint32_t i = 0; i < c->tasks.nmap; i++)
@@ -172,13 +173,15 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
         t.map_attempts = c->map_attempts;
         t.n_map_attempts = c->tasks.nmap;
     }
-    mr_debug("%s task %u attempt %u -> connection %llu",
+    mr_debug("%s task %u attempt %u -> connection %llu (worker pid %u)",
              task_kind_name(task->kind), task->id, task->attempts,
-             (unsigned long long)task->owner);
+             (unsigned long long)task->owner, m ? m->pid : 0);
     d->timer = rpc_loop_timer_add(c->loop, c->tasks.timeout_ms, on_deadline,
                                   d);
     closure(&t, call);
 }
+
+/* ---------------------------------------------------------------- drain */
 
 /* Says once that the job is over and drained. */
 static void
@@ -218,11 +221,13 @@ drain(coord *c)
         drained(c);
 }
 
-/* Serves waiting workers while tasks are free; once the job is over, tells
- * them all to exit and drains. */
-static void
-dispatch(coord *c)
+/* Serves waiting workers while tasks are free; once the job is over, ends
+ * it (commit or clean-up) before telling them all to exit, then drains. */
+void
+coord__dispatch(coord *c)
 {
+    if (tasks_are_over(&c->tasks))
+        coord__end_job(c);
     while (c->waiters != NULL) {
         struct waiter *w = c->waiters;
         struct coord_task *task = NULL;
@@ -238,9 +243,9 @@ dispatch(coord *c)
             c->waiters_tail = &c->waiters;
         if (task != NULL) {
             reply_task(c, task, w->call, w->closure);
-            progress(c);
+            coord__progress(c);
         } else {
-            reply_exit(w->call, w->closure);  /* over, or caller gone */
+            reply_exit(c, w->call, w->closure);  /* over, or caller gone */
         }
         free(w);
     }
@@ -248,7 +253,7 @@ dispatch(coord *c)
         drain(c);
 }
 
-/* ---------------------------------------------------------------- handlers */
+/* ---------------------------------------------------------------- tasks */
 
 static void
 coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
@@ -256,21 +261,27 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
 {
     coord *c = coord_of(service);
     rpc_call *call = closure_data;
+    uint64_t conn = rpc_call_conn_id(call);
     struct coord_task *task;
     struct waiter *w;
 
     (void)req;
-    if (tasks_are_over(&c->tasks)) {
-        reply_exit(call, closure);
+    if (members_find(&c->members, conn) == NULL) {
+        coord__log_refusal(c, conn, "a task request", "it did not join");
+        rpc_call_fail(call, -EPERM, "join the job first (Join): is this "
+                      "worker of an older build?");
         return;
     }
-    task = c->waiters == NULL
-               ? tasks_assign(&c->tasks, rpc_monotonic_ms(),
-                              rpc_call_conn_id(call))
-               : NULL;
+    if (tasks_are_over(&c->tasks)) {
+        reply_exit(c, call, closure);
+        return;
+    }
+    task = c->waiters == NULL ? tasks_assign(&c->tasks, rpc_monotonic_ms(),
+                                             conn)
+                              : NULL;
     if (task != NULL) {
         reply_task(c, task, call, closure);
-        progress(c);
+        coord__progress(c);
         return;
     }
     w = malloc(sizeof(*w));
@@ -306,31 +317,6 @@ count_report(coord *c, const Mr__TaskReport *rep)
     }
 }
 
-/* Answers a report that is not believed with an error, changing nothing,
- * and logs it: one line a second at most, so that a flood of them cannot
- * flood the log. */
-static void
-refuse_report(coord *c, rpc_call *call, int status, const char *why)
-{
-    uint64_t now = rpc_monotonic_ms();
-
-    if (now - c->last_refusal_log >= 1000) {
-        if (c->refused > 0)
-            mr_warn("refused a task report from connection %llu: %s (and "
-                    "%llu more since the last such line)",
-                    (unsigned long long)rpc_call_conn_id(call), why,
-                    (unsigned long long)c->refused);
-        else
-            mr_warn("refused a task report from connection %llu: %s",
-                    (unsigned long long)rpc_call_conn_id(call), why);
-        c->last_refusal_log = now;
-        c->refused = 0;
-    } else {
-        c->refused++;
-    }
-    rpc_call_fail(call, status, "%s", why);
-}
-
 /* Whether rep may be believed from the connection conn: the task exists and
  * that attempt was handed to conn. Returns 0, or an error status with why
  * filled. */
@@ -359,20 +345,6 @@ check_report(const struct coord_task *task, const Mr__TaskReport *rep,
     return 0;
 }
 
-/* A worker's error text made fit for the log: control characters, which
- * could forge log lines, become '?'; cut to len - 1 bytes. Returns buf. */
-static const char *
-printable(const char *text, char *buf, size_t len)
-{
-    size_t i;
-
-    for (i = 0; text != NULL && text[i] != '\0' && i + 1 < len; i++)
-        buf[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?'
-                                                                  : text[i];
-    buf[i] = '\0';
-    return buf;
-}
-
 /* A reduce task found a map output bad: run that map again, and the
  * reduce once it is done, without holding it against the reduce. */
 static int
@@ -384,11 +356,26 @@ redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
     if (rc == 0)
         mr_warn("reduce task %u found the output of map task %u bad (%s); "
                 "running that map again", reduce->id, rep->bad_map, error);
-    else if (rc == MR_EAPP)
-        mr_error("%s", c->tasks.why_failed);
     if (rc == MR_EAPP)
         return rc;
     return tasks_retry(&c->tasks, reduce, rep->attempt) < 0 ? MR_ESTALE : 0;
+}
+
+/* An attempt reported failed, by its worker or by its last words. */
+static int
+fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
+             const char *error)
+{
+    struct member *m = members_find(&c->members, task->owner);
+
+    if (rep->signal != 0)
+        mr_warn("%s task %u attempt %u: %s", task_kind_name(task->kind),
+                task->id, rep->attempt, error);
+    else
+        mr_warn("%s task %u attempt %u failed (worker pid %u): %s",
+                task_kind_name(task->kind), task->id, rep->attempt,
+                m ? m->pid : 0, error);
+    return tasks_fail(&c->tasks, task, rep->attempt, error);
 }
 
 static void
@@ -408,9 +395,11 @@ coord_report_task(Mr__Coordinator_Service *service,
         task = tasks_find(&c->tasks, rep->kind == MR__TASK_KIND__TASK_MAP
                                          ? KIND_MAP : KIND_REDUCE, rep->id);
     if ((rc = check_report(task, rep, conn, why, sizeof(why))) != 0) {
-        refuse_report(c, closure_data, rc, why);
+        coord__log_refusal(c, conn, "a task report", why);
+        rpc_call_fail(closure_data, rc, "%s", why);
         return;
     }
+    coord__printable(rep->error, error, sizeof(error));
     if (rep->ok) {
         rc = tasks_complete(&c->tasks, task, rep->attempt, conn);
         if (rc == 0)
@@ -418,23 +407,23 @@ coord_report_task(Mr__Coordinator_Service *service,
     } else if (task->owner != conn) {
         rc = MR_ESTALE;         /* only the worker running it may fail it */
     } else if (task->kind == KIND_REDUCE && rep->bad_input) {
-        rc = redo_map(c, task, rep,
-                      printable(rep->error, error, sizeof(error)));
+        rc = redo_map(c, task, rep, error);
     } else {
-        printable(rep->error, error, sizeof(error));
-        mr_warn("%s task %u attempt %u failed: %s",
-                task_kind_name(task->kind), task->id, rep->attempt, error);
-        rc = tasks_fail(&c->tasks, task, rep->attempt, error);
-        if (rc == MR_EAPP)
-            mr_error("%s", c->tasks.why_failed);
+        rc = fail_attempt(c, task, rep, error);
     }
+    if (rc != MR_ESTALE)
+        coord__progress(c);
+    /* The job's end (its commit) comes before anyone hears it is over. */
+    if (tasks_are_over(&c->tasks))
+        coord__end_job(c);
     reply.accepted = rep->ok && rc == 0;
     reply.job_over = tasks_are_over(&c->tasks);
+    reply.outcome = outcome(c);
+    if (reply.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
+        reply.why = (char *)coord_error(c);
     closure(&reply, closure_data);
     settle_timer(c, task);
-    if (rc != MR_ESTALE)
-        progress(c);
-    dispatch(c);
+    coord__dispatch(c);
 }
 
 static void
@@ -444,6 +433,7 @@ on_disconnect(uint64_t conn_id, void *arg)
     size_t n = tasks_release_owner(&c->tasks, conn_id, settle_each, c);
     struct waiter **link = &c->waiters;
 
+    members_remove(&c->members, conn_id);
     /* Held GetTask calls of this connection go nowhere now: drop them. */
     while (*link != NULL) {
         struct waiter *w = *link;
@@ -452,7 +442,7 @@ on_disconnect(uint64_t conn_id, void *arg)
             continue;
         }
         *link = w->next;
-        reply_exit(w->call, w->closure);
+        reply_exit(c, w->call, w->closure);
         free(w);
     }
     c->waiters_tail = link;
@@ -463,9 +453,11 @@ on_disconnect(uint64_t conn_id, void *arg)
         return;
     }
     if (n > 0) {
-        mr_warn("a worker disconnected while running a task; reassigning");
-        progress(c);
-        dispatch(c);
+        mr_warn("a worker disconnected while running a task; %s",
+                tasks_are_over(&c->tasks) ? "that was one time too many"
+                                          : "reassigning");
+        coord__progress(c);
+        coord__dispatch(c);
     }
 }
 
@@ -481,6 +473,29 @@ deadlines_create(coord *c, struct coord_task *tasks, uint32_t n)
         d[i].task = &tasks[i];
     }
     return d;
+}
+
+/* A fresh job id: MR_JOB_ID_LEN random hex digits. */
+static int
+new_job_id(char id[MR_JOB_ID_LEN + 1])
+{
+    unsigned char bytes[MR_JOB_ID_LEN / 2];
+
+    if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+        return -errno;
+    for (size_t i = 0; i < sizeof(bytes); i++)
+        snprintf(id + 2 * i, 3, "%02x", bytes[i]);
+    return 0;
+}
+
+static void
+set_app(coord *c, const struct coord_app *app)
+{
+    c->app.known = true;
+    snprintf(c->app.name, sizeof(c->app.name), "%s", app->name);
+    c->app.abi = app->abi;
+    memcpy(c->app.digest, app->digest, MR_APP_DIGEST_LEN);
+    snprintf(c->app.path, sizeof(c->app.path), "%s", app->path);
 }
 
 coord *
@@ -500,12 +515,26 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
         snprintf(err, MR_ERR_LEN, "out of memory");
         return NULL;
     }
-    c->service = (Mr__Coordinator_Service)MR__COORDINATOR__INIT(coord_);
+    c->service = (Mr__Coordinator_Service){MR__COORDINATOR__BASE_INIT,
+                                           coord_get_task, coord_report_task,
+                                           coord__join};
     c->loop = loop;
     c->waiters_tail = &c->waiters;
     c->on_progress = opts->on_progress;
     c->on_over = opts->on_over;
     c->arg = opts->arg;
+    c->inputs = files;
+    c->ninputs = nfiles;
+    c->output_dir = opts->output_dir;
+    c->started = time(NULL);
+    c->start_ms = rpc_monotonic_ms();
+    if (opts->app != NULL)
+        set_app(c, opts->app);
+    if (new_job_id(c->job_id) < 0) {
+        snprintf(err, MR_ERR_LEN, "cannot draw a job id: %s",
+                 strerror(errno));
+        goto out_free;
+    }
     if (splits_plan(files, nfiles, opts->split_size, &c->splits, &nmap,
                     &c->stats.input_bytes, err) < 0)
         goto out_free;
@@ -514,8 +543,12 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                    opts->task_timeout_ms ? opts->task_timeout_ms
                                          : COORD_DEFAULT_TIMEOUT_MS,
                    opts->max_failures ? opts->max_failures
-                                      : COORD_DEFAULT_MAX_FAILURES) < 0)
+                                      : COORD_DEFAULT_MAX_FAILURES,
+                   opts->max_lost ? opts->max_lost
+                                  : COORD_DEFAULT_MAX_LOST) < 0)
         goto out_nomem;
+    c->tasks.describe = coord__describe;
+    c->tasks.describe_arg = c;
     c->map_deadlines = deadlines_create(c, c->tasks.maps, c->tasks.nmap);
     c->reduce_deadlines = deadlines_create(c, c->tasks.reduces,
                                            c->tasks.nreduce);
@@ -541,12 +574,28 @@ coord_listen(coord *c, const char *addr, char *bound, size_t boundlen,
     return rpc_server_listen(c->srv, addr, bound, boundlen, err);
 }
 
+int
+coord_adopt(coord *c, int fd)
+{
+    return rpc_server_adopt(c->srv, fd);
+}
+
+int
+coord_start(coord *c, char err[MR_ERR_LEN])
+{
+    if (c->output_dir == NULL)
+        return 0;
+    return coord__take_dir(c, c->output_dir, err);
+}
+
 void
 coord_abort(coord *c, const char *why)
 {
-    snprintf(c->why_aborted, sizeof(c->why_aborted), "%s", why);
+    if (tasks_are_over(&c->tasks))
+        return;
+    snprintf(c->why_failed, sizeof(c->why_failed), "%s", why);
     c->tasks.phase = PHASE_FAILED;
-    dispatch(c);
+    coord__dispatch(c);
 }
 
 /* For the fuzz target, which feeds a socket to the coordinator's server. */
@@ -567,6 +616,7 @@ coord_status(const coord *c, struct coord_status *st)
         [PHASE_DONE] = COORD_DONE, [PHASE_FAILED] = COORD_FAILED};
 
     memset(st, 0, sizeof(*st));
+    memcpy(st->job_id, c->job_id, sizeof(st->job_id));
     st->phase = phases[t->phase];
     st->over = tasks_are_over(t);
     st->nmap = t->nmap;
@@ -575,6 +625,7 @@ coord_status(const coord *c, struct coord_status *st)
     st->maps_running = t->running[KIND_MAP];
     st->reduces_done = t->reduces_done;
     st->reduces_running = t->running[KIND_REDUCE];
+    st->unseen_inputs = splits_count_whole(c->splits, t->nmap, NULL);
     st->reassigned = t->reassigned;
     st->failed = t->failed;
     st->input_bytes = c->stats.input_bytes;
@@ -583,6 +634,13 @@ coord_status(const coord *c, struct coord_status *st)
     st->im_bytes = c->stats.im_bytes;
     st->out_bytes = c->stats.out_bytes;
     st->out_keys = c->stats.out_keys;
+    st->workers = c->members.joined;
+}
+
+const char *
+coord_dir(const coord *c)
+{
+    return c->dir[0] ? c->dir : NULL;
 }
 
 int
@@ -594,52 +652,11 @@ coord_result(const coord *c)
 const char *
 coord_error(const coord *c)
 {
-    if (c->why_aborted[0] != '\0')
-        return c->why_aborted;
+    if (c->why_failed[0] != '\0')
+        return c->why_failed;
     if (c->tasks.why_failed[0] != '\0')
         return c->tasks.why_failed;
     return c->tasks.phase == PHASE_DONE ? "no error" : "the job is not over";
-}
-
-/* Removes every attempt's intermediate file. */
-static void
-remove_intermediates(coord *c)
-{
-    char name[64];
-
-    for (uint32_t m = 0; m < c->tasks.nmap; m++)
-        for (uint32_t a = 1; a <= c->tasks.maps[m].attempts; a++) {
-            mr_im_name(name, sizeof(name), m, a);
-            unlink(name);
-        }
-}
-
-/* A job that did not finish leaves no outputs: the reduces that did
- * finish would make a partial set of mr-out-* that looks like a result.
- * Every reduce's name goes, not only the DONE ones': a worker renames its
- * output before reporting, and the report may have been lost. (A reduce
- * still running when the coordinator exits can still rename after.) */
-static void
-remove_outputs_of_failed_job(coord *c)
-{
-    char name[64];
-    uint32_t n = 0;
-
-    for (uint32_t r = 0; r < c->tasks.nreduce; r++) {
-        mr_out_name(name, sizeof(name), r);
-        n += unlink(name) == 0;
-    }
-    if (n > 0)
-        mr_warn("the job did not finish: removed the %u output file%s its "
-                "reduce tasks wrote", n, n == 1 ? "" : "s");
-}
-
-void
-coord_remove_job_files(coord *c)
-{
-    remove_intermediates(c);
-    if (c->tasks.phase != PHASE_DONE)
-        remove_outputs_of_failed_job(c);
 }
 
 void
@@ -650,7 +667,7 @@ coord_free(coord *c)
     while (c->waiters != NULL) {
         struct waiter *w = c->waiters;
         c->waiters = w->next;
-        reply_exit(w->call, w->closure);
+        reply_exit(c, w->call, w->closure);
         free(w);
     }
     rpc_server_free(c->srv);
@@ -659,10 +676,12 @@ coord_free(coord *c)
         rpc_loop_timer_cancel(c->loop, c->map_deadlines[i].timer);
     for (uint32_t i = 0; c->reduce_deadlines && i < c->tasks.nreduce; i++)
         rpc_loop_timer_cancel(c->loop, c->reduce_deadlines[i].timer);
+    jobdir_abandon(c->jd);      /* a job that never ended, as if crashed */
+    splits_free(c->splits, c->tasks.nmap);
     tasks_free(&c->tasks);
+    members_free(&c->members);
     free(c->map_deadlines);
     free(c->reduce_deadlines);
     free(c->map_attempts);
-    splits_free(c->splits, c->tasks.nmap);
     free(c);
 }

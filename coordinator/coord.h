@@ -1,10 +1,16 @@
 /* The coordinator: serves mr.Coordinator (proto/mr.proto) on an event loop
- * it is lent. It hands tasks to workers, holds a GetTask call while no task
- * is free and answers it when one is, reassigns a task when its deadline
- * timer fires or its worker's connection closes, and says so through
- * on_over once the job is over (every mr-out-* is final, or the job failed)
- * and the connected workers have been told to exit (at most
- * COORD_DRAIN_MS later). It never stops the loop. */
+ * it is lent. Workers join the job, which fixes its app (every worker must
+ * run the same module) and, unless the owner named one, its directory (the
+ * first worker's). It hands tasks to joined workers, holds a GetTask call
+ * while no task is free and answers it when one is, and reassigns a task
+ * when its deadline timer fires or its worker's connection closes.
+ *
+ * The job owns its directory (jobdir.h) from coord_start() (or the first
+ * join) to its end. When the last reduce is done the coordinator commits the
+ * outputs, before any worker hears that the job is over; when the job
+ * fails, it removes the job's private files and touches nothing else. Then
+ * it says so through on_over once the connected workers have been told to
+ * exit (at most COORD_DRAIN_MS later). It never stops the loop. */
 #ifndef COORD_COORD_H
 #define COORD_COORD_H
 
@@ -14,6 +20,8 @@
 
 #include "loop.h"
 #include "mr_err.h"
+#include "names.h"
+#include "protocol.h"
 
 typedef struct coord coord;
 
@@ -21,20 +29,41 @@ typedef struct coord coord;
 #define COORD_DEFAULT_NREDUCE       10
 #define COORD_DEFAULT_TIMEOUT_MS    10000
 #define COORD_DEFAULT_MAX_FAILURES  4
+/* Lost attempts (the worker vanished or stalled) that fail the job: high,
+ * because workers also die of their own accord (the lab's crash app kills a
+ * third of its calls: 12 of its tasks at odds of 1/3 each fail a job
+ * needlessly with probability 12 / 3^16, below 1 in 3 million). */
+#define COORD_DEFAULT_MAX_LOST      16
 /* How long workers still connected after the job are waited for. */
 #define COORD_DRAIN_MS              1000
+
+/* An app module, as workers identify it when they join. */
+struct coord_app {
+    const char *name;
+    uint32_t abi;
+    const uint8_t *digest;      /* MR_APP_DIGEST_LEN bytes */
+    const char *path;           /* for messages and the marker */
+};
 
 struct coord_opts {
     uint32_t nreduce;           /* reduce tasks; 0: COORD_DEFAULT_NREDUCE */
     uint64_t task_timeout_ms;   /* 0: COORD_DEFAULT_TIMEOUT_MS */
     uint32_t max_failures;      /* failed attempts that fail the job;
                                    0: COORD_DEFAULT_MAX_FAILURES */
+    uint32_t max_lost;          /* lost attempts that fail the job;
+                                   0: COORD_DEFAULT_MAX_LOST */
     uint64_t split_size;        /* larger files are split; 0: 64 MiB */
     size_t max_conns;           /* connections served at once; 0: the RPC
                                    default, RPC_DEFAULT_MAX_CONNS */
     const uint8_t *token;       /* workers must prove they know it; NULL:
                                    none (then TCP is loopback only) */
     size_t token_len;
+    /* Where outputs are committed (borrowed). NULL: the directory of the
+     * first worker to join, where every other worker must run too (the
+     * lab's way). */
+    const char *output_dir;
+    /* The app every worker must run (borrowed); NULL: the first worker's. */
+    const struct coord_app *app;
     /* Called after every change of a task's state; may be NULL. */
     void (*on_progress)(coord *c, void *arg);
     /* Called once, when the job is over and the workers have been told:
@@ -47,26 +76,29 @@ enum coord_phase { COORD_MAPPING, COORD_REDUCING, COORD_DONE, COORD_FAILED };
 
 /* A snapshot of the job, for progress displays and summaries. */
 struct coord_status {
+    char job_id[MR_JOB_ID_LEN + 1];
     enum coord_phase phase;
     bool over;                  /* DONE or FAILED */
     uint32_t nmap, nreduce;
     uint32_t maps_done, maps_running;
     uint32_t reduces_done, reduces_running;
+    uint32_t unseen_inputs;     /* inputs handed to workers unseen */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
-    uint64_t input_bytes;       /* total size of the input files */
+    uint64_t input_bytes;       /* total size of the inputs seen */
     uint64_t map_bytes_in;      /* from accepted map reports */
     uint64_t map_records;       /* pairs emitted by accepted maps */
     uint64_t im_bytes;          /* intermediate bytes of accepted maps */
     uint64_t out_bytes;         /* output bytes of accepted reduces */
     uint64_t out_keys;          /* output lines of accepted reduces */
+    uint64_t workers;           /* workers that joined */
 };
 
 /* Creates the coordinator for one job over files (borrowed: they must
- * outlive it): one map task per file, or per split of a larger file (see
- * splits.h). Every file is checked first: an unreadable or non-regular
- * one is an error naming it; one this process cannot find is left for the
- * workers to open as written. Returns NULL with err filled. */
+ * outlive it): one map task per file, or per split of a larger one (see
+ * splits.h). Inputs it cannot see are handed to workers whole, to open
+ * from their own directory; an input that exists but cannot be read is an
+ * error naming it. Touches no file. Returns NULL with err filled. */
 coord *coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                     const struct coord_opts *opts, char err[MR_ERR_LEN]);
 
@@ -75,24 +107,36 @@ coord *coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
 int coord_listen(coord *c, const char *addr, char *bound, size_t boundlen,
                  char err[MR_ERR_LEN]);
 
-/* Ends the job early (an interrupt): waiting workers are told to exit and
- * on_over follows. why is kept for coord_error(). */
+/* Serves a connected socket (one end of a socketpair whose other end a
+ * worker inherits); the coordinator owns fd from now on. Returns 0 or
+ * -errno (fd closed). */
+int coord_adopt(coord *c, int fd);
+
+/* Starts the job: with an output_dir, takes that directory (jobdir_open).
+ * Returns 0; MR_EINUSE when another job runs there (err names it); or an
+ * error with err filled. Without an output_dir this happens at the first
+ * join. */
+int coord_start(coord *c, char err[MR_ERR_LEN]);
+
+/* Ends the job early (an interrupt): the job's private files go, waiting
+ * workers are told to exit and on_over follows. why is kept for
+ * coord_error(). */
 void coord_abort(coord *c, const char *why);
 
 /* Fills st with the job's state now. */
 void coord_status(const coord *c, struct coord_status *st);
 
-/* 0 when the job is DONE, else non-zero with coord_error() saying why. */
+/* The job's directory, once known (borrowed), else NULL. */
+const char *coord_dir(const coord *c);
+
+/* 0 when the job is DONE (its outputs are committed), else non-zero with
+ * coord_error() saying why. */
 int coord_result(const coord *c);
 const char *coord_error(const coord *c);
 
-/* The job's clean-up step, once it is over: removes the intermediate files
- * of every map attempt and, unless the job is DONE, every mr-out-* its
- * reduces may have written. */
-void coord_remove_job_files(coord *c);
-
 /* Stops serving (removing the Unix socket it created) and frees. Removes
- * no other file. NULL is a no-op. */
+ * no other file: a job not over by now leaves its files for the next job in
+ * its directory to remove, as a crash would. NULL is a no-op. */
 void coord_free(coord *c);
 
 #endif

@@ -445,6 +445,8 @@ absolute(const char *dir, char *buf, size_t len, char err[MR_ERR_LEN])
         snprintf(err, MR_ERR_LEN, "cannot tell the current directory: %s",
                  strerror(errno));
         return -errno;
+    } else if (!strcmp(dir, ".") || !strcmp(dir, "./")) {
+        n = snprintf(buf, len, "%s", cwd);
     } else {
         n = snprintf(buf, len, "%s/%s", cwd, dir);
     }

@@ -1,4 +1,5 @@
-/* mrcoordinator: runs one job's coordinator until every output is final. */
+/* mrcoordinator: runs one job's coordinator until its outputs are
+ * committed or the job fails. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <signal.h>
@@ -9,22 +10,29 @@
 
 #include "cli.h"
 #include "coord.h"
-#include "options.h"
+#include "exit_codes.h"
 #include "log.h"
+#include "options.h"
 #include "token.h"
 
 static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrcoordinator [--addr ADDR] [--reduce N] [--task-timeout S]\n"
-        "                     [--split-size SIZE] [--max-conns N]\n"
-        "                     [--token-file FILE] FILE...\n"
+        "usage: mrcoordinator [--addr ADDR] [--output DIR] [--reduce N]\n"
+        "                     [--task-timeout S] [--split-size SIZE]\n"
+        "                     [--max-conns N] [--token-file FILE] FILE...\n"
+        "       mrcoordinator SOCKET FILE...      (the lab's form)\n"
         "\n"
         "Coordinates a MapReduce job: one map task per input FILE (or per\n"
-        "split of a larger one), N reduce tasks; workers (mrworker) started\n"
-        "in the same directory write mr-out-0 .. mr-out-<N-1>. Exits 0 when\n"
-        "every output is final.\n"
+        "split of a larger one), N reduce tasks. Workers (mrworker) join it;\n"
+        "they must all run the same app module. The outputs, mr-out-0 ..\n"
+        "mr-out-<N-1>, and the success marker mr-success are committed\n"
+        "together when the last reduce is done, into DIR, or, without\n"
+        "--output, into the directory the first worker runs in (where\n"
+        "every worker must then run). A job that fails or is interrupted\n"
+        "leaves the directory as it found it. Inputs this program cannot\n"
+        "see are handed to the workers whole, to open from their directory.\n"
         "\n"
         "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
         "                      $MR_ADDR, else unix:/tmp/mr-<uid>.sock)\n"
@@ -38,30 +46,23 @@ usage(FILE *to)
         "                      needed to listen on a TCP address other than\n"
         "                      loopback. Make one: head -c 32 /dev/urandom |\n"
         "                      base64 > FILE; chmod 600 FILE\n"
-        "  --help              show this help\n");
-}
-
-static void
-on_over(coord *c, void *arg)
-{
-    (void)c;
-    rpc_loop_stop(arg);
-}
-
-static void
-on_stop_signal(rpc_loop *loop, int signo, void *arg)
-{
-    char why[64];
-
-    (void)loop;
-    snprintf(why, sizeof(why), "interrupted by %s", strsignal(signo));
-    coord_abort(arg, why);
+        "  --help              show this help\n"
+        "\n"
+        "SOCKET: without --addr, a first argument that is a unix: or tcp:\n"
+        "address, an existing socket, or an absolute path that does not\n"
+        "exist is the socket to listen on, as the lab's harness passes it.\n"
+        "\n"
+        "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
+        "usage; 4 the directory is in use by another job; 128+N interrupted\n"
+        "by signal N.\n");
 }
 
 struct args {
     char addr[512];
     struct coord_opts opts;
     struct token token;
+    const char *const *files;
+    uint32_t nfiles;
 };
 
 /* Returns 0 to go on, -1 after --help, or an exit status. */
@@ -77,6 +78,7 @@ parse_args(int argc, char **argv, struct args *a)
         {NULL, 0, NULL, 0},
     };
     char err[MR_ERR_LEN];
+    bool addr_given = false;
     unsigned long n;
     int opt, rc;
 
@@ -86,17 +88,18 @@ parse_args(int argc, char **argv, struct args *a)
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (opt == 'a') {
             snprintf(a->addr, sizeof(a->addr), "%s", optarg);
+            addr_given = true;
         } else if (opt == 'm') {
             if (cli_parse_uint("--max-conns", optarg, 1, 1000000, &n,
                                err) < 0) {
                 fprintf(stderr, "mrcoordinator: %s\n", err);
-                return 2;
+                return MR_EXIT_USAGE;
             }
             a->opts.max_conns = n;
         } else if (opt == 'k') {
             if (token_read(optarg, &a->token, err) < 0) {
                 fprintf(stderr, "mrcoordinator: %s\n", err);
-                return 2;
+                return MR_EXIT_USAGE;
             }
             a->opts.token = a->token.bytes;
             a->opts.token_len = a->token.len;
@@ -105,25 +108,100 @@ parse_args(int argc, char **argv, struct args *a)
             return -1;
         } else if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) < 0) {
             fprintf(stderr, "mrcoordinator: %s\n", err);
-            return 2;
+            return MR_EXIT_USAGE;
         } else if (rc > 0) {
             cli_bad_option("mrcoordinator", argv, optind, optopt);
-            return 2;
+            return MR_EXIT_USAGE;
         }
+    }
+    /* The lab's form: mrcoordinator SOCKET FILE... */
+    if (!addr_given && argc - optind >= 2 &&
+        cli_is_socket_arg(argv[optind])) {
+        cli_positional_addr(argv[optind], a->addr, sizeof(a->addr));
+        optind++;
     }
     if (optind == argc) {
         fprintf(stderr, "mrcoordinator: no input files; see "
                 "'mrcoordinator --help'\n");
-        return 2;
+        return MR_EXIT_USAGE;
     }
+    a->files = (const char *const *)argv + optind;
+    a->nfiles = (uint32_t)(argc - optind);
     return 0;
+}
+
+static void
+on_over(coord *c, void *arg)
+{
+    (void)c;
+    rpc_loop_stop(arg);
+}
+
+static int interrupted;
+
+static void
+on_stop_signal(rpc_loop *loop, int signo, void *arg)
+{
+    char why[64];
+
+    (void)loop;
+    interrupted = signo;
+    snprintf(why, sizeof(why), "interrupted by %s", strsignal(signo));
+    coord_abort(arg, why);
+}
+
+/* One line when some inputs are left for the workers to find. */
+static void
+tell_unseen(const coord *c, const struct args *a)
+{
+    struct coord_status st;
+    char cwd[4096];
+
+    coord_status(c, &st);
+    if (st.unseen_inputs == 0)
+        return;
+    for (uint32_t i = 0; i < a->nfiles; i++)
+        if (access(a->files[i], F_OK) < 0) {
+            mr_warn("%u input%s not found from %s (the first: %s): handed "
+                    "to the workers whole, to open from their directory",
+                    st.unseen_inputs, st.unseen_inputs == 1 ? " is" : "s are",
+                    getcwd(cwd, sizeof(cwd)) ? cwd : ".", a->files[i]);
+            return;
+        }
+}
+
+/* Creates, listens and starts. Returns the coordinator or NULL with the
+ * exit status in *status (the line said). */
+static coord *
+set_up(rpc_loop *loop, struct args *a, int *status)
+{
+    char err[MR_ERR_LEN], bound[512];
+    coord *c;
+    int rc;
+
+    a->opts.on_over = on_over;
+    a->opts.arg = loop;
+    c = coord_create(loop, a->files, a->nfiles, &a->opts, err);
+    if (c != NULL && coord_listen(c, a->addr, bound, sizeof(bound), err) == 0) {
+        if ((rc = coord_start(c, err)) == 0) {
+            mr_info("listening on %s", bound);
+            tell_unseen(c, a);
+            return c;
+        }
+        *status = rc == MR_EINUSE ? MR_EXIT_REFUSED : MR_EXIT_FAILED;
+    } else {
+        *status = MR_EXIT_FAILED;
+    }
+    fprintf(stderr, "mrcoordinator: %s\n", err);
+    coord_free(c);
+    return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
     static struct args a;
-    char err[MR_ERR_LEN], bound[512], why[MR_ERR_LEN];
+    char err[MR_ERR_LEN], why[MR_ERR_LEN];
     rpc_loop *loop;
     coord *c;
     int rc;
@@ -131,37 +209,25 @@ main(int argc, char **argv)
     mr_log_init(argv[0]);
     signal(SIGPIPE, SIG_IGN);
     if ((rc = parse_args(argc, argv, &a)) != 0)
-        return rc < 0 ? 0 : rc;
-    if (access(".", W_OK) < 0) {
-        fprintf(stderr, "mrcoordinator: the current directory is not "
-                "writable; run the job where workers can write mr-out-*\n");
-        return 1;
-    }
+        return rc < 0 ? MR_EXIT_OK : rc;
     if ((loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
-        return 1;
+        return MR_EXIT_FAILED;
     }
-    a.opts.on_over = on_over;
-    a.opts.arg = loop;
-    c = coord_create(loop, (const char *const *)argv + optind,
-                     (uint32_t)(argc - optind), &a.opts, err);
-    if (c == NULL || coord_listen(c, a.addr, bound, sizeof(bound), err) < 0) {
-        fprintf(stderr, "mrcoordinator: %s\n", err);
-        coord_free(c);
+    if ((c = set_up(loop, &a, &rc)) == NULL) {
         rpc_loop_free(loop);
-        return 1;
+        return rc;
     }
-    mr_info("listening on %s", bound);
     rpc_loop_signal(loop, SIGINT, on_stop_signal, c);
     rpc_loop_signal(loop, SIGTERM, on_stop_signal, c);
     rpc_loop_run(loop);
     rc = coord_result(c);
     snprintf(why, sizeof(why), "%s", rc != 0 ? coord_error(c) : "");
-    coord_remove_job_files(c);  /* may log what it cleaned up */
     coord_free(c);
     rpc_loop_free(loop);
     token_forget(&a.token);
-    if (rc != 0)
-        fprintf(stderr, "mrcoordinator: job failed: %s\n", why);
-    return rc == 0 ? 0 : 1;
+    if (rc == 0)
+        return MR_EXIT_OK;
+    fprintf(stderr, "mrcoordinator: job failed: %s\n", why);
+    return interrupted ? MR_EXIT_SIGNAL + interrupted : MR_EXIT_FAILED;
 }

@@ -1,6 +1,8 @@
 /* Parsing the job options. See options.h. */
 #include "options.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -39,6 +41,13 @@ coord_opts_parse(struct coord_opts *o, int opt, const char *val,
         if (rc == 0)
             o->split_size = size;
         return rc;
+    case 'o':
+        if (val[0] == '\0') {
+            snprintf(err, MR_ERR_LEN, "--output wants a directory");
+            return -EINVAL;
+        }
+        o->output_dir = val;
+        return 0;
     }
     return 1;
 }

@@ -1,5 +1,5 @@
 /* The job options of every program that runs a coordinator (mrcoordinator,
- * mrrun): --reduce, --task-timeout and --split-size, parsed into
+ * mrrun): --reduce, --task-timeout, --split-size and --output, parsed into
  * struct coord_opts in one place. */
 #ifndef COORD_OPTIONS_H
 #define COORD_OPTIONS_H
@@ -12,7 +12,8 @@
 #define COORD_LONGOPTS                                                       \
     {"reduce", required_argument, NULL, 'r'},                                \
     {"task-timeout", required_argument, NULL, 't'},                          \
-    {"split-size", required_argument, NULL, 's'}
+    {"split-size", required_argument, NULL, 's'},                            \
+    {"output", required_argument, NULL, 'o'}
 
 /* Help lines for them, to paste into a usage text. */
 #define COORD_OPTIONS_HELP                                                   \
@@ -21,7 +22,9 @@
     "                      (default 10)\n"                                    \
     "  --split-size SIZE   map a file larger than SIZE bytes as several\n"    \
     "                      tasks, cut at line ends (K, M, G suffixes;\n"     \
-    "                      default 64M)\n"
+    "                      default 64M)\n"                                   \
+    "  --output DIR        the job's directory: where mr-out-* and the\n"    \
+    "                      success marker are committed\n"
 
 /* Fills the defaults. */
 void coord_opts_init(struct coord_opts *o);

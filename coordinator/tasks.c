@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,42 @@ set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
     if (to == TASK_RUNNING)
         t->running[task->kind]++;
     task->state = to;
+}
+
+/* "map task 3", with what describe() adds. */
+static void
+label(const struct coord_tasks *t, const struct coord_task *task, char *buf,
+      size_t len)
+{
+    int n = snprintf(buf, len, "%s task %u", task_kind_name(task->kind),
+                     task->id);
+
+    if (t->describe != NULL && n > 0 && (size_t)n < len)
+        t->describe(task, buf + n, len - (size_t)n, t->describe_arg);
+}
+
+/* Ends the job because of task. */
+static void
+fail_job(struct coord_tasks *t, const struct coord_task *task,
+         const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+fail_job(struct coord_tasks *t, const struct coord_task *task,
+         const char *fmt, ...)
+{
+    char name[160];
+    va_list ap;
+    int n;
+
+    label(t, task, name, sizeof(name));
+    n = snprintf(t->why_failed, sizeof(t->why_failed), "%s ", name);
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof(t->why_failed))
+        vsnprintf(t->why_failed + n, sizeof(t->why_failed) - (size_t)n, fmt,
+                  ap);
+    va_end(ap);
+    t->failed_task = task;
+    t->phase = PHASE_FAILED;
 }
 
 /* ---------------------------------------------------------------- queue */
@@ -151,7 +188,7 @@ init_tasks(struct coord_task *tasks, uint32_t n, enum task_kind kind)
 
 int
 tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
-           uint64_t timeout_ms, uint32_t max_failures)
+           uint64_t timeout_ms, uint32_t max_failures, uint32_t max_lost)
 {
     memset(t, 0, sizeof(*t));
     t->maps = calloc(nmap ? nmap : 1, sizeof(*t->maps));
@@ -164,6 +201,7 @@ tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
     t->nreduce = nreduce;
     t->timeout_ms = timeout_ms;
     t->max_failures = max_failures ? max_failures : 1;
+    t->max_lost = max_lost ? max_lost : 1;
     init_tasks(t->maps, nmap, KIND_MAP);
     init_tasks(t->reduces, nreduce, KIND_REDUCE);
     /* Every task starts queued; the phase decides which queue is served. */
@@ -269,10 +307,8 @@ tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
     }
     t->failed++;
     if (++task->failures >= t->max_failures) {
-        snprintf(t->why_failed, sizeof(t->why_failed), "%s task %u failed "
-                 "%u times; last error: %s", task_kind_name(task->kind),
-                 task->id, task->failures, why);
-        t->phase = PHASE_FAILED;
+        fail_job(t, task, "failed %u times; last error: %s", task->failures,
+                 why);
         return MR_EAPP;
     }
     requeue(t, task);
@@ -302,10 +338,8 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
     if (task->state != TASK_DONE || tasks_are_over(t))
         return MR_ESTALE;
     if (++task->failures >= t->max_failures) {
-        snprintf(t->why_failed, sizeof(t->why_failed), "the output of map "
-                 "task %u was bad %u times; last: %s", map, task->failures,
-                 why);
-        t->phase = PHASE_FAILED;
+        fail_job(t, task, "wrote output that was bad %u times; last: %s",
+                 task->failures, why);
         return MR_EAPP;
     }
     t->failed++;
@@ -316,14 +350,34 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
     return 0;
 }
 
+/* One more lost attempt of a RUNNING task: requeued, or, at the limit, the
+ * job fails. */
+static void
+lose(struct coord_tasks *t, struct coord_task *task, const char *how)
+{
+    t->reassigned++;
+    if (++task->lost >= t->max_lost) {
+        /* The job is over: the task stays RUNNING, as after a failure,
+         * but nobody runs it any more. */
+        task->owner = 0;
+        fail_job(t, task, "was lost %u times (its workers vanished or "
+                 "stalled); the last time %s", task->lost, how);
+        return;
+    }
+    requeue(t, task);
+}
+
 bool
 tasks_expire(struct coord_tasks *t, struct coord_task *task, uint64_t now)
 {
+    char how[80];
+
     if (task->state != TASK_RUNNING || now < task->deadline ||
         tasks_are_over(t))
         return false;
-    t->reassigned++;
-    requeue(t, task);
+    snprintf(how, sizeof(how), "it did not finish within %.1f s",
+             (double)t->timeout_ms / 1000.0);
+    lose(t, task, how);
     return true;
 }
 
@@ -340,10 +394,11 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
         struct coord_task *task = i < t->nmap ? &t->maps[i]
                                               : &t->reduces[i - t->nmap];
         forget_owner(task, owner);
-        if (task->state != TASK_RUNNING || task->owner != owner)
+        if (task->state != TASK_RUNNING || task->owner != owner ||
+            tasks_are_over(t))
             continue;
-        t->reassigned++;
-        requeue(t, task);
+        lose(t, task, "its worker disconnected while running it (killed, "
+             "exited or cut off)");
         if (each != NULL)
             each(task, arg);
         released++;

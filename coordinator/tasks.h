@@ -15,7 +15,13 @@
  * when all reduce tasks are DONE the job is DONE. A map redone during the
  * REDUCE phase sends the job back to the MAP phase until it is DONE again.
  * The first completion of a task wins; any later report for it is stale and
- * changes nothing. A task that fails max_failures times fails the job.
+ * changes nothing. A task that fails max_failures times fails the job (an
+ * attempt fails when its worker reports so, or dies of a fatal signal while
+ * running it); so does a task lost max_lost times (its worker disconnected
+ * while running it, or its deadline passed): a task that kills or hangs
+ * every worker ends the job rather than being retried forever. Lost
+ * attempts have their own, higher limit because workers also vanish for
+ * reasons of their own (the lab's crash app kills a third of them).
  *
  * Each task remembers which owner (connection) it handed each of its newest
  * attempts to, TASK_HANDOUTS of them, one per owner: a completion is
@@ -47,6 +53,7 @@ struct coord_task {
     enum task_state state;
     uint32_t attempts;          /* attempts handed out so far */
     uint32_t failures;          /* attempts reported failed */
+    uint32_t lost;              /* attempts lost: worker gone, or late */
     uint32_t running_attempt;   /* while RUNNING: the newest attempt */
     uint32_t done_attempt;      /* once DONE: the attempt whose output counts */
     uint64_t deadline;          /* while RUNNING: when it is reassigned */
@@ -65,6 +72,7 @@ struct coord_tasks {
     enum job_phase phase;
     uint64_t timeout_ms;        /* a RUNNING attempt's time to report */
     uint32_t max_failures;
+    uint32_t max_lost;
     struct task_queue {         /* tasks that became IDLE, oldest first;
                                    entries no longer IDLE are skipped */
         struct coord_task **ring;
@@ -73,13 +81,20 @@ struct coord_tasks {
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
     uint64_t stale;             /* reports that came too late */
+    /* Appends to a task's name in messages ("map task 3" + " (input
+     * a.txt)"); may be NULL. */
+    void (*describe)(const struct coord_task *task, char *buf, size_t len,
+                     void *arg);
+    void *describe_arg;
+    const struct coord_task *failed_task;   /* the one that failed the job */
     char why_failed[MR_ERR_LEN];
 };
 
 /* Sets up nmap map and nreduce reduce tasks, all IDLE. Returns 0 or
  * -ENOMEM. */
 int tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
-               uint64_t timeout_ms, uint32_t max_failures);
+               uint64_t timeout_ms, uint32_t max_failures,
+               uint32_t max_lost);
 void tasks_free(struct coord_tasks *t);
 
 /* Hands out the oldest IDLE task of the current phase to owner: it becomes
@@ -125,14 +140,16 @@ int tasks_retry(struct coord_tasks *t, struct coord_task *task,
  * the map has now failed max_failures times (the job is FAILED). */
 int tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why);
 
-/* The deadline of a RUNNING task passed: it becomes IDLE. Returns true if
- * it was requeued. */
+/* The deadline of a RUNNING task passed: it becomes IDLE, one more lost
+ * attempt (at max_lost the job is FAILED instead). Returns true if it was
+ * requeued or failed the job. */
 bool tasks_expire(struct coord_tasks *t, struct coord_task *task,
                   uint64_t now);
 
-/* The worker behind owner is gone: its RUNNING tasks become IDLE, and no
- * attempt is remembered as its any more. Calls each (may be NULL) for
- * every task requeued; returns how many. */
+/* The worker behind owner is gone: its RUNNING tasks become IDLE, each one
+ * more lost attempt (at max_lost the job is FAILED), and no attempt is
+ * remembered as its any more. Calls each (may be NULL) for every task
+ * requeued; returns how many. */
 size_t tasks_release_owner(struct coord_tasks *t, uint64_t owner,
                            void (*each)(struct coord_task *, void *),
                            void *arg);

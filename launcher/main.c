@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "coord.h"
 #include "corpus.h"
+#include "exit_codes.h"
 #include "log.h"
 #include "options.h"
 #include "progress.h"
@@ -42,6 +43,7 @@ struct run {
     struct args *a;
     rpc_loop *loop;
     coord *c;
+    uint32_t tasks_done;        /* maps and reduces done, last seen */
     struct workers w;
     struct progress p;
     int interrupted;            /* the signal that stopped us, or 0 */
@@ -56,18 +58,26 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrrun [--workers N] [--app NAME|PATH] [--reduce N]\n"
-        "             [--task-timeout S] [--split-size SIZE] [FILE...]\n"
+        "             [--task-timeout S] [--split-size SIZE] [--output DIR]\n"
+        "             [FILE...]\n"
         "\n"
         "Runs a MapReduce job on this machine: a coordinator and N worker\n"
-        "processes, with live progress and a summary. Outputs go to\n"
-        "mr-out-* in the current directory. With no FILE, runs on a\n"
-        "generated corpus (" DEFAULT_INPUT_DIR "/, %u files of %u MiB).\n"
+        "processes, with live progress and a summary. When the job is done\n"
+        "its outputs, mr-out-*, and the success marker mr-success are\n"
+        "committed together in the current directory (or --output DIR);\n"
+        "a job that fails or is interrupted leaves the directory as it\n"
+        "found it. With no FILE, runs on a generated corpus\n"
+        "(" DEFAULT_INPUT_DIR "/, %u files of %u MiB).\n"
         "\n"
         "  --workers N         worker processes (default 2)\n"
         "  --app NAME|PATH     an app built into build/apps (wc, indexer, ...)\n"
         "                      or the path of a .so (default wc)\n"
         COORD_OPTIONS_HELP
-        "  --help              show this help\n",
+        "  --help              show this help\n"
+        "\n"
+        "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
+        "usage or app module; 4 the directory is in use by another job;\n"
+        "128+N interrupted by signal N.\n",
         DEFAULT_FILES, DEFAULT_FILE_SIZE >> 20);
 }
 
@@ -196,6 +206,17 @@ on_progress(coord *c, void *arg)
 
     coord_status(c, &st);
     progress_update(&r->p, &st);
+    if (st.maps_done + st.reduces_done > r->tasks_done)
+        workers_progress(&r->w);
+    r->tasks_done = st.maps_done + st.reduces_done;
+}
+
+static int
+adopt_worker(int fd, void *arg)
+{
+    struct run *r = arg;
+
+    return coord_adopt(r->c, fd);
 }
 
 /* The job is over and the workers told: stop running the job's loop. */
@@ -268,44 +289,85 @@ wait_for_workers(struct run *r)
 
 /* ---------------------------------------------------------------- main */
 
+/* Creates the coordinator and takes the job's directory. Returns 0, or
+ * the exit status (the line said). */
 static int
-run_job(struct run *r, const char *worker_exe)
+set_up(struct run *r, const struct coord_app *app)
 {
     struct coord_opts opts = r->a->opts;
-    char err[MR_ERR_LEN], sockdir[PATH_MAX], addr[PATH_MAX + 32];
-    char why[MR_ERR_LEN] = "";
-    const char *tmp = getenv("TMPDIR");
-    struct run_totals rt = {0, (int)r->a->workers, 0};
-    uint64_t start = rpc_monotonic_ms();
+    struct coord_status st;
+    char err[MR_ERR_LEN];
     int rc;
 
     opts.on_progress = on_progress;
     opts.on_over = on_over;
     opts.arg = r;
-    snprintf(sockdir, sizeof(sockdir), "%s/mrrun-XXXXXX",
-             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    if (mkdtemp(sockdir) == NULL) {
-        fprintf(stderr, "mrrun: cannot create a socket directory: %s\n",
-                strerror(errno));
-        return 1;
-    }
-    snprintf(addr, sizeof(addr), "unix:%s/coordinator.sock", sockdir);
-    r->c = coord_create(r->loop, r->a->files, r->a->nfiles, &opts, err);
-    if (r->c == NULL || coord_listen(r->c, addr, NULL, 0, err) < 0) {
+    opts.app = app;
+    if (opts.output_dir == NULL)
+        opts.output_dir = ".";
+    if ((r->c = coord_create(r->loop, r->a->files, r->a->nfiles, &opts,
+                             err)) == NULL) {
         fprintf(stderr, "mrrun: %s\n", err);
+        return MR_EXIT_FAILED;
+    }
+    /* Workers run here: an input not seen here is missing, not theirs. */
+    coord_status(r->c, &st);
+    for (unsigned i = 0; st.unseen_inputs > 0 && i < r->a->nfiles; i++)
+        if (access(r->a->files[i], F_OK) < 0) {
+            fprintf(stderr, "mrrun: input file %s: %s\n", r->a->files[i],
+                    strerror(errno));
+            return MR_EXIT_FAILED;
+        }
+    if ((rc = coord_start(r->c, err)) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return rc == MR_EINUSE ? MR_EXIT_REFUSED : MR_EXIT_FAILED;
+    }
+    return 0;
+}
+
+/* Restarts without a task finishing that make mrrun give up: more than the
+ * coordinator's own limit on a task's lost attempts, so that a task that
+ * kills every worker is named by the coordinator. */
+static int
+restart_budget(const struct args *a)
+{
+    return (int)(a->opts.max_lost ? a->opts.max_lost : COORD_DEFAULT_MAX_LOST)
+           + 2 * (int)a->workers + 4;
+}
+
+static void
+report(struct run *r, const struct run_totals *rt)
+{
+    struct coord_status st;
+
+    coord_status(r->c, &st);
+    report_summary(stdout, &st, coord_dir(r->c), rt);
+    if (strcmp(r->a->app_name, "wc") == 0)
+        report_top_words(stdout, coord_dir(r->c), st.nreduce, 10);
+}
+
+static int
+run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
+{
+    char err[MR_ERR_LEN], why[MR_ERR_LEN] = "";
+    struct run_totals rt = {0, (int)r->a->workers, 0};
+    uint64_t start = rpc_monotonic_ms();
+    int rc;
+
+    if ((rc = set_up(r, app)) != 0) {
         coord_free(r->c);
-        rmdir(sockdir);
-        return 1;
+        return rc;
     }
     rpc_loop_signal(r->loop, SIGCHLD, on_child, r);
     rpc_loop_signal(r->loop, SIGINT, on_interrupt, r);
     rpc_loop_signal(r->loop, SIGTERM, on_interrupt, r);
     progress_init(&r->p, stdout);
     printf("running %s on %u files with %lu workers, %u reduce tasks\n",
-           r->a->app_name, r->a->nfiles, r->a->workers, opts.nreduce);
+           r->a->app_name, r->a->nfiles, r->a->workers,
+           r->a->opts.nreduce);
     fflush(stdout);
-    if (workers_start(&r->w, (int)r->a->workers, worker_exe, addr, r->a->app,
-                      err) < 0) {
+    if (workers_start(&r->w, (int)r->a->workers, worker_exe, r->a->app,
+                      restart_budget(r->a), adopt_worker, r, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         coord_abort(r->c, err);
     }
@@ -315,25 +377,16 @@ run_job(struct run *r, const char *worker_exe)
     wait_for_workers(r);
     rt.seconds = (double)(rpc_monotonic_ms() - start) / 1000.0;
     rt.worker_restarts = r->w.restarts;
-    rc = coord_result(r->c);
-    if (rc == 0) {
-        struct coord_status st;
-        coord_status(r->c, &st);
-        report_summary(stdout, &st, &rt);
-        if (strcmp(r->a->app_name, "wc") == 0)
-            report_top_words(stdout, opts.nreduce, 10);
-    } else {
+    if ((rc = coord_result(r->c)) == 0)
+        report(r, &rt);
+    else
         snprintf(why, sizeof(why), "%s", coord_error(r->c));
-    }
-    coord_remove_job_files(r->c);   /* may log what it cleaned up */
     coord_free(r->c);
-    if (rc != 0)
-        fprintf(stderr, "mrrun: job failed: %s\n", why);
     workers_free(&r->w);
-    rmdir(sockdir);
-    if (r->interrupted)
-        return 128 + r->interrupted;
-    return rc == 0 ? 0 : 1;
+    if (rc == 0)
+        return MR_EXIT_OK;
+    fprintf(stderr, "mrrun: job failed: %s\n", why);
+    return r->interrupted ? MR_EXIT_SIGNAL + r->interrupted : MR_EXIT_FAILED;
 }
 
 int
@@ -341,7 +394,9 @@ main(int argc, char **argv)
 {
     char dir[PATH_MAX], worker_exe[PATH_MAX + 16], err[MR_ERR_LEN];
     struct args a;
-    struct app_module mod;
+    static struct app_module mod;
+    struct coord_app app;
+    char app_name[128];
     struct run r = {0};
     int rc;
 
@@ -359,27 +414,27 @@ main(int argc, char **argv)
                 worker_exe);
         return 1;
     }
-    /* Refuse a bad app here, once, rather than in every worker. */
+    /* Refuse a bad app here, once, rather than in every worker; and pin
+     * it, so that the job runs this module only. */
     if (app_load(a.app, &mod, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
-        return 2;
+        return MR_EXIT_USAGE;
     }
+    snprintf(app_name, sizeof(app_name), "%s",
+             mod.app->name ? mod.app->name : "");
+    app.name = app_name;
+    app.abi = mod.app->abi_version;
+    app.digest = mod.digest;
+    app.path = mod.path;
     app_unload(&mod);
-    /* As mrcoordinator does: fail now, not after every task's retries. */
-    if (access(".", W_OK) < 0) {
-        fprintf(stderr, "mrrun: the current directory is not writable "
-                "(%s); run the job where it can write mr-out-*\n",
-                strerror(errno));
-        return 1;
-    }
     if (a.nfiles == 0 && default_input(&a) < 0)
-        return 1;
+        return MR_EXIT_FAILED;
     r.a = &a;
     if ((r.loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrrun: %s\n", err);
         return 1;
     }
-    rc = run_job(&r, worker_exe);
+    rc = run_job(&r, worker_exe, &app);
     rpc_loop_free(r.loop);
     return rc;
 }

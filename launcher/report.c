@@ -8,7 +8,7 @@
 #include "names.h"
 
 void
-report_summary(FILE *out, const struct coord_status *s,
+report_summary(FILE *out, const struct coord_status *s, const char *dir,
                const struct run_totals *rt)
 {
     double mb = (double)s->input_bytes / 1e6;
@@ -23,6 +23,8 @@ report_summary(FILE *out, const struct coord_status *s,
             (unsigned long long)s->failed, rt->worker_restarts,
             (unsigned long long)s->out_keys, (double)s->out_bytes / 1e6,
             s->nreduce - 1);
+    fprintf(out, "committed job %s in %s: mr-out-0..mr-out-%u and "
+            MR_MARKER_NAME "\n", s->job_id, dir ? dir : ".", s->nreduce - 1);
 }
 
 struct word_count {
@@ -50,10 +52,10 @@ consider(struct word_count *best, unsigned top, unsigned *n, const char *w,
 }
 
 void
-report_top_words(FILE *out, unsigned nreduce, unsigned top)
+report_top_words(FILE *out, const char *dir, unsigned nreduce, unsigned top)
 {
     struct word_count *best = calloc(top, sizeof(*best));
-    char *line = NULL, name[64];
+    char *line = NULL, name[64], path[4096 + 64];
     size_t cap = 0;
     unsigned n = 0;
 
@@ -63,7 +65,8 @@ report_top_words(FILE *out, unsigned nreduce, unsigned top)
         FILE *f;
         ssize_t len;
         mr_out_name(name, sizeof(name), r);
-        if ((f = fopen(name, "r")) == NULL)
+        snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", name);
+        if ((f = fopen(path, "r")) == NULL)
             continue;
         while ((len = getline(&line, &cap, f)) > 0) {
             char *space = memrchr(line, ' ', (size_t)len);

@@ -13,11 +13,13 @@ struct run_totals {
     int worker_restarts;
 };
 
-void report_summary(FILE *out, const struct coord_status *s,
+/* The summary of a finished job whose outputs are committed in dir. */
+void report_summary(FILE *out, const struct coord_status *s, const char *dir,
                     const struct run_totals *rt);
 
 /* Prints the top `top` words of a word count's outputs ("word count"
- * lines in mr-out-0 .. mr-out-<nreduce-1>). */
-void report_top_words(FILE *out, unsigned nreduce, unsigned top);
+ * lines in dir/mr-out-0 .. mr-out-<nreduce-1>). */
+void report_top_words(FILE *out, const char *dir, unsigned nreduce,
+                      unsigned top);
 
 #endif

@@ -1,64 +1,104 @@
-/* Starting, reaping and restarting mrworker processes. */
+/* Starting, reaping and restarting mrworker processes. See workers.h. */
 #define _GNU_SOURCE
 #include "workers.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 
-static pid_t
-spawn(struct workers *w)
+/* The descriptor a worker finds its connection on: mrworker --addr fd:3. */
+#define WORKER_FD 3
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void
+become_worker(const struct workers *w, int fd, pid_t parent)
 {
-    pid_t pid = fork();
+    const char *argv[] = {w->exe, "--addr", "fd:3", w->app, NULL};
     sigset_t none;
 
-    if (pid != 0)
-        return pid;
-    /* The child: undo the launcher's blocked signals, then become a worker. */
+    /* Die with mrrun, however it dies; it may already be gone. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(127);
+    /* Undo the launcher's blocked signals. */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
-    execv(w->argv[0], (char *const *)w->argv);
-    fprintf(stderr, "mrrun: cannot run %s: %s\n", w->argv[0],
-            strerror(errno));
+    if (fd == WORKER_FD)
+        fcntl(fd, F_SETFD, 0);
+    else if (dup2(fd, WORKER_FD) < 0)
+        _exit(127);
+    execv(w->exe, (char *const *)argv);
     _exit(127);
 }
 
+/* Starts one worker. Returns its pid, or -errno. */
+static pid_t
+spawn(struct workers *w)
+{
+    pid_t parent = getpid(), pid;
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    pid = fork();
+    if (pid == 0)
+        become_worker(w, sv[1], parent);
+    close(sv[1]);
+    if (pid < 0) {
+        int rc = -errno;
+        close(sv[0]);
+        return rc;
+    }
+    if (w->adopt(sv[0], w->adopt_arg) < 0)
+        mr_warn("cannot serve worker %d", (int)pid);  /* it will exit */
+    return pid;
+}
+
 int
-workers_start(struct workers *w, int n, const char *exe, const char *addr,
-              const char *app, char err[256])
+workers_start(struct workers *w, int n, const char *exe, const char *app,
+              int max_unproductive, workers_adopt_fn *adopt, void *arg,
+              char err[MR_ERR_LEN])
 {
     memset(w, 0, sizeof(*w));
     w->pids = calloc((size_t)n, sizeof(pid_t));
     if (w->pids == NULL) {
-        snprintf(err, 256, "out of memory");
+        snprintf(err, MR_ERR_LEN, "out of memory");
         return -ENOMEM;
     }
     w->n = n;
     w->keep_alive = true;
-    w->max_restarts = 4 * n + 4;
-    w->argv[0] = exe;
-    w->argv[1] = "--addr";
-    w->argv[2] = addr;
-    w->argv[3] = app;
-    w->argv[4] = NULL;
+    w->max_unproductive = max_unproductive;
+    w->exe = exe;
+    w->app = app;
+    w->adopt = adopt;
+    w->adopt_arg = arg;
     for (int i = 0; i < n; i++) {
-        w->pids[i] = spawn(w);
-        if (w->pids[i] < 0) {
-            int rc = -errno;
-            snprintf(err, 256, "cannot start a worker: %s", strerror(errno));
-            w->pids[i] = 0;
-            return rc;
+        pid_t pid = spawn(w);
+        if (pid < 0) {
+            snprintf(err, MR_ERR_LEN, "cannot start a worker: %s",
+                     strerror((int)-pid));
+            return (int)pid;
         }
+        w->pids[i] = pid;
         w->alive++;
     }
     return 0;
+}
+
+void
+workers_progress(struct workers *w)
+{
+    w->restarts_unproductive = 0;
 }
 
 /* Describes how a child ended, for log lines. */
@@ -68,7 +108,8 @@ describe(int status, char *buf, size_t len)
     if (WIFEXITED(status))
         snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
     else
-        snprintf(buf, len, "was killed by %s", strsignal(WTERMSIG(status)));
+        snprintf(buf, len, "was killed by SIG%s (%s)",
+                 sigabbrev_np(WTERMSIG(status)), strsignal(WTERMSIG(status)));
 }
 
 bool
@@ -78,7 +119,7 @@ workers_reap(struct workers *w)
     pid_t pid;
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        char how[64];
+        char how[96];
         int slot = -1;
 
         for (int i = 0; i < w->n; i++)
@@ -93,19 +134,19 @@ workers_reap(struct workers *w)
         describe(status, how, sizeof(how));
         if (!w->keep_alive)
             continue;
-        if (w->restarts >= w->max_restarts) {
+        if (w->restarts_unproductive >= w->max_unproductive) {
             snprintf(w->why_failed, sizeof(w->why_failed), "workers keep "
-                     "dying (the last %s); gave up after %d restarts", how,
-                     w->restarts);
+                     "dying (the last %s); gave up after %d restarts in a "
+                     "row with no task finishing", how,
+                     w->restarts_unproductive);
             return false;
         }
         mr_warn("worker %d %s; starting another", (int)pid, how);
-        w->pids[slot] = spawn(w);
-        if (w->pids[slot] > 0) {
+        if ((pid = spawn(w)) > 0) {
+            w->pids[slot] = pid;
             w->alive++;
             w->restarts++;
-        } else {
-            w->pids[slot] = 0;
+            w->restarts_unproductive++;
         }
     }
     return true;

@@ -81,6 +81,30 @@ parse_tcp(const char *hostport, struct rpc_addr *addr, char err[MR_ERR_LEN])
     return 0;
 }
 
+static int
+parse_fd(const char *num, struct rpc_addr *addr, char err[MR_ERR_LEN])
+{
+    char *end;
+    long fd = strtol(num, &end, 10);
+    int type;
+    socklen_t len = sizeof(type);
+
+    if (num[0] == '\0' || *end != '\0' || fd < 0 || fd > 65535) {
+        snprintf(err, MR_ERR_LEN, "bad descriptor in 'fd:%s': write fd:N "
+                 "for an inherited connected socket", num);
+        return MR_EBADADDR;
+    }
+    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+        type != SOCK_STREAM) {
+        snprintf(err, MR_ERR_LEN, "fd:%ld is not an inherited stream socket "
+                 "(fd: addresses are for workers that mrrun starts)", fd);
+        return MR_EBADADDR;
+    }
+    addr->family = RPC_AF_FD;
+    addr->fd = (int)fd;
+    return 0;
+}
+
 int
 rpc__addr_parse(const char *text, struct rpc_addr *addr,
                 char err[MR_ERR_LEN])
@@ -95,6 +119,8 @@ rpc__addr_parse(const char *text, struct rpc_addr *addr,
         return parse_unix(text + 5, addr, err);
     if (strncmp(text, "tcp:", 4) == 0)
         return parse_tcp(text + 4, addr, err);
+    if (strncmp(text, "fd:", 3) == 0)
+        return parse_fd(text + 3, addr, err);
     snprintf(err, MR_ERR_LEN, "address '%s' is neither unix:/path nor "
              "tcp:host:port", text);
     return MR_EBADADDR;

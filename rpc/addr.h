@@ -1,6 +1,8 @@
 /* Parsing of the addresses servers listen on and clients dial:
  * "unix:/path/to/socket" or "tcp:host:port" ("tcp::port" and "tcp:port" mean
- * 127.0.0.1). Internal to rpc/. */
+ * 127.0.0.1), and, for clients only, "fd:N": a connected socket inherited
+ * from the parent (mrrun hands each worker one end of a socketpair).
+ * Internal to rpc/. */
 #ifndef RPC_ADDR_H
 #define RPC_ADDR_H
 
@@ -9,8 +11,12 @@
 
 #include "mr_err.h"
 
+/* The family of an fd:N address. */
+#define RPC_AF_FD (-1)
+
 struct rpc_addr {
-    int family;                     /* AF_UNIX or AF_INET/AF_INET6 */
+    int family;                     /* AF_UNIX, AF_INET/AF_INET6, RPC_AF_FD */
+    int fd;                         /* RPC_AF_FD: the inherited socket */
     struct sockaddr_storage sa;
     socklen_t salen;
     char text[300];                 /* the address as written */

@@ -198,15 +198,40 @@ bound_read(rpc_client *c, int left_ms)
     c->rcvtimeo_ms = left_ms;
 }
 
+/* An fd:N address: the inherited socket serves one connection; once it
+ * is lost there is nothing to reconnect to. */
+static int
+take_inherited(rpc_client *c)
+{
+    int fd = c->addr.fd;
+
+    if (fd < 0)
+        return -ECONNRESET;
+    c->addr.fd = -1;
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    set_timeout(fd, SO_SNDTIMEO, c->call_timeout_ms);
+    c->fd = fd;
+    c->rcvtimeo_ms = -1;
+    c->last_used = rpc_monotonic_ms();
+    return 0;
+}
+
 /* One attempt. Returns 0 when connected, else -errno. */
 static int
 try_connect(rpc_client *c, uint64_t deadline)
 {
-    int fd = rpc__socket(&c->addr), one = 1, soerr = 0;
+    int fd, one = 1, soerr = 0;
     socklen_t len = sizeof(soerr);
     struct pollfd p;
 
-    if (fd < 0)
+    if (c->addr.family == RPC_AF_FD)
+        return take_inherited(c);
+    if ((fd = rpc__socket(&c->addr)) < 0)
         return fd;
     if (connect(fd, (struct sockaddr *)&c->addr.sa, c->addr.salen) < 0) {
         /* EAGAIN on a Unix socket: the backlog is full and nothing was
@@ -354,6 +379,8 @@ ensure_connected(rpc_client *c)
             if (rc == MR_EAUTH)         /* a wrong token stays wrong */
                 return rc;
         }
+        if (c->addr.family == RPC_AF_FD)
+            break;                      /* one connection, now gone */
         left = ms_left(deadline);
         if (left == 0)
             break;
@@ -461,6 +488,34 @@ rpc_client_send(rpc_client *c, const ProtobufCServiceDescriptor *service,
     o->id = *id;
     o->output = m->output;
     return 0;
+}
+
+int
+rpc_client_pack_request(const ProtobufCServiceDescriptor *service,
+                        const char *method, const ProtobufCMessage *req,
+                        uint8_t *buf, size_t cap, size_t *len)
+{
+    const ProtobufCMethodDescriptor *m =
+        protobuf_c_service_descriptor_get_method_by_name(service, method);
+    size_t payload;
+
+    if (m == NULL || req->descriptor != m->input)
+        return -EINVAL;
+    payload = protobuf_c_message_get_packed_size(req);
+    if (RPC_HEADER_LEN + payload > cap)
+        return MR_ETOOBIG;
+    rpc__header_encode(buf, RPC_KIND_REQUEST,
+                       (uint16_t)(m - service->methods), RPC_ONE_WAY_ID, 0,
+                       payload);
+    protobuf_c_message_pack(req, buf + RPC_HEADER_LEN);
+    *len = RPC_HEADER_LEN + payload;
+    return 0;
+}
+
+int
+rpc_client_fd(const rpc_client *c)
+{
+    return c->fd;
 }
 
 /* ---------------------------------------------------------------- receive */

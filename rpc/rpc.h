@@ -153,6 +153,18 @@ int rpc_client_send(rpc_client *c, const ProtobufCServiceDescriptor *service,
 int rpc_client_wait(rpc_client *c, uint32_t id, ProtobufCMessage **reply,
                     int timeout_ms);
 
+/* For a dying process's last words: packs a request frame into buf[0..cap)
+ * (its id is RPC_ONE_WAY_ID, whose reply nobody reads), to be written
+ * as-is on the connection, rpc_client_fd(), from a signal handler. Only
+ * safe while no other frame is being sent. Returns 0 with *len set,
+ * MR_ETOOBIG when it does not fit, -EINVAL for a wrong method or type. */
+#define RPC_ONE_WAY_ID 0xffffffffu
+int rpc_client_pack_request(const ProtobufCServiceDescriptor *service,
+                            const char *method, const ProtobufCMessage *req,
+                            uint8_t *buf, size_t cap, size_t *len);
+/* The connection's descriptor, or -1 while disconnected. */
+int rpc_client_fd(const rpc_client *c);
+
 /* The last error in words (never NULL). Valid until the next call. */
 const char *rpc_client_errmsg(const rpc_client *c);
 /* The status the server sent with its last error reply (0 if none). */

@@ -739,6 +739,11 @@ rpc_server_listen(rpc_server *srv, const char *text, char *bound,
     }
     if ((rc = rpc__addr_parse(text, &addr, err)) < 0)
         return rc;
+    if (addr.family == RPC_AF_FD) {
+        snprintf(err, MR_ERR_LEN, "%s is a connected socket, not an address "
+                 "to listen on", text);
+        return MR_EBADADDR;
+    }
     if (addr.family != AF_UNIX && !rpc__addr_is_loopback(&addr) &&
         srv->token == NULL) {
         snprintf(err, MR_ERR_LEN, "%s is not a loopback address: anyone who "

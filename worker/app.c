@@ -5,6 +5,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -29,6 +32,40 @@ refuse(struct app_module *m, char err[MR_ERR_LEN], const char *fmt, ...)
     return MR_EBADAPP;
 }
 
+/* The digest of the file at path. Returns 0 or -errno. */
+static int
+digest_file(const char *path, uint8_t out[MR_APP_DIGEST_LEN])
+{
+    crypto_generichash_state st;
+    unsigned char buf[65536];
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+    ssize_t n;
+
+    if (fd < 0)
+        return -errno;
+    crypto_generichash_init(&st, NULL, 0, MR_APP_DIGEST_LEN);
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        crypto_generichash_update(&st, buf, (unsigned long long)n);
+    }
+    crypto_generichash_final(&st, out, MR_APP_DIGEST_LEN);
+    close(fd);
+    return rc;
+}
+
+void
+app_digest_hex(const uint8_t *digest, size_t n, char *buf)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(buf + 2 * i, 3, "%02x", digest[i]);
+    buf[2 * n] = '\0';
+}
+
 int
 app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
 {
@@ -37,10 +74,11 @@ app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
     const struct mr_app *app;
     entry_fn *entry;
     const char *why;
+    int rc;
 
     memset(m, 0, sizeof(*m));
     if (stat(path, &st) < 0) {
-        int rc = -errno;
+        rc = -errno;
         snprintf(err, MR_ERR_LEN, "app module %s: %s (build the apps with "
                  "'make', or give the path to a .so)", path, strerror(errno));
         return rc;
@@ -49,6 +87,12 @@ app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
         snprintf(err, MR_ERR_LEN, "app module %s is not a regular file",
                  path);
         return MR_EBADAPP;
+    }
+    snprintf(m->path, sizeof(m->path), "%s", path);
+    if ((rc = digest_file(path, m->digest)) < 0) {
+        snprintf(err, MR_ERR_LEN, "app module %s cannot be read: %s", path,
+                 strerror(-rc));
+        return rc;
     }
     if (strchr(path, '/') == NULL) {
         snprintf(local, sizeof(local), "./%s", path);

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "cli.h"
+#include "exit_codes.h"
 #include "log.h"
 #include "token.h"
 #include "worker.h"
@@ -17,11 +18,15 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrworker [--addr ADDR] [--connect-timeout SECONDS]\n"
-        "                [--token-file FILE] APP.so\n"
+        "                [--token-file FILE] APP.so [SOCKET]\n"
         "\n"
-        "Asks the coordinator at ADDR for map and reduce tasks and runs them\n"
-        "with the app module APP.so, in the current directory, until the\n"
-        "job is done.\n"
+        "Joins the job of the coordinator at ADDR and runs its map and\n"
+        "reduce tasks with the app module APP.so until the job is over.\n"
+        "Every worker of a job runs the same module. Unless the coordinator\n"
+        "was given --output, the job's outputs go to the directory its\n"
+        "first worker runs in, and every worker must run there; inputs the\n"
+        "coordinator cannot see are opened from the worker's directory.\n"
+        "SOCKET, the lab's form, is the same as --addr unix:SOCKET.\n"
         "\n"
         "  --addr ADDR         unix:/path or tcp:host:port (default $MR_ADDR,\n"
         "                      else unix:/tmp/mr-<uid>.sock)\n"
@@ -29,7 +34,12 @@ usage(FILE *to)
         "                      (default 5)\n"
         "  --token-file FILE   the coordinator's shared secret (see\n"
         "                      mrcoordinator --help)\n"
-        "  --help              show this help\n");
+        "  --help              show this help\n"
+        "\n"
+        "Exit status: 0 the job finished; 1 the job failed; 2 bad usage or\n"
+        "app module; 3 no coordinator, or it went away before the job was\n"
+        "over; 4 refused: another app, another directory or a wrong token,\n"
+        "or the job's directory cannot be written from here.\n");
 }
 
 int
@@ -43,7 +53,7 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     char addr[512], err[MR_ERR_LEN];
-    unsigned long connect_ms = 5000;
+    unsigned long connect_ms = WORKER_DEFAULT_CONNECT_MS;
     struct app_module mod;
     struct worker_opts opts = {0};
     static struct token token;
@@ -63,7 +73,7 @@ main(int argc, char **argv)
             if (cli_parse_seconds("--connect-timeout", optarg, &connect_ms,
                                   err) < 0) {
                 fprintf(stderr, "mrworker: %s\n", err);
-                return 2;
+                return MR_EXIT_USAGE;
             }
             break;
         case 'k':
@@ -74,21 +84,23 @@ main(int argc, char **argv)
             return 0;
         default:
             cli_bad_option("mrworker", argv, optind, optopt);
-            return 2;
+            return MR_EXIT_USAGE;
         }
     }
-    if (argc - optind != 1) {
-        fprintf(stderr, "mrworker: expected one app module (.so); see "
-                "'mrworker --help'\n");
-        return 2;
+    if (argc - optind == 2) {           /* the lab's mrworker APP.so SOCK */
+        cli_positional_addr(argv[optind + 1], addr, sizeof(addr));
+    } else if (argc - optind != 1) {
+        fprintf(stderr, "mrworker: expected one app module (.so), and "
+                "perhaps the coordinator's socket; see 'mrworker --help'\n");
+        return MR_EXIT_USAGE;
     }
     if (token_file != NULL && token_read(token_file, &token, err) < 0) {
         fprintf(stderr, "mrworker: %s\n", err);
-        return 2;
+        return MR_EXIT_USAGE;
     }
     if (app_load(argv[optind], &mod, err) < 0) {
         fprintf(stderr, "mrworker: %s\n", err);
-        return 2;
+        return MR_EXIT_USAGE;
     }
     if (token_file != NULL) {
         opts.token = token.bytes;
@@ -96,7 +108,7 @@ main(int argc, char **argv)
     }
     opts.addr = addr;
     opts.connect_timeout_ms = (int)connect_ms;
-    rc = worker_run(mod.app, &opts);
+    rc = worker_run(&mod, &opts);
     token_forget(&token);
     app_unload(&mod);
     return rc;

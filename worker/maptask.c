@@ -11,15 +11,18 @@
 
 #include "mapout.h"
 
-/* Maps bytes [offset, offset + length) of path read-only; *base and
- * *maplen are what to munmap (NULL for an empty split). */
+/* Maps the input's split read-only; *base and *maplen are what to munmap
+ * (NULL for an empty split), *len the split's length. */
 static int
-map_input(const char *path, uint64_t offset, uint64_t length,
-          const char **data, void **base, size_t *maplen,
-          char err[MR_ERR_LEN])
+map_input(const struct map_input *in, const char **data, size_t *len,
+          void **base, size_t *maplen, char err[MR_ERR_LEN])
 {
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), delta = offset % page;
+    const char *path = in->path ? in->path : in->name;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t offset = in->whole ? 0 : in->offset, length = in->length;
+    uint64_t delta = offset % page;
     struct stat st;
+    bool regular;
     void *m;
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
@@ -32,7 +35,10 @@ map_input(const char *path, uint64_t offset, uint64_t length,
                  strerror(errno));
         return rc;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && in->whole)
+        length = (uint64_t)st.st_size;
+    if (!regular) {
         rc = -EINVAL;
         snprintf(err, MR_ERR_LEN, "input %s is not a readable regular file",
                  path);
@@ -56,29 +62,31 @@ map_input(const char *path, uint64_t offset, uint64_t length,
             *data = (const char *)m + delta;
         }
     }
+    *len = rc == 0 ? (size_t)length : 0;
     close(fd);
     return rc;
 }
 
 int
-map_run(const struct mr_app *app, const char *input, uint64_t offset,
-        uint64_t length, uint32_t nreduce, const char *out_path,
+map_run(const struct mr_app *app, const struct map_input *in,
+        uint32_t nreduce, const char *out_path, const char *run_dir,
         struct map_stats *st, char err[MR_ERR_LEN])
 {
     const char *data;
     struct mapout mo;
-    size_t maplen, len = (size_t)length;
+    size_t maplen, len = 0;
     void *base;
     int rc;
 
     memset(st, 0, sizeof(*st));
-    rc = map_input(input, offset, length, &data, &base, &maplen, err);
+    rc = map_input(in, &data, &len, &base, &maplen, err);
     if (rc < 0)
         return rc;
     st->bytes_in = len;
-    mapout_init(&mo, nreduce, app->combine, app->builtin_combiner, 0, NULL);
-    if (app->map(input, data, len, &mo.emitter) != 0) {
-        snprintf(err, MR_ERR_LEN, "the app's map failed on %s", input);
+    mapout_init(&mo, nreduce, app->combine, app->builtin_combiner, 0,
+                run_dir);
+    if (app->map(in->name, data, len, &mo.emitter) != 0) {
+        snprintf(err, MR_ERR_LEN, "the app's map failed on %s", in->name);
         rc = MR_EAPP;
     } else {
         st->records_in = mo.emitted;

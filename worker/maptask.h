@@ -3,6 +3,7 @@
 #ifndef WORKER_MAPTASK_H
 #define WORKER_MAPTASK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mr_err.h"
@@ -15,11 +16,19 @@ struct map_stats {
     uint64_t bytes_out;         /* intermediate file size */
 };
 
-/* Maps bytes [offset, offset + length) of input; the app sees input's
- * name. Returns 0, or an error with err filled; on error nothing appears at
- * out_path. */
-int map_run(const struct mr_app *app, const char *input, uint64_t offset,
-            uint64_t length, uint32_t nreduce, const char *out_path,
+/* What a map task reads. */
+struct map_input {
+    const char *name;           /* as the app sees it */
+    const char *path;           /* what to open; NULL: name */
+    uint64_t offset, length;    /* the split */
+    bool whole;                 /* all of the file: offset, length unused */
+};
+
+/* Maps the input's split; the app sees its name. Spilled runs go to
+ * run_dir (NULL: the current directory). Returns 0, or an error with err
+ * filled; on error nothing appears at out_path. */
+int map_run(const struct mr_app *app, const struct map_input *in,
+            uint32_t nreduce, const char *out_path, const char *run_dir,
             struct map_stats *st, char err[MR_ERR_LEN]);
 
 #endif

@@ -1,29 +1,191 @@
-/* The worker loop: GetTask (answered when work exists, never polled), run
- * the map or reduce task in this process, ReportTask, repeat. */
+/* The worker loop: Join, then GetTask (answered when work exists, never
+ * polled), run the map or reduce task in this process, ReportTask,
+ * repeat. See worker.h. */
+#define _GNU_SOURCE
 #include "worker.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "exit_codes.h"
+#include "lastwords.h"
 #include "log.h"
 #include "maptask.h"
 #include "mr.pb-c.h"
 #include "names.h"
+#include "protocol.h"
 #include "reducetask.h"
 #include "rpc.h"
 
+/* The job this worker serves, as the coordinator named it. */
+struct job {
+    char id[MR_JOB_ID_LEN + 1];
+    char dir[PATH_MAX];         /* where outputs are committed */
+    char priv[PATH_MAX];        /* where this worker writes */
+};
+
+struct worker {
+    const struct app_module *mod;
+    const struct worker_opts *opts;
+    rpc_client *c;
+    struct job job;
+    bool joined;                /* a Join was accepted (this job known) */
+};
+
+/* The one line a worker ends with, on stderr. */
+static int
+verdict(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+verdict(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "mrworker: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return status;
+}
+
+/* ---------------------------------------------------------------- ending */
+
+static int
+job_ended(Mr__JobOutcome outcome, const char *why)
+{
+    if (outcome == MR__JOB_OUTCOME__OUTCOME_DONE)
+        return MR_EXIT_OK;
+    return verdict(MR_EXIT_FAILED, "the job failed: %s",
+                   why && why[0] ? why : "(no reason given)");
+}
+
+/* True when the job directory's success marker names our job. */
+static bool
+job_committed(const struct job *job)
+{
+    char path[PATH_MAX + 32], buf[4096], want[64];
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/" MR_MARKER_NAME, job->dir);
+    if ((f = fopen(path, "r")) == NULL)
+        return false;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    snprintf(want, sizeof(want), MR_MARKER_JOB_FMT, job->id);
+    return strstr(buf, want) != NULL;
+}
+
+/* The coordinator cannot be reached any more: the job may have finished
+ * without us (we were busy with a stale attempt), which its marker says. */
+static int
+coordinator_gone(const struct worker *w)
+{
+    if (w->joined && job_committed(&w->job)) {
+        mr_info("the coordinator is gone; job %s finished", w->job.id);
+        return MR_EXIT_OK;
+    }
+    return verdict(MR_EXIT_LOST, "lost the coordinator at %s before the "
+                   "job was over (%s)", w->opts->addr,
+                   rpc_client_errmsg(w->c));
+}
+
+/* ---------------------------------------------------------------- join */
+
+/* Joins (again, after a lost connection). Returns 0 to go on, or the exit
+ * status. */
+static int
+join(struct worker *w)
+{
+    Mr__JoinRequest req = MR__JOIN_REQUEST__INIT;
+    Mr__JoinReply *reply = NULL;
+    char cwd[PATH_MAX], host[256] = "";
+    int rc;
+
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        return verdict(MR_EXIT_FAILED, "cannot tell the current directory: "
+                       "%s", strerror(errno));
+    gethostname(host, sizeof(host) - 1);
+    req.protocol = MR_PROTOCOL_VERSION;
+    req.pid = (uint32_t)getpid();
+    req.host = host;
+    req.cwd = cwd;
+    req.app_name = (char *)(w->mod->app->name ? w->mod->app->name : "");
+    req.app_abi = w->mod->app->abi_version;
+    req.app_digest.data = (uint8_t *)w->mod->digest;
+    req.app_digest.len = sizeof(w->mod->digest);
+    req.app_path = (char *)w->mod->path;
+    rc = rpc_client_call(w->c, &mr__coordinator__descriptor, "Join",
+                         &req.base, (ProtobufCMessage **)&reply);
+    if (rc == MR_ECONNECT && w->joined)
+        return coordinator_gone(w);
+    if (rc == MR_ECONNECT)
+        return verdict(MR_EXIT_LOST, "no coordinator is listening at %s "
+                       "(%s); start one (mrcoordinator FILE...) or give its "
+                       "address with --addr", w->opts->addr,
+                       rpc_client_errmsg(w->c));
+    if (rc == MR_EAUTH)
+        return verdict(MR_EXIT_REFUSED, "%s", rpc_client_errmsg(w->c));
+    if (rc != 0)
+        return verdict(w->joined ? MR_EXIT_LOST : MR_EXIT_FAILED, "%s",
+                       rpc_client_errmsg(w->c));
+    if (!reply->accepted) {
+        rc = verdict(MR_EXIT_REFUSED, "the coordinator refused this worker: "
+                     "%s", reply->why);
+    } else if (w->joined && strcmp(reply->job_id, w->job.id) != 0) {
+        rc = verdict(MR_EXIT_LOST, "the coordinator at %s now runs job %s, "
+                     "not job %s, which this worker served", w->opts->addr,
+                     reply->job_id, w->job.id);
+    } else if (reply->outcome != MR__JOB_OUTCOME__OUTCOME_NONE) {
+        rc = job_ended(reply->outcome, reply->why);
+        if (rc == MR_EXIT_OK)
+            rc = -1;            /* a job we did not serve: say nothing */
+    } else if (access(reply->private_dir, W_OK) < 0) {
+        rc = verdict(MR_EXIT_REFUSED, "cannot write in the job's directory "
+                     "%s (%s): run workers where they can see and write %s",
+                     reply->private_dir, strerror(errno), reply->job_dir);
+    } else {
+        snprintf(w->job.id, sizeof(w->job.id), "%s", reply->job_id);
+        snprintf(w->job.dir, sizeof(w->job.dir), "%s", reply->job_dir);
+        snprintf(w->job.priv, sizeof(w->job.priv), "%s", reply->private_dir);
+        w->joined = true;
+        mr_info("joined job %s in %s", w->job.id, w->job.dir);
+    }
+    mr__join_reply__free_unpacked(reply, NULL);
+    return rc == -1 ? MR_EXIT_OK : rc;
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+/* path = the job's private directory / name. */
 static void
-run_map(const struct mr_app *app, const Mr__Task *t, Mr__TaskReport *rep,
+private_path(const struct worker *w, char *buf, size_t len,
+             const char *name)
+{
+    snprintf(buf, len, "%s/%s", w->job.priv, name);
+}
+
+static void
+run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
         char err[MR_ERR_LEN])
 {
+    struct map_input in = {t->file, t->path[0] ? t->path : NULL, t->offset,
+                           t->length, t->whole};
     struct map_stats st;
-    char out[64];
+    char name[64], out[PATH_MAX + 64];
 
-    mr_im_name(out, sizeof(out), t->id, t->attempt);
-    rep->ok = map_run(app, t->file, t->offset, t->length, t->n_reduce, out,
-                      &st, err) == 0;
+    mr_im_name(name, sizeof(name), t->id, t->attempt);
+    private_path(w, out, sizeof(out), name);
+    rep->ok = map_run(w->mod->app, &in, t->n_reduce, out, w->job.priv, &st,
+                      err) == 0;
     rep->bytes_in = st.bytes_in;
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;
@@ -31,13 +193,13 @@ run_map(const struct mr_app *app, const Mr__Task *t, Mr__TaskReport *rep,
 }
 
 static void
-run_reduce(const struct mr_app *app, const Mr__Task *t, Mr__TaskReport *rep,
+run_reduce(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
            char err[MR_ERR_LEN])
 {
     struct reduce_stats st = {0};
-    char (*names)[64] = NULL;
+    char (*names)[PATH_MAX] = NULL;
     const char **inputs = NULL;
-    char out[64];
+    char name[64], out[PATH_MAX + 64];
 
     if (t->n_map_attempts != t->n_map) {
         snprintf(err, MR_ERR_LEN, "reduce task names %zu map outputs for %u "
@@ -51,12 +213,14 @@ run_reduce(const struct mr_app *app, const Mr__Task *t, Mr__TaskReport *rep,
         goto out;
     }
     for (uint32_t i = 0; i < t->n_map; i++) {
-        mr_im_name(names[i], sizeof(names[i]), i, t->map_attempts[i]);
+        mr_im_name(name, sizeof(name), i, t->map_attempts[i]);
+        private_path(w, names[i], sizeof(names[i]), name);
         inputs[i] = names[i];
     }
-    mr_out_name(out, sizeof(out), t->id);
-    rep->ok = reduce_run(app, inputs, t->n_map, t->id, t->n_reduce, out,
-                         true, &st, err) == 0;
+    mr_staged_name(name, sizeof(name), t->id, t->attempt);
+    private_path(w, out, sizeof(out), name);
+    rep->ok = reduce_run(w->mod->app, inputs, t->n_map, t->id, t->n_reduce,
+                         out, true, &st, err) == 0;
     rep->bytes_in = st.bytes_in;
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;
@@ -71,94 +235,111 @@ out:
     free(inputs);
 }
 
-/* Runs one task and reports it. Returns the client's error, if any, and
- * sets *job_over when the coordinator says the job is over. */
+static bool
+task_is_possible(const Mr__Task *t)
+{
+    return t->n_reduce > 0 &&
+           (t->kind == MR__TASK_KIND__TASK_MAP ||
+            (t->kind == MR__TASK_KIND__TASK_REDUCE && t->id < t->n_reduce));
+}
+
+/* Runs one task and reports it. Returns the client's error, if any; sets
+ * *reply to the coordinator's answer (free it). */
 static int
-run_task(rpc_client *c, const struct mr_app *app, const Mr__Task *t,
-         bool *job_over)
+run_task(struct worker *w, const Mr__Task *t, Mr__ReportReply **reply)
 {
     Mr__TaskReport rep = MR__TASK_REPORT__INIT;
-    Mr__ReportReply *reply = NULL;
     char err[MR_ERR_LEN] = "";
-    int rc;
 
     rep.kind = t->kind;
     rep.id = t->id;
     rep.attempt = t->attempt;
-    if (t->n_reduce == 0 ||
-        (t->kind == MR__TASK_KIND__TASK_REDUCE && t->id >= t->n_reduce) ||
-        (t->kind != MR__TASK_KIND__TASK_MAP &&
-         t->kind != MR__TASK_KIND__TASK_REDUCE))
+    if (!task_is_possible(t)) {
         snprintf(err, sizeof(err), "the coordinator sent an impossible "
                  "task (kind %d, id %u of %u)", t->kind, t->id, t->n_reduce);
-    else if (t->kind == MR__TASK_KIND__TASK_MAP)
-        run_map(app, t, &rep, err);
-    else
-        run_reduce(app, t, &rep, err);
+    } else {
+        lastwords_arm(w->c, &rep);
+        if (t->kind == MR__TASK_KIND__TASK_MAP)
+            run_map(w, t, &rep, err);
+        else
+            run_reduce(w, t, &rep, err);
+        lastwords_disarm();
+    }
     if (!rep.ok) {
         mr_warn("%s task %u failed: %s",
                 t->kind == MR__TASK_KIND__TASK_MAP ? "map" : "reduce", t->id,
                 err);
         rep.error = err;
     }
-    rc = rpc_client_call(c, &mr__coordinator__descriptor, "ReportTask",
-                         &rep.base, (ProtobufCMessage **)&reply);
-    if (reply != NULL) {
-        *job_over = reply->job_over;
-        mr__report_reply__free_unpacked(reply, NULL);
+    return rpc_client_call(w->c, &mr__coordinator__descriptor, "ReportTask",
+                           &rep.base, (ProtobufCMessage **)reply);
+}
+
+/* ---------------------------------------------------------------- loop */
+
+/* One GetTask and what follows. Returns -1 to go on, or the exit status. */
+static int
+work_once(struct worker *w)
+{
+    Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
+    Mr__ReportReply *reply = NULL;
+    Mr__Task *t = NULL;
+    int rc;
+
+    req.worker_pid = (uint32_t)getpid();
+    rc = rpc_client_call_timeout(w->c, &mr__coordinator__descriptor,
+                                 "GetTask", &req.base,
+                                 (ProtobufCMessage **)&t, -1);
+    if (rc == MR_ECONNLOST)     /* join again; that call reconnects */
+        return (rc = join(w)) == 0 ? -1 : rc;
+    if (rc == MR_ECONNECT)
+        return coordinator_gone(w);
+    if (rc != 0)
+        return verdict(MR_EXIT_FAILED, "%s", rpc_client_errmsg(w->c));
+    if (strcmp(t->job_id, w->job.id) != 0) {
+        rc = verdict(MR_EXIT_LOST, "the coordinator at %s now runs job %s, "
+                     "not job %s, which this worker served", w->opts->addr,
+                     t->job_id, w->job.id);
+    } else if (t->kind == MR__TASK_KIND__TASK_EXIT) {
+        rc = job_ended(t->outcome, t->why);
+    } else {
+        rc = run_task(w, t, &reply);
+        if (reply != NULL && reply->job_over)
+            rc = job_ended(reply->outcome, reply->why);
+        else if (rc == MR_ECONNLOST || rc == MR_ECONNECT)
+            rc = -1;            /* the next GetTask finds out */
+        else if (rc != 0)
+            mr_warn("report: %s", rpc_client_errmsg(w->c));
+        if (reply == NULL || !reply->job_over)
+            rc = -1;
     }
+    if (reply != NULL)
+        mr__report_reply__free_unpacked(reply, NULL);
+    mr__task__free_unpacked(t, NULL);
     return rc;
 }
 
 int
-worker_run(const struct mr_app *app, const struct worker_opts *opts)
+worker_run(const struct app_module *mod, const struct worker_opts *opts)
 {
     struct rpc_client_opts copts = {.connect_timeout_ms =
                                         opts->connect_timeout_ms,
                                     .call_timeout_ms = -1,
                                     .token = opts->token,
                                     .token_len = opts->token_len};
-    Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
+    struct worker w = {.mod = mod, .opts = opts};
     char err[MR_ERR_LEN];
-    bool served = false, job_over = false;
-    rpc_client *c = rpc_client_create(opts->addr, &copts, err);
+    int rc;
 
-    if (c == NULL) {
-        mr_error("%s", err);
-        return 1;
-    }
-    req.worker_pid = (uint32_t)getpid();
-    for (;;) {
-        Mr__Task *t = NULL;
-        int rc = rpc_client_call_timeout(c, &mr__coordinator__descriptor,
-                                         "GetTask", &req.base,
-                                         (ProtobufCMessage **)&t, -1);
-        if (rc == MR_ECONNLOST)
-            continue;           /* the next call reconnects, or gives up */
-        if (rc != 0) {
-            if (served && rc == MR_ECONNECT) {
-                mr_info("coordinator gone; exiting");
-                rc = 0;
-            } else {
-                mr_error("%s", rpc_client_errmsg(c));
-                rc = 1;
-            }
-            rpc_client_free(c);
-            return rc;
-        }
-        served = true;
-        if (t->kind == MR__TASK_KIND__TASK_EXIT) {
-            mr__task__free_unpacked(t, NULL);
-            rpc_client_free(c);
-            return 0;
-        }
-        rc = run_task(c, app, t, &job_over);
-        if (rc != 0 && rc != MR_ECONNLOST && rc != MR_ECONNECT)
-            mr_warn("report: %s", rpc_client_errmsg(c));
-        mr__task__free_unpacked(t, NULL);
-        if (job_over) {
-            rpc_client_free(c);
-            return 0;
-        }
-    }
+    if ((w.c = rpc_client_create(opts->addr, &copts, err)) == NULL)
+        return verdict(MR_EXIT_USAGE, "%s", err);
+    if (lastwords_init() < 0)
+        mr_warn("cannot catch fatal signals: %s", strerror(errno));
+    rc = join(&w);
+    if (rc == 0 && !w.joined)
+        rc = MR_EXIT_OK;        /* the job was over before we came */
+    while (rc == 0 && (rc = work_once(&w)) < 0)
+        rc = 0;
+    rpc_client_free(w.c);
+    return rc;
 }

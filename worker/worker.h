@@ -1,12 +1,18 @@
-/* The worker's life: ask the coordinator for a task, run it, report it,
- * until told the job is done or the coordinator is gone for good. */
+/* The worker's life: join the coordinator's job (saying which app it runs
+ * and where it runs), then ask for a task, run it, report it, until told
+ * how the job ended or the coordinator is gone for good. Every file it
+ * writes goes to the job's private directory, which the coordinator
+ * names. */
 #ifndef WORKER_WORKER_H
 #define WORKER_WORKER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mrapp.h"
+#include "app.h"
+
+/* How long a worker keeps trying to reach its coordinator by default. */
+#define WORKER_DEFAULT_CONNECT_MS 5000
 
 struct worker_opts {
     const char *addr;           /* coordinator address */
@@ -15,8 +21,13 @@ struct worker_opts {
     size_t token_len;
 };
 
-/* Returns 0 when the job is done (or the coordinator went away after
- * having served us), 1 when the coordinator was never reachable. */
-int worker_run(const struct mr_app *app, const struct worker_opts *opts);
+/* Runs for the coordinator at opts->addr with the loaded module mod.
+ * Returns the exit status (exit_codes.h): MR_EXIT_OK when the job it
+ * served finished, MR_EXIT_FAILED when the job failed, MR_EXIT_LOST when
+ * the coordinator was never reachable or went away before the job was
+ * over, MR_EXIT_REFUSED when the coordinator refused this worker or the
+ * job's directory cannot be written from here. Prints one line on stderr
+ * saying why for every status but MR_EXIT_OK. */
+int worker_run(const struct app_module *mod, const struct worker_opts *opts);
 
 #endif

@@ -109,11 +109,13 @@ expect_error() {
 # start_coordinator DIR LOG ARGS...: mrcoordinator in DIR on a port the
 # kernel picks, logging to LOG; sets COORD_PID and COORD_ADDR. Over TCP so
 # that a worker running as another user can connect.
+# With RUNAS_COORD=1 it runs as the unprivileged user too.
 start_coordinator() {
-    local dir=$1 log=$2
+    local dir=$1 log=$2 as=()
     shift 2
-    (cd "$dir" && MR_LOG=info exec timeout -k 5 60 "$B/mrcoordinator" \
-        --addr tcp:127.0.0.1:0 "$@" 2>"$log") &
+    [ "${RUNAS_COORD:-0}" = 1 ] && as=("${RUNAS[@]}")
+    (cd "$dir" && MR_LOG=info exec timeout -k 5 60 "${as[@]}" \
+        "$B/mrcoordinator" --addr tcp:127.0.0.1:0 "$@" 2>"$log") &
     COORD_PID=$!
     wait_for "$log" "listening on tcp:" || return 1
     COORD_ADDR=tcp:127.0.0.1:$(sed -n \
@@ -122,8 +124,8 @@ start_coordinator() {
 
 # check_job_failed NAME RC LOG PATTERN DIR: the coordinator exited 1 after
 # retrying (four failed attempts), its last line says why, matching
-# PATTERN, and DIR holds nothing: no output, intermediate or temporary
-# file.
+# PATTERN, and DIR holds nothing: no output, marker, intermediate,
+# temporary or hidden file.
 check_job_failed() {
     local name=$1 rc=$2 log=$3 pattern=$4 dir=$5 last
     last=$(tail -n 1 "$log")
@@ -160,15 +162,15 @@ test_unreadable_input() {
 }
 
 # An input that becomes unreadable to the worker after the coordinator
-# planned it (or that only the coordinator's user may read): the map task
-# fails saying so, is retried, and the job fails naming the file.
+# planned it: the map task fails saying so, is retried, and the job fails
+# naming the file. Both run as the unprivileged user (root reads anything).
 test_unreadable_input_for_worker() {
     local name=unreadable_input_worker dir=$WORK/worker-unreadable rc
     local secret=$WORK/secret2.txt why
     why="cannot open input .*secret2.txt: Permission denied"
-    mkdir -p "$dir" && cp "$IN/a.txt" "$secret" && chmod 600 "$secret"
-    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 2 "$secret" ||
-        { fail $name "no coordinator"; return; }
+    user_dir "$dir" && cp "$IN/a.txt" "$secret" && chmod 644 "$secret"
+    RUNAS_COORD=1 start_coordinator "$dir" "$WORK/$name-coord.log" \
+        --reduce 2 "$secret" || { fail $name "no coordinator"; return; }
     chmod 000 "$secret"
     (cd "$dir" && timeout -k 5 60 "${RUNAS[@]}" "$B/mrworker" \
         --addr "$COORD_ADDR" "$B/apps/wc.so" 2>"$WORK/$name-worker.log")
@@ -177,13 +179,14 @@ test_unreadable_input_for_worker() {
         fail $name "worker said: $(head -c 300 "$WORK/$name-worker.log")"
     else
         check_job_failed $name $rc "$WORK/$name-coord.log" \
-            "map task 0 failed 4 times; last error: $why" "$dir"
+            "map task 0 (input .*secret2.txt) failed 4 times; last error: $why" "$dir"
     fi
     rm -f "$secret"
 }
 
 # like_sequential NAME FILE [COORDINATOR OPTIONS...]: a job on FILE
-# succeeds, writes every mr-out-* and nothing else, its worker says
+# succeeds, writes every mr-out-* and the success marker and nothing else
+# (hidden files included), its worker says
 # nothing, and its output is mrsequential's. (One worker: a second one
 # could come after the job is over and rightly complain.)
 like_sequential() {
@@ -199,9 +202,11 @@ like_sequential() {
     (cd "$dir/job" && timeout -k 5 60 "$B/mrworker" --addr "$COORD_ADDR" \
         "$B/apps/wc.so" 2>"$dir/worker.log")
     wait "$COORD_PID"; rc=$?
-    extra=$(ls -A "$dir/job" | grep -v '^mr-out-[012]$')
+    extra=$(ls -A "$dir/job" | grep -v -e '^mr-out-[012]$' -e '^mr-success$')
     if [ $rc -ne 0 ]; then
         fail "$name" "job failed ($rc): $(tail -n 1 "$dir/coord.log")"
+    elif ! grep -q '"reduce_tasks": 3,' "$dir/job/mr-success" 2>/dev/null; then
+        fail "$name" "no success marker naming 3 reduce tasks"
     elif [ "$(ls "$dir/job" | grep -c '^mr-out-')" -ne 3 ]; then
         fail "$name" "outputs: $(ls "$dir/job" | tr '\n' ' ')"
     elif [ -n "$extra" ]; then
@@ -265,52 +270,96 @@ test_bad_apps() {
 # ---------------------------------------------------------------- dirs
 
 # A directory nobody may write in: read-only mount as root, mode 0555
-# otherwise. The programs that write there refuse at once.
+# otherwise. A job cannot take it as its directory, whichever way it is
+# named: --output, mrrun's current directory, or a worker's directory (the
+# lab's way); each refusal is one line, and nothing is written anywhere.
 test_readonly_dir() {
     local dir=$WORK/ro n
     if $ROOT; then
         mount_tmpfs "$dir" ro,size=1m || {
-            for n in coordinator mrrun sequential; do
+            for n in coordinator_output mrrun worker sequential; do
                 skip ${n}_readonly_dir "cannot mount a tmpfs"
             done
             return; }
     else
         mkdir "$dir" && chmod 555 "$dir"
     fi
-    expect_error_in "$dir" coordinator_readonly_dir 1 \
-        "the current directory is not writable" \
-        "$B/mrcoordinator" --addr "unix:$WORK/ro.sock" "$IN/a.txt"
+    user_dir "$WORK/ro-elsewhere"
+    expect_error_in "$WORK/ro-elsewhere" coordinator_output_readonly_dir 1 \
+        "cannot use .*/ro as the job directory: " \
+        "$B/mrcoordinator" --addr "unix:$WORK/ro.sock" --output "$dir" \
+        "$IN/a.txt"
     expect_error_in "$dir" mrrun_readonly_dir 1 \
-        "mrrun: the current directory is not writable" \
+        "mrrun: cannot use .*/ro as the job directory: " \
         "$B/mrrun" "$IN/a.txt"
+    worker_in_readonly_dir "$dir" "$WORK/ro-elsewhere"
     expect_error_in "$dir" sequential_readonly_dir 1 \
         "cannot create mr-out-0 in .*/ro: " \
         "$B/mrsequential" "$B/apps/wc.so" "$IN/a.txt"
+    [ -z "$(ls -A "$WORK/ro-elsewhere")" ] ||
+        fail readonly_dir_elsewhere "files: $(ls -A "$WORK/ro-elsewhere")"
     $ROOT && umount "$dir"
 }
 
-# Workers that cannot write the job directory (root's coordinator started
-# there; the directory is made read-only for the worker): each map attempt
-# fails naming the file and directory, and the job fails after 4 attempts.
+# worker_in_readonly_dir RO CDIR: a coordinator in CDIR, the lab's way (no
+# --output), and a worker in RO: the first worker's directory would be the
+# job's, but the coordinator cannot use it, so it refuses the worker (exit
+# 4, one line) and keeps waiting for one it can use, until stopped.
+worker_in_readonly_dir() {
+    local ro=$1 cdir=$2 name=worker_readonly_dir rc msg
+    start_coordinator "$cdir" "$cdir.log" "$IN/a.txt" ||
+        { fail $name "no coordinator"; return; }
+    (cd "$ro" && timeout -k 5 30 "$B/mrworker" --addr "$COORD_ADDR" \
+        "$B/apps/wc.so" 2>"$WORK/stderr-$name")
+    rc=$?
+    kill -TERM "$COORD_PID"
+    wait "$COORD_PID"
+    msg=$(head -c 300 "$WORK/stderr-$name")
+    if [ $rc -ne 4 ]; then
+        fail $name "worker exited $rc, wanted 4: $msg"
+    elif [ "$(wc -l < "$WORK/stderr-$name")" -ne 1 ] ||
+         ! grep -q "refused this worker: cannot use .*/ro as the job directory: " \
+             "$WORK/stderr-$name"; then
+        fail $name "worker said: $msg"
+    elif ! grep -q "refused a worker .*cannot use" "$cdir.log"; then
+        fail $name "the coordinator did not say it refused the worker"
+    elif [ -n "$(ls -A "$ro")" ]; then
+        fail $name "left files: $(ls -A "$ro" | tr '\n' ' ')"
+    else
+        pass $name
+    fi
+}
+
+# Workers that cannot write the job's directory (as root: root's
+# coordinator took it, and the worker runs as nobody; otherwise the
+# directory is read-only to both): the worker is refused at once, with one
+# line saying why, takes no task, and the coordinator, stopped, leaves the
+# directory as it was.
 test_worker_cannot_write() {
-    local name=worker_cannot_write dir=$WORK/nowrite rc n
+    local name=worker_cannot_write dir=$WORK/nowrite rc lines
     mkdir -p "$dir"
     start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 2 "$IN/a.txt" ||
         { fail $name "no coordinator"; return; }
     chmod 555 "$dir"
     (cd "$dir" && timeout -k 5 60 "${RUNAS[@]}" "$B/mrworker" \
         --addr "$COORD_ADDR" "$B/apps/wc.so" 2>"$WORK/$name-worker.log")
-    wait "$COORD_PID"; rc=$?
-    n=$(grep -c "map task 0 failed: cannot create mr-im-0-[1-4] in .*/nowrite: Permission denied" \
-        "$WORK/$name-worker.log")
-    if [ "$n" -ne 4 ]; then
-        fail $name "worker said: $(head -c 300 "$WORK/$name-worker.log")"
-    else
-        check_job_failed $name $rc "$WORK/$name-coord.log" \
-            "map task 0 failed 4 times; last error: cannot create mr-im-0-4 in .*/nowrite: Permission denied" \
-            "$dir"
-    fi
+    rc=$?
+    kill -TERM "$COORD_PID"
+    wait "$COORD_PID"
     chmod 755 "$dir"
+    lines=$(wc -l < "$WORK/$name-worker.log")
+    if [ $rc -ne 4 ]; then
+        fail $name "worker exited $rc, wanted 4: $(head -c 300 "$WORK/$name-worker.log")"
+    elif [ "$lines" -ne 1 ] ||
+         ! grep -q "Permission denied" "$WORK/$name-worker.log"; then
+        fail $name "worker said: $(head -c 300 "$WORK/$name-worker.log")"
+    elif grep -q "task .* -> " "$WORK/$name-coord.log"; then
+        fail $name "the worker was given a task"
+    elif [ -n "$(ls -A "$dir")" ]; then
+        fail $name "left files: $(ls -A "$dir" | tr '\n' ' ')"
+    else
+        pass $name
+    fi
 }
 
 # ---------------------------------------------------------------- ENOSPC
@@ -331,8 +380,8 @@ enospc_job() {
     (cd "$dir" && timeout -k 5 60 "$B/mrworker" --addr "$COORD_ADDR" "$app" \
         2>"$WORK/$name-worker.log")
     wait "$COORD_PID"; rc=$?
-    if [ "$(grep -c "No space left on device" "$WORK/$name-worker.log")" \
-            -ne 4 ]; then
+    if [ "$(grep -c "warn: .*No space left on device" \
+            "$WORK/$name-worker.log")" -ne 4 ]; then
         fail "$name" "worker said: $(head -c 300 "$WORK/$name-worker.log")"
     elif [ -n "$not" ] && grep -q -- "$not" "$WORK/$name-coord.log"; then
         fail "$name" "$(grep -m1 -- "$not" "$WORK/$name-coord.log")"
@@ -345,20 +394,20 @@ enospc_job() {
 test_enospc() {
     # wc's intermediate file for 1 MB of text is over 100 kB: no map fits.
     enospc_job enospc_map 32k "$B/apps/wc.so" \
-        "map task 0 failed 4 times; last error: cannot write mr-im-0-4: No space left on device" \
+        "map task 0 (input .*m1.txt) failed 4 times; last error: cannot write mr-im-0-4 in .*: No space left on device" \
         "$IN/m1.txt"
     # bigreduce maps 2 MB to a few bytes and reduces it to 2 MB: the map
     # fits in 1 MB, the reduce does not. With 3 reduce tasks, the two whose
     # partitions are empty finish; their outputs must go when the job fails.
     REDUCE=3 enospc_job enospc_reduce 1m "$B/tests/apps/bigreduce.so" \
-        "reduce task [0-2] failed 4 times; last error: cannot write mr-out-[0-2]: No space left on device" \
+        "reduce task [0-2] failed 4 times; last error: cannot write mr-staged-[0-2]-4 in .*: No space left on device" \
         "$IN/m2.txt" "map task .* failed"
     # A map whose pairs outgrow a 4 MB buffer spills sorted runs to disk:
     # 20 MB of random bytes give indexer ~5 MB of distinct words, so a
     # spill fails in 3 MB; the runs already written must go too.
     $ROOT && head -c 20000000 /dev/urandom > "$WORK/random.bin"
     MR_MAP_BUFFER=4194304 enospc_job enospc_spill 3m "$B/apps/indexer.so" \
-        "map task 0 failed 4 times; last error: .*cannot write mr-spill-[0-9-]*: No space left on device" \
+        "map task 0 (input .*random.bin) failed 4 times; last error: .*cannot write mr-spill-[0-9-]* in .*: No space left on device" \
         "$WORK/random.bin"
     rm -f "$WORK/random.bin"
     if ! $ROOT; then
@@ -368,7 +417,7 @@ test_enospc() {
     mount_tmpfs "$WORK/fs-seq" size=32k || {
         skip sequential_disk_full "cannot mount a tmpfs"; return; }
     expect_error_in "$WORK/fs-seq" sequential_disk_full 1 \
-        "mrsequential: cannot write mr-out-0: No space left on device" \
+        "mrsequential: cannot write mr-out-0 in .*: No space left on device" \
         "$B/mrsequential" "$B/apps/wc.so" "$IN/m1.txt"
     umount "$WORK/fs-seq"
 }
@@ -413,10 +462,10 @@ test_enospc_recovers() {
     elif [ $rc -ne 0 ]; then
         fail $name "job failed ($rc): $(tail -n 1 "$WORK/recover-coord.log")"
     elif [ "$(grep -c failed "$WORK/recover-coord.log")" -ne 1 ] ||
-         ! grep -q "map task 0 attempt 1 failed: .*No space left on device" \
+         ! grep -q "map task 0 attempt 1 failed (worker pid [0-9]*): .*No space left on device" \
              "$WORK/recover-coord.log"; then
         fail $name "coordinator said: $(head -c 300 "$WORK/recover-coord.log")"
-    elif [ "$(ls -A "$dir" | tr '\n' ' ')" != "mr-out-0 mr-out-1 " ]; then
+    elif [ "$(ls -A "$dir" | tr '\n' ' ')" != "mr-out-0 mr-out-1 mr-success " ]; then
         fail $name "files left: $(ls -A "$dir" | tr '\n' ' ')"
     elif ! sort "$dir"/mr-out-* | cmp -s - "$ref/want"; then
         fail $name "output differs from mrsequential"

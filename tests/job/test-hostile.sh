@@ -73,7 +73,7 @@ test_hostile_job() {
         fail hostile_job_setup "coordinator did not start: $(tail -2 coord.log)"
         return
     fi
-    timeout 60 "$HP" hold "$addr" > hold.out 2>&1 &
+    timeout 60 "$HP" hold "$addr" "$B/apps/wc.so" > hold.out 2>&1 &
     hold_pid=$!
     if ! wait_for 10 logged hold.out "held map"; then
         fail hostile_job_setup "could not take a task: $(cat hold.out)"

@@ -54,8 +54,11 @@ test_wc() {
     elif [ "$(ls mr-out-* | wc -l)" -ne 10 ]; then fail wc "not 10 outputs"
     elif ! cmp -s mr-wc-all mr-correct-wc.txt; then
         fail wc "output differs from mrsequential"
-    elif ls mr-* | grep -qv -e '^mr-out-' -e '^mr-correct' -e '^mr-wc-all'; then
-        fail wc "left files behind: $(ls mr-* | grep -v mr-out | tr '\n' ' ')"
+    elif ! grep -q '"reduce_tasks": 10,' mr-success 2>/dev/null; then
+        fail wc "no success marker"
+    elif ls -A | grep -qv -e '^mr-out-[0-9]$' -e '^mr-correct' -e '^mr-wc-all' \
+            -e '^mr-success$'; then
+        fail wc "left files behind: $(ls -A | grep -v mr-out | tr '\n' ' ')"
     elif [ -e "$SOCK" ]; then fail wc "socket not removed"
     else pass wc; fi
 }

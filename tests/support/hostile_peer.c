@@ -11,8 +11,9 @@
  *                        reports tasks it was never given as done (map
  *                        HELD attempt 1 among them) and absurd reports;
  *                        checks every one is refused with an error
- *   hold ADDR            takes one task, prints "held map ID attempt A",
- *                        and keeps it until killed
+ *   hold ADDR APP.so     joins as a worker running APP.so, takes one
+ *                        task, prints "held map ID attempt A", and keeps
+ *                        it until killed
  *   conns ADDR N CAP     opens N connections to a server capped at CAP;
  *                        checks the extra ones are closed at once and a
  *                        slot is served again once one closes */
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "app.h"
 #include "frame.h"
 #include "mr.pb-c.h"
 #include "rpc.h"
@@ -238,7 +240,9 @@ static size_t
 build_unknown_method(uint8_t *buf, size_t cap)
 {
     (void)cap;
-    return header(buf, 12, RPC_VERSION, RPC_KIND_REQUEST, 2);
+    /* One past the last method of mr.Coordinator. */
+    return header(buf, 12, RPC_VERSION, RPC_KIND_REQUEST,
+                  (uint16_t)mr__coordinator__descriptor.n_methods);
 }
 
 static size_t
@@ -758,8 +762,45 @@ mode_lie(const char *addr, uint32_t held, uint32_t nmap, uint32_t nreduce)
 
 /* ---------------------------------------------------------------- hold */
 
+/* Joins as a worker running the module at app_path would. */
 static int
-mode_hold(const char *addr)
+join_as(rpc_client *cl, const char *app_path)
+{
+    Mr__JoinRequest req = MR__JOIN_REQUEST__INIT;
+    Mr__JoinReply *reply = NULL;
+    struct app_module mod;
+    char err[MR_ERR_LEN], cwd[4096];
+    int rc;
+
+    if (app_load(app_path, &mod, err) < 0) {
+        fprintf(stderr, "hostile_peer: %s\n", err);
+        return -1;
+    }
+    req.protocol = MR_PROTOCOL_VERSION;
+    req.pid = (uint32_t)getpid();
+    req.host = (char *)"hostile";
+    req.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : (char *)"/";
+    req.app_name = (char *)mod.app->name;
+    req.app_abi = mod.app->abi_version;
+    req.app_digest.data = mod.digest;
+    req.app_digest.len = sizeof(mod.digest);
+    req.app_path = (char *)app_path;
+    rc = rpc_client_call(cl, &mr__coordinator__descriptor, "Join",
+                         &req.base, (ProtobufCMessage **)&reply);
+    if (rc == 0 && !reply->accepted) {
+        fprintf(stderr, "hostile_peer: refused: %s\n", reply->why);
+        rc = -1;
+    } else if (rc != 0) {
+        fprintf(stderr, "hostile_peer: join: %s\n", rpc_client_errmsg(cl));
+    }
+    if (reply != NULL)
+        mr__join_reply__free_unpacked(reply, NULL);
+    app_unload(&mod);
+    return rc;
+}
+
+static int
+mode_hold(const char *addr, const char *app_path)
 {
     struct rpc_client_opts o = {.connect_timeout_ms = REPLY_MS,
                                 .call_timeout_ms = REPLY_MS};
@@ -771,6 +812,10 @@ mode_hold(const char *addr)
 
     if (cl == NULL) {
         fprintf(stderr, "hostile_peer: %s\n", err);
+        return 1;
+    }
+    if (join_as(cl, app_path) != 0) {
+        rpc_client_free(cl);
         return 1;
     }
     req.worker_pid = (uint32_t)getpid();
@@ -857,7 +902,7 @@ usage(void)
     fprintf(stderr,
             "usage: hostile_peer attack ADDR SILENT\n"
             "       hostile_peer lie ADDR HELD_MAP NMAP NREDUCE\n"
-            "       hostile_peer hold ADDR\n"
+            "       hostile_peer hold ADDR APP.so\n"
             "       hostile_peer conns ADDR N CAP\n");
 }
 
@@ -871,8 +916,8 @@ main(int argc, char **argv)
         return mode_lie(argv[2], (uint32_t)strtoul(argv[3], NULL, 10),
                         (uint32_t)strtoul(argv[4], NULL, 10),
                         (uint32_t)strtoul(argv[5], NULL, 10));
-    if (argc == 3 && strcmp(argv[1], "hold") == 0)
-        return mode_hold(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "hold") == 0)
+        return mode_hold(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "conns") == 0)
         return mode_conns(argv[2], atoi(argv[3]), atoi(argv[4]));
     usage();

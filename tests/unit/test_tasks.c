@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tasks.h"
@@ -14,7 +15,7 @@ static struct coord_tasks t;
 static void
 setup_2x3(void)
 {
-    cr_assert_eq(tasks_init(&t, 2, 3, TIMEOUT, 3), 0);
+    cr_assert_eq(tasks_init(&t, 2, 3, TIMEOUT, 3, 100), 0);
 }
 
 static void
@@ -215,7 +216,8 @@ Test(tasks, a_map_whose_output_keeps_going_bad_fails_the_job)
     cr_assert_eq(tasks_complete(&t, m, m->attempts, 1), 0);
     cr_assert_eq(tasks_redo_map(&t, 0, "bad again"), MR_EAPP);
     cr_assert_eq(t.phase, PHASE_FAILED);
-    cr_assert(strstr(t.why_failed, "map task 0 was bad 3 times"), "%s",
+    cr_assert(strstr(t.why_failed, "map task 0 wrote output that was bad 3 "
+                     "times"), "%s",
               t.why_failed);
     cr_assert_eq(tasks_redo_map(&t, 9, "x"), -EINVAL);
 }
@@ -303,7 +305,7 @@ Test(tasks, only_the_newest_attempts_are_remembered)
     struct coord_task *a;
 
     tasks_free(&t);
-    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3), 0);
+    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3, 100), 0);
     a = hand_out_expiring(TASK_HANDOUTS + 1, 101);
     cr_assert_eq(a->attempts, TASK_HANDOUTS + 1);
     cr_assert_not(task_was_handed_to(a, 1, 101), "the oldest is dropped");
@@ -319,7 +321,7 @@ Test(tasks, an_empty_slot_is_reused_before_the_oldest)
     struct coord_task *a;
 
     tasks_free(&t);
-    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3), 0);
+    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3, 100), 0);
     a = hand_out_expiring(TASK_HANDOUTS, 101);
     tasks_release_owner(&t, 103, NULL, NULL);
     hand_out_expiring(1, 200);
@@ -334,7 +336,7 @@ Test(tasks, one_owner_takes_one_slot)
     struct coord_task *a;
 
     tasks_free(&t);
-    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3), 0);
+    cr_assert_eq(tasks_init(&t, 1, 1, TIMEOUT, 3, 100), 0);
     a = hand_out_expiring(1, 6);
     /* Owner 5 takes the task again and again: it never crowds out 6. */
     for (int i = 0; i < 3 * TASK_HANDOUTS; i++)
@@ -343,4 +345,63 @@ Test(tasks, one_owner_takes_one_slot)
     cr_assert(task_was_handed_to(a, a->attempts, 5));
     cr_assert_not(task_was_handed_to(a, a->attempts - 1, 5));
     cr_assert(tasks_check(&t));
+}
+
+/* Appends what the coordinator would: the task's input. */
+static void
+describe_input(const struct coord_task *task, char *buf, size_t len,
+               void *arg)
+{
+    (void)arg;
+    if (task->kind == KIND_MAP)
+        snprintf(buf, len, " (input in-%u.txt)", task->id);
+}
+
+/* A task whose every worker vanishes (it kills them without a word, or
+ * they hang past the deadline) ends the job at max_lost, named with its
+ * input, instead of being handed out forever. */
+Test(tasks, a_task_lost_too_often_fails_the_job)
+{
+    struct coord_task *a = NULL;
+
+    tasks_free(&t);
+    cr_assert_eq(tasks_init(&t, 2, 1, TIMEOUT, 3, 4), 0);
+    t.describe = describe_input;
+    for (uint64_t owner = 1; owner <= 3; owner++) {
+        while ((a = tasks_assign(&t, 0, owner)) != NULL && a->id != 1)
+            tasks_complete(&t, a, a->attempts, owner);
+        cr_assert_not_null(a);
+        if (owner == 2)
+            cr_assert(tasks_expire(&t, a, TIMEOUT));    /* late: lost too */
+        else
+            cr_assert_eq(tasks_release_owner(&t, owner, NULL, NULL), 1);
+        cr_assert_eq(t.phase, PHASE_MAP);
+    }
+    a = tasks_assign(&t, 0, 4);
+    cr_assert_eq(a->id, 1);
+    tasks_release_owner(&t, 4, NULL, NULL);
+    cr_assert_eq(t.phase, PHASE_FAILED);
+    cr_assert_eq(t.failed_task, a);
+    cr_assert(strstr(t.why_failed, "map task 1 (input in-1.txt) was lost 4 "
+                     "times") != NULL, "%s", t.why_failed);
+    cr_assert(strstr(t.why_failed, "disconnected") != NULL);
+    cr_assert(tasks_check(&t));
+    cr_assert_null(tasks_assign(&t, 0, 5));
+}
+
+/* Failures and losses are counted apart: losses do not use up the
+ * failure budget. */
+Test(tasks, losses_do_not_count_as_failures)
+{
+    struct coord_task *a;
+
+    for (uint64_t owner = 1; owner <= 10; owner++) {
+        a = tasks_assign(&t, 0, owner);
+        tasks_release_owner(&t, owner, NULL, NULL);
+        cr_assert_eq(t.phase, PHASE_MAP);
+    }
+    a = tasks_assign(&t, 0, 20);
+    cr_assert_eq(tasks_fail(&t, a, a->attempts, "bad"), 0);
+    cr_assert_eq(t.phase, PHASE_MAP);
+    cr_assert_eq(a->failures, 1);
 }

@@ -1,0 +1,14 @@
+/* What a coordinator and its workers must agree on beyond proto/mr.proto:
+ * the version of the conversation, and how an app module is identified. */
+#ifndef MR_PROTOCOL_H
+#define MR_PROTOCOL_H
+
+/* Bumped when a worker and a coordinator of different builds could
+ * misunderstand each other; a worker of another version is refused. */
+#define MR_PROTOCOL_VERSION 1
+
+/* An app module is identified by its name, ABI version and the
+ * BLAKE2b-256 digest of its file. */
+#define MR_APP_DIGEST_LEN 32
+
+#endif

@@ -1,0 +1,110 @@
+/* Inside the coordinator: the struct shared by its files (coord.c: life
+ * cycle, tasks and timers; coord_join.c: who may join; coord_end.c: the
+ * job's end) and the functions they call in each other. Nothing outside
+ * coordinator/ includes this. */
+#ifndef COORD_INT_H
+#define COORD_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "coord.h"
+#include "jobdir.h"
+#include "members.h"
+#include "mr.pb-c.h"
+#include "rpc.h"
+#include "splits.h"
+#include "tasks.h"
+
+/* A worker's GetTask call, held until a task is free. */
+struct waiter {
+    rpc_call *call;
+    Mr__Task_Closure closure;
+    struct waiter *next;
+};
+
+/* The deadline timer of one task's running attempt. */
+struct deadline {
+    coord *c;
+    struct coord_task *task;
+    rpc_timer *timer;           /* armed while the task is RUNNING */
+};
+
+/* Figures from accepted reports, for the summary. */
+struct coord_stats {
+    uint64_t input_bytes;       /* total size of the input files seen */
+    uint64_t map_bytes_in;      /* from accepted map reports */
+    uint64_t map_records;       /* pairs emitted by accepted maps */
+    uint64_t im_bytes;          /* intermediate bytes of accepted maps */
+    uint64_t out_bytes;         /* output bytes of accepted reduces */
+    uint64_t out_keys;          /* output lines of accepted reduces */
+};
+
+/* The app the job runs, once known. */
+struct job_app {
+    bool known;
+    char name[128];
+    uint32_t abi;
+    uint8_t digest[MR_APP_DIGEST_LEN];
+    char path[PATH_MAX];
+};
+
+struct coord {
+    Mr__Coordinator_Service service;    /* first: handlers cast back */
+    rpc_loop *loop;
+    rpc_server *srv;
+    char job_id[MR_JOB_ID_LEN + 1];
+    const char *const *inputs;  /* borrowed: the files as named */
+    uint32_t ninputs;
+    struct split *splits;       /* one per map task */
+    struct coord_tasks tasks;
+    struct deadline *map_deadlines, *reduce_deadlines;
+    struct waiter *waiters, **waiters_tail;
+    struct coord_stats stats;
+    struct members members;     /* joined workers, by connection */
+    struct job_app app;
+    const char *output_dir;     /* borrowed; NULL: the first worker's */
+    jobdir *jd;                 /* the job's directory, while held */
+    char dir[PATH_MAX];         /* its path, once known */
+    uint32_t *map_attempts;     /* scratch for reduce Task messages */
+    void (*on_progress)(coord *c, void *arg);
+    void (*on_over)(coord *c, void *arg);
+    void *arg;
+    time_t started;             /* wall clock, for the marker */
+    uint64_t start_ms;          /* monotonic */
+    uint64_t refused;           /* refusals since the last line about them */
+    uint64_t last_refusal_log;  /* ms: refusals are logged once a second */
+    bool ended;                 /* end_job has run */
+    bool draining;              /* over: telling the last workers to exit */
+    bool drained;               /* on_over has been called */
+    rpc_timer *drain_timer;     /* caps how long draining lasts */
+    char why_failed[MR_ERR_LEN];    /* an abort's or the commit's reason */
+};
+
+/* coord.c */
+void coord__progress(coord *c);
+void coord__dispatch(coord *c);
+/* Logs a refused request, at most one line a second. */
+void coord__log_refusal(coord *c, uint64_t conn, const char *what,
+                        const char *why);
+/* Peer text made fit for the log: control characters become '?'. */
+const char *coord__printable(const char *text, char *buf, size_t len);
+
+/* coord_join.c */
+void coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
+                 Mr__JoinReply_Closure closure, void *closure_data);
+/* Takes dir for the job (jobdir_open). Returns 0, or an error, err
+ * filled. */
+int coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN]);
+
+/* coord_end.c */
+/* Once the job is over, exactly once and before any worker hears of it:
+ * commits the outputs of a DONE job (a commit that fails fails the job) or
+ * gives up a FAILED job's files, then releases the directory. */
+void coord__end_job(coord *c);
+/* The describe hook of the task table: " (input a.txt, bytes 0-99)". */
+void coord__describe(const struct coord_task *task, char *buf, size_t len,
+                     void *arg);
+
+#endif

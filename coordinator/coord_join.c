@@ -1,0 +1,167 @@
+/* Who may join the job: a worker of the same protocol, running the same
+ * app module as every other, in the job's directory. The first worker
+ * fixes the app when the coordinator was given none and, without
+ * --output, the directory (the lab's way: outputs go where the workers
+ * run). */
+#define _GNU_SOURCE
+#include "coord_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Room for the private directory and a file name in it. */
+#define PATH_ROOM 256
+
+int
+coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN])
+{
+    struct jobdir_owner owner = {c->job_id, c->app.known ? c->app.name : ""};
+    int rc = jobdir_open(dir, &owner, &c->jd, err);
+
+    if (rc == 0) {
+        snprintf(c->dir, sizeof(c->dir), "%s", jobdir_path(c->jd));
+        mr_info("job %s runs in %s", c->job_id, c->dir);
+    }
+    return rc;
+}
+
+static void
+hex(const uint8_t *digest, char *buf)
+{
+    for (int i = 0; i < 8; i++)
+        snprintf(buf + 2 * i, 3, "%02x", digest[i]);
+}
+
+static void
+take_app(coord *c, const Mr__JoinRequest *req)
+{
+    c->app.known = true;
+    coord__printable(req->app_name, c->app.name, sizeof(c->app.name));
+    c->app.abi = req->app_abi;
+    memcpy(c->app.digest, req->app_digest.data, MR_APP_DIGEST_LEN);
+    coord__printable(req->app_path, c->app.path, sizeof(c->app.path));
+}
+
+/* Why the worker may not join, in buf; NULL when it may. */
+static const char *
+refusal(const coord *c, const Mr__JoinRequest *req, char *buf, size_t len)
+{
+    char mine[17], theirs[17], name[128], cwd[PATH_MAX];
+
+    if (req->protocol != MR_PROTOCOL_VERSION) {
+        snprintf(buf, len, "this worker speaks protocol %u and the "
+                 "coordinator %u: run workers of the same build",
+                 req->protocol, MR_PROTOCOL_VERSION);
+        return buf;
+    }
+    if (req->app_digest.len != MR_APP_DIGEST_LEN) {
+        snprintf(buf, len, "the worker did not identify its app module");
+        return buf;
+    }
+    coord__printable(req->app_name, name, sizeof(name));
+    if (c->app.known &&
+        (strcmp(name, c->app.name) != 0 || req->app_abi != c->app.abi ||
+         memcmp(req->app_digest.data, c->app.digest, MR_APP_DIGEST_LEN))) {
+        hex(c->app.digest, mine);
+        hex(req->app_digest.data, theirs);
+        snprintf(buf, len, "this job runs app %s (ABI %u, blake2b %s...), "
+                 "this worker loaded %s (ABI %u, blake2b %s...): every "
+                 "worker of a job runs the same module", c->app.name,
+                 c->app.abi, mine, name, req->app_abi, theirs);
+        return buf;
+    }
+    coord__printable(req->cwd, cwd, sizeof(cwd));
+    if (cwd[0] != '/' || strlen(cwd) + PATH_ROOM >= PATH_MAX) {
+        snprintf(buf, len, "the worker's directory '%.80s' is not an "
+                 "absolute path of a usable length", cwd);
+        return buf;
+    }
+    if (c->output_dir == NULL && c->jd != NULL && strcmp(cwd, c->dir)) {
+        snprintf(buf, len, "this job's directory is %s, where its first "
+                 "worker runs; this worker runs in %s: start it there, or "
+                 "give the coordinator --output DIR", c->dir, cwd);
+        return buf;
+    }
+    return NULL;
+}
+
+/* The first worker of a job without a directory brings one: its own (or
+ * the coordinator's --output, should coord_start not have taken it). The
+ * app is taken first, so that the lock names it; a refusal gives it
+ * back. */
+static const char *
+take_dir_of(coord *c, const Mr__JoinRequest *req, char *buf, size_t len)
+{
+    char err[MR_ERR_LEN];
+    bool had_app = c->app.known;
+
+    if (!had_app)
+        take_app(c, req);
+    if (coord__take_dir(c, c->output_dir ? c->output_dir : req->cwd,
+                        err) == 0)
+        return NULL;
+    c->app.known = had_app;
+    snprintf(buf, len, "%s", err);
+    return buf;
+}
+
+static void
+reply_over(coord *c, rpc_call *call, Mr__JoinReply_Closure closure)
+{
+    Mr__JoinReply reply = MR__JOIN_REPLY__INIT;
+
+    reply.accepted = true;
+    reply.job_id = c->job_id;
+    if (c->tasks.phase == PHASE_DONE) {
+        reply.outcome = MR__JOB_OUTCOME__OUTCOME_DONE;
+    } else {
+        reply.outcome = MR__JOB_OUTCOME__OUTCOME_FAILED;
+        reply.why = (char *)coord_error(c);
+    }
+    closure(&reply, call);
+}
+
+void
+coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
+            Mr__JoinReply_Closure closure, void *closure_data)
+{
+    coord *c = (coord *)service;
+    rpc_call *call = closure_data;
+    uint64_t conn = rpc_call_conn_id(call);
+    Mr__JoinReply reply = MR__JOIN_REPLY__INIT;
+    char why[MR_ERR_LEN], who[160], host[64];
+    const char *no;
+
+    if (tasks_are_over(&c->tasks)) {
+        reply_over(c, call, closure);
+        return;
+    }
+    coord__printable(req->host, host, sizeof(host));
+    snprintf(who, sizeof(who), "a worker (pid %u on %s)", req->pid, host);
+    no = refusal(c, req, why, sizeof(why));
+    if (no == NULL && c->jd == NULL)
+        no = take_dir_of(c, req, why, sizeof(why));
+    if (no != NULL) {
+        coord__log_refusal(c, conn, who, no);
+        reply.accepted = false;
+        reply.why = (char *)no;
+        closure(&reply, call);
+        return;
+    }
+    if (!c->app.known)
+        take_app(c, req);
+    if (members_add(&c->members, conn, req->pid, host) == NULL) {
+        rpc_call_fail(call, -ENOMEM, "coordinator out of memory");
+        return;
+    }
+    mr_info("worker pid %u on %s joined job %s (connection %llu)", req->pid,
+            host, c->job_id, (unsigned long long)conn);
+    reply.accepted = true;
+    reply.job_id = c->job_id;
+    reply.job_dir = c->dir;
+    reply.private_dir = (char *)jobdir_private(c->jd);
+    closure(&reply, call);
+}

@@ -1,0 +1,77 @@
+/* The job's summary for the success marker. See summary.h. */
+#define _GNU_SOURCE
+#include "summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "json.h"
+#include "names.h"
+#include "protocol.h"
+
+static void
+member(FILE *f, const char *key, const char *value)
+{
+    fprintf(f, "  \"%s\": ", key);
+    json_string(f, value ? value : "");
+    fputs(",\n", f);
+}
+
+static void
+number(FILE *f, const char *key, uint64_t n, const char *end)
+{
+    fprintf(f, "  \"%s\": %llu%s\n", key, (unsigned long long)n, end);
+}
+
+static void
+timestamp(FILE *f, const char *key, time_t t)
+{
+    char buf[40];
+    struct tm tm;
+
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    member(f, key, buf);
+}
+
+char *
+summary_json(const struct job_summary *s, size_t *len)
+{
+    char *doc = NULL, digest[2 * MR_APP_DIGEST_LEN + 1];
+    FILE *f = open_memstream(&doc, len);
+
+    if (f == NULL)
+        return NULL;
+    for (int i = 0; i < MR_APP_DIGEST_LEN; i++)
+        snprintf(digest + 2 * i, 3, "%02x", s->app_digest[i]);
+    fputs("{\n  ", f);
+    fprintf(f, MR_MARKER_JOB_FMT ",\n", s->job_id);
+    member(f, "app", s->app);
+    member(f, "app_module", s->app_path);
+    member(f, "app_blake2b", digest);
+    member(f, "directory", s->dir);
+    fputs("  \"inputs\": [", f);
+    for (uint32_t i = 0; i < s->ninputs; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        json_string(f, s->inputs[i]);
+    }
+    fputs(s->ninputs ? "\n  ],\n" : "],\n", f);
+    number(f, "map_tasks", s->nmap, ",");
+    number(f, "reduce_tasks", s->nreduce, ",");
+    member(f, "outputs", "mr-out-0 .. mr-out-<reduce_tasks - 1>");
+    number(f, "input_bytes", s->input_bytes, ",");
+    number(f, "map_output_records", s->map_records, ",");
+    number(f, "intermediate_bytes", s->intermediate_bytes, ",");
+    number(f, "output_records", s->output_records, ",");
+    number(f, "output_bytes", s->output_bytes, ",");
+    number(f, "failed_attempts", s->failed_attempts, ",");
+    number(f, "lost_attempts", s->lost_attempts, ",");
+    number(f, "workers", s->workers, ",");
+    timestamp(f, "started", s->started);
+    timestamp(f, "finished", s->finished);
+    fprintf(f, "  \"seconds\": %.3f\n}\n", s->seconds);
+    if (fclose(f) != 0) {
+        free(doc);
+        return NULL;
+    }
+    return doc;
+}

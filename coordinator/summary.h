@@ -1,0 +1,34 @@
+/* The success marker's text: the job's summary as JSON, written last at
+ * commit (mr-success). Its "job" member is the one workers look for
+ * (MR_MARKER_JOB_FMT). */
+#ifndef COORD_SUMMARY_H
+#define COORD_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct job_summary {
+    const char *job_id;
+    const char *app;            /* name */
+    const char *app_path;       /* as the first worker gave it */
+    const uint8_t *app_digest;  /* MR_APP_DIGEST_LEN bytes */
+    const char *dir;            /* the job directory */
+    const char *const *inputs;  /* as named to the coordinator */
+    uint32_t ninputs;
+    uint32_t nmap, nreduce;
+    uint64_t input_bytes;       /* read by the maps that counted */
+    uint64_t map_records;       /* pairs their maps emitted */
+    uint64_t intermediate_bytes;
+    uint64_t output_records, output_bytes;
+    uint64_t failed_attempts, lost_attempts;
+    uint64_t workers;           /* that joined */
+    time_t started, finished;
+    double seconds;
+};
+
+/* Returns the document (malloc()ed: free it) and its length in *len, or
+ * NULL when out of memory. */
+char *summary_json(const struct job_summary *s, size_t *len);
+
+#endif

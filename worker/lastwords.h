@@ -1,0 +1,24 @@
+/* A worker's last words: when the app kills the process with a fatal
+ * signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP) while
+ * a task runs, a report saying which task and which signal goes to the
+ * coordinator before the process dies of that signal, so that a task that
+ * crashes every worker counts as failing, and the job's failure can name
+ * the signal. The report is packed before the app runs; the handler only
+ * write()s it. */
+#ifndef WORKER_LASTWORDS_H
+#define WORKER_LASTWORDS_H
+
+#include "mr.pb-c.h"
+#include "rpc.h"
+
+/* Installs the handlers (on an alternate stack, so that a stack overflow is
+ * reported too). Call once. Returns 0 or -errno. */
+int lastwords_init(void);
+
+/* From now until lastwords_disarm(), a fatal signal sends a failed report
+ * of the task in rep (kind, id, attempt) on c's connection. rep is read
+ * now, not kept. */
+void lastwords_arm(rpc_client *c, const Mr__TaskReport *rep);
+void lastwords_disarm(void);
+
+#endif
