@@ -93,7 +93,7 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
-TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine
+TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine faulty
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 # The same from C++: tests/support/apps/NAME.cc, built and linked with g++.
 TEST_CXX_APP_NAMES := cxxwc
@@ -208,6 +208,7 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
 	    -o $@ $(PKG_LIBS) -ldl
 
 $(FUZZ_DIR)/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o $(CORE_OBJ) $(LIB)
+	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
 # Runs each target for FUZZ_SECONDS from the committed seeds; a crash fails.

@@ -234,8 +234,12 @@ static void
 on_child(rpc_loop *loop, int signo, void *arg)
 {
     struct run *r = arg;
+    struct coord_status st;
 
     (void)signo;
+    coord_status(r->c, &st);
+    if (st.over)                /* workers exit as told: no restarts */
+        r->w.keep_alive = false;
     if (!workers_reap(&r->w))
         coord_abort(r->c, r->w.why_failed);
     if (r->w.alive > 0)

@@ -57,11 +57,15 @@ verdict(int status, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- ending */
 
+/* A worker mrrun started (on an inherited socket) leaves the job's
+ * verdict to mrrun, which prints it once. */
 static int
-job_ended(Mr__JobOutcome outcome, const char *why)
+job_ended(const struct worker *w, Mr__JobOutcome outcome, const char *why)
 {
     if (outcome == MR__JOB_OUTCOME__OUTCOME_DONE)
         return MR_EXIT_OK;
+    if (strncmp(w->opts->addr, "fd:", 3) == 0)
+        return MR_EXIT_FAILED;
     return verdict(MR_EXIT_FAILED, "the job failed: %s",
                    why && why[0] ? why : "(no reason given)");
 }
@@ -145,7 +149,7 @@ join(struct worker *w)
                      "not job %s, which this worker served", w->opts->addr,
                      reply->job_id, w->job.id);
     } else if (reply->outcome != MR__JOB_OUTCOME__OUTCOME_NONE) {
-        rc = job_ended(reply->outcome, reply->why);
+        rc = job_ended(w, reply->outcome, reply->why);
         if (rc == MR_EXIT_OK)
             rc = -1;            /* a job we did not serve: say nothing */
     } else if (access(reply->private_dir, W_OK) < 0) {
@@ -301,11 +305,11 @@ work_once(struct worker *w)
                      "not job %s, which this worker served", w->opts->addr,
                      t->job_id, w->job.id);
     } else if (t->kind == MR__TASK_KIND__TASK_EXIT) {
-        rc = job_ended(t->outcome, t->why);
+        rc = job_ended(w, t->outcome, t->why);
     } else {
         rc = run_task(w, t, &reply);
         if (reply != NULL && reply->job_over)
-            rc = job_ended(reply->outcome, reply->why);
+            rc = job_ended(w, reply->outcome, reply->why);
         else if (rc == MR_ECONNLOST || rc == MR_ECONNECT)
             rc = -1;            /* the next GetTask finds out */
         else if (rc != 0)

@@ -8,11 +8,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "coord.h"
@@ -43,12 +45,35 @@ on_client(rpc_loop *l, int fd, unsigned events, void *arg)
     }
 }
 
+/* The job's directory: fuzzed joins must not pick one (they name any
+ * directory as theirs), so the coordinator is given this one. */
+static char outdir[] = "/tmp/mr-fuzz-job-XXXXXX";
+
+static char input[] = "/tmp/mr-fuzz-input-XXXXXX";
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag,
+             struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* What the fuzzing created goes when it ends. */
+static void
+clean_up(void)
+{
+    nftw(outdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    unlink(input);
+}
+
 static void
 setup(void)
 {
-    static char input[] = "/tmp/mr-fuzz-input-XXXXXX";
     static const char *files[1] = {input};
-    struct coord_opts opts = {.nreduce = 3};
+    struct coord_opts opts = {.nreduce = 3, .output_dir = outdir};
 #ifdef FUZZ_WITH_TOKEN
     static const char token[] = "fuzzing token, 30 bytes long..";
 
@@ -63,8 +88,15 @@ setup(void)
     if (fd < 0 || write(fd, "a b c\n", 6) != 6)
         abort();
     close(fd);
+    if (mkdtemp(outdir) == NULL)
+        abort();
+    atexit(clean_up);
     loop = rpc_loop_create(err);
     co = loop ? coord_create(loop, files, 1, &opts, err) : NULL;
+    if (co != NULL && coord_start(co, err) < 0) {
+        coord_free(co);
+        co = NULL;
+    }
     if (co == NULL) {
         fprintf(stderr, "fuzz setup: %s\n", err);
         abort();

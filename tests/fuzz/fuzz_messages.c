@@ -1,6 +1,6 @@
 /* Fuzz target: every message the coordinator and the workers unpack from
- * the wire (TaskRequest, TaskReport; Task, ReportReply), from the same
- * bytes. */
+ * the wire (JoinRequest, TaskRequest, TaskReport; JoinReply, Task,
+ * ReportReply), from the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -14,6 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ProtobufCMessageDescriptor *d[] = {
         &mr__task_request__descriptor, &mr__task_report__descriptor,
         &mr__task__descriptor, &mr__report_reply__descriptor,
+        &mr__join_request__descriptor, &mr__join_reply__descriptor,
     };
 
     for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {

@@ -10,6 +10,7 @@
 #include "frame.h"
 #include "imfile.h"
 #include "mr.pb-c.h"
+#include "protocol.h"
 
 static void
 save(const char *dir, const char *name, const void *p, size_t n)
@@ -45,6 +46,11 @@ main(int argc, char **argv)
     Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
     Mr__TaskReport rep = MR__TASK_REPORT__INIT;
     Mr__Task task = MR__TASK__INIT;
+    Mr__JoinRequest join = MR__JOIN_REQUEST__INIT;
+    Mr__JoinReply joined = MR__JOIN_REPLY__INIT;
+    uint8_t digest[MR_APP_DIGEST_LEN] = {1, 2, 3};
+    char host[] = "host", cwd[] = "/tmp/mr-fuzz-worker", app[] = "wc";
+    char id[] = "0123456789ab";
     uint32_t attempts[2] = {1, 2};
     char failed[] = "failed", file[] = "pg-grimm.txt";
     struct im_writer w;
@@ -55,6 +61,25 @@ main(int argc, char **argv)
     req.worker_pid = 42;
     n = frame(buf, 0, 1, &req.base);
     save(dir, "get_task", buf, n);
+    /* A worker joins (method 2), then asks for a task and reports it. */
+    join.protocol = MR_PROTOCOL_VERSION;
+    join.pid = 42;
+    join.host = host;
+    join.cwd = cwd;
+    join.app_name = app;
+    join.app_abi = 2;
+    join.app_digest.data = digest;
+    join.app_digest.len = sizeof(digest);
+    n = frame(buf, 2, 1, &join.base);
+    save(dir, "join", buf, n);
+    n += frame(buf + n, 0, 2, &req.base);
+    save(dir, "join_then_get_task", buf, n);
+    rep.kind = MR__TASK_KIND__TASK_MAP;
+    rep.attempt = 1;
+    rep.ok = 1;
+    n += frame(buf + n, 1, 3, &rep.base);
+    save(dir, "join_get_report", buf, n);
+    n = frame(buf, 0, 1, &req.base);
     rep.kind = MR__TASK_KIND__TASK_MAP;
     rep.attempt = 1;
     rep.ok = 1;
@@ -88,6 +113,14 @@ main(int argc, char **argv)
     save(dir, "task", buf, n);
     n = protobuf_c_message_pack(&rep.base, buf);
     save(dir, "report", buf, n);
+    n = protobuf_c_message_pack(&join.base, buf);
+    save(dir, "join", buf, n);
+    joined.accepted = 1;
+    joined.job_id = id;
+    joined.job_dir = cwd;
+    joined.private_dir = cwd;
+    n = protobuf_c_message_pack(&joined.base, buf);
+    save(dir, "joined", buf, n);
 
     snprintf(dir, sizeof(dir), "%s/imfile", top);
     mkdir(dir, 0755);

@@ -1,0 +1,65 @@
+/* A test app that misbehaves on purpose, chosen by the input's name: a map
+ * over a file whose name holds "segv" dies of SIGSEGV, "vanish" makes its
+ * worker _exit(3) without a word, "fail" returns an error; any other input
+ * is counted, one line per file ("NAME 1"). With FAULTY_MAP_MS set in a
+ * worker's environment, that worker's maps first sleep so many ms (a
+ * straggler). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mrapp.h"
+
+static void
+maybe_sleep(void)
+{
+    const char *ms = getenv("FAULTY_MAP_MS");
+    struct timespec ts;
+    long n;
+
+    if (ms == NULL || (n = atol(ms)) <= 0)
+        return;
+    ts.tv_sec = n / 1000;
+    ts.tv_nsec = (n % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static int
+faulty_map(const char *file, const char *data, size_t len,
+           struct mr_emitter *out)
+{
+    (void)data;
+    (void)len;
+    maybe_sleep();
+    if (strstr(file, "segv") != NULL) {
+        volatile int *nowhere = NULL;
+        *nowhere = 1;
+    }
+    if (strstr(file, "vanish") != NULL)
+        _exit(3);
+    if (strstr(file, "fail") != NULL)
+        return -1;
+    mr_emit(out, file, strlen(file), "1", 1);
+    return 0;
+}
+
+static int
+faulty_reduce(const char *key, size_t klen, struct mr_values *values,
+              struct mr_output *out)
+{
+    unsigned long long n = 0;
+    const char *v;
+    size_t vlen;
+
+    (void)key;
+    (void)klen;
+    while (mr_values_next(values, &v, &vlen))
+        n += mr_parse_u64(v, vlen);
+    mr_write_u64(out, n);
+    return 0;
+}
+
+MR_APP("faulty", faulty_map, faulty_reduce, NULL);
