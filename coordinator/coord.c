@@ -538,6 +538,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     if (splits_plan(files, nfiles, opts->split_size, &c->splits, &nmap,
                     &c->stats.input_bytes, err) < 0)
         goto out_free;
+    c->nsplits = nmap;
+    c->unseen = splits_count_whole(c->splits, nmap, NULL);
     if (tasks_init(&c->tasks, nmap,
                    opts->nreduce ? opts->nreduce : COORD_DEFAULT_NREDUCE,
                    opts->task_timeout_ms ? opts->task_timeout_ms
@@ -625,7 +627,7 @@ coord_status(const coord *c, struct coord_status *st)
     st->maps_running = t->running[KIND_MAP];
     st->reduces_done = t->reduces_done;
     st->reduces_running = t->running[KIND_REDUCE];
-    st->unseen_inputs = splits_count_whole(c->splits, t->nmap, NULL);
+    st->unseen_inputs = c->unseen;
     st->reassigned = t->reassigned;
     st->failed = t->failed;
     st->input_bytes = c->stats.input_bytes;
@@ -677,7 +679,7 @@ coord_free(coord *c)
     for (uint32_t i = 0; c->reduce_deadlines && i < c->tasks.nreduce; i++)
         rpc_loop_timer_cancel(c->loop, c->reduce_deadlines[i].timer);
     jobdir_abandon(c->jd);      /* a job that never ended, as if crashed */
-    splits_free(c->splits, c->tasks.nmap);
+    splits_free(c->splits, c->nsplits);
     tasks_free(&c->tasks);
     members_free(&c->members);
     free(c->map_deadlines);

@@ -58,6 +58,8 @@ struct coord {
     const char *const *inputs;  /* borrowed: the files as named */
     uint32_t ninputs;
     struct split *splits;       /* one per map task */
+    uint32_t nsplits;
+    uint32_t unseen;            /* inputs handed to workers unseen */
     struct coord_tasks tasks;
     struct deadline *map_deadlines, *reduce_deadlines;
     struct waiter *waiters, **waiters_tail;
