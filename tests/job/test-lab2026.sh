@@ -301,7 +301,7 @@ test_job_count() {
 # output must be final.
 test_early_exit() {
     begin early_exit
-    local app=../../mrapps/early_exit.so i first= rc pids
+    local app=../../mrapps/early_exit.so i first='' rc pids
     start_coordinator
     sleep 1                         # the harness's own
     for ((i = 0; i < 4; i++)); do start_worker "$app" "$i"; done
