@@ -125,6 +125,10 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(PROTO_H) deps
 
 $(BUILD)/apps/%.o: CFLAGS += -fvisibility=hidden
 $(BUILD)/tests/support/apps/%.o: CFLAGS += -fvisibility=hidden
+# The faulty app dies of SIGSEGV on purpose: built without the sanitizers,
+# which would stop it first, so that the worker's own handling is tested.
+$(BUILD)/tests/support/apps/faulty.o: CFLAGS := $(filter-out \
+    -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -fvisibility=hidden
 
 $(BUILD)/apps/%.so: $(BUILD)/apps/%.o $(APP_SHARED)
 	$(call say,LINK,$@)$(CC) -shared $(LDFLAGS) $^ -o $@ $(APP_LIBS)
