@@ -1,5 +1,5 @@
 /* The job's end: the commit of a finished job's outputs, or giving up a
- * failed one's files; and the words that name a task in messages. */
+ * failed one's files. */
 #define _GNU_SOURCE
 #include "coord_int.h"
 
@@ -11,32 +11,6 @@
 #include "log.h"
 #include "names.h"
 #include "summary.h"
-
-void
-coord__describe(const struct coord_task *task, char *buf, size_t len,
-                void *arg)
-{
-    const coord *c = arg;
-    const struct split *s;
-    bool part;
-
-    buf[0] = '\0';
-    if (task->kind != KIND_MAP)
-        return;
-    s = &c->splits[task->id];
-    /* A piece of a larger file: its neighbours name the same file. */
-    part = s->offset > 0 || (task->id + 1 < c->tasks.nmap &&
-                             c->splits[task->id + 1].file == s->file);
-    if (s->whole)
-        snprintf(buf, len, " (input %s, which the coordinator could not "
-                 "see)", s->file);
-    else if (part)
-        snprintf(buf, len, " (input %s, bytes %llu-%llu)", s->file,
-                 (unsigned long long)s->offset,
-                 (unsigned long long)(s->offset + s->length));
-    else
-        snprintf(buf, len, " (input %s)", s->file);
-}
 
 static char *
 summarize(const coord *c, size_t *len)

@@ -1,6 +1,7 @@
 /* Inside the coordinator: the struct shared by its files (coord.c: life
  * cycle, tasks and timers; coord_join.c: who may join; coord_end.c: the
- * job's end) and the functions they call in each other. Nothing outside
+ * job's end; coord_describe.c: naming tasks) and the functions they call
+ * in each other. Nothing outside
  * coordinator/ includes this. */
 #ifndef COORD_INT_H
 #define COORD_INT_H
@@ -105,6 +106,7 @@ int coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN]);
  * commits the outputs of a DONE job (a commit that fails fails the job) or
  * gives up a FAILED job's files, then releases the directory. */
 void coord__end_job(coord *c);
+/* coord_describe.c */
 /* The describe hook of the task table: " (input a.txt, bytes 0-99)". */
 void coord__describe(const struct coord_task *task, char *buf, size_t len,
                      void *arg);

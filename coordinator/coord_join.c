@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -74,9 +75,11 @@ refusal(const coord *c, const Mr__JoinRequest *req, char *buf, size_t len)
         return buf;
     }
     coord__printable(req->cwd, cwd, sizeof(cwd));
-    if (cwd[0] != '/' || strlen(cwd) + PATH_ROOM >= PATH_MAX) {
+    if (strcmp(cwd, req->cwd) != 0 || cwd[0] != '/' ||
+        strlen(cwd) + PATH_ROOM >= PATH_MAX) {
         snprintf(buf, len, "the worker's directory '%.80s' is not an "
-                 "absolute path of a usable length", cwd);
+                 "absolute path of a usable length without control "
+                 "characters", cwd);
         return buf;
     }
     if (c->output_dir == NULL && c->jd != NULL && strcmp(cwd, c->dir)) {
@@ -89,22 +92,37 @@ refusal(const coord *c, const Mr__JoinRequest *req, char *buf, size_t len)
 }
 
 /* The first worker of a job without a directory brings one: its own (or
- * the coordinator's --output, should coord_start not have taken it). The
- * app is taken first, so that the lock names it; a refusal gives it
+ * the coordinator's --output, should coord_start not have taken it). Only
+ * a trusted peer may (rpc_call_is_trusted): anyone who can reach an open
+ * TCP port could otherwise make the coordinator write where they like.
+ * The app is taken first, so that the lock names it; a refusal gives it
  * back. */
 static const char *
-take_dir_of(coord *c, const Mr__JoinRequest *req, char *buf, size_t len)
+take_dir_of(coord *c, const Mr__JoinRequest *req, bool trusted, char *buf,
+            size_t len)
 {
-    char err[MR_ERR_LEN];
+    char err[MR_ERR_LEN], host[256] = "";
     bool had_app = c->app.known;
 
+    if (c->output_dir == NULL && !trusted) {
+        snprintf(buf, len, "a worker on a TCP connection without a token "
+                 "cannot choose the job's directory: give the coordinator "
+                 "--output DIR, or a --token-file");
+        return buf;
+    }
     if (!had_app)
         take_app(c, req);
     if (coord__take_dir(c, c->output_dir ? c->output_dir : req->cwd,
                         err) == 0)
         return NULL;
     c->app.known = had_app;
-    snprintf(buf, len, "%s", err);
+    gethostname(host, sizeof(host) - 1);
+    if (c->output_dir == NULL && strcmp(host, req->host) != 0)
+        snprintf(buf, len, "%s (the coordinator runs on %s, this worker on "
+                 "another host: give the coordinator --output DIR on a file "
+                 "system both see)", err, host);
+    else
+        snprintf(buf, len, "%s", err);
     return buf;
 }
 
@@ -143,7 +161,8 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
     snprintf(who, sizeof(who), "a worker (pid %u on %s)", req->pid, host);
     no = refusal(c, req, why, sizeof(why));
     if (no == NULL && c->jd == NULL)
-        no = take_dir_of(c, req, why, sizeof(why));
+        no = take_dir_of(c, req, rpc_call_is_trusted(call), why,
+                         sizeof(why));
     if (no != NULL) {
         coord__log_refusal(c, conn, who, no);
         reply.accepted = false;

@@ -32,6 +32,7 @@
 #define LOCK_TEXT_MAX   1024
 #define LOCK_TRIES      8
 #define MAX_RECORD      (64u << 20)
+#define MAX_NREDUCE     1000000ul
 #define TREE_DEPTH      4
 
 struct jobdir {
@@ -145,6 +146,11 @@ read_file_at(int dfd, const char *name, size_t *len)
             break;
         got += (size_t)n;
     }
+    if (got < (size_t)st.st_size) {     /* a short file is no record */
+        free(buf);
+        buf = NULL;
+        goto out;
+    }
     buf[got] = '\0';
     *len = got;
 out:
@@ -170,25 +176,99 @@ output_number(const char *name)
     return n;
 }
 
+/* A stream of the directory's entries (closedir() it), or NULL with
+ * errno set. */
+static DIR *
+open_entries(int dirfd)
+{
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d;
+
+    if (fd < 0)
+        return NULL;
+    if ((d = fdopendir(fd)) == NULL) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return d;
+}
+
 /* Removes every mr-out-N with N >= nreduce: an earlier job's. */
 static int
 remove_outputs_from(int dirfd, uint32_t nreduce)
 {
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct dirent *e;
+    DIR *d = open_entries(dirfd);
+    int rc = 0;
+
+    if (d == NULL)
+        return -errno;
+    /* A directory so named is nobody's output: it stays. */
+    while ((e = readdir(d)) != NULL)
+        if (output_number(e->d_name) >= (int64_t)nreduce &&
+            unlinkat(dirfd, e->d_name, 0) < 0 && errno != ENOENT &&
+            errno != EISDIR)
+            rc = -errno;
+    closedir(d);
+    return rc;
+}
+
+/* Whether the commit may replace or remove name in the directory: a
+ * directory it may not, nor, in a sticky directory (/tmp), a file of
+ * another user. Fills err when not. */
+static bool
+can_replace(int dirfd, const struct stat *dir, const char *path,
+            const char *name, char err[MR_ERR_LEN])
+{
+    uid_t me = geteuid();
+    struct stat st;
+
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return true;            /* nothing to replace */
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, MR_ERR_LEN, "cannot commit the outputs: %s/%s is a "
+                 "directory; move it away", path, name);
+        return false;
+    }
+    if ((dir->st_mode & S_ISVTX) && me != 0 && st.st_uid != me &&
+        dir->st_uid != me) {
+        snprintf(err, MR_ERR_LEN, "cannot commit the outputs: %s/%s belongs "
+                 "to another user in a sticky directory", path, name);
+        return false;
+    }
+    return true;
+}
+
+/* Before the commit's point of no return: every name it will replace can
+ * be replaced (mr-out-N above nreduce are then removed, or left when they
+ * are directories). Returns 0 or -EPERM with err filled. */
+static int
+check_replaceable(int dirfd, const char *path, uint32_t nreduce,
+                  char err[MR_ERR_LEN])
+{
+    struct stat dir;
+    struct dirent *e;
+    char name[64];
     DIR *d;
     int rc = 0;
 
-    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-        rc = -errno;
-        if (fd >= 0)
-            close(fd);
-        return rc;
+    if (fstat(dirfd, &dir) < 0)
+        return -errno;
+    if (!can_replace(dirfd, &dir, path, MR_MARKER_NAME, err))
+        return -EPERM;
+    for (uint32_t r = 0; r < nreduce; r++) {
+        mr_out_name(name, sizeof(name), r);
+        if (!can_replace(dirfd, &dir, path, name, err))
+            return -EPERM;
     }
-    while ((e = readdir(d)) != NULL)
+    if ((d = open_entries(dirfd)) == NULL)
+        return -errno;
+    while (rc == 0 && (e = readdir(d)) != NULL)
         if (output_number(e->d_name) >= (int64_t)nreduce &&
-            unlinkat(dirfd, e->d_name, 0) < 0 && errno != ENOENT)
-            rc = -errno;
+            e->d_type != DT_DIR &&
+            !can_replace(dirfd, &dir, path, e->d_name, err))
+            rc = -EPERM;
     closedir(d);
     return rc;
 }
@@ -199,30 +279,35 @@ static int
 finish_commit(int dirfd, const char *privname, char err[MR_ERR_LEN])
 {
     int pfd = openat(dirfd, privname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char name[64], out[64], *record = NULL, *summary;
-    unsigned nreduce;
+    char name[64], out[64], *record = NULL, *summary = NULL, *end;
+    unsigned long nreduce = 0;
     size_t len = 0;
     int rc = 0;
 
-    if (pfd < 0 || (record = read_file_at(pfd, RECORD_NAME, &len)) == NULL ||
-        sscanf(record, RECORD_HEADER, &nreduce) != 1 ||
-        (summary = strchr(record, '\n')) == NULL) {
-        snprintf(err, MR_ERR_LEN, "cannot read the commit record %s/%s",
-                 privname, RECORD_NAME);
+    if (pfd >= 0 && (record = read_file_at(pfd, RECORD_NAME, &len)) != NULL &&
+        !strncmp(record, "mr-commit ", 10) && record[10] >= '1' &&
+        record[10] <= '9') {
+        nreduce = strtoul(record + 10, &end, 10);
+        summary = *end == '\n' ? end : NULL;
+    }
+    if (summary == NULL || nreduce > MAX_NREDUCE) {
+        snprintf(err, MR_ERR_LEN, "cannot read the commit record %s/%s of a "
+                 "job that died while committing; remove %s to give that "
+                 "commit up", privname, RECORD_NAME, privname);
         rc = -EIO;
         goto out;
     }
     summary++;
     if (unlinkat(dirfd, MR_MARKER_NAME, 0) < 0 && errno != ENOENT)
         rc = -errno;
-    for (unsigned r = 0; rc == 0 && r < nreduce; r++) {
+    for (uint32_t r = 0; rc == 0 && r < nreduce; r++) {
         snprintf(name, sizeof(name), STAGE_FMT, r);
         mr_out_name(out, sizeof(out), r);
         if (renameat(pfd, name, dirfd, out) < 0 && errno != ENOENT)
             rc = -errno;        /* ENOENT: moved before a crash */
     }
     if (rc == 0)
-        rc = remove_outputs_from(dirfd, nreduce);
+        rc = remove_outputs_from(dirfd, (uint32_t)nreduce);
     if (rc == 0 && fsync(dirfd) < 0)
         rc = -errno;
     if (rc == 0)
@@ -235,8 +320,9 @@ finish_commit(int dirfd, const char *privname, char err[MR_ERR_LEN])
     if (rc == 0)
         unlinkat(pfd, RECORD_NAME, 0);
     if (rc != 0)
-        snprintf(err, MR_ERR_LEN, "cannot commit the outputs: %s",
-                 strerror(-rc));
+        snprintf(err, MR_ERR_LEN, "the commit of the outputs stopped "
+                 "halfway (%s); its record stays in %s for the next job in "
+                 "this directory to finish", strerror(-rc), privname);
 out:
     free(record);
     if (pfd >= 0)
@@ -297,7 +383,7 @@ describe_holder(const jobdir *jd, int fd, char err[MR_ERR_LEN])
 
 /* True while fd is still the file the lock's name refers to. */
 static bool
-still_linked(int dirfd, int fd)
+lock_is_current(int dirfd, int fd)
 {
     struct stat a, b;
 
@@ -332,7 +418,7 @@ take_lock(jobdir *jd, char err[MR_ERR_LEN])
             close(fd);
             return rc;
         }
-        if (still_linked(jd->dirfd, fd)) {
+        if (lock_is_current(jd->dirfd, fd)) {
             jd->lockfd = fd;
             return 0;
         }
@@ -384,50 +470,85 @@ is_private_name(const char *name)
     return *name == '\0' || !strcmp(name, GONE_SUFFIX);
 }
 
+/* The name of a private directory found in the job directory. */
+struct private_name {
+    char s[32];
+};
+
+/* The names of the dead jobs' private directories (free() it), *n of
+ * them, or NULL with errno set. */
+static struct private_name *
+dead_jobs(int dirfd, size_t *n)
+{
+    struct private_name *names = NULL, *more;
+    size_t cap = 0;
+    struct dirent *e;
+    DIR *d = open_entries(dirfd);
+
+    *n = 0;
+    if (d == NULL)
+        return NULL;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_private_name(e->d_name))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            if ((more = realloc(names, cap * sizeof(*names))) == NULL) {
+                free(names);
+                closedir(d);
+                errno = ENOMEM;
+                return NULL;
+            }
+            names = more;
+        }
+        snprintf(names[(*n)++].s, sizeof(names[0].s), "%s", e->d_name);
+    }
+    closedir(d);
+    if (names == NULL)
+        names = malloc(sizeof(*names));     /* none: not an error */
+    return names;
+}
+
 /* With the lock held, no live job owns a private directory here: finish
- * the commit a dead job was in, and remove every dead job's files. */
+ * the commit a dead job was in, and remove every dead job's files. A
+ * commit that cannot be finished stops this job (it would be undone by
+ * the dead one later); files that cannot be removed (an NFS client's
+ * .nfs* file of a stale worker) are left for the next takeover. */
 static int
 take_over(jobdir *jd, char err[MR_ERR_LEN])
 {
-    int fd = openat(jd->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char names[16][32];
-    struct dirent *e;
-    size_t n = 0;
-    DIR *d;
+    size_t n;
+    struct private_name *names = dead_jobs(jd->dirfd, &n);
     int rc = 0;
 
-    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+    if (names == NULL) {
         rc = -errno;
-        if (fd >= 0)
-            close(fd);
         snprintf(err, MR_ERR_LEN, "cannot read %s: %s", jd->path,
                  strerror(-rc));
         return rc;
     }
-    /* Collected first: the directory changes while we work. More than 16
-     * dead jobs' files are left for the next takeover. */
-    while ((e = readdir(d)) != NULL && n < 16)
-        if (is_private_name(e->d_name))
-            snprintf(names[n++], sizeof(names[0]), "%s", e->d_name);
-    closedir(d);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *id = names[i] + strlen(MR_PRIVATE_PREFIX);
+        const char *name = names[i].s;
+        const char *id = name + strlen(MR_PRIVATE_PREFIX);
         char record[64];
+        int swept;
 
-        snprintf(record, sizeof(record), "%s/" RECORD_NAME, names[i]);
+        snprintf(record, sizeof(record), "%s/" RECORD_NAME, name);
         if (faccessat(jd->dirfd, record, F_OK, 0) == 0) {
-            if ((rc = finish_commit(jd->dirfd, names[i], err)) < 0)
+            if ((rc = finish_commit(jd->dirfd, name, err)) < 0)
                 break;
             mr_warn("%s: finished the commit of job %.*s, which died while "
                     "committing", jd->path, MR_JOB_ID_LEN, id);
         }
-        if ((rc = sweep(jd->dirfd, names[i])) < 0)
-            snprintf(err, MR_ERR_LEN, "cannot remove %s/%s, left by a job "
-                     "that died: %s", jd->path, names[i], strerror(-rc));
+        if ((swept = sweep(jd->dirfd, name)) < 0)
+            mr_warn("%s: cannot remove all of %s, left by job %.*s, which "
+                    "is no longer running: %s", jd->path, name,
+                    MR_JOB_ID_LEN, id, strerror(-swept));
         else
             mr_warn("%s: removed the files of job %.*s, which is no longer "
                     "running", jd->path, MR_JOB_ID_LEN, id);
     }
+    free(names);
     return rc;
 }
 
@@ -485,6 +606,7 @@ jobdir_open(const char *dir, const struct jobdir_owner *owner, jobdir **out,
     }
     if ((rc = take_lock(jd, err)) < 0)
         goto out_close;
+    write_lock_text(jd, owner);
     if ((rc = take_over(jd, err)) < 0)
         goto out_unlock;
     snprintf(jd->privname, sizeof(jd->privname), MR_PRIVATE_PREFIX "%s",
@@ -496,7 +618,6 @@ jobdir_open(const char *dir, const struct jobdir_owner *owner, jobdir **out,
                  strerror(errno));
         goto out_unlock;
     }
-    write_lock_text(jd, owner);
     *out = jd;
     return 0;
 out_unlock:
@@ -536,6 +657,8 @@ jobdir_commit(jobdir *jd, uint32_t nreduce, const char *const *staged,
                  strerror(errno));
         return rc;
     }
+    if ((rc = check_replaceable(jd->dirfd, jd->path, nreduce, err)) < 0)
+        goto out;
     for (uint32_t r = 0; r < nreduce; r++) {
         snprintf(name, sizeof(name), STAGE_FMT, r);
         if (renameat(pfd, staged[r], pfd, name) < 0) {

@@ -12,8 +12,16 @@
  * while committing, its commit is finished first, so that the directory
  * never keeps a half-replaced set of outputs.
  *
+ * Ownership: this module removes files other processes wrote (workers'
+ * files in the private directory, an earlier job's outputs at commit, a
+ * dead job's files at takeover): it is the job's one explicit clean-up
+ * step, and touches no name outside the lock, .mr-<id> directories,
+ * mr-out-<N> and mr-success.
+ *
  * The commit, as it happens on disk (every step is redone safely by a
  * takeover):
+ *   0. every name it will replace is checked to be replaceable (not a
+ *      directory, not another user's in a sticky directory);
  *   1. staged outputs are renamed to mr-commit-<r> in the private directory;
  *   2. the commit record, private/mr-commit ("mr-commit R" and the marker's
  *      text), is written and made durable: from here the commit happens;

@@ -74,12 +74,12 @@ members_add(struct members *m, uint64_t conn, uint32_t pid, const char *host)
             m->tombstones--;
         e = &m->slots[i];
         m->n++;
+        m->joined++;
     }
     memset(e, 0, sizeof(*e));
     e->conn = conn;
     e->pid = pid;
     snprintf(e->host, sizeof(e->host), "%s", host ? host : "");
-    m->joined++;
     return e;
 }
 

@@ -18,7 +18,7 @@ struct member {
 struct members {
     struct member *slots;
     size_t cap, n, tombstones;
-    uint64_t joined;            /* every worker that ever joined */
+    uint64_t joined;            /* connections that ever joined */
 };
 
 /* Adds conn (not 0), replacing an entry of the same connection. Returns

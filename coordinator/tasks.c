@@ -350,8 +350,8 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
     return 0;
 }
 
-/* One more lost attempt of a RUNNING task: requeued, or, at the limit, the
- * job fails. */
+/* One more lost attempt of a RUNNING task (its worker vanished): requeued,
+ * or, at the limit, the job fails. */
 static void
 lose(struct coord_tasks *t, struct coord_task *task, const char *how)
 {
@@ -360,8 +360,8 @@ lose(struct coord_tasks *t, struct coord_task *task, const char *how)
         /* The job is over: the task stays RUNNING, as after a failure,
          * but nobody runs it any more. */
         task->owner = 0;
-        fail_job(t, task, "was lost %u times (its workers vanished or "
-                 "stalled); the last time %s", task->lost, how);
+        fail_job(t, task, "was lost %u times (its workers vanished); the "
+                 "last time %s", task->lost, how);
         return;
     }
     requeue(t, task);
@@ -370,14 +370,13 @@ lose(struct coord_tasks *t, struct coord_task *task, const char *how)
 bool
 tasks_expire(struct coord_tasks *t, struct coord_task *task, uint64_t now)
 {
-    char how[80];
-
     if (task->state != TASK_RUNNING || now < task->deadline ||
         tasks_are_over(t))
         return false;
-    snprintf(how, sizeof(how), "it did not finish within %.1f s",
-             (double)t->timeout_ms / 1000.0);
-    lose(t, task, how);
+    /* Not a loss: the late attempt may still finish first, and a task
+     * longer than its timeout must not fail the job for it. */
+    t->reassigned++;
+    requeue(t, task);
     return true;
 }
 

@@ -18,10 +18,12 @@
  * changes nothing. A task that fails max_failures times fails the job (an
  * attempt fails when its worker reports so, or dies of a fatal signal while
  * running it); so does a task lost max_lost times (its worker disconnected
- * while running it, or its deadline passed): a task that kills or hangs
- * every worker ends the job rather than being retried forever. Lost
- * attempts have their own, higher limit because workers also vanish for
- * reasons of their own (the lab's crash app kills a third of them).
+ * while running it): a task that kills every worker ends the job rather
+ * than being retried forever. Lost attempts have their own, higher limit
+ * because workers also vanish for reasons of their own (the lab's crash
+ * app kills a third of them). A deadline that passes reassigns the task
+ * without counting against it: the late attempt may still win, and a task
+ * longer than the timeout is no reason to fail a job.
  *
  * Each task remembers which owner (connection) it handed each of its newest
  * attempts to, TASK_HANDOUTS of them, one per owner: a completion is
@@ -53,7 +55,7 @@ struct coord_task {
     enum task_state state;
     uint32_t attempts;          /* attempts handed out so far */
     uint32_t failures;          /* attempts reported failed */
-    uint32_t lost;              /* attempts lost: worker gone, or late */
+    uint32_t lost;              /* attempts whose worker vanished */
     uint32_t running_attempt;   /* while RUNNING: the newest attempt */
     uint32_t done_attempt;      /* once DONE: the attempt whose output counts */
     uint64_t deadline;          /* while RUNNING: when it is reassigned */
@@ -140,9 +142,8 @@ int tasks_retry(struct coord_tasks *t, struct coord_task *task,
  * the map has now failed max_failures times (the job is FAILED). */
 int tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why);
 
-/* The deadline of a RUNNING task passed: it becomes IDLE, one more lost
- * attempt (at max_lost the job is FAILED instead). Returns true if it was
- * requeued or failed the job. */
+/* The deadline of a RUNNING task passed: it becomes IDLE (its late attempt
+ * may still complete it). Returns true if it was requeued. */
 bool tasks_expire(struct coord_tasks *t, struct coord_task *task,
                   uint64_t now);
 

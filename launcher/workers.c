@@ -147,6 +147,8 @@ workers_reap(struct workers *w)
             w->alive++;
             w->restarts++;
             w->restarts_unproductive++;
+        } else {
+            mr_warn("cannot start a worker: %s", strerror((int)-pid));
         }
     }
     return true;

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -100,6 +101,9 @@ parse_fd(const char *num, struct rpc_addr *addr, char err[MR_ERR_LEN])
                  "(fd: addresses are for workers that mrrun starts)", fd);
         return MR_EBADADDR;
     }
+    /* Not inherited further: by a child the app forks, say, which would
+     * keep the connection open after this process died. */
+    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
     addr->family = RPC_AF_FD;
     addr->fd = (int)fd;
     return 0;

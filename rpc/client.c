@@ -149,6 +149,8 @@ rpc_client_free(rpc_client *c)
     if (c == NULL)
         return;
     disconnect(c);
+    if (c->addr.family == RPC_AF_FD && c->addr.fd >= 0)
+        close(c->addr.fd);      /* an inherited socket never used */
     rpc__buf_free(&c->in);
     rpc__buf_free(&c->out);
     free(c->outs);
@@ -198,16 +200,12 @@ bound_read(rpc_client *c, int left_ms)
     c->rcvtimeo_ms = left_ms;
 }
 
-/* An fd:N address: the inherited socket serves one connection; once it
- * is lost there is nothing to reconnect to. */
+/* Makes the connected fd the client's connection: blocking from here on
+ * (a read waits in the kernel, bounded by SO_RCVTIMEO, which saves a
+ * poll(2) per call). Returns 0, or -errno with fd closed. */
 static int
-take_inherited(rpc_client *c)
+use_connection(rpc_client *c, int fd)
 {
-    int fd = c->addr.fd;
-
-    if (fd < 0)
-        return -ECONNRESET;
-    c->addr.fd = -1;
     if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
         int rc = -errno;
@@ -219,6 +217,19 @@ take_inherited(rpc_client *c)
     c->rcvtimeo_ms = -1;
     c->last_used = rpc_monotonic_ms();
     return 0;
+}
+
+/* An fd:N address: the inherited socket serves one connection; once it
+ * is lost there is nothing to reconnect to. */
+static int
+take_inherited(rpc_client *c)
+{
+    int fd = c->addr.fd;
+
+    if (fd < 0)
+        return -ECONNRESET;
+    c->addr.fd = -1;
+    return use_connection(c, fd);
 }
 
 /* One attempt. Returns 0 when connected, else -errno. */
@@ -255,18 +266,7 @@ try_connect(rpc_client *c, uint64_t deadline)
     }
     if (c->addr.family != AF_UNIX)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    /* Blocking from here on: a read waits in the kernel, bounded by
-     * SO_RCVTIMEO, which saves a poll(2) per call. */
-    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-        int rc = -errno;
-        close(fd);
-        return rc;
-    }
-    set_timeout(fd, SO_SNDTIMEO, c->call_timeout_ms);
-    c->fd = fd;
-    c->rcvtimeo_ms = -1;
-    c->last_used = rpc_monotonic_ms();
-    return 0;
+    return use_connection(c, fd);
 }
 
 static int write_all(rpc_client *c, const uint8_t *p, size_t len);

@@ -93,6 +93,12 @@ void rpc_call_fail(rpc_call *call, int status, const char *fmt, ...)
  * 0. */
 uint64_t rpc_call_conn_id(const rpc_call *call);
 
+/* True when the caller proved the server's token, or is, on a Unix socket
+ * (or an adopted socketpair), a process of this server's user or root:
+ * a peer that may make decisions about this host's files. A peer on TCP
+ * without a token is anyone who can reach the port. */
+bool rpc_call_is_trusted(const rpc_call *call);
+
 /* True while the caller's connection is open: a deferred call whose client
  * has gone can still be completed, but its answer goes nowhere. */
 bool rpc_call_is_live(const rpc_call *call);

@@ -58,6 +58,8 @@ struct conn {
     bool spoke;                 /* has sent a complete request */
     bool authed;                /* may send requests: the server has no
                                    token, or the peer proved it knows it */
+    bool trusted;               /* proved the token, or is this user or
+                                   root on a Unix socket (SO_PEERCRED) */
     bool challenged;            /* nonce was sent */
     uint8_t nonce[RPC_AUTH_NONCE_LEN];
     char peer[32];              /* for log lines */
@@ -269,6 +271,12 @@ rpc_call_conn_id(const rpc_call *call)
 }
 
 bool
+rpc_call_is_trusted(const rpc_call *call)
+{
+    return call->conn->trusted;
+}
+
+bool
 rpc_call_is_live(const rpc_call *call)
 {
     return call->conn->fd >= 0 && !call->conn->closing;
@@ -329,6 +337,7 @@ conn_auth(struct conn *conn, const uint8_t *payload, size_t len)
                     "from the server's");
     } else {
         conn->authed = true;
+        conn->trusted = true;
         (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
     }
 }
@@ -558,6 +567,18 @@ on_accept_retry(rpc_loop *loop, void *arg)
     rpc_loop_watch(loop, l->fd, RPC_READABLE, on_listener, l);
 }
 
+/* Whether the peer on a Unix socket runs as this process's user, or as
+ * root. */
+static bool
+peer_is_us(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+           (cred.uid == geteuid() || cred.uid == 0);
+}
+
 static void
 conn_open(rpc_server *srv, int fd, bool is_unix)
 {
@@ -584,6 +605,7 @@ conn_open(rpc_server *srv, int fd, bool is_unix)
     conn->fd = fd;
     conn->id = ++srv->next_conn_id;
     conn->authed = srv->token == NULL;
+    conn->trusted = is_unix && peer_is_us(fd);
     snprintf(conn->peer, sizeof(conn->peer), "client fd %d", fd);
     conn->next = srv->conns;
     if (srv->conns)

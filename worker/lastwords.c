@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@ static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
 static uint8_t frames[NFATAL][FRAME_MAX];
 static size_t frame_len[NFATAL];
 static volatile sig_atomic_t armed_fd = -1;
+/* The process that armed them: a child the app forked inherits the
+ * handler and the socket, and must not speak for its parent. */
+static volatile sig_atomic_t armed_pid;
 static char altstack[64 * 1024];
 
 static void
@@ -25,6 +29,8 @@ on_fatal(int signo)
     int saved = errno, fd = armed_fd;
 
     armed_fd = -1;
+    if (getpid() != armed_pid)
+        fd = -1;
     for (size_t i = 0; fd >= 0 && i < NFATAL; i++) {
         if (fatal[i] != signo)
             continue;
@@ -82,6 +88,9 @@ lastwords_arm(rpc_client *c, const Mr__TaskReport *task)
                                     FRAME_MAX, &frame_len[i]) < 0)
             frame_len[i] = 0;
     }
+    armed_pid = getpid();
+    /* The frames are complete before the handler may see the fd. */
+    atomic_signal_fence(memory_order_seq_cst);
     armed_fd = rpc_client_fd(c);
 }
 

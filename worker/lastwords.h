@@ -4,7 +4,10 @@
  * coordinator before the process dies of that signal, so that a task that
  * crashes every worker counts as failing, and the job's failure can name
  * the signal. The report is packed before the app runs; the handler only
- * write()s it. */
+ * write()s it and re-raises the signal: an exception to STYLE's rule that
+ * handlers only set a flag, since nothing runs after a fatal signal to see
+ * one. Threads the app starts have no alternate stack: a stack overflow in
+ * one of them dies without a report. */
 #ifndef WORKER_LASTWORDS_H
 #define WORKER_LASTWORDS_H
 

@@ -104,7 +104,38 @@ coordinator_gone(const struct worker *w)
 
 /* ---------------------------------------------------------------- join */
 
-/* Joins (again, after a lost connection). Returns 0 to go on, or the exit
+/* The values of the functions below that mean "go on": anything else is
+ * the worker's exit status. */
+#define GO_ON (-1)
+
+/* What a Join's reply means. Returns GO_ON once joined, else the exit
+ * status. */
+static int
+joined(struct worker *w, const Mr__JoinReply *reply)
+{
+    if (!reply->accepted)
+        return verdict(MR_EXIT_REFUSED, "the coordinator refused this "
+                       "worker: %s", reply->why);
+    if (w->joined && strcmp(reply->job_id, w->job.id) != 0)
+        return verdict(MR_EXIT_LOST, "the coordinator at %s now runs job "
+                       "%s, not job %s, which this worker served",
+                       w->opts->addr, reply->job_id, w->job.id);
+    if (reply->outcome != MR__JOB_OUTCOME__OUTCOME_NONE)
+        return job_ended(w, reply->outcome, reply->why);
+    if (access(reply->private_dir, W_OK) < 0)
+        return verdict(MR_EXIT_REFUSED, "cannot write in the job's "
+                       "directory %s (%s): run workers where they can see "
+                       "and write %s", reply->private_dir, strerror(errno),
+                       reply->job_dir);
+    snprintf(w->job.id, sizeof(w->job.id), "%s", reply->job_id);
+    snprintf(w->job.dir, sizeof(w->job.dir), "%s", reply->job_dir);
+    snprintf(w->job.priv, sizeof(w->job.priv), "%s", reply->private_dir);
+    w->joined = true;
+    mr_info("joined job %s in %s", w->job.id, w->job.dir);
+    return GO_ON;
+}
+
+/* Joins, or joins again on a new connection. Returns GO_ON, or the exit
  * status. */
 static int
 join(struct worker *w)
@@ -141,30 +172,9 @@ join(struct worker *w)
     if (rc != 0)
         return verdict(w->joined ? MR_EXIT_LOST : MR_EXIT_FAILED, "%s",
                        rpc_client_errmsg(w->c));
-    if (!reply->accepted) {
-        rc = verdict(MR_EXIT_REFUSED, "the coordinator refused this worker: "
-                     "%s", reply->why);
-    } else if (w->joined && strcmp(reply->job_id, w->job.id) != 0) {
-        rc = verdict(MR_EXIT_LOST, "the coordinator at %s now runs job %s, "
-                     "not job %s, which this worker served", w->opts->addr,
-                     reply->job_id, w->job.id);
-    } else if (reply->outcome != MR__JOB_OUTCOME__OUTCOME_NONE) {
-        rc = job_ended(w, reply->outcome, reply->why);
-        if (rc == MR_EXIT_OK)
-            rc = -1;            /* a job we did not serve: say nothing */
-    } else if (access(reply->private_dir, W_OK) < 0) {
-        rc = verdict(MR_EXIT_REFUSED, "cannot write in the job's directory "
-                     "%s (%s): run workers where they can see and write %s",
-                     reply->private_dir, strerror(errno), reply->job_dir);
-    } else {
-        snprintf(w->job.id, sizeof(w->job.id), "%s", reply->job_id);
-        snprintf(w->job.dir, sizeof(w->job.dir), "%s", reply->job_dir);
-        snprintf(w->job.priv, sizeof(w->job.priv), "%s", reply->private_dir);
-        w->joined = true;
-        mr_info("joined job %s in %s", w->job.id, w->job.dir);
-    }
+    rc = joined(w, reply);
     mr__join_reply__free_unpacked(reply, NULL);
-    return rc == -1 ? MR_EXIT_OK : rc;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- tasks */
@@ -281,7 +291,7 @@ run_task(struct worker *w, const Mr__Task *t, Mr__ReportReply **reply)
 
 /* ---------------------------------------------------------------- loop */
 
-/* One GetTask and what follows. Returns -1 to go on, or the exit status. */
+/* One GetTask and what follows. Returns GO_ON, or the exit status. */
 static int
 work_once(struct worker *w)
 {
@@ -294,12 +304,17 @@ work_once(struct worker *w)
     rc = rpc_client_call_timeout(w->c, &mr__coordinator__descriptor,
                                  "GetTask", &req.base,
                                  (ProtobufCMessage **)&t, -1);
-    if (rc == MR_ECONNLOST)     /* join again; that call reconnects */
-        return (rc = join(w)) == 0 ? -1 : rc;
+    /* A lost connection, or a new one the client made by itself (the old
+     * one had closed while idle) that the coordinator does not know:
+     * join again, which says whether it is still our job. */
+    if (rc == MR_ECONNLOST ||
+        (rc == MR_EREMOTE && rpc_client_remote_status(w->c) == -EPERM))
+        return join(w);
     if (rc == MR_ECONNECT)
         return coordinator_gone(w);
     if (rc != 0)
         return verdict(MR_EXIT_FAILED, "%s", rpc_client_errmsg(w->c));
+    rc = GO_ON;
     if (strcmp(t->job_id, w->job.id) != 0) {
         rc = verdict(MR_EXIT_LOST, "the coordinator at %s now runs job %s, "
                      "not job %s, which this worker served", w->opts->addr,
@@ -308,14 +323,15 @@ work_once(struct worker *w)
         rc = job_ended(w, t->outcome, t->why);
     } else {
         rc = run_task(w, t, &reply);
-        if (reply != NULL && reply->job_over)
+        if (reply != NULL && reply->job_over) {
             rc = job_ended(w, reply->outcome, reply->why);
-        else if (rc == MR_ECONNLOST || rc == MR_ECONNECT)
-            rc = -1;            /* the next GetTask finds out */
-        else if (rc != 0)
-            mr_warn("report: %s", rpc_client_errmsg(w->c));
-        if (reply == NULL || !reply->job_over)
-            rc = -1;
+        } else {
+            /* A report lost with its connection (the next GetTask finds
+             * out) or refused: the coordinator runs the task again. */
+            if (rc != 0 && rc != MR_ECONNLOST && rc != MR_ECONNECT)
+                mr_warn("report: %s", rpc_client_errmsg(w->c));
+            rc = GO_ON;
+        }
     }
     if (reply != NULL)
         mr__report_reply__free_unpacked(reply, NULL);
@@ -340,10 +356,8 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
     if (lastwords_init() < 0)
         mr_warn("cannot catch fatal signals: %s", strerror(errno));
     rc = join(&w);
-    if (rc == 0 && !w.joined)
-        rc = MR_EXIT_OK;        /* the job was over before we came */
-    while (rc == 0 && (rc = work_once(&w)) < 0)
-        rc = 0;
+    while (rc == GO_ON)
+        rc = work_once(&w);
     rpc_client_free(w.c);
     return rc;
 }

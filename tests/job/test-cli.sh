@@ -283,10 +283,34 @@ finish_tcp_job() {
     return 1
 }
 
+# Without a token, a TCP worker may not choose the job's directory: the
+# coordinator is given one.
 test_job_over_tcp() {
     mkdir -p "$WORK/tcp" && cd "$WORK/tcp" || return
-    start_tcp_coordinator 127.0.0.1
+    start_tcp_coordinator 127.0.0.1 --output "$WORK/tcp"
     finish_tcp_job job_over_tcp && pass job_over_tcp
+}
+
+# Without --output or a token, a worker over TCP may not choose where the
+# coordinator writes (anyone who can reach the port could): refused with
+# one line, exit 4, nothing written.
+test_tcp_worker_cannot_choose_directory() {
+    local name=tcp_worker_cannot_choose_directory rc
+    mkdir -p "$WORK/tcp-choose" && cd "$WORK/tcp-choose" || return
+    start_tcp_coordinator 127.0.0.1
+    timeout 30 "$B/mrworker" --addr "tcp:127.0.0.1:$TCP_PORT" \
+        "$B/apps/wc.so" 2> worker.err
+    rc=$?
+    kill "$TCP_PID" 2>/dev/null
+    wait "$TCP_PID" 2>/dev/null
+    exec {TCP_FD}<&-
+    if [ $rc -ne 4 ]; then fail $name "worker exited $rc"
+    elif [ "$(wc -l < worker.err)" -ne 1 ] ||
+         ! grep -q "cannot choose the job's directory: give the coordinator --output DIR" worker.err
+    then fail $name "worker said: $(cat worker.err)"
+    elif [ "$(ls -A | tr '\n' ' ')" != "worker.err " ]; then
+        fail $name "files: $(ls -A | tr '\n' ' ')"
+    else pass $name; fi
 }
 
 # On every interface, with a token: a worker with the wrong token is
@@ -351,6 +375,7 @@ test_corrupt_intermediate() {
 test_live_socket
 test_corrupt_intermediate
 test_job_over_tcp
+test_tcp_worker_cannot_choose_directory
 test_job_over_tcp_with_token
 test_abort_with_a_running_task
 test_run_default_input

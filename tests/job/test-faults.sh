@@ -106,16 +106,18 @@ expect_error() {
     user_dir "$WORK/err-$1" && expect_error_in "$WORK/err-$1" "$@"
 }
 
-# start_coordinator DIR LOG ARGS...: mrcoordinator in DIR on a port the
-# kernel picks, logging to LOG; sets COORD_PID and COORD_ADDR. Over TCP so
-# that a worker running as another user can connect.
-# With RUNAS_COORD=1 it runs as the unprivileged user too.
+# start_coordinator DIR LOG ARGS...: mrcoordinator in DIR, with DIR as the
+# job's directory, on a port the kernel picks, logging to LOG; sets
+# COORD_PID and COORD_ADDR. Over TCP so that a worker running as another
+# user can connect (such a worker may not choose the job's directory,
+# hence --output). With RUNAS_COORD=1 it runs as the unprivileged user too.
 start_coordinator() {
     local dir=$1 log=$2 as=()
     shift 2
     [ "${RUNAS_COORD:-0}" = 1 ] && as=("${RUNAS[@]}")
     (cd "$dir" && MR_LOG=info exec timeout -k 5 60 "${as[@]}" \
-        "$B/mrcoordinator" --addr tcp:127.0.0.1:0 "$@" 2>"$log") &
+        "$B/mrcoordinator" --addr tcp:127.0.0.1:0 --output "$dir" "$@" \
+        2>"$log") &
     COORD_PID=$!
     wait_for "$log" "listening on tcp:" || return 1
     COORD_ADDR=tcp:127.0.0.1:$(sed -n \
@@ -302,18 +304,21 @@ test_readonly_dir() {
 }
 
 # worker_in_readonly_dir RO CDIR: a coordinator in CDIR, the lab's way (no
-# --output), and a worker in RO: the first worker's directory would be the
-# job's, but the coordinator cannot use it, so it refuses the worker (exit
-# 4, one line) and keeps waiting for one it can use, until stopped.
+# --output, a Unix socket), and a worker in RO: the first worker's
+# directory would be the job's, but the coordinator cannot use it, so it
+# refuses the worker (exit 4, one line) and keeps waiting for one it can
+# use, until stopped.
 worker_in_readonly_dir() {
-    local ro=$1 cdir=$2 name=worker_readonly_dir rc msg
-    start_coordinator "$cdir" "$cdir.log" "$IN/a.txt" ||
-        { fail $name "no coordinator"; return; }
-    (cd "$ro" && timeout -k 5 30 "$B/mrworker" --addr "$COORD_ADDR" \
+    local ro=$1 cdir=$2 name=worker_readonly_dir rc msg pid
+    (cd "$cdir" && MR_LOG=info exec timeout -k 5 60 "$B/mrcoordinator" \
+        --addr "unix:$WORK/ro-lab.sock" "$IN/a.txt" 2>"$cdir.log") &
+    pid=$!
+    wait_for "$cdir.log" "listening on" || { fail $name "no coordinator"; return; }
+    (cd "$ro" && timeout -k 5 30 "$B/mrworker" --addr "unix:$WORK/ro-lab.sock" \
         "$B/apps/wc.so" 2>"$WORK/stderr-$name")
     rc=$?
-    kill -TERM "$COORD_PID"
-    wait "$COORD_PID"
+    kill -TERM "$pid"
+    wait "$pid"
     msg=$(head -c 300 "$WORK/stderr-$name")
     if [ $rc -ne 4 ]; then
         fail $name "worker exited $rc, wanted 4: $msg"
@@ -331,27 +336,31 @@ worker_in_readonly_dir() {
 }
 
 # Workers that cannot write the job's directory (as root: root's
-# coordinator took it, and the worker runs as nobody; otherwise the
-# directory is read-only to both): the worker is refused at once, with one
-# line saying why, takes no task, and the coordinator, stopped, leaves the
-# directory as it was.
+# coordinator took it, and the worker runs as nobody; otherwise the job's
+# private directory is made read-only): the worker is refused at once, with
+# one line saying why, takes no task, and the coordinator, stopped, leaves
+# the directory as it was.
 test_worker_cannot_write() {
-    local name=worker_cannot_write dir=$WORK/nowrite rc lines
+    local name=worker_cannot_write dir=$WORK/nowrite rc lines priv
     mkdir -p "$dir"
     start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 2 "$IN/a.txt" ||
         { fail $name "no coordinator"; return; }
-    chmod 555 "$dir"
+    priv=$(ls -d "$dir"/.mr-* 2>/dev/null | head -n 1)
+    $ROOT || chmod 555 "$priv"
     (cd "$dir" && timeout -k 5 60 "${RUNAS[@]}" "$B/mrworker" \
         --addr "$COORD_ADDR" "$B/apps/wc.so" 2>"$WORK/$name-worker.log")
     rc=$?
+    $ROOT || chmod 755 "$priv"
     kill -TERM "$COORD_PID"
     wait "$COORD_PID"
-    chmod 755 "$dir"
     lines=$(wc -l < "$WORK/$name-worker.log")
-    if [ $rc -ne 4 ]; then
+    if [ -z "$priv" ]; then
+        fail $name "the coordinator made no private directory"
+    elif [ $rc -ne 4 ]; then
         fail $name "worker exited $rc, wanted 4: $(head -c 300 "$WORK/$name-worker.log")"
     elif [ "$lines" -ne 1 ] ||
-         ! grep -q "Permission denied" "$WORK/$name-worker.log"; then
+         ! grep -q "cannot write in the job's directory .*Permission denied" \
+             "$WORK/$name-worker.log"; then
         fail $name "worker said: $(head -c 300 "$WORK/$name-worker.log")"
     elif grep -q "task .* -> " "$WORK/$name-coord.log"; then
         fail $name "the worker was given a task"

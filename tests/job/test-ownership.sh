@@ -449,24 +449,36 @@ check_worker_refusals() {
 
 # ---------------------------------------------------------------- 6
 
+# mrrun_fails NAME INPUT PATTERN: mrrun with the faulty app on good.txt and
+# INPUT exits 1, its last line says the job failed, matching PATTERN, and
+# its directory is left as it was (empty).
+mrrun_fails() {
+    local name=$1 input=$2 pattern=$3 d=$WORK/$1 rc last
+    mkdir -p "$d" && cd "$d" || return
+    $T "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/$input" >/dev/null \
+        2>"$WORK/$name.err"
+    rc=$?
+    last=$(tail -n 1 "$WORK/$name.err")
+    if [ $rc -ne 1 ]; then fail "$name" "exit $rc"
+    elif ! echo "$last" | grep -q "^mrrun: job failed: $pattern"; then
+        fail "$name" "last line: $last"
+    elif [ -n "$(ls -A)" ]; then
+        fail "$name" "left files: $(ls -A | tr '\n' ' ')"
+    else pass "$name"; fi
+}
+
 # A map that segfaults on one input, every time: the job fails after four
 # attempts, naming the task, its input and the signal, instead of retrying
 # forever; through mrrun, and the lab's way with workers restarted in loops.
+# A map whose worker vanishes without a word (_exit) every time is lost,
+# not failed, but limited too.
 check_poison_task() {
-    local d=$WORK/poison rc last n
-    mkdir -p "$d" && cd "$d" || return
-    $T "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/segv.txt" >/dev/null \
-        2>"$WORK/poison.err"
-    rc=$?
-    last=$(tail -n 1 "$WORK/poison.err")
-    if [ $rc -ne 1 ]; then fail poison_task_fails_the_job "exit $rc"
-    elif ! echo "$last" | grep -q "^mrrun: job failed: map task 1 (input .*segv.txt) failed 4 times; last error: its worker (pid [0-9]*) was killed by SIGSEGV"
-    then fail poison_task_fails_the_job "last line: $last"
-    elif [ -n "$(ls -A)" ]; then
-        fail poison_task_fails_the_job "left files: $(ls -A | tr '\n' ' ')"
-    else pass poison_task_fails_the_job; fi
+    local d=$WORK/poison-lab rc last n
+    mrrun_fails poison_task_fails_the_job segv.txt \
+        "map task 1 (input .*segv.txt) failed 4 times; last error: its worker (pid [0-9]*) was killed by SIGSEGV"
+    mrrun_fails vanishing_task_fails_the_job vanish.txt \
+        "map task 1 (input .*vanish.txt) was lost 16 times"
 
-    d=$WORK/poison-lab
     mkdir -p "$d" && cd "$d" || return
     coordinator "$d" "$WORK/pl.log" "unix:$WORK/pl.s" "$IN/good.txt" \
         "$IN/segv.txt" || { fail poison_task_lab "no coordinator"; return; }
@@ -491,21 +503,6 @@ check_poison_task() {
     elif [ -n "$(ls -A)" ]; then
         fail poison_task_lab "left files: $(ls -A | tr '\n' ' ')"
     else pass poison_task_lab; fi
-
-    # A map whose worker vanishes without a word (_exit) every time: lost,
-    # not failed, but also limited.
-    d=$WORK/vanish
-    mkdir -p "$d" && cd "$d" || return
-    $T "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/vanish.txt" >/dev/null \
-        2>"$WORK/vanish.err"
-    rc=$?
-    last=$(tail -n 1 "$WORK/vanish.err")
-    if [ $rc -ne 1 ]; then fail vanishing_task_fails_the_job "exit $rc"
-    elif ! echo "$last" | grep -q "^mrrun: job failed: map task 1 (input .*vanish.txt) was lost 16 times"
-    then fail vanishing_task_fails_the_job "last line: $last"
-    elif [ -n "$(ls -A)" ]; then
-        fail vanishing_task_fails_the_job "left files: $(ls -A | tr '\n' ' ')"
-    else pass vanishing_task_fails_the_job; fi
 }
 
 ALL="earlier_results_survive second_job_refused fewer_reduces killed_worker

@@ -254,3 +254,74 @@ Test(jobdir, a_directory_that_cannot_be_used_is_named)
     cr_assert(strstr(err, "nope") != NULL &&
               strstr(err, "No such file") != NULL, "%s", err);
 }
+
+/* A directory where an output goes cannot be replaced: the commit stops
+ * before its point of no return, and nothing has changed. A directory
+ * named like an output above R is nobody's output: it stays. */
+Test(jobdir, directories_named_like_outputs)
+{
+    static const char *staged[] = {"mr-staged-0-1", "mr-staged-1-1"};
+    char err[MR_ERR_LEN], path[256];
+    jobdir *jd;
+
+    put("mr-out-0", "old\n");
+    snprintf(path, sizeof(path), "%s/mr-out-1", dir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    jd = open_job("0123456789ab", "wc");
+    put(".mr-0123456789ab/mr-staged-0-1", "new\n");
+    put(".mr-0123456789ab/mr-staged-1-1", "new\n");
+    cr_assert_neq(jobdir_commit(jd, 2, staged, "{}", 2, err), 0);
+    cr_assert(strstr(err, "mr-out-1 is a directory") != NULL, "%s", err);
+    jobdir_close(jd);
+    cr_assert_str_eq(listing(), "mr-out-0 mr-out-1 ");
+    cr_assert_str_eq(get("mr-out-0"), "old\n");
+
+    /* The same directory, above this job's R: it stays, the commit goes
+     * through. */
+    jd = open_job("0123456789ac", "wc");
+    put(".mr-0123456789ac/mr-staged-0-1", "new\n");
+    cr_assert_eq(jobdir_commit(jd, 1, staged, "{}", 2, err), 0, "%s", err);
+    jobdir_close(jd);
+    cr_assert_str_eq(listing(), "mr-out-0 mr-out-1 mr-success ");
+    cr_assert_str_eq(get("mr-out-0"), "new\n");
+}
+
+/* A dead job's files that cannot all be removed (here, deeper than the
+ * sweep goes; on NFS, a stale worker's .nfs file) do not stop the next
+ * job: they are left for a later one. */
+Test(jobdir, a_dead_job_that_cannot_be_swept_does_not_block)
+{
+    char path[512];
+    jobdir *jd;
+
+    snprintf(path, sizeof(path), "%s/.mr-deadbeef0003/a/b/c/d/e/f", dir);
+    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')) != NULL;
+         p++) {
+        *p = '\0';
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    cr_assert_eq(mkdir(path, 0755), 0);
+    jd = open_job("0123456789ab", "wc");
+    jobdir_close(jd);
+    cr_assert_str_eq(listing(), ".mr-deadbeef0003-gone ");
+}
+
+/* A commit record that is not one (cut short, garbled) is not finished:
+ * the directory is refused with a line naming the record, rather than
+ * acting on it. */
+Test(jobdir, a_garbled_commit_record_is_refused)
+{
+    struct jobdir_owner owner = {"0123456789ab", "wc"};
+    char err[MR_ERR_LEN], path[256];
+    jobdir *jd;
+
+    snprintf(path, sizeof(path), "%s/.mr-deadbeef0004", dir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    put(".mr-deadbeef0004/mr-commit", "mr-commit -1\n{}\n");
+    put("mr-out-0", "old\n");
+    cr_assert_lt(jobdir_open(dir, &owner, &jd, err), 0);
+    cr_assert(strstr(err, "commit record .mr-deadbeef0004/mr-commit") !=
+              NULL, "%s", err);
+    cr_assert_str_eq(get("mr-out-0"), "old\n");
+}
