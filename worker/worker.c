@@ -72,7 +72,7 @@ job_ended(const struct worker *w, Mr__JobOutcome outcome, const char *why)
 
 /* True when the job directory's success marker names our job. */
 static bool
-job_committed(const struct job *job)
+job_is_committed(const struct job *job)
 {
     char path[PATH_MAX + 32], buf[4096], want[64];
     FILE *f;
@@ -93,7 +93,7 @@ job_committed(const struct job *job)
 static int
 coordinator_gone(const struct worker *w)
 {
-    if (w->joined && job_committed(&w->job)) {
+    if (w->joined && job_is_committed(&w->job)) {
         mr_info("the coordinator is gone; job %s finished", w->job.id);
         return MR_EXIT_OK;
     }
