@@ -88,10 +88,8 @@ on_deadline(rpc_loop *loop, void *arg)
 
     d->timer = NULL;
     if (tasks_expire(&d->c->tasks, task, now)) {
-        mr_warn("%s task %u (attempt %u) missed its deadline; %s",
-                task_kind_name(task->kind), task->id, task->running_attempt,
-                tasks_are_over(&d->c->tasks) ? "that was one time too many"
-                                             : "reassigning");
+        mr_warn("%s task %u (attempt %u) missed its deadline; reassigning",
+                task_kind_name(task->kind), task->id, task->running_attempt);
         coord__progress(d->c);
         coord__dispatch(d->c);
     } else if (task->state == TASK_RUNNING && !tasks_are_over(&d->c->tasks)
@@ -144,13 +142,21 @@ reply_exit(coord *c, rpc_call *call, Mr__Task_Closure closure)
     closure(&t, call);
 }
 
+/* The pid a joined connection gave, for log lines; 0 if none. */
+static uint32_t
+pid_of(const coord *c, uint64_t conn)
+{
+    const struct member *m = members_find(&c->members, conn);
+
+    return m != NULL ? m->pid : 0;
+}
+
 /* Answers call with task, which was just assigned, and arms its deadline. */
 static void
 reply_task(coord *c, struct coord_task *task, rpc_call *call,
            Mr__Task_Closure closure)
 {
     struct deadline *d = deadline_of(c, task);
-    struct member *m = members_find(&c->members, task->owner);
     Mr__Task t = MR__TASK__INIT;
 
     t.id = task->id;
@@ -175,7 +181,7 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
     }
     mr_debug("%s task %u attempt %u -> connection %llu (worker pid %u)",
              task_kind_name(task->kind), task->id, task->attempts,
-             (unsigned long long)task->owner, m ? m->pid : 0);
+             (unsigned long long)task->owner, pid_of(c, task->owner));
     d->timer = rpc_loop_timer_add(c->loop, c->tasks.timeout_ms, on_deadline,
                                   d);
     closure(&t, call);
@@ -366,15 +372,13 @@ static int
 fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
              const char *error)
 {
-    struct member *m = members_find(&c->members, task->owner);
-
     if (rep->signal != 0)
         mr_warn("%s task %u attempt %u: %s", task_kind_name(task->kind),
                 task->id, rep->attempt, error);
     else
         mr_warn("%s task %u attempt %u failed (worker pid %u): %s",
                 task_kind_name(task->kind), task->id, rep->attempt,
-                m ? m->pid : 0, error);
+                pid_of(c, task->owner), error);
     return tasks_fail(&c->tasks, task, rep->attempt, error);
 }
 
@@ -539,7 +543,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                     &c->stats.input_bytes, err) < 0)
         goto out_free;
     c->nsplits = nmap;
-    c->unseen = splits_count_whole(c->splits, nmap, NULL);
+    c->unseen = splits_count_whole(c->splits, nmap, &c->unseen_first);
     if (tasks_init(&c->tasks, nmap,
                    opts->nreduce ? opts->nreduce : COORD_DEFAULT_NREDUCE,
                    opts->task_timeout_ms ? opts->task_timeout_ms
@@ -628,6 +632,7 @@ coord_status(const coord *c, struct coord_status *st)
     st->reduces_done = t->reduces_done;
     st->reduces_running = t->running[KIND_REDUCE];
     st->unseen_inputs = c->unseen;
+    st->unseen_first = c->unseen_first;
     st->reassigned = t->reassigned;
     st->failed = t->failed;
     st->input_bytes = c->stats.input_bytes;

@@ -83,6 +83,8 @@ struct coord_status {
     uint32_t maps_done, maps_running;
     uint32_t reduces_done, reduces_running;
     uint32_t unseen_inputs;     /* inputs handed to workers unseen */
+    const char *unseen_first;   /* the first of them as named (borrowed
+                                   from the file list), or NULL */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
     uint64_t input_bytes;       /* total size of the inputs seen */

@@ -61,6 +61,7 @@ struct coord {
     struct split *splits;       /* one per map task */
     uint32_t nsplits;
     uint32_t unseen;            /* inputs handed to workers unseen */
+    const char *unseen_first;   /* the first of them, as named; or NULL */
     struct coord_tasks tasks;
     struct deadline *map_deadlines, *reduce_deadlines;
     struct waiter *waiters, **waiters_tail;

@@ -152,22 +152,17 @@ on_stop_signal(rpc_loop *loop, int signo, void *arg)
 
 /* One line when some inputs are left for the workers to find. */
 static void
-tell_unseen(const coord *c, const struct args *a)
+tell_unseen(const coord *c)
 {
     struct coord_status st;
     char cwd[4096];
 
     coord_status(c, &st);
-    if (st.unseen_inputs == 0)
-        return;
-    for (uint32_t i = 0; i < a->nfiles; i++)
-        if (access(a->files[i], F_OK) < 0) {
-            mr_warn("%u input%s not found from %s (the first: %s): handed "
-                    "to the workers whole, to open from their directory",
-                    st.unseen_inputs, st.unseen_inputs == 1 ? " is" : "s are",
-                    getcwd(cwd, sizeof(cwd)) ? cwd : ".", a->files[i]);
-            return;
-        }
+    if (st.unseen_inputs > 0)
+        mr_warn("%u input%s not found from %s (the first: %s): handed to "
+                "the workers whole, to open from their directory",
+                st.unseen_inputs, st.unseen_inputs == 1 ? " is" : "s are",
+                getcwd(cwd, sizeof(cwd)) ? cwd : ".", st.unseen_first);
 }
 
 /* Creates, listens and starts. Returns the coordinator or NULL with the
@@ -185,7 +180,7 @@ set_up(rpc_loop *loop, struct args *a, int *status)
     if (c != NULL && coord_listen(c, a->addr, bound, sizeof(bound), err) == 0) {
         if ((rc = coord_start(c, err)) == 0) {
             mr_info("listening on %s", bound);
-            tell_unseen(c, a);
+            tell_unseen(c);
             return c;
         }
         *status = rc == MR_EINUSE ? MR_EXIT_REFUSED : MR_EXIT_FAILED;

@@ -316,12 +316,12 @@ set_up(struct run *r, const struct coord_app *app)
     }
     /* Workers run here: an input not seen here is missing, not theirs. */
     coord_status(r->c, &st);
-    for (unsigned i = 0; st.unseen_inputs > 0 && i < r->a->nfiles; i++)
-        if (access(r->a->files[i], F_OK) < 0) {
-            fprintf(stderr, "mrrun: input file %s: %s\n", r->a->files[i],
-                    strerror(errno));
-            return MR_EXIT_FAILED;
-        }
+    if (st.unseen_inputs > 0) {
+        fprintf(stderr, "mrrun: input file %s: %s\n", st.unseen_first,
+                strerror(access(st.unseen_first, F_OK) < 0 ? errno
+                                                           : ENOENT));
+        return MR_EXIT_FAILED;
+    }
     if ((rc = coord_start(r->c, err)) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         return rc == MR_EINUSE ? MR_EXIT_REFUSED : MR_EXIT_FAILED;

@@ -102,6 +102,15 @@ coordinator_gone(const struct worker *w)
                    rpc_client_errmsg(w->c));
 }
 
+/* The address now serves another job than the one this worker served. */
+static int
+another_job(const struct worker *w, const char *id)
+{
+    return verdict(MR_EXIT_LOST, "the coordinator at %s now runs job %s, "
+                   "not job %s, which this worker served", w->opts->addr,
+                   id, w->job.id);
+}
+
 /* ---------------------------------------------------------------- join */
 
 /* The values of the functions below that mean "go on": anything else is
@@ -117,9 +126,7 @@ joined(struct worker *w, const Mr__JoinReply *reply)
         return verdict(MR_EXIT_REFUSED, "the coordinator refused this "
                        "worker: %s", reply->why);
     if (w->joined && strcmp(reply->job_id, w->job.id) != 0)
-        return verdict(MR_EXIT_LOST, "the coordinator at %s now runs job "
-                       "%s, not job %s, which this worker served",
-                       w->opts->addr, reply->job_id, w->job.id);
+        return another_job(w, reply->job_id);
     if (reply->outcome != MR__JOB_OUTCOME__OUTCOME_NONE)
         return job_ended(w, reply->outcome, reply->why);
     if (access(reply->private_dir, W_OK) < 0)
@@ -316,9 +323,7 @@ work_once(struct worker *w)
         return verdict(MR_EXIT_FAILED, "%s", rpc_client_errmsg(w->c));
     rc = GO_ON;
     if (strcmp(t->job_id, w->job.id) != 0) {
-        rc = verdict(MR_EXIT_LOST, "the coordinator at %s now runs job %s, "
-                     "not job %s, which this worker served", w->opts->addr,
-                     t->job_id, w->job.id);
+        rc = another_job(w, t->job_id);
     } else if (t->kind == MR__TASK_KIND__TASK_EXIT) {
         rc = job_ended(w, t->outcome, t->why);
     } else {

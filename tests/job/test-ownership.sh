@@ -445,6 +445,12 @@ check_worker_refusals() {
     refused_worker worker_with_another_app_refused \
         "this job runs app faulty .*this worker loaded indexer" \
         "$WORK/worker_with_another_app_refused" "$B/apps/indexer.so"
+    # The same app's name and ABI, other contents (a byte appended still
+    # loads): a different build, refused by its digest.
+    cp "$FAULTY" "$WORK/faulty-other.so" && echo >> "$WORK/faulty-other.so"
+    refused_worker worker_with_another_build_refused \
+        "this job runs app faulty (ABI 2, blake2b [0-9a-f]*...), this worker loaded faulty (ABI 2, blake2b" \
+        "$WORK/worker_with_another_build_refused" "$WORK/faulty-other.so"
 }
 
 # ---------------------------------------------------------------- 6
