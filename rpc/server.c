@@ -1,4 +1,5 @@
-/* The RPC server: listeners, connections and call dispatch on one event loop.
+/* The RPC server: connections and call dispatch on one event loop (the
+ * listening sockets are in listen.c).
  *
  * A connection reads whole frames into its input buffer, unpacks each
  * request with the method's input descriptor and invokes the service. Each
@@ -7,7 +8,7 @@
  * late reply finds it (and is dropped). A malformed frame gets an error
  * reply, then that connection alone is closed. */
 #define _GNU_SOURCE
-#include "rpc.h"
+#include "server_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -30,18 +29,6 @@
 
 #define READ_CHUNK       (64 * 1024)    /* bytes read per wakeup */
 #define OUT_HIGH_WATER   (256 * 1024)   /* unsent replies: stop reading */
-#define ACCEPTS_PER_WAKE 64
-#define MAX_LISTENERS    4
-
-struct listener {
-    int fd;
-    bool is_unix;
-    dev_t dev;                  /* identity of our socket file, so that */
-    ino_t ino;                  /* shutdown never unlinks someone else's */
-    char text[300];             /* bound address */
-    rpc_server *srv;
-    rpc_timer *retry;           /* re-arms accepting after EMFILE */
-};
 
 struct conn {
     rpc_server *srv;
@@ -64,26 +51,6 @@ struct conn {
     uint8_t nonce[RPC_AUTH_NONCE_LEN];
     char peer[32];              /* for log lines */
     struct conn *prev, *next;
-};
-
-struct rpc_server {
-    rpc_loop *loop;
-    ProtobufCService *service;
-    size_t max_frame;           /* largest reply sent */
-    size_t max_request;         /* largest request accepted */
-    size_t max_conns;
-    unsigned frame_timeout_ms;
-    uint64_t last_cap_log;      /* ms: the cap's log line, once a second */
-    uint64_t last_refuse_log;   /* ms: a refused token, once a second */
-    uint8_t *token;             /* owned copy; NULL: no authentication */
-    size_t token_len;
-    struct listener listeners[MAX_LISTENERS];
-    int nlisteners;
-    struct conn *conns;         /* open connections */
-    size_t nconns;
-    uint64_t next_conn_id;
-    void (*on_disconnect)(uint64_t conn_id, void *arg);
-    void *arg;
 };
 
 struct rpc_call {
@@ -556,17 +523,6 @@ conn_close(struct conn *conn)
     conn_unref(conn);
 }
 
-static void on_listener(rpc_loop *loop, int fd, unsigned events, void *arg);
-
-static void
-on_accept_retry(rpc_loop *loop, void *arg)
-{
-    struct listener *l = arg;
-
-    l->retry = NULL;
-    rpc_loop_watch(loop, l->fd, RPC_READABLE, on_listener, l);
-}
-
 /* Whether the peer on a Unix socket runs as this process's user, or as
  * root. */
 static bool
@@ -579,8 +535,8 @@ peer_is_us(int fd)
            (cred.uid == geteuid() || cred.uid == 0);
 }
 
-static void
-conn_open(rpc_server *srv, int fd, bool is_unix)
+void
+rpc__conn_open(rpc_server *srv, int fd, bool is_unix)
 {
     struct conn *conn;
     int one = 1;
@@ -629,178 +585,7 @@ rpc_server_adopt(rpc_server *srv, int fd)
         close(fd);
         return rc;
     }
-    conn_open(srv, fd, true);
-    return 0;
-}
-
-static void
-on_listener(rpc_loop *loop, int fd, unsigned events, void *arg)
-{
-    struct listener *l = arg;
-
-    (void)events;
-    for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
-        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE) {
-                /* Out of descriptors: pause accepting instead of spinning. */
-                mr_warn("%s: cannot accept: %s; pausing 100 ms", l->text,
-                        strerror(errno));
-                l->retry = rpc_loop_timer_add(loop, 100, on_accept_retry, l);
-                if (l->retry != NULL)
-                    rpc_loop_watch(loop, fd, 0, NULL, NULL);
-            }
-            return;
-        }
-        conn_open(l->srv, cfd, l->is_unix);
-    }
-}
-
-/* ---------------------------------------------------------------- listen */
-
-/* Decides what to do with an existing file at a Unix socket path. Returns 0
- * when it was a stale socket and has been removed. */
-static int
-replace_stale_socket(const struct rpc_addr *addr, char err[MR_ERR_LEN])
-{
-    const char *path = ((const struct sockaddr_un *)&addr->sa)->sun_path;
-    struct stat st;
-    int fd, rc;
-
-    if (lstat(path, &st) < 0)
-        return 0;
-    if (!S_ISSOCK(st.st_mode)) {
-        snprintf(err, MR_ERR_LEN, "%s exists and is not a socket; remove it "
-                 "or choose another address", path);
-        return -EEXIST;
-    }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    rc = connect(fd, (const struct sockaddr *)&addr->sa, addr->salen);
-    close(fd);
-    if (rc == 0) {
-        snprintf(err, MR_ERR_LEN, "a server is already listening on %s; stop "
-                 "it or choose another address", addr->text);
-        return -EADDRINUSE;
-    }
-    if (errno != ECONNREFUSED) {
-        snprintf(err, MR_ERR_LEN, "cannot check %s: %s", addr->text,
-                 strerror(errno));
-        return -errno;
-    }
-    mr_info("removing stale socket %s", path);
-    if (unlink(path) < 0 && errno != ENOENT) {
-        snprintf(err, MR_ERR_LEN, "cannot remove stale socket %s: %s", path,
-                 strerror(errno));
-        return -errno;
-    }
-    return 0;
-}
-
-static int
-bind_unix(int fd, const struct rpc_addr *addr, struct listener *l,
-          char err[MR_ERR_LEN])
-{
-    const char *path = ((const struct sockaddr_un *)&addr->sa)->sun_path;
-    struct stat st;
-    mode_t old;
-    int rc;
-
-    for (int attempt = 0; attempt < 2; attempt++) {
-        old = umask(0177);     /* the socket file is created 0600 */
-        rc = bind(fd, (const struct sockaddr *)&addr->sa, addr->salen);
-        umask(old);
-        if (rc == 0)
-            break;
-        if (errno != EADDRINUSE || attempt > 0) {
-            snprintf(err, MR_ERR_LEN, "cannot bind %s: %s", addr->text,
-                     strerror(errno));
-            return -errno;
-        }
-        if ((rc = replace_stale_socket(addr, err)) < 0)
-            return rc;
-    }
-    if (stat(path, &st) == 0) {
-        l->dev = st.st_dev;
-        l->ino = st.st_ino;
-    }
-    return 0;
-}
-
-static int
-bind_tcp(int fd, const struct rpc_addr *addr, char err[MR_ERR_LEN])
-{
-    int one = 1;
-
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (const struct sockaddr *)&addr->sa, addr->salen) < 0) {
-        snprintf(err, MR_ERR_LEN, "cannot bind %s: %s", addr->text,
-                 strerror(errno));
-        return -errno;
-    }
-    return 0;
-}
-
-int
-rpc_server_listen(rpc_server *srv, const char *text, char *bound,
-                  size_t boundlen, char err[MR_ERR_LEN])
-{
-    struct listener *l = &srv->listeners[srv->nlisteners];
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof(ss);
-    struct rpc_addr addr;
-    int fd, rc;
-
-    if (srv->nlisteners == MAX_LISTENERS) {
-        snprintf(err, MR_ERR_LEN, "at most %d listening addresses",
-                 MAX_LISTENERS);
-        return -EINVAL;
-    }
-    if ((rc = rpc__addr_parse(text, &addr, err)) < 0)
-        return rc;
-    if (addr.family == RPC_AF_FD) {
-        snprintf(err, MR_ERR_LEN, "%s is a connected socket, not an address "
-                 "to listen on", text);
-        return MR_EBADADDR;
-    }
-    if (addr.family != AF_UNIX && !rpc__addr_is_loopback(&addr) &&
-        srv->token == NULL) {
-        snprintf(err, MR_ERR_LEN, "%s is not a loopback address: anyone who "
-                 "can reach it could issue requests; give a shared secret "
-                 "with --token-file (clients need the same file)", text);
-        return -EACCES;
-    }
-    if ((fd = rpc__socket(&addr)) < 0) {
-        snprintf(err, MR_ERR_LEN, "socket: %s", strerror(-fd));
-        return fd;
-    }
-    memset(l, 0, sizeof(*l));
-    l->is_unix = addr.family == AF_UNIX;
-    rc = l->is_unix ? bind_unix(fd, &addr, l, err) : bind_tcp(fd, &addr, err);
-    if (rc == 0 && listen(fd, 511) < 0) {
-        rc = -errno;
-        snprintf(err, MR_ERR_LEN, "cannot listen on %s: %s", text,
-                 strerror(errno));
-    }
-    if (rc == 0 && (rc = rpc_loop_watch(srv->loop, fd, RPC_READABLE,
-                                        on_listener, l)) < 0)
-        snprintf(err, MR_ERR_LEN, "epoll: %s", strerror(-rc));
-    if (rc < 0) {
-        if (l->is_unix && l->ino != 0)
-            unlink(((struct sockaddr_un *)&addr.sa)->sun_path);
-        close(fd);
-        return rc;
-    }
-    getsockname(fd, (struct sockaddr *)&ss, &sslen);
-    rpc__addr_format(&ss, l->text, sizeof(l->text));
-    l->fd = fd;
-    l->srv = srv;
-    srv->nlisteners++;
-    if (bound)
-        snprintf(bound, boundlen, "%s", l->text);
+    rpc__conn_open(srv, fd, true);
     return 0;
 }
 
@@ -853,20 +638,6 @@ rpc_server_connections(const rpc_server *srv)
     return srv->nconns;
 }
 
-static void
-listener_close(rpc_server *srv, struct listener *l)
-{
-    struct stat st;
-    const char *path = l->text + 5;
-
-    rpc_loop_watch(srv->loop, l->fd, 0, NULL, NULL);
-    rpc_loop_timer_cancel(srv->loop, l->retry);
-    close(l->fd);
-    if (l->is_unix && stat(path, &st) == 0 && st.st_dev == l->dev &&
-        st.st_ino == l->ino)
-        unlink(path);
-}
-
 void
 rpc_server_free(rpc_server *srv)
 {
@@ -874,7 +645,7 @@ rpc_server_free(rpc_server *srv)
         return;
     srv->on_disconnect = NULL;      /* the owner is tearing down */
     for (int i = 0; i < srv->nlisteners; i++)
-        listener_close(srv, &srv->listeners[i]);
+        rpc__listener_close(srv, &srv->listeners[i]);
     while (srv->conns != NULL) {
         struct conn *conn = srv->conns;
         if (conn->refs > 0)
