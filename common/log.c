@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *log_progname = "mr";
@@ -38,25 +39,63 @@ mr_log_enabled(enum mr_log_level level)
     return level <= log_level;
 }
 
-void
-mr_log(enum mr_log_level level, const char *fmt, ...)
+/* Prints one line: prefix, the formatted text, then suffix (may be ""). */
+static void
+log_line(enum mr_log_level level, const char *suffix, const char *fmt,
+         va_list ap)
 {
     static const char *names[] = {"error", "warn", "info", "debug"};
     char line[1024];
-    va_list ap;
     int n;
 
-    if (!mr_log_enabled(level))
-        return;
     n = snprintf(line, sizeof(line), "%s[%d]: %s: ", log_progname,
                  (int)getpid(), names[level]);
-    va_start(ap, fmt);
     n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-    va_end(ap);
+    if (n < (int)sizeof(line))
+        n += snprintf(line + n, sizeof(line) - (size_t)n, "%s", suffix);
     if (n > (int)sizeof(line) - 2)
         n = (int)sizeof(line) - 2;
     line[n++] = '\n';
     if (write(STDERR_FILENO, line, (size_t)n) < 0) {
         /* Nowhere left to report it. */
     }
+}
+
+void
+mr_log(enum mr_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!mr_log_enabled(level))
+        return;
+    va_start(ap, fmt);
+    log_line(level, "", fmt, ap);
+    va_end(ap);
+}
+
+void
+mr_log_limited(struct mr_log_limit *limit, enum mr_log_level level,
+               const char *fmt, ...)
+{
+    struct timespec ts;
+    uint64_t now;
+    char suffix[80] = "";
+    va_list ap;
+
+    if (!mr_log_enabled(level))
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    if (limit->last_ms != 0 && now - limit->last_ms < 1000) {
+        limit->dropped++;
+        return;
+    }
+    if (limit->dropped > 0)
+        snprintf(suffix, sizeof(suffix), " (and %llu more like it since the "
+                 "last such line)", (unsigned long long)limit->dropped);
+    limit->last_ms = now ? now : 1;
+    limit->dropped = 0;
+    va_start(ap, fmt);
+    log_line(level, suffix, fmt, ap);
+    va_end(ap);
 }

@@ -4,6 +4,8 @@
 #ifndef MR_LOG_H
 #define MR_LOG_H
 
+#include <stdint.h>
+
 enum mr_log_level { MR_LOG_ERROR, MR_LOG_WARN, MR_LOG_INFO, MR_LOG_DEBUG };
 
 /* Sets the name printed before each line (borrowed: must outlive logging)
@@ -15,6 +17,19 @@ int mr_log_enabled(enum mr_log_level level);
 
 void mr_log(enum mr_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A line that can repeat fast (a peer guessing tokens, a full connection
+ * cap) goes through a limiter: at most one line a second per limiter, and
+ * the next line printed says how many were dropped since the last one. The
+ * caller owns the limiter; a zeroed one is ready. */
+struct mr_log_limit {
+    uint64_t last_ms;           /* CLOCK_MONOTONIC ms of the last line */
+    uint64_t dropped;           /* lines dropped since then */
+};
+
+void mr_log_limited(struct mr_log_limit *limit, enum mr_log_level level,
+                    const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define mr_error(...) mr_log(MR_LOG_ERROR, __VA_ARGS__)
 #define mr_warn(...)  mr_log(MR_LOG_WARN, __VA_ARGS__)

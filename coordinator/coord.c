@@ -51,22 +51,9 @@ void
 coord__log_refusal(coord *c, uint64_t conn, const char *what,
                    const char *why)
 {
-    uint64_t now = rpc_monotonic_ms();
-
-    if (now - c->last_refusal_log < 1000) {
-        c->refused++;
-        return;
-    }
-    if (c->refused > 0)
-        mr_warn("refused %s from connection %llu: %s (and %llu more "
-                "refusals since the last such line)", what,
-                (unsigned long long)conn, why,
-                (unsigned long long)c->refused);
-    else
-        mr_warn("refused %s from connection %llu: %s", what,
-                (unsigned long long)conn, why);
-    c->last_refusal_log = now;
-    c->refused = 0;
+    mr_log_limited(&c->refusal_log, MR_LOG_WARN,
+                   "refused %s from connection %llu: %s", what,
+                   (unsigned long long)conn, why);
 }
 
 /* ---------------------------------------------------------------- timers */

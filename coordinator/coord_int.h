@@ -12,6 +12,7 @@
 
 #include "coord.h"
 #include "jobdir.h"
+#include "log.h"
 #include "members.h"
 #include "mr.pb-c.h"
 #include "rpc.h"
@@ -77,8 +78,7 @@ struct coord {
     void *arg;
     time_t started;             /* wall clock, for the marker */
     uint64_t start_ms;          /* monotonic */
-    uint64_t refused;           /* refusals since the last line about them */
-    uint64_t last_refusal_log;  /* ms: refusals are logged once a second */
+    struct mr_log_limit refusal_log;    /* refused requests */
     bool ended;                 /* end_job has run */
     bool draining;              /* over: telling the last workers to exit */
     bool drained;               /* on_over has been called */

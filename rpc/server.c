@@ -269,13 +269,9 @@ conn_protocol_error(struct conn *conn, const struct rpc_header *h, int rc,
 static void
 conn_refuse(struct conn *conn, const char *why)
 {
-    uint64_t now = rpc_monotonic_ms();
-
-    /* One line a second: a peer guessing tokens must not flood the log. */
-    if (now - conn->srv->last_refuse_log >= 1000) {
-        mr_warn("%s: %s; closing the connection", conn->peer, why);
-        conn->srv->last_refuse_log = now;
-    }
+    /* A peer guessing tokens must not flood the log. */
+    mr_log_limited(&conn->srv->refuse_log, MR_LOG_WARN,
+                   "%s: %s; closing the connection", conn->peer, why);
     (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, MR_EAUTH, NULL, why,
                            strlen(why));
     conn->closing = true;
@@ -542,12 +538,9 @@ rpc__conn_open(rpc_server *srv, int fd, bool is_unix)
     int one = 1;
 
     if (srv->nconns >= srv->max_conns) {
-        uint64_t now = rpc_monotonic_ms();
-        if (now - srv->last_cap_log >= 1000) {
-            mr_warn("connection cap of %zu reached; refusing new "
-                    "connections until some close", srv->max_conns);
-            srv->last_cap_log = now;
-        }
+        mr_log_limited(&srv->cap_log, MR_LOG_WARN, "connection cap of %zu "
+                       "reached; refusing new connections until some close",
+                       srv->max_conns);
         close(fd);
         return;
     }

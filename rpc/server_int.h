@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "log.h"
 #include "rpc.h"
 
 #define MAX_LISTENERS    4
@@ -31,8 +32,8 @@ struct rpc_server {
     size_t max_request;         /* largest request accepted */
     size_t max_conns;
     unsigned frame_timeout_ms;
-    uint64_t last_cap_log;      /* ms: the cap's log line, once a second */
-    uint64_t last_refuse_log;   /* ms: a refused token, once a second */
+    struct mr_log_limit cap_log;    /* "connection cap reached" */
+    struct mr_log_limit refuse_log; /* a refused token exchange */
     uint8_t *token;             /* owned copy; NULL: no authentication */
     size_t token_len;
     struct listener listeners[MAX_LISTENERS];
