@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "server_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -30,25 +31,54 @@
 #define READ_CHUNK       (64 * 1024)    /* bytes read per wakeup */
 #define OUT_HIGH_WATER   (256 * 1024)   /* unsent replies: stop reading */
 
+/* A connection's life. A server with a token makes each peer prove it
+ * before any request (auth.h); without one a peer starts READY. A
+ * deadline runs in every state but ACTIVE (there, only while part of a
+ * frame has arrived): a peer that connects and says nothing, or stops
+ * reading its last reply, is closed after frame_timeout_ms.
+ *
+ *   AWAIT_TOKEN --challenge asked--> CHALLENGED --right proof--> READY
+ *                                                                  |
+ *                                        a first whole frame read  |
+ *                                                                  v
+ *   CLOSED <--conn_close()-- CLOSING <--protocol error,--------- ACTIVE
+ *      ^                               refused token; from any
+ *      |                               state but CLOSED
+ *      +---- conn_close() from any state: the peer hung up, a read or
+ *            write failed, the deadline passed, the server is freed
+ *
+ * CLOSING: no more input is read; the queued replies (the last of them
+ * saying what was wrong) are flushed, then the connection closes. CLOSED:
+ * the socket is gone; the struct lives on while calls still hold it, so
+ * that their late replies find it and are dropped. */
+enum conn_state {
+    CONN_AWAIT_TOKEN,
+    CONN_CHALLENGED,
+    CONN_READY,
+    CONN_ACTIVE,
+    CONN_CLOSING,
+    CONN_CLOSED,
+};
+
+static const char *const conn_state_names[] = {
+    "AWAIT_TOKEN", "CHALLENGED", "READY", "ACTIVE", "CLOSING", "CLOSED",
+};
+
 struct conn {
     rpc_server *srv;
-    int fd;                     /* -1 once closed */
+    enum conn_state state;      /* changed by conn_set_state() only */
+    int fd;                     /* -1 once CLOSED */
     struct rpc_buf in, out;
     unsigned refs;              /* uncompleted calls, plus one while an event
                                    callback runs; freed at 0 once closed */
     bool dispatching;           /* inside conn_read: flush once at the end */
-    bool closing;               /* close once the output is flushed */
     unsigned watching;          /* events registered with the loop */
     uint64_t id;                /* rpc_call_conn_id() of its calls */
     rpc_timer *deadline;        /* armed while a request is awaited: after
                                    connecting, and mid-frame */
-    bool spoke;                 /* has sent a complete request */
-    bool authed;                /* may send requests: the server has no
-                                   token, or the peer proved it knows it */
     bool trusted;               /* proved the token, or is this user or
                                    root on a Unix socket (SO_PEERCRED) */
-    bool challenged;            /* nonce was sent */
-    uint8_t nonce[RPC_AUTH_NONCE_LEN];
+    uint8_t nonce[RPC_AUTH_NONCE_LEN];  /* the challenge, once CHALLENGED */
     char peer[32];              /* for log lines */
     struct conn *prev, *next;
 };
@@ -66,8 +96,45 @@ static void conn_flush(struct conn *conn);
 static void
 conn_unref(struct conn *conn)
 {
-    if (--conn->refs == 0 && conn->fd < 0)
+    if (--conn->refs == 0 && conn->state == CONN_CLOSED)
         free(conn);
+}
+
+/* Moves a connection along the diagram above; any other move is a bug. */
+static void
+conn_set_state(struct conn *conn, enum conn_state to)
+{
+    static const unsigned allowed[] = {     /* bit (1 << to), by from */
+        [CONN_AWAIT_TOKEN] = 1u << CONN_CHALLENGED | 1u << CONN_CLOSING |
+                             1u << CONN_CLOSED,
+        [CONN_CHALLENGED]  = 1u << CONN_READY | 1u << CONN_CLOSING |
+                             1u << CONN_CLOSED,
+        [CONN_READY]       = 1u << CONN_ACTIVE | 1u << CONN_CLOSING |
+                             1u << CONN_CLOSED,
+        [CONN_ACTIVE]      = 1u << CONN_CLOSING | 1u << CONN_CLOSED,
+        [CONN_CLOSING]     = 1u << CONN_CLOSED,
+        [CONN_CLOSED]      = 0,
+    };
+
+    assert(allowed[conn->state] & (1u << to));
+    mr_debug("%s: %s -> %s", conn->peer, conn_state_names[conn->state],
+             conn_state_names[to]);
+    conn->state = to;
+}
+
+/* Whether the peer may send requests: it proved the token, or none is
+ * needed. */
+static bool
+conn_is_authed(const struct conn *conn)
+{
+    return conn->state == CONN_READY || conn->state == CONN_ACTIVE;
+}
+
+/* Whether replies can still be queued and input read. */
+static bool
+conn_is_open(const struct conn *conn)
+{
+    return conn->state != CONN_CLOSING && conn->state != CONN_CLOSED;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -151,13 +218,14 @@ conn_flush(struct conn *conn)
         }
         rpc__buf_consume(out, (size_t)n);
     }
-    if (rpc__buf_len(out) == 0 && conn->closing) {
+    if (rpc__buf_len(out) == 0 && conn->state == CONN_CLOSING) {
         conn_close(conn);
         return;
     }
     /* A peer that does not read its replies is not read from either, so
      * that they cannot pile up. */
-    conn_watch(conn, (conn->closing || rpc__buf_len(out) > OUT_HIGH_WATER
+    conn_watch(conn, (!conn_is_open(conn) ||
+                      rpc__buf_len(out) > OUT_HIGH_WATER
                           ? 0 : RPC_READABLE) |
                      (rpc__buf_len(out) ? RPC_WRITABLE : 0));
 }
@@ -181,7 +249,7 @@ call_finish(rpc_call *call, int status, const ProtobufCMessage *reply,
     struct conn *conn = call->conn;
     int rc = 0;
 
-    if (conn->fd >= 0 && !conn->closing) {
+    if (conn_is_open(conn)) {
         if (status == 0)
             rc = conn_append(conn, call->method, call->id, 0, reply, NULL, 0);
         if (rc == MR_ETOOBIG) {
@@ -246,7 +314,7 @@ rpc_call_is_trusted(const rpc_call *call)
 bool
 rpc_call_is_live(const rpc_call *call)
 {
-    return call->conn->fd >= 0 && !call->conn->closing;
+    return conn_is_open(call->conn);
 }
 
 /* ---------------------------------------------------------------- input */
@@ -262,7 +330,7 @@ conn_protocol_error(struct conn *conn, const struct rpc_header *h, int rc,
              detail ? ": " : "", detail ? detail : "");
     mr_warn("%s: %s; closing the connection", conn->peer, text);
     conn_append_error(conn, h ? h->method : 0, h ? h->id : 0, rc, text);
-    conn->closing = true;
+    conn_set_state(conn, CONN_CLOSING);
 }
 
 /* Refuses a peer's token exchange with a message, and closes. */
@@ -274,7 +342,7 @@ conn_refuse(struct conn *conn, const char *why)
                    "%s: %s; closing the connection", conn->peer, why);
     (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, MR_EAUTH, NULL, why,
                            strlen(why));
-    conn->closing = true;
+    conn_set_state(conn, CONN_CLOSING);
 }
 
 /* One step of the token exchange (auth.h). */
@@ -285,21 +353,22 @@ conn_auth(struct conn *conn, const uint8_t *payload, size_t len)
 
     if (srv->token == NULL) {           /* nothing to prove */
         (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
-    } else if (conn->authed) {
+    } else if (conn_is_authed(conn)) {
         conn_refuse(conn, "authentication repeated");
     } else if (len == 0) {              /* a challenge, please */
         rpc__auth_nonce(conn->nonce);
-        conn->challenged = true;
+        if (conn->state == CONN_AWAIT_TOKEN)
+            conn_set_state(conn, CONN_CHALLENGED);
         (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL,
                                conn->nonce, sizeof(conn->nonce));
-    } else if (!conn->challenged) {
+    } else if (conn->state != CONN_CHALLENGED) {
         conn_refuse(conn, "a token proof before any challenge");
     } else if (!rpc__auth_check(srv->token, srv->token_len, conn->nonce,
                                 payload, len)) {
         conn_refuse(conn, "wrong token: the client's --token-file differs "
                     "from the server's");
     } else {
-        conn->authed = true;
+        conn_set_state(conn, CONN_READY);
         conn->trusted = true;
         (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
     }
@@ -319,7 +388,7 @@ conn_dispatch(struct conn *conn, const struct rpc_header *h,
         conn_auth(conn, payload, rpc__payload_len(h));
         return;
     }
-    if (!conn->authed) {
+    if (!conn_is_authed(conn)) {
         conn_protocol_error(conn, h, MR_EAUTH, "this server needs a token "
                             "first: give the client the server's "
                             "--token-file");
@@ -364,11 +433,11 @@ conn_process(struct conn *conn)
 {
     struct rpc_buf *in = &conn->in;
 
-    while (!conn->closing && rpc__buf_len(in) >= RPC_HEADER_LEN) {
+    while (conn_is_open(conn) && rpc__buf_len(in) >= RPC_HEADER_LEN) {
         struct rpc_header h;
         const uint8_t *p = in->data + in->start;
         /* Before the token exchange, no frame needs more than a proof. */
-        size_t limit = conn->authed ? conn->srv->max_request
+        size_t limit = conn_is_authed(conn) ? conn->srv->max_request
                                     : RPC_AUTH_MAX_FRAME;
         int rc = rpc__header_decode(p, limit, &h);
 
@@ -399,8 +468,8 @@ conn_process(struct conn *conn)
         }
         conn_dispatch(conn, &h, p + RPC_HEADER_LEN);
         rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
-        if (!conn->spoke && conn->authed) {
-            conn->spoke = true;
+        if (conn->state == CONN_READY) {
+            conn_set_state(conn, CONN_ACTIVE);
             /* The connect deadline is over; a mid-frame one starts anew. */
             rpc_loop_timer_cancel(conn->srv->loop, conn->deadline);
             conn->deadline = NULL;
@@ -416,19 +485,21 @@ on_conn_deadline(rpc_loop *loop, void *arg)
     (void)loop;
     conn->deadline = NULL;
     mr_warn("%s: %s within %u ms; closing the connection", conn->peer,
-            conn->spoke ? "did not finish a frame"
-                        : "sent no complete request",
+            conn->state == CONN_ACTIVE    ? "did not finish a frame"
+            : conn->state == CONN_CLOSING ? "did not read its last reply"
+                                          : "sent no complete request",
             conn->srv->frame_timeout_ms);
     conn_close(conn);
 }
 
-/* A peer owes us a request while it has said nothing yet or has part of a
- * frame in the buffer; a deadline runs while it does. An idle peer that
- * has spoken (a worker waiting for a task) owes nothing. */
+/* A peer owes us something in every state but ACTIVE (see the diagram);
+ * once ACTIVE, only while part of a frame is in the buffer. An idle ACTIVE
+ * peer (a worker waiting for a task) owes nothing. A deadline runs while
+ * the peer owes. */
 static void
 conn_arm_deadline(struct conn *conn)
 {
-    bool owes = !conn->spoke || rpc__buf_len(&conn->in) > 0;
+    bool owes = conn->state != CONN_ACTIVE || rpc__buf_len(&conn->in) > 0;
 
     if (owes && conn->deadline == NULL)
         conn->deadline = rpc_loop_timer_add(conn->srv->loop,
@@ -468,7 +539,7 @@ conn_read(struct conn *conn)
     conn->dispatching = true;
     conn_process(conn);
     conn->dispatching = false;
-    if (conn->fd >= 0)
+    if (conn->state != CONN_CLOSED)
         conn_arm_deadline(conn);
     conn_flush(conn);
 }
@@ -481,9 +552,9 @@ on_conn_event(rpc_loop *loop, int fd, unsigned events, void *arg)
     (void)loop;
     (void)fd;
     conn->refs++;
-    if ((events & RPC_WRITABLE) && conn->fd >= 0)
+    if ((events & RPC_WRITABLE) && conn->state != CONN_CLOSED)
         conn_flush(conn);
-    if ((events & RPC_READABLE) && conn->fd >= 0 && !conn->closing)
+    if ((events & RPC_READABLE) && conn_is_open(conn))
         conn_read(conn);
     conn_unref(conn);
 }
@@ -495,13 +566,14 @@ conn_close(struct conn *conn)
 {
     rpc_server *srv = conn->srv;
 
-    if (conn->fd < 0)
+    if (conn->state == CONN_CLOSED)
         return;
     rpc_loop_watch(srv->loop, conn->fd, 0, NULL, NULL);
     rpc_loop_timer_cancel(srv->loop, conn->deadline);
     conn->deadline = NULL;
     close(conn->fd);
     conn->fd = -1;
+    conn_set_state(conn, CONN_CLOSED);
     rpc__buf_free(&conn->in);
     rpc__buf_free(&conn->out);
     if (conn->prev)
@@ -553,7 +625,7 @@ rpc__conn_open(rpc_server *srv, int fd, bool is_unix)
     conn->srv = srv;
     conn->fd = fd;
     conn->id = ++srv->next_conn_id;
-    conn->authed = srv->token == NULL;
+    conn->state = srv->token == NULL ? CONN_READY : CONN_AWAIT_TOKEN;
     conn->trusted = is_unix && peer_is_us(fd);
     snprintf(conn->peer, sizeof(conn->peer), "client fd %d", fd);
     conn->next = srv->conns;
