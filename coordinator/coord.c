@@ -587,7 +587,7 @@ coord_abort(coord *c, const char *why)
     if (tasks_are_over(&c->tasks))
         return;
     snprintf(c->why_failed, sizeof(c->why_failed), "%s", why);
-    c->tasks.phase = PHASE_FAILED;
+    tasks_end_failed(&c->tasks);
     coord__dispatch(c);
 }
 

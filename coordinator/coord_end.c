@@ -83,7 +83,7 @@ coord__end_job(coord *c)
     c->ended = true;
     if (c->tasks.phase == PHASE_DONE && commit(c, err) < 0) {
         snprintf(c->why_failed, sizeof(c->why_failed), "%s", err);
-        c->tasks.phase = PHASE_FAILED;
+        tasks_end_failed(&c->tasks);
     }
     jobdir_close(c->jd);
     c->jd = NULL;

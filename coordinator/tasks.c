@@ -40,6 +40,25 @@ set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
     task->state = to;
 }
 
+/* Moves the job along the phase diagram in tasks.h; any other move is a
+ * bug. */
+static void
+set_phase(struct coord_tasks *t, enum job_phase to)
+{
+    static const char *const names[] = {"MAP", "REDUCE", "DONE", "FAILED"};
+    static const unsigned allowed[] = {     /* bit (1 << to), by from */
+        [PHASE_MAP]    = 1u << PHASE_REDUCE | 1u << PHASE_FAILED,
+        [PHASE_REDUCE] = 1u << PHASE_MAP | 1u << PHASE_DONE |
+                         1u << PHASE_FAILED,
+        [PHASE_DONE]   = 1u << PHASE_FAILED,
+        [PHASE_FAILED] = 0,
+    };
+
+    assert(allowed[t->phase] & (1u << to));
+    mr_debug("job: %s -> %s", names[t->phase], names[to]);
+    t->phase = to;
+}
+
 /* "map task 3", with what describe() adds. */
 static void
 label(const struct coord_tasks *t, const struct coord_task *task, char *buf,
@@ -73,7 +92,7 @@ fail_job(struct coord_tasks *t, const struct coord_task *task,
                   ap);
     va_end(ap);
     t->failed_task = task;
-    t->phase = PHASE_FAILED;
+    set_phase(t, PHASE_FAILED);
 }
 
 /* ---------------------------------------------------------------- queue */
@@ -234,6 +253,13 @@ tasks_find(struct coord_tasks *t, enum task_kind kind, uint32_t id)
     return id < t->nreduce ? &t->reduces[id] : NULL;
 }
 
+void
+tasks_end_failed(struct coord_tasks *t)
+{
+    if (t->phase != PHASE_FAILED)
+        set_phase(t, PHASE_FAILED);
+}
+
 bool
 tasks_are_over(const struct coord_tasks *t)
 {
@@ -266,9 +292,9 @@ static void
 advance_phase(struct coord_tasks *t)
 {
     if (t->phase == PHASE_MAP && t->maps_done == t->nmap)
-        t->phase = PHASE_REDUCE;
+        set_phase(t, PHASE_REDUCE);
     if (t->phase == PHASE_REDUCE && t->reduces_done == t->nreduce)
-        t->phase = PHASE_DONE;
+        set_phase(t, PHASE_DONE);
 }
 
 int
@@ -346,7 +372,8 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
     task->done_attempt = 0;
     t->maps_done--;
     requeue(t, task);
-    t->phase = PHASE_MAP;
+    if (t->phase == PHASE_REDUCE)
+        set_phase(t, PHASE_MAP);
     return 0;
 }
 

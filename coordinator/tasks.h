@@ -11,8 +11,17 @@
  *    |       tasks_release_owner() ---+   IDLE or RUNNING         |
  *    +------ tasks_redo_map(): a reduce found this map's output bad
  *
- * Map tasks run in the MAP phase; when all are DONE the REDUCE phase starts;
- * when all reduce tasks are DONE the job is DONE. A map redone during the
+ * The job's phase moves only inside this module (set_phase() asserts each
+ * move), and to FAILED from outside only through tasks_end_failed():
+ *
+ *          all maps DONE               all reduces DONE
+ *    MAP ------------------> REDUCE ---------------------> DONE
+ *     |  <------------------   |                             |
+ *     |    tasks_redo_map()    |                             |
+ *     |                        |   a task over its limits,   |
+ *     +------------------------+-- tasks_end_failed() -------+--> FAILED
+ *
+ * (A job with no map task starts in REDUCE.) A map redone during the
  * REDUCE phase sends the job back to the MAP phase until it is DONE again.
  * The first completion of a task wins; any later report for it is stale and
  * changes nothing. A task that fails max_failures times fails the job (an
@@ -154,6 +163,11 @@ bool tasks_expire(struct coord_tasks *t, struct coord_task *task,
 size_t tasks_release_owner(struct coord_tasks *t, uint64_t owner,
                            void (*each)(struct coord_task *, void *),
                            void *arg);
+
+/* The job is FAILED for a reason outside its tasks (the owner aborted it,
+ * or its outputs could not be committed); the caller keeps the reason.
+ * Does nothing to a FAILED job. */
+void tasks_end_failed(struct coord_tasks *t);
 
 /* True when the job is over, DONE or FAILED. */
 bool tasks_are_over(const struct coord_tasks *t);
