@@ -40,6 +40,10 @@ mr_log_enabled(enum mr_log_level level)
 }
 
 /* Prints one line: prefix, the formatted text, then suffix (may be ""). */
+static void log_line(enum mr_log_level level, const char *suffix,
+                     const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_line(enum mr_log_level level, const char *suffix, const char *fmt,
          va_list ap)
