@@ -591,15 +591,6 @@ coord_abort(coord *c, const char *why)
     coord__dispatch(c);
 }
 
-/* For the fuzz target, which feeds a socket to the coordinator's server. */
-rpc_server *coord__server(coord *c);
-
-rpc_server *
-coord__server(coord *c)
-{
-    return c->srv;
-}
-
 void
 coord_status(const coord *c, struct coord_status *st)
 {

@@ -1,8 +1,9 @@
 /* Fuzz target: arbitrary bytes sent to a real coordinator over a socket.
  * Each input is written to one end of a socketpair that the coordinator
- * serves (rpc_server_adopt), then that end is shut; the loop runs until the
- * coordinator hangs up. The coordinator persists across inputs, so tasks
- * handed out, reported and requeued by earlier inputs shape later ones.
+ * serves (coord_adopt, as mrrun hands it its workers), then that end is
+ * shut; the loop runs until the coordinator hangs up. The coordinator
+ * persists across inputs, so tasks handed out, reported and requeued by
+ * earlier inputs shape later ones.
  * Built with FUZZ_WITH_TOKEN (fuzz_auth.c), the coordinator has a token,
  * so inputs meet the token exchange first. */
 #define _GNU_SOURCE
@@ -20,9 +21,6 @@
 #include "coord.h"
 #include "log.h"
 #include "rpc.h"
-
-/* Needs the coordinator's server, which coord.h keeps private. */
-rpc_server *coord__server(coord *c);
 
 static rpc_loop *loop;
 static coord *co;
@@ -114,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         abort();
-    if (rpc_server_adopt(coord__server(co), sv[0]) < 0)
+    if (coord_adopt(co, sv[0]) < 0)
         abort();
     /* Inputs are at most a few KiB: they fit the socket buffer. */
     if (size > 0 && write(sv[1], data, size) != (ssize_t)size)
