@@ -76,7 +76,8 @@ WORKER_LIB_SRC := worker/aggtable.c worker/app.c worker/arena.c \
                   worker/maptask.c worker/merge.c worker/reducetask.c \
                   worker/worker.c
 COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c \
-                  coordinator/coord_join.c coordinator/coord_end.c \
+                  coordinator/coord_join.c coordinator/coord_report.c \
+                  coordinator/coord_end.c \
                   coordinator/coord_describe.c \
                   coordinator/jobdir.c coordinator/members.c \
                   coordinator/summary.c coordinator/options.c

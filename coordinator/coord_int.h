@@ -94,6 +94,17 @@ void coord__log_refusal(coord *c, uint64_t conn, const char *what,
                         const char *why);
 /* Peer text made fit for the log: control characters become '?'. */
 const char *coord__printable(const char *text, char *buf, size_t len);
+/* Disarms the deadline timer of a task that is no longer RUNNING. */
+void coord__settle_timer(coord *c, struct coord_task *task);
+/* What a worker is told of the job: NONE while it runs, DONE or FAILED. */
+Mr__JobOutcome coord__outcome(const coord *c);
+/* The pid a joined connection gave, for log lines; 0 if none. */
+uint32_t coord__pid_of(const coord *c, uint64_t conn);
+
+/* coord_report.c */
+void coord__report_task(Mr__Coordinator_Service *service,
+                        const Mr__TaskReport *rep,
+                        Mr__ReportReply_Closure closure, void *closure_data);
 
 /* coord_join.c */
 void coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,

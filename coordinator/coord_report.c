@@ -1,0 +1,137 @@
+/* The ReportTask handler: a worker's report of a finished or failed
+ * attempt, believed only from the connection the attempt was handed to,
+ * then added to the job's figures or counted against the task. */
+#include "coord_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "log.h"
+
+/* The counters are a worker's own figures for the summary: they stop at
+ * UINT64_MAX rather than wrap around to a small number. */
+static void
+add_saturating(uint64_t *sum, uint64_t n)
+{
+    *sum = n > UINT64_MAX - *sum ? UINT64_MAX : *sum + n;
+}
+
+static void
+count_report(coord *c, const Mr__TaskReport *rep)
+{
+    if (rep->kind == MR__TASK_KIND__TASK_MAP) {
+        add_saturating(&c->stats.map_bytes_in, rep->bytes_in);
+        add_saturating(&c->stats.map_records, rep->records_in);
+        add_saturating(&c->stats.im_bytes, rep->bytes_out);
+    } else {
+        add_saturating(&c->stats.out_bytes, rep->bytes_out);
+        add_saturating(&c->stats.out_keys, rep->records_out);
+    }
+}
+
+/* Whether rep may be believed from the connection conn: the task exists and
+ * that attempt was handed to conn. Returns 0, or an error status with why
+ * filled. */
+static int
+check_report(const struct coord_task *task, const Mr__TaskReport *rep,
+             uint64_t conn, char *why, size_t len)
+{
+    if (task == NULL) {
+        snprintf(why, len, "no such task (kind %d, id %u)", (int)rep->kind,
+                 rep->id);
+        return -EINVAL;
+    }
+    if (rep->attempt == 0 || rep->attempt > task->attempts) {
+        snprintf(why, len, "attempt %u of %s task %u was never handed out",
+                 rep->attempt, task_kind_name(task->kind), task->id);
+        return -EINVAL;
+    }
+    if (!task_was_handed_to(task, rep->attempt, conn)) {
+        snprintf(why, len, "attempt %u of %s task %u was not handed to "
+                 "this connection%s", rep->attempt,
+                 task_kind_name(task->kind), task->id,
+                 task->attempts - rep->attempt >= TASK_HANDOUTS
+                     ? " (or is too old to tell)" : "");
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* A reduce task found a map output bad: run that map again, and the
+ * reduce once it is done, without holding it against the reduce. */
+static int
+redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
+         const char *error)
+{
+    int rc = tasks_redo_map(&c->tasks, rep->bad_map, error);
+
+    if (rc == 0)
+        mr_warn("reduce task %u found the output of map task %u bad (%s); "
+                "running that map again", reduce->id, rep->bad_map, error);
+    if (rc == MR_EAPP)
+        return rc;
+    return tasks_retry(&c->tasks, reduce, rep->attempt) < 0 ? MR_ESTALE : 0;
+}
+
+/* An attempt reported failed, by its worker or by its last words. */
+static int
+fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
+             const char *error)
+{
+    if (rep->signal != 0)
+        mr_warn("%s task %u attempt %u: %s", task_kind_name(task->kind),
+                task->id, rep->attempt, error);
+    else
+        mr_warn("%s task %u attempt %u failed (worker pid %u): %s",
+                task_kind_name(task->kind), task->id, rep->attempt,
+                coord__pid_of(c, task->owner), error);
+    return tasks_fail(&c->tasks, task, rep->attempt, error);
+}
+
+void
+coord__report_task(Mr__Coordinator_Service *service,
+                  const Mr__TaskReport *rep, Mr__ReportReply_Closure closure,
+                  void *closure_data)
+{
+    coord *c = (coord *)service;
+    Mr__ReportReply reply = MR__REPORT_REPLY__INIT;
+    struct coord_task *task = NULL;
+    uint64_t conn = rpc_call_conn_id(closure_data);
+    char why[160], error[256];
+    int rc;
+
+    if (rep->kind == MR__TASK_KIND__TASK_MAP ||
+        rep->kind == MR__TASK_KIND__TASK_REDUCE)
+        task = tasks_find(&c->tasks, rep->kind == MR__TASK_KIND__TASK_MAP
+                                         ? KIND_MAP : KIND_REDUCE, rep->id);
+    if ((rc = check_report(task, rep, conn, why, sizeof(why))) != 0) {
+        coord__log_refusal(c, conn, "a task report", why);
+        rpc_call_fail(closure_data, rc, "%s", why);
+        return;
+    }
+    coord__printable(rep->error, error, sizeof(error));
+    if (rep->ok) {
+        rc = tasks_complete(&c->tasks, task, rep->attempt, conn);
+        if (rc == 0)
+            count_report(c, rep);
+    } else if (task->owner != conn) {
+        rc = MR_ESTALE;         /* only the worker running it may fail it */
+    } else if (task->kind == KIND_REDUCE && rep->bad_input) {
+        rc = redo_map(c, task, rep, error);
+    } else {
+        rc = fail_attempt(c, task, rep, error);
+    }
+    if (rc != MR_ESTALE)
+        coord__progress(c);
+    /* The job's end (its commit) comes before anyone hears it is over. */
+    if (tasks_are_over(&c->tasks))
+        coord__end_job(c);
+    reply.accepted = rep->ok && rc == 0;
+    reply.job_over = tasks_are_over(&c->tasks);
+    reply.outcome = coord__outcome(c);
+    if (reply.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
+        reply.why = (char *)coord_error(c);
+    closure(&reply, closure_data);
+    coord__settle_timer(c, task);
+    coord__dispatch(c);
+}
