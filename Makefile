@@ -18,9 +18,7 @@ OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef \
             -Wcast-align -Wwrite-strings -Wno-format-truncation
-CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Icommon -Irpc -Iinclude -Itests/support \
-            -Iapps -Iworker -Icoordinator -Ilauncher \
-            -I$(BUILD)/proto -MMD -MP
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP
 CFLAGS   := -std=c11 $(OPT) $(WARN) -fPIC -fno-omit-frame-pointer
 # C++ ($(CXX), g++ by default) builds only test apps that check that
 # include/mrapp.h works from C++.
@@ -47,15 +45,58 @@ $(shell mkdir -p $(BUILD); \
         [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
         echo '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 
+# ---------------------------------------------------------------- layers
+# Each folder is a layer (docs/architecture.md draws them), built into a
+# static library of its own and compiled with only its own and its lower
+# layers' include paths, so that a lower layer cannot include an upper one.
+# Each program links only the layers it uses; tests/job/test-layers.sh
+# checks both.
+#
+#   common <- rpc <- worker, coordinator <- launcher    (proto: the messages
+#   include/mrapp.h <- apps helpers; worker              generated from
+#                                                        proto/mr.proto)
+INC_common      := -Icommon
+INC_proto       := -I$(BUILD)/proto
+INC_rpc         := $(INC_common) -Irpc
+INC_worker      := $(INC_rpc) $(INC_proto) -Iinclude -Iworker
+INC_coordinator := $(INC_rpc) $(INC_proto) -Icoordinator
+INC_launcher    := $(INC_rpc) $(INC_proto) -Iinclude -Iworker -Icoordinator \
+                   -Ilauncher
+INC_apps        := -Iinclude -Iapps
+INC_tools       := $(INC_common)
+# Tests and benchmarks see every layer.
+INC_tests       := $(INC_launcher) -Iapps -Itests/support
+INC_bench       := $(INC_tests)
+# The include path of a source file, by its top folder; generated code
+# (under $(BUILD)) sees only the generated headers.
+inc_for = $(or $(INC_$(firstword $(subst /, ,$(1)))),$(INC_proto))
+
 # ---------------------------------------------------------------- sources
 PROTOS     := $(wildcard proto/*.proto)
 PROTO_C    := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.c)
 PROTO_H    := $(PROTO_C:.c=.h)
-PROTO_OBJ  := $(PROTO_C:.c=.o)
+# rpctest.proto is the RPC tests' and benchmark's service, in no library.
+TEST_PROTO_OBJ := $(BUILD)/proto/rpctest.pb-c.o
 
-LIB_SRC    := $(wildcard common/*.c rpc/*.c)
-LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
-LIB        := $(BUILD)/libmr.a
+# The layer libraries: build/libmr_LAYER.a from LAYER/*.c, less the files
+# that hold a program's main; the apps layer is the helpers the lab's apps
+# share (apps/NAME.c are the apps themselves); proto is mr.proto's code.
+MAINS      := coordinator/main.c worker/main.c worker/sequential.c \
+              launcher/main.c
+LAYERS     := common proto rpc worker coordinator launcher apps
+layer_src   = $(filter-out $(MAINS),$(wildcard $(1)/*.c))
+OBJ_common      := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,common))
+OBJ_proto       := $(BUILD)/proto/mr.pb-c.o
+OBJ_rpc         := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,rpc))
+OBJ_worker      := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,worker))
+OBJ_coordinator := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,coordinator))
+OBJ_launcher    := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,launcher))
+OBJ_apps        := $(BUILD)/apps/words.o
+$(foreach L,$(LAYERS),$(eval LIB_$(L) := $(BUILD)/libmr_$(L).a))
+LAYER_LIBS := $(foreach L,$(LAYERS),$(LIB_$(L)))
+# libs_for: the libraries of these layers, upper layers first as the
+# linker needs them.
+libs_for    = $(foreach L,$(1),$(LIB_$(L)))
 
 # Test programs with a main of their own, run by the job suites: build/tests/.
 TEST_PROG_NAMES := hostile_peer
@@ -70,27 +111,23 @@ UNIT_BIN   := $(BUILD)/tests/unit_tests
 
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
 
-# Programs. The worker's data path is a library shared with the tests.
-WORKER_LIB_SRC := worker/aggtable.c worker/app.c worker/arena.c \
-                  worker/imfile.c worker/lastwords.c worker/mapout.c \
-                  worker/maptask.c worker/merge.c worker/reducetask.c \
-                  worker/worker.c
-COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c \
-                  coordinator/coord_join.c coordinator/coord_report.c \
-                  coordinator/coord_end.c \
-                  coordinator/coord_describe.c \
-                  coordinator/jobdir.c coordinator/members.c \
-                  coordinator/summary.c coordinator/options.c
-CORE_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(WORKER_LIB_SRC) $(COORD_LIB_SRC))
+# Programs, and the layers each links (tests/job/test-layers.sh holds the
+# layers each may link).
 PROGRAMS   := $(BUILD)/mrcoordinator $(BUILD)/mrworker $(BUILD)/mrsequential \
               $(BUILD)/mrgen $(BUILD)/mrrun
-LAUNCHER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard launcher/*.c))
+LINK_mrcoordinator := coordinator proto rpc common
+LINK_mrworker      := worker proto rpc common
+LINK_mrsequential  := worker common
+LINK_mrrun         := launcher coordinator worker proto rpc common
+LINK_mrgen         := common
+# The tests' programs see every layer but the launcher.
+LINK_tests         := coordinator worker apps proto rpc common
 
 # App modules: build/apps/NAME.so from apps/NAME.c, each linked with the
-# shared word splitter (apps/words.c). Only mr_app_entry is exported.
+# apps helpers (apps/words.c: the word splitter). Only mr_app_entry is
+# exported.
 APP_NAMES  := wc indexer mtiming rtiming jobcount early_exit crash nocrash
 APPS       := $(APP_NAMES:%=$(BUILD)/apps/%.so)
-APP_SHARED := $(BUILD)/apps/words.o
 APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
 # Modules only the tests load (bad ones among them), from
@@ -104,7 +141,7 @@ TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc fuzz fuzz-seeds clean
 .SECONDARY:
-all: $(LIB) apps $(PROGRAMS)
+all: $(LAYER_LIBS) apps $(PROGRAMS)
 
 apps: $(APPS)
 
@@ -118,12 +155,13 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | deps
 
 # Generated code is compiled without our stricter warnings.
 $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(FLAGS_STAMP)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) -std=c11 $(OPT) -fPIC $(filter -fsanitize%,$(CFLAGS)) \
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(INC_proto) -std=c11 $(OPT) -fPIC $(filter -fsanitize%,$(CFLAGS)) \
 	    $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(PROTO_H) deps
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(call inc_for,$<) $(CFLAGS) \
+	    $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/apps/%.o: CFLAGS += -fvisibility=hidden
 $(BUILD)/tests/support/apps/%.o: CFLAGS += -fvisibility=hidden
@@ -132,7 +170,7 @@ $(BUILD)/tests/support/apps/%.o: CFLAGS += -fvisibility=hidden
 $(BUILD)/tests/support/apps/faulty.o: CFLAGS := $(filter-out \
     -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -fvisibility=hidden
 
-$(BUILD)/apps/%.so: $(BUILD)/apps/%.o $(APP_SHARED)
+$(BUILD)/apps/%.so: $(BUILD)/apps/%.o $(LIB_apps)
 	$(call say,LINK,$@)$(CC) -shared $(LDFLAGS) $^ -o $@ $(APP_LIBS)
 
 $(BUILD)/tests/apps/%.so: $(BUILD)/tests/support/apps/%.o
@@ -148,37 +186,41 @@ $(TEST_CXX_APPS): $(BUILD)/tests/apps/%.so: $(BUILD)/tests/support/apps/%.o
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CXX) -shared $(LDFLAGS) $^ -o $@
 
-$(LIB): $(LIB_OBJ)
+$(foreach L,$(LAYERS),$(eval $(LIB_$(L)): $(OBJ_$(L))))
+$(BUILD)/libmr_%.a:
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
 
-$(BUILD)/mrcoordinator: $(BUILD)/coordinator/main.o $(CORE_OBJ) $(LIB)
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+$(BUILD)/mrcoordinator: $(BUILD)/coordinator/main.o \
+                        $(call libs_for,$(LINK_mrcoordinator))
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
-$(BUILD)/mrworker: $(BUILD)/worker/main.o $(CORE_OBJ) $(LIB)
+$(BUILD)/mrworker: $(BUILD)/worker/main.o $(call libs_for,$(LINK_mrworker))
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
 $(BUILD)/mrsequential: $(BUILD)/worker/sequential.o \
-                       $(BUILD)/worker/combinecheck.o $(CORE_OBJ) $(LIB)
+                       $(call libs_for,$(LINK_mrsequential))
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
-$(BUILD)/mrrun: $(LAUNCHER_OBJ) $(CORE_OBJ) $(LIB)
+$(BUILD)/mrrun: $(BUILD)/launcher/main.o $(call libs_for,$(LINK_mrrun))
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
-$(BUILD)/mrgen: $(BUILD)/tools/mrgen.o $(LIB)
+$(BUILD)/mrgen: $(BUILD)/tools/mrgen.o $(call libs_for,$(LINK_mrgen))
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@
 
-$(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(APP_SHARED) $(CORE_OBJ) $(LIB)
+$(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
+             $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(APP_LIBS) \
 	    $(TEST_LIBS) -ldl
 
 $(TEST_PROGS): $(BUILD)/tests/%: $(BUILD)/tests/support/%.o \
-               $(BUILD)/worker/app.o $(LIB)
+               $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
-$(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(LIB)
+$(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
+              $(call libs_for,rpc common)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
@@ -191,29 +233,29 @@ FUZZ_FLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN))
-FUZZ_SRC     := $(wildcard common/*.c rpc/*.c) $(WORKER_LIB_SRC) \
-                $(COORD_LIB_SRC)
+FUZZ_SRC     := $(foreach L,common rpc worker coordinator,$(call layer_src,$(L)))
 FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
-                $(PROTO_C:$(BUILD)/proto/%.c=$(FUZZ_DIR)/obj/proto/%.o)
+                $(FUZZ_DIR)/obj/proto/mr.pb-c.o
 FUZZ_TARGETS := coordinator auth messages imfile
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SECONDS ?= 20
 
 $(FUZZ_DIR)/obj/proto/%.o: $(BUILD)/proto/%.c
 	@mkdir -p $(@D)
-	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(PKG_CFLAGS) \
-	    -c $< -o $@
+	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(INC_proto) $(FUZZ_FLAGS) \
+	    $(PKG_CFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/obj/%.o: %.c | $(PROTO_H) deps
 	@mkdir -p $(@D)
-	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(FUZZ_WARN) \
-	    $(PKG_CFLAGS) -c $< -o $@
+	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(call inc_for,$<) \
+	    $(FUZZ_FLAGS) $(FUZZ_WARN) $(PKG_CFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
 	$(call say,LINK,$@)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ \
 	    -o $@ $(PKG_LIBS) -ldl
 
-$(FUZZ_DIR)/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o $(CORE_OBJ) $(LIB)
+$(FUZZ_DIR)/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o \
+                        $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
