@@ -1,8 +1,8 @@
 /* Inside the coordinator: the struct shared by its files (coord.c: life
- * cycle, tasks and timers; coord_join.c: who may join; coord_end.c: the
- * job's end; coord_describe.c: naming tasks) and the functions they call
- * in each other. Nothing outside
- * coordinator/ includes this. */
+ * cycle, handing out tasks and timers; coord_join.c: who may join;
+ * coord_report.c: task reports; coord_end.c: the job's end;
+ * coord_describe.c: naming tasks) and the functions they call in each
+ * other. Nothing outside coordinator/ includes this. */
 #ifndef COORD_INT_H
 #define COORD_INT_H
 
