@@ -7,9 +7,11 @@
 
 # begin_suite PREFIX: sets B (the build directory, absolute), WORK (a fresh
 # /tmp/PREFIX-XXXXXX) and TIMEOUT (the words before a program that give it
-# a deadline; a suite may change it); ends the suite with end_suite on exit,
-# on SIGINT and on SIGTERM.
+# a deadline; a suite may change it); unsets MR_LOG, since checks read log
+# lines at the level they choose; ends the suite with end_suite on exit, on
+# SIGINT and on SIGTERM.
 begin_suite() {
+    unset MR_LOG
     B=$(cd "${BUILD:-build}" && pwd) || exit 1
     WORK=$(mktemp -d "/tmp/$1-XXXXXX") || exit 1
     TIMEOUT="timeout -k 5 60"
@@ -93,7 +95,7 @@ read_until() {
 # ---------------------------------------------------------------- processes
 
 # start_coordinator DIR LOG ARGS...: mrcoordinator ARGS... in DIR under
-# $TIMEOUT, its stderr in LOG, at MR_LOG=info unless MR_LOG says otherwise;
+# $TIMEOUT, its stderr in LOG, at MR_LOG=info unless the caller sets MR_LOG;
 # returns once it listens (20 s at most) with TPID set to its timeout's pid,
 # CPID to its own and COORD_ADDR to the address it listens on (the port the
 # kernel chose included).
