@@ -5,27 +5,16 @@
 # loads and gives the word count's output, alone and in a distributed job.
 # Prints one "PASS name" or "FAIL name: why" line per check.
 set -u
+. "$(dirname "$0")/lib.sh"
 
-B=$(cd "${BUILD:-build}" && pwd)
-WORK=$(mktemp -d /tmp/mr-apptest-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+begin_suite mr-apptest
 # Every process gets a deadline: a hang fails, never blocks.
 TIMEOUT="timeout -k 2s 120s"
 SEQ="$B/mrsequential"
 MEAN=$B/tests/apps/meancombine.so
 CXXWC=$B/tests/apps/cxxwc.so
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-
-for so in "$MEAN" "$CXXWC"; do
-    [ -f "$so" ] || { echo "FAIL setup: $so is missing; run 'make test'"
-                      exit 1; }
-done
-mkdir "$WORK/input"
-(cd "$WORK/input" && "$B/mrgen" --ascii --size 200000 a.txt b.txt c.txt) || {
-    echo "FAIL setup: could not generate inputs"; exit 1; }
-IN=$WORK/input
+need "$MEAN" "$CXXWC"
+make_inputs --ascii --size 200000 a.txt b.txt c.txt
 
 # A fresh, empty directory for a check; the check runs in it.
 enter() {

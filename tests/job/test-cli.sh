@@ -4,40 +4,10 @@
 # mrrun end to end: default input, crashing workers, an interrupt. Prints
 # one "PASS name" or "FAIL name: why" line per check.
 set -u
+. "$(dirname "$0")/lib.sh"
 
-B=$(cd "${BUILD:-build}" && pwd)
-WORK=$(mktemp -d /tmp/mr-clitest-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
-mkdir "$WORK/input"
-(cd "$WORK/input" && "$B/mrgen" --size 100000 a.txt b.txt c.txt) || {
-    echo "FAIL setup: could not generate inputs"; exit 1; }
-IN=$WORK/input
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-
-# expect_error NAME STATUS PATTERN CMD...: CMD, run in a fresh directory,
-# exits with STATUS, prints exactly one line on stderr matching PATTERN, and
-# leaves the directory empty.
-expect_error() {
-    local name=$1 want=$2 pattern=$3 dir=$WORK/err-$1 rc lines
-    shift 3
-    mkdir "$dir"
-    (cd "$dir" && timeout 30 "$@" >/dev/null 2>"$WORK/stderr-$name")
-    rc=$?
-    lines=$(wc -l < "$WORK/stderr-$name")
-    if [ $rc -ne "$want" ]; then
-        fail "$name" "exit status $rc, wanted $want"
-    elif [ "$lines" -ne 1 ]; then
-        fail "$name" "$lines lines on stderr: $(head -c 300 "$WORK/stderr-$name")"
-    elif ! grep -q -- "$pattern" "$WORK/stderr-$name"; then
-        fail "$name" "message '$(cat "$WORK/stderr-$name")' lacks '$pattern'"
-    elif [ -n "$(ls -A "$dir")" ]; then
-        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
-    else
-        pass "$name"
-    fi
-}
+begin_suite mr-clitest
+make_inputs --size 100000 a.txt b.txt c.txt
 
 # expect_job_failure NAME PATTERN CMD...: CMD (which sets its own
 # timeouts), run in a fresh directory, exits 1, its last line on stderr
@@ -121,15 +91,12 @@ expect_error run_missing_input 1 "input file .*nope.txt: No such file" \
 # A second coordinator on a live one's socket is refused; the first is
 # unharmed and still finishes its job.
 test_live_socket() {
-    local dir=$WORK/live rc first line
+    local dir=$WORK/live rc first pid
     mkdir -p "$dir/second" && cd "$dir" || return
-    coproc FIRST { MR_LOG=info exec timeout 60 "$B/mrcoordinator" \
-                   --addr "unix:$dir/s" "$IN/a.txt" 2>&1; }
-    local pid=$FIRST_PID
-    # Its log says when it listens; no worker yet, so it cannot finish.
-    while read -r line <&"${FIRST[0]}"; do
-        case $line in *"listening on"*) break ;; esac
-    done
+    # No worker yet, so it cannot finish.
+    start_coordinator "$dir" "$WORK/live.log" --addr "unix:$dir/s" \
+        "$IN/a.txt" || { fail live_socket "no first coordinator"; return; }
+    pid=$TPID
     (cd second && timeout 10 "$B/mrcoordinator" --addr "unix:$dir/s" \
         "$IN/b.txt" 2>"$dir/err")
     rc=$?
@@ -188,14 +155,12 @@ test_run_crash() {
 
 # SIGINT stops the job: exit 130, no worker left running.
 test_run_interrupt() {
-    local dir=$WORK/run-int pid rc kids line alive=""
+    local dir=$WORK/run-int pid rc kids alive=""
     mkdir "$dir" && cd "$dir" || return
     coproc RUN { exec "$B/mrrun" --app jobcount --workers 2 "$IN"/*.txt 2>&1; }
     pid=$RUN_PID
     # Workers are started right after this line is printed.
-    while read -r line <&"${RUN[0]}"; do
-        case $line in running*) break ;; esac
-    done
+    read_until "${RUN[0]}" 'running*'
     kids=$(pgrep -P "$pid")
     kill -INT "$pid"
     cat <&"${RUN[0]}" > out.txt
@@ -213,50 +178,39 @@ test_run_interrupt() {
 # coordinator exits promptly (its deadline timer once re-armed itself in a
 # tight loop and locked the loop, signals included).
 test_abort_with_a_running_task() {
-    local dir=$WORK/abort line rc
+    local dir=$WORK/abort log=$WORK/abort.log rc pid worker
     mkdir -p "$dir" && cd "$dir" || return
-    coproc C { MR_LOG=debug exec "$B/mrcoordinator" --addr "unix:$dir/s" \
-               --task-timeout 1 "$IN/a.txt" "$IN/b.txt" 2>&1; }
-    local pid=$C_PID cfd
-    exec {cfd}<&"${C[0]}"       # bash closes C[0] when the coproc exits
+    MR_LOG=debug start_coordinator "$dir" "$log" --addr "unix:$dir/s" \
+        --task-timeout 1 "$IN/a.txt" "$IN/b.txt" ||
+        { fail abort_with_a_running_task "no coordinator"; return; }
+    pid=$CPID
     timeout 60 "$B/mrworker" --addr "unix:$dir/s" "$B/apps/jobcount.so" \
         >/dev/null 2>&1 &
-    local worker=$!
-    while read -r line <&"$cfd"; do
-        case $line in *"-> connection"*) break ;; esac
-    done
+    worker=$!
+    wait_for 60 logged "$log" "-> connection"
     kill -TERM "$pid"
-    cat <&"$cfd" >/dev/null &
     timeout 10 tail --pid="$pid" -f /dev/null
     rc=$?
-    exec {cfd}<&-
     kill "$worker" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    [ $rc -eq 0 ] || kill -KILL "$pid" 2>/dev/null
+    wait "$TPID" 2>/dev/null
     wait "$worker" 2>/dev/null
     if [ $rc -ne 0 ]; then
-        kill -KILL "$pid" 2>/dev/null
         fail abort_with_a_running_task "coordinator still running 10 s after SIGTERM"
     else pass abort_with_a_running_task; fi
 }
 
 # A whole job over TCP: the coordinator takes a port from the kernel and
 # says which in its log; workers connect there.
-# Starts a coordinator on tcp:HOST:0 with more args, in the current
-# directory; sets TCP_PID, TCP_PORT (empty if it never listened) and TCP_FD
-# (its log, drained in the background).
+# start_tcp_coordinator HOST ARGS...: a coordinator on tcp:HOST:0 with
+# more args, in the current directory, logging to $PWD.log; sets TPID and
+# TCP_PORT (empty if it never listened).
 start_tcp_coordinator() {
-    local host=$1 line
+    local host=$1
     shift
     TCP_PORT=""
-    coproc T { MR_LOG=info exec timeout 60 "$B/mrcoordinator" \
-               --addr "tcp:$host:0" "$@" "$IN"/*.txt 2>&1; }
-    TCP_PID=$T_PID
-    exec {TCP_FD}<&"${T[0]}"
-    while read -r line <&"$TCP_FD"; do
-        case $line in *"listening on tcp:"*) TCP_PORT=${line##*:}; break ;;
-        esac
-    done
-    cat <&"$TCP_FD" >/dev/null &
+    start_coordinator . "$PWD.log" --addr "tcp:$host:0" "$@" "$IN"/*.txt &&
+        TCP_PORT=${COORD_ADDR##*:}
 }
 
 # Runs the rest of a TCP job with two workers (worker args in $@) and
@@ -269,10 +223,9 @@ finish_tcp_job() {
         "$B/apps/wc.so" &
     timeout 60 "$B/mrworker" --addr "tcp:127.0.0.1:$TCP_PORT" "$@" \
         "$B/apps/wc.so"
-    wait "$TCP_PID"
+    wait "$TPID"
     rc=$?
     wait
-    exec {TCP_FD}<&-
     mkdir -p seq && (cd seq && "$B/mrsequential" "$B/apps/wc.so" \
         "$IN"/*.txt && sort mr-out-0 > ../ref)
     sort mr-out-* | grep . > got
@@ -301,9 +254,8 @@ test_tcp_worker_cannot_choose_directory() {
     timeout 30 "$B/mrworker" --addr "tcp:127.0.0.1:$TCP_PORT" \
         "$B/apps/wc.so" 2> worker.err
     rc=$?
-    kill "$TCP_PID" 2>/dev/null
-    wait "$TCP_PID" 2>/dev/null
-    exec {TCP_FD}<&-
+    kill "$TPID" 2>/dev/null
+    wait "$TPID" 2>/dev/null
     if [ $rc -ne 4 ]; then fail $name "worker exited $rc"
     elif [ "$(wc -l < worker.err)" -ne 1 ] ||
          ! grep -q "cannot choose the job's directory: give the coordinator --output DIR" worker.err
@@ -336,7 +288,7 @@ test_job_over_tcp_with_token() {
         pass "$name"
     fi
     # Whatever failed, leave no coordinator behind.
-    kill "$TCP_PID" 2>/dev/null
+    kill "$TPID" 2>/dev/null
     wait 2>/dev/null
 }
 
@@ -345,7 +297,7 @@ test_job_over_tcp_with_token() {
 # jobcount (2-5 s per map), map 0's output sits on disk for seconds while
 # map 1 runs; the test waits for the file, then flips its first byte.
 test_corrupt_intermediate() {
-    local dir=$WORK/corrupt pid rc i n
+    local dir=$WORK/corrupt pid rc n im
     mkdir -p "$dir" && cd "$dir" || return
     timeout 120 "$B/mrcoordinator" --addr "unix:$dir/s" "$IN/a.txt" \
         "$IN/b.txt" 2>coord.log &
@@ -353,12 +305,7 @@ test_corrupt_intermediate() {
     timeout 120 "$B/mrworker" --addr "unix:$dir/s" "$B/apps/jobcount.so" \
         2>/dev/null &
     # The intermediate file is in the job's private directory, .mr-<id>/.
-    local im=
-    for ((i = 0; i < 1200; i++)); do
-        im=$(ls .mr-*/mr-im-0-1 2>/dev/null)
-        [ -n "$im" ] && break
-        sleep 0.05
-    done
+    im=$(wait_for 60 first_match ".mr-*/mr-im-0-1")
     printf '\377' | dd of="$im" bs=1 count=1 conv=notrunc 2>/dev/null
     wait $pid; rc=$?
     wait

@@ -9,28 +9,19 @@
 # file system need root and print "SKIP name: needs root" without it.
 # Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
 set -u
-unset MR_LOG                    # the checks count log lines
+. "$(dirname "$0")/lib.sh"
 
-B=$(cd "${BUILD:-build}" && pwd)
-WORK=$(mktemp -d /tmp/mr-faulttest-XXXXXX)
+begin_suite mr-faulttest
 chmod 755 "$WORK"               # an unprivileged worker reads inputs here
 MOUNTS=()
-cleanup() {
+# unmount_all: the tmpfs mount_tmpfs made, once nothing runs in them.
+unmount_all() {
     local m
-    kill $(jobs -p) 2>/dev/null
-    wait 2>/dev/null
     for m in "${MOUNTS[@]}"; do
         mountpoint -q "$m" && { umount "$m" || umount -l "$m"; }
     done
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-skip() { echo "SKIP $1: $2"; }
+trap 'end_jobs; unmount_all; end_suite' EXIT
 
 # Root runs the "unprivileged" side of a check as nobody (root reads and
 # writes whatever the permission bits say); anyone else runs it as itself.
@@ -40,31 +31,14 @@ if [ "$(id -u)" -eq 0 ]; then
     ROOT=true
     RUNAS=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
     command -v setpriv >/dev/null || {
-        echo "FAIL setup: running as root needs setpriv (util-linux)"; exit 1; }
+        fail setup "running as root needs setpriv (util-linux)"; exit 1; }
 fi
 
-mkdir "$WORK/input"
-(cd "$WORK/input" && "$B/mrgen" --size 100000 a.txt &&
- "$B/mrgen" --size 1000000 m1.txt && "$B/mrgen" --size 2000000 m2.txt) || {
-    echo "FAIL setup: could not generate inputs"; exit 1; }
-IN=$WORK/input
+make_inputs --size 100000 a.txt
+make_inputs --size 1000000 m1.txt
+make_inputs --size 2000000 m2.txt
 mkdir "$WORK/socks" && { ! $ROOT || chown nobody:nogroup "$WORK/socks"; }
-for so in noentry abi99 bigreduce; do
-    [ -f "$B/tests/apps/$so.so" ] || {
-        echo "FAIL setup: $B/tests/apps/$so.so is missing; run 'make test'"
-        exit 1; }
-done
-
-# wait_for FILE PATTERN: true once FILE has a line matching PATTERN; gives
-# up after 20 s.
-wait_for() {
-    local i
-    for ((i = 0; i < 400; i++)); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
+need "$B"/tests/apps/{noentry,abi99,bigreduce}.so
 
 # A directory the unprivileged side can write.
 user_dir() {
@@ -77,51 +51,24 @@ mount_tmpfs() {
     MOUNTS+=("$1")
 }
 
-# expect_error_in DIR NAME STATUS PATTERN CMD...: CMD, run in DIR, exits
-# with STATUS, prints exactly one line on stderr matching PATTERN, and
-# leaves DIR empty.
-expect_error_in() {
-    local dir=$1 name=$2 want=$3 pattern=$4 rc lines msg
-    shift 4
-    (cd "$dir" && timeout -k 5 30 "$@" >/dev/null 2>"$WORK/stderr-$name")
-    rc=$?
-    lines=$(wc -l < "$WORK/stderr-$name")
-    msg=$(head -c 300 "$WORK/stderr-$name")
-    if [ $rc -ne "$want" ]; then
-        fail "$name" "exit status $rc, wanted $want: $msg"
-    elif [ "$lines" -ne 1 ]; then
-        fail "$name" "$lines lines on stderr: $msg"
-    elif ! grep -q -- "$pattern" "$WORK/stderr-$name"; then
-        fail "$name" "message '$(cat "$WORK/stderr-$name")' lacks '$pattern'"
-    elif [ -n "$(ls -A "$dir")" ]; then
-        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
-    else
-        pass "$name"
-    fi
+# expect_error_as_user NAME STATUS PATTERN CMD...: expect_error with CMD
+# run as the unprivileged user, in a directory that user can write.
+expect_error_as_user() {
+    user_dir "$WORK/err-$1" &&
+        expect_error "$1" "$2" "$3" "${RUNAS[@]}" "${@:4}"
 }
 
-# expect_error NAME STATUS PATTERN CMD...: the same in a fresh directory
-# the unprivileged side can write.
-expect_error() {
-    user_dir "$WORK/err-$1" && expect_error_in "$WORK/err-$1" "$@"
-}
-
-# start_coordinator DIR LOG ARGS...: mrcoordinator in DIR, with DIR as the
-# job's directory, on a port the kernel picks, logging to LOG; sets
-# COORD_PID and COORD_ADDR. Over TCP so that a worker running as another
-# user can connect (such a worker may not choose the job's directory,
-# hence --output). With RUNAS_COORD=1 it runs as the unprivileged user too.
-start_coordinator() {
-    local dir=$1 log=$2 as=()
+# tcp_coordinator DIR LOG ARGS...: start_coordinator in DIR, with DIR as
+# the job's directory, on a port the kernel picks. Over TCP so that a
+# worker running as another user can connect (such a worker may not choose
+# the job's directory, hence --output). With RUNAS_COORD=1 it runs as the
+# unprivileged user too.
+tcp_coordinator() {
+    local dir=$1 log=$2 t=$TIMEOUT
     shift 2
-    [ "${RUNAS_COORD:-0}" = 1 ] && as=("${RUNAS[@]}")
-    (cd "$dir" && MR_LOG=info exec timeout -k 5 60 "${as[@]}" \
-        "$B/mrcoordinator" --addr tcp:127.0.0.1:0 --output "$dir" "$@" \
-        2>"$log") &
-    COORD_PID=$!
-    wait_for "$log" "listening on tcp:" || return 1
-    COORD_ADDR=tcp:127.0.0.1:$(sed -n \
-        's/.*listening on tcp:.*:\([0-9]*\)$/\1/p' "$log")
+    [ "${RUNAS_COORD:-0}" = 1 ] && t="$t ${RUNAS[*]}"
+    TIMEOUT=$t start_coordinator "$dir" "$log" --addr tcp:127.0.0.1:0 \
+        --output "$dir" "$@"
 }
 
 # check_job_failed NAME RC LOG PATTERN DIR: the coordinator exited 1 after
@@ -151,15 +98,15 @@ check_job_failed() {
 test_unreadable_input() {
     local secret=$WORK/secret.txt S=unix:$WORK/socks/unreadable
     cp "$IN/a.txt" "$secret" && chmod 000 "$secret"
-    expect_error unreadable_input_coordinator 1 \
+    expect_error_as_user unreadable_input_coordinator 1 \
         "secret.txt cannot be read: Permission denied" \
-        "${RUNAS[@]}" "$B/mrcoordinator" --addr "$S" "$IN/a.txt" "$secret"
-    expect_error unreadable_input_sequential 1 \
+        "$B/mrcoordinator" --addr "$S" "$IN/a.txt" "$secret"
+    expect_error_as_user unreadable_input_sequential 1 \
         "cannot read input file .*secret.txt: Permission denied" \
-        "${RUNAS[@]}" "$B/mrsequential" "$B/apps/wc.so" "$secret"
-    expect_error unreadable_input_mrrun 1 \
+        "$B/mrsequential" "$B/apps/wc.so" "$secret"
+    expect_error_as_user unreadable_input_mrrun 1 \
         "secret.txt cannot be read: Permission denied" \
-        "${RUNAS[@]}" "$B/mrrun" "$secret"
+        "$B/mrrun" "$secret"
     rm -f "$secret"
 }
 
@@ -171,12 +118,12 @@ test_unreadable_input_for_worker() {
     local secret=$WORK/secret2.txt why
     why="cannot open input .*secret2.txt: Permission denied"
     user_dir "$dir" && cp "$IN/a.txt" "$secret" && chmod 644 "$secret"
-    RUNAS_COORD=1 start_coordinator "$dir" "$WORK/$name-coord.log" \
+    RUNAS_COORD=1 tcp_coordinator "$dir" "$WORK/$name-coord.log" \
         --reduce 2 "$secret" || { fail $name "no coordinator"; return; }
     chmod 000 "$secret"
     (cd "$dir" && timeout -k 5 60 "${RUNAS[@]}" "$B/mrworker" \
         --addr "$COORD_ADDR" "$B/apps/wc.so" 2>"$WORK/$name-worker.log")
-    wait "$COORD_PID"; rc=$?
+    wait "$TPID"; rc=$?
     if ! grep -q "map task 0 failed: $why" "$WORK/$name-worker.log"; then
         fail $name "worker said: $(head -c 300 "$WORK/$name-worker.log")"
     else
@@ -199,11 +146,11 @@ like_sequential() {
      timeout -k 5 60 "$B/mrsequential" "$B/apps/wc.so" "$file") ||
         { fail "$name" "mrsequential failed"; return 1; }
     sort "$dir/ref/mr-out-0" > "$dir/want"
-    start_coordinator "$dir/job" "$dir/coord.log" --reduce 3 "$@" "$file" || {
+    tcp_coordinator "$dir/job" "$dir/coord.log" --reduce 3 "$@" "$file" || {
         fail "$name" "no coordinator"; return 1; }
     (cd "$dir/job" && timeout -k 5 60 "$B/mrworker" --addr "$COORD_ADDR" \
         "$B/apps/wc.so" 2>"$dir/worker.log")
-    wait "$COORD_PID"; rc=$?
+    wait "$TPID"; rc=$?
     extra=$(ls -A "$dir/job" | grep -v -e '^mr-out-[012]$' -e '^mr-success$')
     if [ $rc -ne 0 ]; then
         fail "$name" "job failed ($rc): $(tail -n 1 "$dir/coord.log")"
@@ -310,10 +257,9 @@ test_readonly_dir() {
 # use, until stopped.
 worker_in_readonly_dir() {
     local ro=$1 cdir=$2 name=worker_readonly_dir rc msg pid
-    (cd "$cdir" && MR_LOG=info exec timeout -k 5 60 "$B/mrcoordinator" \
-        --addr "unix:$WORK/ro-lab.sock" "$IN/a.txt" 2>"$cdir.log") &
-    pid=$!
-    wait_for "$cdir.log" "listening on" || { fail $name "no coordinator"; return; }
+    start_coordinator "$cdir" "$cdir.log" --addr "unix:$WORK/ro-lab.sock" \
+        "$IN/a.txt" || { fail $name "no coordinator"; return; }
+    pid=$TPID
     (cd "$ro" && timeout -k 5 30 "$B/mrworker" --addr "unix:$WORK/ro-lab.sock" \
         "$B/apps/wc.so" 2>"$WORK/stderr-$name")
     rc=$?
@@ -343,7 +289,7 @@ worker_in_readonly_dir() {
 test_worker_cannot_write() {
     local name=worker_cannot_write dir=$WORK/nowrite rc lines priv
     mkdir -p "$dir"
-    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce 2 "$IN/a.txt" ||
+    tcp_coordinator "$dir" "$WORK/$name-coord.log" --reduce 2 "$IN/a.txt" ||
         { fail $name "no coordinator"; return; }
     priv=$(ls -d "$dir"/.mr-* 2>/dev/null | head -n 1)
     $ROOT || chmod 555 "$priv"
@@ -351,8 +297,8 @@ test_worker_cannot_write() {
         --addr "$COORD_ADDR" "$B/apps/wc.so" 2>"$WORK/$name-worker.log")
     rc=$?
     $ROOT || chmod 755 "$priv"
-    kill -TERM "$COORD_PID"
-    wait "$COORD_PID"
+    kill -TERM "$TPID"
+    wait "$TPID"
     lines=$(wc -l < "$WORK/$name-worker.log")
     if [ -z "$priv" ]; then
         fail $name "the coordinator made no private directory"
@@ -384,11 +330,11 @@ enospc_job() {
     if ! $ROOT; then skip "$name" "needs root"; return; fi
     mount_tmpfs "$dir" "size=$size" ||
         { skip "$name" "cannot mount a tmpfs"; return; }
-    start_coordinator "$dir" "$WORK/$name-coord.log" --reduce "${REDUCE:-1}" \
+    tcp_coordinator "$dir" "$WORK/$name-coord.log" --reduce "${REDUCE:-1}" \
         "$input" || { fail "$name" "no coordinator"; umount "$dir"; return; }
     (cd "$dir" && timeout -k 5 60 "$B/mrworker" --addr "$COORD_ADDR" "$app" \
         2>"$WORK/$name-worker.log")
-    wait "$COORD_PID"; rc=$?
+    wait "$TPID"; rc=$?
     if [ "$(grep -c "warn: .*No space left on device" \
             "$WORK/$name-worker.log")" -ne 4 ]; then
         fail "$name" "worker said: $(head -c 300 "$WORK/$name-worker.log")"
@@ -458,7 +404,7 @@ test_enospc_recovers() {
         "$B/mrworker" --addr "$sock" "$B/apps/wc.so" \
         2>"$WORK/recover-worker.log") &
     wpid=$!
-    wait_for "$WORK/recover-worker.log" \
+    wait_for 20 logged "$WORK/recover-worker.log" \
         "map task 0 failed: .*No space left on device" || waited=1
     rm -f "$dir/filler"
     tr -d '\0' <&$r > "$WORK/recover-coord.log" &

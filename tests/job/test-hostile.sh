@@ -6,56 +6,16 @@
 # other clients must keep getting answers. Prints one "PASS name" or
 # "FAIL name: why" line per check (build/tests/hostile_peer prints some).
 set -u
+. "$(dirname "$0")/lib.sh"
 
-B=$(cd "${BUILD:-build}" && pwd)
+begin_suite mr-hostiletest
 HP=$B/tests/hostile_peer
-WORK=$(mktemp -d /tmp/mr-hostiletest-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 NMAP=4
 NREDUCE=5
 SILENT=300
 MAX_HWM_KB=$((64 * 1024))
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-
-if [ ! -x "$HP" ]; then
-    fail setup "$HP is missing; run 'make $HP' (make test builds it)"
-    exit 1
-fi
-mkdir "$WORK/input"
-(cd "$WORK/input" && "$B/mrgen" --size 200000 a.txt b.txt c.txt d.txt) || {
-    fail setup "could not generate inputs"; exit 1; }
-IN=$WORK/input
-
-# wait_for SECONDS CMD...: runs CMD every 50 ms until it succeeds; fails
-# after SECONDS.
-wait_for() {
-    local tries=$(($1 * 20))
-    shift
-    while ! "$@"; do
-        tries=$((tries - 1))
-        [ $tries -gt 0 ] || return 1
-        sleep 0.05
-    done
-}
-
-# logged FILE TEXT: FILE has a line containing TEXT.
-logged() { grep -qsF -- "$2" "$1"; }
-
-# Starts a coordinator in the current directory, logging to coord.log, and
-# waits until it listens on unix:$PWD/s. Sets CPID to the coordinator's own
-# pid and TPID to that of its timeout wrapper.
-start_coordinator() {
-    MR_LOG=info timeout 60 "$B/mrcoordinator" --addr "unix:$PWD/s" "$@" \
-        2>coord.log &
-    TPID=$!
-    CPID=
-    if wait_for 10 logged coord.log "listening on"; then
-        CPID=$(pgrep -P "$TPID")
-    fi
-    [ -n "$CPID" ]
-}
+need "$HP"
+make_inputs --size 200000 a.txt b.txt c.txt d.txt
 
 # A word count with 2 real workers. One hostile peer takes a map task and
 # keeps it (the job cannot finish until it lets go); meanwhile another holds
@@ -68,8 +28,8 @@ test_hostile_job() {
     "$B/mrsequential" "$B/apps/wc.so" "$IN"/*.txt && sort mr-out-0 > ref
     rm -f mr-out-0
     addr=unix:$dir/s
-    if ! start_coordinator --task-timeout 60 --reduce $NREDUCE "$IN"/*.txt
-    then
+    if ! start_coordinator . coord.log --addr "$addr" --task-timeout 60 \
+            --reduce $NREDUCE "$IN"/*.txt; then
         fail hostile_job_setup "coordinator did not start: $(tail -2 coord.log)"
         return
     fi
@@ -155,7 +115,8 @@ test_hostile_job() {
 test_connection_cap() {
     local dir=$WORK/cap
     mkdir "$dir" && cd "$dir" || return
-    if ! start_coordinator --max-conns 8 "$IN/a.txt"; then
+    if ! start_coordinator . coord.log --addr "unix:$dir/s" --max-conns 8 \
+            "$IN/a.txt"; then
         fail connection_cap "coordinator did not start: $(tail -2 coord.log)"
         return
     fi

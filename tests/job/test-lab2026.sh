@@ -12,21 +12,11 @@
 #   early_exit crash_worker, with or without the lab2026_ prefix
 #   (default: all). MR_KEEP=1 keeps the work directory for inspection.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 ALL="wc indexer map_parallel reduce_parallel job_count early_exit crash_worker"
 
-B=$(cd "${BUILD:-build}" && pwd) || exit 1
-WORK=$(mktemp -d /tmp/mr-lab2026-XXXXXX) || exit 1
-end_all() {
-    # shellcheck disable=SC2046
-    kill $(jobs -p) 2>/dev/null
-    wait 2>/dev/null
-    if [ "${MR_KEEP:-0}" = 1 ]; then echo "  (kept $WORK)"
-    else rm -rf "$WORK"; fi
-}
-trap end_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+begin_suite mr-lab2026
 # Every process gets a deadline: a hang fails the test, never blocks.
 TIMEOUT="timeout -k 2s 120s"
 FAILS=0
@@ -134,7 +124,7 @@ reap() {
 }
 
 # The coordinator, from src/mr, as runMRchan starts it; sets CPID.
-start_coordinator() {
+start_mrcoordinator() {
     SOCK=$WORK/5840-mr-$(rand_string 20)
     $TIMEOUT ../main/mrcoordinator "$SOCK" "${FILES[@]}" \
         >>"$LOG/coordinator" 2>&1 &
@@ -160,7 +150,7 @@ coordinator_ended() {
 # workers may still be running, as they may in the Go harness.
 run_mr() {
     local i
-    start_coordinator
+    start_mrcoordinator
     sleep 1                         # the harness's own: "give the
                                     # coordinator time to create the sockets"
     for ((i = 0; i < $2; i++)); do start_worker "$1" "$i"; done
@@ -224,11 +214,11 @@ finish() {
         fi
     fi
     if [ ${#WHY[@]} -eq 0 ]; then
-        echo "PASS $NAME"
+        pass "$NAME"
         return
     fi
     printf -v msg '%s; ' "${WHY[@]}"
-    echo "FAIL $NAME: ${msg%; }"
+    fail "$NAME" "${msg%; }"
     FAILS=$((FAILS + 1))
     show_log coordinator
     for i in "${!WPIDS[@]}"; do
@@ -302,7 +292,7 @@ test_job_count() {
 test_early_exit() {
     begin early_exit
     local app=../../mrapps/early_exit.so i first='' rc pids
-    start_coordinator
+    start_mrcoordinator
     sleep 1                         # the harness's own
     for ((i = 0; i < 4; i++)); do start_worker "$app" "$i"; done
     pids=("$CPID" "${WPIDS[@]}")
@@ -342,7 +332,7 @@ test_crash_worker() {
     DONE=$WORK/crash-coordinator-done
     rm -f "$DONE"
     if mk_correct_output ../../mrapps/nocrash.so mr-crash-correct.txt; then
-        start_coordinator
+        start_mrcoordinator
         sleep 1                     # the harness's own
         for ((i = 0; i < 3; i++)); do
             crash_slot "$app" "$i" &
@@ -363,7 +353,7 @@ test_crash_worker() {
 # ---------------------------------------------------------------- main
 
 if ! setup; then
-    echo "FAIL setup: could not build the lab tree under $ROOT"
+    fail setup "could not build the lab tree under $ROOT"
     exit 1
 fi
 cd "$ROOT/mr" || exit 1
@@ -372,7 +362,7 @@ for arg in "$@"; do
     t=${arg#lab2026_}
     case " $ALL " in
     *" $t "*) ;;
-    *)  echo "FAIL $arg: no such test (known: $ALL)"
+    *)  fail "$arg" "no such test (known: $ALL)"
         FAILS=$((FAILS + 1))
         continue ;;
     esac

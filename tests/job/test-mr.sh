@@ -7,23 +7,17 @@
 #   TEST is any of: wc wc_split indexer map_parallelism reduce_parallelism job_count
 #   early_exit crash (default: all).
 set -u
+. "$(dirname "$0")/lib.sh"
 
-B=$(cd "${BUILD:-build}" && pwd)
+begin_suite mr-jobtest
 APPS=$B/apps
-WORK=$(mktemp -d /tmp/mr-jobtest-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 # Every process gets a deadline, as in the lab: a hang fails, never blocks.
 TIMEOUT="timeout -k 2s 180s"
 
 NAMES="pg-being_ernest.txt pg-dorian_gray.txt pg-frankenstein.txt
 pg-grimm.txt pg-huckleberry_finn.txt pg-metamorphosis.txt
 pg-sherlock_holmes.txt pg-tom_sawyer.txt"
-mkdir "$WORK/input"
-(cd "$WORK/input" && "$B/mrgen" --size 300000 $NAMES) || {
-    echo "FAIL setup: could not generate inputs"; exit 1; }
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
+make_inputs --size 300000 $NAMES
 
 # Starts a fresh job directory for a test; sets ADDR and SOCK.
 enter() {

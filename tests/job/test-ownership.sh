@@ -10,56 +10,18 @@
 #
 # Usage: BUILD=build tests/job/test-ownership.sh [CHECK...]
 set -u
-unset MR_LOG
+. "$(dirname "$0")/lib.sh"
 
-B=$(cd "${BUILD:-build}" && pwd)
-WORK=$(mktemp -d /tmp/mr-owntest-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
-IN=$WORK/input
+begin_suite mr-owntest
 FAULTY=$B/tests/apps/faulty.so
-T="timeout -k 5 60"
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-
-[ -f "$FAULTY" ] || { fail setup "$FAULTY is missing; run 'make test'"; exit 1; }
-mkdir "$IN"
-(cd "$IN" && "$B/mrgen" --size 100000 a.txt b.txt c.txt &&
- "$B/mrgen" --size 20000 pg-sherlock_holmes.txt pg-tom_sawyer.txt) || {
-    fail setup "could not generate inputs"; exit 1; }
+need "$FAULTY"
+make_inputs --size 100000 a.txt b.txt c.txt
+make_inputs --size 20000 pg-sherlock_holmes.txt pg-tom_sawyer.txt
 echo good > "$IN/good.txt"
 for f in segv vanish fail; do echo "$f" > "$IN/$f.txt"; done
 
-# wait_for FILE PATTERN: true once FILE has a line matching PATTERN (20 s).
-wait_for() {
-    local i
-    for ((i = 0; i < 400; i++)); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-# wait_for_glob PATTERN: prints the first path matching PATTERN once one
-# exists (20 s), or fails.
-wait_for_glob() {
-    local i f
-    for ((i = 0; i < 400; i++)); do
-        for f in $1; do [ -e "$f" ] && { echo "$f"; return 0; }; done
-        sleep 0.05
-    done
-    return 1
-}
-
-# gone PID: true once PID no longer runs (10 s).
-gone() {
-    local i
-    for ((i = 0; i < 200; i++)); do
-        kill -0 "$1" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    return 1
-}
+# gone PID: PID no longer runs.
+gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # state DIR: every name in DIR, hidden ones too, and the checksum of every
 # regular file: what a user would compare.
@@ -68,26 +30,9 @@ state() {
         sort)
 }
 
-# coordinator DIR LOG ADDR ARGS...: a coordinator in DIR, logging at debug
-# level to LOG; sets CPID to the coordinator's own pid (not its timeout's)
-# and TPID to its timeout's.
-coordinator() {
-    local dir=$1 log=$2 addr=$3 i
-    shift 3
-    (cd "$dir" && MR_LOG=debug exec $T "$B/mrcoordinator" --addr "$addr" \
-        "$@" 2>"$log") &
-    TPID=$!
-    wait_for "$log" "listening on" || return 1
-    for ((i = 0; i < 100; i++)); do
-        CPID=$(pgrep -P "$TPID") && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # An earlier job's result in DIR, and what DIR looks like with it.
 earlier_result() {
-    mkdir -p "$1" && (cd "$1" && $T "$B/mrrun" "$IN/a.txt" "$IN/b.txt" \
+    mkdir -p "$1" && (cd "$1" && $TIMEOUT "$B/mrrun" "$IN/a.txt" "$IN/b.txt" \
         >/dev/null 2>&1) && [ -s "$1/mr-success" ] && state "$1" > "$1.state"
 }
 
@@ -102,14 +47,14 @@ check_earlier_results_survive() {
     earlier_result "$d" || { fail earlier_result_setup "mrrun failed"; return; }
     cd "$d" || return
 
-    $T "$B/mrcoordinator" --addr tcp:0.0.0.0:0 "$IN/a.txt" 2>/dev/null
+    $TIMEOUT "$B/mrcoordinator" --addr tcp:0.0.0.0:0 "$IN/a.txt" 2>/dev/null
     rc=$?
     if [ $rc -ne 1 ]; then fail open_tcp_keeps_earlier_result "exit $rc"
     elif ! unchanged "$d"; then
         fail open_tcp_keeps_earlier_result "the directory changed"
     else pass open_tcp_keeps_earlier_result; fi
 
-    $T "$B/mrcoordinator" --addr "unix:$WORK/no/such/dir/s" "$IN/a.txt" \
+    $TIMEOUT "$B/mrcoordinator" --addr "unix:$WORK/no/such/dir/s" "$IN/a.txt" \
         2>/dev/null
     rc=$?
     if [ $rc -ne 1 ]; then fail bad_socket_keeps_earlier_result "exit $rc"
@@ -118,10 +63,10 @@ check_earlier_results_survive() {
     else pass bad_socket_keeps_earlier_result; fi
 
     mkdir -p "$WORK/keep-live"
-    coordinator "$WORK/keep-live" "$WORK/keep-live.log" \
-        "unix:$WORK/keep-live.s" "$IN/a.txt" ||
+    MR_LOG=debug start_coordinator "$WORK/keep-live" "$WORK/keep-live.log" \
+        --addr "unix:$WORK/keep-live.s" "$IN/a.txt" ||
         { fail second_coordinator_keeps_earlier_result "no first one"; return; }
-    $T "$B/mrcoordinator" --addr "unix:$WORK/keep-live.s" "$IN/a.txt" \
+    $TIMEOUT "$B/mrcoordinator" --addr "unix:$WORK/keep-live.s" "$IN/a.txt" \
         2>"$WORK/keep-second.err"
     rc=$?
     kill -TERM "$CPID"; wait "$TPID"
@@ -133,13 +78,13 @@ check_earlier_results_survive() {
     else pass second_coordinator_keeps_earlier_result; fi
 
     # Interrupted in its map phase, with a worker busy in this directory.
-    coordinator "$d" "$WORK/keep-int.log" "unix:$WORK/keep-int.s" \
-        "$IN/good.txt" "$IN/a.txt" ||
+    MR_LOG=debug start_coordinator "$d" "$WORK/keep-int.log" \
+        --addr "unix:$WORK/keep-int.s" "$IN/good.txt" "$IN/a.txt" ||
         { fail interrupted_job_keeps_earlier_result "no coordinator"; return; }
-    FAULTY_MAP_MS=2000 $T "$B/mrworker" --addr "unix:$WORK/keep-int.s" \
+    FAULTY_MAP_MS=2000 $TIMEOUT "$B/mrworker" --addr "unix:$WORK/keep-int.s" \
         --connect-timeout 1 "$FAULTY" 2>"$WORK/keep-int-worker.err" &
     local wpid=$!
-    wait_for "$WORK/keep-int.log" "map task .* -> connection"
+    wait_for 20 logged "$WORK/keep-int.log" "map task .* -> connection"
     kill -INT "$CPID"
     wait "$TPID"; rc=$?
     wait "$wpid"; local wrc=$?
@@ -155,12 +100,10 @@ check_earlier_results_survive() {
     else pass interrupted_job_keeps_earlier_result; fi
 
     # mrrun interrupted the same way.
-    coproc RUN { FAULTY_MAP_MS=3000 exec $T "$B/mrrun" --app "$FAULTY" \
+    coproc RUN { FAULTY_MAP_MS=3000 exec $TIMEOUT "$B/mrrun" --app "$FAULTY" \
                  "$IN/good.txt" "$IN/a.txt" 2>/dev/null; }
     local rpid=$RUN_PID
-    while read -r line <&"${RUN[0]}"; do
-        case $line in running*) break ;; esac
-    done
+    read_until "${RUN[0]}" 'running*'
     kill -INT "$(pgrep -P "$rpid")"
     cat <&"${RUN[0]}" >/dev/null
     wait "$rpid"; rc=$?
@@ -176,15 +119,13 @@ check_earlier_results_survive() {
 # Two jobs at once in one directory: the second is refused with one line
 # naming the first, which finishes untouched.
 check_second_job_refused() {
-    local d=$WORK/two rc line lines
+    local d=$WORK/two rc lines
     mkdir -p "$d" && cd "$d" || return
-    coproc FIRST { exec $T "$B/mrrun" --app jobcount "$IN/a.txt" \
+    coproc FIRST { exec $TIMEOUT "$B/mrrun" --app jobcount "$IN/a.txt" \
                    "$IN/b.txt" 2>&1; }
     local fpid=$FIRST_PID
-    while read -r line <&"${FIRST[0]}"; do
-        case $line in running*) break ;; esac
-    done
-    $T "$B/mrrun" --app indexer "$IN/c.txt" >/dev/null 2>"$WORK/two.err"
+    read_until "${FIRST[0]}" 'running*'
+    $TIMEOUT "$B/mrrun" --app indexer "$IN/c.txt" >/dev/null 2>"$WORK/two.err"
     rc=$?
     cat <&"${FIRST[0]}" > "$WORK/two-first.out"
     wait "$fpid"; local frc=$?
@@ -203,16 +144,18 @@ check_second_job_refused() {
     # The lab's way: a second coordinator elsewhere, its worker here.
     d=$WORK/two-lab
     mkdir -p "$d" "$WORK/two-lab-c2" && cd "$d" || return
-    coordinator "$d" "$WORK/two-lab-c1.log" "unix:$WORK/c1.s" \
-        "$IN/a.txt" "$IN/b.txt" || { fail second_lab_job_refused "no c1"; return; }
+    MR_LOG=debug start_coordinator "$d" "$WORK/two-lab-c1.log" \
+        --addr "unix:$WORK/c1.s" "$IN/a.txt" "$IN/b.txt" ||
+        { fail second_lab_job_refused "no c1"; return; }
     local c1t=$TPID
-    $T "$B/mrworker" --addr "unix:$WORK/c1.s" "$B/apps/jobcount.so" &
+    $TIMEOUT "$B/mrworker" --addr "unix:$WORK/c1.s" "$B/apps/jobcount.so" &
     local w1=$!
-    wait_for "$WORK/two-lab-c1.log" "joined"
-    coordinator "$WORK/two-lab-c2" "$WORK/two-lab-c2.log" "unix:$WORK/c2.s" \
-        "$IN/c.txt" || { fail second_lab_job_refused "no c2"; return; }
+    wait_for 20 logged "$WORK/two-lab-c1.log" "joined"
+    MR_LOG=debug start_coordinator "$WORK/two-lab-c2" "$WORK/two-lab-c2.log" \
+        --addr "unix:$WORK/c2.s" "$IN/c.txt" ||
+        { fail second_lab_job_refused "no c2"; return; }
     local c2=$CPID c2t=$TPID
-    $T "$B/mrworker" --addr "unix:$WORK/c2.s" "$B/apps/indexer.so" \
+    $TIMEOUT "$B/mrworker" --addr "unix:$WORK/c2.s" "$B/apps/indexer.so" \
         2>"$WORK/two-lab-w2.err"
     rc=$?
     kill -TERM "$c2"; wait "$c2t"
@@ -240,8 +183,9 @@ check_fewer_reduces() {
     (cd ref && "$B/mrsequential" "$B/apps/wc.so" "$IN/a.txt" "$IN/b.txt" &&
      sort mr-out-0 > ../want) || { fail fewer_reduces "mrsequential failed"; return; }
     rm -rf ref
-    $T "$B/mrrun" "$IN/a.txt" "$IN/c.txt" >/dev/null 2>&1 &&
-        $T "$B/mrrun" --reduce 3 "$IN/a.txt" "$IN/b.txt" >/dev/null 2>&1 ||
+    $TIMEOUT "$B/mrrun" "$IN/a.txt" "$IN/c.txt" >/dev/null 2>&1 &&
+        $TIMEOUT "$B/mrrun" --reduce 3 "$IN/a.txt" "$IN/b.txt" \
+            >/dev/null 2>&1 ||
         { fail fewer_reduces "a job failed"; return; }
     want="mr-out-0 mr-out-1 mr-out-2 mr-success want "
     if [ "$(ls -A | tr '\n' ' ')" != "$want" ]; then
@@ -260,16 +204,17 @@ check_fewer_reduces() {
 check_killed_worker() {
     local d=$WORK/kill-worker tmp pid rc
     mkdir -p "$d" && cd "$d" || return
-    coordinator "$d" "$WORK/kw.log" "unix:$WORK/kw.s" \
-        "$IN/pg-sherlock_holmes.txt" "$IN/pg-tom_sawyer.txt" "$IN/a.txt" ||
+    MR_LOG=debug start_coordinator "$d" "$WORK/kw.log" \
+        --addr "unix:$WORK/kw.s" "$IN/pg-sherlock_holmes.txt" \
+        "$IN/pg-tom_sawyer.txt" "$IN/a.txt" ||
         { fail killed_worker_leaves_nothing "no coordinator"; return; }
     local ct=$TPID
-    $T "$B/mrworker" --addr "unix:$WORK/kw.s" "$B/apps/early_exit.so" &
-    $T "$B/mrworker" --addr "unix:$WORK/kw.s" "$B/apps/early_exit.so" &
+    $TIMEOUT "$B/mrworker" --addr "unix:$WORK/kw.s" "$B/apps/early_exit.so" &
+    $TIMEOUT "$B/mrworker" --addr "unix:$WORK/kw.s" "$B/apps/early_exit.so" &
     # early_exit's reduce sleeps 3 s on sherlock and tom, its output file
     # open; its temporary name holds the writer's pid.
     for _ in 1 2 3 4 5; do
-        tmp=$(wait_for_glob ".mr-*/mr-tmp-*") || break
+        tmp=$(wait_for 20 first_match ".mr-*/mr-tmp-*") || break
         pid=$(basename "$tmp" | cut -d- -f3)
         kill -STOP "$pid" 2>/dev/null
         [ -e "$tmp" ] && break
@@ -293,13 +238,14 @@ check_killed_coordinator() {
     local d=$WORK/kill-coord rc wrc dead
     earlier_result "$d" || { fail killed_coordinator_setup "mrrun failed"; return; }
     cd "$d" || return
-    coordinator "$d" "$WORK/kc.log" "unix:$WORK/kc.s" "$IN/good.txt" \
-        "$IN/a.txt" "$IN/b.txt" || { fail killed_coordinator "no coordinator"; return; }
+    MR_LOG=debug start_coordinator "$d" "$WORK/kc.log" \
+        --addr "unix:$WORK/kc.s" "$IN/good.txt" "$IN/a.txt" "$IN/b.txt" ||
+        { fail killed_coordinator "no coordinator"; return; }
     local ct=$TPID
-    FAULTY_MAP_MS=500 $T "$B/mrworker" --addr "unix:$WORK/kc.s" \
+    FAULTY_MAP_MS=500 $TIMEOUT "$B/mrworker" --addr "unix:$WORK/kc.s" \
         --connect-timeout 1 "$FAULTY" 2>"$WORK/kc-worker.err" &
     local w=$!
-    wait_for_glob ".mr-*/mr-im-*" >/dev/null
+    wait_for 20 first_match ".mr-*/mr-im-*" >/dev/null
     dead=$(grep -o "job [0-9a-f]* runs in" "$WORK/kc.log" | cut -d' ' -f2)
     kill -KILL "$CPID"
     wait "$ct"
@@ -313,7 +259,7 @@ check_killed_coordinator() {
     elif [ ! -d "$d/.mr-$dead" ]; then
         fail killed_coordinator_keeps_earlier_result "no trace of job '$dead'"
     else pass killed_coordinator_keeps_earlier_result; fi
-    $T "$B/mrrun" "$IN/c.txt" >/dev/null 2>"$WORK/kc-next.err"
+    $TIMEOUT "$B/mrrun" "$IN/c.txt" >/dev/null 2>"$WORK/kc-next.err"
     rc=$?
     if [ $rc -ne 0 ]; then fail next_job_sweeps_dead_job "exit $rc"
     elif ! grep -q "removed the files of job $dead" "$WORK/kc-next.err"; then
@@ -329,16 +275,17 @@ check_killed_coordinator() {
 check_stopped_worker() {
     local d=$WORK/stopped rc wrc pid
     mkdir -p "$d" && cd "$d" || return
-    coordinator "$d" "$WORK/st.log" "unix:$WORK/st.s" --task-timeout 1 \
-        "$IN/a.txt" "$IN/b.txt" || { fail stopped_worker "no coordinator"; return; }
+    MR_LOG=debug start_coordinator "$d" "$WORK/st.log" \
+        --addr "unix:$WORK/st.s" --task-timeout 1 "$IN/a.txt" "$IN/b.txt" ||
+        { fail stopped_worker "no coordinator"; return; }
     local ct=$TPID
-    FAULTY_MAP_MS=1500 $T "$B/mrworker" --addr "unix:$WORK/st.s" \
+    FAULTY_MAP_MS=1500 $TIMEOUT "$B/mrworker" --addr "unix:$WORK/st.s" \
         --connect-timeout 1 "$FAULTY" 2>"$WORK/st-slow.err" &
     local slow=$!
-    wait_for "$WORK/st.log" "map task .* -> connection .* (worker pid"
+    wait_for 20 logged "$WORK/st.log" "map task .* -> connection .* (worker pid"
     pid=$(grep -m1 -o "(worker pid [0-9]*)" "$WORK/st.log" | tr -dc 0-9)
     kill -STOP "$pid"
-    $T "$B/mrworker" --addr "unix:$WORK/st.s" "$FAULTY" 2>/dev/null
+    $TIMEOUT "$B/mrworker" --addr "unix:$WORK/st.s" "$FAULTY" 2>/dev/null
     wait "$ct"; rc=$?
     kill -CONT "$pid"
     wait "$slow"; wrc=$?
@@ -355,19 +302,17 @@ check_stopped_worker() {
 # mrrun SIGKILLed: its workers die with it, and no socket or directory of
 # its is left in $TMPDIR or in the job's directory's visible names.
 check_killed_mrrun() {
-    local d=$WORK/kill-run line kids k alive=""
+    local d=$WORK/kill-run kids k alive=""
     mkdir -p "$d/tmp" && cd "$d" || return
     coproc KR { FAULTY_MAP_MS=5000 TMPDIR=$d/tmp exec "$B/mrrun" \
                 --app "$FAULTY" "$IN/a.txt" "$IN/b.txt" 2>/dev/null; }
     local rpid=$KR_PID
-    while read -r line <&"${KR[0]}"; do
-        case $line in running*) break ;; esac
-    done
+    read_until "${KR[0]}" 'running*'
     kids=$(pgrep -P "$rpid")
     kill -KILL "$rpid"
     cat <&"${KR[0]}" >/dev/null
     wait "$rpid" 2>/dev/null
-    for k in $kids; do gone "$k" || alive="$alive $k"; done
+    for k in $kids; do wait_for 10 gone "$k" || alive="$alive $k"; done
     if [ -z "$kids" ]; then fail killed_mrrun_takes_its_workers "no workers seen"
     elif [ -n "$alive" ]; then
         fail killed_mrrun_takes_its_workers "workers still alive:$alive"
@@ -385,10 +330,11 @@ check_killed_mrrun() {
 check_worker_exit_failed() {
     local d=$WORK/exit-failed rc wrc line
     mkdir -p "$d" && cd "$d" || return
-    coordinator "$d" "$WORK/ef.log" "unix:$WORK/ef.s" "$IN/good.txt" \
-        "$IN/fail.txt" || { fail worker_exits_1_when_job_fails "no coordinator"; return; }
+    MR_LOG=debug start_coordinator "$d" "$WORK/ef.log" \
+        --addr "unix:$WORK/ef.s" "$IN/good.txt" "$IN/fail.txt" ||
+        { fail worker_exits_1_when_job_fails "no coordinator"; return; }
     local ct=$TPID
-    $T "$B/mrworker" --addr "unix:$WORK/ef.s" "$FAULTY" 2>"$WORK/ef.err"
+    $TIMEOUT "$B/mrworker" --addr "unix:$WORK/ef.s" "$FAULTY" 2>"$WORK/ef.err"
     wrc=$?
     wait "$ct"; rc=$?
     line=$(tail -n 1 "$WORK/ef.err")
@@ -410,14 +356,15 @@ check_worker_exit_failed() {
 refused_worker() {
     local name=$1 pattern=$2 wdir=$3 app=$4 d=$WORK/$1 rc crc w1rc
     mkdir -p "$d" "$wdir" && cd "$d" || return
-    coordinator "$d" "$WORK/$name.log" "unix:$WORK/$name.s" "$IN/good.txt" \
-        "$IN/a.txt" || { fail "$name" "no coordinator"; return; }
+    MR_LOG=debug start_coordinator "$d" "$WORK/$name.log" \
+        --addr "unix:$WORK/$name.s" "$IN/good.txt" "$IN/a.txt" ||
+        { fail "$name" "no coordinator"; return; }
     local ct=$TPID
-    FAULTY_MAP_MS=1000 $T "$B/mrworker" --addr "unix:$WORK/$name.s" \
+    FAULTY_MAP_MS=1000 $TIMEOUT "$B/mrworker" --addr "unix:$WORK/$name.s" \
         "$FAULTY" &
     local w1=$!
-    wait_for "$WORK/$name.log" "joined"
-    (cd "$wdir" && $T "$B/mrworker" --addr "unix:$WORK/$name.s" "$app" \
+    wait_for 20 logged "$WORK/$name.log" "joined"
+    (cd "$wdir" && $TIMEOUT "$B/mrworker" --addr "unix:$WORK/$name.s" "$app" \
         2>"$WORK/$name.err")
     rc=$?
     wait "$ct"; crc=$?
@@ -461,7 +408,7 @@ check_worker_refusals() {
 mrrun_fails() {
     local name=$1 input=$2 pattern=$3 d=$WORK/$1 rc last
     mkdir -p "$d" && cd "$d" || return
-    $T "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/$input" >/dev/null \
+    $TIMEOUT "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/$input" >/dev/null \
         2>"$WORK/$name.err"
     rc=$?
     last=$(tail -n 1 "$WORK/$name.err")
@@ -486,13 +433,14 @@ check_poison_task() {
         "map task 1 (input .*vanish.txt) was lost 16 times"
 
     mkdir -p "$d" && cd "$d" || return
-    coordinator "$d" "$WORK/pl.log" "unix:$WORK/pl.s" "$IN/good.txt" \
-        "$IN/segv.txt" || { fail poison_task_lab "no coordinator"; return; }
+    MR_LOG=debug start_coordinator "$d" "$WORK/pl.log" \
+        --addr "unix:$WORK/pl.s" "$IN/good.txt" "$IN/segv.txt" ||
+        { fail poison_task_lab "no coordinator"; return; }
     local ct=$TPID
     for _ in 1 2 3; do
         ( while [ ! -e "$WORK/pl.done" ]; do
-              $T "$B/mrworker" --addr "unix:$WORK/pl.s" --connect-timeout 1 \
-                  "$FAULTY" 2>/dev/null
+              $TIMEOUT "$B/mrworker" --addr "unix:$WORK/pl.s" \
+                  --connect-timeout 1 "$FAULTY" 2>/dev/null
           done ) 2>/dev/null &
     done
     wait "$ct"; rc=$?
@@ -517,7 +465,7 @@ worker_refusals poison_task"
 status=0
 for c in ${*:-$ALL}; do
     if ! declare -F "check_$c" >/dev/null; then
-        echo "FAIL $c: no such check (checks: $(echo $ALL))"
+        fail "$c" "no such check (checks: $(echo $ALL))"
         status=1
         continue
     fi

@@ -5,19 +5,13 @@
 # count give mrsequential's output. Prints one "PASS name" or "FAIL name:
 # why" line per check.
 set -u
+. "$(dirname "$0")/lib.sh"
 
-B=$(cd "${BUILD:-build}" && pwd)
-WORK=$(mktemp -d /tmp/mr-recordtest-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+begin_suite mr-recordtest
 TIMEOUT="timeout -k 2s 120s"
 LINELEN=$B/tests/apps/linelen.so
 LONGEST=200000                  # bytes in the one line longer than a split
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-
-[ -f "$LINELEN" ] || {
-    echo "FAIL setup: $LINELEN is missing; run 'make test'"; exit 1; }
+need "$LINELEN"
 
 # About 3 MB (48 splits of 64K): lines of 0 to 3000 bytes of words, many
 # empty or short, and line 500 of $LONGEST bytes; the last line has no '\n'.
@@ -37,7 +31,7 @@ LC_ALL=C awk -v long=$LONGEST 'BEGIN {
     }
     printf "a last line without its end"
 }' > "$WORK/lines.txt" || {
-    echo "FAIL setup: could not generate the input"; exit 1; }
+    fail setup "could not generate the input"; exit 1; }
 IN=$WORK/lines.txt
 
 # job NAME APP SPLIT_SIZE: runs the job on $IN in $WORK/NAME with a
