@@ -5,12 +5,10 @@
 # link lines must agree with them. Each check is first shown a planted
 # violation, so that a check that could not fail would itself fail.
 set -u
-B=${BUILD:-build}
+. "$(dirname "$0")/lib.sh"
+begin_suite mr-layers
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
 
 # What each layer's files may include, besides their own folder's headers.
 # proto is the code generated from proto/*.proto (*.pb-c.h).
@@ -70,14 +68,13 @@ include_violations() {
 
 test_includes_follow_layers() {
     local plant out
-    plant=$(mktemp -d)
+    plant=$WORK/plant
     mkdir -p "$plant/worker" "$plant/coordinator" "$plant/common"
     echo '#include "coord.h"' > "$plant/worker/bad.c"
     echo '' > "$plant/coordinator/coord.h"
     echo '#include "mr_err.h"' > "$plant/worker/good.c"
     echo '' > "$plant/common/mr_err.h"
     out=$(include_violations "$plant")
-    rm -rf "$plant"
     if [ "$out" != "worker/bad.c includes coord.h (of coordinator), which worker may not use" ]; then
         fail includes_follow_layers "the check missed a planted violation: '$out'"
         return
