@@ -74,7 +74,7 @@ BENCH_RPC  := $(BUILD)/bench/rpc_bench
 WORKER_LIB_SRC := worker/aggtable.c worker/app.c worker/arena.c \
                   worker/imfile.c worker/lastwords.c worker/mapout.c \
                   worker/maptask.c worker/merge.c worker/reducetask.c \
-                  worker/worker.c
+                  worker/spill.c worker/worker.c
 COORD_LIB_SRC  := coordinator/tasks.c coordinator/splits.c coordinator/coord.c \
                   coordinator/coord_join.c coordinator/coord_end.c \
                   coordinator/coord_describe.c \

@@ -10,7 +10,11 @@
  * and spilled as a run (an intermediate file); at the end the runs are
  * merged, combining again, into the task's one intermediate file
  * (imfile.h). Keys and values are copied into an arena: no allocation per
- * record. */
+ * record.
+ *
+ * Two files: mapout.c collects and combines in memory; spill.c sorts,
+ * spills and merges (spill.h), and defines mapout_write. Both share
+ * mapout_int.h. */
 #ifndef WORKER_MAPOUT_H
 #define WORKER_MAPOUT_H
 
@@ -41,6 +45,7 @@ struct mapout {
     size_t nrecs, reccap;
     char *scratch;              /* what a combine call writes */
     size_t scratch_len, scratch_cap;
+    /* spill.c's */
     unsigned first_run;         /* runs before it were merged away */
     unsigned nruns;             /* runs written so far, merged or not */
     char run_prefix[4096];      /* runs are <prefix>-<n> */
@@ -61,9 +66,9 @@ void mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
 /* Frees memory and removes any spilled runs. */
 void mapout_free(struct mapout *mo);
 
-/* Writes everything, merging runs if any, to path atomically. Returns 0
- * with the records and bytes written, or an error with err filled
- * (nothing is left at path). */
+/* Writes everything, merging runs if any, to path atomically (spill.c).
+ * Returns 0 with the records and bytes written, or an error with err
+ * filled (nothing is left at path). */
 int mapout_write(struct mapout *mo, const char *path, uint64_t *records_out,
                  uint64_t *bytes_out, char err[MR_ERR_LEN]);
 
