@@ -321,21 +321,12 @@ void
 mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
             uint32_t builtin_combiner, size_t budget, const char *run_dir)
 {
-    const char *env = getenv("MR_MAP_BUFFER");
-
     memset(mo, 0, sizeof(*mo));
     mo->emitter.emit = mapout_emit;
     mo->nreduce = nreduce;
     mo->sum = builtin_combiner == MR_COMBINER_SUM;
     mo->combine = mo->sum ? NULL : combine;
-    if (budget == 0) {
-        budget = env ? (size_t)strtoull(env, NULL, 10) : 0;
-        if (budget == 0)
-            budget = MAPOUT_DEFAULT_BUDGET;
-        if (budget < MAPOUT_MIN_BUDGET)
-            budget = MAPOUT_MIN_BUDGET;
-    }
-    mo->budget = budget;
+    mo->budget = budget != 0 ? budget : MAPOUT_DEFAULT_BUDGET;
     agg_init(&mo->agg, &mo->arena);
     spill_init(mo, run_dir);
 }

@@ -28,7 +28,8 @@
 #include "mrapp.h"
 
 #define MAPOUT_DEFAULT_BUDGET (32u << 20)
-#define MAPOUT_MIN_BUDGET     (4u << 20)   /* a few arena chunks */
+#define MAPOUT_MIN_BUDGET     (4u << 20)   /* a few arena chunks: the
+                                              least a user may choose */
 #define MAPOUT_MERGE_FANIN    64           /* runs merged at once */
 
 struct mapout {
@@ -55,11 +56,12 @@ struct mapout {
 };
 
 /* builtin_combiner is the app's (enum mr_builtin_combiner); combine is
- * used only without one. budget 0 means $MR_MAP_BUFFER bytes if set, else
- * MAPOUT_DEFAULT_BUDGET, raised to at least MAPOUT_MIN_BUDGET; a non-zero budget is used as given
- * (tests force spills with tiny ones). Spilled runs are written in
- * run_dir (NULL: the current directory) and merged MAPOUT_MERGE_FANIN at a
- * time. */
+ * used only without one. budget is the bytes of buffers before a spill:
+ * 0 means MAPOUT_DEFAULT_BUDGET, anything else is used as given (tests
+ * force spills with tiny ones; mrworker raises a size the user chose,
+ * $MR_MAP_BUFFER, to at least MAPOUT_MIN_BUDGET). Nothing here reads the
+ * environment. Spilled runs are written in run_dir (NULL: the current
+ * directory) and merged MAPOUT_MERGE_FANIN at a time. */
 void mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
                  uint32_t builtin_combiner, size_t budget,
                  const char *run_dir);
