@@ -13,6 +13,7 @@
 #include "aggtable.h"
 #include "mapout_int.h"
 #include "spill.h"
+#include "varint.h"
 
 #define FIRST_VALUES_CAP 32     /* bytes of a new key's value block */
 #define MAX_VALUES_CAP   512    /* a hot key's block grows to this */
@@ -56,10 +57,12 @@ static bool
 buffer_next(struct mr_values *v, const char **val, size_t *len)
 {
     struct buffer_values *bv = (struct buffer_values *)v;
+    uint64_t n;
 
     if (bv->p >= bv->end)
         return false;
-    bv->p += varint_get(bv->p, len);
+    bv->p += varint_get_unchecked(bv->p, &n);  /* our own bytes */
+    *len = (size_t)n;
     *val = bv->p;
     bv->p += *len;
     return true;

@@ -36,46 +36,6 @@ struct scratch_output {
 
 /* ---------------------------------------------------------------- helpers */
 
-static inline size_t
-varint_put(char *p, size_t v)
-{
-    size_t n = 0;
-
-    while (v >= 0x80) {
-        p[n++] = (char)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (char)v;
-    return n;
-}
-
-static inline size_t
-varint_len(size_t v)
-{
-    size_t n = 1;
-
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static inline size_t
-varint_get(const char *p, size_t *v)
-{
-    size_t n = 0, x = 0;
-
-    for (int shift = 0;; shift += 7) {
-        unsigned char b = (unsigned char)p[n++];
-        x |= (size_t)(b & 0x7f) << shift;
-        if (b < 0x80)
-            break;
-    }
-    *v = x;
-    return n;
-}
-
 /* Records the first error and its message; later ones are dropped. */
 static inline void
 mapout__set_error(struct mapout *mo, int rc, const char *msg)

@@ -15,6 +15,7 @@
 #include "mapout_int.h"
 #include "merge.h"
 #include "partition.h"
+#include "varint.h"
 
 /* An entry with its partition, for sorting. */
 struct sorted_entry {
@@ -74,6 +75,7 @@ write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
     struct scratch_output out = {{mapout__scratch_write}, mo};
     const char *v;
     size_t vlen;
+    uint64_t n;
 
     if (mo->sum) {
         mo->scratch_len = 0;
@@ -86,7 +88,8 @@ write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
         if (b->count > 1 && mapout__combine_block(mo, e) != 0)
             return;
         b = e->v.block;
-        v = b->data + varint_get(b->data, &vlen);
+        v = b->data + varint_get_unchecked(b->data, &n);
+        vlen = (size_t)n;
     }
     im_writer_add(w, part, agg_entry_key(e), agg_entry_klen(e), v, vlen);
 }
