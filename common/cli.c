@@ -127,3 +127,25 @@ cli_parse_size(const char *opt, const char *val, unsigned long long *out,
     *out = v * mult;
     return 0;
 }
+
+int
+cli_env_bytes(const char *name, unsigned long long *out,
+              char err[MR_ERR_LEN])
+{
+    const char *val = getenv(name);
+    unsigned long long v;
+    char *end;
+
+    *out = 0;
+    if (val == NULL || val[0] == '\0')
+        return 0;
+    errno = 0;
+    v = strtoull(val, &end, 10);
+    if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno != 0) {
+        snprintf(err, MR_ERR_LEN, "%s wants a size in bytes, a whole number "
+                 "such as 33554432, not '%s'", name, val);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}

@@ -37,6 +37,12 @@ void cli_bad_option(const char *prog, char **argv, int next, int badopt);
 int cli_parse_size(const char *opt, const char *val, unsigned long long *out,
                    char err[MR_ERR_LEN]);
 
+/* Reads environment variable name as a number of bytes, a whole number
+ * (no suffix): *out is 0 when it is unset or empty. Returns 0, or -EINVAL
+ * with err saying what was expected. */
+int cli_env_bytes(const char *name, unsigned long long *out,
+                  char err[MR_ERR_LEN]);
+
 /* Parses a duration in seconds (fractions allowed: "0.5") into ms. */
 int cli_parse_seconds(const char *opt, const char *val, unsigned long *ms,
                       char err[MR_ERR_LEN]);

@@ -402,6 +402,7 @@ main(int argc, char **argv)
     struct coord_app app;
     char app_name[128];
     struct run r = {0};
+    unsigned long long map_buffer;
     int rc;
 
     mr_log_init(argv[0]);
@@ -412,6 +413,11 @@ main(int argc, char **argv)
     }
     if ((rc = parse_args(argc, argv, dir, &a)) != 0)
         return rc < 0 ? 0 : rc;
+    /* The workers read $MR_MAP_BUFFER; refuse a bad one here, once. */
+    if (cli_env_bytes("MR_MAP_BUFFER", &map_buffer, err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return MR_EXIT_USAGE;
+    }
     snprintf(worker_exe, sizeof(worker_exe), "%s/mrworker", dir);
     if (access(worker_exe, X_OK) < 0) {
         fprintf(stderr, "mrrun: %s is missing; run 'make' first\n",

@@ -1,5 +1,7 @@
-/* An app's output (struct mr_output, what reduce writes its value to) that
- * appends to an atomic file: the reduce task's and mrsequential's. */
+/* A job's output file as the reduce task and mrsequential write it: an
+ * app's output (struct mr_output, what reduce writes its value to) that
+ * appends to an atomic file, and the one function that writes an output
+ * line around a reduce call. */
 #ifndef WORKER_FILE_OUTPUT_H
 #define WORKER_FILE_OUTPUT_H
 
@@ -24,6 +26,26 @@ file_output_to(struct atomic_file *file)
     struct file_output fo = {{file_output_write}, file};
 
     return fo;
+}
+
+/* Writes one output line, "key SPACE <what reduce writes> NEWLINE", by
+ * calling app->reduce on the key's values. The line's format is part of
+ * the contract: mrsequential's output, the reference, is compared with the
+ * reduce tasks'. Returns what reduce returned; when that is not 0 the line
+ * is left unfinished, and the caller aborts the file. */
+static inline int
+file_output_line(struct file_output *fo, const struct mr_app *app,
+                 const char *key, size_t klen, struct mr_values *values)
+{
+    struct atomic_file *file = fo->file;
+    int rc;
+
+    atomic_file_write(file, key, klen);
+    atomic_file_write(file, " ", 1);
+    rc = app->reduce(key, klen, values, &fo->base);
+    if (rc == 0)
+        atomic_file_write(file, "\n", 1);
+    return rc;
 }
 
 #endif

@@ -2,6 +2,7 @@
 #include "imfile.h"
 
 #include "crc32c.h"
+#include "varint.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,19 +43,6 @@ static uint64_t
 get_u64(const unsigned char *p)
 {
     return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static size_t
-put_varint(unsigned char *p, uint64_t v)
-{
-    size_t n = 0;
-
-    while (v >= 0x80) {
-        p[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (unsigned char)v;
-    return n;
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -100,12 +88,12 @@ void
 im_writer_add(struct im_writer *w, uint32_t part, const char *key,
               size_t klen, const char *val, size_t vlen)
 {
-    unsigned char head[20];
+    unsigned char head[2 * VARINT_MAX_LEN];
     size_t n;
 
     advance_to(w, part);
-    n = put_varint(head, klen);
-    n += put_varint(head + n, vlen);
+    n = varint_put(head, klen);
+    n += varint_put(head + n, vlen);
     atomic_file_write(&w->file, head, n);
     atomic_file_write(&w->file, key, klen);
     atomic_file_write(&w->file, val, vlen);
@@ -272,25 +260,6 @@ im_reader_partition(const struct im_reader *r, uint32_t part,
     return 0;
 }
 
-/* Reads a varint of at most 10 bytes without passing end. */
-static int
-get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
-{
-    const unsigned char *p = *pp;
-    uint64_t x = 0;
-
-    for (int shift = 0; shift < 64 && p < end; shift += 7) {
-        unsigned char b = *p++;
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (b < 0x80) {
-            *v = x;
-            *pp = p;
-            return 0;
-        }
-    }
-    return MR_EBADDATA;
-}
-
 int
 im_cursor_next(struct im_cursor *cur, const char **key, size_t *klen,
                const char **val, size_t *vlen)
@@ -300,8 +269,8 @@ im_cursor_next(struct im_cursor *cur, const char **key, size_t *klen,
 
     if (cur->left == 0)
         return cur->p == cur->end ? 0 : MR_EBADDATA;
-    if (get_varint(&p, cur->end, &kl) < 0 ||
-        get_varint(&p, cur->end, &vl) < 0 ||
+    if (varint_get(&p, cur->end, &kl) < 0 ||
+        varint_get(&p, cur->end, &vl) < 0 ||
         kl > (uint64_t)(cur->end - p) || vl > (uint64_t)(cur->end - p) - kl)
         return MR_EBADDATA;
     *key = (const char *)p;

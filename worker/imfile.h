@@ -9,10 +9,10 @@
  *            u32 CRC-32C of the partition's bytes, u32 reserved}
  *   footer:  u32 n_reduce, u32 format version, u32 reserved, "MRIM"
  *
- * Integers are little-endian; varints are LEB128. A reader checks the footer,
- * the index bounds, each partition's checksum before reading it, and every
- * record's bounds, so a truncated or corrupt file is reported (MR_EBADDATA)
- * rather than misread. */
+ * Integers are little-endian; varints are LEB128 (varint.h). A reader
+ * checks the footer, the index bounds, each partition's checksum before
+ * reading it, and every record's bounds, so a truncated or corrupt file is
+ * reported (MR_EBADDATA) rather than misread. */
 #ifndef WORKER_IMFILE_H
 #define WORKER_IMFILE_H
 

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@
 #include "cli.h"
 #include "exit_codes.h"
 #include "log.h"
+#include "mapout.h"
 #include "token.h"
 #include "worker.h"
 
@@ -40,6 +42,23 @@ usage(FILE *to)
         "app module; 3 no coordinator, or it went away before the job was\n"
         "over; 4 refused: another app, another directory or a wrong token,\n"
         "or the job's directory cannot be written from here.\n");
+}
+
+/* The map buffer's size from $MR_MAP_BUFFER: 0 (the default) when unset
+ * or empty, else at least MAPOUT_MIN_BUDGET. Returns 0, or -EINVAL with
+ * err filled when it is not a whole number of bytes. */
+static int
+map_buffer_from_env(size_t *bytes, char err[MR_ERR_LEN])
+{
+    unsigned long long v;
+    int rc = cli_env_bytes("MR_MAP_BUFFER", &v, err);
+
+    if (rc < 0)
+        return rc;
+    if (v != 0 && v < MAPOUT_MIN_BUDGET)
+        v = MAPOUT_MIN_BUDGET;
+    *bytes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+    return 0;
 }
 
 int
@@ -92,6 +111,10 @@ main(int argc, char **argv)
     } else if (argc - optind != 1) {
         fprintf(stderr, "mrworker: expected one app module (.so), and "
                 "perhaps the coordinator's socket; see 'mrworker --help'\n");
+        return MR_EXIT_USAGE;
+    }
+    if (map_buffer_from_env(&opts.map_buffer, err) < 0) {
+        fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;
     }
     if (token_file != NULL && token_read(token_file, &token, err) < 0) {

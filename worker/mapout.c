@@ -1,5 +1,7 @@
-/* Collecting, combining, spilling and writing a map task's output. See
- * mapout.h for the design. */
+/* Collecting and combining a map task's output in memory: the emitter the
+ * app's map writes to, the table of distinct keys with each key's combined
+ * values, or the record buffer without a combiner. Sorting, spilling and
+ * merging are spill.c's. See mapout.h for the design. */
 #define _GNU_SOURCE
 #include "mapout.h"
 
@@ -7,80 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "aggtable.h"
-#include "imfile.h"
-#include "keys.h"
-#include "merge.h"
-#include "partition.h"
+#include "mapout_int.h"
+#include "spill.h"
+#include "varint.h"
 
 #define FIRST_VALUES_CAP 32     /* bytes of a new key's value block */
 #define MAX_VALUES_CAP   512    /* a hot key's block grows to this */
 
-/* A key's values waiting for the app's combiner, in the arena. */
-struct value_block {
-    uint32_t used, cap;         /* bytes of data */
-    uint32_t count;             /* values in data */
-    char data[];                /* varint-prefixed values */
-};
-
-/* An entry with its partition, for sorting. */
-struct sorted_entry {
-    uint32_t part;
-    uint64_t prefix;            /* the key's first 8 bytes, big-endian,
-                                   zero-padded: compared before the key */
-    struct agg_entry *e;
-};
-
-/* One pair, plain mode. */
-struct mapout_rec {
-    const char *key;            /* key then value, in the arena */
-    uint32_t klen, vlen;
-    uint32_t part;
-};
-
 /* ---------------------------------------------------------------- helpers */
-
-static size_t
-varint_put(char *p, size_t v)
-{
-    size_t n = 0;
-
-    while (v >= 0x80) {
-        p[n++] = (char)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (char)v;
-    return n;
-}
-
-static size_t
-varint_len(size_t v)
-{
-    size_t n = 1;
-
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static size_t
-varint_get(const char *p, size_t *v)
-{
-    size_t n = 0, x = 0;
-
-    for (int shift = 0;; shift += 7) {
-        unsigned char b = (unsigned char)p[n++];
-        x |= (size_t)(b & 0x7f) << shift;
-        if (b < 0x80)
-            break;
-    }
-    *v = x;
-    return n;
-}
 
 static int
 grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -98,21 +36,6 @@ grow(void **p, size_t *cap, size_t need, size_t elem)
     *p = q;
     *cap = c;
     return 0;
-}
-
-static void
-set_error(struct mapout *mo, int rc, const char *msg)
-{
-    if (mo->error == 0) {
-        mo->error = rc;
-        snprintf(mo->errmsg, sizeof(mo->errmsg), "%s", msg);
-    }
-}
-
-static bool
-combining(const struct mapout *mo)
-{
-    return mo->sum || mo->combine != NULL;
 }
 
 static size_t
@@ -134,28 +57,25 @@ static bool
 buffer_next(struct mr_values *v, const char **val, size_t *len)
 {
     struct buffer_values *bv = (struct buffer_values *)v;
+    uint64_t n;
 
     if (bv->p >= bv->end)
         return false;
-    bv->p += varint_get(bv->p, len);
+    bv->p += varint_get_unchecked(bv->p, &n);  /* our own bytes */
+    *len = (size_t)n;
     *val = bv->p;
     bv->p += *len;
     return true;
 }
 
-struct scratch_output {
-    struct mr_output base;
-    struct mapout *mo;
-};
-
-static void
-scratch_write(struct mr_output *o, const char *bytes, size_t len)
+void
+mapout__scratch_write(struct mr_output *o, const char *bytes, size_t len)
 {
     struct mapout *mo = ((struct scratch_output *)o)->mo;
 
     if (grow((void **)&mo->scratch, &mo->scratch_cap,
              mo->scratch_len + len, 1) < 0) {
-        set_error(mo, -ENOMEM, "out of memory combining");
+        mapout__set_error(mo, -ENOMEM, "out of memory combining");
         return;
     }
     memcpy(mo->scratch + mo->scratch_len, bytes, len);
@@ -183,24 +103,23 @@ parse_count(const char *s, size_t len, uint64_t *n)
 static void
 not_a_count(struct mapout *mo)
 {
-    set_error(mo, MR_EAPP, "the app declares MR_COMBINER_SUM but emitted a "
-              "value that is not a whole number below 2^64");
+    mapout__set_error(mo, MR_EAPP, "the app declares MR_COMBINER_SUM but "
+                      "emitted a value that is not a whole number below "
+                      "2^64");
 }
 
 static void
 sum_overflow(struct mapout *mo)
 {
-    set_error(mo, MR_EAPP, "MR_COMBINER_SUM: a key's values add up to 2^64 "
-              "or more");
+    mapout__set_error(mo, MR_EAPP, "MR_COMBINER_SUM: a key's values add up "
+                      "to 2^64 or more");
 }
 
-/* Combines values into one, left in mo->scratch: the built-in sum, or a
- * call to the app's combiner. */
-static int
-combine_values(struct mapout *mo, const char *key, size_t klen,
-               struct mr_values *values)
+int
+mapout__combine_values(struct mapout *mo, const char *key, size_t klen,
+                       struct mr_values *values)
 {
-    struct scratch_output out = {{scratch_write}, mo};
+    struct scratch_output out = {{mapout__scratch_write}, mo};
 
     mo->scratch_len = 0;
     if (mo->sum) {
@@ -220,7 +139,7 @@ combine_values(struct mapout *mo, const char *key, size_t klen,
         }
         mr_write_u64(&out.base, total);
     } else if (mo->combine(key, klen, values, &out.base) != 0) {
-        set_error(mo, MR_EAPP, "the app's combiner failed");
+        mapout__set_error(mo, MR_EAPP, "the app's combiner failed");
         return MR_EAPP;
     }
     return mo->error;
@@ -236,7 +155,7 @@ new_block(struct mapout *mo, size_t cap)
     if (cap <= UINT32_MAX)
         b = arena_alloc_aligned(&mo->arena, sizeof(*b) + cap);
     if (b == NULL) {
-        set_error(mo, -ENOMEM, "out of memory");
+        mapout__set_error(mo, -ENOMEM, "out of memory");
         return NULL;
     }
     b->used = 0;
@@ -245,14 +164,14 @@ new_block(struct mapout *mo, size_t cap)
     return b;
 }
 
-/* Replaces an entry's values by their combination. */
-static int
-combine_block(struct mapout *mo, struct agg_entry *e)
+int
+mapout__combine_block(struct mapout *mo, struct agg_entry *e)
 {
     struct value_block *b = e->v.block;
     struct buffer_values bv = {{buffer_next}, b->data, b->data + b->used};
     size_t need;
-    int rc = combine_values(mo, agg_entry_key(e), agg_entry_klen(e), &bv.base);
+    int rc = mapout__combine_values(mo, agg_entry_key(e), agg_entry_klen(e),
+                                    &bv.base);
 
     if (rc != 0)
         return rc;
@@ -288,7 +207,7 @@ add_to_block(struct mapout *mo, struct agg_entry *e, const char *val,
         return;
     b = e->v.block;
     if (b->used + need > b->cap && b->count > 0) {
-        if (combine_block(mo, e) != 0)
+        if (mapout__combine_block(mo, e) != 0)
             return;
         b = e->v.block;
     }
@@ -307,9 +226,8 @@ add_to_block(struct mapout *mo, struct agg_entry *e, const char *val,
     b->count++;
 }
 
-/* Looks up the queued pairs and adds their values to their keys. */
-static void
-add_queued(struct mapout *mo)
+void
+mapout__add_queued(struct mapout *mo)
 {
     struct agg_table *t = &mo->agg;
 
@@ -317,7 +235,7 @@ add_queued(struct mapout *mo)
         const struct agg_pending *p = &t->pending[i];
         struct agg_entry *e = agg_find(t, p);
         if (e == NULL)
-            set_error(mo, -ENOMEM, "out of memory");
+            mapout__set_error(mo, -ENOMEM, "out of memory");
         else if (!mo->sum)
             add_to_block(mo, e, agg_pending_value(t, p), p->vlen);
         else if (e->v.sum + p->count < p->count)
@@ -348,9 +266,9 @@ add_combined(struct mapout *mo, const char *key, size_t klen,
     }
     full = agg_queue(&mo->agg, key, klen, val, vlen, n);
     if (full < 0)
-        set_error(mo, -ENOMEM, "out of memory");
+        mapout__set_error(mo, -ENOMEM, "out of memory");
     else if (full)
-        add_queued(mo);
+        mapout__add_queued(mo);
     return full > 0;
 }
 
@@ -365,7 +283,7 @@ add_plain(struct mapout *mo, const char *key, size_t klen, const char *val,
     if (grow((void **)&mo->recs, &mo->reccap, mo->nrecs + 1,
              sizeof(*mo->recs)) < 0 ||
         (copy = arena_alloc(&mo->arena, klen + vlen)) == NULL) {
-        set_error(mo, -ENOMEM, "out of memory");
+        mapout__set_error(mo, -ENOMEM, "out of memory");
         return false;
     }
     memcpy(copy, key, klen);
@@ -377,151 +295,7 @@ add_plain(struct mapout *mo, const char *key, size_t klen, const char *val,
     return true;
 }
 
-/* ---------------------------------------------------------------- sort */
-
-static int
-entry_compare(const void *a, const void *b)
-{
-    const struct sorted_entry *x = a, *y = b;
-
-    if (x->part != y->part)
-        return x->part < y->part ? -1 : 1;
-    if (x->prefix != y->prefix)
-        return x->prefix < y->prefix ? -1 : 1;
-    return key_compare(agg_entry_key(x->e), agg_entry_klen(x->e),
-                       agg_entry_key(y->e), agg_entry_klen(y->e));
-}
-
-/* An entry's sort key: its partition and the first bytes of its key. */
-static struct sorted_entry
-sorted_entry_of(struct agg_entry *e, uint32_t nreduce)
-{
-    const char *key = agg_entry_key(e);
-    size_t klen = agg_entry_klen(e);
-    uint64_t w = 0;
-
-    /* An inline key is zero-padded to 16 bytes; a longer one has 8. */
-    memcpy(&w, key, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return (struct sorted_entry){partition_of(key, klen, nreduce), w, e};
-}
-
-static int
-rec_compare(const void *a, const void *b)
-{
-    const struct mapout_rec *x = a, *y = b;
-
-    if (x->part != y->part)
-        return x->part < y->part ? -1 : 1;
-    return key_compare(x->key, x->klen, y->key, y->klen);
-}
-
-/* Writes an entry's key and its values' combination to w. */
-static void
-write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
-            struct agg_entry *e)
-{
-    struct value_block *b = e->v.block;
-    struct scratch_output out = {{scratch_write}, mo};
-    const char *v;
-    size_t vlen;
-
-    if (mo->sum) {
-        mo->scratch_len = 0;
-        mr_write_u64(&out.base, e->v.sum);
-        if (mo->error != 0)
-            return;
-        v = mo->scratch;
-        vlen = mo->scratch_len;
-    } else {
-        if (b->count > 1 && combine_block(mo, e) != 0)
-            return;
-        b = e->v.block;
-        v = b->data + varint_get(b->data, &vlen);
-    }
-    im_writer_add(w, part, agg_entry_key(e), agg_entry_klen(e), v, vlen);
-}
-
-/* Writes the buffered pairs, sorted, to w; then empties the buffers. */
-static int
-write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
-{
-    if (combining(mo)) {
-        struct sorted_entry *order;
-        add_queued(mo);
-        order = malloc((mo->agg.n + 1) * sizeof(*order));
-        size_t n = 0;
-        if (order == NULL) {
-            set_error(mo, -ENOMEM, "out of memory");
-            return mo->error;
-        }
-        for (size_t i = 0; i < mo->agg.cap; i++) {
-            struct agg_entry *e = &mo->agg.slots[i];
-            if (e->klen1 != 0)
-                order[n++] = sorted_entry_of(e, mo->nreduce);
-        }
-        qsort(order, n, sizeof(*order), entry_compare);
-        for (size_t i = 0; i < n && mo->error == 0; i++)
-            write_entry(mo, w, order[i].part, order[i].e);
-        free(order);
-        *records += n;
-        /* Start the next run small: a table kept at its full size would
-         * count against the budget and force a spill per emit. */
-        agg_clear(&mo->agg);
-    } else {
-        for (size_t i = 0; i < mo->nrecs; i++)
-            mo->recs[i].part = partition_of(mo->recs[i].key,
-                                            mo->recs[i].klen, mo->nreduce);
-        if (mo->nrecs > 0)      /* recs is NULL for none */
-            qsort(mo->recs, mo->nrecs, sizeof(*mo->recs), rec_compare);
-        for (size_t i = 0; i < mo->nrecs; i++) {
-            const struct mapout_rec *r = &mo->recs[i];
-            im_writer_add(w, r->part, r->key, r->klen, r->key + r->klen,
-                          r->vlen);
-        }
-        *records += mo->nrecs;
-        free(mo->recs);
-        mo->recs = NULL;
-        mo->reccap = 0;
-        mo->nrecs = 0;
-    }
-    arena_reset(&mo->arena);
-    return mo->error;
-}
-
-/* ---------------------------------------------------------------- spill */
-
-static void
-run_name(const struct mapout *mo, unsigned n, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s-%u", mo->run_prefix, n);
-}
-
-static void
-spill(struct mapout *mo)
-{
-    char path[4200], err[MR_ERR_LEN];
-    struct im_writer w;
-    uint64_t records = 0;
-    int rc;
-
-    run_name(mo, mo->nruns, path, sizeof(path));
-    if ((rc = im_writer_open(&w, path, mo->nreduce, err)) < 0) {
-        set_error(mo, rc, err);
-        return;
-    }
-    if (write_buffer(mo, &w, &records) != 0) {
-        im_writer_abort(&w);
-        return;
-    }
-    if ((rc = im_writer_commit(&w, err)) < 0) {
-        set_error(mo, rc, err);
-        return;
-    }
-    mo->nruns++;
-}
+/* ---------------------------------------------------------------- emit */
 
 static void
 mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
@@ -532,16 +306,16 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
     if (mo->error != 0)
         return;
     if (klen > UINT32_MAX / 2 || vlen > UINT32_MAX / 2) {
-        set_error(mo, -E2BIG, "a key or value of 2 GiB or more");
+        mapout__set_error(mo, -E2BIG, "a key or value of 2 GiB or more");
         return;
     }
     mo->emitted++;
     /* Memory grows only when a record is added, or a queued batch is
      * added to the table. */
-    if ((combining(mo) ? add_combined(mo, key, klen, val, vlen)
-                       : add_plain(mo, key, klen, val, vlen)) &&
+    if ((mapout__combining(mo) ? add_combined(mo, key, klen, val, vlen)
+                               : add_plain(mo, key, klen, val, vlen)) &&
         memory_in_use(mo) > mo->budget)
-        spill(mo);
+        spill_run(mo);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -550,37 +324,20 @@ void
 mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
             uint32_t builtin_combiner, size_t budget, const char *run_dir)
 {
-    static unsigned instance;
-    const char *env = getenv("MR_MAP_BUFFER");
-
     memset(mo, 0, sizeof(*mo));
     mo->emitter.emit = mapout_emit;
     mo->nreduce = nreduce;
     mo->sum = builtin_combiner == MR_COMBINER_SUM;
     mo->combine = mo->sum ? NULL : combine;
-    if (budget == 0) {
-        budget = env ? (size_t)strtoull(env, NULL, 10) : 0;
-        if (budget == 0)
-            budget = MAPOUT_DEFAULT_BUDGET;
-        if (budget < MAPOUT_MIN_BUDGET)
-            budget = MAPOUT_MIN_BUDGET;
-    }
-    mo->budget = budget;
+    mo->budget = budget != 0 ? budget : MAPOUT_DEFAULT_BUDGET;
     agg_init(&mo->agg, &mo->arena);
-    snprintf(mo->run_prefix, sizeof(mo->run_prefix), "%s%smr-spill-%d-%u",
-             run_dir ? run_dir : "", run_dir ? "/" : "", (int)getpid(),
-             instance++);
+    spill_init(mo, run_dir);
 }
 
 void
 mapout_free(struct mapout *mo)
 {
-    char path[4200];
-
-    for (unsigned i = mo->first_run; i < mo->nruns; i++) {
-        run_name(mo, i, path, sizeof(path));
-        unlink(path);
-    }
+    spill_remove_runs(mo);
     arena_reset(&mo->arena);
     agg_free(&mo->agg);
     free(mo->recs);
@@ -588,127 +345,3 @@ mapout_free(struct mapout *mo)
     memset(mo, 0, sizeof(*mo));
 }
 
-/* ---------------------------------------------------------------- write */
-
-/* Merges runs [first, first + n), partition by partition, into w. */
-static int
-merge_runs(struct mapout *mo, unsigned first, unsigned n,
-           struct im_writer *w, uint64_t *records, char err[MR_ERR_LEN])
-{
-    struct im_reader *runs = calloc(n, sizeof(*runs));
-    char path[4200];
-    int rc = runs ? 0 : -ENOMEM;
-
-    for (unsigned i = 0; rc == 0 && i < n; i++) {
-        run_name(mo, first + i, path, sizeof(path));
-        rc = im_reader_open(&runs[i], path, mo->nreduce, err);
-    }
-    for (uint32_t p = 0; rc == 0 && p < mo->nreduce; p++) {
-        struct merger m;
-        struct merge_group g;
-        if ((rc = merger_init(&m, n)) < 0)
-            break;
-        for (unsigned i = 0; i < n && rc == 0; i++) {
-            struct im_cursor cur;
-            if ((rc = im_reader_partition(&runs[i], p, &cur)) < 0)
-                snprintf(err, MR_ERR_LEN, "a spilled run fails its "
-                         "checksum");
-            merger_add(&m, i, &cur);
-        }
-        while (rc == 0 && merger_next_group(&m, &g)) {
-            if (combining(mo)) {
-                rc = combine_values(mo, g.key, g.klen, &g.base);
-                im_writer_add(w, p, g.key, g.klen, mo->scratch,
-                              mo->scratch_len);
-                (*records)++;
-            } else {
-                const char *v;
-                size_t vlen;
-                while (g.base.next(&g.base, &v, &vlen)) {
-                    im_writer_add(w, p, g.key, g.klen, v, vlen);
-                    (*records)++;
-                }
-            }
-            merger_end_group(&g);
-        }
-        if (rc == 0 && m.error != 0) {
-            rc = m.error;
-            snprintf(err, MR_ERR_LEN, "a spilled run is corrupt");
-        }
-        merger_free(&m);
-    }
-    for (unsigned i = 0; runs != NULL && i < n; i++)
-        im_reader_close(&runs[i]);
-    free(runs);
-    if (rc == MR_EAPP)
-        snprintf(err, MR_ERR_LEN, "%s", mo->errmsg);
-    return rc;
-}
-
-/* Merges the oldest runs into new ones until at most MAPOUT_MERGE_FANIN
- * remain, so that a huge output never needs more open runs than that. */
-static int
-reduce_run_count(struct mapout *mo, char err[MR_ERR_LEN])
-{
-    while (mo->nruns - mo->first_run > MAPOUT_MERGE_FANIN) {
-        struct im_writer w;
-        uint64_t records = 0;
-        char path[4200];
-        int rc;
-
-        run_name(mo, mo->nruns, path, sizeof(path));
-        if ((rc = im_writer_open(&w, path, mo->nreduce, err)) < 0)
-            return rc;
-        rc = merge_runs(mo, mo->first_run, MAPOUT_MERGE_FANIN, &w, &records,
-                        err);
-        if (rc != 0) {
-            im_writer_abort(&w);
-            return rc;
-        }
-        if ((rc = im_writer_commit(&w, err)) < 0)
-            return rc;
-        mo->nruns++;
-        for (unsigned i = 0; i < MAPOUT_MERGE_FANIN; i++) {
-            run_name(mo, mo->first_run++, path, sizeof(path));
-            unlink(path);
-        }
-    }
-    return 0;
-}
-
-int
-mapout_write(struct mapout *mo, const char *path, uint64_t *records_out,
-             uint64_t *bytes_out, char err[MR_ERR_LEN])
-{
-    struct im_writer w;
-    int rc;
-
-    *records_out = 0;
-    *bytes_out = 0;
-    if (mo->nruns > 0 && mo->error == 0 &&
-        (mo->agg.n > 0 || mo->agg.npending > 0 || mo->nrecs > 0))
-        spill(mo);
-    if (mo->error != 0) {
-        snprintf(err, MR_ERR_LEN, "map output: %s", mo->errmsg);
-        return mo->error;
-    }
-    if (mo->nruns > 0 && (rc = reduce_run_count(mo, err)) != 0)
-        return rc;
-    if ((rc = im_writer_open(&w, path, mo->nreduce, err)) < 0)
-        return rc;
-    if (mo->nruns == 0) {
-        rc = write_buffer(mo, &w, records_out);
-        if (rc != 0)
-            snprintf(err, MR_ERR_LEN, "map output: %s", mo->errmsg);
-    } else {
-        rc = merge_runs(mo, mo->first_run, mo->nruns - mo->first_run, &w,
-                        records_out, err);
-    }
-    if (rc != 0) {
-        im_writer_abort(&w);
-        return rc;
-    }
-    rc = im_writer_commit(&w, err);
-    *bytes_out = w.file.written;
-    return rc;
-}

@@ -10,7 +10,11 @@
  * and spilled as a run (an intermediate file); at the end the runs are
  * merged, combining again, into the task's one intermediate file
  * (imfile.h). Keys and values are copied into an arena: no allocation per
- * record. */
+ * record.
+ *
+ * Two files: mapout.c collects and combines in memory; spill.c sorts,
+ * spills and merges (spill.h), and defines mapout_write. Both share
+ * mapout_int.h. */
 #ifndef WORKER_MAPOUT_H
 #define WORKER_MAPOUT_H
 
@@ -24,7 +28,8 @@
 #include "mrapp.h"
 
 #define MAPOUT_DEFAULT_BUDGET (32u << 20)
-#define MAPOUT_MIN_BUDGET     (4u << 20)   /* a few arena chunks */
+#define MAPOUT_MIN_BUDGET     (4u << 20)   /* a few arena chunks: the
+                                              least a user may choose */
 #define MAPOUT_MERGE_FANIN    64           /* runs merged at once */
 
 struct mapout {
@@ -41,6 +46,7 @@ struct mapout {
     size_t nrecs, reccap;
     char *scratch;              /* what a combine call writes */
     size_t scratch_len, scratch_cap;
+    /* spill.c's */
     unsigned first_run;         /* runs before it were merged away */
     unsigned nruns;             /* runs written so far, merged or not */
     char run_prefix[4096];      /* runs are <prefix>-<n> */
@@ -50,20 +56,21 @@ struct mapout {
 };
 
 /* builtin_combiner is the app's (enum mr_builtin_combiner); combine is
- * used only without one. budget 0 means $MR_MAP_BUFFER bytes if set, else
- * MAPOUT_DEFAULT_BUDGET, raised to at least MAPOUT_MIN_BUDGET; a non-zero budget is used as given
- * (tests force spills with tiny ones). Spilled runs are written in
- * run_dir (NULL: the current directory) and merged MAPOUT_MERGE_FANIN at a
- * time. */
+ * used only without one. budget is the bytes of buffers before a spill:
+ * 0 means MAPOUT_DEFAULT_BUDGET, anything else is used as given (tests
+ * force spills with tiny ones; mrworker raises a size the user chose,
+ * $MR_MAP_BUFFER, to at least MAPOUT_MIN_BUDGET). Nothing here reads the
+ * environment. Spilled runs are written in run_dir (NULL: the current
+ * directory) and merged MAPOUT_MERGE_FANIN at a time. */
 void mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
                  uint32_t builtin_combiner, size_t budget,
                  const char *run_dir);
 /* Frees memory and removes any spilled runs. */
 void mapout_free(struct mapout *mo);
 
-/* Writes everything, merging runs if any, to path atomically. Returns 0
- * with the records and bytes written, or an error with err filled
- * (nothing is left at path). */
+/* Writes everything, merging runs if any, to path atomically (spill.c).
+ * Returns 0 with the records and bytes written, or an error with err
+ * filled (nothing is left at path). */
 int mapout_write(struct mapout *mo, const char *path, uint64_t *records_out,
                  uint64_t *bytes_out, char err[MR_ERR_LEN]);
 

@@ -70,7 +70,7 @@ map_input(const struct map_input *in, const char **data, size_t *len,
 int
 map_run(const struct mr_app *app, const struct map_input *in,
         uint32_t nreduce, const char *out_path, const char *run_dir,
-        struct map_stats *st, char err[MR_ERR_LEN])
+        size_t map_buffer, struct map_stats *st, char err[MR_ERR_LEN])
 {
     const char *data;
     struct mapout mo;
@@ -83,8 +83,8 @@ map_run(const struct mr_app *app, const struct map_input *in,
     if (rc < 0)
         return rc;
     st->bytes_in = len;
-    mapout_init(&mo, nreduce, app->combine, app->builtin_combiner, 0,
-                run_dir);
+    mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
+                map_buffer, run_dir);
     if (app->map(in->name, data, len, &mo.emitter) != 0) {
         snprintf(err, MR_ERR_LEN, "the app's map failed on %s", in->name);
         rc = MR_EAPP;

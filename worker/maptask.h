@@ -4,6 +4,7 @@
 #define WORKER_MAPTASK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mr_err.h"
@@ -24,11 +25,12 @@ struct map_input {
     bool whole;                 /* all of the file: offset, length unused */
 };
 
-/* Maps the input's split; the app sees its name. Spilled runs go to
- * run_dir (NULL: the current directory). Returns 0, or an error with err
- * filled; on error nothing appears at out_path. */
+/* Maps the input's split; the app sees its name. The output is buffered
+ * in map_buffer bytes (0: MAPOUT_DEFAULT_BUDGET; see mapout_init) before
+ * it spills to run_dir (NULL: the current directory). Returns 0, or an
+ * error with err filled; on error nothing appears at out_path. */
 int map_run(const struct mr_app *app, const struct map_input *in,
             uint32_t nreduce, const char *out_path, const char *run_dir,
-            struct map_stats *st, char err[MR_ERR_LEN]);
+            size_t map_buffer, struct map_stats *st, char err[MR_ERR_LEN]);
 
 #endif

@@ -46,11 +46,8 @@ reduce_groups(const struct mr_app *app, struct merger *m,
     struct merge_group g;
 
     while (merger_next_group(m, &g)) {
-        atomic_file_write(out, g.key, g.klen);
-        atomic_file_write(out, " ", 1);
-        if (app->reduce(g.key, g.klen, &g.base, &fo.base) != 0)
+        if (file_output_line(&fo, app, g.key, g.klen, &g.base) != 0)
             return MR_EAPP;
-        atomic_file_write(out, "\n", 1);
         merger_end_group(&g);
         st->keys++;
     }

@@ -1,7 +1,11 @@
 /* mrsequential: the one-process reference. Maps every file, sorts all pairs
  * in memory, reduces each key and writes mr-out-0. Deliberately shares none
  * of the distributed data path (no partitions, combining, intermediate files
- * or merging) so that it can check it; only the allocator is common. With
+ * or merging; its own collecting, sorting and grouping) so that it can check
+ * it. What it shares is the contract both must meet: the allocator, the
+ * order of keys (keys.h), and the output file with its line format
+ * (file_output_line), so that the two cannot differ in format by accident;
+ * test-records.sh checks that format itself against awk. With
  * --check-combiner it writes nothing and instead checks the app's combiner
  * against its reduce, key by key (combinecheck.h). */
 #define _GNU_SOURCE
@@ -161,15 +165,12 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
     for (size_t i = 0, j; i < ps->n; i = j) {
         struct seq_values sv = {{seq_next}, ps->v, i, key_end(ps, i)};
         j = sv.end;
-        atomic_file_write(&out, ps->v[i].key, ps->v[i].klen);
-        atomic_file_write(&out, " ", 1);
-        if (app->reduce(ps->v[i].key, ps->v[i].klen, &sv.base,
-                        &so.base) != 0) {
+        if (file_output_line(&so, app, ps->v[i].key, ps->v[i].klen,
+                             &sv.base) != 0) {
             fprintf(stderr, "mrsequential: the app's reduce failed\n");
             atomic_file_abort(&out);
             return 1;
         }
-        atomic_file_write(&out, "\n", 1);
     }
     if (atomic_file_commit(&out, err) < 0) {
         fprintf(stderr, "mrsequential: %s\n", err);

@@ -205,8 +205,8 @@ run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
 
     mr_im_name(name, sizeof(name), t->id, t->attempt);
     private_path(w, out, sizeof(out), name);
-    rep->ok = map_run(w->mod->app, &in, t->n_reduce, out, w->job.priv, &st,
-                      err) == 0;
+    rep->ok = map_run(w->mod->app, &in, t->n_reduce, out, w->job.priv,
+                      w->opts->map_buffer, &st, err) == 0;
     rep->bytes_in = st.bytes_in;
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;

@@ -19,6 +19,8 @@ struct worker_opts {
     int connect_timeout_ms;     /* how long to keep trying to reach it */
     const uint8_t *token;       /* the coordinator's shared secret, or NULL */
     size_t token_len;
+    size_t map_buffer;          /* bytes a map task buffers before it
+                                   spills; 0: the default (map_run) */
 };
 
 /* Runs for the coordinator at opts->addr with the loaded module mod.

@@ -79,6 +79,12 @@ expect_error worker_not_elf 2 "not a loadable app module" \
     "$B/mrworker" --addr "$S" "$IN/a.txt"
 expect_error worker_no_coordinator 3 "no coordinator is listening at" \
     "$B/mrworker" --addr "$S" --connect-timeout 0.2 "$B/apps/wc.so"
+# Bytes only: 32M once meant 32 bytes, silently raised to 4 MiB. mrrun
+# refuses it before starting workers that would.
+expect_error worker_bad_map_buffer 2 "MR_MAP_BUFFER wants .* not '32M'" \
+    env MR_MAP_BUFFER=32M "$B/mrworker" --addr "$S" "$B/apps/wc.so"
+expect_error run_bad_map_buffer 2 "^mrrun: MR_MAP_BUFFER wants" \
+    env MR_MAP_BUFFER=32M "$B/mrrun" "$IN/a.txt"
 expect_error seq_missing_input 1 "cannot read input file" \
     "$B/mrsequential" "$B/apps/wc.so" "$IN/nope.txt"
 expect_error run_unknown_app 2 "apps/nosuch.so" "$B/mrrun" --app nosuch

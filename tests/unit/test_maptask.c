@@ -40,7 +40,7 @@ Test(maptask, a_split_outside_the_input_is_refused)
         err[0] = '\0';
         struct map_input in = {input, NULL, cases[i].offset,
                                cases[i].length, false};
-        cr_assert_eq(map_run(&app, &in, 3, out, dir, &st, err), -EINVAL,
+        cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, &st, err), -EINVAL,
                      "offset %llu length %llu",
                      (unsigned long long)cases[i].offset,
                      (unsigned long long)cases[i].length);
@@ -91,7 +91,7 @@ Test(maptask, a_whole_split_maps_the_file)
     fclose(f);
     {
         struct map_input in = {input, NULL, 0, 0, true};
-        cr_assert_eq(map_run(&app, &in, 3, out, dir, &st, err), 0, "%s",
+        cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, &st, err), 0, "%s",
                      err);
     }
     cr_assert_eq(st.bytes_in, 10000);

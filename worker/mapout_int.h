@@ -1,0 +1,76 @@
+/* What the two halves of a map task's output share, and no one else uses:
+ * mapout.c (collecting and combining in memory) and spill.c (sorting,
+ * spilling and merging). The small helpers are static inline because the
+ * sort-and-write loop in spill.c calls them once per key. */
+#ifndef WORKER_MAPOUT_INT_H
+#define WORKER_MAPOUT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aggtable.h"
+#include "mapout.h"
+#include "mrapp.h"
+
+/* A key's values waiting for the app's combiner, in the arena. */
+struct value_block {
+    uint32_t used, cap;         /* bytes of data */
+    uint32_t count;             /* values in data */
+    char data[];                /* varint-prefixed values */
+};
+
+/* One pair, plain mode. */
+struct mapout_rec {
+    const char *key;            /* key then value, in the arena */
+    uint32_t klen, vlen;
+    uint32_t part;
+};
+
+/* An output that appends to mo->scratch: what a combine call writes. */
+struct scratch_output {
+    struct mr_output base;
+    struct mapout *mo;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Records the first error and its message; later ones are dropped. */
+static inline void
+mapout__set_error(struct mapout *mo, int rc, const char *msg)
+{
+    if (mo->error == 0) {
+        mo->error = rc;
+        snprintf(mo->errmsg, sizeof(mo->errmsg), "%s", msg);
+    }
+}
+
+/* True when pairs go to the table of distinct keys, not the records. */
+static inline bool
+mapout__combining(const struct mapout *mo)
+{
+    return mo->sum || mo->combine != NULL;
+}
+
+/* ---------------------------------------------------------------- mapout.c */
+
+/* struct scratch_output's write; on running out of memory sets mo->error
+ * to -ENOMEM. */
+void mapout__scratch_write(struct mr_output *o, const char *bytes,
+                           size_t len);
+
+/* Looks up the queued pairs and adds their values to their keys; errors
+ * go to mo->error. */
+void mapout__add_queued(struct mapout *mo);
+
+/* Combines values into one, left in mo->scratch: the built-in sum, or a
+ * call to the app's combiner. Returns 0 or mo->error (MR_EAPP, -ENOMEM). */
+int mapout__combine_values(struct mapout *mo, const char *key, size_t klen,
+                           struct mr_values *values);
+
+/* Replaces an entry's values by their combination. Returns 0 or
+ * mo->error. */
+int mapout__combine_block(struct mapout *mo, struct agg_entry *e);
+
+#endif
