@@ -27,7 +27,8 @@
     X(ESTALE,     -1017, "task was reassigned or already done")          \
     X(EAUTH,      -1018, "authentication failed")                         \
     X(EINUSE,     -1019, "the directory is in use by another job")        \
-    X(EREFUSED,   -1020, "the coordinator refused this worker")
+    X(EREFUSED,   -1020, "the coordinator refused this worker")         \
+    X(EFETCH,     -1021, "could not fetch data from the worker holding it")
 
 enum mr_err {
 #define MR_ERR_ENUM(name, code, msg) MR_##name = (code),

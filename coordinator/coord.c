@@ -163,6 +163,7 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
             c->map_attempts[i] = c->tasks.maps[i].done_attempt;
         t.map_attempts = c->map_attempts;
         t.n_map_attempts = c->tasks.nmap;
+        coord__outputs_fill(c, &t);
     }
     mr_debug("%s task %u attempt %u -> connection %llu (worker pid %u)",
              task_kind_name(task->kind), task->id, task->attempts,
@@ -292,9 +293,11 @@ on_disconnect(uint64_t conn_id, void *arg)
 {
     coord *c = arg;
     size_t n = tasks_release_owner(&c->tasks, conn_id, settle_each, c);
+    uint32_t lost = coord__outputs_lost_with(c, conn_id);
     struct waiter **link = &c->waiters;
 
     members_remove(&c->members, conn_id);
+    coord__drop_uploads(c, conn_id);
     /* Held GetTask calls of this connection go nowhere now: drop them. */
     while (*link != NULL) {
         struct waiter *w = *link;
@@ -313,10 +316,11 @@ on_disconnect(uint64_t conn_id, void *arg)
         drain(c);
         return;
     }
-    if (n > 0) {
+    if (n > 0)
         mr_warn("a worker disconnected while running a task; %s",
                 tasks_are_over(&c->tasks) ? "that was one time too many"
                                           : "reassigning");
+    if (n > 0 || lost > 0) {
         coord__progress(c);
         coord__dispatch(c);
     }
@@ -378,7 +382,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     }
     c->service = (Mr__Coordinator_Service){MR__COORDINATOR__BASE_INIT,
                                            coord_get_task, coord__report_task,
-                                           coord__join};
+                                           coord__join, coord__read_input,
+                                           coord__put_output, coord__get_app};
     c->loop = loop;
     c->waiters_tail = &c->waiters;
     c->on_progress = opts->on_progress;
@@ -417,7 +422,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                                            c->tasks.nreduce);
     c->map_attempts = calloc(nmap ? nmap : 1, sizeof(uint32_t));
     if (c->map_deadlines == NULL || c->reduce_deadlines == NULL ||
-        c->map_attempts == NULL)
+        c->map_attempts == NULL || coord__outputs_init(c, nmap) < 0)
         goto out_nomem;
     c->srv = rpc_server_create(loop, &c->service.base, &sopts, err);
     if (c->srv == NULL)
@@ -531,6 +536,7 @@ coord_free(coord *c)
         rpc_loop_timer_cancel(c->loop, c->map_deadlines[i].timer);
     for (uint32_t i = 0; c->reduce_deadlines && i < c->tasks.nreduce; i++)
         rpc_loop_timer_cancel(c->loop, c->reduce_deadlines[i].timer);
+    coord__drop_uploads(c, 0);
     jobdir_abandon(c->jd);      /* a job that never ended, as if crashed */
     splits_free(c->splits, c->nsplits);
     tasks_free(&c->tasks);
@@ -538,5 +544,6 @@ coord_free(coord *c)
     free(c->map_deadlines);
     free(c->reduce_deadlines);
     free(c->map_attempts);
+    coord__outputs_free(c);
     free(c);
 }

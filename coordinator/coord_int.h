@@ -43,6 +43,18 @@ struct coord_stats {
     uint64_t out_keys;          /* output lines of accepted reduces */
 };
 
+/* Where a DONE map's output is: in the job's private directory (addr
+ * NULL), or kept by the worker on connection conn, which serves it at
+ * addr. */
+struct map_location {
+    uint64_t conn;              /* the worker that reported it */
+    char *addr;                 /* owned; NULL: in the private directory */
+    char *path;                 /* owned; absolute on that worker's host */
+    uint64_t size;              /* bytes */
+};
+
+struct upload;                  /* coord_data.c */
+
 /* The app the job runs, once known. */
 struct job_app {
     bool known;
@@ -73,6 +85,10 @@ struct coord {
     jobdir *jd;                 /* the job's directory, while held */
     char dir[PATH_MAX];         /* its path, once known */
     uint32_t *map_attempts;     /* scratch for reduce Task messages */
+    struct map_location *locations;     /* by map task */
+    Mr__MapOutput *task_outputs;        /* scratch for reduce Task */
+    Mr__MapOutput **task_output_ptrs;   /* messages, nmap each */
+    struct upload *uploads;     /* reduce outputs arriving (PutOutput) */
     void (*on_progress)(coord *c, void *arg);
     void (*on_over)(coord *c, void *arg);
     void *arg;
@@ -100,6 +116,38 @@ void coord__settle_timer(coord *c, struct coord_task *task);
 Mr__JobOutcome coord__outcome(const coord *c);
 /* The pid a joined connection gave, for log lines; 0 if none. */
 uint32_t coord__pid_of(const coord *c, uint64_t conn);
+
+/* coord_outputs.c */
+/* Room for nmap locations and the reduce Task scratch. Returns 0 or
+ * -ENOMEM. */
+int coord__outputs_init(coord *c, uint32_t nmap);
+void coord__outputs_free(coord *c);
+/* Map task map's output, as its accepted report says (NULL: in the
+ * private directory). */
+void coord__output_done(coord *c, uint32_t map, uint64_t conn,
+                        const Mr__MapOutput *where);
+/* Fills a reduce Task's map_outputs. */
+void coord__outputs_fill(coord *c, Mr__Task *t);
+/* The worker on conn is gone: the DONE maps whose outputs it kept run
+ * again. Returns how many. */
+uint32_t coord__outputs_lost_with(coord *c, uint64_t conn);
+/* A reduce could not fetch these maps' outputs from addr: those still
+ * kept there run again. Returns how many. */
+uint32_t coord__outputs_unreachable(coord *c, const uint32_t *maps,
+                                    size_t n, const char *addr);
+
+/* coord_data.c */
+void coord__read_input(Mr__Coordinator_Service *service,
+                       const Mr__InputRequest *req,
+                       Mr__InputChunk_Closure closure, void *closure_data);
+void coord__put_output(Mr__Coordinator_Service *service,
+                       const Mr__OutputChunk *req,
+                       Mr__OutputAck_Closure closure, void *closure_data);
+void coord__get_app(Mr__Coordinator_Service *service,
+                    const Mr__AppRequest *req, Mr__AppChunk_Closure closure,
+                    void *closure_data);
+/* Abandons the uploads of conn (0: all of them). */
+void coord__drop_uploads(coord *c, uint64_t conn);
 
 /* coord_report.c */
 void coord__report_task(Mr__Coordinator_Service *service,

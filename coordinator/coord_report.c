@@ -73,6 +73,28 @@ redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
     return tasks_retry(&c->tasks, reduce, rep->attempt) < 0 ? MR_ESTALE : 0;
 }
 
+/* A reduce could not fetch some maps' outputs from the worker keeping
+ * them (not bad data: the worker did not answer): run those maps again,
+ * and the reduce once they are done, without holding it against either. */
+static int
+refetch(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
+        const char *error)
+{
+    char addr[128];
+    uint32_t lost = coord__outputs_unreachable(c, rep->lost_maps,
+                                               rep->n_lost_maps,
+                                               rep->lost_addr);
+
+    coord__printable(rep->lost_addr, addr, sizeof(addr));
+    mr_warn("reduce task %u could not fetch the outputs of %zu map task%s "
+            "from %s (%s); %u of them run again", reduce->id,
+            rep->n_lost_maps, rep->n_lost_maps == 1 ? "" : "s", addr, error,
+            lost);
+    if (tasks_are_over(&c->tasks))
+        return MR_EAPP;
+    return tasks_retry(&c->tasks, reduce, rep->attempt) < 0 ? MR_ESTALE : 0;
+}
+
 /* An attempt reported failed, by its worker or by its last words. */
 static int
 fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
@@ -114,8 +136,12 @@ coord__report_task(Mr__Coordinator_Service *service,
         rc = tasks_complete(&c->tasks, task, rep->attempt, conn);
         if (rc == 0)
             count_report(c, rep);
+        if (rc == 0 && task->kind == KIND_MAP)
+            coord__output_done(c, task->id, conn, rep->output);
     } else if (task->owner != conn) {
         rc = MR_ESTALE;         /* only the worker running it may fail it */
+    } else if (task->kind == KIND_REDUCE && rep->n_lost_maps > 0) {
+        rc = refetch(c, task, rep, error);
     } else if (task->kind == KIND_REDUCE && rep->bad_input) {
         rc = redo_map(c, task, rep, error);
     } else {

@@ -354,6 +354,18 @@ tasks_retry(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
     return 0;
 }
 
+/* A DONE map's output is gone: the map becomes IDLE to run again, and the
+ * job returns to the MAP phase. */
+static void
+undo_map(struct coord_tasks *t, struct coord_task *task)
+{
+    task->done_attempt = 0;
+    t->maps_done--;
+    requeue(t, task);
+    if (t->phase == PHASE_REDUCE)
+        set_phase(t, PHASE_MAP);
+}
+
 int
 tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
 {
@@ -369,11 +381,26 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
         return MR_EAPP;
     }
     t->failed++;
-    task->done_attempt = 0;
-    t->maps_done--;
-    requeue(t, task);
-    if (t->phase == PHASE_REDUCE)
-        set_phase(t, PHASE_MAP);
+    undo_map(t, task);
+    return 0;
+}
+
+int
+tasks_lose_output(struct coord_tasks *t, uint32_t map, const char *why)
+{
+    struct coord_task *task = tasks_find(t, KIND_MAP, map);
+
+    if (task == NULL)
+        return -EINVAL;
+    if (task->state != TASK_DONE || tasks_are_over(t))
+        return MR_ESTALE;
+    t->reassigned++;
+    if (++task->lost >= t->max_lost) {
+        fail_job(t, task, "lost its output %u times; the last time %s",
+                 task->lost, why);
+        return MR_EAPP;
+    }
+    undo_map(t, task);
     return 0;
 }
 

@@ -9,7 +9,8 @@
  *    | |     tasks_retry()            |   tasks_complete() by an  |
  *    | +---- tasks_fail(),            |   earlier attempt, while  |
  *    |       tasks_release_owner() ---+   IDLE or RUNNING         |
- *    +------ tasks_redo_map(): a reduce found this map's output bad
+ *    +------ tasks_redo_map(): a reduce found this map's output bad;
+ *            tasks_lose_output(): the worker keeping it is gone
  *
  * The job's phase moves only inside this module (set_phase() asserts each
  * move), and to FAILED from outside only through tasks_end_failed():
@@ -150,6 +151,14 @@ int tasks_retry(struct coord_tasks *t, struct coord_task *task,
  * DONE (already being redone), -EINVAL for no such map, or MR_EAPP when
  * the map has now failed max_failures times (the job is FAILED). */
 int tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why);
+
+/* The worker that kept map task `map`'s output is gone, or did not
+ * answer a reduce that fetched it: a DONE map becomes IDLE, to be run
+ * again, and the job returns to the MAP phase. Counts as a lost attempt
+ * (max_lost), not a failure. Returns 0, MR_ESTALE when the map is not
+ * DONE, -EINVAL for no such map, or MR_EAPP when the map has now been lost
+ * max_lost times (the job is FAILED; why says how the last one was). */
+int tasks_lose_output(struct coord_tasks *t, uint32_t map, const char *why);
 
 /* The deadline of a RUNNING task passed: it becomes IDLE (its late attempt
  * may still complete it). Returns true if it was requeued. */

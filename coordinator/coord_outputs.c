@@ -1,0 +1,147 @@
+/* Where each finished map's output is, and what becomes of it when the
+ * worker keeping it goes: an output in the job's private directory
+ * outlives its worker; one a worker keeps on its own disk dies with it and
+ * the map runs again (the MapReduce paper's rule). */
+#include "coord_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+int
+coord__outputs_init(coord *c, uint32_t nmap)
+{
+    size_t n = nmap ? nmap : 1;
+
+    c->locations = calloc(n, sizeof(*c->locations));
+    c->task_outputs = calloc(n, sizeof(*c->task_outputs));
+    c->task_output_ptrs = calloc(n, sizeof(*c->task_output_ptrs));
+    if (c->locations == NULL || c->task_outputs == NULL ||
+        c->task_output_ptrs == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < nmap; i++) {
+        mr__map_output__init(&c->task_outputs[i]);
+        c->task_output_ptrs[i] = &c->task_outputs[i];
+    }
+    return 0;
+}
+
+static void
+location_clear(struct map_location *l)
+{
+    free(l->addr);
+    free(l->path);
+    memset(l, 0, sizeof(*l));
+}
+
+void
+coord__outputs_free(coord *c)
+{
+    for (uint32_t i = 0; c->locations != NULL && i < c->tasks.nmap; i++)
+        location_clear(&c->locations[i]);
+    free(c->locations);
+    free(c->task_outputs);
+    free(c->task_output_ptrs);
+    c->locations = NULL;
+    c->task_outputs = NULL;
+    c->task_output_ptrs = NULL;
+}
+
+void
+coord__output_done(coord *c, uint32_t map, uint64_t conn,
+                   const Mr__MapOutput *where)
+{
+    struct map_location *l = &c->locations[map];
+
+    location_clear(l);
+    l->conn = conn;
+    if (where == NULL || where->addr[0] == '\0')
+        return;
+    l->addr = strdup(where->addr);
+    l->path = strdup(where->path);
+    l->size = where->size;
+    if (l->addr == NULL || l->path == NULL) {
+        /* Without its address nobody can fetch it: as good as lost. */
+        location_clear(l);
+        tasks_lose_output(&c->tasks, map, "the coordinator ran out of "
+                          "memory noting where it was");
+    }
+}
+
+void
+coord__outputs_fill(coord *c, Mr__Task *t)
+{
+    for (uint32_t i = 0; i < c->tasks.nmap; i++) {
+        const struct map_location *l = &c->locations[i];
+        Mr__MapOutput *o = &c->task_outputs[i];
+        o->addr = l->addr ? l->addr : (char *)"";
+        o->path = l->path ? l->path : (char *)"";
+        o->size = l->size;
+    }
+    t->map_outputs = c->task_output_ptrs;
+    t->n_map_outputs = c->tasks.nmap;
+}
+
+/* Runs map again because its kept output is gone; how says why. */
+static bool
+lose(coord *c, uint32_t map, const char *how)
+{
+    if (tasks_lose_output(&c->tasks, map, how) < 0 &&
+        !tasks_are_over(&c->tasks))
+        return false;
+    location_clear(&c->locations[map]);
+    return true;
+}
+
+uint32_t
+coord__outputs_lost_with(coord *c, uint64_t conn)
+{
+    uint32_t lost = 0, first = 0;
+    char how[160] = "";
+
+    for (uint32_t i = 0; i < c->tasks.nmap && !tasks_are_over(&c->tasks);
+         i++) {
+        const struct map_location *l = &c->locations[i];
+        if (l->addr == NULL || l->conn != conn ||
+            c->tasks.maps[i].state != TASK_DONE)
+            continue;
+        if (lost == 0) {
+            first = i;
+            snprintf(how, sizeof(how), "its worker at %s went away",
+                     l->addr);
+        }
+        lost += lose(c, i, how);
+    }
+    if (lost > 0)
+        mr_warn("a worker that kept the outputs of %u map task%s (map task "
+                "%u first) is gone; %s", lost, lost == 1 ? "" : "s", first,
+                tasks_are_over(&c->tasks) ? "that was one time too many"
+                                          : "running them again");
+    return lost;
+}
+
+uint32_t
+coord__outputs_unreachable(coord *c, const uint32_t *maps, size_t n,
+                           const char *addr)
+{
+    uint32_t lost = 0;
+    char how[200];
+
+    snprintf(how, sizeof(how), "a reduce could not fetch it from %s", addr);
+    for (size_t k = 0; k < n && !tasks_are_over(&c->tasks); k++) {
+        const struct map_location *l;
+        if (maps[k] >= c->tasks.nmap)
+            continue;
+        l = &c->locations[maps[k]];
+        /* Only an output still kept at that address: a map already run
+         * again elsewhere is not lost twice. */
+        if (l->addr == NULL || strcmp(l->addr, addr) != 0 ||
+            c->tasks.maps[maps[k]].state != TASK_DONE)
+            continue;
+        lost += lose(c, maps[k], how);
+    }
+    return lost;
+}
