@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "names.h"
+#include "remove_tree.h"
 
 /* In the private directory, during a commit. */
 #define RECORD_NAME     "mr-commit"
@@ -47,32 +48,6 @@ struct jobdir {
 
 /* ---------------------------------------------------------------- files */
 
-/* Removes name (a directory) in parentfd with everything below it. */
-static int
-remove_tree(int parentfd, const char *name, int depth)
-{
-    int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                    O_CLOEXEC);
-    struct dirent *e;
-    DIR *d;
-
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -errno;
-    if ((d = fdopendir(fd)) == NULL) {
-        close(fd);
-        return -errno;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (unlinkat(fd, e->d_name, 0) < 0 && errno == EISDIR &&
-            depth > 0)
-            remove_tree(fd, e->d_name, depth - 1);
-    }
-    closedir(d);
-    return unlinkat(parentfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-}
-
 /* Renames the private directory name out of the way, then removes it. */
 static int
 sweep(int dirfd, const char *name)
@@ -82,11 +57,11 @@ sweep(int dirfd, const char *name)
 
     if (n > strlen(GONE_SUFFIX) &&
         !strcmp(name + n - strlen(GONE_SUFFIX), GONE_SUFFIX))
-        return remove_tree(dirfd, name, TREE_DEPTH);
+        return remove_tree_at(dirfd, name, TREE_DEPTH);
     snprintf(gone, sizeof(gone), "%s" GONE_SUFFIX, name);
     if (renameat(dirfd, name, dirfd, gone) < 0)
         return errno == ENOENT ? 0 : -errno;
-    return remove_tree(dirfd, gone, TREE_DEPTH);
+    return remove_tree_at(dirfd, gone, TREE_DEPTH);
 }
 
 /* Writes a whole file durably. Returns 0 or -errno. */
