@@ -1,8 +1,8 @@
-/* Token authentication against a real server process: the right token is
- * served, a wrong one is refused at once with a message, a client without
- * one is told what is missing, nothing is served before the exchange, a
- * recorded proof does not open a second connection, a client with a token
- * refuses a server without one, and a non-loopback TCP
+/* The mutual token exchange against a real server process: the right
+ * token is served, a wrong one is refused at once with a message, a client
+ * without one is told what is missing, nothing is served before the
+ * exchange, a recorded proof does not open a second connection, a client
+ * with a token refuses a server without one, and a non-loopback TCP
  * address is refused to a server without a token. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -91,6 +91,8 @@ Test(auth, the_right_token_is_served)
     rpc_client_free(c);
 }
 
+/* The client checks the server's proof first, so a client with the wrong
+ * token finds out there: the two token files differ. */
 Test(auth, a_wrong_token_is_refused_at_once)
 {
     rpc_client *c;
@@ -99,7 +101,8 @@ Test(auth, a_wrong_token_is_refused_at_once)
     c = client_with("incorrect horse battery staple");
     /* MR_EAUTH, not MR_ECONNECT after retrying for the connect timeout. */
     cr_assert_eq(call_null(c), MR_EAUTH, "%s", rpc_client_errmsg(c));
-    cr_assert(strstr(rpc_client_errmsg(c), "wrong token"), "%s",
+    cr_assert(strstr(rpc_client_errmsg(c), "does not know this token") &&
+              strstr(rpc_client_errmsg(c), "the files differ"), "%s",
               rpc_client_errmsg(c));
     rpc_client_free(c);
 }
@@ -190,35 +193,73 @@ Test(auth, nothing_is_served_before_the_exchange)
     close(fd);
 }
 
+#define ANSWER_LEN (RPC_AUTH_NONCE_LEN + RPC_AUTH_PROOF_LEN)
+
+/* Opens a raw connection to the server and sends client_nonce; fills
+ * answer with the server's nonce and proof. Returns the fd. */
+static int
+raw_challenge(const uint8_t client_nonce[RPC_AUTH_NONCE_LEN],
+              uint8_t answer[ANSWER_LEN])
+{
+    struct rpc_header h;
+    int fd = rpctest_raw_connect(addr);
+
+    cr_assert_geq(fd, 0);
+    send_frame(fd, RPC_KIND_AUTH, client_nonce, RPC_AUTH_NONCE_LEN);
+    read_frame(fd, &h, answer, ANSWER_LEN);
+    cr_assert(h.kind == RPC_KIND_AUTH && h.status == 0);
+    cr_assert_eq(rpc__payload_len(&h), ANSWER_LEN);
+    return fd;
+}
+
+/* Sends proof on fd; asserts that the server refused it with a message
+ * containing why, and closed. */
+static void
+expect_proof_refused(int fd, const uint8_t proof[RPC_AUTH_PROOF_LEN],
+                     const char *why)
+{
+    char text[600];
+    struct rpc_header h;
+
+    send_frame(fd, RPC_KIND_AUTH, proof, RPC_AUTH_PROOF_LEN);
+    read_frame(fd, &h, (uint8_t *)text, sizeof(text) - 1);
+    text[rpc__payload_len(&h)] = '\0';
+    cr_assert(h.kind == RPC_KIND_AUTH && h.status == MR_EAUTH,
+              "a wrong proof was accepted");
+    cr_assert(strstr(text, why), "%s", text);
+    cr_assert(closed(fd));
+    close(fd);
+}
+
 Test(auth, a_recorded_proof_does_not_open_another_connection)
 {
-    uint8_t nonce[RPC_AUTH_NONCE_LEN], proof[RPC_AUTH_PROOF_LEN], buf[600];
+    uint8_t cnonce[RPC_AUTH_NONCE_LEN], answer[ANSWER_LEN];
+    uint8_t first_nonce[RPC_AUTH_NONCE_LEN], proof[RPC_AUTH_PROOF_LEN];
+    uint8_t buf[600];
     struct rpc_header h;
     int fd;
 
     start(TOKEN);
     /* A legitimate exchange, recorded. */
-    fd = rpctest_raw_connect(addr);
-    send_frame(fd, RPC_KIND_AUTH, NULL, 0);
-    read_frame(fd, &h, nonce, sizeof(nonce));
-    cr_assert(h.kind == RPC_KIND_AUTH && h.status == 0);
-    cr_assert_eq(rpc__payload_len(&h), sizeof(nonce));
-    rpc__auth_proof((const uint8_t *)TOKEN, strlen(TOKEN), nonce, proof);
+    rpc__auth_nonce(cnonce);
+    fd = raw_challenge(cnonce, answer);
+    cr_assert(rpc__auth_check((const uint8_t *)TOKEN, strlen(TOKEN),
+                              RPC_AUTH_SERVER, cnonce, answer,
+                              answer + RPC_AUTH_NONCE_LEN,
+                              RPC_AUTH_PROOF_LEN), "the server's proof");
+    memcpy(first_nonce, answer, sizeof(first_nonce));
+    rpc__auth_proof((const uint8_t *)TOKEN, strlen(TOKEN), RPC_AUTH_CLIENT,
+                    cnonce, first_nonce, proof);
     send_frame(fd, RPC_KIND_AUTH, proof, sizeof(proof));
     read_frame(fd, &h, buf, sizeof(buf));
     cr_assert(h.kind == RPC_KIND_AUTH && h.status == 0, "proof refused");
     close(fd);
-    /* Replayed on a new connection, against a new nonce. */
-    fd = rpctest_raw_connect(addr);
-    send_frame(fd, RPC_KIND_AUTH, NULL, 0);
-    read_frame(fd, &h, buf, sizeof(buf));
-    cr_assert_eq(rpc__payload_len(&h), sizeof(nonce));
-    cr_assert_neq(memcmp(buf, nonce, sizeof(nonce)), 0, "nonce reused");
-    send_frame(fd, RPC_KIND_AUTH, proof, sizeof(proof));
-    read_frame(fd, &h, buf, sizeof(buf));
-    cr_assert_eq(h.status, MR_EAUTH, "a replayed proof was accepted");
-    cr_assert(closed(fd));
-    close(fd);
+    /* Replayed on a new connection, client nonce and all: the server's
+     * nonce is new. */
+    fd = raw_challenge(cnonce, answer);
+    cr_assert_neq(memcmp(answer, first_nonce, sizeof(first_nonce)), 0,
+                  "nonce reused");
+    expect_proof_refused(fd, proof, "wrong token");
 }
 
 Test(auth, a_non_loopback_address_needs_a_token)
