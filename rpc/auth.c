@@ -1,4 +1,5 @@
-/* Token challenge-response with libsodium's HMAC-SHA256. See auth.h. */
+/* The mutual token exchange's proofs, with libsodium's HMAC-SHA256. See
+ * auth.h. */
 #include "auth.h"
 
 #include <sodium.h>
@@ -33,22 +34,37 @@ rpc__auth_nonce(uint8_t nonce[RPC_AUTH_NONCE_LEN])
 
 void
 rpc__auth_proof(const uint8_t *token, size_t token_len,
-                const uint8_t nonce[RPC_AUTH_NONCE_LEN],
+                enum rpc_auth_role role,
+                const uint8_t client_nonce[RPC_AUTH_NONCE_LEN],
+                const uint8_t server_nonce[RPC_AUTH_NONCE_LEN],
                 uint8_t proof[RPC_AUTH_PROOF_LEN])
 {
+    static const char server_ctx[] = RPC_AUTH_CONTEXT " server";
+    static const char client_ctx[] = RPC_AUTH_CONTEXT " client";
+    bool server = role == RPC_AUTH_SERVER;
     crypto_auth_hmacsha256_state st;
 
+    _Static_assert(sizeof(server_ctx) == sizeof(client_ctx),
+                   "the two roles' contexts have one length");
+    /* Each side signs its role, then the peer's nonce, then its own. */
     crypto_auth_hmacsha256_init(&st, token, token_len);
-    crypto_auth_hmacsha256_update(&st, (const uint8_t *)RPC_AUTH_CONTEXT,
-                                  sizeof(RPC_AUTH_CONTEXT) - 1);
-    crypto_auth_hmacsha256_update(&st, nonce, RPC_AUTH_NONCE_LEN);
+    crypto_auth_hmacsha256_update(&st,
+                                  (const uint8_t *)(server ? server_ctx
+                                                           : client_ctx),
+                                  sizeof(server_ctx) - 1);
+    crypto_auth_hmacsha256_update(&st, server ? client_nonce : server_nonce,
+                                  RPC_AUTH_NONCE_LEN);
+    crypto_auth_hmacsha256_update(&st, server ? server_nonce : client_nonce,
+                                  RPC_AUTH_NONCE_LEN);
     crypto_auth_hmacsha256_final(&st, proof);
     sodium_memzero(&st, sizeof(st));
 }
 
 bool
 rpc__auth_check(const uint8_t *token, size_t token_len,
-                const uint8_t nonce[RPC_AUTH_NONCE_LEN],
+                enum rpc_auth_role role,
+                const uint8_t client_nonce[RPC_AUTH_NONCE_LEN],
+                const uint8_t server_nonce[RPC_AUTH_NONCE_LEN],
                 const uint8_t *proof, size_t len)
 {
     uint8_t want[RPC_AUTH_PROOF_LEN];
@@ -56,7 +72,8 @@ rpc__auth_check(const uint8_t *token, size_t token_len,
 
     if (len != RPC_AUTH_PROOF_LEN)
         return false;
-    rpc__auth_proof(token, token_len, nonce, want);
+    rpc__auth_proof(token, token_len, role, client_nonce, server_nonce,
+                    want);
     ok = crypto_verify_32(want, proof) == 0;
     sodium_memzero(want, sizeof(want));
     return ok;

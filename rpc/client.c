@@ -306,12 +306,15 @@ read_auth_frame(rpc_client *c, uint64_t deadline, struct rpc_header *h)
     }
 }
 
-/* Sends an AUTH frame and reads the answer: 1 with its payload in
- * c->in (consume it), 0 when refused (errmsg says why), or an I/O error. */
+/* Sends an AUTH frame (a nonce or a proof) and reads the answer: 1 with
+ * its payload in c->in (consume it), 0 when refused (errmsg says why), or
+ * an I/O error. */
 static int
 auth_step(rpc_client *c, const uint8_t *payload, size_t len,
           uint64_t deadline, struct rpc_header *h)
 {
+    _Static_assert(RPC_AUTH_NONCE_LEN == RPC_AUTH_PROOF_LEN,
+                   "an AUTH frame holds one nonce or one proof");
     uint8_t frame[RPC_HEADER_LEN + RPC_AUTH_PROOF_LEN];
     int rc;
 
@@ -329,33 +332,58 @@ auth_step(rpc_client *c, const uint8_t *payload, size_t len,
     return 0;
 }
 
-/* Proves to the server that we know its token (auth.h). Returns 0, or
- * MR_EAUTH when refused, or an I/O error (c->errmsg not set). */
+/* Reads the server's answer to our nonce, in c->in: its nonce, into
+ * server_nonce, and its proof, which must be right before we prove
+ * anything to it. Returns 0, MR_EAUTH (c->errmsg says why), or
+ * MR_EBADFRAME. */
+static int
+check_server_proof(rpc_client *c, const struct rpc_header *h,
+                   const uint8_t client_nonce[RPC_AUTH_NONCE_LEN],
+                   uint8_t server_nonce[RPC_AUTH_NONCE_LEN])
+{
+    const uint8_t *answer = c->in.data + c->in.start + RPC_HEADER_LEN;
+
+    if (rpc__payload_len(h) == 0)       /* the server wants no token */
+        return fail(c, MR_EAUTH, "%s does not ask for a token, but this "
+                    "client was given one: refusing a server that cannot "
+                    "check it (is this the right address?)", c->addr.text);
+    if (rpc__payload_len(h) != RPC_AUTH_NONCE_LEN + RPC_AUTH_PROOF_LEN)
+        return MR_EBADFRAME;
+    memcpy(server_nonce, answer, RPC_AUTH_NONCE_LEN);
+    if (!rpc__auth_check(c->token, c->token_len, RPC_AUTH_SERVER,
+                         client_nonce, server_nonce,
+                         answer + RPC_AUTH_NONCE_LEN, RPC_AUTH_PROOF_LEN))
+        return fail(c, MR_EAUTH, "%s does not know this token: it is not "
+                    "the server the --token-file belongs to (or the files "
+                    "differ)", c->addr.text);
+    return 0;
+}
+
+/* Proves the token both ways (auth.h): the server first, then us. Returns
+ * 0; MR_EAUTH when the server refused us or could not prove the token
+ * (c->errmsg says which); or an I/O or framing error (c->errmsg not
+ * set). */
 static int
 authenticate(rpc_client *c, uint64_t deadline)
 {
-    struct rpc_buf *in = &c->in;
-    uint8_t nonce[RPC_AUTH_NONCE_LEN], proof[RPC_AUTH_PROOF_LEN];
+    uint8_t client_nonce[RPC_AUTH_NONCE_LEN];
+    uint8_t server_nonce[RPC_AUTH_NONCE_LEN], proof[RPC_AUTH_PROOF_LEN];
     struct rpc_header h;
-    int rc = auth_step(c, NULL, 0, deadline, &h);
+    int rc;
 
+    rpc__auth_nonce(client_nonce);
+    rc = auth_step(c, client_nonce, sizeof(client_nonce), deadline, &h);
     if (rc <= 0)
         return rc == 0 ? MR_EAUTH : rc;
-    if (rpc__payload_len(&h) == 0) {    /* the server wants no token */
-        fail(c, MR_EAUTH, "%s does not ask for a token, but this client was "
-             "given one: refusing a server that cannot check it (is this "
-             "the right address?)", c->addr.text);
-        return MR_EAUTH;
-    }
-    if (rpc__payload_len(&h) != sizeof(nonce))
-        return MR_EBADFRAME;
-    memcpy(nonce, in->data + in->start + RPC_HEADER_LEN, sizeof(nonce));
-    rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
-    rpc__auth_proof(c->token, c->token_len, nonce, proof);
+    if ((rc = check_server_proof(c, &h, client_nonce, server_nonce)) < 0)
+        return rc;
+    rpc__buf_consume(&c->in, RPC_PREFIX_LEN + h.length);
+    rpc__auth_proof(c->token, c->token_len, RPC_AUTH_CLIENT, client_nonce,
+                    server_nonce, proof);
     rc = auth_step(c, proof, sizeof(proof), deadline, &h);
     if (rc <= 0)
         return rc == 0 ? MR_EAUTH : rc;
-    rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
+    rpc__buf_consume(&c->in, RPC_PREFIX_LEN + h.length);
     return 0;
 }
 

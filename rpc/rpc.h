@@ -51,9 +51,9 @@ struct rpc_server_opts {
      * carried (rpc_call_conn_id); may be NULL. */
     void (*on_disconnect)(uint64_t conn_id, void *arg);
     void *arg;
-    /* A shared secret (copied): a client must prove it knows it, by a
-     * challenge-response (docs/protocol.md), before any request is served.
-     * NULL: none. Listening on a TCP address other than loopback is
+    /* A shared secret (copied): the server proves it knows it to each
+     * client, and a client must prove it in turn (docs/protocol.md),
+     * before any request is served. NULL: none. Listening on a TCP address other than loopback is
      * refused without one. */
     const uint8_t *token;
     size_t token_len;
@@ -113,9 +113,9 @@ struct rpc_client_opts {
     int call_timeout_ms;    /* default wait for a reply; 0 means 30000,
                                -1 forever */
     size_t max_frame;       /* 0 means RPC_DEFAULT_MAX_FRAME */
-    /* The server's shared secret (copied), proved on every connect; a
-     * server that refuses it fails the call with MR_EAUTH at once. NULL:
-     * none. */
+    /* The server's shared secret (copied), proved both ways on every
+     * connect: a server that cannot prove it, or that refuses ours, fails
+     * the call with MR_EAUTH at once. NULL: none. */
     const uint8_t *token;
     size_t token_len;
 };
@@ -133,7 +133,8 @@ void rpc_client_free(rpc_client *c);
  * message the caller frees with protobuf_c_message_free_unpacked(*reply,
  * NULL). Errors:
  *   MR_ECONNECT   could not connect within the connect timeout
- *   MR_EAUTH      the server refused our token
+ *   MR_EAUTH      the server refused our token, or could not prove it
+ *                 knows it (or wants none while we have one)
  *   MR_ETIMEDOUT  no reply within the timeout (the connection is reset)
  *   MR_ECONNLOST  the connection broke after the request was sent
  *   MR_EREMOTE    the server answered with an error: see

@@ -37,15 +37,19 @@
  * frame has arrived): a peer that connects and says nothing, or stops
  * reading its last reply, is closed after frame_timeout_ms.
  *
- *   AWAIT_TOKEN --challenge asked--> CHALLENGED --right proof--> READY
- *                                                                  |
- *                                        a first whole frame read  |
- *                                                                  v
- *   CLOSED <--conn_close()-- CLOSING <--protocol error,--------- ACTIVE
- *      ^                               refused token; from any
- *      |                               state but CLOSED
- *      +---- conn_close() from any state: the peer hung up, a read or
- *            write failed, the deadline passed, the server is freed
+ *   AWAIT_TOKEN --the client's nonce: our nonce and proof sent--+
+ *                 (conn_answer_nonce)                           |
+ *                                                               v
+ *   READY <--the client's proof is right: accepted-------- CHALLENGED
+ *     |       (conn_check_proof)
+ *     |  a first whole frame read (conn_process)
+ *     v
+ *   ACTIVE --protocol error, refused token--> CLOSING --conn_close()--> CLOSED
+ *             (conn_protocol_error,                                      ^
+ *             conn_refuse); from any state                               |
+ *             but CLOSED                                                 |
+ *   conn_close() from any state: the peer hung up, a read or write ------+
+ *   failed, the deadline passed, the server is freed
  *
  * CLOSING: no more input is read; the queued replies (the last of them
  * saying what was wrong) are flushed, then the connection closes. CLOSED:
@@ -78,7 +82,8 @@ struct conn {
                                    connecting, and mid-frame */
     bool trusted;               /* proved the token, or is this user or
                                    root on a Unix socket (SO_PEERCRED) */
-    uint8_t nonce[RPC_AUTH_NONCE_LEN];  /* the challenge, once CHALLENGED */
+    uint8_t client_nonce[RPC_AUTH_NONCE_LEN];   /* once CHALLENGED: the */
+    uint8_t server_nonce[RPC_AUTH_NONCE_LEN];   /* exchange's two nonces */
     char peer[32];              /* for log lines */
     struct conn *prev, *next;
 };
@@ -345,33 +350,61 @@ conn_refuse(struct conn *conn, const char *why)
     conn_set_state(conn, CONN_CLOSING);
 }
 
+/* AWAIT_TOKEN: the client's nonce challenges us; we answer with our own
+ * nonce and our proof, and await the client's proof. */
+static void
+conn_answer_nonce(struct conn *conn, const uint8_t *payload, size_t len)
+{
+    rpc_server *srv = conn->srv;
+    uint8_t answer[RPC_AUTH_NONCE_LEN + RPC_AUTH_PROOF_LEN];
+
+    if (len != RPC_AUTH_NONCE_LEN) {
+        conn_refuse(conn, "the token exchange starts with a 32-byte client "
+                    "nonce: run the same version of the client and the "
+                    "server");
+        return;
+    }
+    memcpy(conn->client_nonce, payload, len);
+    rpc__auth_nonce(conn->server_nonce);
+    memcpy(answer, conn->server_nonce, RPC_AUTH_NONCE_LEN);
+    rpc__auth_proof(srv->token, srv->token_len, RPC_AUTH_SERVER,
+                    conn->client_nonce, conn->server_nonce,
+                    answer + RPC_AUTH_NONCE_LEN);
+    conn_set_state(conn, CONN_CHALLENGED);
+    (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, answer,
+                           sizeof(answer));
+}
+
+/* CHALLENGED: the client's proof, accepted or refused. */
+static void
+conn_check_proof(struct conn *conn, const uint8_t *payload, size_t len)
+{
+    rpc_server *srv = conn->srv;
+
+    if (!rpc__auth_check(srv->token, srv->token_len, RPC_AUTH_CLIENT,
+                         conn->client_nonce, conn->server_nonce, payload,
+                         len)) {
+        conn_refuse(conn, "wrong token: the client's --token-file differs "
+                    "from the server's");
+        return;
+    }
+    conn_set_state(conn, CONN_READY);
+    conn->trusted = true;
+    (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
+}
+
 /* One step of the token exchange (auth.h). */
 static void
 conn_auth(struct conn *conn, const uint8_t *payload, size_t len)
 {
-    rpc_server *srv = conn->srv;
-
-    if (srv->token == NULL) {           /* nothing to prove */
+    if (conn->srv->token == NULL)       /* nothing to prove */
         (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
-    } else if (conn_is_authed(conn)) {
+    else if (conn_is_authed(conn))
         conn_refuse(conn, "authentication repeated");
-    } else if (len == 0) {              /* a challenge, please */
-        rpc__auth_nonce(conn->nonce);
-        if (conn->state == CONN_AWAIT_TOKEN)
-            conn_set_state(conn, CONN_CHALLENGED);
-        (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL,
-                               conn->nonce, sizeof(conn->nonce));
-    } else if (conn->state != CONN_CHALLENGED) {
-        conn_refuse(conn, "a token proof before any challenge");
-    } else if (!rpc__auth_check(srv->token, srv->token_len, conn->nonce,
-                                payload, len)) {
-        conn_refuse(conn, "wrong token: the client's --token-file differs "
-                    "from the server's");
-    } else {
-        conn_set_state(conn, CONN_READY);
-        conn->trusted = true;
-        (void)conn_append_kind(conn, RPC_KIND_AUTH, 0, 0, 0, NULL, NULL, 0);
-    }
+    else if (conn->state == CONN_AWAIT_TOKEN)
+        conn_answer_nonce(conn, payload, len);
+    else
+        conn_check_proof(conn, payload, len);
 }
 
 /* Unpacks and dispatches one complete request frame. */
@@ -511,6 +544,24 @@ conn_arm_deadline(struct conn *conn)
     }
 }
 
+/* Says why a peer's connection ended: error, a read's errno, or 0 when
+ * the peer hung up. */
+static void
+conn_log_hangup(const struct conn *conn, int error)
+{
+    if (error != 0)
+        mr_debug("%s: read: %s", conn->peer, strerror(error));
+    else if (rpc__buf_len(&conn->in) > 0)
+        mr_warn("%s: connection closed in the middle of a frame "
+                "(%zu bytes pending)", conn->peer, rpc__buf_len(&conn->in));
+    else if (conn->state == CONN_CHALLENGED)
+        /* The client checks our proof before it sends its own. */
+        mr_log_limited(&conn->srv->refuse_log, MR_LOG_WARN,
+                       "%s: hung up after our token proof: most likely its "
+                       "--token-file differs from the server's",
+                       conn->peer);
+}
+
 static void
 conn_read(struct conn *conn)
 {
@@ -527,11 +578,7 @@ conn_read(struct conn *conn)
     if (n < 0 && errno == EAGAIN)
         return;
     if (n <= 0) {
-        if (n < 0)
-            mr_debug("%s: read: %s", conn->peer, strerror(errno));
-        else if (rpc__buf_len(in) > 0)
-            mr_warn("%s: connection closed in the middle of a frame "
-                    "(%zu bytes pending)", conn->peer, rpc__buf_len(in));
+        conn_log_hangup(conn, n < 0 ? errno : 0);
         conn_close(conn);
         return;
     }

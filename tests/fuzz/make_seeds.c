@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "auth.h"
 #include "frame.h"
 #include "imfile.h"
 #include "mr.pb-c.h"
@@ -35,6 +36,16 @@ frame(uint8_t *out, uint16_t method, uint32_t id, const ProtobufCMessage *m)
     rpc__header_encode(out, RPC_KIND_REQUEST, method, id, 0, n);
     protobuf_c_message_pack(m, out + RPC_HEADER_LEN);
     return RPC_HEADER_LEN + n;
+}
+
+/* An AUTH frame carrying 32 bytes of fill: a client nonce or a proof
+ * (rpc/auth.h). */
+static size_t
+auth_frame(uint8_t *out, uint8_t fill)
+{
+    rpc__header_encode(out, RPC_KIND_AUTH, 0, 0, 0, RPC_AUTH_NONCE_LEN);
+    memset(out + RPC_HEADER_LEN, fill, RPC_AUTH_NONCE_LEN);
+    return RPC_HEADER_LEN + RPC_AUTH_NONCE_LEN;
 }
 
 int
@@ -90,14 +101,16 @@ main(int argc, char **argv)
     n = frame(buf, 1, 3, &rep.base);
     save(dir, "report_failure", buf, n);
 
-    /* The token exchange: a challenge request, then a wrong proof; a
-     * request before any exchange. */
+    /* The token exchange (rpc/auth.h): the client's nonce, then a proof
+     * (wrong: the server's nonce is random); an empty first AUTH frame (an
+     * older client); a request before any exchange. */
     snprintf(dir, sizeof(dir), "%s/auth", top);
+    n = auth_frame(buf, 0xa5);
+    save(dir, "client_nonce", buf, n);
+    n += auth_frame(buf + n, 0x5a);
+    save(dir, "client_nonce_then_proof", buf, n);
     rpc__header_encode(buf, RPC_KIND_AUTH, 0, 0, 0, 0);
-    save(dir, "challenge", buf, RPC_HEADER_LEN);
-    rpc__header_encode(buf + RPC_HEADER_LEN, RPC_KIND_AUTH, 0, 0, 0, 32);
-    memset(buf + 2 * RPC_HEADER_LEN, 0x5a, 32);
-    save(dir, "challenge_then_proof", buf, 2 * RPC_HEADER_LEN + 32);
+    save(dir, "empty_first", buf, RPC_HEADER_LEN);
     n = frame(buf, 0, 1, &req.base);
     save(dir, "request_first", buf, n);
 

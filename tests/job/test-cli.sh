@@ -286,7 +286,7 @@ test_job_over_tcp_with_token() {
     if [ $rc -eq 0 ]; then
         fail "$name" "a worker with the wrong token exited 0"
     elif [ "$(wc -l < wrong.err)" -ne 1 ] ||
-         ! grep -q "wrong token" wrong.err; then
+         ! grep -q "does not know this token" wrong.err; then
         fail "$name" "wrong-token worker said: $(head -c 300 wrong.err)"
     elif ls mr-out-* >/dev/null 2>&1; then
         fail "$name" "the refused worker wrote output"
