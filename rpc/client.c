@@ -585,32 +585,15 @@ finish_reply(rpc_client *c, const ProtobufCMessageDescriptor *output,
     return 0;
 }
 
-/* Reads whatever is available (waiting until deadline) and files complete
- * frames. Returns 1 when the wanted reply is complete and was finished into
- * *result, 0 to keep waiting, or an error (connection reset). */
+/* Files the complete frames in the input buffer: early replies are kept
+ * for their own wait. Returns 1 when the wanted reply was among them and
+ * was finished into *result, 0 when it was not, or an error. */
 static int
-receive(rpc_client *c, uint32_t want, ProtobufCMessage **reply,
-        int *result, uint64_t deadline)
+file_frames(rpc_client *c, uint32_t want, ProtobufCMessage **reply,
+            int *result)
 {
     struct rpc_buf *in = &c->in;
-    int left = ms_left(deadline);
-    ssize_t n;
     int rc;
-
-    if (left == 0)
-        return fail(c, MR_ETIMEDOUT, "no reply from %s in time",
-                    c->addr.text);
-    if (rpc__buf_reserve(in, 64 * 1024) < 0)
-        return fail(c, -ENOMEM, "out of memory");
-    bound_read(c, left);
-    n = read(c->fd, in->data + in->end, in->cap - in->end);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return 0;       /* the deadline is checked on the next round */
-    if (n <= 0)
-        return fail(c, MR_ECONNLOST, "connection to %s lost%s%s",
-                    c->addr.text, n < 0 ? ": " : "",
-                    n < 0 ? strerror(errno) : " (server closed it)");
-    in->end += (size_t)n;
 
     while (rpc__buf_len(in) >= RPC_HEADER_LEN) {
         const uint8_t *f = in->data + in->start;
@@ -654,6 +637,40 @@ receive(rpc_client *c, uint32_t want, ProtobufCMessage **reply,
         rpc__buf_consume(in, RPC_PREFIX_LEN + h.length);
     }
     return 0;
+}
+
+/* Files the frames already in the buffer, else reads whatever is
+ * available (waiting until deadline) and files those. Returns 1 when the
+ * wanted reply is complete and was finished into *result, 0 to keep
+ * waiting, or an error (connection reset). A wanted reply may come in the
+ * same read as the one before it: it is in the buffer, not on the
+ * socket. */
+static int
+receive(rpc_client *c, uint32_t want, ProtobufCMessage **reply,
+        int *result, uint64_t deadline)
+{
+    struct rpc_buf *in = &c->in;
+    int left = ms_left(deadline);
+    ssize_t n;
+    int rc = file_frames(c, want, reply, result);
+
+    if (rc != 0)
+        return rc;
+    if (left == 0)
+        return fail(c, MR_ETIMEDOUT, "no reply from %s in time",
+                    c->addr.text);
+    if (rpc__buf_reserve(in, 64 * 1024) < 0)
+        return fail(c, -ENOMEM, "out of memory");
+    bound_read(c, left);
+    n = read(c->fd, in->data + in->end, in->cap - in->end);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;       /* the deadline is checked on the next round */
+    if (n <= 0)
+        return fail(c, MR_ECONNLOST, "connection to %s lost%s%s",
+                    c->addr.text, n < 0 ? ": " : "",
+                    n < 0 ? strerror(errno) : " (server closed it)");
+    in->end += (size_t)n;
+    return file_frames(c, want, reply, result);
 }
 
 int

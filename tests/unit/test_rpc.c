@@ -240,6 +240,32 @@ Test(rpc, pipelined_requests_on_one_connection)
     rpc_client_free(c);
 }
 
+/* Replies that come in one read are all kept: waiting for the second must
+ * not wait on the socket for what is already in the buffer. */
+Test(rpc, replies_read_together_are_each_found)
+{
+    enum { N = 64 };
+    Rpctest__EchoArgs args = RPCTEST__ECHO_ARGS__INIT;
+    uint32_t ids[N];
+    rpc_client *c;
+
+    start_server(sockaddr_text, 0);
+    c = client_for(sockaddr_text, 0, 5000, 0);
+    args.data.data = (uint8_t *)"x";
+    args.data.len = 1;
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(rpc_client_send(c, &rpctest__test__descriptor, "Echo",
+                                     &args.base, &ids[i]), 0);
+    for (int i = 0; i < N; i++) {
+        Rpctest__EchoReply *reply;
+        cr_assert_eq(rpc_client_wait(c, ids[i], (ProtobufCMessage **)&reply,
+                                     2000), 0, "reply %d: %s", i,
+                     rpc_client_errmsg(c));
+        rpctest__echo_reply__free_unpacked(reply, NULL);
+    }
+    rpc_client_free(c);
+}
+
 Test(rpc, deferred_reply_does_not_hold_up_later_calls)
 {
     Rpctest__EchoArgs args = RPCTEST__ECHO_ARGS__INIT;
