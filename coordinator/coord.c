@@ -439,7 +439,11 @@ int
 coord_listen(coord *c, const char *addr, char *bound, size_t boundlen,
              char err[MR_ERR_LEN])
 {
-    return rpc_server_listen(c->srv, addr, bound, boundlen, err);
+    int rc = rpc_server_listen(c->srv, addr, bound, boundlen, err);
+
+    if (rc == 0 && strncmp(addr, "tcp:", 4) == 0)
+        c->networked = true;
+    return rc;
 }
 
 int

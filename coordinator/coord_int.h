@@ -43,14 +43,16 @@ struct coord_stats {
     uint64_t out_keys;          /* output lines of accepted reduces */
 };
 
-/* Where a DONE map's output is: in the job's private directory (addr
- * NULL), or kept by the worker on connection conn, which serves it at
- * addr. */
+/* Where a DONE map's output is: in the job's private directory (shared;
+ * its worker may also serve it at addr), or kept by the worker on
+ * connection conn, which serves it at addr. */
 struct map_location {
     uint64_t conn;              /* the worker that reported it */
     char *addr;                 /* owned; NULL: in the private directory */
     char *path;                 /* owned; absolute on that worker's host */
     uint64_t size;              /* bytes */
+    bool shared;                /* in the private directory: outlives its
+                                   worker */
 };
 
 struct upload;                  /* coord_data.c */
@@ -89,6 +91,7 @@ struct coord {
     Mr__MapOutput *task_outputs;        /* scratch for reduce Task */
     Mr__MapOutput **task_output_ptrs;   /* messages, nmap each */
     struct upload *uploads;     /* reduce outputs arriving (PutOutput) */
+    bool networked;             /* listens on TCP: workers of other hosts */
     void (*on_progress)(coord *c, void *arg);
     void (*on_over)(coord *c, void *arg);
     void *arg;

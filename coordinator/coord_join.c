@@ -182,5 +182,6 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
     reply.job_id = c->job_id;
     reply.job_dir = c->dir;
     reply.private_dir = (char *)jobdir_private(c->jd);
+    reply.networked = c->networked;
     closure(&reply, call);
 }

@@ -1,7 +1,8 @@
 /* Where each finished map's output is, and what becomes of it when the
  * worker keeping it goes: an output in the job's private directory
- * outlives its worker; one a worker keeps on its own disk dies with it and
- * the map runs again (the MapReduce paper's rule). */
+ * outlives its worker (a reduce that cannot see it and cannot fetch it
+ * has it run again); one a worker keeps on its own disk dies with it and
+ * the map runs again at once (the MapReduce paper's rule). */
 #include "coord_int.h"
 
 #include <errno.h>
@@ -58,7 +59,10 @@ coord__output_done(coord *c, uint32_t map, uint64_t conn,
 
     location_clear(l);
     l->conn = conn;
-    if (where == NULL || where->addr[0] == '\0')
+    if (where == NULL)
+        return;
+    l->shared = where->shared;
+    if (where->addr[0] == '\0')
         return;
     l->addr = strdup(where->addr);
     l->path = strdup(where->path);
@@ -80,6 +84,7 @@ coord__outputs_fill(coord *c, Mr__Task *t)
         o->addr = l->addr ? l->addr : (char *)"";
         o->path = l->path ? l->path : (char *)"";
         o->size = l->size;
+        o->shared = l->addr == NULL || l->shared;
     }
     t->map_outputs = c->task_output_ptrs;
     t->n_map_outputs = c->tasks.nmap;
@@ -105,7 +110,7 @@ coord__outputs_lost_with(coord *c, uint64_t conn)
     for (uint32_t i = 0; i < c->tasks.nmap && !tasks_are_over(&c->tasks);
          i++) {
         const struct map_location *l = &c->locations[i];
-        if (l->addr == NULL || l->conn != conn ||
+        if (l->addr == NULL || l->shared || l->conn != conn ||
             c->tasks.maps[i].state != TASK_DONE)
             continue;
         if (lost == 0) {
@@ -136,9 +141,10 @@ coord__outputs_unreachable(coord *c, const uint32_t *maps, size_t n,
         if (maps[k] >= c->tasks.nmap)
             continue;
         l = &c->locations[maps[k]];
-        /* Only an output still kept at that address: a map already run
-         * again elsewhere is not lost twice. */
-        if (l->addr == NULL || strcmp(l->addr, addr) != 0 ||
+        /* Only an output still kept at that address (empty: in the
+         * private directory, unserved): a map already run again
+         * elsewhere is not lost twice. */
+        if (strcmp(l->addr ? l->addr : "", addr) != 0 ||
             c->tasks.maps[maps[k]].state != TASK_DONE)
             continue;
         lost += lose(c, maps[k], how);

@@ -162,9 +162,10 @@ check_layout(struct im_reader *r, const char *path, uint32_t nreduce,
     if (get_u32(footer + 4) != IM_VERSION)
         return bad_file(err, path, "unknown format version");
     r->nreduce = get_u32(footer);
-    if (r->nreduce != nreduce)
+    if (nreduce != 0 && r->nreduce != nreduce)
         return bad_file(err, path, "written for another number of reduce "
                         "tasks");
+    nreduce = r->nreduce;
     index_len = (uint64_t)nreduce * ENTRY_LEN;
     if (index_len > r->size - FOOTER_LEN)
         return bad_file(err, path, "index larger than the file");
@@ -252,6 +253,7 @@ im_reader_partition(const struct im_reader *r, uint32_t part,
     cur->p = r->map + get_u64(e);
     cur->end = cur->p + get_u64(e + 8);
     cur->left = get_u64(e + 16);
+    cur->more = 0;
     if (crc32c(0, cur->p, (size_t)(cur->end - cur->p)) != get_u32(e + 24)) {
         cur->end = cur->p;
         cur->left = 0;
@@ -260,19 +262,48 @@ im_reader_partition(const struct im_reader *r, uint32_t part,
     return 0;
 }
 
+void
+im_reader_partition_info(const struct im_reader *r, uint32_t part,
+                         struct im_partition *info)
+{
+    const unsigned char *e = r->index + (size_t)part * ENTRY_LEN;
+
+    info->offset = get_u64(e);
+    info->length = get_u64(e + 8);
+    info->records = get_u64(e + 16);
+    info->crc = get_u32(e + 24);
+}
+
+/* Whether a record that does not fit before cur->end may still arrive:
+ * it fits in what is to come. */
+static bool
+may_arrive(const struct im_cursor *cur, const unsigned char *p, uint64_t kl,
+           uint64_t vl)
+{
+    uint64_t room = (uint64_t)(cur->end - p) + cur->more;
+
+    return cur->more > 0 && kl <= room && vl <= room - kl;
+}
+
 int
 im_cursor_next(struct im_cursor *cur, const char **key, size_t *klen,
                const char **val, size_t *vlen)
 {
-    uint64_t kl, vl;
+    uint64_t kl = 0, vl = 0;
     const unsigned char *p = cur->p;
 
     if (cur->left == 0)
-        return cur->p == cur->end ? 0 : MR_EBADDATA;
+        return cur->p == cur->end && cur->more == 0 ? 0 : MR_EBADDATA;
     if (varint_get(&p, cur->end, &kl) < 0 ||
-        varint_get(&p, cur->end, &vl) < 0 ||
-        kl > (uint64_t)(cur->end - p) || vl > (uint64_t)(cur->end - p) - kl)
+        varint_get(&p, cur->end, &vl) < 0) {
+        /* Cut in its lengths: more may complete them (a varint is at
+         * most 10 bytes). */
+        if (cur->more > 0 && cur->end - cur->p < 20)
+            return IM_NEED_MORE;
         return MR_EBADDATA;
+    }
+    if (kl > (uint64_t)(cur->end - p) || vl > (uint64_t)(cur->end - p) - kl)
+        return may_arrive(cur, p, kl, vl) ? IM_NEED_MORE : MR_EBADDATA;
     *key = (const char *)p;
     *klen = (size_t)kl;
     *val = (const char *)p + kl;

@@ -63,10 +63,23 @@ struct im_reader {
 struct im_cursor {
     const unsigned char *p, *end;
     uint64_t left;              /* records not yet read */
+    uint64_t more;              /* bytes of the run still to come after
+                                   end (a run fetched in pieces); 0 when
+                                   end is the run's end */
 };
 
-/* Maps path and checks its footer and index against nreduce. Returns 0,
- * -errno, or MR_EBADDATA, with err filled. */
+/* One partition's index entry. */
+struct im_partition {
+    uint64_t offset, length;    /* its bytes in the file */
+    uint64_t records;
+    uint32_t crc;               /* CRC-32C of those bytes */
+};
+
+/* im_cursor_next(): the next record is cut by end and more is to come. */
+#define IM_NEED_MORE 2
+
+/* Maps path and checks its footer and index against nreduce (0: take the
+ * file's). Returns 0, -errno, or MR_EBADDATA, with err filled. */
 int im_reader_open(struct im_reader *r, const char *path, uint32_t nreduce,
                    char err[MR_ERR_LEN]);
 /* Reads an intermediate file already in memory (not copied; data must
@@ -82,8 +95,15 @@ void im_reader_close(struct im_reader *r);
 int im_reader_partition(const struct im_reader *r, uint32_t part,
                         struct im_cursor *cur);
 
+/* Partition part's index entry, unchecked (part < r->nreduce). */
+void im_reader_partition_info(const struct im_reader *r, uint32_t part,
+                              struct im_partition *info);
+
 /* Reads the next record. Returns 1 with key/value set (pointing into the
- * mapping), 0 at the end of the partition, or MR_EBADDATA. */
+ * mapping), 0 at the end of the partition, IM_NEED_MORE when cur->more
+ * bytes are still to come and the record is cut by cur->end (append them
+ * after cur->end, keeping cur->p's bytes, and call again), or
+ * MR_EBADDATA. */
 int im_cursor_next(struct im_cursor *cur, const char **key, size_t *klen,
                    const char **val, size_t *vlen);
 

@@ -20,7 +20,8 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrworker [--addr ADDR] [--connect-timeout SECONDS]\n"
-        "                [--token-file FILE] APP.so [SOCKET]\n"
+        "                [--token-file FILE] [--scratch DIR]\n"
+        "                [--shuffle-addr ADDR] APP.so [SOCKET]\n"
         "\n"
         "Joins the job of the coordinator at ADDR and runs its map and\n"
         "reduce tasks with the app module APP.so until the job is over.\n"
@@ -36,6 +37,15 @@ usage(FILE *to)
         "                      (default 5)\n"
         "  --token-file FILE   the coordinator's shared secret (see\n"
         "                      mrcoordinator --help)\n"
+        "  --scratch DIR       keep this worker's files (map outputs, which\n"
+        "                      it serves to reduces) under DIR on this host,\n"
+        "                      and ship outputs through the coordinator;\n"
+        "                      done anyway, under $TMPDIR (or /tmp)\n"
+        "                      /mr-scratch-UID, when the job's directory\n"
+        "                      cannot be written from here\n"
+        "  --shuffle-addr ADDR where to serve map outputs (tcp:host:port;\n"
+        "                      default: this host's address toward the\n"
+        "                      coordinator, any port)\n"
         "  --help              show this help\n"
         "\n"
         "Exit status: 0 the job finished; 1 the job failed; 2 bad usage or\n"
@@ -68,6 +78,8 @@ main(int argc, char **argv)
         {"addr", required_argument, NULL, 'a'},
         {"connect-timeout", required_argument, NULL, 't'},
         {"token-file", required_argument, NULL, 'k'},
+        {"scratch", required_argument, NULL, 's'},
+        {"shuffle-addr", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -97,6 +109,12 @@ main(int argc, char **argv)
             break;
         case 'k':
             token_file = optarg;
+            break;
+        case 's':
+            opts.scratch = optarg;
+            break;
+        case 'S':
+            opts.shuffle_addr = optarg;
             break;
         case 'h':
             usage(stdout);

@@ -44,11 +44,22 @@ sift_up(struct merger *m, uint32_t i)
     m->heap[i] = s;
 }
 
-/* Loads the source's next record; false when it is exhausted or bad. */
+/* Loads the source's next record, refilling a streamed one as needed;
+ * false when it is exhausted, bad, or could not be refilled. */
 static bool
 source_next(struct merger *m, struct merge_source *s)
 {
-    int rc = im_cursor_next(&s->cur, &s->key, &s->klen, &s->val, &s->vlen);
+    int rc;
+
+    while ((rc = im_cursor_next(&s->cur, &s->key, &s->klen, &s->val,
+                                &s->vlen)) == IM_NEED_MORE) {
+        if (s->refill == NULL) {
+            rc = MR_EBADDATA;
+            break;
+        }
+        if ((rc = s->refill(s->refill_arg, &s->cur)) < 0)
+            break;
+    }
 
     if (rc < 0 && m->error == 0) {
         m->error = rc;
@@ -78,21 +89,35 @@ merger_free(struct merger *m)
 {
     free(m->src);
     free(m->heap);
+    free(m->keybuf);
     m->src = NULL;
     m->heap = NULL;
+    m->keybuf = NULL;
 }
 
 void
-merger_add(struct merger *m, uint32_t input, const struct im_cursor *cur)
+merger_add_stream(struct merger *m, uint32_t input,
+                  const struct im_cursor *cur, merge_refill_fn *refill,
+                  void *arg)
 {
     struct merge_source *s = &m->src[input];
 
     s->cur = *cur;
     s->input = input;
+    s->refill = refill;
+    s->refill_arg = arg;
+    if (refill != NULL)
+        m->streams++;
     if (source_next(m, s)) {
         m->heap[m->n] = s;
         sift_up(m, m->n++);
     }
+}
+
+void
+merger_add(struct merger *m, uint32_t input, const struct im_cursor *cur)
+{
+    merger_add_stream(m, input, cur, NULL, NULL);
 }
 
 /* Moves the top source to its next record, or drops it. */
@@ -133,6 +158,21 @@ merger_next_group(struct merger *m, struct merge_group *g)
     g->m = m;
     g->key = m->heap[0]->key;
     g->klen = m->heap[0]->klen;
+    if (m->streams > 0) {
+        /* A refill may move the bytes the key is in: keep a copy. */
+        if (g->klen > m->keycap) {
+            char *p = realloc(m->keybuf, g->klen);
+            if (p == NULL) {
+                m->error = -ENOMEM;
+                return false;
+            }
+            m->keybuf = p;
+            m->keycap = g->klen;
+        }
+        if (g->klen > 0)
+            memcpy(m->keybuf, g->key, g->klen);
+        g->key = m->keybuf;
+    }
     return true;
 }
 

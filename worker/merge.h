@@ -11,27 +11,43 @@
 #include "imfile.h"
 #include "mrapp.h"
 
+/* A run that arrives in pieces (merger_add_stream): called when the
+ * cursor needs the bytes still to come (im_cursor_next() said
+ * IM_NEED_MORE). It must append at least one more piece after the unread
+ * bytes (cur->p may move), and keep the bytes of the previous piece valid
+ * until it is called again, so that a value handed out stays valid until
+ * the next one is asked for. Returns 0, or an error: MR_EFETCH when the
+ * bytes could not be fetched, MR_EBADDATA when they are not what the map
+ * wrote. */
+typedef int merge_refill_fn(void *arg, struct im_cursor *cur);
+
 struct merge_source {
     struct im_cursor cur;
     const char *key, *val;      /* the current record */
     size_t klen, vlen;
     uint32_t input;             /* the caller's index, for messages */
+    merge_refill_fn *refill;    /* NULL: cur holds the whole run */
+    void *refill_arg;
 };
 
 struct merger {
     struct merge_source *src;   /* every source */
     struct merge_source **heap; /* those not exhausted: a min-heap on key */
     uint32_t n, cap;
-    int error;                  /* MR_EBADDATA once a record is bad */
+    int error;                  /* MR_EBADDATA once a record is bad, or
+                                   a refill's error */
     uint32_t bad_input;         /* the source it came from */
     uint64_t records;           /* records read */
+    uint32_t streams;           /* sources that arrive in pieces */
+    char *keybuf;               /* with streams: the group's key, copied */
+    size_t keycap;
 };
 
 /* The values of the current key, as an app's reduce or combine sees them. */
 struct merge_group {
     struct mr_values base;
     struct merger *m;
-    const char *key;            /* valid while its source is mapped */
+    const char *key;            /* valid until the next group */
     size_t klen;
 };
 
@@ -42,8 +58,16 @@ void merger_free(struct merger *m);
 /* Adds a source positioned at the start of a run; input names it. */
 void merger_add(struct merger *m, uint32_t input, const struct im_cursor *cur);
 
+/* Adds a source whose run arrives in pieces: cur holds the first one (its
+ * more says how many bytes are to come), refill(arg, cur) brings the
+ * rest. */
+void merger_add_stream(struct merger *m, uint32_t input,
+                       const struct im_cursor *cur, merge_refill_fn *refill,
+                       void *arg);
+
 /* Starts the next key's group; false when every source is exhausted or a
- * record was bad (see m->error). Call merger_end_group() after using it. */
+ * record was bad or could not be fetched (see m->error). Call
+ * merger_end_group() after using it. */
 bool merger_next_group(struct merger *m, struct merge_group *g);
 
 /* Skips the values of the group that were not read. */

@@ -55,6 +55,29 @@ reduce_groups(const struct mr_app *app, struct merger *m,
 }
 
 int
+reduce_merged(const struct mr_app *app, struct merger *m,
+               const char *out_path, bool durable, struct reduce_stats *st,
+               char err[MR_ERR_LEN])
+{
+    struct atomic_file out;
+    int rc;
+
+    if ((rc = atomic_file_open(&out, out_path, durable, err)) < 0)
+        return rc;
+    rc = reduce_groups(app, m, &out, st);
+    st->records_in = m->records;
+    if (rc != 0) {
+        if (rc == MR_EAPP)
+            snprintf(err, MR_ERR_LEN, "the app's reduce failed");
+        atomic_file_abort(&out);
+        return rc;
+    }
+    rc = atomic_file_commit(&out, err);
+    st->bytes_out = out.written;
+    return rc;
+}
+
+int
 reduce_run(const struct mr_app *app, const char *const *inputs,
            uint32_t ninputs, uint32_t part, uint32_t nreduce,
            const char *out_path, bool durable, struct reduce_stats *st,
@@ -63,7 +86,6 @@ reduce_run(const struct mr_app *app, const char *const *inputs,
     struct im_reader *readers = calloc(ninputs ? ninputs : 1,
                                        sizeof(*readers));
     struct merger m;
-    struct atomic_file out;
     int rc;
 
     memset(st, 0, sizeof(*st));
@@ -78,21 +100,10 @@ reduce_run(const struct mr_app *app, const char *const *inputs,
                      &st->bytes_in, err);
     if (rc < 0)
         goto out_close;
-    if ((rc = atomic_file_open(&out, out_path, durable, err)) < 0)
-        goto out_close;
-    rc = reduce_groups(app, &m, &out, st);
-    if (rc != 0) {
-        if (rc == MR_EAPP)
-            snprintf(err, MR_ERR_LEN, "the app's reduce failed");
-        else
-            snprintf(err, MR_ERR_LEN, "%s: %s", inputs[m.bad_input],
-                     mr_strerror(rc));
-        atomic_file_abort(&out);
-        goto out_close;
-    }
-    rc = atomic_file_commit(&out, err);
-    st->bytes_out = out.written;
-    st->records_in = m.records;
+    rc = reduce_merged(app, &m, out_path, durable, st, err);
+    if (rc == m.error && rc != 0)
+        snprintf(err, MR_ERR_LEN, "%s: %s", inputs[m.bad_input],
+                 mr_strerror(rc));
 out_close:
     if (rc == MR_EBADDATA)
         st->bad_input = m.bad_input;

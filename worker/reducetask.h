@@ -4,6 +4,7 @@
 #ifndef WORKER_REDUCETASK_H
 #define WORKER_REDUCETASK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mr_err.h"
@@ -17,6 +18,17 @@ struct reduce_stats {
     int64_t bad_input;          /* on MR_EBADDATA or a missing input: the
                                    index of the culprit, else -1 */
 };
+
+struct merger;
+
+/* Reduces what m merges (the caller added its sources) into out_path,
+ * atomically. Returns 0, MR_EAPP when the app's reduce failed, an error of
+ * the output file (err filled), or m's error (m->error: a source was bad
+ * or could not be fetched; m->bad_input says which; err is the caller's
+ * to fill). Sets st's keys, records_in and bytes_out. */
+int reduce_merged(const struct mr_app *app, struct merger *m,
+                  const char *out_path, bool durable,
+                  struct reduce_stats *st, char err[MR_ERR_LEN]);
 
 /* inputs[0..ninputs) are intermediate files written for nreduce partitions.
  * Returns 0, or an error with err filled; on error nothing appears at

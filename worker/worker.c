@@ -93,15 +93,14 @@ another_job(const struct worker *w, const char *id)
 
 /* ---------------------------------------------------------------- join */
 
-/* The values of the functions below that mean "go on": anything else is
- * the worker's exit status. */
-#define GO_ON (-1)
-
 /* What a Join's reply means. Returns GO_ON once joined, else the exit
  * status. */
 static int
 joined(struct worker *w, const Mr__JoinReply *reply)
 {
+    char err[MR_ERR_LEN];
+    int rc;
+
     if (!reply->accepted)
         return verdict(MR_EXIT_REFUSED, "the coordinator refused this "
                        "worker: %s", reply->why);
@@ -109,16 +108,15 @@ joined(struct worker *w, const Mr__JoinReply *reply)
         return another_job(w, reply->job_id);
     if (reply->outcome != MR__JOB_OUTCOME__OUTCOME_NONE)
         return job_ended(w, reply->outcome, reply->why);
-    if (access(reply->private_dir, W_OK) < 0)
-        return verdict(MR_EXIT_REFUSED, "cannot write in the job's "
-                       "directory %s (%s): run workers where they can see "
-                       "and write %s", reply->private_dir, strerror(errno),
-                       reply->job_dir);
+    if (w->joined)              /* joined again on a new connection */
+        return GO_ON;
     snprintf(w->job.id, sizeof(w->job.id), "%s", reply->job_id);
     snprintf(w->job.dir, sizeof(w->job.dir), "%s", reply->job_dir);
     snprintf(w->job.priv, sizeof(w->job.priv), "%s", reply->private_dir);
     w->joined = true;
     mr_info("joined job %s in %s", w->job.id, w->job.dir);
+    if ((rc = worker__settle(w, reply, err)) != 0)
+        return verdict(rc, "%s", err);
     return GO_ON;
 }
 
@@ -220,7 +218,8 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
                                     .call_timeout_ms = -1,
                                     .token = opts->token,
                                     .token_len = opts->token_len};
-    struct worker w = {.mod = mod, .opts = opts};
+    struct worker w = {.mod = mod, .opts = opts,
+                       .job.scratch.lock_fd = -1};
     char err[MR_ERR_LEN];
     int rc;
 
@@ -231,6 +230,7 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
     rc = join(&w);
     while (rc == GO_ON)
         rc = work_once(&w);
+    worker__unsettle(&w);
     rpc_client_free(w.c);
     return rc;
 }

@@ -21,6 +21,13 @@ struct worker_opts {
     size_t token_len;
     size_t map_buffer;          /* bytes a map task buffers before it
                                    spills; 0: the default (map_run) */
+    const char *scratch;        /* keep files local, under this root
+                                   (scratch.h); NULL: only when the job's
+                                   directory cannot be written from here,
+                                   under the default root */
+    const char *shuffle_addr;   /* where to serve map outputs; NULL: on
+                                   this host's address toward the
+                                   coordinator, any port */
 };
 
 /* Runs for the coordinator at opts->addr with the loaded module mod.
@@ -28,7 +35,7 @@ struct worker_opts {
  * served finished, MR_EXIT_FAILED when the job failed, MR_EXIT_LOST when
  * the coordinator was never reachable or went away before the job was
  * over, MR_EXIT_REFUSED when the coordinator refused this worker or the
- * job's directory cannot be written from here. Prints one line on stderr
+ * worker cannot keep or serve its files. Prints one line on stderr
  * saying why for every status but MR_EXIT_OK. */
 int worker_run(const struct app_module *mod, const struct worker_opts *opts);
 

@@ -10,13 +10,22 @@
 #include "mr.pb-c.h"
 #include "names.h"
 #include "rpc.h"
+#include "scratch.h"
+#include "shuffle_server.h"
 #include "worker.h"
 
-/* The job this worker serves, as the coordinator named it. */
+/* The job this worker serves, as the coordinator named it, and where this
+ * worker keeps its files for it. */
 struct job {
     char id[MR_JOB_ID_LEN + 1];
     char dir[PATH_MAX];         /* where outputs are committed */
-    char priv[PATH_MAX];        /* where this worker writes */
+    char priv[PATH_MAX];        /* the job's private directory */
+    bool local;                 /* this worker cannot write priv, or was
+                                   told to keep its files local: they are
+                                   in scratch, outputs are shipped */
+    struct scratch scratch;     /* when local */
+    struct shuffle_server shuffle;      /* serving this worker's map
+                                           outputs, when it runs */
 };
 
 struct worker {
@@ -26,6 +35,22 @@ struct worker {
     struct job job;
     bool joined;                /* a Join was accepted (this job known) */
 };
+
+/* The values of the functions below that mean "go on": anything else is
+ * the worker's exit status. */
+#define GO_ON (-1)
+
+/* worker_place.c */
+/* After an accepted Join: decides where this worker keeps its files for
+ * the job (the private directory, or its scratch directory) and starts
+ * its shuffle server when its map outputs may be fetched. Returns 0, or
+ * the exit status with err saying why. */
+int worker__settle(struct worker *w, const Mr__JoinReply *reply,
+                   char err[MR_ERR_LEN]);
+/* Stops serving and removes the scratch directory. Safe when unsettled. */
+void worker__unsettle(struct worker *w);
+/* The directory this worker writes its files for the job in. */
+const char *worker__files(const struct worker *w);
 
 /* worker_task.c */
 /* Runs task t and reports it. Returns the client's error, if any; sets

@@ -1,52 +1,141 @@
 /* Running one task for the coordinator and reporting how it went: a map
- * writes its intermediate file, a reduce its staged output, both in the
- * job's private directory. */
+ * writes its intermediate file, a reduce its staged output, in the
+ * directory the worker keeps its files in (worker_place.c); a worker that
+ * keeps them local fetches the inputs it cannot open and ships its
+ * outputs through the coordinator. */
 #define _GNU_SOURCE
 #include "worker_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "lastwords.h"
 #include "log.h"
 #include "maptask.h"
+#include "merge.h"
+#include "reduce_inputs.h"
 #include "reducetask.h"
+#include "remote_io.h"
 
-/* path = the job's private directory / name. */
+/* What a report points to, kept until it is sent. */
+struct report_room {
+    Mr__MapOutput output;
+    char path[PATH_MAX + 64];
+    uint32_t *lost_maps;        /* owned */
+};
+
+/* path = dir / name. */
 static void
-private_path(const struct worker *w, char *buf, size_t len,
-             const char *name)
+path_in(const char *dir, char *buf, size_t len, const char *name)
 {
-    snprintf(buf, len, "%s/%s", w->job.priv, name);
+    snprintf(buf, len, "%s/%s", dir, name);
+}
+
+/* The file a map task opens, as the coordinator named it. */
+static const char *
+input_path(const Mr__Task *t)
+{
+    return t->path[0] ? t->path : t->file;
 }
 
 static void
 run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
-        char err[MR_ERR_LEN])
+        struct report_room *room, char err[MR_ERR_LEN])
 {
     struct map_input in = {t->file, t->path[0] ? t->path : NULL, t->offset,
                            t->length, t->whole};
-    struct map_stats st;
-    char name[64], out[PATH_MAX + 64];
+    struct map_stats st = {0};
+    char name[64], fetched[PATH_MAX + 64] = "";
+    const char *dir = worker__files(w);
+    uint64_t length;
 
+    /* An input this worker cannot open comes through the coordinator,
+     * which saw it when it planned the splits. */
+    if (w->job.local && !t->whole && access(input_path(t), R_OK) < 0) {
+        snprintf(name, sizeof(name), "mr-input-%u-%u", t->id, t->attempt);
+        path_in(dir, fetched, sizeof(fetched), name);
+        if (remote_input_fetch(w->c, t->id, t->attempt, fetched, &length,
+                               err) < 0)
+            return;
+        in.path = fetched;
+        in.offset = 0;
+        in.length = length;
+    }
     mr_im_name(name, sizeof(name), t->id, t->attempt);
-    private_path(w, out, sizeof(out), name);
-    rep->ok = map_run(w->mod->app, &in, t->n_reduce, out, w->job.priv,
+    path_in(dir, room->path, sizeof(room->path), name);
+    rep->ok = map_run(w->mod->app, &in, t->n_reduce, room->path, dir,
                       w->opts->map_buffer, &st, err) == 0;
+    if (fetched[0] != '\0')
+        unlink(fetched);
     rep->bytes_in = st.bytes_in;
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;
     rep->records_out = st.records_out;
+    mr__map_output__init(&room->output);
+    room->output.path = room->path;
+    room->output.size = st.bytes_out;
+    room->output.shared = !w->job.local;
+    room->output.addr = w->job.shuffle.pid > 0 ? (char *)w->job.shuffle.addr
+                                                : (char *)"";
+    rep->output = &room->output;
+}
+
+/* Where each map output of a reduce task is; names holds the paths the
+ * worker makes up for a coordinator that did not say. */
+static void
+locate_inputs(const struct worker *w, const Mr__Task *t,
+              struct reduce_input *in, char (*names)[PATH_MAX + 64])
+{
+    char name[64];
+    bool told = t->n_map_outputs == t->n_map;
+
+    for (uint32_t i = 0; i < t->n_map; i++) {
+        const Mr__MapOutput *o = told ? t->map_outputs[i] : NULL;
+        in[i].map = i;
+        in[i].attempt = t->map_attempts[i];
+        in[i].addr = o ? o->addr : "";
+        in[i].size = o ? o->size : 0;
+        in[i].path = o ? o->path : "";
+        if (in[i].path[0] == '\0') {
+            mr_im_name(name, sizeof(name), i, t->map_attempts[i]);
+            path_in(w->job.priv, names[i], sizeof(names[i]), name);
+            in[i].path = names[i];
+        }
+    }
+}
+
+/* A reduce that could not fetch: every map output kept where the one at
+ * fault was is as good as lost; the report names them for the
+ * coordinator to run again. */
+static void
+report_lost(const Mr__Task *t, const struct reduce_input *in,
+            const char *addr, Mr__TaskReport *rep, struct report_room *room)
+{
+    if ((room->lost_maps = calloc(t->n_map, sizeof(uint32_t))) == NULL)
+        return;
+    for (uint32_t i = 0; i < t->n_map; i++)
+        if (strcmp(in[i].addr, addr) == 0 &&
+            (addr[0] != '\0' || access(in[i].path, R_OK) < 0))
+            room->lost_maps[rep->n_lost_maps++] = i;
+    rep->lost_maps = room->lost_maps;
+    rep->lost_addr = (char *)addr;
 }
 
 static void
-run_reduce(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
-           char err[MR_ERR_LEN])
+run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
+           struct report_room *room, char err[MR_ERR_LEN])
 {
-    struct reduce_stats st = {0};
-    char (*names)[PATH_MAX] = NULL;
-    const char **inputs = NULL;
-    char name[64], out[PATH_MAX + 64];
+    struct reduce_fetch_id id = {w->job.id, w->opts->token,
+                                 w->opts->token_len};
+    struct reduce_stats st = {.bad_input = -1};
+    char (*names)[PATH_MAX + 64] = NULL;
+    struct reduce_input *in = NULL;
+    struct reduce_inputs ri = {0};
+    struct merger m;
+    char name[64];
+    int rc;
 
     if (t->n_map_attempts != t->n_map) {
         snprintf(err, MR_ERR_LEN, "reduce task names %zu map outputs for %u "
@@ -54,32 +143,43 @@ run_reduce(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
         return;
     }
     names = calloc(t->n_map ? t->n_map : 1, sizeof(*names));
-    inputs = calloc(t->n_map ? t->n_map : 1, sizeof(*inputs));
-    if (names == NULL || inputs == NULL) {
+    in = calloc(t->n_map ? t->n_map : 1, sizeof(*in));
+    if (names == NULL || in == NULL || merger_init(&m, t->n_map) < 0) {
         snprintf(err, MR_ERR_LEN, "out of memory");
-        goto out;
+        free(names);
+        free(in);
+        return;
     }
-    for (uint32_t i = 0; i < t->n_map; i++) {
-        mr_im_name(name, sizeof(name), i, t->map_attempts[i]);
-        private_path(w, names[i], sizeof(names[i]), name);
-        inputs[i] = names[i];
-    }
+    locate_inputs(w, t, in, names);
     mr_staged_name(name, sizeof(name), t->id, t->attempt);
-    private_path(w, out, sizeof(out), name);
-    rep->ok = reduce_run(w->mod->app, inputs, t->n_map, t->id, t->n_reduce,
-                         out, true, &st, err) == 0;
-    rep->bytes_in = st.bytes_in;
+    path_in(worker__files(w), room->path, sizeof(room->path), name);
+    rc = reduce_inputs_open(&ri, in, t->n_map, t->id, t->n_reduce, &id, &m,
+                            err);
+    if (rc == 0)
+        rc = reduce_merged(w->mod->app, &m, room->path, !w->job.local, &st,
+                           err);
+    if (rc != 0 && rc == m.error)
+        reduce_inputs_explain(&ri, &m, err);
+    if (rc == 0 && w->job.local) {
+        rc = remote_output_ship(w->c, t->id, t->attempt, room->path, err);
+        unlink(room->path);
+    }
+    rep->ok = rc == 0;
+    rep->bytes_in = reduce_inputs_bytes(&ri);
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;
     rep->records_out = st.keys;
-    if (!rep->ok && st.bad_input >= 0) {
+    if (rc == MR_EFETCH) {
+        report_lost(t, in, reduce_inputs_blame(&ri, &m), rep, room);
+    } else if (rc == MR_EBADDATA) {
         /* Input i is map task i's output: the coordinator reruns it. */
         rep->bad_input = true;
-        rep->bad_map = (uint32_t)st.bad_input;
+        rep->bad_map = m.bad_input;
     }
-out:
+    reduce_inputs_close(&ri);
+    merger_free(&m);
     free(names);
-    free(inputs);
+    free(in);
 }
 
 static bool
@@ -95,7 +195,9 @@ worker__run_task(struct worker *w, const Mr__Task *t,
                  Mr__ReportReply **reply)
 {
     Mr__TaskReport rep = MR__TASK_REPORT__INIT;
+    struct report_room room = {0};
     char err[MR_ERR_LEN] = "";
+    int rc;
 
     rep.kind = t->kind;
     rep.id = t->id;
@@ -106,9 +208,9 @@ worker__run_task(struct worker *w, const Mr__Task *t,
     } else {
         lastwords_arm(w->c, &rep);
         if (t->kind == MR__TASK_KIND__TASK_MAP)
-            run_map(w, t, &rep, err);
+            run_map(w, t, &rep, &room, err);
         else
-            run_reduce(w, t, &rep, err);
+            run_reduce(w, t, &rep, &room, err);
         lastwords_disarm();
     }
     if (!rep.ok) {
@@ -117,6 +219,8 @@ worker__run_task(struct worker *w, const Mr__Task *t,
                 err);
         rep.error = err;
     }
-    return rpc_client_call(w->c, &mr__coordinator__descriptor, "ReportTask",
-                           &rep.base, (ProtobufCMessage **)reply);
+    rc = rpc_client_call(w->c, &mr__coordinator__descriptor, "ReportTask",
+                         &rep.base, (ProtobufCMessage **)reply);
+    free(room.lost_maps);
+    return rc;
 }

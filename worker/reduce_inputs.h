@@ -1,0 +1,65 @@
+/* A reduce task's inputs, one partition of every map output, put under a
+ * merge: an output is read in place (mapped) when this worker sees its
+ * file, which it checks by size, and fetched from the worker that serves
+ * it otherwise (shuffle_fetch.h). */
+#ifndef WORKER_REDUCE_INPUTS_H
+#define WORKER_REDUCE_INPUTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imfile.h"
+#include "merge.h"
+#include "mr_err.h"
+#include "shuffle_fetch.h"
+
+/* Where one map output is. */
+struct reduce_input {
+    const char *path;           /* absolute; "" when unknown */
+    const char *addr;           /* who serves it; "" when nobody */
+    uint64_t size;              /* 0: unknown (do not check) */
+    uint32_t map, attempt;
+};
+
+struct reduce_inputs {
+    const struct reduce_input *in;      /* borrowed */
+    uint32_t n;
+    struct im_reader *readers;  /* the ones read in place */
+    struct shuffle_fetch *fetch;        /* the fetched ones; may be NULL */
+    uint64_t bytes_in;          /* partition bytes mapped in place */
+};
+
+/* The fetching side's identity: the job, and the token it proves. */
+struct reduce_fetch_id {
+    const char *job_id;
+    const uint8_t *token;
+    size_t token_len;
+};
+
+/* Opens in[0..n) for partition part of nreduce and adds each to m (which
+ * has room for n). Returns 0, or an error with err filled and
+ * m->bad_input naming the input at fault: MR_EBADDATA (bad data),
+ * MR_EFETCH (an output that can be neither read here nor fetched). */
+int reduce_inputs_open(struct reduce_inputs *ri,
+                       const struct reduce_input *in, uint32_t n,
+                       uint32_t part, uint32_t nreduce,
+                       const struct reduce_fetch_id *id, struct merger *m,
+                       char err[MR_ERR_LEN]);
+
+/* After the merge failed with m->error: says what went wrong with input
+ * m->bad_input in err. */
+void reduce_inputs_explain(const struct reduce_inputs *ri,
+                           const struct merger *m, char err[MR_ERR_LEN]);
+
+/* The address to blame for an MR_EFETCH: who serves the input at fault
+ * ("" for an output nobody serves). */
+const char *reduce_inputs_blame(const struct reduce_inputs *ri,
+                                const struct merger *m);
+
+/* Partition bytes read so far, in place and fetched. */
+uint64_t reduce_inputs_bytes(const struct reduce_inputs *ri);
+
+void reduce_inputs_close(struct reduce_inputs *ri);
+
+#endif
