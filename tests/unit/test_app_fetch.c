@@ -20,6 +20,7 @@
 #include "app.h"
 #include "app_fetch.h"
 #include "app_file.h"
+#include "build_dir.h"
 #include "coord.h"
 #include "file_digest.h"
 #include "rpc.h"
@@ -32,14 +33,10 @@ static rpc_client *client;
 static void
 setup(void)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char build[PATH_MAX - 16];
 
-    cr_assert_gt(n, 0);
-    exe[n] = '\0';
-    *strrchr(exe, '/') = '\0';              /* build/tests */
-    *strrchr(exe, '/') = '\0';              /* build */
-    snprintf(wc, sizeof(wc), "%s/apps/wc.so", exe);
+    cr_assert_eq(build_dir_find(build, sizeof(build)), 0);
+    snprintf(wc, sizeof(wc), "%s/apps/wc.so", build);
     signal(SIGPIPE, SIG_IGN);
     cr_assert_eq(tmpdir_create(dir, sizeof(dir), "fetch-test"), 0);
     snprintf(addr, sizeof(addr), "unix:%s/sock", dir);
