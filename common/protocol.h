@@ -11,4 +11,10 @@
  * BLAKE2b-256 digest of its file. */
 #define MR_APP_DIGEST_LEN 32
 
+/* A worker started without a module fetches the job's (GetApp) in pieces
+ * of at most this many bytes: well under a frame (RPC_DEFAULT_MAX_FRAME). */
+#define MR_APP_PIECE_MAX (512u << 10)
+/* The largest module a coordinator serves and a worker fetches. */
+#define MR_APP_MAX_SIZE (256u << 20)
+
 #endif

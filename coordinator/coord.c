@@ -357,6 +357,7 @@ static void
 set_app(coord *c, const struct coord_app *app)
 {
     c->app.known = true;
+    c->app.named = true;
     snprintf(c->app.name, sizeof(c->app.name), "%s", app->name);
     c->app.abi = app->abi;
     memcpy(c->app.digest, app->digest, MR_APP_DIGEST_LEN);
@@ -396,6 +397,9 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     c->start_ms = rpc_monotonic_ms();
     if (opts->app != NULL)
         set_app(c, opts->app);
+    if (opts->app_file != NULL && coord__app_serve(c, opts->app_file,
+                                                   err) < 0)
+        goto out_free;
     if (new_job_id(c->job_id) < 0) {
         snprintf(err, MR_ERR_LEN, "cannot draw a job id: %s",
                  strerror(errno));

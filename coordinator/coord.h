@@ -1,6 +1,7 @@
 /* The coordinator: serves mr.Coordinator (proto/mr.proto) on an event loop
  * it is lent. Workers join the job, which fixes its app (every worker must
- * run the same module) and, unless the owner named one, its directory (the
+ * run the same module; those that bring none take the one the coordinator
+ * was given, GetApp) and, unless the owner named one, its directory (the
  * first worker's). It hands tasks to joined workers, holds a GetTask call
  * while no task is free and answers it when one is, and reassigns a task
  * when its deadline timer fires or its worker's connection closes.
@@ -24,6 +25,7 @@
 #include "protocol.h"
 
 typedef struct coord coord;
+struct app_file;                /* app_file.h */
 
 /* Every default of a job, named once. */
 #define COORD_DEFAULT_NREDUCE       10
@@ -64,6 +66,11 @@ struct coord_opts {
     const char *output_dir;
     /* The app every worker must run (borrowed); NULL: the first worker's. */
     const struct coord_app *app;
+    /* The module to give workers that bring none (GetApp), borrowed;
+     * NULL: none, every worker brings its own. Its digest is the job's
+     * app; name and ABI come from the first worker that brings the same
+     * file (app_file.h), or from app when both are given. */
+    const struct app_file *app_file;
     /* Called after every change of a task's state; may be NULL. */
     void (*on_progress)(coord *c, void *arg);
     /* Called once, when the job is over and the workers have been told:

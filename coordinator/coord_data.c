@@ -1,7 +1,8 @@
 /* The data a worker that cannot see the job's directory moves through the
- * coordinator: a map's split read for it (ReadInput), a reduce's output
- * staged for it (PutOutput), and the app module (GetApp). Each request is
- * believed only from the connection its attempt was handed to. */
+ * coordinator: a map's split read for it (ReadInput) and a reduce's output
+ * staged for it (PutOutput); the app module (GetApp) is coord_app.c's.
+ * Each request is believed only from the connection its attempt was
+ * handed to. */
 #define _GNU_SOURCE
 #include "coord_int.h"
 
@@ -242,17 +243,4 @@ coord__put_output(Mr__Coordinator_Service *service,
         return;
     }
     closure(&reply, closure_data);
-}
-
-/* ---------------------------------------------------------------- app */
-
-void
-coord__get_app(Mr__Coordinator_Service *service, const Mr__AppRequest *req,
-               Mr__AppChunk_Closure closure, void *closure_data)
-{
-    (void)service;
-    (void)req;
-    (void)closure;
-    rpc_call_fail(closure_data, -ENOENT, "this coordinator has no app "
-                  "module to give: start workers with APP.so");
 }

@@ -1,8 +1,9 @@
 /* Inside the coordinator: the struct shared by its files (coord.c: life
  * cycle, handing out tasks and timers; coord_join.c: who may join;
- * coord_report.c: task reports; coord_end.c: the job's end;
- * coord_describe.c: naming tasks) and the functions they call in each
- * other. Nothing outside coordinator/ includes this. */
+ * coord_report.c: task reports; coord_end.c: the job's end; coord_app.c:
+ * the app module the job runs and gives out; coord_describe.c: naming
+ * tasks) and the functions they call in each other. Nothing outside
+ * coordinator/ includes this. */
 #ifndef COORD_INT_H
 #define COORD_INT_H
 
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "app_file.h"
 #include "coord.h"
 #include "jobdir.h"
 #include "log.h"
@@ -57,13 +59,18 @@ struct map_location {
 
 struct upload;                  /* coord_data.c */
 
-/* The app the job runs, once known. */
+/* The app the job runs, once known: from the owner (coord_opts.app), from
+ * the module it gives out (coord_opts.app_file: the digest only, until a
+ * worker that brings the same file names it), or from the first worker. */
 struct job_app {
-    bool known;
-    char name[128];
+    bool known;                 /* digest and path are */
+    bool named;                 /* name and abi are too */
+    char name[128];             /* until named: the file's (app_file.h) */
     uint32_t abi;
     uint8_t digest[MR_APP_DIGEST_LEN];
     char path[PATH_MAX];
+    const struct app_file *file;    /* borrowed: the module workers that
+                                       bring none take (GetApp); or NULL */
 };
 
 struct coord {
@@ -146,11 +153,29 @@ void coord__read_input(Mr__Coordinator_Service *service,
 void coord__put_output(Mr__Coordinator_Service *service,
                        const Mr__OutputChunk *req,
                        Mr__OutputAck_Closure closure, void *closure_data);
+/* Abandons the uploads of conn (0: all of them). */
+void coord__drop_uploads(coord *c, uint64_t conn);
+
+/* coord_app.c */
+/* The job gives out module f: its digest is the job's app from now on.
+ * Returns 0, or MR_EBADAPP with err filled when the owner's app (set
+ * first) is another module. */
+int coord__app_serve(coord *c, const struct app_file *f,
+                     char err[MR_ERR_LEN]);
+/* Why a joining worker's app is not the job's, in buf; NULL when it is (or
+ * the worker takes the job's, which the job has). */
+const char *coord__app_refusal(const coord *c, const Mr__JoinRequest *req,
+                               char *buf, size_t len);
+/* Learns what a worker that was not refused brings: the whole app when
+ * none is known, its name and ABI when only the digest is. A worker that
+ * fetches the module tells nothing. */
+void coord__app_take(coord *c, const Mr__JoinRequest *req);
+/* Fills the app_* fields of an accepted JoinReply when the job gives out
+ * its module (they point into c). */
+void coord__app_announce(const coord *c, Mr__JoinReply *reply);
 void coord__get_app(Mr__Coordinator_Service *service,
                     const Mr__AppRequest *req, Mr__AppChunk_Closure closure,
                     void *closure_data);
-/* Abandons the uploads of conn (0: all of them). */
-void coord__drop_uploads(coord *c, uint64_t conn);
 
 /* coord_report.c */
 void coord__report_task(Mr__Coordinator_Service *service,

@@ -1,8 +1,8 @@
 /* Who may join the job: a worker of the same protocol, running the same
- * app module as every other, in the job's directory. The first worker
- * fixes the app when the coordinator was given none and, without
- * --output, the directory (the lab's way: outputs go where the workers
- * run). */
+ * app module as every other (coord_app.c), in the job's directory. The
+ * first worker fixes the app when the coordinator was given none and,
+ * without --output, the directory (the lab's way: outputs go where the
+ * workers run). */
 #define _GNU_SOURCE
 #include "coord_int.h"
 
@@ -29,28 +29,11 @@ coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN])
     return rc;
 }
 
-static void
-hex(const uint8_t *digest, char *buf)
-{
-    for (int i = 0; i < 8; i++)
-        snprintf(buf + 2 * i, 3, "%02x", digest[i]);
-}
-
-static void
-take_app(coord *c, const Mr__JoinRequest *req)
-{
-    c->app.known = true;
-    coord__printable(req->app_name, c->app.name, sizeof(c->app.name));
-    c->app.abi = req->app_abi;
-    memcpy(c->app.digest, req->app_digest.data, MR_APP_DIGEST_LEN);
-    coord__printable(req->app_path, c->app.path, sizeof(c->app.path));
-}
-
 /* Why the worker may not join, in buf; NULL when it may. */
 static const char *
 refusal(const coord *c, const Mr__JoinRequest *req, char *buf, size_t len)
 {
-    char mine[17], theirs[17], name[128], cwd[PATH_MAX];
+    char cwd[PATH_MAX];
 
     if (req->protocol != MR_PROTOCOL_VERSION) {
         snprintf(buf, len, "this worker speaks protocol %u and the "
@@ -58,22 +41,8 @@ refusal(const coord *c, const Mr__JoinRequest *req, char *buf, size_t len)
                  req->protocol, MR_PROTOCOL_VERSION);
         return buf;
     }
-    if (req->app_digest.len != MR_APP_DIGEST_LEN) {
-        snprintf(buf, len, "the worker did not identify its app module");
+    if (coord__app_refusal(c, req, buf, len) != NULL)
         return buf;
-    }
-    coord__printable(req->app_name, name, sizeof(name));
-    if (c->app.known &&
-        (strcmp(name, c->app.name) != 0 || req->app_abi != c->app.abi ||
-         memcmp(req->app_digest.data, c->app.digest, MR_APP_DIGEST_LEN))) {
-        hex(c->app.digest, mine);
-        hex(req->app_digest.data, theirs);
-        snprintf(buf, len, "this job runs app %s (ABI %u, blake2b %s...), "
-                 "this worker loaded %s (ABI %u, blake2b %s...): every "
-                 "worker of a job runs the same module", c->app.name,
-                 c->app.abi, mine, name, req->app_abi, theirs);
-        return buf;
-    }
     coord__printable(req->cwd, cwd, sizeof(cwd));
     if (strcmp(cwd, req->cwd) != 0 || cwd[0] != '/' ||
         strlen(cwd) + PATH_ROOM >= PATH_MAX) {
@@ -102,7 +71,7 @@ take_dir_of(coord *c, const Mr__JoinRequest *req, bool trusted, char *buf,
             size_t len)
 {
     char err[MR_ERR_LEN], host[256] = "";
-    bool had_app = c->app.known;
+    struct job_app had_app = c->app;
 
     if (c->output_dir == NULL && !trusted) {
         snprintf(buf, len, "a worker on a TCP connection without a token "
@@ -110,12 +79,11 @@ take_dir_of(coord *c, const Mr__JoinRequest *req, bool trusted, char *buf,
                  "--output DIR, or a --token-file");
         return buf;
     }
-    if (!had_app)
-        take_app(c, req);
+    coord__app_take(c, req);
     if (coord__take_dir(c, c->output_dir ? c->output_dir : req->cwd,
                         err) == 0)
         return NULL;
-    c->app.known = had_app;
+    c->app = had_app;
     gethostname(host, sizeof(host) - 1);
     if (c->output_dir == NULL && strcmp(host, req->host) != 0)
         snprintf(buf, len, "%s (the coordinator runs on %s, this worker on "
@@ -170,8 +138,7 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
         closure(&reply, call);
         return;
     }
-    if (!c->app.known)
-        take_app(c, req);
+    coord__app_take(c, req);
     if (members_add(&c->members, conn, req->pid, host) == NULL) {
         rpc_call_fail(call, -ENOMEM, "coordinator out of memory");
         return;
@@ -183,5 +150,6 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
     reply.job_dir = c->dir;
     reply.private_dir = (char *)jobdir_private(c->jd);
     reply.networked = c->networked;
+    coord__app_announce(c, &reply);
     closure(&reply, call);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_file.h"
 #include "cli.h"
 #include "coord.h"
 #include "exit_codes.h"
@@ -19,23 +20,31 @@ static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrcoordinator [--addr ADDR] [--output DIR] [--reduce N]\n"
-        "                     [--task-timeout S] [--split-size SIZE]\n"
-        "                     [--max-conns N] [--token-file FILE] FILE...\n"
+        "usage: mrcoordinator [--addr ADDR] [--app PATH] [--output DIR]\n"
+        "                     [--reduce N] [--task-timeout S]\n"
+        "                     [--split-size SIZE] [--max-conns N]\n"
+        "                     [--token-file FILE] FILE...\n"
         "       mrcoordinator SOCKET FILE...      (the lab's form)\n"
         "\n"
         "Coordinates a MapReduce job: one map task per input FILE (or per\n"
         "split of a larger one), N reduce tasks. Workers (mrworker) join it;\n"
-        "they must all run the same app module. The outputs, mr-out-0 ..\n"
-        "mr-out-<N-1>, and the success marker mr-success are committed\n"
-        "together when the last reduce is done, into DIR, or, without\n"
-        "--output, into the directory the first worker runs in (where\n"
-        "every worker must then run). A job that fails or is interrupted\n"
-        "leaves the directory as it found it. Inputs this program cannot\n"
-        "see are handed to the workers whole, to open from their directory.\n"
+        "they must all run the same app module: the one given with --app\n"
+        "(workers started without a module fetch it from here), or else the\n"
+        "first worker's. The outputs, mr-out-0 .. mr-out-<N-1>, and the\n"
+        "success marker mr-success are committed together when the last\n"
+        "reduce is done, into DIR, or, without --output, into the directory\n"
+        "the first worker runs in (where every worker must then run). A job\n"
+        "that fails or is interrupted leaves the directory as it found it.\n"
+        "Inputs this program cannot see are handed to the workers whole, to\n"
+        "open from their directory.\n"
         "\n"
         "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
         "                      $MR_ADDR, else unix:/tmp/mr-<uid>.sock)\n"
+        "  --app PATH          the job's app module (.so), read now: workers\n"
+        "                      started without one (mrworker --addr ADDR)\n"
+        "                      fetch it from here and check its BLAKE2b\n"
+        "                      digest; a worker that brings its own must\n"
+        "                      bring the same file\n"
         COORD_OPTIONS_HELP
         "  --max-conns N       serve at most N connections at once; more are\n"
         "                      closed as they come, with a log line (default\n"
@@ -53,14 +62,15 @@ usage(FILE *to)
         "exist is the socket to listen on, as the lab's harness passes it.\n"
         "\n"
         "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
-        "usage; 4 the directory is in use by another job; 128+N interrupted\n"
-        "by signal N.\n");
+        "usage or --app module; 4 the directory is in use by another job;\n"
+        "128+N interrupted by signal N.\n");
 }
 
 struct args {
     char addr[512];
     struct coord_opts opts;
     struct token token;
+    struct app_file module;     /* --app: the module workers may fetch */
     const char *const *files;
     uint32_t nfiles;
 };
@@ -73,6 +83,7 @@ parse_args(int argc, char **argv, struct args *a)
         {"addr", required_argument, NULL, 'a'},
         {"max-conns", required_argument, NULL, 'm'},
         {"token-file", required_argument, NULL, 'k'},
+        {"app", required_argument, NULL, 'A'},
         COORD_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -103,6 +114,13 @@ parse_args(int argc, char **argv, struct args *a)
             }
             a->opts.token = a->token.bytes;
             a->opts.token_len = a->token.len;
+        } else if (opt == 'A') {
+            app_file_free(&a->module);
+            if (app_file_read(optarg, &a->module, err) < 0) {
+                fprintf(stderr, "mrcoordinator: %s\n", err);
+                return MR_EXIT_USAGE;
+            }
+            a->opts.app_file = &a->module;
         } else if (opt == 'h') {
             usage(stdout);
             return -1;
@@ -203,14 +221,18 @@ main(int argc, char **argv)
 
     mr_log_init(argv[0]);
     signal(SIGPIPE, SIG_IGN);
-    if ((rc = parse_args(argc, argv, &a)) != 0)
+    if ((rc = parse_args(argc, argv, &a)) != 0) {
+        app_file_free(&a.module);
         return rc < 0 ? MR_EXIT_OK : rc;
+    }
     if ((loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
+        app_file_free(&a.module);
         return MR_EXIT_FAILED;
     }
     if ((c = set_up(loop, &a, &rc)) == NULL) {
         rpc_loop_free(loop);
+        app_file_free(&a.module);
         return rc;
     }
     rpc_loop_signal(loop, SIGINT, on_stop_signal, c);
@@ -220,6 +242,7 @@ main(int argc, char **argv)
     snprintf(why, sizeof(why), "%s", rc != 0 ? coord_error(c) : "");
     coord_free(c);
     rpc_loop_free(loop);
+    app_file_free(&a.module);
     token_forget(&a.token);
     if (rc == 0)
         return MR_EXIT_OK;

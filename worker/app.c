@@ -5,14 +5,13 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sodium.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "file_digest.h"
 
 typedef const struct mr_app *entry_fn(void);
 
@@ -32,42 +31,15 @@ refuse(struct app_module *m, char err[MR_ERR_LEN], const char *fmt, ...)
     return MR_EBADAPP;
 }
 
-/* The digest of the file at path. Returns 0 or -errno. */
-static int
-digest_file(const char *path, uint8_t out[MR_APP_DIGEST_LEN])
+int
+app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
 {
-    crypto_generichash_state st;
-    unsigned char buf[65536];
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-    ssize_t n;
-
-    if (fd < 0)
-        return -errno;
-    crypto_generichash_init(&st, NULL, 0, MR_APP_DIGEST_LEN);
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            break;
-        }
-        crypto_generichash_update(&st, buf, (unsigned long long)n);
-    }
-    crypto_generichash_final(&st, out, MR_APP_DIGEST_LEN);
-    close(fd);
-    return rc;
-}
-
-void
-app_digest_hex(const uint8_t *digest, size_t n, char *buf)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(buf + 2 * i, 3, "%02x", digest[i]);
-    buf[2 * n] = '\0';
+    return app_load_as(path, path, m, err);
 }
 
 int
-app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
+app_load_as(const char *path, const char *shown, struct app_module *m,
+            char err[MR_ERR_LEN])
 {
     char local[4096];
     struct stat st;
@@ -80,44 +52,46 @@ app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
     if (stat(path, &st) < 0) {
         rc = -errno;
         snprintf(err, MR_ERR_LEN, "app module %s: %s (build the apps with "
-                 "'make', or give the path to a .so)", path, strerror(errno));
+                 "'make', or give the path to a .so)", shown, strerror(errno));
         return rc;
     }
     if (!S_ISREG(st.st_mode)) {
         snprintf(err, MR_ERR_LEN, "app module %s is not a regular file",
-                 path);
+                 shown);
         return MR_EBADAPP;
     }
-    snprintf(m->path, sizeof(m->path), "%s", path);
-    if ((rc = digest_file(path, m->digest)) < 0) {
-        snprintf(err, MR_ERR_LEN, "app module %s cannot be read: %s", path,
+    snprintf(m->path, sizeof(m->path), "%s", shown);
+    if ((rc = file_digest(path, m->digest)) < 0) {
+        snprintf(err, MR_ERR_LEN, "app module %s cannot be read: %s", shown,
                  strerror(-rc));
         return rc;
     }
     if (strchr(path, '/') == NULL) {
         snprintf(local, sizeof(local), "./%s", path);
+        if (shown == path)
+            shown = local;
         path = local;
     }
     m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (m->handle == NULL)
-        return refuse(m, err, "%s is not a loadable app module: %s", path,
+        return refuse(m, err, "%s is not a loadable app module: %s", shown,
                       dlerror());
     dlerror();
     entry = (entry_fn *)dlsym(m->handle, MR_APP_ENTRY_SYMBOL);
     if (entry == NULL) {
         why = dlerror();
         return refuse(m, err, "%s has no " MR_APP_ENTRY_SYMBOL "() (is it an "
-                      "app built against include/mrapp.h?): %s", path,
+                      "app built against include/mrapp.h?): %s", shown,
                       why ? why : "symbol is NULL");
     }
     app = entry();
     if (app == NULL)
         return refuse(m, err, "%s: " MR_APP_ENTRY_SYMBOL "() returned NULL",
-                      path);
+                      shown);
     if (app->abi_version < 1 || app->abi_version > MR_APP_ABI_VERSION)
         return refuse(m, err, "%s was built for app ABI version %u; this "
                       "worker runs versions 1 to %u: rebuild it against this "
-                      "include/mrapp.h", path, app->abi_version,
+                      "include/mrapp.h", shown, app->abi_version,
                       MR_APP_ABI_VERSION);
     /* Copy only the fields the module's version has: an older module's
      * table is shorter. */
@@ -128,11 +102,11 @@ app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
     m->app = &m->table;
     if (m->app->builtin_combiner > MR_COMBINER_SUM)
         return refuse(m, err, "%s asks for built-in combiner %u, which this "
-                      "worker does not have", path,
+                      "worker does not have", shown,
                       m->app->builtin_combiner);
     if (m->app->map == NULL || m->app->reduce == NULL)
         return refuse(m, err, "%s: the app table lacks a map or reduce "
-                      "callback", path);
+                      "callback", shown);
     return 0;
 }
 

@@ -14,9 +14,9 @@ struct app_module {
     const struct mr_app *app;   /* &table once loaded */
     struct mr_app table;        /* the module's table, fields its ABI
                                    version lacks zeroed */
-    char path[PATH_MAX];        /* as given */
-    /* Identifies the module to the coordinator: BLAKE2b-256 of its file,
-     * taken before it is loaded. */
+    char path[PATH_MAX];        /* as given, or as shown (app_load_as) */
+    /* Identifies the module to the coordinator: BLAKE2b-256 of its file
+     * (file_digest.h), taken before it is loaded. */
     uint8_t digest[MR_APP_DIGEST_LEN];
 };
 
@@ -27,8 +27,11 @@ struct app_module {
  * the dynamic loader failed. */
 int app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN]);
 
-/* The digest's first bytes in hex, for messages: buf holds 2 * n + 1. */
-void app_digest_hex(const uint8_t *digest, size_t n, char *buf);
+/* As app_load, for a module whose path means nothing to a person (the
+ * job's module fetched into memory, /proc/self/fd/N): messages and m->path
+ * name it as shown ("the job's module from tcp:host:port"). */
+int app_load_as(const char *path, const char *shown, struct app_module *m,
+                char err[MR_ERR_LEN]);
 
 /* Unloads; safe on a module that failed to load. */
 void app_unload(struct app_module *m);

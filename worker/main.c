@@ -1,11 +1,12 @@
-/* mrworker: loads an app module and works for a coordinator until the job
- * is done. */
+/* mrworker: loads an app module (its own, or the job's, fetched from the
+ * coordinator) and works for a coordinator until the job is done. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "cli.h"
@@ -21,15 +22,20 @@ usage(FILE *to)
     fprintf(to,
         "usage: mrworker [--addr ADDR] [--connect-timeout SECONDS]\n"
         "                [--token-file FILE] [--scratch DIR]\n"
-        "                [--shuffle-addr ADDR] APP.so [SOCKET]\n"
+        "                [--shuffle-addr ADDR] [APP.so [SOCKET]]\n"
         "\n"
         "Joins the job of the coordinator at ADDR and runs its map and\n"
         "reduce tasks with the app module APP.so until the job is over.\n"
-        "Every worker of a job runs the same module. Unless the coordinator\n"
-        "was given --output, the job's outputs go to the directory its\n"
-        "first worker runs in, and every worker must run there; inputs the\n"
-        "coordinator cannot see are opened from the worker's directory.\n"
-        "SOCKET, the lab's form, is the same as --addr unix:SOCKET.\n"
+        "Every worker of a job runs the same module. Without APP.so, the\n"
+        "worker takes the job's module from the coordinator (mrcoordinator\n"
+        "--app PATH), checks its size and BLAKE2b digest against what the\n"
+        "coordinator announced, and loads it from memory; over TCP that\n"
+        "takes --token-file (over a Unix socket it does not). Unless the\n"
+        "coordinator was given --output, the job's outputs go to the\n"
+        "directory its first worker runs in, and every worker must run\n"
+        "there; inputs the coordinator cannot see are opened from the\n"
+        "worker's directory. SOCKET, the lab's form, is the same as --addr\n"
+        "unix:SOCKET.\n"
         "\n"
         "  --addr ADDR         unix:/path or tcp:host:port (default $MR_ADDR,\n"
         "                      else unix:/tmp/mr-<uid>.sock)\n"
@@ -51,7 +57,8 @@ usage(FILE *to)
         "Exit status: 0 the job finished; 1 the job failed; 2 bad usage or\n"
         "app module; 3 no coordinator, or it went away before the job was\n"
         "over; 4 refused: another app, another directory or a wrong token,\n"
-        "or the job's directory cannot be written from here.\n");
+        "or the job's directory cannot be written from here, or the job's\n"
+        "module arrived other than announced.\n");
 }
 
 /* The map buffer's size from $MR_MAP_BUFFER: 0 (the default) when unset
@@ -71,6 +78,21 @@ map_buffer_from_env(size_t *bytes, char err[MR_ERR_LEN])
     return 0;
 }
 
+/* Whether a worker without APP.so may run the module the coordinator at
+ * addr sends: over TCP only with a token, so that the peer it takes code
+ * from has to know the job's secret (on a Unix socket, or a socket mrrun
+ * handed down, the peer is a local process). Fills err when not. */
+static bool
+may_take_module(const char *addr, bool has_token, char err[MR_ERR_LEN])
+{
+    if (strncmp(addr, "tcp:", 4) != 0 || has_token)
+        return true;
+    snprintf(err, MR_ERR_LEN, "a worker without APP.so runs the module the "
+             "coordinator sends, which over TCP takes --token-file FILE (the "
+             "coordinator's): give it, or give the worker APP.so");
+    return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,7 +110,7 @@ main(int argc, char **argv)
     struct app_module mod;
     struct worker_opts opts = {0};
     static struct token token;
-    const char *token_file = NULL;
+    const char *token_file = NULL, *app_path;
     int opt, rc;
 
     mr_log_init(argv[0]);
@@ -126,9 +148,15 @@ main(int argc, char **argv)
     }
     if (argc - optind == 2) {           /* the lab's mrworker APP.so SOCK */
         cli_positional_addr(argv[optind + 1], addr, sizeof(addr));
-    } else if (argc - optind != 1) {
-        fprintf(stderr, "mrworker: expected one app module (.so), and "
-                "perhaps the coordinator's socket; see 'mrworker --help'\n");
+    } else if (argc - optind > 2) {
+        fprintf(stderr, "mrworker: expected an app module (.so) or none, "
+                "and perhaps the coordinator's socket; see 'mrworker "
+                "--help'\n");
+        return MR_EXIT_USAGE;
+    }
+    app_path = argc > optind ? argv[optind] : NULL;
+    if (app_path == NULL && !may_take_module(addr, token_file != NULL, err)) {
+        fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;
     }
     if (map_buffer_from_env(&opts.map_buffer, err) < 0) {
@@ -139,7 +167,7 @@ main(int argc, char **argv)
         fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;
     }
-    if (app_load(argv[optind], &mod, err) < 0) {
+    if (app_path != NULL && app_load(app_path, &mod, err) < 0) {
         fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;
     }
@@ -149,8 +177,9 @@ main(int argc, char **argv)
     }
     opts.addr = addr;
     opts.connect_timeout_ms = (int)connect_ms;
-    rc = worker_run(&mod, &opts);
+    rc = worker_run(app_path ? &mod : NULL, &opts);
     token_forget(&token);
-    app_unload(&mod);
+    if (app_path != NULL)
+        app_unload(&mod);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_fetch.h"
 #include "exit_codes.h"
 #include "lastwords.h"
 #include "log.h"
@@ -120,6 +121,20 @@ joined(struct worker *w, const Mr__JoinReply *reply)
     return GO_ON;
 }
 
+/* A worker started without a module takes the job's once it has joined
+ * (app_fetch.h). Returns GO_ON, or the exit status. */
+static int
+take_job_app(struct worker *w, const Mr__JoinReply *reply)
+{
+    char err[MR_ERR_LEN];
+    int rc = app_fetch(w->c, reply, w->opts->addr, &w->fetched, err);
+
+    if (rc < 0)
+        return verdict(app_fetch_status(rc), "%s", err);
+    w->mod = &w->fetched;
+    return GO_ON;
+}
+
 /* Joins, or joins again on a new connection. Returns GO_ON, or the exit
  * status. */
 static int
@@ -138,11 +153,7 @@ join(struct worker *w)
     req.pid = (uint32_t)getpid();
     req.host = host;
     req.cwd = cwd;
-    req.app_name = (char *)(w->mod->app->name ? w->mod->app->name : "");
-    req.app_abi = w->mod->app->abi_version;
-    req.app_digest.data = (uint8_t *)w->mod->digest;
-    req.app_digest.len = sizeof(w->mod->digest);
-    req.app_path = (char *)w->mod->path;
+    app_fetch_identify(w->mod, &req);
     rc = rpc_client_call(w->c, &mr__coordinator__descriptor, "Join",
                          &req.base, (ProtobufCMessage **)&reply);
     if (rc == MR_ECONNECT && w->joined)
@@ -158,6 +169,8 @@ join(struct worker *w)
         return verdict(w->joined ? MR_EXIT_LOST : MR_EXIT_FAILED, "%s",
                        rpc_client_errmsg(w->c));
     rc = joined(w, reply);
+    if (rc == GO_ON && w->mod == NULL)
+        rc = take_job_app(w, reply);
     mr__join_reply__free_unpacked(reply, NULL);
     return rc;
 }
@@ -232,5 +245,6 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
         rc = work_once(&w);
     worker__unsettle(&w);
     rpc_client_free(w.c);
+    app_unload(&w.fetched);
     return rc;
 }

@@ -1,8 +1,8 @@
-/* The worker's life: join the coordinator's job (saying which app it runs
- * and where it runs), then ask for a task, run it, report it, until told
- * how the job ended or the coordinator is gone for good. Every file it
- * writes goes to the job's private directory, which the coordinator
- * names. */
+/* The worker's life: join the coordinator's job (saying which app it runs,
+ * or taking the job's, and where it runs), then ask for a task, run it,
+ * report it, until told how the job ended or the coordinator is gone for
+ * good. Every file it writes goes to the job's private directory, which
+ * the coordinator names. */
 #ifndef WORKER_WORKER_H
 #define WORKER_WORKER_H
 
@@ -30,13 +30,17 @@ struct worker_opts {
                                    coordinator, any port */
 };
 
-/* Runs for the coordinator at opts->addr with the loaded module mod.
- * Returns the exit status (exit_codes.h): MR_EXIT_OK when the job it
- * served finished, MR_EXIT_FAILED when the job failed, MR_EXIT_LOST when
- * the coordinator was never reachable or went away before the job was
- * over, MR_EXIT_REFUSED when the coordinator refused this worker or the
- * worker cannot keep or serve its files. Prints one line on stderr
- * saying why for every status but MR_EXIT_OK. */
+/* Runs for the coordinator at opts->addr with the loaded module mod
+ * (borrowed: the caller unloads it), or, when mod is NULL, with the job's
+ * module, fetched from the coordinator once joined (app_fetch.h), which
+ * worker_run loads and unloads. Returns the exit status (exit_codes.h):
+ * MR_EXIT_OK when the job it served finished, MR_EXIT_FAILED when the job
+ * failed, MR_EXIT_LOST when the coordinator was never reachable or went
+ * away before the job was over, MR_EXIT_REFUSED when the coordinator
+ * refused this worker, the worker cannot keep or serve its files, or
+ * the fetched module is not the one announced, MR_EXIT_USAGE when the
+ * fetched module does not load. Prints one line on stderr saying why for
+ * every status but MR_EXIT_OK. */
 int worker_run(const struct app_module *mod, const struct worker_opts *opts);
 
 #endif

@@ -29,7 +29,11 @@ struct job {
 };
 
 struct worker {
-    const struct app_module *mod;
+    const struct app_module *mod;   /* NULL until fetched, when the worker
+                                       was started without one */
+    struct app_module fetched;  /* the job's module, once fetched and
+                                   loaded (app_fetch.h); worker_run
+                                   unloads it */
     const struct worker_opts *opts;
     rpc_client *c;
     struct job job;

@@ -72,7 +72,10 @@ head -c 32 /dev/urandom | base64 > "$WORK/open-token"
 chmod 644 "$WORK/open-token"
 expect_error worker_token_open_to_others 2 "chmod 600" \
     "$B/mrworker" --token-file "$WORK/open-token" "$B/apps/wc.so"
-expect_error worker_no_app 2 "expected one app module" "$B/mrworker"
+# Without APP.so a worker takes the job's module (test-network.sh); more
+# than a module and a socket is refused.
+expect_error worker_too_many_args 2 "expected an app module (.so) or none" \
+    "$B/mrworker" "$B/apps/wc.so" "$S" extra
 expect_error worker_missing_app 2 "nope.so: No such file" \
     "$B/mrworker" --addr "$S" "$WORK/nope.so"
 expect_error worker_not_elf 2 "not a loadable app module" \

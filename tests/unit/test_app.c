@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "build_dir.h"
 #include "tmpdir.h"
 
 static char apps[PATH_MAX];     /* build/apps, found from this binary */
@@ -22,15 +23,11 @@ static char dir[64];
 static void
 setup(void)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char build[PATH_MAX - 16];
 
-    cr_assert_gt(n, 0);
-    exe[n] = '\0';
-    *strrchr(exe, '/') = '\0';              /* build/tests */
-    *strrchr(exe, '/') = '\0';              /* build */
-    snprintf(apps, sizeof(apps), "%s/apps", exe);
-    snprintf(test_apps, sizeof(test_apps), "%s/tests/apps", exe);
+    cr_assert_eq(build_dir_find(build, sizeof(build)), 0);
+    snprintf(apps, sizeof(apps), "%s/apps", build);
+    snprintf(test_apps, sizeof(test_apps), "%s/tests/apps", build);
     cr_assert_eq(tmpdir_create(dir, sizeof(dir), "app-test"), 0);
 }
 
