@@ -51,6 +51,7 @@ struct shuffle_fetch {
     struct source *srcs;
     uint32_t nsrcs;
     uint32_t piece;             /* bytes asked for at once */
+    uint32_t piece_set;         /* shuffle_fetch_set_piece(); 0: choose */
     uint64_t bytes;
     char err[MR_ERR_LEN];
     const char *failed_addr;    /* points into a peer */
@@ -267,6 +268,12 @@ refill(void *arg, struct im_cursor *cur)
     return take(s, cur);
 }
 
+void
+shuffle_fetch_set_piece(struct shuffle_fetch *f, uint32_t bytes)
+{
+    f->piece_set = bytes ? bytes : 1;
+}
+
 int
 shuffle_fetch_start(struct shuffle_fetch *f, struct merger *m,
                     char err[MR_ERR_LEN])
@@ -276,6 +283,8 @@ shuffle_fetch_start(struct shuffle_fetch *f, struct merger *m,
 
     f->piece = piece < PIECE_MIN ? PIECE_MIN
              : piece > PIECE_MAX ? PIECE_MAX : (uint32_t)piece;
+    if (f->piece_set != 0)
+        f->piece = f->piece_set;
     for (uint32_t i = 0; i < f->nsrcs && rc == 0; i++)
         if ((rc = ask(&f->srcs[i])) < 0)
             m->bad_input = f->srcs[i].input;

@@ -41,6 +41,10 @@ struct shuffle_fetch *shuffle_fetch_create(const char *job_id, uint32_t part,
 int shuffle_fetch_add(struct shuffle_fetch *f, uint32_t input,
                       const char *addr, uint32_t map, uint32_t attempt);
 
+/* Asks for pieces of `bytes` (at least 1) instead of the size the fetch
+ * would choose from FETCH_BUDGET: for tests, and for tuning. */
+void shuffle_fetch_set_piece(struct shuffle_fetch *f, uint32_t bytes);
+
 /* Asks every worker for the first piece of each output, then adds each
  * output to m as a streamed source once its first piece is in. Returns 0,
  * or an error (above) with err filled; m->bad_input then names the input

@@ -6,12 +6,14 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +122,183 @@ in_place(uint32_t part)
         im_reader_close(&r[i]);
     merger_free(&m);
     return text;
+}
+
+/* Fetches partition part of maps[0..n) (attempt 1) from addr into a
+ * merge, in pieces of piece bytes (0: the fetch's own choice); returns
+ * the merged text, or NULL with *rc set and err filled. */
+static char *
+fetch_text(const char *addr, const uint32_t *maps, uint32_t n,
+           uint32_t part, uint32_t piece, const char *job,
+           const char *token, int *rc, char err[MR_ERR_LEN])
+{
+    struct shuffle_fetch *f = shuffle_fetch_create(
+        job, part, (const uint8_t *)token, token ? strlen(token) : 0);
+    struct merger m;
+    char *text = NULL;
+
+    cr_assert_not_null(f);
+    cr_assert_eq(merger_init(&m, n), 0);
+    if (piece)
+        shuffle_fetch_set_piece(f, piece);
+    for (uint32_t i = 0; i < n; i++)
+        cr_assert_eq(shuffle_fetch_add(f, i, addr, maps[i], 1), 0);
+    if ((*rc = shuffle_fetch_start(f, &m, err)) == 0) {
+        text = drain(&m);
+        if ((*rc = m.error) != 0) {
+            snprintf(err, MR_ERR_LEN, "%s", shuffle_fetch_error(f));
+            free(text);
+            text = NULL;
+        }
+    }
+    merger_free(&m);
+    shuffle_fetch_free(f);
+    return text;
+}
+
+static const uint32_t all_maps[NMAPS] = {0, 1, 2};
+
+Test(shuffle, pieces_smaller_than_a_record_still_merge_right)
+{
+    char err[MR_ERR_LEN] = "", *want = in_place(1), *got;
+    int rc;
+
+    /* 1000-byte pieces: records (up to 560 bytes of value) are cut
+     * everywhere, some across several pieces' boundaries. */
+    got = fetch_text(srv.addr, all_maps, NMAPS, 1, 1000, JOB, NULL, &rc,
+                     err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(got, want);
+    free(got);
+    free(want);
+}
+
+Test(shuffle, an_output_the_worker_does_not_keep_is_a_fetch_failure)
+{
+    const uint32_t maps[] = {0, 7};
+    char err[MR_ERR_LEN] = "";
+    int rc;
+
+    cr_assert_null(fetch_text(srv.addr, maps, 2, 0, 0, JOB, NULL, &rc, err));
+    cr_assert_eq(rc, MR_EFETCH, "%d: %s", rc, err);
+    cr_assert(strstr(err, "map task 7") && strstr(err, srv.addr) &&
+              strstr(err, "keeps no output"), "%s", err);
+}
+
+Test(shuffle, another_jobs_output_or_partition_is_refused)
+{
+    char err[MR_ERR_LEN] = "";
+    int rc;
+
+    cr_assert_null(fetch_text(srv.addr, all_maps, 1, 0, 0, "ffffffffffff",
+                              NULL, &rc, err));
+    cr_assert_eq(rc, MR_EFETCH, "%s", err);
+    cr_assert_null(fetch_text(srv.addr, all_maps, 1, NRED, 0, JOB, NULL,
+                              &rc, err));
+    cr_assert_eq(rc, MR_EFETCH, "%s", err);
+    cr_assert(strstr(err, "no partition"), "%s", err);
+}
+
+Test(shuffle, a_gone_worker_is_a_fetch_failure_naming_it)
+{
+    char err[MR_ERR_LEN] = "", addr[sizeof(srv.addr)];
+    int rc;
+
+    snprintf(addr, sizeof(addr), "%s", srv.addr);
+    shuffle_server_stop(&srv);
+    cr_assert_null(fetch_text(addr, all_maps, NMAPS, 0, 0, JOB, NULL, &rc,
+                              err));
+    cr_assert_eq(rc, MR_EFETCH, "%s", err);
+    cr_assert(strstr(err, addr), "%s", err);
+}
+
+Test(shuffle, bytes_changed_on_the_workers_disk_are_bad_data)
+{
+    char path[128], err[MR_ERR_LEN] = "";
+    int fd, rc;
+
+    /* Flip a byte inside partition 0's values (after its first record's
+     * lengths and key): the holder serves it, the CRC catches it. */
+    snprintf(path, sizeof(path), "%s/mr-im-1-1", dir);
+    cr_assert((fd = open(path, O_RDWR)) >= 0);
+    cr_assert_eq(pwrite(fd, "#", 1, 40), 1);
+    close(fd);
+    cr_assert_null(fetch_text(srv.addr, all_maps, NMAPS, 0, 0, JOB, NULL,
+                              &rc, err));
+    cr_assert_eq(rc, MR_EBADDATA, "%d: %s", rc, err);
+    cr_assert(strstr(err, "map task 1") && strstr(err, "CRC"), "%s", err);
+}
+
+/* Connects to addr ("tcp:127.0.0.1:PORT") and sends len bytes of junk. */
+static void
+send_junk(const char *addr, size_t len)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    char junk[4096];
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (char)(i * 7919u >> 3);
+    sin.sin_port = htons((uint16_t)atoi(strrchr(addr, ':') + 1));
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert(fd >= 0);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    cr_assert_eq(write(fd, junk, len), (ssize_t)len);
+    close(fd);
+}
+
+Test(shuffle, garbage_on_the_shuffle_port_does_not_stop_the_server)
+{
+    char err[MR_ERR_LEN] = "", *want = in_place(2), *got;
+    int rc;
+
+    send_junk(srv.addr, 3000);
+    got = fetch_text(srv.addr, all_maps, NMAPS, 2, 0, JOB, NULL, &rc, err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(got, want);
+    free(got);
+    free(want);
+}
+
+Test(shuffle, a_server_with_a_token_serves_only_who_proves_it)
+{
+    static const char token[] = "the job's token, 32 bytes long..";
+    struct shuffle_server_opts o = {.listen = "tcp:127.0.0.1:0",
+                                    .dir = dir, .job_id = JOB,
+                                    .token = (const uint8_t *)token,
+                                    .token_len = sizeof(token) - 1};
+    struct shuffle_server guarded;
+    char err[MR_ERR_LEN] = "", *got, *want = in_place(0);
+    int rc;
+
+    cr_assert_eq(shuffle_server_start(&guarded, &o, err), 0, "%s", err);
+    cr_assert_null(fetch_text(guarded.addr, all_maps, NMAPS, 0, 0, JOB,
+                              NULL, &rc, err));
+    cr_assert_eq(rc, MR_EFETCH, "%s", err);
+    cr_assert_null(fetch_text(guarded.addr, all_maps, NMAPS, 0, 0, JOB,
+                              "another token, also 32 bytes....", &rc,
+                              err));
+    cr_assert_eq(rc, MR_EFETCH, "%s", err);
+    cr_assert(strstr(err, "token"), "%s", err);
+    got = fetch_text(guarded.addr, all_maps, NMAPS, 0, 0, JOB, token, &rc,
+                     err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(got, want);
+    free(got);
+    free(want);
+    shuffle_server_stop(&guarded);
+}
+
+Test(shuffle, a_non_loopback_address_needs_a_token)
+{
+    struct shuffle_server_opts o = {.listen = "tcp:0.0.0.0:0", .dir = dir,
+                                    .job_id = JOB};
+    struct shuffle_server s;
+    char err[MR_ERR_LEN] = "";
+
+    cr_assert_lt(shuffle_server_start(&s, &o, err), 0);
+    cr_assert(strstr(err, "token"), "%s", err);
+    cr_assert_eq(s.pid, 0);
 }
 
 Test(shuffle, a_fetched_partition_merges_as_read_in_place)
