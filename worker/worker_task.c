@@ -111,8 +111,11 @@ locate_inputs(const struct worker *w, const Mr__Task *t,
  * coordinator to run again. */
 static void
 report_lost(const Mr__Task *t, const struct reduce_input *in,
-            const char *addr, Mr__TaskReport *rep, struct report_room *room)
+            const char *addr, Mr__TaskReport *rep, struct report_room *room,
+            char err[MR_ERR_LEN])
 {
+    size_t n = strlen(err);
+
     if ((room->lost_maps = calloc(t->n_map, sizeof(uint32_t))) == NULL)
         return;
     for (uint32_t i = 0; i < t->n_map; i++)
@@ -121,6 +124,14 @@ report_lost(const Mr__Task *t, const struct reduce_input *in,
             room->lost_maps[rep->n_lost_maps++] = i;
     rep->lost_maps = room->lost_maps;
     rep->lost_addr = (char *)addr;
+    /* Name what went with that worker, as far as the line has room. */
+    for (size_t k = 0; k < rep->n_lost_maps && n + 24 < MR_ERR_LEN; k++)
+        n += (size_t)snprintf(err + n, MR_ERR_LEN - n, "%s%u",
+                              k == 0 ? " (it kept map tasks " : ", ",
+                              rep->lost_maps[k]);
+    if (rep->n_lost_maps > 0 && n + 2 < MR_ERR_LEN)
+        snprintf(err + n, MR_ERR_LEN - n, "%s)",
+                 n + 24 >= MR_ERR_LEN ? "..." : "");
 }
 
 static void
@@ -170,7 +181,7 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     rep->records_in = st.records_in;
     rep->records_out = st.keys;
     if (rc == MR_EFETCH) {
-        report_lost(t, in, reduce_inputs_blame(&ri, &m), rep, room);
+        report_lost(t, in, reduce_inputs_blame(&ri, &m), rep, room, err);
     } else if (rc == MR_EBADDATA) {
         /* Input i is map task i's output: the coordinator reruns it. */
         rep->bad_input = true;
