@@ -237,7 +237,7 @@ FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN))
 FUZZ_SRC     := $(foreach L,common rpc worker coordinator,$(call layer_src,$(L)))
 FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(OBJ_proto:$(BUILD)/proto/%=$(FUZZ_DIR)/obj/proto/%)
-FUZZ_TARGETS := coordinator auth messages imfile
+FUZZ_TARGETS := coordinator auth messages imfile stream
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SECONDS ?= 20
 

@@ -152,5 +152,26 @@ main(int argc, char **argv)
         remove("/tmp/mr-seed-im");
     }
     save(dir, "three_partitions", buf, n);
+
+    /* A partition's records, read in pieces of 1 + byte 0 % 64 bytes: the
+     * first partition of the file above, cut into 3-byte and 17-byte
+     * pieces, and a record longer than any piece. */
+    snprintf(dir, sizeof(dir), "%s/stream", top);
+    mkdir(dir, 0755);
+    {
+        static const uint8_t two[] = {2, 5, 1, 'a', 'p', 'p', 'l', 'e',
+                                      '3', 4, 1, 'p', 'e', 'a', 'r', '1'};
+        uint8_t big[1 + 2 + 3 + 100];
+        save(dir, "two_records_3", two, sizeof(two));
+        memcpy(buf, two, sizeof(two));
+        buf[0] = 16;
+        save(dir, "two_records_17", buf, sizeof(two));
+        big[0] = 0;             /* 1-byte pieces */
+        big[1] = 3;
+        big[2] = 100;
+        memcpy(big + 3, "key", 3);
+        memset(big + 6, 'v', 100);
+        save(dir, "long_value", big, sizeof(big));
+    }
     return 0;
 }
