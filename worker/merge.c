@@ -59,6 +59,10 @@ source_next(struct merger *m, struct merge_source *s)
         }
         if ((rc = s->refill(s->refill_arg, &s->cur)) < 0)
             break;
+        if (!s->refilled) {
+            s->refilled = true;
+            m->refilled[m->nrefilled++] = s->input;
+        }
     }
 
     if (rc < 0 && m->error == 0) {
@@ -76,8 +80,9 @@ merger_init(struct merger *m, uint32_t cap)
     memset(m, 0, sizeof(*m));
     m->src = calloc(cap ? cap : 1, sizeof(*m->src));
     m->heap = calloc(cap ? cap : 1, sizeof(*m->heap));
+    m->refilled = calloc(cap ? cap : 1, sizeof(*m->refilled));
     m->cap = cap;
-    if (m->src == NULL || m->heap == NULL) {
+    if (m->src == NULL || m->heap == NULL || m->refilled == NULL) {
         merger_free(m);
         return -ENOMEM;
     }
@@ -90,21 +95,24 @@ merger_free(struct merger *m)
     free(m->src);
     free(m->heap);
     free(m->keybuf);
+    free(m->refilled);
     m->src = NULL;
     m->heap = NULL;
     m->keybuf = NULL;
+    m->refilled = NULL;
 }
 
 void
 merger_add_stream(struct merger *m, uint32_t input,
                   const struct im_cursor *cur, merge_refill_fn *refill,
-                  void *arg)
+                  merge_release_fn *release, void *arg)
 {
     struct merge_source *s = &m->src[input];
 
     s->cur = *cur;
     s->input = input;
     s->refill = refill;
+    s->release = release;
     s->refill_arg = arg;
     if (refill != NULL)
         m->streams++;
@@ -117,7 +125,7 @@ merger_add_stream(struct merger *m, uint32_t input,
 void
 merger_add(struct merger *m, uint32_t input, const struct im_cursor *cur)
 {
-    merger_add_stream(m, input, cur, NULL, NULL);
+    merger_add_stream(m, input, cur, NULL, NULL, NULL);
 }
 
 /* Moves the top source to its next record, or drops it. */
@@ -149,9 +157,23 @@ group_next(struct mr_values *v, const char **val, size_t *len)
     return true;
 }
 
+/* The previous group is over: what its values lay in may go. */
+static void
+release_refilled(struct merger *m)
+{
+    for (uint32_t i = 0; i < m->nrefilled; i++) {
+        struct merge_source *s = &m->src[m->refilled[i]];
+        if (s->release != NULL)
+            s->release(s->refill_arg);
+        s->refilled = false;
+    }
+    m->nrefilled = 0;
+}
+
 bool
 merger_next_group(struct merger *m, struct merge_group *g)
 {
+    release_refilled(m);
     if (m->n == 0 || m->error != 0)
         return false;
     g->base.next = group_next;

@@ -11,15 +11,18 @@
 #include "imfile.h"
 #include "mrapp.h"
 
-/* A run that arrives in pieces (merger_add_stream): called when the
- * cursor needs the bytes still to come (im_cursor_next() said
+/* A run that arrives in pieces (merger_add_stream): refill is called when
+ * the cursor needs the bytes still to come (im_cursor_next() said
  * IM_NEED_MORE). It must append at least one more piece after the unread
- * bytes (cur->p may move), and keep the bytes of the previous piece valid
- * until it is called again, so that a value handed out stays valid until
- * the next one is asked for. Returns 0, or an error: MR_EFETCH when the
- * bytes could not be fetched, MR_EBADDATA when they are not what the map
- * wrote. */
+ * bytes (cur->p may move), and keep every byte it handed out before valid
+ * until release is called: the values of a key must stay valid for the
+ * whole reduce call (include/mrapp.h), and they may span many pieces. The
+ * merger calls release at the start of each key's group, for the sources
+ * refilled since the last. refill returns 0, or an error: MR_EFETCH when
+ * the bytes could not be fetched, MR_EBADDATA when they are not what the
+ * map wrote. */
 typedef int merge_refill_fn(void *arg, struct im_cursor *cur);
+typedef void merge_release_fn(void *arg);
 
 struct merge_source {
     struct im_cursor cur;
@@ -27,7 +30,9 @@ struct merge_source {
     size_t klen, vlen;
     uint32_t input;             /* the caller's index, for messages */
     merge_refill_fn *refill;    /* NULL: cur holds the whole run */
+    merge_release_fn *release;
     void *refill_arg;
+    bool refilled;              /* since the last release */
 };
 
 struct merger {
@@ -39,6 +44,9 @@ struct merger {
     uint32_t bad_input;         /* the source it came from */
     uint64_t records;           /* records read */
     uint32_t streams;           /* sources that arrive in pieces */
+    uint32_t *refilled;         /* their indexes, refilled since the last
+                                   group began */
+    uint32_t nrefilled;
     char *keybuf;               /* with streams: the group's key, copied */
     size_t keycap;
 };
@@ -60,10 +68,10 @@ void merger_add(struct merger *m, uint32_t input, const struct im_cursor *cur);
 
 /* Adds a source whose run arrives in pieces: cur holds the first one (its
  * more says how many bytes are to come), refill(arg, cur) brings the
- * rest. */
+ * rest, release(arg) lets go of what the previous groups used. */
 void merger_add_stream(struct merger *m, uint32_t input,
                        const struct im_cursor *cur, merge_refill_fn *refill,
-                       void *arg);
+                       merge_release_fn *release, void *arg);
 
 /* Starts the next key's group; false when every source is exhausted or a
  * record was bad or could not be fetched (see m->error). Call

@@ -257,6 +257,14 @@ take(struct source *s, struct im_cursor *cur)
     return 0;
 }
 
+static void
+release(void *arg)
+{
+    struct source *s = arg;
+
+    run_window_release(&s->win);
+}
+
 static int
 refill(void *arg, struct im_cursor *cur)
 {
@@ -295,7 +303,7 @@ shuffle_fetch_start(struct shuffle_fetch *f, struct merger *m,
             m->bad_input = s->input;
             break;
         }
-        merger_add_stream(m, s->input, &cur, refill, s);
+        merger_add_stream(m, s->input, &cur, refill, release, s);
     }
     if (rc < 0)
         snprintf(err, MR_ERR_LEN, "%s", f->err);

@@ -74,6 +74,7 @@ in_pieces(const uint8_t *p, size_t n, uint64_t left, size_t piece)
         if (rc != 1)
             break;
         take(&r, k, kl, v, vl);
+        run_window_release(&w);
     }
     r.end = rc;
     run_window_free(&w);

@@ -173,6 +173,49 @@ Test(shuffle, pieces_smaller_than_a_record_still_merge_right)
     free(want);
 }
 
+/* The values of one key stay valid for the whole reduce call, however
+ * many pieces they span: an app may keep them all (the lab's indexer
+ * does, through apputil_collect_sorted) and read them at the end. */
+Test(shuffle, every_value_of_a_key_lives_until_its_group_ends)
+{
+    enum { VALUES = 5000 };
+    struct shuffle_fetch *f = shuffle_fetch_create(JOB, 0, NULL, 0);
+    struct im_writer w;
+    struct merger m;
+    struct merge_group g;
+    const char *kept[VALUES];
+    size_t lens[VALUES], n = 0;
+    char path[128], err[MR_ERR_LEN] = "", val[40];
+
+    snprintf(path, sizeof(path), "%s/mr-im-9-1", dir);
+    cr_assert_eq(im_writer_open(&w, path, 1, err), 0, "%s", err);
+    for (int i = 0; i < VALUES; i++) {
+        int vl = snprintf(val, sizeof(val), "value %05d of one key", i);
+        im_writer_add(&w, 0, "same", 4, val, (size_t)vl);
+    }
+    cr_assert_eq(im_writer_commit(&w, err), 0, "%s", err);
+    cr_assert_eq(merger_init(&m, 1), 0);
+    shuffle_fetch_set_piece(f, 64);
+    cr_assert_eq(shuffle_fetch_add(f, 0, srv.addr, 9, 1), 0);
+    cr_assert_eq(shuffle_fetch_start(f, &m, err), 0, "%s", err);
+    cr_assert(merger_next_group(&m, &g));
+    while (n < VALUES && g.base.next(&g.base, &kept[n], &lens[n]))
+        n++;
+    cr_assert_eq(n, VALUES, "%s", shuffle_fetch_error(f));
+    for (size_t i = 0; i < n; i++) {
+        int vl = snprintf(val, sizeof(val), "value %05zu of one key", i);
+        cr_assert_eq(lens[i], (size_t)vl);
+        cr_assert_arr_eq(kept[i], val, (size_t)vl, "value %zu changed", i);
+    }
+    cr_assert_eq(g.klen, 4);
+    cr_assert_arr_eq(g.key, "same", 4);
+    merger_end_group(&g);
+    cr_assert_not(merger_next_group(&m, &g));
+    cr_assert_eq(m.error, 0, "%s", shuffle_fetch_error(f));
+    merger_free(&m);
+    shuffle_fetch_free(f);
+}
+
 Test(shuffle, an_output_the_worker_does_not_keep_is_a_fetch_failure)
 {
     const uint32_t maps[] = {0, 7};
