@@ -157,6 +157,8 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
         t.whole = s->whole;
         t.offset = s->offset;
         t.length = s->length;
+        t.input_size = s->file_size;
+        t.serve_outputs = c->networked || c->has_local;
     } else {
         t.kind = MR__TASK_KIND__TASK_REDUCE;
         for (uint32_t i = 0; i < c->tasks.nmap; i++)
@@ -257,12 +259,18 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
     struct coord_task *task;
     struct waiter *w;
 
-    (void)req;
     if (members_find(&c->members, conn) == NULL) {
         coord__log_refusal(c, conn, "a task request", "it did not join");
         rpc_call_fail(call, -EPERM, "join the job first (Join): is this "
                       "worker of an older build?");
         return;
+    }
+    if (req->local && !c->has_local) {
+        /* From now on, workers that write the private directory serve
+         * what they map: this one cannot read it there. */
+        mr_info("a worker keeps its files on its own disk: map outputs "
+                "are served from now on");
+        c->has_local = true;
     }
     if (tasks_are_over(&c->tasks)) {
         reply_exit(c, call, closure);

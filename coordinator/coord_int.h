@@ -99,6 +99,8 @@ struct coord {
     Mr__MapOutput **task_output_ptrs;   /* messages, nmap each */
     struct upload *uploads;     /* reduce outputs arriving (PutOutput) */
     bool networked;             /* listens on TCP: workers of other hosts */
+    bool has_local;             /* a worker that cannot see the private
+                                   directory asked for work */
     void (*on_progress)(coord *c, void *arg);
     void (*on_over)(coord *c, void *arg);
     void *arg;
@@ -141,10 +143,12 @@ void coord__outputs_fill(coord *c, Mr__Task *t);
 /* The worker on conn is gone: the DONE maps whose outputs it kept run
  * again. Returns how many. */
 uint32_t coord__outputs_lost_with(coord *c, uint64_t conn);
-/* A reduce could not fetch these maps' outputs from addr: those still
- * kept there run again. Returns how many. */
+/* A reduce could not fetch these maps' outputs (attempts[k] of maps[k];
+ * attempts may be NULL: any) from addr: those still kept there run again.
+ * Returns how many. */
 uint32_t coord__outputs_unreachable(coord *c, const uint32_t *maps,
-                                    size_t n, const char *addr);
+                                    const uint32_t *attempts, size_t n,
+                                    const char *addr);
 
 /* coord_data.c */
 void coord__read_input(Mr__Coordinator_Service *service,

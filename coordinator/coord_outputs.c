@@ -78,6 +78,14 @@ coord__output_done(coord *c, uint32_t map, uint64_t conn,
 void
 coord__outputs_fill(coord *c, Mr__Task *t)
 {
+    bool served = false;
+
+    for (uint32_t i = 0; i < c->tasks.nmap && !served; i++)
+        served = c->locations[i].addr != NULL;
+    /* All in the private directory, unserved (the lab's way): the reduce
+     * knows their names, and a large job's Task stays small. */
+    if (!served && !c->has_local)
+        return;
     for (uint32_t i = 0; i < c->tasks.nmap; i++) {
         const struct map_location *l = &c->locations[i];
         Mr__MapOutput *o = &c->task_outputs[i];
@@ -129,7 +137,8 @@ coord__outputs_lost_with(coord *c, uint64_t conn)
 }
 
 uint32_t
-coord__outputs_unreachable(coord *c, const uint32_t *maps, size_t n,
+coord__outputs_unreachable(coord *c, const uint32_t *maps,
+                           const uint32_t *attempts, size_t n,
                            const char *addr)
 {
     uint32_t lost = 0;
@@ -141,11 +150,13 @@ coord__outputs_unreachable(coord *c, const uint32_t *maps, size_t n,
         if (maps[k] >= c->tasks.nmap)
             continue;
         l = &c->locations[maps[k]];
-        /* Only an output still kept at that address (empty: in the
-         * private directory, unserved): a map already run again
-         * elsewhere is not lost twice. */
+        /* Only the output the reduce was told of, still kept at that
+         * address (empty: in the private directory, unserved): a map
+         * already run again, elsewhere or there, is not lost twice. */
         if (strcmp(l->addr ? l->addr : "", addr) != 0 ||
-            c->tasks.maps[maps[k]].state != TASK_DONE)
+            c->tasks.maps[maps[k]].state != TASK_DONE ||
+            (attempts != NULL &&
+             c->tasks.maps[maps[k]].done_attempt != attempts[k]))
             continue;
         lost += lose(c, maps[k], how);
     }

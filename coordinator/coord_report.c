@@ -81,9 +81,10 @@ refetch(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
         const char *error)
 {
     char addr[128];
-    uint32_t lost = coord__outputs_unreachable(c, rep->lost_maps,
-                                               rep->n_lost_maps,
-                                               rep->lost_addr);
+    uint32_t lost = coord__outputs_unreachable(
+        c, rep->lost_maps,
+        rep->n_lost_attempts == rep->n_lost_maps ? rep->lost_attempts : NULL,
+        rep->n_lost_maps, rep->lost_addr);
 
     coord__printable(rep->lost_addr, addr, sizeof(addr));
     mr_warn("reduce task %u could not fetch the outputs of %zu map task%s "

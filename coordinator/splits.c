@@ -45,7 +45,7 @@ line_end_after(int fd, uint64_t from, uint64_t size)
  * -ENOMEM, having then added nothing. */
 static int
 push(struct plan *p, const char *file, const char *path, uint64_t offset,
-     uint64_t length)
+     uint64_t length, uint64_t file_size)
 {
     char *copy = NULL;
 
@@ -61,6 +61,7 @@ push(struct plan *p, const char *file, const char *path, uint64_t offset,
         return -ENOMEM;
     p->v[p->n++] = (struct split){.file = file, .path = copy,
                                   .offset = offset, .length = length,
+                                  .file_size = file_size,
                                   .whole = path == NULL};
     return 0;
 }
@@ -151,7 +152,7 @@ cut_file(struct plan *p, const char *file, const char *abs, int fd,
                      strerror((int)-end));
             return (int)end;
         }
-        if ((rc = push(p, file, abs, at, (uint64_t)end - at)) < 0) {
+        if ((rc = push(p, file, abs, at, (uint64_t)end - at, size)) < 0) {
             snprintf(err, MR_ERR_LEN, "out of memory");
             return rc;
         }
@@ -173,7 +174,7 @@ plan_file(struct plan *p, const char *file, uint64_t split_size,
     if (rc < 0)
         return rc;
     if (fd < 0) {
-        if ((rc = push(p, file, NULL, 0, 0)) < 0)
+        if ((rc = push(p, file, NULL, 0, 0, 0)) < 0)
             snprintf(err, MR_ERR_LEN, "out of memory");
         return rc;
     }

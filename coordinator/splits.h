@@ -36,6 +36,7 @@ struct split {
                                    name, symlinks not resolved); NULL for a
                                    whole split: open file as written */
     uint64_t offset, length;    /* the bytes to map; 0, 0 when whole */
+    uint64_t file_size;         /* the whole file's; 0 when whole */
     bool whole;                 /* the coordinator could not see the file:
                                    its size is unknown, map all of it */
 };

@@ -65,7 +65,7 @@ reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
                 rc = -ENOMEM;
             if (rc == 0)
                 rc = shuffle_fetch_add(ri->fetch, i, in[i].addr, in[i].map,
-                                       in[i].attempt);
+                                       in[i].attempt, in[i].size);
             if (rc < 0)
                 snprintf(err, MR_ERR_LEN, "out of memory");
         } else {
@@ -101,6 +101,12 @@ reduce_inputs_blame(const struct reduce_inputs *ri, const struct merger *m)
     uint32_t i = m->bad_input;
 
     return i < ri->n && ri->readers[i].map == NULL ? ri->in[i].addr : "";
+}
+
+bool
+reduce_inputs_in_place(const struct reduce_inputs *ri, uint32_t i)
+{
+    return i < ri->n && ri->readers != NULL && ri->readers[i].map != NULL;
 }
 
 uint64_t

@@ -57,6 +57,9 @@ void reduce_inputs_explain(const struct reduce_inputs *ri,
 const char *reduce_inputs_blame(const struct reduce_inputs *ri,
                                 const struct merger *m);
 
+/* Whether input i was read in place (else it was fetched, or neither). */
+bool reduce_inputs_in_place(const struct reduce_inputs *ri, uint32_t i);
+
 /* Partition bytes read so far, in place and fetched. */
 uint64_t reduce_inputs_bytes(const struct reduce_inputs *ri);
 

@@ -32,6 +32,8 @@ struct source {
     struct shuffle_fetch *f;
     uint32_t peer;              /* index into f->peers */
     uint32_t input, map, attempt;
+    uint64_t size;              /* of the whole output file, as its map
+                                   reported it: no partition is longer */
     uint64_t received;          /* bytes of the partition taken */
     uint64_t length, records;   /* from the first piece */
     uint32_t crc_want, crc_got;
@@ -97,7 +99,10 @@ peer_index(struct shuffle_fetch *f, const char *addr, uint32_t *index)
         return -ENOMEM;
     f->peers = grown;
     grown[f->npeers].addr = strdup(addr);
-    grown[f->npeers].c = rpc_client_create(addr, &f->copts, err);
+    /* Only a TCP address is a worker's shuffle server: anything else
+     * (an inherited fd:N, above all) fails at the first fetch. */
+    grown[f->npeers].c = strncmp(addr, "tcp:", 4) != 0 ? NULL
+                         : rpc_client_create(addr, &f->copts, err);
     if (grown[f->npeers].addr == NULL || grown[f->npeers].c == NULL) {
         /* A malformed address fails at the first fetch, with its name. */
         if (grown[f->npeers].addr == NULL) {
@@ -111,7 +116,7 @@ peer_index(struct shuffle_fetch *f, const char *addr, uint32_t *index)
 
 int
 shuffle_fetch_add(struct shuffle_fetch *f, uint32_t input, const char *addr,
-                  uint32_t map, uint32_t attempt)
+                  uint32_t map, uint32_t attempt, uint64_t size)
 {
     struct source *grown;
     uint32_t peer;
@@ -128,6 +133,7 @@ shuffle_fetch_add(struct shuffle_fetch *f, uint32_t input, const char *addr,
     grown[f->nsrcs].input = input;
     grown[f->nsrcs].map = map;
     grown[f->nsrcs].attempt = attempt;
+    grown[f->nsrcs].size = size;
     f->nsrcs++;
     return 0;
 }
@@ -201,6 +207,13 @@ ask(struct source *s)
 static int
 check_piece(struct source *s, const Mr__FetchReply *r, bool first)
 {
+    if (first && s->size != 0 && r->length > s->size)
+        return fetch_error(s, MR_EBADDATA, "a partition of %llu bytes in "
+                           "an output of %llu", (unsigned long long)r->length,
+                           (unsigned long long)s->size);
+    if (r->data.len > s->f->piece)
+        return fetch_error(s, MR_EBADDATA, "a piece of %zu bytes where %u "
+                           "were asked for", r->data.len, s->f->piece);
     if (first) {
         s->length = r->length;
         s->records = r->records;

@@ -37,9 +37,12 @@ struct shuffle_fetch *shuffle_fetch_create(const char *job_id, uint32_t part,
                                            size_t token_len);
 
 /* Adds the output of attempt `attempt` of map task `map`, kept by the
- * worker at addr, as merge input `input`. Returns 0 or -ENOMEM. */
+ * worker at addr (tcp:host:port), as merge input `input`; size is the
+ * output file's size as its map reported it (0: unknown), which no
+ * partition may exceed. Returns 0 or -ENOMEM. */
 int shuffle_fetch_add(struct shuffle_fetch *f, uint32_t input,
-                      const char *addr, uint32_t map, uint32_t attempt);
+                      const char *addr, uint32_t map, uint32_t attempt,
+                      uint64_t size);
 
 /* Asks for pieces of `bytes` (at least 1) instead of the size the fetch
  * would choose from FETCH_BUDGET: for tests, and for tuning. */

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "imfile.h"
 #include "log.h"
 #include "names.h"
@@ -102,6 +103,16 @@ on_fetch(Mr__Shuffle_Service *service, const Mr__FetchRequest *req,
         return;
     }
     im_reader_partition_info(r, req->partition, &part);
+    /* Checked here before the first piece goes, so that a reduce never
+     * feeds its app bytes that a disk changed (the reduce checks again
+     * what arrives, at the end). */
+    if (req->offset == 0 &&
+        crc32c(0, r->map + part.offset, (size_t)part.length) != part.crc) {
+        rpc_call_fail(closure_data, MR_EBADDATA, "partition %u of map task "
+                      "%u's output fails its CRC on this worker (corrupt "
+                      "on its disk)", req->partition, req->map);
+        return;
+    }
     if (req->offset > part.length) {
         rpc_call_fail(closure_data, -EINVAL, "offset %llu is past the "
                       "partition's %llu bytes",

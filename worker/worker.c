@@ -181,12 +181,14 @@ join(struct worker *w)
 static int
 work_once(struct worker *w)
 {
+    char err[MR_ERR_LEN];
     Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
     Mr__ReportReply *reply = NULL;
     Mr__Task *t = NULL;
     int rc;
 
     req.worker_pid = (uint32_t)getpid();
+    req.local = w->job.local;
     rc = rpc_client_call_timeout(w->c, &mr__coordinator__descriptor,
                                  "GetTask", &req.base,
                                  (ProtobufCMessage **)&t, -1);
@@ -205,6 +207,12 @@ work_once(struct worker *w)
         rc = another_job(w, t->job_id);
     } else if (t->kind == MR__TASK_KIND__TASK_EXIT) {
         rc = job_ended(w, t->outcome, t->why);
+    } else if (t->kind == MR__TASK_KIND__TASK_MAP &&
+               (t->serve_outputs || w->job.shuffle.pid > 0) &&
+               (rc = worker__serve(w, err)) != 0) {
+        /* Exiting drops the connection: the coordinator runs the task,
+         * and the maps whose outputs this worker kept, elsewhere. */
+        rc = verdict(rc, "%s", err);
     } else {
         rc = worker__run_task(w, t, &reply);
         if (reply != NULL && reply->job_over) {

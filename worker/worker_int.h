@@ -51,6 +51,11 @@ struct worker {
  * the exit status with err saying why. */
 int worker__settle(struct worker *w, const Mr__JoinReply *reply,
                    char err[MR_ERR_LEN]);
+/* Makes sure this worker's map outputs are served: starts the shuffle
+ * server if it does not run (the coordinator asked, Task.serve_outputs).
+ * Returns 0, or the exit status with err saying why (it cannot start, or
+ * it died: the outputs already announced cannot be served any more). */
+int worker__serve(struct worker *w, char err[MR_ERR_LEN]);
 /* Stops serving and removes the scratch directory. Safe when unsettled. */
 void worker__unsettle(struct worker *w);
 /* The directory this worker writes its files for the job in. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exit_codes.h"
@@ -89,6 +90,28 @@ worker__settle(struct worker *w, const Mr__JoinReply *reply,
     if (w->job.local || reply->networked)
         return start_serving(w, worker__files(w), err);
     return 0;
+}
+
+int
+worker__serve(struct worker *w, char err[MR_ERR_LEN])
+{
+    int status;
+
+    if (w->job.shuffle.pid > 0 &&
+        waitpid(w->job.shuffle.pid, &status, WNOHANG) == w->job.shuffle.pid) {
+        /* Its address is in the coordinator's hands: a new server on
+         * another port would not be found. */
+        w->job.shuffle.pid = 0;
+        snprintf(err, MR_ERR_LEN, "this worker's shuffle server died (%s "
+                 "%d): its map outputs can no longer be served",
+                 WIFSIGNALED(status) ? "signal" : "status",
+                 WIFSIGNALED(status) ? WTERMSIG(status)
+                                     : WEXITSTATUS(status));
+        return MR_EXIT_FAILED;
+    }
+    if (w->job.shuffle.pid > 0)
+        return 0;
+    return start_serving(w, worker__files(w), err);
 }
 
 void

@@ -24,6 +24,7 @@ struct report_room {
     Mr__MapOutput output;
     char path[PATH_MAX + 64];
     uint32_t *lost_maps;        /* owned */
+    uint32_t *lost_attempts;    /* owned */
 };
 
 /* path = dir / name. */
@@ -111,17 +112,26 @@ locate_inputs(const struct worker *w, const Mr__Task *t,
  * coordinator to run again. */
 static void
 report_lost(const Mr__Task *t, const struct reduce_input *in,
-            const char *addr, Mr__TaskReport *rep, struct report_room *room,
+            const struct reduce_inputs *ri, const char *addr,
+            Mr__TaskReport *rep, struct report_room *room,
             char err[MR_ERR_LEN])
 {
     size_t n = strlen(err);
 
-    if ((room->lost_maps = calloc(t->n_map, sizeof(uint32_t))) == NULL)
+    room->lost_maps = calloc(t->n_map ? t->n_map : 1, sizeof(uint32_t));
+    room->lost_attempts = calloc(t->n_map ? t->n_map : 1, sizeof(uint32_t));
+    if (room->lost_maps == NULL || room->lost_attempts == NULL)
         return;
+    /* The outputs this reduce was fetching from there (or, for "", the
+     * ones nobody serves and it could not see): not the ones it read in
+     * place, which are fine. */
     for (uint32_t i = 0; i < t->n_map; i++)
-        if (strcmp(in[i].addr, addr) == 0 &&
-            (addr[0] != '\0' || access(in[i].path, R_OK) < 0))
+        if (strcmp(in[i].addr, addr) == 0 && !reduce_inputs_in_place(ri, i)) {
+            room->lost_attempts[rep->n_lost_maps] = in[i].attempt;
             room->lost_maps[rep->n_lost_maps++] = i;
+        }
+    rep->n_lost_attempts = rep->n_lost_maps;
+    rep->lost_attempts = room->lost_attempts;
     rep->lost_maps = room->lost_maps;
     rep->lost_addr = (char *)addr;
     /* Name what went with that worker, as far as the line has room. */
@@ -181,7 +191,8 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     rep->records_in = st.records_in;
     rep->records_out = st.keys;
     if (rc == MR_EFETCH) {
-        report_lost(t, in, reduce_inputs_blame(&ri, &m), rep, room, err);
+        report_lost(t, in, &ri, reduce_inputs_blame(&ri, &m), rep, room,
+                    err);
     } else if (rc == MR_EBADDATA) {
         /* Input i is map task i's output: the coordinator reruns it. */
         rep->bad_input = true;
@@ -233,5 +244,6 @@ worker__run_task(struct worker *w, const Mr__Task *t,
     rc = rpc_client_call(w->c, &mr__coordinator__descriptor, "ReportTask",
                          &rep.base, (ProtobufCMessage **)reply);
     free(room.lost_maps);
+    free(room.lost_attempts);
     return rc;
 }
