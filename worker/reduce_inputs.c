@@ -9,17 +9,30 @@
 
 /* Whether this worker sees the output's file: it exists here with the
  * size its map reported (a file of the same name on another host's disk
- * is not it). */
+ * is not it). A file of the name but another size that nobody serves is
+ * one this worker should see: bad data, said in err. */
 static bool
-seen_here(const struct reduce_input *in)
+seen_here(const struct reduce_input *in, int *rc, char err[MR_ERR_LEN])
 {
     struct stat st;
 
-    return in->path[0] != '\0' && stat(in->path, &st) == 0 &&
-           S_ISREG(st.st_mode) &&
-           (in->size == 0 || (uint64_t)st.st_size == in->size);
+    if (in->path[0] == '\0' || stat(in->path, &st) < 0 ||
+        !S_ISREG(st.st_mode))
+        return false;
+    if (in->size == 0 || (uint64_t)st.st_size == in->size)
+        return true;
+    if (in->addr[0] == '\0') {
+        snprintf(err, MR_ERR_LEN, "%s has %llu bytes; its map wrote %llu "
+                 "(corrupt intermediate data)", in->path,
+                 (unsigned long long)st.st_size,
+                 (unsigned long long)in->size);
+        *rc = MR_EBADDATA;
+    }
+    return false;
 }
 
+/* Returns 0, -ENOENT (the file is gone), MR_EBADDATA, or another error,
+ * with err filled. */
 static int
 open_in_place(struct reduce_inputs *ri, uint32_t i, uint32_t part,
               uint32_t nreduce, struct merger *m, char err[MR_ERR_LEN])
@@ -28,7 +41,7 @@ open_in_place(struct reduce_inputs *ri, uint32_t i, uint32_t part,
     int rc = im_reader_open(&ri->readers[i], ri->in[i].path, nreduce, err);
 
     if (rc < 0)
-        return rc == -ENOENT || rc == MR_EBADDATA ? MR_EBADDATA : rc;
+        return rc;
     if (im_reader_partition(&ri->readers[i], part, &cur) < 0) {
         snprintf(err, MR_ERR_LEN, "%s: partition %u fails its checksum "
                  "(corrupt intermediate data)", ri->in[i].path, part);
@@ -55,9 +68,19 @@ reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < n && rc == 0; i++) {
-        if (seen_here(&in[i])) {
+        if (seen_here(&in[i], &rc, err)) {
             rc = open_in_place(ri, i, part, nreduce, m, err);
-        } else if (in[i].addr[0] != '\0') {
+            /* Gone between the look and the open (its worker's directory
+             * was removed): fetch it, if someone serves it. */
+            if (rc == -ENOENT && in[i].addr[0] != '\0') {
+                im_reader_close(&ri->readers[i]);
+                rc = 0;
+                goto fetch;
+            }
+            if (rc == -ENOENT)
+                rc = MR_EBADDATA;
+        } else if (rc == 0 && in[i].addr[0] != '\0') {
+fetch:
             if (ri->fetch == NULL &&
                 (ri->fetch = shuffle_fetch_create(id->job_id, part,
                                                   id->token,
@@ -68,7 +91,7 @@ reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
                                        in[i].attempt, in[i].size);
             if (rc < 0)
                 snprintf(err, MR_ERR_LEN, "out of memory");
-        } else {
+        } else if (rc == 0) {
             snprintf(err, MR_ERR_LEN, "the output of map task %u (%s) is "
                      "not on this host and no worker serves it",
                      in[i].map, in[i].path[0] ? in[i].path : "no path");
@@ -88,9 +111,15 @@ reduce_inputs_explain(const struct reduce_inputs *ri,
 {
     uint32_t i = m->bad_input;
 
-    if (i < ri->n && ri->readers[i].map == NULL && ri->fetch != NULL)
+    if (i >= ri->n)
+        return;
+    if (ri->readers[i].map == NULL && ri->fetch != NULL &&
+        shuffle_fetch_error(ri->fetch)[0] != '\0')
         snprintf(err, MR_ERR_LEN, "%s", shuffle_fetch_error(ri->fetch));
-    else if (i < ri->n)
+    else if (ri->readers[i].map == NULL)    /* a record bad as it came */
+        snprintf(err, MR_ERR_LEN, "map task %u's output from %s: %s",
+                 ri->in[i].map, ri->in[i].addr, mr_strerror(m->error));
+    else
         snprintf(err, MR_ERR_LEN, "%s: %s", ri->in[i].path,
                  mr_strerror(m->error));
 }

@@ -114,6 +114,13 @@ remote_input_fetch(rpc_client *c, uint32_t map, uint32_t attempt,
         head = (head + 1) % IN_FLIGHT;
         n--;
     } while (done < *length || n > 0);
+    if (done != *length) {
+        snprintf(err, MR_ERR_LEN, "the coordinator sent %llu bytes of a "
+                 "%llu-byte split", (unsigned long long)done,
+                 (unsigned long long)*length);
+        rc = MR_EBADREPLY;
+        goto out;
+    }
     if (close(fd) < 0) {
         fd = -1;
         rc = -errno;
@@ -151,6 +158,25 @@ collect_ack(rpc_client *c, uint32_t id, char err[MR_ERR_LEN])
     return 0;
 }
 
+/* Reads up to len bytes, fewer only at the end of the file. */
+static ssize_t
+read_full(int fd, uint8_t *buf, size_t len)
+{
+    size_t n = 0;
+
+    while (n < len) {
+        ssize_t got = read(fd, buf + n, len - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    return (ssize_t)n;
+}
+
 int
 remote_output_ship(rpc_client *c, uint32_t reduce, uint32_t attempt,
                    const char *path, char err[MR_ERR_LEN])
@@ -169,16 +195,14 @@ remote_output_ship(rpc_client *c, uint32_t reduce, uint32_t attempt,
     }
     while (!last) {
         Mr__OutputChunk req = MR__OUTPUT_CHUNK__INIT;
-        ssize_t got = read(fd, buf, sizeof(buf));
-        if (got < 0 && errno == EINTR)
-            continue;
+        ssize_t got = read_full(fd, buf, sizeof(buf));
         if (got < 0) {
             rc = -errno;
             snprintf(err, MR_ERR_LEN, "cannot read %s: %s", path,
                      strerror(errno));
             break;
         }
-        last = got < (ssize_t)sizeof(buf);
+        last = got < (ssize_t)sizeof(buf);      /* the end of the file */
         crc = crc32c(crc, buf, (size_t)got);
         req.reduce = reduce;
         req.attempt = attempt;

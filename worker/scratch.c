@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "names.h"
 #include "remove_tree.h"
 
 #define LOCK_NAME ".lock"
@@ -60,8 +61,8 @@ check_dir(const char *dir, bool *shared, char err[MR_ERR_LEN])
     return 1;
 }
 
-/* The root to use under dir: dir itself when it is this user's alone; in
- * a shared sticky directory, its mr-scratch-UID, checked the same way. */
+/* The root under dir: its mr-scratch-UID, this user's alone (dir may be
+ * this user's or a sticky one like /tmp). */
 static int
 check_root(const char *dir, char *root, size_t len, char err[MR_ERR_LEN])
 {
@@ -70,18 +71,25 @@ check_root(const char *dir, char *root, size_t len, char err[MR_ERR_LEN])
 
     if (rc < 0)
         return rc;
-    if (!shared) {
-        snprintf(root, len, "%s", dir);
-        return 0;
-    }
     snprintf(root, len, "%s/mr-scratch-%u", dir, (unsigned)geteuid());
     rc = check_dir(root, &shared, err);
-    if (rc == 0) {              /* a sticky one inside a sticky one */
+    if (rc == 0) {              /* a sticky one inside */
         snprintf(err, MR_ERR_LEN, "the scratch directory %s is not this "
                  "user's alone; give another with --scratch", root);
         return -EACCES;
     }
     return rc < 0 ? rc : 0;
+}
+
+/* Whether name is a worker's directory: mr-<12 hex digits>.<pid>. */
+static bool
+is_worker_dir_name(const char *name)
+{
+    size_t n = strspn(name + 3, "0123456789abcdef");
+
+    return strncmp(name, "mr-", 3) == 0 && n == MR_JOB_ID_LEN &&
+           name[3 + n] == '.' && name[4 + n] != '\0' &&
+           strspn(name + 4 + n, "0123456789") == strlen(name + 4 + n);
 }
 
 /* Whether name (in rootfd) is a worker directory whose worker is gone:
@@ -93,12 +101,13 @@ is_abandoned(int rootfd, const char *name)
     bool gone;
     int fd;
 
-    if (strncmp(name, "mr-", 3) != 0 || strchr(name, '.') == NULL)
+    if (!is_worker_dir_name(name))
         return false;
     snprintf(lock, sizeof(lock), "%s/" LOCK_NAME, name);
     fd = openat(rootfd, lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT;     /* died before it locked, or half gone */
+    if (fd < 0)     /* died before it locked (workers make and lock theirs
+                       under the root's lock, which the sweep holds too) */
+        return errno == ENOENT;
     gone = flock(fd, LOCK_EX | LOCK_NB) == 0;
     close(fd);
     return gone;
@@ -126,24 +135,50 @@ sweep_dead(const char *root, const char *mine)
     closedir(d);
 }
 
+/* Takes the root's lock (ROOT/.lock, exclusive). Returns its descriptor,
+ * or -errno with err filled. */
+static int
+lock_root(const char *root, char err[MR_ERR_LEN])
+{
+    char path[PATH_MAX + 16];
+    int fd, rc;
+
+    snprintf(path, sizeof(path), "%s/" LOCK_NAME, root);
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+        rc = -errno;
+        snprintf(err, MR_ERR_LEN, "cannot lock %s: %s", path,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    return fd;
+}
+
 int
 scratch_open(struct scratch *s, const char *dir, const char *job_id,
              char err[MR_ERR_LEN])
 {
     char root[PATH_MAX], name[NAME_MAX], lock[PATH_MAX + 16];
-    int rc;
+    int rc, rootlock;
 
     s->lock_fd = -1;
     s->dir[0] = '\0';
     if ((rc = check_root(dir, root, sizeof(root), err)) < 0)
         return rc;
     snprintf(name, sizeof(name), "mr-%s.%d", job_id, (int)getpid());
+    /* Under the root's lock: a directory made but not yet locked is not
+     * taken for a dead worker's by another worker sweeping. */
+    if ((rootlock = lock_root(root, err)) < 0)
+        return rootlock;
     sweep_dead(root, name);
     if ((size_t)snprintf(s->dir, sizeof(s->dir), "%s/%s", root, name) >=
         sizeof(s->dir) - 64) {
         snprintf(err, MR_ERR_LEN, "the scratch directory %s has too long a "
                  "name", root);
         s->dir[0] = '\0';
+        close(rootlock);
         return -ENAMETOOLONG;
     }
     if (mkdir(s->dir, 0700) < 0 && errno != EEXIST) {
@@ -151,6 +186,7 @@ scratch_open(struct scratch *s, const char *dir, const char *job_id,
         snprintf(err, MR_ERR_LEN, "cannot make %s: %s", s->dir,
                  strerror(errno));
         s->dir[0] = '\0';
+        close(rootlock);
         return rc;
     }
     snprintf(lock, sizeof(lock), "%s/" LOCK_NAME, s->dir);
@@ -159,9 +195,11 @@ scratch_open(struct scratch *s, const char *dir, const char *job_id,
         rc = -errno;
         snprintf(err, MR_ERR_LEN, "cannot lock %s: %s", lock,
                  strerror(errno));
+        close(rootlock);
         scratch_close(s);
         return rc;
     }
+    close(rootlock);
     return 0;
 }
 

@@ -4,17 +4,18 @@
  * spills, the input splits it fetched, the outputs it has yet to ship.
  *
  *   DIR/                   --scratch, or $TMPDIR, or /tmp
- *     mr-scratch-UID/      ROOT, when DIR is a shared sticky directory
- *                          like /tmp (else ROOT is DIR itself)
+ *     mr-scratch-UID/      ROOT: this user's alone, mode 0700
+ *       .lock              flock taken to make, lock or sweep below
  *       mr-<job>.<pid>/    one per worker and job, mode 0700
  *         .lock            flock held while the worker lives
  *
- * ROOT must be this user's and writable by nobody else. Opening removes
- * the directories of workers that died (their lock is free): they would
- * otherwise be left behind by a SIGKILL.
+ * DIR must be this user's alone, or shared but sticky (like /tmp). Opening
+ * removes the directories of workers that died (their lock is free): they
+ * would otherwise be left behind by a SIGKILL.
  *
- * Ownership: this module creates and removes ROOT/mr-<job>.<pid>
- * directories and everything in them; nothing else in ROOT. */
+ * Ownership: this module creates ROOT and ROOT/.lock, and creates and
+ * removes ROOT/mr-<job>.<pid> directories and everything in them; nothing
+ * else in ROOT or DIR. */
 #ifndef WORKER_SCRATCH_H
 #define WORKER_SCRATCH_H
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lastwords.h"
@@ -34,11 +35,18 @@ path_in(const char *dir, char *buf, size_t len, const char *name)
     snprintf(buf, len, "%s/%s", dir, name);
 }
 
-/* The file a map task opens, as the coordinator named it. */
-static const char *
-input_path(const Mr__Task *t)
+/* Whether this worker sees the map task's input as the coordinator saw
+ * it: a file of the same name and size (one of the same name on another
+ * host is not it). */
+static bool
+input_is_here(const Mr__Task *t)
 {
-    return t->path[0] ? t->path : t->file;
+    struct stat st;
+
+    return stat(t->path[0] ? t->path : t->file, &st) == 0 &&
+           S_ISREG(st.st_mode) && access(t->path[0] ? t->path : t->file,
+                                         R_OK) == 0 &&
+           (t->input_size == 0 || (uint64_t)st.st_size == t->input_size);
 }
 
 static void
@@ -54,7 +62,7 @@ run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
 
     /* An input this worker cannot open comes through the coordinator,
      * which saw it when it planned the splits. */
-    if (w->job.local && !t->whole && access(input_path(t), R_OK) < 0) {
+    if (w->job.local && !t->whole && !input_is_here(t)) {
         snprintf(name, sizeof(name), "mr-input-%u-%u", t->id, t->attempt);
         path_in(dir, fetched, sizeof(fetched), name);
         if (remote_input_fetch(w->c, t->id, t->attempt, fetched, &length,

@@ -318,8 +318,8 @@ test_worker_cannot_write() {
         fail $name "left files: $(ls -A "$dir" | tr '\n' ' ')"
     elif [ -z "$(ls -A "$scratch")" ]; then
         fail $name "the worker did not use its scratch directory (TMPDIR)"
-    elif [ -n "$(find "$scratch" -mindepth 2)" ]; then
-        fail $name "left in its scratch: $(find "$scratch" -mindepth 2 | head -3)"
+    elif [ -n "$(find "$scratch" -mindepth 2 -name 'mr-*')" ]; then
+        fail $name "left in its scratch: $(find "$scratch" -mindepth 2 -name 'mr-*' | head -3)"
     else
         pass $name
     fi
