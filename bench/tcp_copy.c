@@ -24,15 +24,6 @@
 
 static char buf[CHUNK];
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 die(const char *what)
 {
@@ -72,7 +63,7 @@ receive(const char *host)
     socklen_t len = sizeof(ss);
     unsigned long long total = 0;
     char port[NI_MAXSERV];
-    double t0;
+    struct timespec t0, t1;
     ssize_t n;
     int lfd, fd;
 
@@ -87,7 +78,7 @@ receive(const char *host)
     while ((fd = accept(lfd, NULL, NULL)) < 0)
         if (errno != EINTR)
             return die("accept");
-    t0 = now_s();
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     while ((n = read(fd, buf, sizeof(buf))) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
@@ -95,7 +86,9 @@ receive(const char *host)
             return die("read");
         total += (unsigned long long)n;
     }
-    printf("%llu %.6f\n", total, now_s() - t0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("%llu %.6f\n", total, (double)(t1.tv_sec - t0.tv_sec) +
+                                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     close(fd);
     close(lfd);
     return 0;

@@ -138,6 +138,18 @@ job_problem() {
     fi
 }
 
+# finish_job NAME DIR REF: starts the workers on the job of the
+# coordinator just started in DIR, waits for it, and passes NAME if
+# job_problem finds nothing.
+finish_job() {
+    local problem
+    start_workers "$2"
+    wait_job "$2"
+    problem=$(job_problem "$2" "$3")
+    if [ -n "$problem" ]; then fail "$1" "$problem"
+    else pass "$1"; fi
+}
+
 # ---------------------------------------------------------------- checks
 
 # A worker's view: the build directory, a private token file (mode 600)
@@ -164,7 +176,7 @@ test_private_view() {
 # The word count, with a worker holding the wrong token refused first (one
 # line, exit 4, the coordinator says why); the job goes on without it.
 test_wc() {
-    local dir=$WORK/wc rc msg problem
+    local dir=$WORK/wc rc msg
     net_coordinator "$dir" "$B/apps/wc.so" ||
         { fail netns_wc "no coordinator: $(cat "$dir.log")"; return; }
     netns_private_cmd intruder "$WORK" "$WORK/bad-token"
@@ -182,22 +194,14 @@ test_wc() {
     else
         pass netns_wrong_token_refused
     fi
-    start_workers "$dir"
-    wait_job "$dir"
-    problem=$(job_problem "$dir" "$WORK/ref-wc")
-    if [ -n "$problem" ]; then fail netns_wc "$problem"
-    else pass netns_wc; fi
+    finish_job netns_wc "$dir" "$WORK/ref-wc"
 }
 
 test_indexer() {
-    local dir=$WORK/indexer problem
+    local dir=$WORK/indexer
     net_coordinator "$dir" "$B/apps/indexer.so" ||
         { fail netns_indexer "no coordinator: $(cat "$dir.log")"; return; }
-    start_workers "$dir"
-    wait_job "$dir"
-    problem=$(job_problem "$dir" "$WORK/ref-indexer")
-    if [ -n "$problem" ]; then fail netns_indexer "$problem"
-    else pass netns_indexer; fi
+    finish_job netns_indexer "$dir" "$WORK/ref-indexer"
 }
 
 # once_assigned_map_pid LOG: the pid of the worker of a map task handed

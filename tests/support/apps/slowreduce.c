@@ -4,12 +4,13 @@
  * $MR_TEST_REDUCE_DELAY_US microseconds per key. Unset (mrsequential's
  * reference), it sleeps not at all and writes the same output. Lets a
  * test act while reduces are surely running: kill a worker, say. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "mrapp.h"
 
-static int
+static bool
 is_blank(char c)
 {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' ||
@@ -20,19 +21,20 @@ static int
 slowreduce_map(const char *file, const char *data, size_t len,
                struct mr_emitter *out)
 {
-    size_t at = 0;
+    const char *word = NULL;    /* where the word being read began */
+    const char *end = data + len;
 
     (void)file;
-    while (at < len) {
-        size_t start;
-        while (at < len && is_blank(data[at]))
-            at++;
-        start = at;
-        while (at < len && !is_blank(data[at]))
-            at++;
-        if (at > start)
-            mr_emit(out, data + start, at - start, "1", 1);
+    for (const char *p = data; p < end; p++) {
+        if (!is_blank(*p) && word == NULL)
+            word = p;
+        else if (is_blank(*p) && word != NULL) {
+            mr_emit(out, word, (size_t)(p - word), "1", 1);
+            word = NULL;
+        }
     }
+    if (word != NULL)
+        mr_emit(out, word, (size_t)(end - word), "1", 1);
     return 0;
 }
 
@@ -51,24 +53,38 @@ delay_us(void)
     return us;
 }
 
-static int
-slowreduce_reduce(const char *key, size_t klen, struct mr_values *values,
-                  struct mr_output *out)
+/* Sleeps the delay, if any. */
+static void
+pause_per_key(void)
+{
+    long us = delay_us();
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+
+    if (us > 0)
+        nanosleep(&ts, NULL);
+}
+
+/* Every value is a "1": no combiner ever ran. */
+static unsigned long long
+count_values(struct mr_values *values)
 {
     unsigned long long n = 0;
     const char *v;
     size_t vlen;
-    long us = delay_us();
 
+    while (mr_values_next(values, &v, &vlen))
+        n++;
+    return n;
+}
+
+static int
+slowreduce_reduce(const char *key, size_t klen, struct mr_values *values,
+                  struct mr_output *out)
+{
     (void)key;
     (void)klen;
-    while (mr_values_next(values, &v, &vlen))
-        n += mr_parse_u64(v, vlen);
-    if (us > 0) {
-        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-    }
-    mr_write_u64(out, n);
+    pause_per_key();
+    mr_write_u64(out, count_values(values));
     return 0;
 }
 
