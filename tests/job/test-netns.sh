@@ -209,7 +209,7 @@ test_indexer() {
 # debug log; false if there is none.
 once_assigned_map_pid() {
     sed -n 's/.*map task \([0-9]*\) attempt [0-9]* -> connection [0-9]* (worker pid \([0-9]*\))/\1 \2/p' \
-        "$1" | sort -k1,1n | awk '
+        "$1" | awk '
         { n[$1]++; pid[$1] = $2 }
         END { for (m in n) if (n[m] == 1) { print pid[m]; exit 0 }; exit 1 }'
 }
