@@ -2,11 +2,12 @@
 # make bench-net: jobs whose workers share no file system, against the same
 # jobs in one shared directory, and a raw TCP copy as the floor. Prints a
 # table and ends with one BENCH line. A benchmark, not a test: it fails
-# only when a job fails or the two ways give different outputs, never on
+# only when a job fails or two ways give different outputs, never on
 # speed. Needs root (network namespaces); without it, says so and exits 0.
 #
 # The corpus is make bench's (bench/corpus.sh: ~195 MB in 16 files). Two
-# jobs, each run both ways, best of ROUNDS (by wall time):
+# jobs, each run three ways, best of ROUNDS (by wall time; ROUNDS is 3,
+# or $MR_BENCH_ROUNDS):
 #   wc        the word count, 10 reduce tasks (make bench's job);
 #   indexer   the indexer, 10 reduce tasks, inputs cut into 4 MB map tasks
 #             (--split-size 4M): each map task indexes its own piece, so
@@ -43,9 +44,9 @@
 #             fetched from the other worker over TCP (each worker's
 #             "reduce task N fetched B of ..." lines, at MR_LOG=info)
 #             divided by its reduce phase's wall time. The phase also
-#             merges, runs
-#             the app's reduce and ships the outputs, so this is a lower
-#             bound on the rate at which the shuffle moves bytes;
+#             merges, runs the app's reduce and ships the outputs, so this
+#             is a lower bound on the rate at which the shuffle moves
+#             bytes;
 #   raw_tcp_mb_s  as many bytes as that shuffle fetched, copied over one
 #             TCP connection from one worker's namespace to the other's
 #             (the same veth and bridge path) by bench/tcp_copy, best of
