@@ -111,6 +111,7 @@ UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(BUILD)/tests/unit_tests
 
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
+BENCH_TCP  := $(BUILD)/bench/tcp_copy
 
 # Programs, and the layers each links (tests/job/test-layers.sh holds the
 # layers each may link).
@@ -133,14 +134,16 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
-TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine faulty
+TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine faulty \
+                  slowreduce
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 # The same from C++: tests/support/apps/NAME.cc, built and linked with g++.
 TEST_CXX_APP_NAMES := cxxwc
 TEST_CXX_APPS := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
-.PHONY: all deps apps run test check bench bench-scale bench-rpc fuzz fuzz-seeds clean
+.PHONY: all deps apps run test check bench bench-scale bench-rpc bench-net \
+        fuzz fuzz-seeds clean
 .SECONDARY:
 all: $(LAYER_LIBS) apps $(PROGRAMS)
 
@@ -225,6 +228,11 @@ $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
+# A raw TCP copy, nothing of ours linked: bench-net's floor.
+$(BENCH_TCP): $(BUILD)/bench/tcp_copy.o
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@
+
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets, built with clang and ASan+UBSan into build/fuzz/, with
 # objects of their own so that they never mix with the gcc ones.
@@ -300,6 +308,12 @@ bench-scale: all
 
 bench-rpc: $(BENCH_RPC)
 	@$(BENCH_RPC)
+
+# wc and indexer with workers in network namespaces (no shared file system)
+# against the same jobs in one shared directory, and a raw TCP copy of the
+# shuffle's bytes; needs root. See bench/bench-net.sh.
+bench-net: all $(BENCH_TCP)
+	@BUILD=$(BUILD) bench/bench-net.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -5,48 +5,17 @@
 # counts agree, prints a table, and ends with one BENCH line. A benchmark,
 # not a test: it never fails on speed.
 #
-# The corpus is the lab's eight Project Gutenberg texts (../shared/data/
-# gutenberg) repeated into 16 files of ~12 MB; without them, 16 generated
-# ASCII files of the same size.
+# The corpus (bench/corpus.sh) is the lab's eight Project Gutenberg texts
+# (../shared/data/gutenberg) repeated into 16 files of ~12 MB; without
+# them, 16 generated ASCII files of the same size.
 set -eu
 
 B=$(cd "${BUILD:-build}" && pwd)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 DIR=$B/bench
-CORPUS=$DIR/corpus
-TEXTS=${MR_TEXTS:-$TOP/../shared/data/gutenberg}
-FILES=16
-FILE_SIZE=12200000
 ROUNDS=3
-
-mkdir -p "$CORPUS"
-
-# ------------------------------------------------------------------ corpus
-make_corpus() {
-    local texts=() i k f
-    if [ -d "$TEXTS" ] && ls "$TEXTS"/*.txt >/dev/null 2>&1; then
-        texts=("$TEXTS"/*.txt)
-        echo "corpus: ${#texts[@]} Gutenberg texts repeated into $FILES files"
-        for ((i = 0; i < FILES; i++)); do
-            f=$CORPUS/in-$(printf %02d $i).txt
-            : > "$f.tmp"
-            for ((k = i; $(stat -c %s "$f.tmp") < FILE_SIZE; k++)); do
-                cat "${texts[k % ${#texts[@]}]}" >> "$f.tmp"
-            done
-            # Cut at a line end just under the size.
-            head -c "$FILE_SIZE" "$f.tmp" | sed '$d' > "$f"
-            rm -f "$f.tmp"
-        done
-        echo gutenberg > "$CORPUS/KIND"
-    else
-        echo "corpus: $TEXTS not found; generating $FILES ASCII files"
-        (cd "$CORPUS" && "$B/mrgen" --ascii --size "$FILE_SIZE" \
-            $(for ((i = 0; i < FILES; i++)); do printf 'in-%02d.txt ' $i; done))
-        echo generated > "$CORPUS/KIND"
-    fi
-}
-[ -f "$CORPUS/KIND" ] || make_corpus
-MB=$(cat "$CORPUS"/in-*.txt | wc -c | awk '{printf "%.1f", $1 / 1e6}')
+. "$TOP/bench/corpus.sh"
+bench_corpus
 
 # ------------------------------------------------------------------ helpers
 now() { date +%s.%N; }

@@ -189,6 +189,11 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
                            err);
     if (rc != 0 && rc == m.error)
         reduce_inputs_explain(&ri, &m, err);
+    if (rc == 0 && ri.fetch != NULL)
+        mr_info("reduce task %u fetched %llu of its %llu input bytes from "
+                "other workers", t->id,
+                (unsigned long long)shuffle_fetch_bytes(ri.fetch),
+                (unsigned long long)reduce_inputs_bytes(&ri));
     if (rc == 0 && w->job.local) {
         rc = remote_output_ship(w->c, t->id, t->attempt, room->path, err);
         unlink(room->path);

@@ -308,6 +308,8 @@ check_killed_mrrun() {
                 --app "$FAULTY" "$IN/a.txt" "$IN/b.txt" 2>/dev/null; }
     local rpid=$KR_PID
     read_until "${KR[0]}" 'running*'
+    # mrrun says "running" just before it forks its 2 workers.
+    wait_for 10 test "$(pgrep -c -P "$rpid")" -ge 2
     kids=$(pgrep -P "$rpid")
     kill -KILL "$rpid"
     cat <&"${KR[0]}" >/dev/null
