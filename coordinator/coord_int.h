@@ -55,6 +55,8 @@ struct map_location {
     uint64_t size;              /* bytes */
     bool shared;                /* in the private directory: outlives its
                                    worker */
+    uint64_t bytes_in, records, bytes_out;  /* its report's figures, taken
+                                   back out of the job's if it is lost */
 };
 
 struct upload;                  /* coord_data.c */
@@ -134,10 +136,13 @@ uint32_t coord__pid_of(const coord *c, uint64_t conn);
  * -ENOMEM. */
 int coord__outputs_init(coord *c, uint32_t nmap);
 void coord__outputs_free(coord *c);
-/* Map task map's output, as its accepted report says (NULL: in the
+/* Map task map's output, as its accepted report says (where NULL: in the
  * private directory). */
 void coord__output_done(coord *c, uint32_t map, uint64_t conn,
-                        const Mr__MapOutput *where);
+                        const Mr__TaskReport *rep);
+/* Map task map runs again (its output was bad or is gone): its figures
+ * leave the job's, for the attempt that wins next to bring its own. */
+void coord__output_undone(coord *c, uint32_t map);
 /* Fills a reduce Task's map_outputs. */
 void coord__outputs_fill(coord *c, Mr__Task *t);
 /* The worker on conn is gone: the DONE maps whose outputs it kept run

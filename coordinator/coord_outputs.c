@@ -53,12 +53,16 @@ coord__outputs_free(coord *c)
 
 void
 coord__output_done(coord *c, uint32_t map, uint64_t conn,
-                   const Mr__MapOutput *where)
+                   const Mr__TaskReport *rep)
 {
     struct map_location *l = &c->locations[map];
+    const Mr__MapOutput *where = rep->output;
 
     location_clear(l);
     l->conn = conn;
+    l->bytes_in = rep->bytes_in;
+    l->records = rep->records_in;
+    l->bytes_out = rep->bytes_out;
     if (where == NULL)
         return;
     l->shared = where->shared;
@@ -98,6 +102,23 @@ coord__outputs_fill(coord *c, Mr__Task *t)
     t->n_map_outputs = c->tasks.nmap;
 }
 
+static void
+subtract(uint64_t *sum, uint64_t n)
+{
+    *sum = n > *sum ? 0 : *sum - n;
+}
+
+void
+coord__output_undone(coord *c, uint32_t map)
+{
+    struct map_location *l = &c->locations[map];
+
+    subtract(&c->stats.map_bytes_in, l->bytes_in);
+    subtract(&c->stats.map_records, l->records);
+    subtract(&c->stats.im_bytes, l->bytes_out);
+    location_clear(l);
+}
+
 /* Runs map again because its kept output is gone; how says why. */
 static bool
 lose(coord *c, uint32_t map, const char *how)
@@ -105,7 +126,7 @@ lose(coord *c, uint32_t map, const char *how)
     if (tasks_lose_output(&c->tasks, map, how) < 0 &&
         !tasks_are_over(&c->tasks))
         return false;
-    location_clear(&c->locations[map]);
+    coord__output_undone(c, map);
     return true;
 }
 

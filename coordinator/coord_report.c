@@ -66,6 +66,9 @@ redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
     int rc = tasks_redo_map(&c->tasks, rep->bad_map, error);
 
     if (rc == 0)
+        coord__output_undone(c, rep->bad_map);
+
+    if (rc == 0)
         mr_warn("reduce task %u found the output of map task %u bad (%s); "
                 "running that map again", reduce->id, rep->bad_map, error);
     if (rc == MR_EAPP)
@@ -138,7 +141,7 @@ coord__report_task(Mr__Coordinator_Service *service,
         if (rc == 0)
             count_report(c, rep);
         if (rc == 0 && task->kind == KIND_MAP)
-            coord__output_done(c, task->id, conn, rep->output);
+            coord__output_done(c, task->id, conn, rep);
     } else if (task->owner != conn) {
         rc = MR_ESTALE;         /* only the worker running it may fail it */
     } else if (task->kind == KIND_REDUCE && rep->n_lost_maps > 0) {

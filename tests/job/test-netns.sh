@@ -266,6 +266,10 @@ test_killed_in_reduce() {
          [ "$(grep -c "map task [0-9]*: RUNNING -> DONE" "$dir.log")" -le \
            "${nmap:-0}" ]; then
         fail $name "no map ran again"
+    elif ! grep -q "\"input_bytes\": $(cat "$IN"/*.txt | wc -c)," \
+            "$dir/out/mr-success"; then
+        fail $name "the summary counts the maps run again twice:" \
+            "$(grep -o '"input_bytes": [0-9]*' "$dir/out/mr-success")"
     else
         pass $name
     fi
