@@ -299,6 +299,9 @@ check_stopped_worker() {
     else pass stopped_worker_writes_nothing_late; fi
 }
 
+# has_children PID N: PID has at least N child processes now.
+has_children() { [ "$(pgrep -c -P "$1")" -ge "$2" ]; }
+
 # mrrun SIGKILLed: its workers die with it, and no socket or directory of
 # its is left in $TMPDIR or in the job's directory's visible names.
 check_killed_mrrun() {
@@ -309,7 +312,7 @@ check_killed_mrrun() {
     local rpid=$KR_PID
     read_until "${KR[0]}" 'running*'
     # mrrun says "running" just before it forks its 2 workers.
-    wait_for 10 test "$(pgrep -c -P "$rpid")" -ge 2
+    wait_for 10 has_children "$rpid" 2
     kids=$(pgrep -P "$rpid")
     kill -KILL "$rpid"
     cat <&"${KR[0]}" >/dev/null
