@@ -112,6 +112,7 @@ UNIT_BIN   := $(BUILD)/tests/unit_tests
 
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
 BENCH_TCP  := $(BUILD)/bench/tcp_copy
+BENCH_SHUFFLE := $(BUILD)/bench/shuffle_rate
 
 # Programs, and the layers each links (tests/job/test-layers.sh holds the
 # layers each may link).
@@ -228,6 +229,11 @@ $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
+# The shuffle alone (a worker's server, a reduce's fetch and merge).
+$(BENCH_SHUFFLE): $(BUILD)/bench/shuffle_rate.o $(call libs_for,worker proto rpc common)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
 # A raw TCP copy, nothing of ours linked: bench-net's floor.
 $(BENCH_TCP): $(BUILD)/bench/tcp_copy.o
 	@mkdir -p $(@D)
@@ -312,7 +318,7 @@ bench-rpc: $(BENCH_RPC)
 # wc and indexer with workers in network namespaces (no shared file system)
 # against the same jobs in one shared directory, and a raw TCP copy of the
 # shuffle's bytes; needs root. See bench/bench-net.sh.
-bench-net: all $(BENCH_TCP)
+bench-net: all $(BENCH_TCP) $(BENCH_SHUFFLE)
 	@BUILD=$(BUILD) bench/bench-net.sh
 
 clean:

@@ -40,13 +40,15 @@
 # The figures of the BENCH line:
 #   net_job_s, shared_job_s  the word count's wall time, net and shared
 #             (goal: net <= 1.3 x shared);
-#   shuffle_mb_s  the networked indexer's shuffle: the bytes its reduces
-#             fetched from the other worker over TCP (each worker's
-#             "reduce task N fetched B of ..." lines, at MR_LOG=info)
-#             divided by its reduce phase's wall time. The phase also
-#             merges, runs the app's reduce and ships the outputs, so this
-#             is a lower bound on the rate at which the shuffle moves
-#             bytes;
+#   shuffle_mb_s  the shuffle alone (bench/shuffle_rate): w1's shuffle
+#             server serves 16 map outputs holding as many bytes as the
+#             networked indexer's reduces fetched, and w2 fetches every
+#             partition of them, merged by key, every value visited, no
+#             app; best of ROUNDS. The table also shows the in-job figure:
+#             the bytes the indexer's reduces fetched (their "reduce task
+#             N fetched B of ..." lines, at MR_LOG=info) divided by its
+#             reduce phase, which also runs the app's reduce and ships the
+#             outputs: a lower bound;
 #   raw_tcp_mb_s  as many bytes as that shuffle fetched, copied over one
 #             TCP connection from one worker's namespace to the other's
 #             (the same veth and bridge path) by bench/tcp_copy, best of
@@ -73,8 +75,10 @@ if ! why=$(netns_can); then
     echo "bench-net: $why; nothing measured"
     exit 0
 fi
-[ -x "$DIR/tcp_copy" ] || { echo "bench-net: $DIR/tcp_copy is missing" \
-    "(make bench-net builds it)" >&2; exit 1; }
+for tool in tcp_copy shuffle_rate; do
+    [ -x "$DIR/$tool" ] || { echo "bench-net: $DIR/$tool is missing" \
+        "(make bench-net builds it)" >&2; exit 1; }
+done
 bench_corpus
 trap 'set +e; end_jobs; netns_down' EXIT
 netns_up coord w1 w2 >/dev/null
@@ -192,6 +196,31 @@ raw_tcp() {
     done
 }
 
+# shuffle_alone BYTES: the best of ROUNDS fetches, by w2, of 16 map outputs
+# of BYTES in all that w1 serves; sets ALONE_S to its seconds and
+# ALONE_BYTES to the bytes fetched.
+shuffle_alone() {
+    local r dir=$NET/alone out=$NET/alone.addr got s
+    ALONE_S=
+    rm -rf "$dir" && mkdir -p "$dir"
+    "$DIR/shuffle_rate" make "$dir" 16 $REDUCE $(($1 / 1000000 + 1))
+    coproc SERVE { ip netns exec "$(netns_name w1)" "$DIR/shuffle_rate" \
+                   serve "$dir" "tcp:${NETNS_IP[w1]}:0"; }
+    read -r addr <&"${SERVE[0]}"
+    for ((r = 0; r < ROUNDS; r++)); do
+        read -r got s < <(ip netns exec "$(netns_name w2)" \
+            "$DIR/shuffle_rate" fetch "$addr" 16 $REDUCE)
+        if [ -z "$ALONE_S" ] || [ "$(echo "$s < $ALONE_S" | bc -l)" = 1 ]
+        then
+            ALONE_S=$s
+        fi
+    done
+    ALONE_BYTES=$got
+    exec {SERVE[1]}>&-
+    wait "$SERVE_PID"
+    rm -rf "$dir"
+}
+
 # ------------------------------------------------------------------ runs
 
 echo "running: wc and indexer three ways (best of $ROUNDS each), then a" \
@@ -222,11 +251,13 @@ IX_PHASE=${RED_S[indexer.net]}
 IM=$(sed -n 's/.*"intermediate_bytes": \([0-9]*\),/\1/p' \
     "$NET/net-indexer/out/mr-success")
 raw_tcp "$IX_FETCHED"
+shuffle_alone "$IX_FETCHED"
 
 # ------------------------------------------------------------------ table
 
 mb() { echo "$1 / 1000000" | bc -l; }
-SHUFFLE=$(echo "$(mb "$IX_FETCHED") / $IX_PHASE" | bc -l)
+IN_JOB=$(echo "$(mb "$IX_FETCHED") / $IX_PHASE" | bc -l)
+SHUFFLE=$(echo "$(mb "$ALONE_BYTES") / $ALONE_S" | bc -l)
 RAW=$(echo "$(mb "$IX_FETCHED") / $RAW_S" | bc -l)
 printf '\n%-8s %-28s %7s %9s %7s %9s %11s\n' job way "wall s" "x shared" \
     "map s" "reduce s" "fetched MB"
@@ -243,8 +274,8 @@ printf '\ncorpus: %s MB, %s; indexer: --split-size 4M, %.1f MB of' "$MB" \
     "$(cat "$CORPUS/KIND")" "$(mb "$IM")"
 printf ' intermediate data, of which the reduces fetched %.1f MB over TCP\n' \
     "$(mb "$IX_FETCHED")"
-printf 'shuffle: %.1f MB in the %.2f s reduce phase = %.1f MB/s' \
-    "$(mb "$IX_FETCHED")" "$IX_PHASE" "$SHUFFLE"
+printf 'shuffle in the job: %.1f MB in the %.2f s reduce phase = %.1f MB/s' \
+    "$(mb "$IX_FETCHED")" "$IX_PHASE" "$IN_JOB"
 # What fetching adds to the reduce phase, against reading in place.
 EXTRA=$(echo "$IX_PHASE - ${RED_S[indexer.shared]}" | bc -l)
 if [ "$(echo "$EXTRA > 0" | bc -l)" = 1 ]; then
@@ -253,6 +284,9 @@ if [ "$(echo "$EXTRA > 0" | bc -l)" = 1 ]; then
     printf ' extra time)'
 fi
 echo
+printf 'shuffle alone, w1 -> w2 (16 outputs, fetched, merged, no app): %.1f' \
+    "$(mb "$ALONE_BYTES")"
+printf ' MB in %.3f s = %.1f MB/s\n' "$ALONE_S" "$SHUFFLE"
 printf 'raw TCP copy of the same bytes, w1 -> w2: %.3f s = %.1f MB/s\n' \
     "$RAW_S" "$RAW"
 printf 'ratios: shuffle/raw TCP %.2f (goal >= 0.5); wc, namespaces/shared' \
