@@ -68,19 +68,22 @@ reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < n && rc == 0; i++) {
-        if (seen_here(&in[i], &rc, err)) {
+        bool here = seen_here(&in[i], &rc, err);
+        bool served = in[i].addr[0] != '\0';
+
+        if (here) {
             rc = open_in_place(ri, i, part, nreduce, m, err);
             /* Gone between the look and the open (its worker's directory
-             * was removed): fetch it, if someone serves it. */
-            if (rc == -ENOENT && in[i].addr[0] != '\0') {
+             * was removed): fetched, if someone serves it. */
+            if (rc == -ENOENT && served) {
                 im_reader_close(&ri->readers[i]);
+                here = false;
                 rc = 0;
-                goto fetch;
-            }
-            if (rc == -ENOENT)
+            } else if (rc == -ENOENT) {
                 rc = MR_EBADDATA;
-        } else if (rc == 0 && in[i].addr[0] != '\0') {
-fetch:
+            }
+        }
+        if (!here && rc == 0 && served) {
             if (ri->fetch == NULL &&
                 (ri->fetch = shuffle_fetch_create(id->job_id, part,
                                                   id->token,
@@ -91,7 +94,7 @@ fetch:
                                        in[i].attempt, in[i].size);
             if (rc < 0)
                 snprintf(err, MR_ERR_LEN, "out of memory");
-        } else if (rc == 0) {
+        } else if (!here && rc == 0) {
             snprintf(err, MR_ERR_LEN, "the output of map task %u (%s) is "
                      "not on this host and no worker serves it",
                      in[i].map, in[i].path[0] ? in[i].path : "no path");
