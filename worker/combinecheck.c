@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counts.h"
 #include "mr_err.h"
 
 #define SHOW_BYTES  80          /* bytes of a key or result shown */
@@ -218,25 +219,6 @@ out_of_memory(char msg[COMBINE_CHECK_MSG_LEN])
 
 /* ---------------------------------------------------------------- calls */
 
-/* Parses an unsigned decimal number below 2^64, and nothing else: what
- * MR_COMBINER_SUM accepts. */
-static bool
-parse_count(const char *s, size_t len, uint64_t *n)
-{
-    uint64_t x = 0;
-
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned)((unsigned char)s[i] - '0');
-        if (d > 9 || x > (UINT64_MAX - d) / 10)
-            return false;
-        x = x * 10 + d;
-    }
-    *n = x;
-    return true;
-}
-
 /* Reduces v[0..n) into out. */
 static int
 call_reduce(struct combine_check *cc, const char *key, size_t klen,
@@ -268,7 +250,7 @@ call_combine(struct combine_check *cc, const char *key, size_t klen,
         uint64_t total = 0, x = 0;
         for (size_t i = 0; i < n; i++) {
             /* check_counts has made sure that this cannot fail. */
-            parse_count(v[i].p, v[i].len, &x);
+            count_parse(v[i].p, v[i].len, &x);
             total += x;
         }
         mr_write_u64(&cc->out.base, total);
@@ -327,7 +309,7 @@ check_counts(struct combine_check *cc, const char *key, size_t klen,
     uint64_t total = 0, x;
 
     for (size_t i = 0; i < n; i++) {
-        if (!parse_count(cc->vals[i].p, cc->vals[i].len, &x)) {
+        if (!count_parse(cc->vals[i].p, cc->vals[i].len, &x)) {
             snprintf(msg, COMBINE_CHECK_MSG_LEN, "the app declares "
                      "MR_COMBINER_SUM but emitted a value that is not a "
                      "whole number below 2^64 for key %s: %s",

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aggtable.h"
+#include "counts.h"
 #include "mapout_int.h"
 #include "spill.h"
 #include "varint.h"
@@ -82,24 +83,6 @@ mapout__scratch_write(struct mr_output *o, const char *bytes, size_t len)
     mo->scratch_len += len;
 }
 
-/* Parses an unsigned decimal number below 2^64, and nothing else. */
-static bool
-parse_count(const char *s, size_t len, uint64_t *n)
-{
-    uint64_t x = 0;
-
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned)((unsigned char)s[i] - '0');
-        if (d > 9 || x > (UINT64_MAX - d) / 10)
-            return false;
-        x = x * 10 + d;
-    }
-    *n = x;
-    return true;
-}
-
 static void
 not_a_count(struct mapout *mo)
 {
@@ -127,7 +110,7 @@ mapout__combine_values(struct mapout *mo, const char *key, size_t klen,
         const char *v;
         size_t vlen;
         while (values->next(values, &v, &vlen)) {
-            if (!parse_count(v, vlen, &n)) {
+            if (!count_parse(v, vlen, &n)) {
                 not_a_count(mo);
                 return MR_EAPP;
             }
@@ -258,7 +241,7 @@ add_combined(struct mapout *mo, const char *key, size_t klen,
     if (mo->sum) {
         if (vlen == 1 && (unsigned char)(val[0] - '0') < 10)
             n = (uint64_t)(val[0] - '0');
-        else if (!parse_count(val, vlen, &n)) {
+        else if (!count_parse(val, vlen, &n)) {
             not_a_count(mo);
             return false;
         }
