@@ -25,15 +25,9 @@ static int
 wc_reduce(const char *key, size_t klen, struct mr_values *values,
           struct mr_output *out)
 {
-    unsigned long long n = 0;
-    const char *v;
-    size_t vlen;
-
     (void)key;
     (void)klen;
-    while (mr_values_next(values, &v, &vlen))
-        n += mr_parse_u64(v, vlen);
-    mr_write_u64(out, n);
+    mr_write_u64(out, mr_sum_values(values));
     return 0;
 }
 

@@ -207,6 +207,20 @@ mr_parse_u64(const char *s, size_t len)
     return n;
 }
 
+/* The sum of a key's values read as decimal counts (mr_parse_u64): the
+ * reduce of a counting app such as the word count. */
+static inline unsigned long long
+mr_sum_values(struct mr_values *values)
+{
+    unsigned long long n = 0;
+    const char *v;
+    size_t vlen;
+
+    while (mr_values_next(values, &v, &vlen))
+        n += mr_parse_u64(v, vlen);
+    return n;
+}
+
 #ifdef __cplusplus
 }
 #endif
