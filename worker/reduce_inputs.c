@@ -16,6 +16,10 @@ seen_here(const struct reduce_input *in, int *rc, char err[MR_ERR_LEN])
 {
     struct stat st;
 
+    /* Nothing to tell it from a namesake and nobody else to ask (the
+     * lab's way): the open says whether it is there, with no stat more. */
+    if (in->path[0] != '\0' && in->size == 0 && in->addr[0] == '\0')
+        return true;
     if (in->path[0] == '\0' || stat(in->path, &st) < 0 ||
         !S_ISREG(st.st_mode))
         return false;

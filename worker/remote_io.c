@@ -228,9 +228,11 @@ remote_output_ship(rpc_client *c, uint32_t reduce, uint32_t attempt,
         n++;
     }
     close(fd);
+    /* Every ack in flight is collected, to keep the connection in step;
+     * after an error, only the first error is told. */
     for (; n > 0; n--, head = (head + 1) % IN_FLIGHT) {
-        int one = collect_ack(c, ids[head], rc < 0 ? (char[MR_ERR_LEN]){0}
-                                                   : err);
+        char later[MR_ERR_LEN];
+        int one = collect_ack(c, ids[head], rc < 0 ? later : err);
         if (rc == 0)
             rc = one;
     }

@@ -98,18 +98,13 @@ peer_index(struct shuffle_fetch *f, const char *addr, uint32_t *index)
     if (grown == NULL)
         return -ENOMEM;
     f->peers = grown;
-    grown[f->npeers].addr = strdup(addr);
-    /* Only a TCP address is a worker's shuffle server: anything else
-     * (an inherited fd:N, above all) fails at the first fetch. */
+    if ((grown[f->npeers].addr = strdup(addr)) == NULL)
+        return -ENOMEM;
+    /* Only a TCP address is a worker's shuffle server: anything else (an
+     * inherited fd:N, above all) or a malformed one has no client, and
+     * fails at the first fetch, with its name. */
     grown[f->npeers].c = strncmp(addr, "tcp:", 4) != 0 ? NULL
                          : rpc_client_create(addr, &f->copts, err);
-    if (grown[f->npeers].addr == NULL || grown[f->npeers].c == NULL) {
-        /* A malformed address fails at the first fetch, with its name. */
-        if (grown[f->npeers].addr == NULL) {
-            rpc_client_free(grown[f->npeers].c);
-            return -ENOMEM;
-        }
-    }
     *index = f->npeers++;
     return 0;
 }

@@ -128,6 +128,27 @@ test_same_module_beside_fetcher
 test_fetch_over_tcp_with_token
 test_fetch_over_tcp_needs_token
 test_no_module_to_give
+
+# A worker that cannot serve its map outputs where it was told says so at
+# start-up, with the address, and leaves nothing in its scratch directory.
+test_shuffle_address_refused() {
+    local dir=$WORK/bind scratch=$WORK/bind-scratch
+    mkdir -p "$dir" "$scratch"
+    mkdir -p "$dir-out"
+    start_coordinator "$dir" "$dir.log" --addr "unix:$dir.sock" \
+        --output "$dir-out" "$IN"/*.txt ||
+        { fail shuffle_address_refused "no coordinator"; return; }
+    expect_error shuffle_address_refused 4 \
+        "cannot serve this worker's map outputs at tcp:192.0.2.1:0: " \
+        "$B/mrworker" --addr "unix:$dir.sock" --scratch "$scratch" \
+        --shuffle-addr tcp:192.0.2.1:0 "$B/apps/wc.so"
+    [ -z "$(find "$scratch" -name 'mr-*.*')" ] ||
+        fail shuffle_address_refused_cleans_up \
+            "left: $(find "$scratch" -name 'mr-*.*' | head -3)"
+    kill "$TPID" 2>/dev/null
+    wait "$TPID" 2>/dev/null
+}
+test_shuffle_address_refused
 # (e) A module the coordinator cannot read: one line, exit 2.
 expect_error coord_app_missing 2 "^mrcoordinator: --app /nonexistent/wc.so" \
     "$B/mrcoordinator" --app /nonexistent/wc.so "$IN/a.txt"
