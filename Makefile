@@ -81,13 +81,14 @@ TEST_PROTO_OBJ := $(BUILD)/proto/rpctest.pb-c.o
 # The layer libraries: build/libmr_LAYER.a from LAYER/*.c, less the files
 # that hold a program's main; the apps layer is the helpers the lab's apps
 # share (apps/NAME.c are the apps themselves); proto is the code of
-# mr.proto and shuffle.proto.
+# mr.proto, shuffle.proto and journal.proto.
 MAINS      := coordinator/main.c worker/main.c worker/sequential.c \
               launcher/main.c
 LAYERS     := common proto rpc worker coordinator launcher apps
 layer_src   = $(filter-out $(MAINS),$(wildcard $(1)/*.c))
 OBJ_common      := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,common))
-OBJ_proto       := $(BUILD)/proto/mr.pb-c.o $(BUILD)/proto/shuffle.pb-c.o
+OBJ_proto       := $(BUILD)/proto/mr.pb-c.o $(BUILD)/proto/shuffle.pb-c.o \
+                   $(BUILD)/proto/journal.pb-c.o
 OBJ_rpc         := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,rpc))
 OBJ_worker      := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,worker))
 OBJ_coordinator := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,coordinator))

@@ -28,7 +28,8 @@
     X(EAUTH,      -1018, "authentication failed")                         \
     X(EINUSE,     -1019, "the directory is in use by another job")        \
     X(EREFUSED,   -1020, "the coordinator refused this worker")         \
-    X(EFETCH,     -1021, "could not fetch data from the worker holding it")
+    X(EFETCH,     -1021, "could not fetch data from the worker holding it") \
+    X(EOTHERJOB,  -1022, "the directory holds another job's journal")
 
 enum mr_err {
 #define MR_ERR_ENUM(name, code, msg) MR_##name = (code),

@@ -220,6 +220,8 @@ drain(coord *c)
 void
 coord__dispatch(coord *c)
 {
+    if (coord__journal_pending(c))
+        return;                 /* the sync dispatches */
     if (tasks_are_over(&c->tasks))
         coord__end_job(c);
     while (c->waiters != NULL) {
@@ -276,9 +278,9 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
         reply_exit(c, call, closure);
         return;
     }
-    task = c->waiters == NULL ? tasks_assign(&c->tasks, rpc_monotonic_ms(),
-                                             conn)
-                              : NULL;
+    task = c->waiters == NULL && !coord__journal_pending(c)
+               ? tasks_assign(&c->tasks, rpc_monotonic_ms(), conn)
+               : NULL;
     if (task != NULL) {
         reply_task(c, task, call, closure);
         coord__progress(c);
@@ -401,6 +403,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     c->inputs = files;
     c->ninputs = nfiles;
     c->output_dir = opts->output_dir;
+    c->fresh = opts->fresh;
+    c->split_size = opts->split_size ? opts->split_size : SPLIT_DEFAULT_SIZE;
     c->started = time(NULL);
     c->start_ms = rpc_monotonic_ms();
     if (opts->app != NULL)
@@ -413,7 +417,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                  strerror(errno));
         goto out_free;
     }
-    if (splits_plan(files, nfiles, opts->split_size, &c->splits, &nmap,
+    if (splits_plan(files, nfiles, c->split_size, &c->splits, &nmap,
                     &c->stats.input_bytes, err) < 0)
         goto out_free;
     c->nsplits = nmap;
@@ -546,6 +550,7 @@ coord_free(coord *c)
         reply_exit(c, w->call, w->closure);
         free(w);
     }
+    coord__journal_end(c);
     rpc_server_free(c->srv);
     rpc_loop_timer_cancel(c->loop, c->drain_timer);
     for (uint32_t i = 0; c->map_deadlines && i < c->tasks.nmap; i++)

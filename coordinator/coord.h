@@ -64,6 +64,9 @@ struct coord_opts {
      * first worker to join, where every other worker must run too (the
      * lab's way). */
     const char *output_dir;
+    /* A dead job's files in the directory go, even when its journal
+     * defines this job: start afresh rather than resume (--fresh). */
+    bool fresh;
     /* The app every worker must run (borrowed); NULL: the first worker's. */
     const struct coord_app *app;
     /* The module to give workers that bring none (GetApp), borrowed;

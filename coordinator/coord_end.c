@@ -85,6 +85,7 @@ coord__end_job(coord *c)
         snprintf(c->why_failed, sizeof(c->why_failed), "%s", err);
         tasks_end_failed(&c->tasks);
     }
+    coord__journal_end(c);
     jobdir_close(c->jd);
     c->jd = NULL;
     if (c->tasks.phase == PHASE_DONE)

@@ -14,6 +14,7 @@
 #include "app_file.h"
 #include "coord.h"
 #include "jobdir.h"
+#include "journal.h"
 #include "log.h"
 #include "members.h"
 #include "mr.pb-c.h"
@@ -60,6 +61,7 @@ struct map_location {
 };
 
 struct upload;                  /* coord_data.c */
+struct held_report;             /* coord_journal.c */
 
 /* The app the job runs, once known: from the owner (coord_opts.app), from
  * the module it gives out (coord_opts.app_file: the digest only, until a
@@ -100,6 +102,16 @@ struct coord {
     Mr__MapOutput *task_outputs;        /* scratch for reduce Task */
     Mr__MapOutput **task_output_ptrs;   /* messages, nmap each */
     struct upload *uploads;     /* reduce outputs arriving (PutOutput) */
+    uint64_t split_size;        /* in force: part of the job's definition */
+    bool fresh;                 /* never resume a dead job's journal */
+    journal *journal;           /* while the job runs in its directory */
+    struct journal_contents *resume;    /* a dead job's, adopted, until
+                                           coord__journal_begin() */
+    uint32_t generation;        /* this coordinator's: 1 + earlier ones */
+    uint32_t reused[2];         /* tasks done before a restart, kept */
+    bool journal_app_done;      /* the journal names the app */
+    rpc_timer *sync_timer;      /* armed while records await their sync */
+    struct held_report *held;   /* reports answered after the sync */
     bool networked;             /* listens on TCP: workers of other hosts */
     bool has_local;             /* a worker that cannot see the private
                                    directory asked for work */
@@ -140,6 +152,9 @@ void coord__outputs_free(coord *c);
  * private directory). */
 void coord__output_done(coord *c, uint32_t map, uint64_t conn,
                         const Mr__TaskReport *rep);
+/* Map task map's output as the journal recorded it (conn 0: no worker
+ * connected now holds it). */
+void coord__output_restore(coord *c, const Mrj__MapDone *m);
 /* Map task map runs again (its output was bad or is gone): its figures
  * leave the job's, for the attempt that wins next to bring its own. */
 void coord__output_undone(coord *c, uint32_t map);
@@ -187,6 +202,10 @@ void coord__get_app(Mr__Coordinator_Service *service,
                     void *closure_data);
 
 /* coord_report.c */
+/* Answers a task report (after the job's end, when it is over). */
+void coord__answer_report(coord *c, rpc_call *call,
+                          Mr__ReportReply_Closure closure,
+                          struct coord_task *task, bool accepted);
 void coord__report_task(Mr__Coordinator_Service *service,
                         const Mr__TaskReport *rep,
                         Mr__ReportReply_Closure closure, void *closure_data);
@@ -197,6 +216,43 @@ void coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
 /* Takes dir for the job (jobdir_open). Returns 0, or an error, err
  * filled. */
 int coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN]);
+
+/* coord_journal.c */
+/* jobdir's claim hook (jobdir.h): adopts a dead job's private directory
+ * whose journal defines this very job (its parsed journal kept in
+ * c->resume, its id taken), refuses one of another job, sweeps one
+ * without a journal. */
+int coord__journal_claim(const char *priv, const char *job_id, void *arg,
+                         char err[MR_ERR_LEN]);
+/* Once the directory is held: resumes from c->resume (the finished tasks
+ * whose outputs are still there are DONE, attempts are numbered above the
+ * earlier coordinators'), or starts a journal with the job's definition;
+ * then records this start, durably. Returns 0 or an error, err filled
+ * (the job can still run, without a journal). */
+int coord__journal_begin(coord *c, char err[MR_ERR_LEN]);
+/* Records, for the next sync: the app once known, a map done (its
+ * location set), a map undone, a reduce done. */
+void coord__journal_app(coord *c);
+void coord__journal_map_done(coord *c, uint32_t map);
+void coord__journal_map_undone(coord *c, uint32_t map);
+void coord__journal_reduce_done(coord *c, uint32_t reduce,
+                                const Mr__TaskReport *rep);
+/* True while records wait for their sync: nothing is handed out, and the
+ * job does not end, until it has run. */
+bool coord__journal_pending(const coord *c);
+/* Holds a completion's report until the sync, which answers it. Returns
+ * false when nothing waits for a sync (no journal): answer now. */
+bool coord__journal_hold(coord *c, rpc_call *call,
+                         Mr__ReportReply_Closure closure,
+                         struct coord_task *task);
+/* A report of an attempt an earlier coordinator handed out
+ * (tasks_complete_earlier): accepted when its output can be used (one in
+ * the private directory is there). Returns 0 or MR_ESTALE. */
+int coord__journal_late(coord *c, struct coord_task *task,
+                        const Mr__TaskReport *rep, uint64_t conn);
+/* Closes the journal (the file goes with the private directory); held
+ * reports are failed. */
+void coord__journal_end(coord *c);
 
 /* coord_end.c */
 /* Once the job is over, exactly once and before any worker hears of it:

@@ -19,14 +19,19 @@
 int
 coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN])
 {
-    struct jobdir_owner owner = {c->job_id, c->app.known ? c->app.name : ""};
+    struct jobdir_owner owner = {c->job_id, c->app.known ? c->app.name : "",
+                                 c->fresh ? NULL : coord__journal_claim, c};
+    char why[MR_ERR_LEN];
     int rc = jobdir_open(dir, &owner, &c->jd, err);
 
-    if (rc == 0) {
-        snprintf(c->dir, sizeof(c->dir), "%s", jobdir_path(c->jd));
-        mr_info("job %s runs in %s", c->job_id, c->dir);
-    }
-    return rc;
+    if (rc < 0)
+        return rc;
+    snprintf(c->dir, sizeof(c->dir), "%s", jobdir_path(c->jd));
+    snprintf(c->job_id, sizeof(c->job_id), "%s", jobdir_job_id(c->jd));
+    mr_info("job %s runs in %s", c->job_id, c->dir);
+    if (coord__journal_begin(c, why) < 0)
+        mr_warn("%s: this job cannot be resumed after a crash", why);
+    return 0;
 }
 
 /* Why the worker may not join, in buf; NULL when it may. */
@@ -139,6 +144,7 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
         return;
     }
     coord__app_take(c, req);
+    coord__journal_app(c);
     if (members_add(&c->members, conn, req->pid, host) == NULL) {
         rpc_call_fail(call, -ENOMEM, "coordinator out of memory");
         return;

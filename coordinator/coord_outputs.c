@@ -102,6 +102,32 @@ coord__outputs_fill(coord *c, Mr__Task *t)
     t->n_map_outputs = c->tasks.nmap;
 }
 
+void
+coord__output_restore(coord *c, const Mrj__MapDone *m)
+{
+    struct map_location *l = &c->locations[m->map];
+
+    location_clear(l);
+    l->bytes_in = m->bytes_in;
+    l->records = m->records;
+    l->bytes_out = m->size;
+    l->shared = m->shared;
+    c->stats.map_bytes_in += m->bytes_in;
+    c->stats.map_records += m->records;
+    c->stats.im_bytes += m->size;
+    if (m->addr[0] == '\0')
+        return;
+    l->addr = strdup(m->addr);
+    l->path = strdup(m->path);
+    l->size = m->size;
+    if (l->addr == NULL || l->path == NULL) {
+        free(l->addr);
+        free(l->path);
+        l->addr = l->path = NULL;
+        l->shared = true;       /* looked for in the private directory */
+    }
+}
+
 static void
 subtract(uint64_t *sum, uint64_t n)
 {
@@ -117,6 +143,7 @@ coord__output_undone(coord *c, uint32_t map)
     subtract(&c->stats.map_records, l->records);
     subtract(&c->stats.im_bytes, l->bytes_out);
     location_clear(l);
+    coord__journal_map_undone(c, map);
 }
 
 /* Runs map again because its kept output is gone; how says why. */

@@ -115,12 +115,57 @@ fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
 }
 
 void
+coord__answer_report(coord *c, rpc_call *call,
+                     Mr__ReportReply_Closure closure, struct coord_task *task,
+                     bool accepted)
+{
+    Mr__ReportReply reply = MR__REPORT_REPLY__INIT;
+
+    /* The job's end (its commit) comes before anyone hears it is over. */
+    if (tasks_are_over(&c->tasks))
+        coord__end_job(c);
+    reply.accepted = accepted;
+    reply.job_over = tasks_are_over(&c->tasks);
+    reply.outcome = coord__outcome(c);
+    if (reply.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
+        reply.why = (char *)coord_error(c);
+    closure(&reply, call);
+    if (task != NULL)
+        coord__settle_timer(c, task);
+}
+
+/* The first completion of task, by rep: its figures and output are the
+ * job's, and the journal records it. */
+static void
+take_completion(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
+                uint64_t conn)
+{
+    count_report(c, rep);
+    if (task->kind == KIND_MAP) {
+        coord__output_done(c, task->id, conn, rep);
+        if (task->state == TASK_DONE)
+            coord__journal_map_done(c, task->id);
+    } else {
+        coord__journal_reduce_done(c, task->id, rep);
+    }
+}
+
+/* Whether rep is of an attempt that an earlier coordinator of this job
+ * handed out, before it was restarted. */
+static bool
+is_late(const coord *c, const struct coord_task *task,
+        const Mr__TaskReport *rep)
+{
+    return task != NULL && rep->ok && rep->attempt > 0 &&
+           rep->attempt <= c->tasks.attempt_base;
+}
+
+void
 coord__report_task(Mr__Coordinator_Service *service,
                   const Mr__TaskReport *rep, Mr__ReportReply_Closure closure,
                   void *closure_data)
 {
     coord *c = (coord *)service;
-    Mr__ReportReply reply = MR__REPORT_REPLY__INIT;
     struct coord_task *task = NULL;
     uint64_t conn = rpc_call_conn_id(closure_data);
     char why[160], error[256];
@@ -130,38 +175,34 @@ coord__report_task(Mr__Coordinator_Service *service,
         rep->kind == MR__TASK_KIND__TASK_REDUCE)
         task = tasks_find(&c->tasks, rep->kind == MR__TASK_KIND__TASK_MAP
                                          ? KIND_MAP : KIND_REDUCE, rep->id);
-    if ((rc = check_report(task, rep, conn, why, sizeof(why))) != 0) {
+    if (is_late(c, task, rep) && members_find(&c->members, conn) != NULL) {
+        rc = coord__journal_late(c, task, rep, conn);
+    } else if ((rc = check_report(task, rep, conn, why, sizeof(why))) != 0) {
         coord__log_refusal(c, conn, "a task report", why);
         rpc_call_fail(closure_data, rc, "%s", why);
         return;
-    }
-    coord__printable(rep->error, error, sizeof(error));
-    if (rep->ok) {
+    } else if (rep->ok) {
         rc = tasks_complete(&c->tasks, task, rep->attempt, conn);
-        if (rc == 0)
-            count_report(c, rep);
-        if (rc == 0 && task->kind == KIND_MAP)
-            coord__output_done(c, task->id, conn, rep);
     } else if (task->owner != conn) {
         rc = MR_ESTALE;         /* only the worker running it may fail it */
     } else if (task->kind == KIND_REDUCE && rep->n_lost_maps > 0) {
+        coord__printable(rep->error, error, sizeof(error));
         rc = refetch(c, task, rep, error);
     } else if (task->kind == KIND_REDUCE && rep->bad_input) {
+        coord__printable(rep->error, error, sizeof(error));
         rc = redo_map(c, task, rep, error);
     } else {
+        coord__printable(rep->error, error, sizeof(error));
         rc = fail_attempt(c, task, rep, error);
     }
+    if (rc == 0 && rep->ok)
+        take_completion(c, task, rep, conn);
     if (rc != MR_ESTALE)
         coord__progress(c);
-    /* The job's end (its commit) comes before anyone hears it is over. */
-    if (tasks_are_over(&c->tasks))
-        coord__end_job(c);
-    reply.accepted = rep->ok && rc == 0;
-    reply.job_over = tasks_are_over(&c->tasks);
-    reply.outcome = coord__outcome(c);
-    if (reply.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
-        reply.why = (char *)coord_error(c);
-    closure(&reply, closure_data);
-    coord__settle_timer(c, task);
+    /* A completion is answered once the journal holds it. */
+    if (rc == 0 && rep->ok &&
+        coord__journal_hold(c, closure_data, closure, task))
+        return;
+    coord__answer_report(c, closure_data, closure, task, rep->ok && rc == 0);
     coord__dispatch(c);
 }

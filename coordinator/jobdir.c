@@ -110,47 +110,88 @@ dead_jobs(int dirfd, size_t *n)
     return names;
 }
 
-/* With the lock held, no live job owns a private directory here: finish
- * the commit a dead job was in, and remove every dead job's files. A
+/* A dead job's private directory name: offered to claim, and adopted,
+ * or its files removed. */
+static int
+offer(jobdir *jd, const struct jobdir_owner *owner, const char *name,
+      bool *adopted, char err[MR_ERR_LEN])
+{
+    char record[64], priv[PATH_MAX];
+    const char *id = name + strlen(MR_PRIVATE_PREFIX);
+    int rc;
+
+    snprintf(record, sizeof(record), "%s/" RECORD_NAME, name);
+    if (owner->claim == NULL || *adopted || strlen(name) !=
+            strlen(MR_PRIVATE_PREFIX) + MR_JOB_ID_LEN ||
+        faccessat(jd->dirfd, record, F_OK, 0) == 0)
+        return JOBDIR_SWEEP;
+    snprintf(priv, sizeof(priv), "%s/%s", jd->path, name);
+    rc = owner->claim(priv, id, owner->claim_arg, err);
+    if (rc == JOBDIR_ADOPT) {
+        *adopted = jd->adopted = true;
+        snprintf(jd->privname, sizeof(jd->privname), "%s", name);
+        snprintf(jd->priv, sizeof(jd->priv), "%s", priv);
+        snprintf(jd->job_id, sizeof(jd->job_id), "%s", id);
+    }
+    return rc;
+}
+
+/* Finishes the commit a dead job was in, then removes its files. */
+static int
+clear_dead(jobdir *jd, const char *name, char err[MR_ERR_LEN])
+{
+    const char *id = name + strlen(MR_PRIVATE_PREFIX);
+    char record[64];
+    int rc, swept;
+
+    snprintf(record, sizeof(record), "%s/" RECORD_NAME, name);
+    if (faccessat(jd->dirfd, record, F_OK, 0) == 0) {
+        if ((rc = jobdir__finish_commit(jd->dirfd, name, err)) < 0)
+            return rc;
+        mr_warn("%s: finished the commit of job %.*s, which died while "
+                "committing", jd->path, MR_JOB_ID_LEN, id);
+    }
+    if ((swept = jobdir__sweep(jd->dirfd, name)) < 0)
+        mr_warn("%s: cannot remove all of %s, left by job %.*s, which is no "
+                "longer running: %s", jd->path, name, MR_JOB_ID_LEN, id,
+                strerror(-swept));
+    else
+        mr_warn("%s: removed the files of job %.*s, which is no longer "
+                "running", jd->path, MR_JOB_ID_LEN, id);
+    return 0;
+}
+
+/* With the lock held, no live job owns a private directory here. First
+ * every dead job's directory is offered to the owner (who may adopt one,
+ * or refuse the directory: then nothing is touched); then the commit a
+ * dead job was in is finished, and every other dead job's files go. A
  * commit that cannot be finished stops this job (it would be undone by
  * the dead one later); files that cannot be removed (an NFS client's
  * .nfs* file of a stale worker) are left for the next takeover. */
 static int
-take_over(jobdir *jd, char err[MR_ERR_LEN])
+take_over(jobdir *jd, const struct jobdir_owner *owner, char err[MR_ERR_LEN])
 {
     size_t n;
     struct private_name *names = dead_jobs(jd->dirfd, &n);
+    bool *keep, adopted = false;
     int rc = 0;
 
-    if (names == NULL) {
+    if (names == NULL || (keep = calloc(n ? n : 1, sizeof(*keep))) == NULL) {
         rc = -errno;
         snprintf(err, MR_ERR_LEN, "cannot read %s: %s", jd->path,
                  strerror(-rc));
+        free(names);
         return rc;
     }
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = names[i].s;
-        const char *id = name + strlen(MR_PRIVATE_PREFIX);
-        char record[64];
-        int swept;
-
-        snprintf(record, sizeof(record), "%s/" RECORD_NAME, name);
-        if (faccessat(jd->dirfd, record, F_OK, 0) == 0) {
-            if ((rc = jobdir__finish_commit(jd->dirfd, name, err)) < 0)
-                break;
-            mr_warn("%s: finished the commit of job %.*s, which died while "
-                    "committing", jd->path, MR_JOB_ID_LEN, id);
-        }
-        if ((swept = jobdir__sweep(jd->dirfd, name)) < 0)
-            mr_warn("%s: cannot remove all of %s, left by job %.*s, which "
-                    "is no longer running: %s", jd->path, name,
-                    MR_JOB_ID_LEN, id, strerror(-swept));
-        else
-            mr_warn("%s: removed the files of job %.*s, which is no longer "
-                    "running", jd->path, MR_JOB_ID_LEN, id);
-    }
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        if ((rc = offer(jd, owner, names[i].s, &adopted, err)) == JOBDIR_ADOPT)
+            keep[i] = true;
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        if (!keep[i])
+            rc = clear_dead(jd, names[i].s, err);
+    free(keep);
     free(names);
-    return rc;
+    return rc < 0 ? rc : 0;
 }
 
 /* ---------------------------------------------------------------- api */
@@ -207,13 +248,17 @@ jobdir_open(const char *dir, const struct jobdir_owner *owner, jobdir **out,
     }
     if ((rc = jobdir__take_lock(jd, err)) < 0)
         goto out_close;
-    jobdir__write_lock_text(jd, owner);
-    if ((rc = take_over(jd, err)) < 0)
+    if ((rc = take_over(jd, owner, err)) < 0)
         goto out_unlock;
-    snprintf(jd->privname, sizeof(jd->privname), MR_PRIVATE_PREFIX "%s",
-             owner->job_id);
-    mr_private_path(jd->priv, sizeof(jd->priv), jd->path, owner->job_id);
-    if (mkdirat(jd->dirfd, jd->privname, 0777) < 0) {
+    if (!jd->adopted) {
+        snprintf(jd->job_id, sizeof(jd->job_id), "%s", owner->job_id);
+        snprintf(jd->privname, sizeof(jd->privname), MR_PRIVATE_PREFIX "%s",
+                 owner->job_id);
+        mr_private_path(jd->priv, sizeof(jd->priv), jd->path,
+                        owner->job_id);
+    }
+    jobdir__write_lock_text(jd, owner);
+    if (!jd->adopted && mkdirat(jd->dirfd, jd->privname, 0777) < 0) {
         rc = -errno;
         snprintf(err, MR_ERR_LEN, "cannot create %s: %s", jd->priv,
                  strerror(errno));
@@ -241,6 +286,12 @@ const char *
 jobdir_private(const jobdir *jd)
 {
     return jd->priv;
+}
+
+const char *
+jobdir_job_id(const jobdir *jd)
+{
+    return jd->job_id;
 }
 
 void

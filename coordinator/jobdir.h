@@ -38,24 +38,39 @@
 
 typedef struct jobdir jobdir;
 
+/* What claim() decides about a dead job's private directory. */
+enum jobdir_claim { JOBDIR_SWEEP, JOBDIR_ADOPT };
+
 /* Who takes the lock; named to any job refused the directory. */
 struct jobdir_owner {
     const char *job_id;         /* MR_JOB_ID_LEN hex digits */
     const char *app;            /* app name, or "" when not yet known */
+    /* Each dead job's private directory (priv, absolute; job_id, its id)
+     * that holds no commit record is offered to claim before anything is
+     * removed: JOBDIR_ADOPT makes it this job's (the job takes its id and
+     * keeps its files; at most one is adopted), JOBDIR_SWEEP lets it be
+     * removed, and a negative error, err filled, refuses the directory
+     * with nothing touched. NULL: every dead job's files go. */
+    int (*claim)(const char *priv, const char *job_id, void *arg,
+                 char err[MR_ERR_LEN]);
+    void *claim_arg;
 };
 
 /* Opens dir, which must exist, for the job: takes the lock, deals with
- * what a dead job left (see above), writes the lock's text and creates the
- * private directory. Returns 0 with *out set (free with jobdir_close() or
- * jobdir_abandon()); MR_EINUSE when a live job holds the lock, with err
- * naming it (id, app, pid, host, start); or -errno with err saying what
- * could not be done where. */
+ * what a dead job left (see above, and claim), writes the lock's text and
+ * creates the private directory (or adopts a dead job's). Returns 0 with
+ * *out set (free with jobdir_close() or jobdir_abandon()); MR_EINUSE when
+ * a live job holds the lock, with err naming it (id, app, pid, host,
+ * start); claim's refusal; or -errno with err saying what could not be
+ * done where. */
 int jobdir_open(const char *dir, const struct jobdir_owner *owner,
                 jobdir **out, char err[MR_ERR_LEN]);
 
 /* The directory and the private directory, as absolute paths (borrowed). */
 const char *jobdir_path(const jobdir *jd);
 const char *jobdir_private(const jobdir *jd);
+/* The job's id: the owner's, or the adopted dead job's (borrowed). */
+const char *jobdir_job_id(const jobdir *jd);
 
 /* Commits: staged[r] (file names in the private directory) becomes
  * mr-out-r for r < nreduce, every other mr-out-N in the directory goes, and

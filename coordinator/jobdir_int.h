@@ -33,6 +33,8 @@ struct jobdir {
     char path[PATH_MAX];        /* absolute */
     char priv[PATH_MAX];        /* the private directory, absolute */
     char privname[32];          /* its name in the directory */
+    char job_id[32];            /* the owner's, or the adopted job's */
+    bool adopted;               /* the private directory is a dead job's */
     bool committing;            /* the commit record is written */
     bool committed;             /* the marker is written */
 };

@@ -126,7 +126,7 @@ jobdir__write_lock_text(jobdir *jd, const struct jobdir_owner *owner)
     gethostname(host, sizeof(host) - 1);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     n = snprintf(text, sizeof(text), "job %s\napp %s\npid %d\nhost %s\n"
-                 "started %s\n", owner->job_id,
+                 "started %s\n", jd->job_id,
                  owner->app[0] ? owner->app : "?", (int)getpid(), host,
                  when);
     if (ftruncate(jd->lockfd, 0) < 0 ||

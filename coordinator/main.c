@@ -23,7 +23,7 @@ usage(FILE *to)
         "usage: mrcoordinator [--addr ADDR] [--app PATH] [--output DIR]\n"
         "                     [--reduce N] [--task-timeout S]\n"
         "                     [--split-size SIZE] [--max-conns N]\n"
-        "                     [--token-file FILE] FILE...\n"
+        "                     [--token-file FILE] [--fresh] FILE...\n"
         "       mrcoordinator SOCKET FILE...      (the lab's form)\n"
         "\n"
         "Coordinates a MapReduce job: one map task per input FILE (or per\n"
@@ -35,6 +35,11 @@ usage(FILE *to)
         "reduce is done, into DIR, or, without --output, into the directory\n"
         "the first worker runs in (where every worker must then run). A job\n"
         "that fails or is interrupted leaves the directory as it found it.\n"
+        "A coordinator that dies (SIGKILL, a crash) leaves a journal in the\n"
+        "job's private directory: started again with the same job (inputs,\n"
+        "app, --reduce, --split-size) in the same directory, it resumes,\n"
+        "keeping the tasks finished before whose outputs are still there;\n"
+        "its workers wait for it (mrworker --reconnect).\n"
         "Inputs this program cannot see are handed to the workers whole, to\n"
         "open from their directory.\n"
         "\n"
@@ -62,7 +67,8 @@ usage(FILE *to)
         "exist is the socket to listen on, as the lab's harness passes it.\n"
         "\n"
         "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
-        "usage or --app module; 4 the directory is in use by another job;\n"
+        "usage or --app module; 4 the directory is in use by another job,\n"
+        "or holds the files of another job killed before it finished;\n"
         "128+N interrupted by signal N.\n");
 }
 
@@ -201,7 +207,8 @@ set_up(rpc_loop *loop, struct args *a, int *status)
             tell_unseen(c);
             return c;
         }
-        *status = rc == MR_EINUSE ? MR_EXIT_REFUSED : MR_EXIT_FAILED;
+        *status = rc == MR_EINUSE || rc == MR_EOTHERJOB ? MR_EXIT_REFUSED
+                                                      : MR_EXIT_FAILED;
     } else {
         *status = MR_EXIT_FAILED;
     }

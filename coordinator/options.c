@@ -48,6 +48,9 @@ coord_opts_parse(struct coord_opts *o, int opt, const char *val,
         }
         o->output_dir = val;
         return 0;
+    case 'F':
+        o->fresh = true;
+        return 0;
     }
     return 1;
 }

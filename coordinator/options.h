@@ -1,6 +1,6 @@
 /* The job options of every program that runs a coordinator (mrcoordinator,
- * mrrun): --reduce, --task-timeout, --split-size and --output, parsed into
- * struct coord_opts in one place. */
+ * mrrun): --reduce, --task-timeout, --split-size, --output and --fresh,
+ * parsed into struct coord_opts in one place. */
 #ifndef COORD_OPTIONS_H
 #define COORD_OPTIONS_H
 
@@ -13,7 +13,8 @@
     {"reduce", required_argument, NULL, 'r'},                                \
     {"task-timeout", required_argument, NULL, 't'},                          \
     {"split-size", required_argument, NULL, 's'},                            \
-    {"output", required_argument, NULL, 'o'}
+    {"output", required_argument, NULL, 'o'},                                \
+    {"fresh", no_argument, NULL, 'F'}
 
 /* Help lines for them, to paste into a usage text. */
 #define COORD_OPTIONS_HELP                                                   \
@@ -24,7 +25,9 @@
     "                      tasks, cut at line ends (K, M, G suffixes;\n"     \
     "                      default 64M)\n"                                   \
     "  --output DIR        the job's directory: where mr-out-* and the\n"    \
-    "                      success marker are committed\n"
+    "                      success marker are committed\n"                  \
+    "  --fresh             do not resume the same job killed earlier in the\n"\
+    "                      directory: discard its files and start afresh\n"
 
 /* Fills the defaults. */
 void coord_opts_init(struct coord_opts *o);

@@ -459,6 +459,41 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
     return released;
 }
 
+/* ---------------------------------------------------------------- resume */
+
+void
+tasks_number_from(struct coord_tasks *t, uint32_t base)
+{
+    t->attempt_base = base;
+    for (uint32_t i = 0; i < t->nmap + t->nreduce; i++) {
+        struct coord_task *task = i < t->nmap ? &t->maps[i]
+                                              : &t->reduces[i - t->nmap];
+        assert(task->state == TASK_IDLE && task->attempts == 0);
+        task->attempts = base;
+    }
+}
+
+int
+tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
+                       uint32_t attempt)
+{
+    if (attempt == 0 || attempt > t->attempt_base)
+        return -EINVAL;
+    if (task->state == TASK_DONE || tasks_are_over(t)) {
+        t->stale++;
+        return MR_ESTALE;
+    }
+    set_state(t, task, TASK_DONE);
+    task->done_attempt = attempt;
+    task->owner = 0;
+    if (task->kind == KIND_MAP)
+        t->maps_done++;
+    else
+        t->reduces_done++;
+    advance_phase(t);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- check */
 
 /* Handouts name attempts that exist, each owner at most once, and the

@@ -93,6 +93,8 @@ struct coord_tasks {
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
     uint64_t stale;             /* reports that came too late */
+    uint32_t attempt_base;      /* resumed: attempts up to this one were
+                                   handed out by earlier coordinators */
     /* Appends to a task's name in messages ("map task 3" + " (input
      * a.txt)"); may be NULL. */
     void (*describe)(const struct coord_task *task, char *buf, size_t len,
@@ -177,6 +179,20 @@ size_t tasks_release_owner(struct coord_tasks *t, uint64_t owner,
  * or its outputs could not be committed); the caller keeps the reason.
  * Does nothing to a FAILED job. */
 void tasks_end_failed(struct coord_tasks *t);
+
+/* Resuming a job after a crash, before anything else: attempts handed out
+ * from now on are numbered above base, so that none is taken for one the
+ * earlier coordinators handed out (attempts name files). */
+void tasks_number_from(struct coord_tasks *t, uint32_t base);
+
+/* Attempt `attempt` (<= attempt_base: an earlier coordinator's) finished
+ * task, IDLE or RUNNING: it is DONE, as by tasks_complete(), whichever
+ * attempt runs now. Used for what the journal says was done and for the
+ * late reports of the earlier coordinators' workers. Returns 0, MR_ESTALE
+ * when the task is DONE already or the job is over, -EINVAL for an attempt
+ * above attempt_base. */
+int tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
+                           uint32_t attempt);
 
 /* True when the job is over, DONE or FAILED. */
 bool tasks_are_over(const struct coord_tasks *t);

@@ -76,7 +76,8 @@ usage(FILE *to)
         "  --help              show this help\n"
         "\n"
         "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
-        "usage or app module; 4 the directory is in use by another job;\n"
+        "usage or app module; 4 the directory is in use by another job,\n"
+        "or holds the files of another job killed before it finished;\n"
         "128+N interrupted by signal N.\n",
         DEFAULT_FILES, DEFAULT_FILE_SIZE >> 20);
 }
@@ -324,7 +325,8 @@ set_up(struct run *r, const struct coord_app *app)
     }
     if ((rc = coord_start(r->c, err)) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
-        return rc == MR_EINUSE ? MR_EXIT_REFUSED : MR_EXIT_FAILED;
+        return rc == MR_EINUSE || rc == MR_EOTHERJOB ? MR_EXIT_REFUSED
+                                                     : MR_EXIT_FAILED;
     }
     return 0;
 }
