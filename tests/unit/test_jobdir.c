@@ -98,7 +98,7 @@ listing(void)
 static jobdir *
 open_job(const char *id, const char *app)
 {
-    struct jobdir_owner owner = {id, app};
+    struct jobdir_owner owner = {.job_id = id, .app = app};
     char err[MR_ERR_LEN];
     jobdir *jd;
 
@@ -123,7 +123,7 @@ Test(jobdir, a_job_leaves_nothing_when_it_ends)
 
 Test(jobdir, a_second_job_is_refused_naming_the_first)
 {
-    struct jobdir_owner second = {"bbbbbbbbbbbb", "indexer"};
+    struct jobdir_owner second = {.job_id = "bbbbbbbbbbbb", .app = "indexer"};
     jobdir *jd = open_job("aaaaaaaaaaaa", "wc"), *other = NULL;
     char err[MR_ERR_LEN];
 
@@ -245,7 +245,7 @@ Test(jobdir, an_interrupted_commit_is_finished_by_the_next_job)
 
 Test(jobdir, a_directory_that_cannot_be_used_is_named)
 {
-    struct jobdir_owner owner = {"0123456789ab", "wc"};
+    struct jobdir_owner owner = {.job_id = "0123456789ab", .app = "wc"};
     char err[MR_ERR_LEN], missing[256];
     jobdir *jd;
 
@@ -312,7 +312,7 @@ Test(jobdir, a_dead_job_that_cannot_be_swept_does_not_block)
  * acting on it. */
 Test(jobdir, a_garbled_commit_record_is_refused)
 {
-    struct jobdir_owner owner = {"0123456789ab", "wc"};
+    struct jobdir_owner owner = {.job_id = "0123456789ab", .app = "wc"};
     char err[MR_ERR_LEN], path[256];
     jobdir *jd;
 
