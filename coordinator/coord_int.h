@@ -155,6 +155,10 @@ void coord__output_done(coord *c, uint32_t map, uint64_t conn,
 /* Map task map's output as the journal recorded it (conn 0: no worker
  * connected now holds it). */
 void coord__output_restore(coord *c, const Mrj__MapDone *m);
+/* A worker joined (again) on conn, serving map outputs at addr: the
+ * outputs restored from the journal as kept there are its from now on
+ * (they go when it does). */
+void coord__outputs_rebind(coord *c, const char *addr, uint64_t conn);
 /* Map task map runs again (its output was bad or is gone): its figures
  * leave the job's, for the attempt that wins next to bring its own. */
 void coord__output_undone(coord *c, uint32_t map);

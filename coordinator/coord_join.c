@@ -151,6 +151,7 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
     }
     mr_info("worker pid %u on %s joined job %s (connection %llu)", req->pid,
             host, c->job_id, (unsigned long long)conn);
+    coord__outputs_rebind(c, req->serving, conn);
     reply.accepted = true;
     reply.job_id = c->job_id;
     reply.job_dir = c->dir;

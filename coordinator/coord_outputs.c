@@ -128,6 +128,26 @@ coord__output_restore(coord *c, const Mrj__MapDone *m)
     }
 }
 
+void
+coord__outputs_rebind(coord *c, const char *addr, uint64_t conn)
+{
+    uint32_t n = 0;
+
+    if (addr == NULL || addr[0] == '\0')
+        return;
+    for (uint32_t i = 0; i < c->tasks.nmap; i++) {
+        struct map_location *l = &c->locations[i];
+        if (l->conn == 0 && l->addr != NULL && !l->shared &&
+            !strcmp(l->addr, addr) && c->tasks.maps[i].state == TASK_DONE) {
+            l->conn = conn;
+            n++;
+        }
+    }
+    if (n > 0)
+        mr_info("the worker serving at %s still has the outputs of %u map "
+                "task%s done before the restart", addr, n, n == 1 ? "" : "s");
+}
+
 static void
 subtract(uint64_t *sum, uint64_t n)
 {

@@ -21,7 +21,8 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrworker [--addr ADDR] [--connect-timeout SECONDS]\n"
-        "                [--token-file FILE] [--scratch DIR]\n"
+        "                [--reconnect SECONDS] [--token-file FILE]\n"
+        "                [--scratch DIR]\n"
         "                [--shuffle-addr ADDR] [APP.so [SOCKET]]\n"
         "\n"
         "Joins the job of the coordinator at ADDR and runs its map and\n"
@@ -41,6 +42,12 @@ usage(FILE *to)
         "                      else unix:/tmp/mr-<uid>.sock)\n"
         "  --connect-timeout S keep trying to reach the coordinator this long\n"
         "                      (default 5)\n"
+        "  --reconnect S       once joined, wait this long for a coordinator\n"
+        "                      that went away to come back (restarted, it\n"
+        "                      resumes the job from its journal), trying\n"
+        "                      again and again; the tasks finished meanwhile\n"
+        "                      are reported to it (default 30; 0: do not\n"
+        "                      wait)\n"
         "  --token-file FILE   the coordinator's shared secret (see\n"
         "                      mrcoordinator --help)\n"
         "  --scratch DIR       keep this worker's files (map outputs, which\n"
@@ -99,6 +106,7 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         {"addr", required_argument, NULL, 'a'},
         {"connect-timeout", required_argument, NULL, 't'},
+        {"reconnect", required_argument, NULL, 'r'},
         {"token-file", required_argument, NULL, 'k'},
         {"scratch", required_argument, NULL, 's'},
         {"shuffle-addr", required_argument, NULL, 'S'},
@@ -107,6 +115,7 @@ main(int argc, char **argv)
     };
     char addr[512], err[MR_ERR_LEN];
     unsigned long connect_ms = WORKER_DEFAULT_CONNECT_MS;
+    unsigned long reconnect_ms = WORKER_DEFAULT_RECONNECT_MS;
     struct app_module mod;
     struct worker_opts opts = {0};
     static struct token token;
@@ -124,6 +133,13 @@ main(int argc, char **argv)
             break;
         case 't':
             if (cli_parse_seconds("--connect-timeout", optarg, &connect_ms,
+                                  err) < 0) {
+                fprintf(stderr, "mrworker: %s\n", err);
+                return MR_EXIT_USAGE;
+            }
+            break;
+        case 'r':
+            if (cli_parse_seconds("--reconnect", optarg, &reconnect_ms,
                                   err) < 0) {
                 fprintf(stderr, "mrworker: %s\n", err);
                 return MR_EXIT_USAGE;
@@ -177,6 +193,7 @@ main(int argc, char **argv)
     }
     opts.addr = addr;
     opts.connect_timeout_ms = (int)connect_ms;
+    opts.reconnect_ms = reconnect_ms;
     rc = worker_run(app_path ? &mod : NULL, &opts);
     token_forget(&token);
     if (app_path != NULL)

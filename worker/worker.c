@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app_fetch.h"
@@ -135,10 +136,14 @@ take_job_app(struct worker *w, const Mr__JoinReply *reply)
     return GO_ON;
 }
 
-/* Joins, or joins again on a new connection. Returns GO_ON, or the exit
- * status. */
+/* What join_once() returns when the coordinator could not be reached
+ * after this worker had joined: wait for it, try again. */
+#define UNREACHED (-2)
+
+/* One Join, or one more on a new connection. Returns GO_ON, UNREACHED, or
+ * the exit status. */
 static int
-join(struct worker *w)
+join_once(struct worker *w)
 {
     Mr__JoinRequest req = MR__JOIN_REQUEST__INIT;
     Mr__JoinReply *reply = NULL;
@@ -153,11 +158,12 @@ join(struct worker *w)
     req.pid = (uint32_t)getpid();
     req.host = host;
     req.cwd = cwd;
+    req.serving = w->job.shuffle.pid > 0 ? w->job.shuffle.addr : (char *)"";
     app_fetch_identify(w->mod, &req);
     rc = rpc_client_call(w->c, &mr__coordinator__descriptor, "Join",
                          &req.base, (ProtobufCMessage **)&reply);
-    if (rc == MR_ECONNECT && w->joined)
-        return coordinator_gone(w);
+    if ((rc == MR_ECONNECT || rc == MR_ECONNLOST) && w->joined)
+        return UNREACHED;
     if (rc == MR_ECONNECT)
         return verdict(MR_EXIT_LOST, "no coordinator is listening at %s "
                        "(%s); start one (mrcoordinator FILE...) or give its "
@@ -173,6 +179,48 @@ join(struct worker *w)
         rc = take_job_app(w, reply);
     mr__join_reply__free_unpacked(reply, NULL);
     return rc;
+}
+
+/* Joins, or joins again on a new connection; a coordinator that went away
+ * is waited for (opts->reconnect_ms): restarted on the same job, it
+ * resumes it and takes this worker back. Returns GO_ON, or the exit
+ * status. */
+static int
+join(struct worker *w)
+{
+    uint64_t deadline = 0;
+    int rc;
+
+    while ((rc = join_once(w)) == UNREACHED) {
+        uint64_t now = rpc_monotonic_ms();
+        if (strncmp(w->opts->addr, "fd:", 3) == 0 ||
+            w->opts->reconnect_ms == 0 || job_is_committed(&w->job))
+            return coordinator_gone(w);
+        if (deadline == 0) {
+            deadline = now + w->opts->reconnect_ms;
+            mr_warn("lost the coordinator at %s (%s); waiting up to %.0f s "
+                    "for it to come back", w->opts->addr,
+                    rpc_client_errmsg(w->c),
+                    (double)w->opts->reconnect_ms / 1000.0);
+        } else if (now >= deadline) {
+            return coordinator_gone(w);
+        } else {
+            /* The client tried for its connect timeout, or the connection
+             * broke at once: do not spin. */
+            struct timespec pause = {0, 100 * 1000000L};
+            nanosleep(&pause, NULL);
+        }
+    }
+    if (rc == GO_ON && deadline != 0)
+        mr_info("the coordinator at %s is back; job %s goes on",
+                w->opts->addr, w->job.id);
+    return rc;
+}
+
+int
+worker__rejoin(struct worker *w)
+{
+    return join(w);
 }
 
 /* ---------------------------------------------------------------- loop */
@@ -195,11 +243,9 @@ work_once(struct worker *w)
     /* A lost connection, or a new one the client made by itself (the old
      * one had closed while idle) that the coordinator does not know:
      * join again, which says whether it is still our job. */
-    if (rc == MR_ECONNLOST ||
+    if (rc == MR_ECONNLOST || rc == MR_ECONNECT ||
         (rc == MR_EREMOTE && rpc_client_remote_status(w->c) == -EPERM))
         return join(w);
-    if (rc == MR_ECONNECT)
-        return coordinator_gone(w);
     if (rc != 0)
         return verdict(MR_EXIT_FAILED, "%s", rpc_client_errmsg(w->c));
     rc = GO_ON;
@@ -214,8 +260,11 @@ work_once(struct worker *w)
          * and the maps whose outputs this worker kept, elsewhere. */
         rc = verdict(rc, "%s", err);
     } else {
-        rc = worker__run_task(w, t, &reply);
-        if (reply != NULL && reply->job_over) {
+        int status = GO_ON;
+        rc = worker__run_task(w, t, &reply, &status);
+        if (status != GO_ON) {
+            rc = status;
+        } else if (reply != NULL && reply->job_over) {
             rc = job_ended(w, reply->outcome, reply->why);
         } else {
             /* A report lost with its connection (the next GetTask finds

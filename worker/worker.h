@@ -13,10 +13,15 @@
 
 /* How long a worker keeps trying to reach its coordinator by default. */
 #define WORKER_DEFAULT_CONNECT_MS 5000
+/* How long a joined worker waits for a coordinator that went away. */
+#define WORKER_DEFAULT_RECONNECT_MS 30000
 
 struct worker_opts {
     const char *addr;           /* coordinator address */
     int connect_timeout_ms;     /* how long to keep trying to reach it */
+    uint64_t reconnect_ms;      /* once joined, how long to wait for it
+                                   to come back when it goes away (a
+                                   restarted coordinator resumes the job) */
     const uint8_t *token;       /* the coordinator's shared secret, or NULL */
     size_t token_len;
     size_t map_buffer;          /* bytes a map task buffers before it
@@ -36,7 +41,9 @@ struct worker_opts {
  * worker_run loads and unloads. Returns the exit status (exit_codes.h):
  * MR_EXIT_OK when the job it served finished, MR_EXIT_FAILED when the job
  * failed, MR_EXIT_LOST when the coordinator was never reachable or went
- * away before the job was over, MR_EXIT_REFUSED when the coordinator
+ * away before the job was over and did not come back within
+ * opts->reconnect_ms (a task finished meanwhile is reported to the one that
+ * comes back, which may use it), MR_EXIT_REFUSED when the coordinator
  * refused this worker, the worker cannot keep or serve its files, or
  * the fetched module is not the one announced, MR_EXIT_USAGE when the
  * fetched module does not load. Prints one line on stderr saying why for

@@ -61,11 +61,19 @@ void worker__unsettle(struct worker *w);
 /* The directory this worker writes its files for the job in. */
 const char *worker__files(const struct worker *w);
 
+/* worker.c */
+/* Joins again on a new connection, waiting for a coordinator that went
+ * away (worker.h). Returns GO_ON, or the exit status. */
+int worker__rejoin(struct worker *w);
+
 /* worker_task.c */
-/* Runs task t and reports it. Returns the client's error, if any; sets
- * *reply to the coordinator's answer (free it with
- * mr__report_reply__free_unpacked). */
+/* Runs task t and reports it; a finished task whose report the
+ * coordinator did not take because it went away is reported again once
+ * this worker has joined it again (worker__rejoin), once. Returns the
+ * client's error, if any; sets *reply to the coordinator's answer (free it
+ * with mr__report_reply__free_unpacked), and *status to GO_ON or, when
+ * joining again ended the worker, its exit status. */
 int worker__run_task(struct worker *w, const Mr__Task *t,
-                     Mr__ReportReply **reply);
+                     Mr__ReportReply **reply, int *status);
 
 #endif

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "worker_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,9 +226,39 @@ task_is_possible(const Mr__Task *t)
             (t->kind == MR__TASK_KIND__TASK_REDUCE && t->id < t->n_reduce));
 }
 
+/* Whether a report did not reach a coordinator that knows this worker:
+ * it went away (or restarted, and this connection is a new one that has
+ * not joined). */
+static bool
+report_was_lost(const struct worker *w, int rc)
+{
+    return rc == MR_ECONNLOST || rc == MR_ECONNECT ||
+           (rc == MR_EREMOTE && rpc_client_remote_status(w->c) == -EPERM);
+}
+
+static int
+send_report(struct worker *w, const Mr__TaskReport *rep,
+            Mr__ReportReply **reply, int *status)
+{
+    int rc = rpc_client_call(w->c, &mr__coordinator__descriptor,
+                             "ReportTask", &rep->base,
+                             (ProtobufCMessage **)reply);
+
+    if (!rep->ok || !report_was_lost(w, rc))
+        return rc;
+    mr_info("%s task %u attempt %u is done, but its report did not reach "
+            "the coordinator (%s): joining it again to report it",
+            rep->kind == MR__TASK_KIND__TASK_MAP ? "map" : "reduce",
+            rep->id, rep->attempt, rpc_client_errmsg(w->c));
+    if ((*status = worker__rejoin(w)) != GO_ON)
+        return rc;
+    return rpc_client_call(w->c, &mr__coordinator__descriptor, "ReportTask",
+                           &rep->base, (ProtobufCMessage **)reply);
+}
+
 int
 worker__run_task(struct worker *w, const Mr__Task *t,
-                 Mr__ReportReply **reply)
+                 Mr__ReportReply **reply, int *status)
 {
     Mr__TaskReport rep = MR__TASK_REPORT__INIT;
     struct report_room room = {0};
@@ -254,8 +285,7 @@ worker__run_task(struct worker *w, const Mr__Task *t,
                 err);
         rep.error = err;
     }
-    rc = rpc_client_call(w->c, &mr__coordinator__descriptor, "ReportTask",
-                         &rep.base, (ProtobufCMessage **)reply);
+    rc = send_report(w, &rep, reply, status);
     free(room.lost_maps);
     free(room.lost_attempts);
     return rc;
