@@ -145,6 +145,7 @@ TEST_CXX_APPS := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc bench-net \
+        bench-faults \
         fuzz fuzz-seeds clean
 .SECONDARY:
 all: $(LAYER_LIBS) apps $(PROGRAMS)
@@ -321,6 +322,11 @@ bench-rpc: $(BENCH_RPC)
 # shuffle's bytes; needs root. See bench/bench-net.sh.
 bench-net: all $(BENCH_TCP) $(BENCH_SHUFFLE)
 	@BUILD=$(BUILD) bench/bench-net.sh
+
+# What faults cost: a stopped worker, a slow one, a coordinator killed and
+# restarted, against the fault-free job. See bench/bench-faults.sh.
+bench-faults: all
+	@BUILD=$(BUILD) bench/bench-faults.sh
 
 clean:
 	rm -rf $(BUILD)
