@@ -2,7 +2,8 @@
  * cycle, handing out tasks and timers; coord_join.c: who may join;
  * coord_report.c: task reports; coord_end.c: the job's end; coord_app.c:
  * the app module the job runs and gives out; coord_describe.c: naming
- * tasks) and the functions they call in each other. Nothing outside
+ * tasks; coord_journal.c: the journal and resuming from it) and the
+ * functions they call in each other. Nothing outside
  * coordinator/ includes this. */
 #ifndef COORD_INT_H
 #define COORD_INT_H
