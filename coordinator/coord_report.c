@@ -137,7 +137,8 @@ coord__report_task(Mr__Coordinator_Service *service,
     }
     coord__printable(rep->error, error, sizeof(error));
     if (rep->ok) {
-        rc = tasks_complete(&c->tasks, task, rep->attempt, conn);
+        rc = tasks_complete(&c->tasks, task, rep->attempt, conn,
+                            rpc_monotonic_ms());
         if (rc == 0)
             count_report(c, rep);
         if (rc == 0 && task->kind == KIND_MAP)
