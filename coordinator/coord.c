@@ -1,6 +1,7 @@
 /* The coordinator's service: its life cycle, the GetTask handler, deadline
- * timers and the queue of workers waiting for a task, around the state
- * machine in tasks.c. Joining is in coord_join.c, task reports in
+ * timers, the queue of workers waiting for a task and the timer that wakes
+ * it when a straggler is due a backup, around the state machine in
+ * tasks.c. Joining is in coord_join.c, task reports in
  * coord_report.c, the job's end in coord_end.c. */
 #define _GNU_SOURCE
 #include "coord_int.h"
@@ -170,9 +171,84 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
     mr_debug("%s task %u attempt %u -> connection %llu (worker pid %u)",
              task_kind_name(task->kind), task->id, task->attempts,
              (unsigned long long)task->owner, coord__pid_of(c, task->owner));
+    /* A backup attempt finds its task's timer armed: one timer per task. */
+    rpc_loop_timer_cancel(c->loop, d->timer);
     d->timer = rpc_loop_timer_add(c->loop, c->tasks.timeout_ms, on_deadline,
                                   d);
     closure(&t, call);
+}
+
+/* ---------------------------------------------------------------- backups */
+
+/* A duration for a log line: "850 ms", "2.1 s". */
+static const char *
+format_ms(uint64_t ms, char *buf, size_t len)
+{
+    if (ms < 1000)
+        snprintf(buf, len, "%llu ms", (unsigned long long)ms);
+    else
+        snprintf(buf, len, "%.1f s", (double)ms / 1000.0);
+    return buf;
+}
+
+/* "map task 3 has run 2.1 s, 3.0x the median 700 ms: backup attempt 2 ->
+ * worker pid N", for a backup just handed out at now (a median under 1 ms
+ * counts as 1 ms in the ratio). */
+static void
+log_backup(coord *c, const struct coord_task *task, uint64_t now)
+{
+    uint64_t median = 0, ran = now - task->backed_up.started;
+    char ran_text[32], median_text[32];
+
+    tasks_median_ms(&c->tasks, task->kind, &median);
+    mr_info("%s task %u has run %s, %.1fx the median %s: backup attempt %u "
+            "-> worker pid %u", task_kind_name(task->kind), task->id,
+            format_ms(ran, ran_text, sizeof(ran_text)),
+            (double)ran / (double)(median ? median : 1),
+            format_ms(median, median_text, sizeof(median_text)),
+            task->running_attempt, coord__pid_of(c, task->owner));
+}
+
+/* The task for the worker on conn: the oldest IDLE one, else a backup
+ * attempt of a straggler; NULL when there is neither. */
+static struct coord_task *
+next_task(coord *c, uint64_t conn)
+{
+    uint64_t now = rpc_monotonic_ms();
+    struct coord_task *task = tasks_assign(&c->tasks, now, conn);
+
+    if (task == NULL &&
+        (task = tasks_assign_backup(&c->tasks, now, conn)) != NULL)
+        log_backup(c, task, now);
+    return task;
+}
+
+static void
+on_backup_due(rpc_loop *loop, void *arg)
+{
+    coord *c = arg;
+
+    (void)loop;
+    c->backup_timer = NULL;
+    coord__dispatch(c);
+}
+
+/* A task becomes a straggler as time passes, with no event to say so:
+ * while workers wait and the job runs, a timer wakes dispatch when the
+ * next one is due a backup (tasks_backup_due); none otherwise. A wake with
+ * nobody left waiting does nothing. */
+static void
+arm_backup_timer(coord *c)
+{
+    uint64_t now = rpc_monotonic_ms(), due;
+
+    rpc_loop_timer_cancel(c->loop, c->backup_timer);
+    c->backup_timer = NULL;
+    if (c->waiters == NULL || tasks_are_over(&c->tasks) ||
+        (due = tasks_backup_due(&c->tasks, now)) == 0)
+        return;
+    c->backup_timer = rpc_loop_timer_add(c->loop, due - now, on_backup_due,
+                                         c);
 }
 
 /* ---------------------------------------------------------------- drain */
@@ -215,8 +291,9 @@ drain(coord *c)
         drained(c);
 }
 
-/* Serves waiting workers while tasks are free; once the job is over, ends
- * it (commit or clean-up) before telling them all to exit, then drains. */
+/* Serves waiting workers while tasks are free (backup attempts included);
+ * once the job is over, ends it (commit or clean-up) before telling them
+ * all to exit, then drains. */
 void
 coord__dispatch(coord *c)
 {
@@ -229,8 +306,7 @@ coord__dispatch(coord *c)
         struct coord_task *task = NULL;
 
         if (!tasks_are_over(&c->tasks) && rpc_call_is_live(w->call)) {
-            task = tasks_assign(&c->tasks, rpc_monotonic_ms(),
-                                rpc_call_conn_id(w->call));
+            task = next_task(c, rpc_call_conn_id(w->call));
             if (task == NULL)
                 break;
         }
@@ -245,6 +321,7 @@ coord__dispatch(coord *c)
         }
         free(w);
     }
+    arm_backup_timer(c);
     if (tasks_are_over(&c->tasks))
         drain(c);
 }
@@ -279,7 +356,7 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
         return;
     }
     task = c->waiters == NULL && !coord__journal_pending(c)
-               ? tasks_assign(&c->tasks, rpc_monotonic_ms(), conn)
+               ? next_task(c, conn)
                : NULL;
     if (task != NULL) {
         reply_task(c, task, call, closure);
@@ -296,6 +373,7 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
     w->next = NULL;
     *c->waiters_tail = w;
     c->waiters_tail = &w->next;
+    arm_backup_timer(c);
 }
 
 static void
@@ -508,6 +586,8 @@ coord_status(const coord *c, struct coord_status *st)
     st->unseen_first = c->unseen_first;
     st->reassigned = t->reassigned;
     st->failed = t->failed;
+    st->backups = t->backups;
+    st->backups_won = t->backups_won;
     st->input_bytes = c->stats.input_bytes;
     st->map_bytes_in = c->stats.map_bytes_in;
     st->map_records = c->stats.map_records;
@@ -553,6 +633,7 @@ coord_free(coord *c)
     coord__journal_end(c);
     rpc_server_free(c->srv);
     rpc_loop_timer_cancel(c->loop, c->drain_timer);
+    rpc_loop_timer_cancel(c->loop, c->backup_timer);
     for (uint32_t i = 0; c->map_deadlines && i < c->tasks.nmap; i++)
         rpc_loop_timer_cancel(c->loop, c->map_deadlines[i].timer);
     for (uint32_t i = 0; c->reduce_deadlines && i < c->tasks.nreduce; i++)

@@ -3,8 +3,10 @@
  * run the same module; those that bring none take the one the coordinator
  * was given, GetApp) and, unless the owner named one, its directory (the
  * first worker's). It hands tasks to joined workers, holds a GetTask call
- * while no task is free and answers it when one is, and reassigns a task
- * when its deadline timer fires or its worker's connection closes.
+ * while no task is free and answers it when one is, reassigns a task when
+ * its deadline timer fires or its worker's connection closes, and near a
+ * phase's end gives a waiting worker a backup attempt of a straggler
+ * (tasks.h says which).
  *
  * The job owns its directory (jobdir.h) from coord_start() (or the first
  * join) to its end. When the last reduce is done the coordinator commits the
@@ -97,6 +99,8 @@ struct coord_status {
                                    from the file list), or NULL */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
+    uint64_t backups;           /* backup attempts of stragglers launched */
+    uint64_t backups_won;       /* tasks a backup attempt completed first */
     uint64_t input_bytes;       /* total size of the inputs seen */
     uint64_t map_bytes_in;      /* from accepted map reports */
     uint64_t map_records;       /* pairs emitted by accepted maps */

@@ -35,6 +35,8 @@ summarize(const coord *c, size_t *len)
     s.output_bytes = st.out_bytes;
     s.failed_attempts = st.failed;
     s.lost_attempts = st.reassigned;
+    s.backup_attempts = st.backups;
+    s.backups_won = st.backups_won;
     s.workers = st.workers;
     s.started = c->started;
     s.finished = time(NULL);

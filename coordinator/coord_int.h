@@ -126,6 +126,8 @@ struct coord {
     bool draining;              /* over: telling the last workers to exit */
     bool drained;               /* on_over has been called */
     rpc_timer *drain_timer;     /* caps how long draining lasts */
+    rpc_timer *backup_timer;    /* while workers wait: when the next
+                                   straggler is due a backup */
     char why_failed[MR_ERR_LEN];    /* an abort's or the commit's reason */
 };
 

@@ -190,7 +190,8 @@ coord__report_task(Mr__Coordinator_Service *service,
         rpc_call_fail(closure_data, rc, "%s", why);
         return;
     } else if (rep->ok) {
-        rc = tasks_complete(&c->tasks, task, rep->attempt, conn);
+        rc = tasks_complete(&c->tasks, task, rep->attempt, conn,
+                            rpc_monotonic_ms());
     } else if (task->owner != conn) {
         rc = MR_ESTALE;         /* only the worker running it may fail it */
     } else if (task->kind == KIND_REDUCE && rep->n_lost_maps > 0) {

@@ -65,6 +65,8 @@ summary_json(const struct job_summary *s, size_t *len)
     number(f, "output_bytes", s->output_bytes, ",");
     number(f, "failed_attempts", s->failed_attempts, ",");
     number(f, "lost_attempts", s->lost_attempts, ",");
+    number(f, "backup_attempts", s->backup_attempts, ",");
+    number(f, "backups_won", s->backups_won, ",");
     number(f, "workers", s->workers, ",");
     timestamp(f, "started", s->started);
     timestamp(f, "finished", s->finished);

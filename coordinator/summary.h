@@ -22,6 +22,8 @@ struct job_summary {
     uint64_t intermediate_bytes;
     uint64_t output_records, output_bytes;
     uint64_t failed_attempts, lost_attempts;
+    uint64_t backup_attempts;   /* of stragglers, launched */
+    uint64_t backups_won;       /* tasks a backup completed first */
     uint64_t workers;           /* that joined */
     time_t started, finished;
     double seconds;

@@ -1,5 +1,6 @@
 /* The task state machine. See the diagram in tasks.h; every transition
- * goes through set_state(), which asserts that it is allowed. */
+ * goes through set_state(), which asserts that it is allowed and keeps the
+ * lists of RUNNING tasks that backup attempts are picked from. */
 #include "tasks.h"
 
 #include <assert.h>
@@ -24,6 +25,26 @@ state_name(enum task_state s)
     return names[s];
 }
 
+/* Adds task to the RUNNING list of its kind, which has room for all. */
+static void
+running_add(struct coord_tasks *t, struct coord_task *task)
+{
+    task->running_slot = t->running[task->kind]++;
+    t->running_tasks[task->kind][task->running_slot] = task;
+}
+
+/* Takes task out of the RUNNING list of its kind: the last one fills its
+ * slot. */
+static void
+running_remove(struct coord_tasks *t, struct coord_task *task)
+{
+    struct coord_task **list = t->running_tasks[task->kind];
+    struct coord_task *last = list[--t->running[task->kind]];
+
+    list[task->running_slot] = last;
+    last->running_slot = task->running_slot;
+}
+
 static void
 set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
 {
@@ -34,9 +55,9 @@ set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
     mr_debug("%s task %u: %s -> %s", task_kind_name(task->kind), task->id,
              state_name(task->state), state_name(to));
     if (task->state == TASK_RUNNING)
-        t->running[task->kind]--;
+        running_remove(t, task);
     if (to == TASK_RUNNING)
-        t->running[task->kind]++;
+        running_add(t, task);
     task->state = to;
 }
 
@@ -134,22 +155,30 @@ queue_pop_idle(struct coord_tasks *t, enum task_kind kind)
     return NULL;
 }
 
-/* Back to IDLE and to the end of the queue. */
+/* Back to IDLE and to the end of the queue; an attempt a backup ran
+ * beside is no longer followed. */
 static void
 requeue(struct coord_tasks *t, struct coord_task *task)
 {
     set_state(t, task, TASK_IDLE);
     task->owner = 0;
+    memset(&task->backed_up, 0, sizeof(task->backed_up));
     if (queue_push(t, task) < 0)
         mr_error("out of memory requeueing a task");
 }
 
 /* ---------------------------------------------------------------- handouts */
 
-/* Remembers that attempt went to owner, in the slot the header describes:
- * owner's own, else an empty one, else the oldest attempt's. */
+/* A backup's handout never takes the slot of the attempt it backs up,
+ * which is newer than some other remembered attempt. */
+_Static_assert(TASK_HANDOUTS >= 2, "a backup and its original");
+
+/* Remembers that attempt went to owner (as a backup or not), in the slot
+ * the header describes: owner's own, else an empty one, else the oldest
+ * attempt's. */
 static void
-record_handout(struct coord_task *task, uint32_t attempt, uint64_t owner)
+record_handout(struct coord_task *task, uint32_t attempt, uint64_t owner,
+               bool backup)
 {
     struct task_handout *slot = NULL, *empty = NULL, *oldest = NULL;
 
@@ -167,6 +196,7 @@ record_handout(struct coord_task *task, uint32_t attempt, uint64_t owner)
     if (slot == NULL)
         slot = empty != NULL ? empty : oldest;
     slot->attempt = attempt;
+    slot->backup = backup;
     slot->owner = owner;
 }
 
@@ -179,17 +209,24 @@ forget_owner(struct coord_task *task, uint64_t owner)
             memset(&task->handouts[i], 0, sizeof(task->handouts[i]));
 }
 
+/* The slot remembering that attempt went to owner, or NULL. */
+static const struct task_handout *
+handout_of(const struct coord_task *task, uint32_t attempt, uint64_t owner)
+{
+    if (owner == 0 || attempt == 0)
+        return NULL;
+    for (int i = 0; i < TASK_HANDOUTS; i++)
+        if (task->handouts[i].owner == owner &&
+            task->handouts[i].attempt == attempt)
+            return &task->handouts[i];
+    return NULL;
+}
+
 bool
 task_was_handed_to(const struct coord_task *task, uint32_t attempt,
                    uint64_t owner)
 {
-    if (owner == 0 || attempt == 0)
-        return false;
-    for (int i = 0; i < TASK_HANDOUTS; i++)
-        if (task->handouts[i].owner == owner &&
-            task->handouts[i].attempt == attempt)
-            return true;
-    return false;
+    return handout_of(task, attempt, owner) != NULL;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -209,10 +246,18 @@ int
 tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
            uint64_t timeout_ms, uint32_t max_failures, uint32_t max_lost)
 {
+    uint32_t most = nmap > nreduce ? nmap : nreduce;
+
     memset(t, 0, sizeof(*t));
     t->maps = calloc(nmap ? nmap : 1, sizeof(*t->maps));
     t->reduces = calloc(nreduce ? nreduce : 1, sizeof(*t->reduces));
-    if (t->maps == NULL || t->reduces == NULL) {
+    t->running_tasks[KIND_MAP] = calloc(nmap ? nmap : 1, sizeof(void *));
+    t->running_tasks[KIND_REDUCE] = calloc(nreduce ? nreduce : 1,
+                                           sizeof(void *));
+    t->durations = calloc(most ? most : 1, sizeof(*t->durations));
+    if (t->maps == NULL || t->reduces == NULL ||
+        t->running_tasks[KIND_MAP] == NULL ||
+        t->running_tasks[KIND_REDUCE] == NULL || t->durations == NULL) {
         tasks_free(t);
         return -ENOMEM;
     }
@@ -241,8 +286,13 @@ tasks_free(struct coord_tasks *t)
     free(t->reduces);
     free(t->queues[KIND_MAP].ring);
     free(t->queues[KIND_REDUCE].ring);
+    free(t->running_tasks[KIND_MAP]);
+    free(t->running_tasks[KIND_REDUCE]);
+    free(t->durations);
     t->maps = t->reduces = NULL;
+    t->durations = NULL;
     memset(t->queues, 0, sizeof(t->queues));
+    memset(t->running_tasks, 0, sizeof(t->running_tasks));
 }
 
 struct coord_task *
@@ -268,22 +318,36 @@ tasks_are_over(const struct coord_tasks *t)
 
 /* ---------------------------------------------------------------- moves */
 
+/* The kind of task the current phase hands out. */
+static enum task_kind
+phase_kind(const struct coord_tasks *t)
+{
+    return t->phase == PHASE_MAP ? KIND_MAP : KIND_REDUCE;
+}
+
+/* A new attempt of task, its newest, handed to owner at now. */
+static void
+start_attempt(struct coord_tasks *t, struct coord_task *task, uint64_t now,
+              uint64_t owner, bool backup)
+{
+    task->attempts++;
+    task->running_attempt = task->attempts;
+    task->started = now;
+    task->deadline = now + t->timeout_ms;
+    task->owner = owner;
+    if (owner != 0)
+        record_handout(task, task->attempts, owner, backup);
+}
+
 struct coord_task *
 tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
 {
     struct coord_task *task;
 
-    if (tasks_are_over(t) ||
-        (task = queue_pop_idle(t, t->phase == PHASE_MAP ? KIND_MAP
-                                                        : KIND_REDUCE)) == NULL)
+    if (tasks_are_over(t) || (task = queue_pop_idle(t, phase_kind(t))) == NULL)
         return NULL;
     set_state(t, task, TASK_RUNNING);
-    task->attempts++;
-    task->running_attempt = task->attempts;
-    task->deadline = now + t->timeout_ms;
-    task->owner = owner;
-    if (owner != 0)
-        record_handout(task, task->attempts, owner);
+    start_attempt(t, task, now, owner, false);
     return task;
 }
 
@@ -297,26 +361,70 @@ advance_phase(struct coord_tasks *t)
         set_phase(t, PHASE_DONE);
 }
 
-int
-tasks_complete(struct coord_tasks *t, struct coord_task *task,
-               uint32_t attempt, uint64_t owner)
+/* Notes how long the winning attempt ran, when the task still follows it:
+ * the running attempt, or the one a backup ran beside. */
+static void
+note_duration(struct coord_tasks *t, struct coord_task *task,
+              uint32_t attempt, uint64_t now)
 {
-    if (attempt == 0 || attempt > task->attempts)
-        return -EINVAL;
-    if (!task_was_handed_to(task, attempt, owner))
-        return -EPERM;
-    if (task->state == TASK_DONE || t->phase == PHASE_FAILED) {
-        t->stale++;
-        return MR_ESTALE;
-    }
+    uint64_t started;
+
+    if (attempt == task->running_attempt)
+        started = task->started;
+    else if (attempt == task->backed_up.attempt)
+        started = task->backed_up.started;
+    else
+        return;
+    task->timed = true;
+    task->duration = now > started ? now - started : 0;
+    t->timing[task->kind].timed++;
+    t->timing[task->kind].median_stale = true;
+}
+
+/* A DONE task leaves the durations the median is taken of. */
+static void
+forget_duration(struct coord_tasks *t, struct coord_task *task)
+{
+    if (!task->timed)
+        return;
+    task->timed = false;
+    t->timing[task->kind].timed--;
+    t->timing[task->kind].median_stale = true;
+}
+
+/* Attempt `attempt` completed task: DONE, and the phase moves on. */
+static void
+mark_done(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
+{
     set_state(t, task, TASK_DONE);
     task->done_attempt = attempt;
     task->owner = 0;
+    memset(&task->backed_up, 0, sizeof(task->backed_up));
     if (task->kind == KIND_MAP)
         t->maps_done++;
     else
         t->reduces_done++;
     advance_phase(t);
+}
+
+int
+tasks_complete(struct coord_tasks *t, struct coord_task *task,
+               uint32_t attempt, uint64_t owner, uint64_t now)
+{
+    const struct task_handout *h;
+
+    if (attempt == 0 || attempt > task->attempts)
+        return -EINVAL;
+    if ((h = handout_of(task, attempt, owner)) == NULL)
+        return -EPERM;
+    if (task->state == TASK_DONE || t->phase == PHASE_FAILED) {
+        t->stale++;
+        return MR_ESTALE;
+    }
+    if (h->backup)
+        t->backups_won++;
+    note_duration(t, task, attempt, now);
+    mark_done(t, task, attempt);
     return 0;
 }
 
@@ -359,6 +467,7 @@ tasks_retry(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
 static void
 undo_map(struct coord_tasks *t, struct coord_task *task)
 {
+    forget_duration(t, task);
     task->done_attempt = 0;
     t->maps_done--;
     requeue(t, task);
@@ -447,6 +556,12 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
         struct coord_task *task = i < t->nmap ? &t->maps[i]
                                               : &t->reduces[i - t->nmap];
         forget_owner(task, owner);
+        if (task->state == TASK_RUNNING && task->backed_up.attempt != 0 &&
+            task->backed_up.owner == owner) {
+            /* The original is gone; its backup runs on alone. */
+            memset(&task->backed_up, 0, sizeof(task->backed_up));
+            continue;
+        }
         if (task->state != TASK_RUNNING || task->owner != owner ||
             tasks_are_over(t))
             continue;
@@ -483,15 +598,159 @@ tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
         t->stale++;
         return MR_ESTALE;
     }
-    set_state(t, task, TASK_DONE);
-    task->done_attempt = attempt;
-    task->owner = 0;
-    if (task->kind == KIND_MAP)
-        t->maps_done++;
-    else
-        t->reduces_done++;
-    advance_phase(t);
+    mark_done(t, task, attempt);
     return 0;
+}
+
+/* ---------------------------------------------------------------- backups */
+
+/* The k-th smallest of v[0..n-1] (k < n), moving v's elements about:
+ * Hoare's selection, O(n) on average. */
+static uint64_t
+select_kth(uint64_t *v, int64_t n, int64_t k)
+{
+    int64_t lo = 0, hi = n - 1;
+
+    while (lo < hi) {
+        uint64_t pivot = v[lo + (hi - lo) / 2];
+        int64_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                uint64_t swap = v[i];
+                v[i++] = v[j];
+                v[j--] = swap;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];        /* between the halves: equal to the pivot */
+    }
+    return v[k];
+}
+
+bool
+tasks_median_ms(struct coord_tasks *t, enum task_kind kind, uint64_t *ms)
+{
+    struct task_timing *tm = &t->timing[kind];
+    const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
+    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce, count = 0;
+
+    if (tm->timed == 0)
+        return false;
+    if (tm->median_stale) {     /* O(n), only once the set has changed */
+        for (uint32_t i = 0; i < n; i++)
+            if (tasks[i].state == TASK_DONE && tasks[i].timed)
+                t->durations[count++] = tasks[i].duration;
+        assert(count == tm->timed);
+        tm->median_ms = select_kth(t->durations, count, (count - 1) / 2);
+        tm->median_stale = false;
+    }
+    *ms = tm->median_ms;
+    return true;
+}
+
+/* Backups a kind may launch in a job. */
+static uint32_t
+backup_budget(const struct coord_tasks *t, enum task_kind kind)
+{
+    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
+    uint32_t share = (uint32_t)((uint64_t)n * TASK_BACKUP_SHARE_PCT / 100);
+
+    return share > 1 ? share : 1;
+}
+
+/* The rule of tasks.h, with pick_backup(): whether a backup may be handed
+ * out now, and if so of which kind (*kind) and after how long a run (*ms).
+ * Not while the job is over, tasks of the phase are still IDLE, or the
+ * kind's budget is spent, and only once one of its tasks has finished. */
+static bool
+backup_threshold(struct coord_tasks *t, enum task_kind *kind, uint64_t *ms)
+{
+    uint32_t n, done;
+    uint64_t median;
+
+    if (tasks_are_over(t))
+        return false;
+    *kind = phase_kind(t);
+    n = *kind == KIND_MAP ? t->nmap : t->nreduce;
+    done = *kind == KIND_MAP ? t->maps_done : t->reduces_done;
+    if (done + t->running[*kind] < n ||
+        t->timing[*kind].backups >= backup_budget(t, *kind) ||
+        !tasks_median_ms(t, *kind, &median))
+        return false;
+    *ms = median * TASK_BACKUP_SLOWER_PCT / 100;
+    if (*ms < TASK_BACKUP_MIN_MS)
+        *ms = TASK_BACKUP_MIN_MS;
+    return true;
+}
+
+/* Whether task may get a backup once it has run long enough: none runs. */
+static bool
+may_be_backed_up(const struct coord_task *task)
+{
+    return task->state == TASK_RUNNING && task->backed_up.attempt == 0;
+}
+
+/* The RUNNING task that has run longest of those that have run long enough
+ * and that owner does not run, or NULL. */
+static struct coord_task *
+pick_backup(struct coord_tasks *t, uint64_t now, uint64_t owner)
+{
+    struct coord_task *best = NULL;
+    enum task_kind kind;
+    uint64_t ms;
+
+    if (!backup_threshold(t, &kind, &ms))
+        return NULL;
+    for (uint32_t i = 0; i < t->running[kind]; i++) {
+        struct coord_task *task = t->running_tasks[kind][i];
+        if (!may_be_backed_up(task) || task->owner == owner ||
+            now < task->started + ms)
+            continue;
+        if (best == NULL || task->started < best->started)
+            best = task;
+    }
+    return best;
+}
+
+struct coord_task *
+tasks_assign_backup(struct coord_tasks *t, uint64_t now, uint64_t owner)
+{
+    struct coord_task *task = pick_backup(t, now, owner);
+
+    if (task == NULL)
+        return NULL;
+    task->backed_up.attempt = task->running_attempt;
+    task->backed_up.owner = task->owner;
+    task->backed_up.started = task->started;
+    start_attempt(t, task, now, owner, true);
+    t->timing[task->kind].backups++;
+    t->backups++;
+    return task;
+}
+
+uint64_t
+tasks_backup_due(struct coord_tasks *t, uint64_t now)
+{
+    uint64_t due = 0, ms;
+    enum task_kind kind;
+
+    if (!backup_threshold(t, &kind, &ms))
+        return 0;
+    for (uint32_t i = 0; i < t->running[kind]; i++) {
+        const struct coord_task *task = t->running_tasks[kind][i];
+        uint64_t at = task->started + ms;
+        if (may_be_backed_up(task) && at > now && (due == 0 || at < due))
+            due = at;
+    }
+    return due;
 }
 
 /* ---------------------------------------------------------------- check */
@@ -515,37 +774,74 @@ check_handouts(const struct coord_task *task)
            task_was_handed_to(task, task->running_attempt, task->owner);
 }
 
+/* An attempt a backup runs beside belongs to a RUNNING task, is older than
+ * the backup, and is still remembered as its owner's, another worker. */
 static bool
-check_kind(const struct coord_task *tasks, uint32_t n, uint32_t done,
-           uint32_t running)
+check_backed_up(const struct coord_task *task)
 {
-    uint32_t count = 0, busy = 0;
+    const struct task_backed_up *b = &task->backed_up;
+
+    if (b->attempt == 0)
+        return b->owner == 0;
+    return task->state == TASK_RUNNING && b->attempt < task->running_attempt &&
+           (b->owner == 0 ||
+            (b->owner != task->owner &&
+             task_was_handed_to(task, b->attempt, b->owner)));
+}
+
+/* One task's own invariants. */
+static bool
+check_task(const struct coord_task *task)
+{
+    if (task->state == TASK_DONE &&
+        (task->done_attempt == 0 || task->done_attempt > task->attempts))
+        return false;
+    if (task->state == TASK_RUNNING &&
+        (task->running_attempt == 0 ||
+         task->running_attempt != task->attempts))
+        return false;
+    if (task->timed && task->state != TASK_DONE)
+        return false;
+    return check_handouts(task) && check_backed_up(task);
+}
+
+/* The tasks of kind: counts match states, the RUNNING list holds exactly
+ * the RUNNING tasks, and the backups stay within their budget. */
+static bool
+check_kind(const struct coord_tasks *t, enum task_kind kind)
+{
+    const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
+    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
+    uint32_t done = kind == KIND_MAP ? t->maps_done : t->reduces_done;
+    uint32_t count = 0, busy = 0, timed = 0;
 
     for (uint32_t i = 0; i < n; i++) {
         const struct coord_task *task = &tasks[i];
-        if (task->state == TASK_DONE) {
-            count++;
-            if (task->done_attempt == 0 ||
-                task->done_attempt > task->attempts)
-                return false;
-        }
+        count += task->state == TASK_DONE;
         busy += task->state == TASK_RUNNING;
-        if (task->state == TASK_RUNNING &&
-            (task->running_attempt == 0 ||
-             task->running_attempt != task->attempts))
-            return false;
-        if (!check_handouts(task))
+        timed += task->timed;
+        if (!check_task(task))
             return false;
     }
-    return count == done && busy == running;
+    /* Each listed task RUNNING in its own slot: no task listed twice. */
+    for (uint32_t i = 0; i < t->running[kind]; i++) {
+        const struct coord_task *task = t->running_tasks[kind][i];
+        if (task->kind != kind || task->state != TASK_RUNNING ||
+            task->running_slot != i)
+            return false;
+    }
+    return count == done && busy == t->running[kind] &&
+           timed == t->timing[kind].timed &&
+           t->timing[kind].backups <= backup_budget(t, kind);
 }
 
 bool
 tasks_check(const struct coord_tasks *t)
 {
-    if (!check_kind(t->maps, t->nmap, t->maps_done, t->running[KIND_MAP]) ||
-        !check_kind(t->reduces, t->nreduce, t->reduces_done,
-                    t->running[KIND_REDUCE]))
+    if (!check_kind(t, KIND_MAP) || !check_kind(t, KIND_REDUCE) ||
+        t->backups != (uint64_t)t->timing[KIND_MAP].backups +
+                          t->timing[KIND_REDUCE].backups ||
+        t->backups_won > t->backups)
         return false;
     switch (t->phase) {
     case PHASE_MAP:             /* reduces may be done if a map is redone */

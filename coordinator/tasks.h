@@ -2,15 +2,18 @@
  * call that needs the time is given `now` (ms), so tests drive it with a
  * fake clock. The coordinator (coord.c) is the glue to RPCs and timers.
  *
- *            tasks_assign()               tasks_complete()
- *   IDLE ----------------------> RUNNING -------------------> DONE
- *    ^ ^ ^                        |   |                        ^  |
- *    | | +-- tasks_expire(), -----+   |                        |  |
- *    | |     tasks_retry()            |   tasks_complete() by an  |
- *    | +---- tasks_fail(),            |   earlier attempt, while  |
- *    |       tasks_release_owner() ---+   IDLE or RUNNING         |
- *    +------ tasks_redo_map(): a reduce found this map's output bad;
- *            tasks_lose_output(): the worker keeping it is gone
+ *                                tasks_assign_backup(): one more
+ *                                live attempt; it stays RUNNING
+ *                                        +--+
+ *            tasks_assign()              |  v        tasks_complete()
+ *   IDLE ----------------------------> RUNNING ---------------------> DONE
+ *    ^ ^ ^                              |   |                         ^  |
+ *    | | +-- tasks_expire(), -----------+   |                         |  |
+ *    | |     tasks_retry()                  |   tasks_complete() by an   |
+ *    | +---- tasks_fail(),                  |   earlier attempt, while   |
+ *    |       tasks_release_owner() ---------+   IDLE or RUNNING          |
+ *    +------ tasks_redo_map(): a reduce found this map's output bad;     |
+ *            tasks_lose_output(): the worker keeping it is gone  --------+
  *
  * The job's phase moves only inside this module (set_phase() asserts each
  * move), and to FAILED from outside only through tasks_end_failed():
@@ -42,7 +45,36 @@
  * its last task), then when empty (tasks_release_owner() empties an owner's
  * slots), else the oldest attempt's is: its report is refused from then on
  * and that work is repeated, which takes more than TASK_HANDOUTS owners
- * running attempts of one task at once. */
+ * running attempts of one task at once.
+ *
+ * Backup attempts, the MapReduce paper's cure for stragglers: when no task
+ * of the current phase is IDLE, a worker that asks for work may be handed,
+ * by tasks_assign_backup(), one more attempt of a RUNNING task, which
+ * stays RUNNING with two live attempts: the original (backed_up) and the
+ * backup (the running attempt, the newest as always). The first to
+ * complete wins as above; each writes files named by its own attempt, so
+ * the loser never touches the winner's output. The rule, all of it in
+ * backup_threshold() and pick_backup() in tasks.c: a candidate is a
+ * RUNNING task of the current phase with no backup running, whose owner
+ * is not the asker, that has run (since its running attempt was handed
+ * out) TASK_BACKUP_SLOWER_PCT percent of the median duration of the
+ * finished tasks of its kind (one at least must have finished) and at
+ * least TASK_BACKUP_MIN_MS, so that tasks of a few ms do not all get one;
+ * the one that has run longest goes first; at most max(1,
+ * TASK_BACKUP_SHARE_PCT percent of its kind's tasks) backups are launched
+ * per kind in a job. Three times the median, where Spark speculates at 1.5:
+ * the lab's job_count test fails when a map runs twice, and its maps sleep
+ * 2 to 5 s, which 1.5 times the median backs up in about one run of four;
+ * a worker slowed to a tenth of a CPU is ten times slower.
+ *
+ * A backup brings the task a new deadline, its own. Its worker vanishing,
+ * its failure, its retry or its missed deadline requeue the task as for
+ * any running attempt (the original may still complete it); the original's
+ * worker vanishing only forgets that attempt, and the task runs on with
+ * the backup; a report of failure from the original is stale. A task's
+ * duration is its winning attempt's, from handout to completion; an
+ * attempt the task no longer follows (its task was requeued and handed out
+ * again) that completes it brings none. */
 #ifndef COORD_TASKS_H
 #define COORD_TASKS_H
 
@@ -59,6 +91,14 @@ enum job_phase { PHASE_MAP, PHASE_REDUCE, PHASE_DONE, PHASE_FAILED };
 /* Attempts per task whose owner is remembered; see above. */
 #define TASK_HANDOUTS 8
 
+/* Backup attempts, see above: a task may get one once it has run
+ * TASK_BACKUP_SLOWER_PCT percent of the median duration of its kind's
+ * finished tasks, and TASK_BACKUP_MIN_MS at least; TASK_BACKUP_SHARE_PCT
+ * percent of a kind's tasks (one at least) may get one in a job. */
+#define TASK_BACKUP_SLOWER_PCT  300
+#define TASK_BACKUP_MIN_MS      100
+#define TASK_BACKUP_SHARE_PCT   5
+
 struct coord_task {
     enum task_kind kind;
     uint32_t id;                /* map index or reduce partition */
@@ -70,8 +110,20 @@ struct coord_task {
     uint32_t done_attempt;      /* once DONE: the attempt whose output counts */
     uint64_t deadline;          /* while RUNNING: when it is reassigned */
     uint64_t owner;             /* while RUNNING: the worker's connection */
+    uint64_t started;           /* when running_attempt was handed out */
+    uint32_t running_slot;      /* while RUNNING: its index in
+                                   coord_tasks.running_tasks[kind] */
+    bool timed;                 /* DONE, and duration is known */
+    uint64_t duration;          /* if timed: the winning attempt's run, ms */
+    struct task_backed_up {     /* while a backup runs: the attempt it
+                                   backs up, still live */
+        uint32_t attempt;       /* 0: no backup runs */
+        uint64_t owner;
+        uint64_t started;       /* when it was handed out */
+    } backed_up;
     struct task_handout {       /* who was handed which recent attempt */
         uint32_t attempt;
+        bool backup;            /* by tasks_assign_backup() */
         uint64_t owner;         /* 0: an empty slot */
     } handouts[TASK_HANDOUTS];
 };
@@ -90,11 +142,24 @@ struct coord_tasks {
         struct coord_task **ring;
         size_t head, len, cap;
     } queues[2];                /* by enum task_kind */
+    struct coord_task **running_tasks[2];   /* the RUNNING tasks, by enum
+                                   task_kind, running[kind] of them, in no
+                                   order */
+    struct task_timing {        /* by enum task_kind */
+        uint32_t timed;         /* DONE tasks whose duration is known */
+        bool median_stale;      /* that set changed since median_ms */
+        uint64_t median_ms;     /* the lower median of their durations */
+        uint32_t backups;       /* backup attempts launched */
+    } timing[2];
+    uint64_t *durations;        /* scratch for a median: room for every task
+                                   of the larger kind */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
     uint64_t stale;             /* reports that came too late */
     uint32_t attempt_base;      /* resumed: attempts up to this one were
                                    handed out by earlier coordinators */
+    uint64_t backups;           /* backup attempts launched */
+    uint64_t backups_won;       /* tasks completed by a backup attempt */
     /* Appends to a task's name in messages ("map task 3" + " (input
      * a.txt)"); may be NULL. */
     void (*describe)(const struct coord_task *task, char *buf, size_t len,
@@ -117,6 +182,25 @@ void tasks_free(struct coord_tasks *t);
 struct coord_task *tasks_assign(struct coord_tasks *t, uint64_t now,
                                 uint64_t owner);
 
+/* When no task of the current phase is IDLE, hands owner a backup attempt
+ * of the RUNNING task the rule above picks: a new attempt, the task's
+ * newest, with a deadline now + timeout, while the attempt it backs up
+ * stays live and the task RUNNING. Returns NULL when no task qualifies
+ * (none has run long enough, the budget is spent, the job is over...). */
+struct coord_task *tasks_assign_backup(struct coord_tasks *t, uint64_t now,
+                                       uint64_t owner);
+
+/* When the next RUNNING task will qualify for a backup as time alone
+ * passes (ms, later than now; for an asker other than its own worker), or
+ * 0 when none will until something else changes: a task completes, is
+ * handed out, requeued or released. */
+uint64_t tasks_backup_due(struct coord_tasks *t, uint64_t now);
+
+/* The median duration (ms) of the finished tasks of kind that the rule
+ * above compares with. Returns false when no duration is known. */
+bool tasks_median_ms(struct coord_tasks *t, enum task_kind kind,
+                     uint64_t *ms);
+
 /* The task (kind, id) by index, or NULL when out of range. */
 struct coord_task *tasks_find(struct coord_tasks *t, enum task_kind kind,
                               uint32_t id);
@@ -126,13 +210,14 @@ struct coord_task *tasks_find(struct coord_tasks *t, enum task_kind kind,
 bool task_was_handed_to(const struct coord_task *task, uint32_t attempt,
                         uint64_t owner);
 
-/* Owner says attempt `attempt` finished. Returns 0 when it is the first
- * completion (the task is DONE and the phase may advance), MR_ESTALE when
- * the task was already DONE, -EINVAL for an attempt never handed out, and
- * -EPERM when that attempt was not handed to owner (or is no longer
- * remembered): nothing changes then. */
+/* Owner says attempt `attempt` finished, at now. Returns 0 when it is the
+ * first completion (the task is DONE, with its duration if known, a backup
+ * that won is counted, and the phase may advance), MR_ESTALE when the task
+ * was already DONE, -EINVAL for an attempt never handed out, and -EPERM
+ * when that attempt was not handed to owner (or is no longer remembered):
+ * nothing changes then. */
 int tasks_complete(struct coord_tasks *t, struct coord_task *task,
-                   uint32_t attempt, uint64_t owner);
+                   uint32_t attempt, uint64_t owner, uint64_t now);
 
 /* Attempt `attempt` failed with why. The task becomes IDLE again if that
  * was its running attempt. Returns 0, MR_ESTALE (nothing changed), or
@@ -169,8 +254,9 @@ bool tasks_expire(struct coord_tasks *t, struct coord_task *task,
 
 /* The worker behind owner is gone: its RUNNING tasks become IDLE, each one
  * more lost attempt (at max_lost the job is FAILED), and no attempt is
- * remembered as its any more. Calls each (may be NULL) for every task
- * requeued; returns how many. */
+ * remembered as its any more. A task whose backup runs elsewhere while
+ * owner ran the original stays RUNNING, with the backup alone. Calls each
+ * (may be NULL) for every task requeued; returns how many. */
 size_t tasks_release_owner(struct coord_tasks *t, uint64_t owner,
                            void (*each)(struct coord_task *, void *),
                            void *arg);
@@ -197,8 +283,10 @@ int tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
 /* True when the job is over, DONE or FAILED. */
 bool tasks_are_over(const struct coord_tasks *t);
 
-/* Checks every invariant (counts match states, phase matches counts).
- * Meant for assert(). */
+/* Checks every invariant (counts match states, phase matches counts, the
+ * running lists match the RUNNING tasks, a backed-up attempt is older than
+ * its backup and remembered, the backup budgets hold). Meant for
+ * assert(). */
 bool tasks_check(const struct coord_tasks *t);
 
 const char *task_kind_name(enum task_kind kind);

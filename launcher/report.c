@@ -17,10 +17,12 @@ report_summary(FILE *out, const struct coord_status *s, const char *dir,
             "tasks, %d workers\n", rt->seconds, mb,
             rt->seconds > 0 ? mb / rt->seconds : 0.0, s->nmap, s->nreduce,
             rt->workers);
-    fprintf(out, "retries: %llu reassigned, %llu failed attempts, %d "
-            "workers restarted; output: %llu lines, %.1f MB in mr-out-0.."
-            "mr-out-%u\n", (unsigned long long)s->reassigned,
-            (unsigned long long)s->failed, rt->worker_restarts,
+    fprintf(out, "retries: %llu reassigned, %llu failed attempts, %llu "
+            "backups (%llu won), %d workers restarted; output: %llu lines, "
+            "%.1f MB in mr-out-0..mr-out-%u\n",
+            (unsigned long long)s->reassigned, (unsigned long long)s->failed,
+            (unsigned long long)s->backups,
+            (unsigned long long)s->backups_won, rt->worker_restarts,
             (unsigned long long)s->out_keys, (double)s->out_bytes / 1e6,
             s->nreduce - 1);
     fprintf(out, "committed job %s in %s: mr-out-0..mr-out-%u and "
