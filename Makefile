@@ -19,13 +19,14 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef \
             -Wcast-align -Wwrite-strings -Wno-format-truncation
 CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP
-CFLAGS   := -std=c11 $(OPT) $(WARN) -fPIC -fno-omit-frame-pointer
+# -pthread: the RPC client's lock, and the worker's heartbeat thread.
+CFLAGS   := -std=c11 $(OPT) $(WARN) -fPIC -fno-omit-frame-pointer -pthread
 # C++ ($(CXX), g++ by default) builds only test apps that check that
 # include/mrapp.h works from C++.
 CXXFLAGS := -std=c++11 $(OPT) -Wall -Wextra -Werror -fPIC \
             -fno-omit-frame-pointer -fvisibility=hidden
 CXX_CPPFLAGS := -Iinclude -MMD -MP
-LDFLAGS  :=
+LDFLAGS  := -pthread
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 CXXFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
@@ -246,7 +247,7 @@ $(BENCH_TCP): $(BUILD)/bench/tcp_copy.o
 # objects of their own so that they never mix with the gcc ones.
 FUZZ_CC      := clang
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_FLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer \
+FUZZ_FLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer -pthread \
                 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN))
@@ -268,7 +269,7 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(PROTO_H) deps
 	    $(FUZZ_FLAGS) $(FUZZ_WARN) $(PKG_CFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
-	$(call say,LINK,$@)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ \
+	$(call say,LINK,$@)$(FUZZ_CC) -pthread -fsanitize=fuzzer,address,undefined $^ \
 	    -o $@ $(PKG_LIBS) -ldl
 
 $(FUZZ_DIR)/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o \

@@ -5,7 +5,7 @@
 
 /* Bumped when a worker and a coordinator of different builds could
  * misunderstand each other; a worker of another version is refused. */
-#define MR_PROTOCOL_VERSION 2
+#define MR_PROTOCOL_VERSION 3
 
 /* An app module is identified by its name, ABI version and the
  * BLAKE2b-256 digest of its file. */

@@ -66,23 +66,31 @@ deadline_of(coord *c, const struct coord_task *task)
                                   : &c->reduce_deadlines[task->id];
 }
 
+/* A task's deadline is its worker's last sign of life (the hand-out, or
+ * its last heartbeat) plus the silence allowed, c->tasks.timeout_ms (the
+ * silence rule in coord.h). A heartbeat moves the deadline without
+ * touching the timer: when the timer fires before the deadline (moved on
+ * since, or the clock's rounding), it waits for the rest. */
 static void
 on_deadline(rpc_loop *loop, void *arg)
 {
     struct deadline *d = arg;
     struct coord_task *task = d->task;
-
+    uint64_t owner = task->owner, deadline = task->deadline;
     uint64_t now = rpc_monotonic_ms();
 
     d->timer = NULL;
     if (tasks_expire(&d->c->tasks, task, now)) {
-        mr_warn("%s task %u (attempt %u) missed its deadline; reassigning",
-                task_kind_name(task->kind), task->id, task->running_attempt);
+        mr_warn("%s task %u (attempt %u) missed its deadline: its worker "
+                "(pid %u) was silent %llu ms; reassigning",
+                task_kind_name(task->kind), task->id, task->running_attempt,
+                coord__pid_of(d->c, owner),
+                (unsigned long long)(now - deadline +
+                                     d->c->tasks.timeout_ms));
         coord__progress(d->c);
         coord__dispatch(d->c);
     } else if (task->state == TASK_RUNNING && !tasks_are_over(&d->c->tasks)
                && now < task->deadline) {
-        /* Woken early by the clock's rounding: wait for the rest. */
         d->timer = rpc_loop_timer_add(loop, task->deadline - now,
                                       on_deadline, d);
     }
@@ -463,6 +471,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                                     .max_request = COORD_MAX_REQUEST,
                                     .token = opts->token,
                                     .token_len = opts->token_len};
+    uint64_t timeout;
     uint32_t nmap;
 
     if (c == NULL) {
@@ -472,7 +481,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     c->service = (Mr__Coordinator_Service){MR__COORDINATOR__BASE_INIT,
                                            coord_get_task, coord__report_task,
                                            coord__join, coord__read_input,
-                                           coord__put_output, coord__get_app};
+                                           coord__put_output, coord__get_app,
+                                           coord__heartbeat};
     c->loop = loop;
     c->waiters_tail = &c->waiters;
     c->on_progress = opts->on_progress;
@@ -500,10 +510,13 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
         goto out_free;
     c->nsplits = nmap;
     c->unseen = splits_count_whole(c->splits, nmap, &c->unseen_first);
+    timeout = opts->task_timeout_ms ? opts->task_timeout_ms
+                                    : COORD_DEFAULT_TIMEOUT_MS;
+    c->heartbeat_ms = coord_heartbeat_ms(timeout);
+    /* tasks_assign's deadline: the hand-out plus the silence allowed. */
     if (tasks_init(&c->tasks, nmap,
                    opts->nreduce ? opts->nreduce : COORD_DEFAULT_NREDUCE,
-                   opts->task_timeout_ms ? opts->task_timeout_ms
-                                         : COORD_DEFAULT_TIMEOUT_MS,
+                   coord_silence_ms(timeout),
                    opts->max_failures ? opts->max_failures
                                       : COORD_DEFAULT_MAX_FAILURES,
                    opts->max_lost ? opts->max_lost

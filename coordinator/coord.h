@@ -4,9 +4,9 @@
  * was given, GetApp) and, unless the owner named one, its directory (the
  * first worker's). It hands tasks to joined workers, holds a GetTask call
  * while no task is free and answers it when one is, reassigns a task when
- * its deadline timer fires or its worker's connection closes, and near a
- * phase's end gives a waiting worker a backup attempt of a straggler
- * (tasks.h says which).
+ * its worker falls silent (the silence rule below) or its worker's
+ * connection closes, and near a phase's end gives a waiting worker a
+ * backup attempt of a straggler (tasks.h says which).
  *
  * The job owns its directory (jobdir.h) from coord_start() (or the first
  * join) to its end. When the last reduce is done the coordinator commits the
@@ -41,6 +41,41 @@ struct app_file;                /* app_file.h */
 /* How long workers still connected after the job are waited for. */
 #define COORD_DRAIN_MS              1000
 
+/* The silence rule. A worker running a task says it is alive every H ms
+ * (Heartbeat, at the interval its JoinReply gives); a RUNNING task is
+ * reassigned once its worker has been silent L ms, since the hand-out or
+ * its last heartbeat. With the task timeout T (--task-timeout):
+ *
+ *   H = min(COORD_HEARTBEAT_MAX_MS, T / 4), at least COORD_HEARTBEAT_MIN_MS
+ *   L = min(T, COORD_MISSED_BEATS * H)
+ *
+ * so T = 10 s gives H = 1 s and L = 4 s: a slow task is never reassigned
+ * while its worker beats, a stopped or cut-off one is after four missed
+ * beats, and never later than T. */
+#define COORD_HEARTBEAT_MAX_MS      1000
+#define COORD_HEARTBEAT_MIN_MS      25
+#define COORD_MISSED_BEATS          4
+
+/* H of the rule above, for the task timeout T (ms). */
+static inline uint64_t
+coord_heartbeat_ms(uint64_t task_timeout_ms)
+{
+    uint64_t h = task_timeout_ms / 4;
+
+    if (h > COORD_HEARTBEAT_MAX_MS)
+        h = COORD_HEARTBEAT_MAX_MS;
+    return h < COORD_HEARTBEAT_MIN_MS ? COORD_HEARTBEAT_MIN_MS : h;
+}
+
+/* L of the rule above: the silence after which a task is reassigned. */
+static inline uint64_t
+coord_silence_ms(uint64_t task_timeout_ms)
+{
+    uint64_t beats = COORD_MISSED_BEATS * coord_heartbeat_ms(task_timeout_ms);
+
+    return beats < task_timeout_ms ? beats : task_timeout_ms;
+}
+
 /* An app module, as workers identify it when they join. */
 struct coord_app {
     const char *name;
@@ -51,7 +86,8 @@ struct coord_app {
 
 struct coord_opts {
     uint32_t nreduce;           /* reduce tasks; 0: COORD_DEFAULT_NREDUCE */
-    uint64_t task_timeout_ms;   /* 0: COORD_DEFAULT_TIMEOUT_MS */
+    uint64_t task_timeout_ms;   /* T of the silence rule above;
+                                   0: COORD_DEFAULT_TIMEOUT_MS */
     uint32_t max_failures;      /* failed attempts that fail the job;
                                    0: COORD_DEFAULT_MAX_FAILURES */
     uint32_t max_lost;          /* lost attempts that fail the job;

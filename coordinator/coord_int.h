@@ -1,10 +1,10 @@
 /* Inside the coordinator: the struct shared by its files (coord.c: life
  * cycle, handing out tasks and timers; coord_join.c: who may join;
- * coord_report.c: task reports; coord_end.c: the job's end; coord_app.c:
- * the app module the job runs and gives out; coord_describe.c: naming
- * tasks; coord_journal.c: the journal and resuming from it) and the
- * functions they call in each other. Nothing outside
- * coordinator/ includes this. */
+ * coord_report.c: task reports; coord_heartbeat.c: workers saying they
+ * are alive; coord_end.c: the job's end; coord_app.c: the app module the
+ * job runs and gives out; coord_describe.c: naming tasks; coord_journal.c:
+ * the journal and resuming from it) and the functions they call in each
+ * other. Nothing outside coordinator/ includes this. */
 #ifndef COORD_INT_H
 #define COORD_INT_H
 
@@ -89,7 +89,9 @@ struct coord {
     uint32_t nsplits;
     uint32_t unseen;            /* inputs handed to workers unseen */
     const char *unseen_first;   /* the first of them, as named; or NULL */
-    struct coord_tasks tasks;
+    struct coord_tasks tasks;   /* timeout_ms: the silence allowed, L of
+                                   the silence rule (coord.h) */
+    uint64_t heartbeat_ms;      /* H of the rule: JoinReply.heartbeat_ms */
     struct deadline *map_deadlines, *reduce_deadlines;
     struct waiter *waiters, **waiters_tail;
     struct coord_stats stats;
@@ -216,6 +218,13 @@ void coord__answer_report(coord *c, rpc_call *call,
 void coord__report_task(Mr__Coordinator_Service *service,
                         const Mr__TaskReport *rep,
                         Mr__ReportReply_Closure closure, void *closure_data);
+
+/* coord_heartbeat.c */
+/* A worker says it still runs an attempt: the task's deadline moves on
+ * (the silence rule, coord.h). Sent one-way; always answered empty. */
+void coord__heartbeat(Mr__Coordinator_Service *service,
+                      const Mr__Heartbeat *req,
+                      Mr__HeartbeatReply_Closure closure, void *closure_data);
 
 /* coord_join.c */
 void coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,

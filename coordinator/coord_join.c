@@ -157,6 +157,7 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
     reply.job_dir = c->dir;
     reply.private_dir = (char *)jobdir_private(c->jd);
     reply.networked = c->networked;
+    reply.heartbeat_ms = (uint32_t)c->heartbeat_ms;
     coord__app_announce(c, &reply);
     closure(&reply, call);
 }

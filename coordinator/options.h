@@ -19,8 +19,10 @@
 /* Help lines for them, to paste into a usage text. */
 #define COORD_OPTIONS_HELP                                                   \
     "  --reduce N          number of reduce tasks (default 10)\n"             \
-    "  --task-timeout S    reassign a task not done after S seconds\n"        \
-    "                      (default 10)\n"                                    \
+    "  --task-timeout S    reassign a task whose worker has been silent S\n"  \
+    "                      seconds (default 10); a worker running a task\n"   \
+    "                      beats every min(1, S/4) s, and four missed\n"      \
+    "                      beats count as silence too\n"                      \
     "  --split-size SIZE   map a file larger than SIZE bytes as several\n"    \
     "                      tasks, cut at line ends (K, M, G suffixes;\n"     \
     "                      default 64M)\n"                                   \

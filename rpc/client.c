@@ -1,5 +1,6 @@
 /* The RPC client: one kept connection, blocking calls with deadlines,
- * pipelined requests matched by id, and reconnection with backoff. */
+ * pipelined requests matched by id, reconnection with backoff, and
+ * one-way requests another thread may send on the same connection. */
 #define _GNU_SOURCE
 #include "rpc.h"
 
@@ -8,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/time.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,7 +44,17 @@ struct rpc_client {
     int connect_timeout_ms;
     int call_timeout_ms;
     size_t max_frame;
-    int fd;                     /* -1 while disconnected; blocking */
+    int fd;                     /* -1 while disconnected; blocking. Only
+                                   the calling thread reads it; it
+                                   changes under write_lock */
+    /* Held while a frame is written on the connection (by a call or by
+     * rpc_client_notify from another thread) and while the connection
+     * changes, so that frames never interleave and notify never writes on
+     * a descriptor being closed or reused. */
+    pthread_mutex_t write_lock;
+    int notify_fd;              /* fd once connected and authenticated,
+                                   else -1: the connection notify may
+                                   use. Under write_lock */
     int rcvtimeo_ms;            /* SO_RCVTIMEO in force, -1 for none */
     uint64_t last_used;         /* monotonic ms of the last reply */
     uint32_t next_id;
@@ -106,7 +118,13 @@ rpc_client_create(const char *addr, const struct rpc_client_opts *opts,
         free(c);
         return NULL;
     }
+    if (pthread_mutex_init(&c->write_lock, NULL) != 0) {
+        snprintf(err, MR_ERR_LEN, "cannot set up an RPC client's lock");
+        free(c);
+        return NULL;
+    }
     c->fd = -1;
+    c->notify_fd = -1;
     c->next_id = 1;
     c->connect_timeout_ms = 5000;
     c->call_timeout_ms = 30000;
@@ -121,6 +139,7 @@ rpc_client_create(const char *addr, const struct rpc_client_opts *opts,
         c->token = rpc__auth_token_copy(opts->token, opts->token_len);
         if (c->token == NULL) {
             snprintf(err, MR_ERR_LEN, "cannot set up token authentication");
+            pthread_mutex_destroy(&c->write_lock);
             free(c);
             return NULL;
         }
@@ -130,13 +149,18 @@ rpc_client_create(const char *addr, const struct rpc_client_opts *opts,
     return c;
 }
 
-/* Drops the connection; every outstanding request is forgotten. */
+/* Drops the connection; every outstanding request is forgotten. Notify
+ * loses it first, under the lock, so that it never writes on a closed
+ * descriptor, or on the next one opened under the same number. */
 static void
 disconnect(rpc_client *c)
 {
+    pthread_mutex_lock(&c->write_lock);
+    c->notify_fd = -1;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
+    pthread_mutex_unlock(&c->write_lock);
     for (size_t i = 0; i < c->nouts; i++)
         free(c->outs[i].payload);
     c->nouts = 0;
@@ -155,6 +179,7 @@ rpc_client_free(rpc_client *c)
     rpc__buf_free(&c->out);
     free(c->outs);
     rpc__auth_token_free(c->token, c->token_len);
+    pthread_mutex_destroy(&c->write_lock);
     free(c);
 }
 
@@ -387,6 +412,16 @@ authenticate(rpc_client *c, uint64_t deadline)
     return 0;
 }
 
+/* Lets notify use the connection, now that the token exchange, which no
+ * other frame may disturb, is over. */
+static void
+publish(rpc_client *c)
+{
+    pthread_mutex_lock(&c->write_lock);
+    c->notify_fd = c->fd;
+    pthread_mutex_unlock(&c->write_lock);
+}
+
 /* Connects, retrying with exponential backoff until the connect timeout. */
 static int
 ensure_connected(rpc_client *c)
@@ -401,8 +436,10 @@ ensure_connected(rpc_client *c)
         int left;
 
         if ((rc = try_connect(c, deadline)) == 0) {
-            if (c->token == NULL || (rc = authenticate(c, deadline)) == 0)
+            if (c->token == NULL || (rc = authenticate(c, deadline)) == 0) {
+                publish(c);
                 return 0;
+            }
             disconnect(c);
             if (rc == MR_EAUTH)         /* a wrong token stays wrong */
                 return rc;
@@ -453,6 +490,19 @@ write_all(rpc_client *c, const uint8_t *p, size_t len)
     return 0;
 }
 
+/* write_all of a whole frame under the write lock, on a published
+ * connection. */
+static int
+send_frame(rpc_client *c, const uint8_t *p, size_t len)
+{
+    int rc;
+
+    pthread_mutex_lock(&c->write_lock);
+    rc = write_all(c, p, len);
+    pthread_mutex_unlock(&c->write_lock);
+    return rc;
+}
+
 int
 rpc_client_send(rpc_client *c, const ProtobufCServiceDescriptor *service,
                 const char *method, const ProtobufCMessage *req, uint32_t *id)
@@ -492,17 +542,19 @@ rpc_client_send(rpc_client *c, const ProtobufCServiceDescriptor *service,
     if (rpc__buf_reserve(&c->out, RPC_HEADER_LEN + payload) < 0)
         return fail(c, -ENOMEM, "out of memory");
     *id = c->next_id++;
+    if (c->next_id == RPC_ONE_WAY_ID)   /* an id no reply would ever have */
+        c->next_id = 1;
     rpc__header_encode(c->out.data, RPC_KIND_REQUEST,
                        (uint16_t)(m - service->methods), *id, 0, payload);
     protobuf_c_message_pack(req, c->out.data + RPC_HEADER_LEN);
-    rc = write_all(c, c->out.data, RPC_HEADER_LEN + payload);
+    rc = send_frame(c, c->out.data, RPC_HEADER_LEN + payload);
     if (rc == -EPIPE && c->nouts == 0) {
         /* The server closed this idle connection before we wrote (it
          * restarted): nothing was delivered, so sending again is safe. */
         disconnect(c);
         if ((rc = ensure_connected(c)) < 0)
             return rc;
-        rc = write_all(c, c->out.data, RPC_HEADER_LEN + payload);
+        rc = send_frame(c, c->out.data, RPC_HEADER_LEN + payload);
     }
     if (rc < 0) {
         disconnect(c);
@@ -538,6 +590,53 @@ rpc_client_pack_request(const ProtobufCServiceDescriptor *service,
     protobuf_c_message_pack(req, buf + RPC_HEADER_LEN);
     *len = RPC_HEADER_LEN + payload;
     return 0;
+}
+
+/* One send() of a whole frame, without waiting: 0 when all of it went,
+ * -EAGAIN when none did (the socket's buffer is full), MR_ECONNLOST when
+ * the connection is broken, or -errno. Part of a frame on the wire would
+ * garble every frame after it: the connection is shut down then, for the
+ * calling thread to find it lost, which is rare, since the frame is small
+ * and the buffer had almost no room. A single send() of a small frame
+ * also keeps it whole beside a dying worker's last words, which a signal
+ * handler writes without the lock (worker/lastwords.h). */
+static int
+send_whole_or_nothing(int fd, const uint8_t *frame, size_t len)
+{
+    ssize_t n;
+
+    do
+        n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)len)
+        return 0;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return -EAGAIN;
+    if (n < 0 && errno != EPIPE && errno != ECONNRESET && errno != ENOTCONN)
+        return -errno;
+    if (n >= 0)
+        shutdown(fd, SHUT_RDWR);
+    return MR_ECONNLOST;
+}
+
+int
+rpc_client_notify(rpc_client *c, const ProtobufCServiceDescriptor *service,
+                  const char *method, const ProtobufCMessage *req)
+{
+    uint8_t frame[RPC_NOTIFY_MAX];
+    size_t len;
+    int rc = rpc_client_pack_request(service, method, req, frame,
+                                     sizeof(frame), &len);
+
+    if (rc < 0)
+        return rc;
+    if (len > c->max_frame)
+        return MR_ETOOBIG;
+    pthread_mutex_lock(&c->write_lock);
+    rc = c->notify_fd < 0 ? MR_ECONNLOST
+                          : send_whole_or_nothing(c->notify_fd, frame, len);
+    pthread_mutex_unlock(&c->write_lock);
+    return rc;
 }
 
 int

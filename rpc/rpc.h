@@ -12,6 +12,11 @@
  *
  * Client side: rpc_client_call() sends one typed request and waits for its
  * typed reply on one kept connection, reconnecting when the server restarts.
+ * rpc_client_notify() sends a one-way request (no reply), from any thread.
+ *
+ * One-way requests carry the id RPC_ONE_WAY_ID: the server runs the
+ * handler and completes the call as usual, but sends no reply, not even
+ * an error one.
  */
 #ifndef RPC_H
 #define RPC_H
@@ -105,6 +110,13 @@ bool rpc_call_is_live(const rpc_call *call);
 
 /* ================================================================ client */
 
+/* Threads: a client belongs to one thread, the one that creates it and
+ * makes its calls (every function below), except rpc_client_notify(),
+ * which one other thread may call at any time meanwhile. A mutex inside
+ * the client keeps their frames whole and apart; the calling thread holds
+ * it only while it writes a frame or changes the connection, never while
+ * it waits for a reply. Stop the notifying thread before
+ * rpc_client_free(). */
 typedef struct rpc_client rpc_client;
 
 struct rpc_client_opts {
@@ -160,16 +172,44 @@ int rpc_client_send(rpc_client *c, const ProtobufCServiceDescriptor *service,
 int rpc_client_wait(rpc_client *c, uint32_t id, ProtobufCMessage **reply,
                     int timeout_ms);
 
-/* For a dying process's last words: packs a request frame into buf[0..cap)
- * (its id is RPC_ONE_WAY_ID, whose reply nobody reads), to be written
- * as-is on the connection, rpc_client_fd(), from a signal handler. Only
- * safe while no other frame is being sent. Returns 0 with *len set,
- * MR_ETOOBIG when it does not fit, -EINVAL for a wrong method or type. */
+/* The request id of a one-way request, which the server does not
+ * answer. */
 #define RPC_ONE_WAY_ID 0xffffffffu
+
+/* The largest one-way request frame rpc_client_notify() sends. */
+#define RPC_NOTIFY_MAX 512
+
+/* Sends a one-way request on the connection the client has now, from any
+ * thread (see Threads above): it never connects, never waits for the
+ * network (only, briefly, for a frame the calling thread is writing), and
+ * never touches rpc_client_errmsg(). The frame goes in one send() or not
+ * at all. Returns 0 when it was sent whole (which says nothing of whether
+ * the server will read it), or:
+ *   MR_ECONNLOST  no connection (none yet, or being replaced), or it is
+ *                 broken: nothing was sent
+ *   -EAGAIN       the socket's buffer is full: nothing was sent
+ *   MR_ETOOBIG    the frame is over RPC_NOTIFY_MAX or the maximum frame
+ *   -EINVAL       unknown method, or req is not the method's input type
+ *   -errno        another error of send(2)
+ * Should the kernel take only part of the frame (its buffer full to the
+ * last bytes), the connection is shut down, which the calling thread sees
+ * as MR_ECONNLOST: a half frame would garble everything after it. */
+int rpc_client_notify(rpc_client *c, const ProtobufCServiceDescriptor *service,
+                      const char *method, const ProtobufCMessage *req);
+
+/* For a dying process's last words: packs a one-way request frame into
+ * buf[0..cap), to be written as-is on the connection, rpc_client_fd(),
+ * from a signal handler, which cannot take the client's lock: safe while
+ * the calling thread writes no other frame. A notify from another thread
+ * goes in one send(), which lands inside this frame only when the
+ * socket's buffer is full (worker/lastwords.h). Returns 0 with
+ * *len set, MR_ETOOBIG when it does not fit, -EINVAL for a wrong method
+ * or type. Any thread; touches no client. */
 int rpc_client_pack_request(const ProtobufCServiceDescriptor *service,
                             const char *method, const ProtobufCMessage *req,
                             uint8_t *buf, size_t cap, size_t *len);
-/* The connection's descriptor, or -1 while disconnected. */
+/* The connection's descriptor, or -1 while disconnected. The calling
+ * thread's only. */
 int rpc_client_fd(const rpc_client *c);
 
 /* The last error in words (never NULL). Valid until the next call. */

@@ -247,6 +247,8 @@ call_free(rpc_call *call)
     conn_unref(conn);
 }
 
+/* Completes a call: queues its reply, or its error, unless its
+ * connection is gone or nobody waits for an answer (a one-way request). */
 static void
 call_finish(rpc_call *call, int status, const ProtobufCMessage *reply,
             const char *text)
@@ -254,7 +256,7 @@ call_finish(rpc_call *call, int status, const ProtobufCMessage *reply,
     struct conn *conn = call->conn;
     int rc = 0;
 
-    if (conn_is_open(conn)) {
+    if (conn_is_open(conn) && call->id != RPC_ONE_WAY_ID) {
         if (status == 0)
             rc = conn_append(conn, call->method, call->id, 0, reply, NULL, 0);
         if (rc == MR_ETOOBIG) {

@@ -7,7 +7,21 @@
  * write()s it and re-raises the signal: an exception to STYLE's rule that
  * handlers only set a flag, since nothing runs after a fatal signal to see
  * one. Threads the app starts have no alternate stack: a stack overflow in
- * one of them dies without a report. */
+ * one of them dies without a report.
+ *
+ * The heartbeat thread (heartbeat.h) writes on the same connection while
+ * the app runs, and the handler cannot take the client's write lock (a
+ * handler must not wait for a lock its own process may hold for good).
+ * Instead each side writes its frame whole in one call: a beat is one
+ * send() of under RPC_NOTIFY_MAX bytes, the report one write() of under
+ * 512, and the kernel keeps each such write of a stream socket together
+ * (a Unix socket queues it as one buffer, TCP under the socket's lock).
+ * What remains: with the socket's buffer full (a coordinator that does
+ * not read), the report goes in parts and a beat may land between them;
+ * the coordinator then closes the connection on a garbled frame and
+ * counts the attempt as lost rather than failed. A fatal signal sent from
+ * outside while the main thread writes a frame of its own (not while the
+ * app runs) garbles the stream the same way. */
 #ifndef WORKER_LASTWORDS_H
 #define WORKER_LASTWORDS_H
 

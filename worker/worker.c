@@ -117,6 +117,10 @@ joined(struct worker *w, const Mr__JoinReply *reply)
     snprintf(w->job.priv, sizeof(w->job.priv), "%s", reply->private_dir);
     w->joined = true;
     mr_info("joined job %s in %s", w->job.id, w->job.dir);
+    if ((rc = heartbeat_start(&w->hb, w->c, reply->heartbeat_ms)) < 0)
+        mr_warn("cannot start the heartbeat (the coordinator will take "
+                "this worker's longer tasks for stalled): %s",
+                strerror(-rc));
     if ((rc = worker__settle(w, reply, err)) != 0)
         return verdict(rc, "%s", err);
     return GO_ON;
@@ -300,6 +304,7 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
     rc = join(&w);
     while (rc == GO_ON)
         rc = work_once(&w);
+    heartbeat_stop(w.hb);
     worker__unsettle(&w);
     rpc_client_free(w.c);
     app_unload(&w.fetched);

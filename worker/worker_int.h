@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "heartbeat.h"
 #include "mr.pb-c.h"
 #include "names.h"
 #include "rpc.h"
@@ -38,6 +39,8 @@ struct worker {
     rpc_client *c;
     struct job job;
     bool joined;                /* a Join was accepted (this job known) */
+    struct heartbeat *hb;       /* beating on c while a task runs, from
+                                   the first Join on; NULL: no beats */
 };
 
 /* The values of the functions below that mean "go on": anything else is

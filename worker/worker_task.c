@@ -273,10 +273,12 @@ worker__run_task(struct worker *w, const Mr__Task *t,
                  "task (kind %d, id %u of %u)", t->kind, t->id, t->n_reduce);
     } else {
         lastwords_arm(w->c, &rep);
+        heartbeat_begin(w->hb, t->kind, t->id, t->attempt);
         if (t->kind == MR__TASK_KIND__TASK_MAP)
             run_map(w, t, &rep, &room, err);
         else
             run_reduce(w, t, &rep, &room, err);
+        heartbeat_end(w->hb);
         lastwords_disarm();
     }
     if (!rep.ok) {

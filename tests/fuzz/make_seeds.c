@@ -12,6 +12,7 @@
 #include "imfile.h"
 #include "mr.pb-c.h"
 #include "protocol.h"
+#include "rpc.h"
 
 static void
 save(const char *dir, const char *name, const void *p, size_t n)
@@ -59,6 +60,7 @@ main(int argc, char **argv)
     Mr__Task task = MR__TASK__INIT;
     Mr__JoinRequest join = MR__JOIN_REQUEST__INIT;
     Mr__JoinReply joined = MR__JOIN_REPLY__INIT;
+    Mr__Heartbeat beat = MR__HEARTBEAT__INIT;
     uint8_t digest[MR_APP_DIGEST_LEN] = {1, 2, 3};
     char host[] = "host", cwd[] = "/tmp/mr-fuzz-worker", app[] = "wc";
     char id[] = "0123456789ab";
@@ -90,6 +92,14 @@ main(int argc, char **argv)
     rep.ok = 1;
     n += frame(buf + n, 1, 3, &rep.base);
     save(dir, "join_get_report", buf, n);
+    /* The same with a heartbeat (method 6, one-way) before the report. */
+    n = frame(buf, 2, 1, &join.base);
+    n += frame(buf + n, 0, 2, &req.base);
+    beat.kind = MR__TASK_KIND__TASK_MAP;
+    beat.attempt = 1;
+    n += frame(buf + n, 6, RPC_ONE_WAY_ID, &beat.base);
+    n += frame(buf + n, 1, 3, &rep.base);
+    save(dir, "join_get_beat_report", buf, n);
     n = frame(buf, 0, 1, &req.base);
     rep.kind = MR__TASK_KIND__TASK_MAP;
     rep.attempt = 1;

@@ -13,7 +13,8 @@
  *                        checks every one is refused with an error
  *   hold ADDR APP.so     joins as a worker running APP.so, takes one
  *                        task, prints "held map ID attempt A", and keeps
- *                        it until killed
+ *                        it until killed, beating as a live worker does
+ *                        (worker/heartbeat.h)
  *   conns ADDR N CAP     opens N connections to a server capped at CAP;
  *                        checks the extra ones are closed at once and a
  *                        slot is served again once one closes */
@@ -35,6 +36,7 @@
 #include "addr.h"
 #include "app.h"
 #include "frame.h"
+#include "heartbeat.h"
 #include "mr.pb-c.h"
 #include "rpc.h"
 
@@ -762,9 +764,10 @@ mode_lie(const char *addr, uint32_t held, uint32_t nmap, uint32_t nreduce)
 
 /* ---------------------------------------------------------------- hold */
 
-/* Joins as a worker running the module at app_path would. */
+/* Joins as a worker running the module at app_path would; sets
+ * *heartbeat_ms to how often the coordinator wants to hear from it. */
 static int
-join_as(rpc_client *cl, const char *app_path)
+join_as(rpc_client *cl, const char *app_path, uint32_t *heartbeat_ms)
 {
     Mr__JoinRequest req = MR__JOIN_REQUEST__INIT;
     Mr__JoinReply *reply = NULL;
@@ -790,7 +793,9 @@ join_as(rpc_client *cl, const char *app_path)
     if (rc == 0 && !reply->accepted) {
         fprintf(stderr, "hostile_peer: refused: %s\n", reply->why);
         rc = -1;
-    } else if (rc != 0) {
+    } else if (rc == 0) {
+        *heartbeat_ms = reply->heartbeat_ms;
+    } else {
         fprintf(stderr, "hostile_peer: join: %s\n", rpc_client_errmsg(cl));
     }
     if (reply != NULL)
@@ -808,13 +813,15 @@ mode_hold(const char *addr, const char *app_path)
     Mr__Task *t = NULL;
     char err[MR_ERR_LEN];
     rpc_client *cl = rpc_client_create(addr, &o, err);
+    struct heartbeat *hb = NULL;
+    uint32_t heartbeat_ms = 0;
     int rc;
 
     if (cl == NULL) {
         fprintf(stderr, "hostile_peer: %s\n", err);
         return 1;
     }
-    if (join_as(cl, app_path) != 0) {
+    if (join_as(cl, app_path, &heartbeat_ms) != 0) {
         rpc_client_free(cl);
         return 1;
     }
@@ -829,6 +836,12 @@ mode_hold(const char *addr, const char *app_path)
         rpc_client_free(cl);
         return 1;
     }
+    /* A silent holder would lose the task after a few seconds. */
+    if ((rc = heartbeat_start(&hb, cl, heartbeat_ms)) < 0) {
+        fprintf(stderr, "hostile_peer: heartbeat: %s\n", strerror(-rc));
+        return 1;
+    }
+    heartbeat_begin(hb, t->kind, t->id, t->attempt);
     printf("held map %u attempt %u\n", t->id, t->attempt);
     fflush(stdout);
     mr__task__free_unpacked(t, NULL);

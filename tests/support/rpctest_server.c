@@ -1,6 +1,7 @@
 /* The rpctest.Test service run in a forked child: Null answers at once, Echo
  * answers from a timer when asked to wait (a deferred reply), Hang holds its
- * call until the server stops, Fail answers an error, Sink counts bytes. */
+ * call until the server stops, Fail answers an error, Sink counts bytes,
+ * Note counts the requests (one-way ones) that Notes then tells. */
 #define _GNU_SOURCE
 #include "rpctest_server.h"
 
@@ -27,6 +28,8 @@ struct test_server {
     Rpctest__Test_Service service;      /* first: handlers cast back */
     rpc_loop *loop;
     struct held_call *held;
+    uint64_t notes;                     /* Note calls handled */
+    uint64_t note_bytes;                /* bytes of their data */
 };
 
 struct late_echo {
@@ -122,6 +125,31 @@ rpctest_sink(Rpctest__Test_Service *service, const Rpctest__EchoArgs *in,
 
     (void)service;
     out.size = in->data.len;
+    closure(&out, call);
+}
+
+static void
+rpctest_note(Rpctest__Test_Service *service, const Rpctest__EchoArgs *in,
+             Rpctest__Empty_Closure closure, void *call)
+{
+    struct test_server *ts = server_of(service);
+    Rpctest__Empty out = RPCTEST__EMPTY__INIT;
+
+    ts->notes++;
+    ts->note_bytes += in->data.len;
+    closure(&out, call);
+}
+
+static void
+rpctest_notes(Rpctest__Test_Service *service, const Rpctest__Empty *in,
+              Rpctest__NoteCount_Closure closure, void *call)
+{
+    struct test_server *ts = server_of(service);
+    Rpctest__NoteCount out = RPCTEST__NOTE_COUNT__INIT;
+
+    (void)in;
+    out.notes = ts->notes;
+    out.bytes = ts->note_bytes;
     closure(&out, call);
 }
 
