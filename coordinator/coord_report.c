@@ -175,17 +175,20 @@ coord__report_task(Mr__Coordinator_Service *service,
         rep->kind == MR__TASK_KIND__TASK_REDUCE)
         task = tasks_find(&c->tasks, rep->kind == MR__TASK_KIND__TASK_MAP
                                          ? KIND_MAP : KIND_REDUCE, rep->id);
-    if (members_find(&c->members, conn) == NULL) {
+    rc = check_report(task, rep, conn, why, sizeof(why));
+    if (rc == -EPERM && is_late(c, task, rep) &&
+        members_find(&c->members, conn) == NULL) {
         /* A worker whose client reconnected by itself, to a coordinator
          * restarted meanwhile: it joins, then reports again. */
-        mr_info("a task report from connection %llu, which has not joined: "
-                "asked to join first", (unsigned long long)conn);
+        mr_info("a report of %s task %u from connection %llu, which has not "
+                "joined: asked to join first", task_kind_name(task->kind),
+                task->id, (unsigned long long)conn);
         rpc_call_fail(closure_data, -EPERM, "join the job first (Join)");
         return;
     }
-    if (is_late(c, task, rep)) {
+    if (rc == -EPERM && is_late(c, task, rep)) {
         rc = coord__journal_late(c, task, rep, conn);
-    } else if ((rc = check_report(task, rep, conn, why, sizeof(why))) != 0) {
+    } else if (rc != 0) {
         coord__log_refusal(c, conn, "a task report", why);
         rpc_call_fail(closure_data, rc, "%s", why);
         return;

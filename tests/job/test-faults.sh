@@ -404,8 +404,14 @@ test_enospc_recovers() {
     mkfifo "$fifo"
     exec {rw}<>"$fifo" {r}<"$fifo"
     (exec {rw}>&- {r}<&-; cd "$dir" && MR_LOG=warn exec timeout -k 5 60 \
-        "$B/mrcoordinator" --addr "$sock" --reduce 2 "$IN/a.txt" 2>"$fifo") &
+        "$B/mrcoordinator" --addr "$sock" --output "$dir" --reduce 2 \
+        "$IN/a.txt" 2>"$fifo") &
     pid=$!
+    # Its first line: no room for the journal (the job runs without it).
+    read_until "$r" "*journal*No space left on device*cannot be resumed*" ||
+        { fail $name "the coordinator did not say it runs without a journal"
+          exec {rw}>&- {r}<&-; kill $pid; wait; umount "$dir"; return; }
+    # Its next line (the map's failure) then waits until the disk frees up.
     dd if=/dev/zero of="$fifo" bs=4096 oflag=nonblock 2>/dev/null  # to EAGAIN
     exec {rw}>&-
     (exec {r}<&-; cd "$dir" && MR_LOG=warn exec timeout -k 5 60 \

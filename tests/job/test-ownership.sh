@@ -231,9 +231,11 @@ check_killed_worker() {
     else pass killed_worker_leaves_nothing; fi
 }
 
-# A coordinator SIGKILLed in the middle of its job: its worker exits 3 with
-# one line; the directory's earlier result is untouched, with no partial
-# outputs; the next job there removes what the dead one left.
+# A coordinator SIGKILLed in the middle of its job: its worker waits for it
+# (--reconnect), then exits 3 saying so; the directory's earlier result is
+# untouched, with no partial outputs; another job there is refused while
+# the dead one's journal is there, and with --fresh removes what the dead
+# one left.
 check_killed_coordinator() {
     local d=$WORK/kill-coord rc wrc dead
     earlier_result "$d" || { fail killed_coordinator_setup "mrrun failed"; return; }
@@ -243,15 +245,19 @@ check_killed_coordinator() {
         { fail killed_coordinator "no coordinator"; return; }
     local ct=$TPID
     FAULTY_MAP_MS=500 $TIMEOUT "$B/mrworker" --addr "unix:$WORK/kc.s" \
-        --connect-timeout 1 "$FAULTY" 2>"$WORK/kc-worker.err" &
+        --connect-timeout 1 --reconnect 1 "$FAULTY" \
+        2>"$WORK/kc-worker.err" &
     local w=$!
     wait_for 20 first_match ".mr-*/mr-im-*" >/dev/null
     dead=$(grep -o "job [0-9a-f]* runs in" "$WORK/kc.log" | cut -d' ' -f2)
     kill -KILL "$CPID"
     wait "$ct"
     wait "$w"; wrc=$?
-    if [ $wrc -ne 3 ] || [ "$(wc -l < "$WORK/kc-worker.err")" -ne 1 ] ||
-       ! grep -q "lost the coordinator" "$WORK/kc-worker.err"; then
+    # One line saying it waits for the coordinator, one that it gave up.
+    if [ $wrc -ne 3 ] || [ "$(wc -l < "$WORK/kc-worker.err")" -ne 2 ] ||
+       ! grep -q "waiting up to 1 s for it to come back" \
+           "$WORK/kc-worker.err" ||
+       ! tail -n 1 "$WORK/kc-worker.err" | grep -q "lost the coordinator"; then
         fail killed_coordinator_worker_exits_3 "exit $wrc: $(cat "$WORK/kc-worker.err")"
     else pass killed_coordinator_worker_exits_3; fi
     if ! diff <(state "$d" | grep -v '\.mr-') "$d.state" >/dev/null; then
@@ -259,7 +265,18 @@ check_killed_coordinator() {
     elif [ ! -d "$d/.mr-$dead" ]; then
         fail killed_coordinator_keeps_earlier_result "no trace of job '$dead'"
     else pass killed_coordinator_keeps_earlier_result; fi
-    $TIMEOUT "$B/mrrun" "$IN/c.txt" >/dev/null 2>"$WORK/kc-next.err"
+    # Another job: refused while the dead one's journal is there, it
+    # discards the dead job's files with --fresh.
+    $TIMEOUT "$B/mrrun" "$IN/c.txt" >/dev/null 2>"$WORK/kc-refused.err"
+    rc=$?
+    if [ $rc -ne 4 ] || [ "$(wc -l < "$WORK/kc-refused.err")" -ne 1 ] ||
+       ! grep -q "holds the files of job $dead, killed before it finished.*--fresh" \
+           "$WORK/kc-refused.err"; then
+        fail next_job_refused_by_dead_journal "exit $rc: $(cat "$WORK/kc-refused.err")"
+    elif [ ! -d "$d/.mr-$dead" ]; then
+        fail next_job_refused_by_dead_journal "the dead job's files went"
+    else pass next_job_refused_by_dead_journal; fi
+    $TIMEOUT "$B/mrrun" --fresh "$IN/c.txt" >/dev/null 2>"$WORK/kc-next.err"
     rc=$?
     if [ $rc -ne 0 ]; then fail next_job_sweeps_dead_job "exit $rc"
     elif ! grep -q "removed the files of job $dead" "$WORK/kc-next.err"; then
