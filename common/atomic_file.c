@@ -116,8 +116,8 @@ atomic_file_write(struct atomic_file *af, const void *p, size_t len)
     }
 }
 
-static int
-fsync_dir(const char *path)
+int
+atomic_file_sync_dir(const char *path)
 {
     char dir[4096];
     int fd, rc = 0;
@@ -155,7 +155,7 @@ atomic_file_commit(struct atomic_file *af, char err[MR_ERR_LEN])
     free(af->buf);
     af->buf = NULL;
     if (af->durable)
-        (void)fsync_dir(af->final_path);
+        (void)atomic_file_sync_dir(af->final_path);
     return 0;
 }
 

@@ -43,4 +43,8 @@ int atomic_file_commit(struct atomic_file *af, char err[MR_ERR_LEN]);
  * commit and on a closed file. */
 void atomic_file_abort(struct atomic_file *af);
 
+/* Makes the name of the file at path durable: fsyncs the directory it is
+ * in. Returns 0 or -errno. */
+int atomic_file_sync_dir(const char *path);
+
 #endif

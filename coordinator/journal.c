@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "crc32c.h"
 
 #define MAGIC       "MRJRNL1\n"
@@ -197,23 +197,6 @@ journal_contents_free(struct journal_contents *c)
 
 /* ---------------------------------------------------------------- write */
 
-/* Makes the file's name durable: fsyncs its directory. */
-static int
-sync_parent(const char *path)
-{
-    char copy[PATH_MAX];
-    int fd, rc = 0;
-
-    snprintf(copy, sizeof(copy), "%s", path);
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        rc = -errno;
-    close(fd);
-    return rc;
-}
-
 int
 journal_open(const char *path, uint64_t keep_bytes, journal **out,
              char err[MR_ERR_LEN])
@@ -236,7 +219,7 @@ journal_open(const char *path, uint64_t keep_bytes, journal **out,
             fdatasync(j->fd) < 0)
             rc = -errno;
         if (rc == 0)
-            rc = sync_parent(path);
+            rc = atomic_file_sync_dir(path);
     } else if (ftruncate(j->fd, (off_t)keep_bytes) < 0 ||
                fdatasync(j->fd) < 0) {
         rc = -errno;
