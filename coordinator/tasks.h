@@ -134,7 +134,9 @@ struct coord_tasks {
     uint32_t maps_done, reduces_done;
     uint32_t running[2];        /* RUNNING tasks, by enum task_kind */
     enum job_phase phase;
-    uint64_t timeout_ms;        /* a RUNNING attempt's time to report */
+    uint64_t timeout_ms;        /* the silence allowed: a RUNNING attempt's
+                                   deadline is its hand-out, or its
+                                   worker's last heartbeat, plus this */
     uint32_t max_failures;
     uint32_t max_lost;
     struct task_queue {         /* tasks that became IDLE, oldest first;
