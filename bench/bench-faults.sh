@@ -21,7 +21,9 @@
 #             time and started again at once with the same command; the
 #             workers wait for it and join it again. Its time counts from
 #             the restart.
-# Figures, the median over ROUNDS rounds (3, or $MR_BENCH_ROUNDS):
+# Each run's time ends when the coordinator says the outputs are committed
+# (its stamped log line), before it drains. Figures, the median over ROUNDS
+# rounds (3, or $MR_BENCH_ROUNDS):
 #   straggler_ratio, slow_ratio  the run's wall time over the clean run's
 #             (goal: <= 1.2);
 #   restart_ratio  the restarted coordinator's time to the end over the
@@ -58,13 +60,23 @@ fi
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
+# stamp: copies its input, each line prefixed with the time it was read
+# (seconds since the epoch, microseconds).
+stamp() {
+    local line
+    while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+}
+
 # coordinator RUN LOG: starts the job's coordinator in the background,
-# its pid in CPID.
+# its pid in CPID, its log lines stamped in LOG.
 coordinator() {
     MR_LOG=debug "$B/mrcoordinator" --addr "unix:$1/sock" --output "$1/out" \
-        --reduce 10 --split-size 8M "$CORPUS"/in-*.txt 2>>"$2" &
+        --reduce 10 --split-size 8M "$CORPUS"/in-*.txt 2> >(stamp >> "$2") &
     CPID=$!
 }
+
+# committed LOG: the time the coordinator said the outputs were committed.
+committed() { awk '/ done: mr-out-0 / { t = $1 } END { print t }' "$1"; }
 
 # workers RUN: starts 3 workers, their pids in WPIDS.
 workers() {
@@ -88,19 +100,20 @@ duty_cycle() {
     done
 }
 
-# finish RUN NAME: waits for the job, checks its output against the clean
-# run's, and sets T_END.
+# finish RUN NAME LOG: waits for the job, checks its output against the
+# clean run's, and sets T_END to when LOG says its outputs were committed
+# (a stopped worker may keep the coordinator draining a little longer).
 finish() {
     local rc=0
     wait "$CPID" || rc=$?
-    T_END=$(now)
     kill -CONT "${WPIDS[@]}" 2>/dev/null || true
     kill "${WPIDS[@]}" 2>/dev/null || true
     wait "${WPIDS[@]}" 2>/dev/null || true
-    if [ $rc -ne 0 ]; then
+    if [ $rc -ne 0 ] || ! wait_for 10 logged "$3" " done: mr-out-0 "; then
         echo "bench-faults: the $2 job failed (exit $rc); see $1" >&2
         exit 1
     fi
+    T_END=$(committed "$3")
     sort "$1"/out/mr-out-* > "$1.sorted"
     if [ "$2" != clean ] && ! cmp -s "$1.sorted" "$DIR/clean.sorted"; then
         echo "bench-faults: the $2 job's output differs from the clean" \
@@ -109,7 +122,7 @@ finish() {
     fi
 }
 
-fresh() { rm -rf "$1" "$1.log" && mkdir -p "$1/out"; }
+fresh() { rm -rf "$1" "$1.log" "$1.restarted.log" && mkdir -p "$1/out"; }
 
 run_clean() {
     local run=$DIR/clean t0
@@ -117,7 +130,7 @@ run_clean() {
     t0=$(now)
     coordinator "$run" "$run.log"
     workers "$run"
-    finish "$run" clean
+    finish "$run" clean "$run.log"
     CLEAN=$(elapsed "$t0" "$T_END")
 }
 
@@ -129,7 +142,7 @@ run_straggler() {
     workers "$run"
     wait_for 60 handed_to "$run.log" "${WPIDS[2]}"
     kill -STOP "${WPIDS[2]}"
-    finish "$run" straggler
+    finish "$run" straggler "$run.log"
     STRAGGLER=$(elapsed "$t0" "$T_END")
 }
 
@@ -144,7 +157,7 @@ run_slow() {
     else
         duty_cycle "${WPIDS[2]}" & cycler=$!
     fi
-    finish "$run" slow
+    finish "$run" slow "$run.log"
     [ -z "$cycler" ] || wait "$cycler" 2>/dev/null || true
     SLOW=$(elapsed "$t0" "$T_END")
 }
@@ -171,7 +184,7 @@ run_restart() {
              grep -Ec '^mr-(im|staged)-[0-9]+-[0-9]+$' || true)
     t1=$(now)
     coordinator "$run" "$run.restarted.log"
-    finish "$run" restart
+    finish "$run" restart "$run.restarted.log"
     RESTART=$(elapsed "$t1" "$T_END")
     REUSED=$(reused "$run.restarted.log")
     BEFORE=$before
