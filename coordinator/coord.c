@@ -118,7 +118,8 @@ settle_each(struct coord_task *task, void *arg)
 Mr__JobOutcome
 coord__outcome(const coord *c)
 {
-    if (!tasks_are_over(&c->tasks))
+    /* Known once the job has ended: committed, or its files given up. */
+    if (!c->ended)
         return MR__JOB_OUTCOME__OUTCOME_NONE;
     return c->tasks.phase == PHASE_DONE ? MR__JOB_OUTCOME__OUTCOME_DONE
                                         : MR__JOB_OUTCOME__OUTCOME_FAILED;
@@ -359,7 +360,7 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
                 "are served from now on");
         c->has_local = true;
     }
-    if (tasks_are_over(&c->tasks)) {
+    if (c->ended) {
         reply_exit(c, call, closure);
         return;
     }
@@ -570,10 +571,14 @@ coord_start(coord *c, char err[MR_ERR_LEN])
 void
 coord_abort(coord *c, const char *why)
 {
-    if (tasks_are_over(&c->tasks))
+    if (c->ended)
         return;
-    snprintf(c->why_failed, sizeof(c->why_failed), "%s", why);
-    tasks_end_failed(&c->tasks);
+    /* A job already DONE (its commit waits for the journal's sync) is
+     * committed, not failed. */
+    if (!tasks_are_over(&c->tasks)) {
+        snprintf(c->why_failed, sizeof(c->why_failed), "%s", why);
+        tasks_end_failed(&c->tasks);
+    }
     coord__dispatch(c);
 }
 
@@ -588,7 +593,7 @@ coord_status(const coord *c, struct coord_status *st)
     memset(st, 0, sizeof(*st));
     memcpy(st->job_id, c->job_id, sizeof(st->job_id));
     st->phase = phases[t->phase];
-    st->over = tasks_are_over(t);
+    st->over = c->ended;
     st->nmap = t->nmap;
     st->nreduce = t->nreduce;
     st->maps_done = t->maps_done;

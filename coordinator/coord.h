@@ -126,7 +126,8 @@ enum coord_phase { COORD_MAPPING, COORD_REDUCING, COORD_DONE, COORD_FAILED };
 struct coord_status {
     char job_id[MR_JOB_ID_LEN + 1];
     enum coord_phase phase;
-    bool over;                  /* DONE or FAILED */
+    bool over;                  /* DONE or FAILED, and ended: committed,
+                                   or its files given up */
     uint32_t nmap, nreduce;
     uint32_t maps_done, maps_running;
     uint32_t reduces_done, reduces_running;

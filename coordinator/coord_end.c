@@ -67,6 +67,7 @@ commit(coord *c, char err[MR_ERR_LEN])
                            c->tasks.reduces[r].done_attempt);
             staged[r] = names[r];
         }
+        coord__journal_remove(c);
         rc = jobdir_commit(c->jd, n, staged, doc, len, err);
     }
     free(doc);

@@ -256,16 +256,24 @@ void coord__journal_reduce_done(coord *c, uint32_t reduce,
 /* True while records wait for their sync: nothing is handed out, and the
  * job does not end, until it has run. */
 bool coord__journal_pending(const coord *c);
-/* Holds a completion's report until the sync, which answers it. Returns
- * false when nothing waits for a sync (no journal): answer now. */
+/* While records wait for their sync, holds a report (accepted: whether
+ * its completion counts) until the sync, which answers it. Returns false
+ * when nothing waits for a sync: answer now. */
 bool coord__journal_hold(coord *c, rpc_call *call,
                          Mr__ReportReply_Closure closure,
-                         struct coord_task *task);
+                         struct coord_task *task, bool accepted);
+/* Has the next loop iteration sync (if need be) and dispatch: after the
+ * job's directory is taken, a resumed job may be done already. */
+void coord__journal_kick(coord *c);
+/* The job is about to commit: its journal goes first (from the commit's
+ * record on, a takeover finishes the commit, and a finished job must not
+ * be resumed). */
+void coord__journal_remove(coord *c);
 /* A report of an attempt an earlier coordinator handed out
  * (tasks_complete_earlier): accepted when its output can be used (one in
  * the private directory is there). Returns 0 or MR_ESTALE. */
 int coord__journal_late(coord *c, struct coord_task *task,
-                        const Mr__TaskReport *rep, uint64_t conn);
+                        const Mr__TaskReport *rep);
 /* Closes the journal (the file goes with the private directory); held
  * reports are failed. */
 void coord__journal_end(coord *c);

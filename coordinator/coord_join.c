@@ -21,15 +21,36 @@ coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN])
 {
     struct jobdir_owner owner = {c->job_id, c->app.known ? c->app.name : "",
                                  c->fresh ? NULL : coord__journal_claim, c};
-    char why[MR_ERR_LEN];
-    int rc = jobdir_open(dir, &owner, &c->jd, err);
+    char why[MR_ERR_LEN], id[sizeof(c->job_id)];
+    int rc;
 
-    if (rc < 0)
+    memcpy(id, c->job_id, sizeof(id));
+    if ((rc = jobdir_open(dir, &owner, &c->jd, err)) < 0) {
+        /* A claim may have adopted a directory the open then gave up. */
+        memcpy(c->job_id, id, sizeof(id));
+        coord__journal_end(c);
         return rc;
+    }
     snprintf(c->dir, sizeof(c->dir), "%s", jobdir_path(c->jd));
     snprintf(c->job_id, sizeof(c->job_id), "%s", jobdir_job_id(c->jd));
     mr_info("job %s runs in %s", c->job_id, c->dir);
-    if (coord__journal_begin(c, why) < 0)
+    rc = coord__journal_begin(c, why);
+    /* Whatever happened, the next loop iteration dispatches: a resumed job
+     * may be done already, and a failed one must end. */
+    coord__journal_kick(c);
+    if (rc < 0 && c->generation > 1) {
+        /* Its tasks are restored and its files adopted, but this start is
+         * not recorded: the next one would number its attempts as ours.
+         * The job stops here, its files kept for a later start. */
+        snprintf(err, MR_ERR_LEN, "cannot resume job %s in %s: %s",
+                 c->job_id, c->dir, why);
+        snprintf(c->why_failed, sizeof(c->why_failed), "%s", err);
+        jobdir_abandon(c->jd);
+        c->jd = NULL;
+        tasks_end_failed(&c->tasks);
+        return rc;
+    }
+    if (rc < 0)
         mr_warn("%s: this job cannot be resumed after a crash", why);
     return 0;
 }
@@ -126,7 +147,7 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
     char why[MR_ERR_LEN], who[160], host[64];
     const char *no;
 
-    if (tasks_are_over(&c->tasks)) {
+    if (c->ended) {
         reply_over(c, call, closure);
         return;
     }

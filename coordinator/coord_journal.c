@@ -33,6 +33,7 @@ struct held_report {
     rpc_call *call;
     Mr__ReportReply_Closure closure;
     struct coord_task *task;
+    bool accepted;
     struct held_report *next;
 };
 
@@ -241,7 +242,7 @@ reduce_output_usable(const coord *c, const Mrj__ReduceDone *r)
     char name[64];
 
     mr_staged_name(name, sizeof(name), r->reduce, r->attempt);
-    return private_file_is_there(c, name, 0);
+    return private_file_is_there(c, name, r->bytes_out);
 }
 
 /* The last word of the journal on each task: its MapDone or ReduceDone
@@ -342,8 +343,10 @@ restore(coord *c, const struct journal_contents *jc)
             missing++;
             continue;
         }
+        if (tasks_complete_earlier(&c->tasks, &c->tasks.maps[i],
+                                   m->attempt) != 0)
+            continue;           /* an attempt above the base: not ours */
         coord__output_restore(c, m);
-        tasks_complete_earlier(&c->tasks, &c->tasks.maps[i], m->attempt);
         maps++;
     }
     for (uint32_t r = 0; r < c->tasks.nreduce; r++) {
@@ -354,9 +357,11 @@ restore(coord *c, const struct journal_contents *jc)
             missing++;
             continue;
         }
+        if (tasks_complete_earlier(&c->tasks, &c->tasks.reduces[r],
+                                   d->attempt) != 0)
+            continue;
         c->stats.out_bytes += d->bytes_out;
         c->stats.out_keys += d->records_out;
-        tasks_complete_earlier(&c->tasks, &c->tasks.reduces[r], d->attempt);
         reduces++;
     }
     c->reused[KIND_MAP] = maps;
@@ -417,6 +422,63 @@ start_record(coord *c)
     append(c, &rec);
 }
 
+/* Makes what was appended durable now. Returns 0 or an error, err
+ * filled. */
+static int
+sync_now(coord *c, char err[MR_ERR_LEN])
+{
+    if (c->journal == NULL) {
+        snprintf(err, MR_ERR_LEN, "cannot write the journal");
+        return -EIO;
+    }
+    return journal_sync(c->journal, err);
+}
+
+/* Resumes from jc: restores, cuts the journal to its valid prefix and
+ * records this start. */
+static int
+begin_resumed(coord *c, struct journal_contents *jc, const char *path,
+              char err[MR_ERR_LEN])
+{
+    int rc = restore(c, jc);
+
+    if (rc < 0) {
+        snprintf(err, MR_ERR_LEN, "out of memory");
+        return rc;
+    }
+    if (jc->end != JOURNAL_WHOLE)
+        mr_warn("the journal ends with %s: resumed from the %llu bytes "
+                "before it", jc->damage, (unsigned long long)jc->valid_bytes);
+    if ((rc = journal_open(path, jc->valid_bytes, &c->journal, err)) < 0)
+        return rc;
+    start_record(c);
+    return sync_now(c, err);
+}
+
+/* Starts a new journal: the job's definition and this start. */
+static int
+begin_fresh(coord *c, const char *path, char err[MR_ERR_LEN])
+{
+    Mrj__Record rec = MRJ__RECORD__INIT;
+    struct definition d;
+    int rc;
+
+    c->generation = 1;
+    if ((rc = journal_open(path, 0, &c->journal, err)) < 0)
+        return rc;
+    if (def_build(c, &d) < 0) {
+        snprintf(err, MR_ERR_LEN, "out of memory");
+        return -ENOMEM;
+    }
+    rec.what_case = MRJ__RECORD__WHAT_DEFINE;
+    rec.define = &d.def;
+    append(c, &rec);
+    def_free(&d);
+    c->journal_app_done = c->app.known;
+    start_record(c);
+    return sync_now(c, err);
+}
+
 int
 coord__journal_begin(coord *c, char err[MR_ERR_LEN])
 {
@@ -427,44 +489,40 @@ coord__journal_begin(coord *c, char err[MR_ERR_LEN])
     snprintf(path, sizeof(path), "%s/" JOURNAL_NAME, jobdir_private(c->jd));
     c->resume = NULL;
     if (jc != NULL) {
-        rc = restore(c, jc);
-        if (rc == 0 && jc->end != JOURNAL_WHOLE)
-            mr_warn("the journal ends with %s: resumed from the %llu bytes "
-                    "before it", jc->damage,
-                    (unsigned long long)jc->valid_bytes);
-        if (rc == 0)
-            rc = journal_open(path, jc->valid_bytes, &c->journal, err);
+        rc = begin_resumed(c, jc, path, err);
         journal_contents_free(jc);
         free(jc);
-        if (rc == -ENOMEM)
-            snprintf(err, MR_ERR_LEN, "out of memory");
-        if (rc < 0)
-            return rc;
-    } else {
-        struct definition d;
-        Mrj__Record rec = MRJ__RECORD__INIT;
+    } else if ((rc = begin_fresh(c, path, err)) < 0) {
+        /* A journal without its definition or start would stop the next
+         * coordinator here: none at all. */
+        unlink(path);
+    }
+    if (rc < 0) {
+        journal_close(c->journal);
+        c->journal = NULL;
+    }
+    return rc;
+}
 
-        c->generation = 1;
-        if ((rc = journal_open(path, 0, &c->journal, err)) < 0)
-            return rc;
-        if (def_build(c, &d) < 0) {
-            snprintf(err, MR_ERR_LEN, "out of memory");
-            return -ENOMEM;
-        }
-        rec.what_case = MRJ__RECORD__WHAT_DEFINE;
-        rec.define = &d.def;
-        append(c, &rec);
-        def_free(&d);
-        c->journal_app_done = c->app.known;
-    }
-    start_record(c);
-    if (c->journal == NULL || (rc = journal_sync(c->journal, err)) < 0) {
-        if (c->journal != NULL)
-            return rc;
-        snprintf(err, MR_ERR_LEN, "cannot record the job in its journal");
-        return -EIO;
-    }
-    return 0;
+void
+coord__journal_kick(coord *c)
+{
+    if (c->sync_timer == NULL)
+        c->sync_timer = rpc_loop_timer_add(c->loop, 0, on_sync, c);
+}
+
+void
+coord__journal_remove(coord *c)
+{
+    char path[PATH_MAX + 32];
+
+    if (c->jd == NULL)
+        return;
+    journal_close(c->journal);
+    c->journal = NULL;
+    snprintf(path, sizeof(path), "%s/" JOURNAL_NAME, jobdir_private(c->jd));
+    if (unlink(path) < 0 && errno != ENOENT)
+        mr_warn("cannot remove the journal %s: %s", path, strerror(errno));
 }
 
 void
@@ -542,7 +600,8 @@ coord__journal_pending(const coord *c)
 
 bool
 coord__journal_hold(coord *c, rpc_call *call,
-                    Mr__ReportReply_Closure closure, struct coord_task *task)
+                    Mr__ReportReply_Closure closure, struct coord_task *task,
+                    bool accepted)
 {
     struct held_report *h;
 
@@ -551,6 +610,7 @@ coord__journal_hold(coord *c, rpc_call *call,
     h->call = call;
     h->closure = closure;
     h->task = task;
+    h->accepted = accepted;
     h->next = c->held;
     c->held = h;
     return true;
@@ -572,7 +632,7 @@ on_sync(rpc_loop *loop, void *arg)
         give_up_journal(c, err);
     while (h != NULL) {
         struct held_report *next = h->next;
-        coord__answer_report(c, h->call, h->closure, h->task, true);
+        coord__answer_report(c, h->call, h->closure, h->task, h->accepted);
         free(h);
         h = next;
     }
@@ -604,7 +664,7 @@ coord__journal_end(coord *c)
 
 int
 coord__journal_late(coord *c, struct coord_task *task,
-                    const Mr__TaskReport *rep, uint64_t conn)
+                    const Mr__TaskReport *rep)
 {
     const Mr__MapOutput *o = rep->output;
     char name[64];
@@ -628,7 +688,5 @@ coord__journal_late(coord *c, struct coord_task *task,
     mr_info("%s task %u: took the report of attempt %u, handed out before "
             "the coordinator restarted", task_kind_name(task->kind),
             task->id, rep->attempt);
-    if (task->kind == KIND_MAP)
-        coord__output_done(c, task->id, conn, rep);
     return 0;
 }

@@ -125,7 +125,7 @@ coord__answer_report(coord *c, rpc_call *call,
     if (tasks_are_over(&c->tasks))
         coord__end_job(c);
     reply.accepted = accepted;
-    reply.job_over = tasks_are_over(&c->tasks);
+    reply.job_over = c->ended;
     reply.outcome = coord__outcome(c);
     if (reply.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
         reply.why = (char *)coord_error(c);
@@ -187,7 +187,7 @@ coord__report_task(Mr__Coordinator_Service *service,
         return;
     }
     if (rc == -EPERM && is_late(c, task, rep)) {
-        rc = coord__journal_late(c, task, rep, conn);
+        rc = coord__journal_late(c, task, rep);
     } else if (rc != 0) {
         coord__log_refusal(c, conn, "a task report", why);
         rpc_call_fail(closure_data, rc, "%s", why);
@@ -211,9 +211,11 @@ coord__report_task(Mr__Coordinator_Service *service,
         take_completion(c, task, rep, conn);
     if (rc != MR_ESTALE)
         coord__progress(c);
-    /* A completion is answered once the journal holds it. */
-    if (rc == 0 && rep->ok &&
-        coord__journal_hold(c, closure_data, closure, task))
+    /* A completion is answered once the journal holds it, and while one
+     * waits, so is every other report: none may hear the job is over
+     * before its commit. */
+    if (coord__journal_hold(c, closure_data, closure, task,
+                            rep->ok && rc == 0))
         return;
     coord__answer_report(c, closure_data, closure, task, rep->ok && rc == 0);
     coord__dispatch(c);

@@ -148,9 +148,15 @@ journal_read(const char *path, struct journal_contents *out,
         uint32_t n;
         Mrj__Record *rec;
 
+        if (len - off >= FRAME_HEAD &&
+            get_u32(buf + off) > JOURNAL_MAX_RECORD) {
+            out->end = JOURNAL_CORRUPT;
+            snprintf(out->damage, sizeof(out->damage), "a record of an "
+                     "impossible length at byte %zu", off);
+            break;
+        }
         if (len - off < FRAME_HEAD ||
-            (n = get_u32(buf + off)) > JOURNAL_MAX_RECORD ||
-            len - off - FRAME_HEAD < n) {
+            len - off - FRAME_HEAD < (n = get_u32(buf + off))) {
             out->end = JOURNAL_TORN;
             snprintf(out->damage, sizeof(out->damage), "a torn record at "
                      "byte %zu", off);

@@ -139,8 +139,10 @@ main(int argc, char **argv)
             }
             break;
         case 'r':
-            if (cli_parse_seconds("--reconnect", optarg, &reconnect_ms,
-                                  err) < 0) {
+            if (strcmp(optarg, "0") == 0)
+                reconnect_ms = 0;
+            else if (cli_parse_seconds("--reconnect", optarg, &reconnect_ms,
+                                       err) < 0) {
                 fprintf(stderr, "mrworker: %s\n", err);
                 return MR_EXIT_USAGE;
             }
