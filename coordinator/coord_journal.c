@@ -610,6 +610,8 @@ coord__journal_late(coord *c, struct coord_task *task,
     char name[64];
     int rc;
 
+    if (c->jd == NULL || tasks_are_over(&c->tasks))
+        return MR_ESTALE;       /* over: the private directory is gone */
     if (task->kind == KIND_MAP && (o == NULL || o->shared ||
                                    o->addr[0] == '\0')) {
         mr_im_name(name, sizeof(name), task->id, rep->attempt);
