@@ -5,15 +5,17 @@
 # chosen by progress (how many map or reduce outputs exist), its two
 # workers running on across each restart, finishes with mrsequential's
 # output and never runs again a task its journal kept; a task finished
-# while the coordinator was away is reported again and taken; a journal cut
+# while the coordinator was away is reported again and taken, and one
+# reported after the job is over is answered as stale; a journal cut
 # anywhere in its last record, or with a bit flipped in a middle record,
 # resumes from its valid prefix; a damaged definition, or another job's
 # journal, is refused with one line (exit 4) and nothing touched but the
 # dead job's lock file, and --fresh discards it; the lab's form resumes
 # too; SIGTERM leaves no journal. Checks that read or write the journal
-# themselves need python3 (tests/support/journal.py) and print "SKIP
-# name: needs python3" without it. Prints one "PASS name", "FAIL name:
-# why" or "SKIP name: why" line per check; exits 1 when a check failed.
+# or the protocol themselves need python3 (tests/support/journal.py,
+# late_report.py) and print "SKIP name: needs python3" without it.
+# Prints one "PASS name", "FAIL name: why" or "SKIP name: why" line per
+# check; exits 1 when a check failed.
 #
 # Usage: BUILD=build tests/job/test-resume.sh [CHECK...]
 set -u
@@ -322,6 +324,45 @@ check_late_report() {
     fi
 }
 
+# A late report that comes after the job is over, from a worker that had
+# joined the restarted coordinator before the end (tests/support/
+# late_report.py plays it): the job is committed, so the report is stale,
+# and answered as such. The restarted coordinator dereferenced its job
+# directory, gone with the commit, and died of SIGSEGV instead.
+check_late_report_after_end() {
+    local name=late_report_after_the_end d=$WORK/after addr=unix:$WORK/after.s
+    local rc why w
+    local -a cmd
+    [ -n "$PY" ] || { skip $name "needs python3"; return; }
+    mkdir -p "$d"
+    cmd=(--addr "$addr" --output "$d" --reduce 1 "$IN"/d[123].txt)
+    MR_LOG=debug start_coordinator "$d" "$d.coord-1.log" "${cmd[@]}" ||
+        { fail $name "no coordinator"; return; }
+    FAULTY_MAP_MS=1000 start_workers 1 "$d" "$addr" "$FAULTY"
+    wait_for 20 logged "$d.coord-1.log" "map task 1 attempt 1 -> connection" ||
+        { fail $name "map 1 was never handed out"; return; }
+    kill -KILL "$CPID"
+    wait "$TPID"
+    for w in "${WORKERS[@]}"; do kill -KILL "$(pgrep -P "$w")"; done
+    wait_workers
+    MR_LOG=debug start_coordinator "$d" "$d.coord-2.log" "${cmd[@]}" ||
+        { fail $name "no second coordinator"; return; }
+    "$PY" "$(dirname "$JOURNAL")/late_report.py" "$WORK/after.s" \
+        "$(journal_of "$d")" "$d" map 1 1 > "$d.late" 2>&1 &
+    local late=$!
+    wait_for 20 logged "$d.late" joined ||
+        { fail $name "the late reporter did not join: $(cat "$d.late")"; return; }
+    start_workers 1 "$d" "$addr" "$FAULTY"
+    wait "$TPID"; rc=$?
+    wait_workers
+    wait "$late"
+    why=$WORKERS_WHY$(finished "$d" $rc "$d.coord-2.log" 1 "$WORK/want-faulty3")
+    if [ -n "$why" ]; then fail $name "$why"
+    elif ! logged "$d.late" "^answered 0$"; then
+        fail $name "the late report: $(cat "$d.late")"
+    else pass $name; fi
+}
+
 # ---------------------------------------------------------------- 3
 
 # The dead job the damage checks start from: 8 maps (the faulty app's, each
@@ -588,7 +629,7 @@ check_sigterm() {
     else pass $name; fi
 }
 
-ALL="kill_points late_report cut_journal flip_middle flip_definition
+ALL="kill_points late_report late_report_after_end cut_journal flip_middle flip_definition
 other_job lab_form sigterm"
 status=0
 # shellcheck disable=SC2048
