@@ -20,6 +20,7 @@ fi
 [ -x /usr/bin/time ] || missing="$missing time"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
 command -v g++ >/dev/null 2>&1 || missing="$missing g++"   # C++ test apps
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # journal tests
 if [ "${1:-}" = check ]; then
     command -v clang >/dev/null 2>&1 || missing="$missing clang"
     command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
