@@ -70,6 +70,16 @@ job_is_committed(const struct job *job)
     return strstr(buf, want) != NULL;
 }
 
+/* True when the job's private directory, which this worker can see, is
+ * gone: its coordinator ended the job (committed it, or gave it up) rather
+ * than died, which leaves it for a restarted one. */
+static bool
+job_files_gone(const struct worker *w)
+{
+    return w->joined && !w->job.local && w->job.priv[0] != '\0' &&
+           access(w->job.priv, F_OK) < 0 && errno == ENOENT;
+}
+
 /* The coordinator cannot be reached any more: the job may have finished
  * without us (we were busy with a stale attempt), which its marker says. */
 static int
@@ -198,7 +208,8 @@ join(struct worker *w)
     while ((rc = join_once(w)) == UNREACHED) {
         uint64_t now = rpc_monotonic_ms();
         if (strncmp(w->opts->addr, "fd:", 3) == 0 ||
-            w->opts->reconnect_ms == 0 || job_is_committed(&w->job))
+            w->opts->reconnect_ms == 0 || job_is_committed(&w->job) ||
+            job_files_gone(w))
             return coordinator_gone(w);
         if (deadline == 0) {
             deadline = now + w->opts->reconnect_ms;
