@@ -156,7 +156,9 @@ coord__journal_claim(const char *priv, const char *job_id, void *arg,
     char path[PATH_MAX + 32], why[300];
     struct journal_contents jc;
     struct definition mine;
-    const char *dir = c->output_dir ? c->output_dir : ".";
+    /* The job directory: priv without its last name. Advice first, the
+     * path last, where a long one may be cut. */
+    int dirlen = (int)(strrchr(priv, '/') - priv);
     int rc;
 
     snprintf(path, sizeof(path), "%s/" JOURNAL_NAME, priv);
@@ -169,11 +171,12 @@ coord__journal_claim(const char *priv, const char *job_id, void *arg,
     if (rc < 0 || jc.n == 0 ||
         jc.records[0]->what_case != MRJ__RECORD__WHAT_DEFINE ||
         jc.records[0]->define->format != JOURNAL_FORMAT) {
-        snprintf(err, MR_ERR_LEN, "%s holds the files of job %s, killed "
-                 "before it finished, whose journal cannot be read (%s): "
-                 "give --fresh to discard them", dir, job_id,
+        snprintf(err, MR_ERR_LEN, "job %s, killed before it finished, left "
+                 "its files here and its journal cannot be read (%s): give "
+                 "--fresh to discard them (here: %.*s)", job_id,
                  rc < 0 ? mr_strerror(rc) : jc.n == 0 ? jc.damage
-                 : "its first record is not the job's definition");
+                 : "its first record is not the job's definition", dirlen,
+                 priv);
         journal_contents_free(&jc);
         return MR_EOTHERJOB;
     }
@@ -183,10 +186,10 @@ coord__journal_claim(const char *priv, const char *job_id, void *arg,
         return -ENOMEM;
     }
     if (difference(&jc, &mine.def, why, sizeof(why)) != NULL) {
-        snprintf(err, MR_ERR_LEN, "%s holds the files of job %s, killed "
-                 "before it finished, which is not this job (%s): run that "
-                 "job again to resume it, or give --fresh to discard its "
-                 "files", dir, job_id, why);
+        snprintf(err, MR_ERR_LEN, "job %s, killed before it finished, left "
+                 "its files here and is not this job (%s): run that job "
+                 "again to resume it, or give --fresh to discard its files "
+                 "(here: %.*s)", job_id, why, dirlen, priv);
         def_free(&mine);
         journal_contents_free(&jc);
         return MR_EOTHERJOB;

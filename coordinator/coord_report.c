@@ -180,9 +180,10 @@ coord__report_task(Mr__Coordinator_Service *service,
         members_find(&c->members, conn) == NULL) {
         /* A worker whose client reconnected by itself, to a coordinator
          * restarted meanwhile: it joins, then reports again. */
-        mr_info("a report of %s task %u from connection %llu, which has not "
-                "joined: asked to join first", task_kind_name(task->kind),
-                task->id, (unsigned long long)conn);
+        mr_log_limited(&c->refusal_log, MR_LOG_INFO, "a report of %s task "
+                       "%u from connection %llu, which has not joined: asked "
+                       "to join first", task_kind_name(task->kind), task->id,
+                       (unsigned long long)conn);
         rpc_call_fail(closure_data, -EPERM, "join the job first (Join)");
         return;
     }

@@ -270,7 +270,7 @@ check_killed_coordinator() {
     $TIMEOUT "$B/mrrun" "$IN/c.txt" >/dev/null 2>"$WORK/kc-refused.err"
     rc=$?
     if [ $rc -ne 4 ] || [ "$(wc -l < "$WORK/kc-refused.err")" -ne 1 ] ||
-       ! grep -q "holds the files of job $dead, killed before it finished.*--fresh" \
+       ! grep -q "job $dead, killed before it finished, left its files here.*--fresh" \
            "$WORK/kc-refused.err"; then
         fail next_job_refused_by_dead_journal "exit $rc: $(cat "$WORK/kc-refused.err")"
     elif [ ! -d "$d/.mr-$dead" ]; then

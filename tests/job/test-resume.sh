@@ -521,7 +521,7 @@ check_flip_definition() {
     copy_dead def
     "$PY" "$JOURNAL" flip "$(journal_of "$WORK/def")" 20 5
     expect_refusal $name "$WORK/def" \
-        "holds the files of job $DEAD_ID, killed before it finished, whose journal cannot be read (a record that fails its checksum at byte 8): give --fresh to discard them" \
+        "job $DEAD_ID, killed before it finished, left its files here and its journal cannot be read (a record that fails its checksum at byte 8): give --fresh to discard them" \
         --reduce 3 "$IN"/d*.txt
     fresh_run journal_bad_definition_fresh "$WORK/def" 3 "$IN"/d*.txt
 }
@@ -537,15 +537,15 @@ check_other_job() {
                   return; }
     copy_dead other
     expect_refusal other_reduce_count_refused "$WORK/other" \
-        "holds the files of job $DEAD_ID, killed before it finished, which is not this job (it had 3 reduce tasks, this job 4): run that job again to resume it, or give --fresh to discard its files" \
+        "job $DEAD_ID, killed before it finished, left its files here and is not this job (it had 3 reduce tasks, this job 4): run that job again to resume it, or give --fresh to discard its files" \
         --reduce 4 "$IN"/d*.txt
     expect_refusal other_inputs_refused "$WORK/other" \
-        "which is not this job (it had 8 inputs, this job 7): run that job again to resume it, or give --fresh" \
+        "and is not this job (it had 8 inputs, this job 7): run that job again to resume it, or give --fresh" \
         --reduce 3 "$IN"/d[1-7].txt
     touch -r "$f" "$WORK/mtime"
     touch -d '2001-01-01' "$f"
     expect_refusal changed_input_refused "$WORK/other" \
-        "which is not this job (its input $f has changed since): run that job again to resume it, or give --fresh" \
+        "and is not this job (its input $f has changed since): run that job again to resume it, or give --fresh" \
         --reduce 3 "$IN"/d*.txt
     touch -r "$WORK/mtime" "$f"
     run_job "$WORK/other" "$WORK/other.log" --reduce 3 "$IN"/d*.txt
