@@ -142,7 +142,7 @@ generation() {
     [ "$lost" = 0 ] || echo "$lost tasks had lost their outputs"
 }
 
-# finished NAME DIR RC LOG NREDUCE WANT: the job in DIR ended well: its
+# finished DIR RC LOG NREDUCE WANT: the job in DIR ended well: its
 # coordinator exited 0 (RC) without a word of a crash in LOG, DIR holds
 # mr-out-0 .. mr-out-<NREDUCE-1> and mr-success and nothing else (no
 # private directory, no lock), and the outputs, sorted, are WANT. Prints
@@ -206,10 +206,12 @@ run_job() {
 # One job of 16 maps and 6 reduces, killed at 12 points: after 2, 4, ...
 # 16 maps have an output, then after 1 to 4 reduces have one; each time
 # the coordinator is started again with the same command, and the two
-# workers, which run on, join it again. Each resumed coordinator keeps at
-# least every map output that existed before the kill but the (at most)
-# one per worker not yet reported, and no reduce output once the reduce
-# phase began is missing its maps; the job ends with mrsequential's output.
+# workers, which run on, join it again. Each resumed coordinator keeps
+# what its journal holds (python3) and at least every output that existed
+# before the kill but the one per worker not yet reported (a worker asks
+# for more only once its report is answered, which waits for the journal),
+# every map once a reduce has an output; the job ends with mrsequential's
+# output.
 POINTS="mr-im:2 mr-im:4 mr-im:6 mr-im:8 mr-im:10 mr-im:12 mr-im:14 mr-im:16
 mr-staged:1 mr-staged:2 mr-staged:3 mr-staged:4"
 
