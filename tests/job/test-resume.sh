@@ -36,7 +36,7 @@ STRIDE=65536
 make_inputs --size 1000000 $(seq -f 's%02g.txt' 1 16)
 # Small inputs for the faulty app, whose maps sleep FAULTY_MAP_MS: it
 # counts each input's name once.
-for i in 1 2 3 4 5 6 7 8; do echo "input $i" > "$IN/d$i.txt"; done
+for i in $(seq 1 12); do echo "input $i" > "$IN/d$i.txt"; done
 
 # reference APP WANT INPUTS...: mrsequential's output, sorted, in WANT.
 reference() {
@@ -142,7 +142,7 @@ generation() {
     [ "$lost" = 0 ] || echo "$lost tasks had lost their outputs"
 }
 
-# finished NAME DIR RC LOG NREDUCE WANT: the job in DIR ended well: its
+# finished DIR RC LOG NREDUCE WANT: the job in DIR ended well: its
 # coordinator exited 0 (RC) without a word of a crash in LOG, DIR holds
 # mr-out-0 .. mr-out-<NREDUCE-1> and mr-success and nothing else (no
 # private directory, no lock), and the outputs, sorted, are WANT. Prints
@@ -206,10 +206,12 @@ run_job() {
 # One job of 16 maps and 6 reduces, killed at 12 points: after 2, 4, ...
 # 16 maps have an output, then after 1 to 4 reduces have one; each time
 # the coordinator is started again with the same command, and the two
-# workers, which run on, join it again. Each resumed coordinator keeps at
-# least every map output that existed before the kill but the (at most)
-# one per worker not yet reported, and no reduce output once the reduce
-# phase began is missing its maps; the job ends with mrsequential's output.
+# workers, which run on, join it again. Each resumed coordinator keeps
+# what its journal holds (python3) and at least every output that existed
+# before the kill but the one per worker not yet reported (a worker asks
+# for more only once its report is answered, which waits for the journal),
+# every map once a reduce has an output; the job ends with mrsequential's
+# output.
 POINTS="mr-im:2 mr-im:4 mr-im:6 mr-im:8 mr-im:10 mr-im:12 mr-im:14 mr-im:16
 mr-staged:1 mr-staged:2 mr-staged:3 mr-staged:4"
 
@@ -365,9 +367,10 @@ check_late_report_after_end() {
 
 # ---------------------------------------------------------------- 3
 
-# The dead job the damage checks start from: 8 maps (the faulty app's, each
-# sleeping 150 ms) and 3 reduces, killed once 4 maps have an output, its
-# two workers killed too, kept in $WORK/dead, made once (each check runs in
+# The dead job the damage checks start from: 12 maps (the faulty app's,
+# each sleeping 150 ms) and 3 reduces, killed once 5 maps have an output
+# (so that its journal holds at least 3, all but one a worker's), its two
+# workers killed too, kept in $WORK/dead, made once (each check runs in
 # a subshell: $WORK/dead.id says it is made). Sets DEAD and DEAD_ID (its
 # job's id).
 dead_job() {
@@ -380,7 +383,7 @@ dead_job() {
     MR_LOG=info start_coordinator "$d" "$d.log" --addr "$addr" --output "$d" \
         --reduce 3 "$IN"/d*.txt || return 1
     FAULTY_MAP_MS=150 start_workers 2 "$d" "$addr" "$FAULTY"
-    wait_for 20 at_least "$d" mr-im 4 || return 1
+    wait_for 20 at_least "$d" mr-im 5 || return 1
     kill -KILL "$CPID"
     wait "$TPID"
     for w in "${WORKERS[@]}"; do kill -KILL "$(pgrep -P "$w")"; done
@@ -408,7 +411,7 @@ check_cut_journal() {
     local name=journal_cut_in_last_record off last end nmd why bad="" n=0
     local torn x
     [ -n "$PY" ] || { skip $name "needs python3"; return; }
-    dead_job || { fail $name "could not kill a job after 4 maps"; return; }
+    dead_job || { fail $name "could not kill a job after 5 maps"; return; }
     frames > "$WORK/frames"
     last=$(grep -v '^end' "$WORK/frames" | tail -n 1)
     end=$(sed -n 's/^end \([0-9]*\) whole$/\1/p' "$WORK/frames")
@@ -446,11 +449,16 @@ check_cut_journal() {
 # records before it, saying the journal ends with a record that fails its
 # checksum there, and the job finishes right.
 check_flip_middle() {
-    local name=journal_bit_flipped_in_middle_record rec off why x nbefore
+    local name=journal_bit_flipped_in_middle_record rec off why x nbefore nmd
     [ -n "$PY" ] || { skip $name "needs python3"; return; }
-    dead_job || { fail $name "could not kill a job after 4 maps"; return; }
+    dead_job || { fail $name "could not kill a job after 5 maps"; return; }
     frames > "$WORK/frames"
-    nbefore=$(( $(grep -c ' map_done$' "$WORK/frames") / 2 ))
+    nmd=$(grep -c ' map_done$' "$WORK/frames")
+    if [ "$nmd" -lt 3 ]; then
+        fail $name "the dead job's journal: $(words < "$WORK/frames")"
+        return
+    fi
+    nbefore=$((nmd / 2))
     rec=$(grep ' map_done$' "$WORK/frames" | sed -n "$((nbefore + 1))p")
     off=${rec%% *}
     copy_dead flip
@@ -517,7 +525,7 @@ check_flip_definition() {
     [ -n "$PY" ] || { skip $name "needs python3"
                       skip journal_bad_definition_fresh "needs python3"
                       return; }
-    dead_job || { fail $name "could not kill a job after 4 maps"; return; }
+    dead_job || { fail $name "could not kill a job after 5 maps"; return; }
     copy_dead def
     "$PY" "$JOURNAL" flip "$(journal_of "$WORK/def")" 20 5
     expect_refusal $name "$WORK/def" \
@@ -533,15 +541,16 @@ check_flip_definition() {
 # goes.
 check_other_job() {
     local f=$IN/d8.txt why
-    dead_job || { fail other_job_refused "could not kill a job after 4 maps"
+    dead_job || { fail other_job_refused "could not kill a job after 5 maps"
                   return; }
+    local -a fewer=("$IN"/d*.txt)
     copy_dead other
     expect_refusal other_reduce_count_refused "$WORK/other" \
         "job $DEAD_ID, killed before it finished, left its files here and is not this job (it had 3 reduce tasks, this job 4): run that job again to resume it, or give --fresh to discard its files" \
         --reduce 4 "$IN"/d*.txt
     expect_refusal other_inputs_refused "$WORK/other" \
-        "and is not this job (it had 8 inputs, this job 7): run that job again to resume it, or give --fresh" \
-        --reduce 3 "$IN"/d[1-7].txt
+        "and is not this job (it had 12 inputs, this job 11): run that job again to resume it, or give --fresh" \
+        --reduce 3 "${fewer[@]:1}"
     touch -r "$f" "$WORK/mtime"
     touch -d '2001-01-01' "$f"
     expect_refusal changed_input_refused "$WORK/other" \
