@@ -44,9 +44,9 @@ struct rpc_client {
     int connect_timeout_ms;
     int call_timeout_ms;
     size_t max_frame;
-    int fd;                     /* -1 while disconnected; blocking. Only
-                                   the calling thread reads it; it
-                                   changes under write_lock */
+    int fd;                     /* -1 while disconnected; blocking. The
+                                   calling thread's (notify uses
+                                   notify_fd); closed under write_lock */
     /* Held while a frame is written on the connection (by a call or by
      * rpc_client_notify from another thread) and while the connection
      * changes, so that frames never interleave and notify never writes on

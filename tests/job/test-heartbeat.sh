@@ -90,8 +90,7 @@ check_stopped_worker_loses_its_task() {
     wrc=$?
     wait "$ct"; rc=$?
     took=$((($(date +%s%N) - start) / 1000000))
-    kill -KILL "$pid"
-    kill -CONT "$pid"
+    kill -KILL "$pid"           # stopped or not
     wait "$slow" 2>/dev/null
     problem=$(job_problem "$d")
     if [ $rc -ne 0 ] || [ $wrc -ne 0 ]; then
