@@ -3,8 +3,9 @@
  * coord_report.c: task reports; coord_heartbeat.c: workers saying they
  * are alive; coord_end.c: the job's end; coord_app.c: the app module the
  * job runs and gives out; coord_describe.c: naming tasks; coord_journal.c:
- * the journal and resuming from it) and the functions they call in each
- * other. Nothing outside coordinator/ includes this. */
+ * writing the journal; coord_resume.c: resuming from it) and the
+ * functions they call in each other. Nothing outside coordinator/
+ * includes this. */
 #ifndef COORD_INT_H
 #define COORD_INT_H
 
@@ -111,7 +112,6 @@ struct coord {
     struct journal_contents *resume;    /* a dead job's, adopted, until
                                            coord__journal_begin() */
     uint32_t generation;        /* this coordinator's: 1 + earlier ones */
-    uint32_t reused[2];         /* tasks done before a restart, kept */
     bool journal_app_done;      /* the journal names the app */
     rpc_timer *sync_timer;      /* armed while records await their sync */
     struct held_report *held;   /* reports answered after the sync */
@@ -233,13 +233,36 @@ void coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
  * filled. */
 int coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN]);
 
-/* coord_journal.c */
+/* The job's definition as this coordinator sees it; inputs[] and the
+ * pointers in def are c's or in room (coord__definition_free). */
+struct definition {
+    Mrj__Define def;
+    Mrj__Input *inputs;
+    Mrj__Input **ptrs;
+};
+
+/* coord_resume.c */
+/* The job's definition as this coordinator sees it (inputs stat()ed now).
+ * Returns 0 or -ENOMEM. */
+int coord__definition_build(coord *c, struct definition *d);
+void coord__definition_free(struct definition *d);
+/* Takes the dead coordinator's finished tasks whose outputs are still
+ * there, its app when the job knew none, and numbers attempts above its.
+ * Returns 0 or -ENOMEM. */
+int coord__resume_restore(coord *c, const struct journal_contents *jc);
 /* jobdir's claim hook (jobdir.h): adopts a dead job's private directory
  * whose journal defines this very job (its parsed journal kept in
  * c->resume, its id taken), refuses one of another job, sweeps one
  * without a journal. */
-int coord__journal_claim(const char *priv, const char *job_id, void *arg,
-                         char err[MR_ERR_LEN]);
+int coord__resume_claim(const char *priv, const char *job_id, void *arg,
+                        char err[MR_ERR_LEN]);
+/* A report of an attempt an earlier coordinator handed out
+ * (tasks_complete_earlier): accepted when its output can be used (one in
+ * the private directory is there). Returns 0 or MR_ESTALE. */
+int coord__resume_late(coord *c, struct coord_task *task,
+                       const Mr__TaskReport *rep);
+
+/* coord_journal.c */
 /* Once the directory is held: resumes from c->resume (the finished tasks
  * whose outputs are still there are DONE, attempts are numbered above the
  * earlier coordinators'), or starts a journal with the job's definition;
@@ -269,11 +292,6 @@ void coord__journal_kick(coord *c);
  * record on, a takeover finishes the commit, and a finished job must not
  * be resumed). */
 void coord__journal_remove(coord *c);
-/* A report of an attempt an earlier coordinator handed out
- * (tasks_complete_earlier): accepted when its output can be used (one in
- * the private directory is there). Returns 0 or MR_ESTALE. */
-int coord__journal_late(coord *c, struct coord_task *task,
-                        const Mr__TaskReport *rep);
 /* Closes the journal (the file goes with the private directory); held
  * reports are failed. */
 void coord__journal_end(coord *c);

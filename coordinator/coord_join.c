@@ -20,7 +20,7 @@ int
 coord__take_dir(coord *c, const char *dir, char err[MR_ERR_LEN])
 {
     struct jobdir_owner owner = {c->job_id, c->app.known ? c->app.name : "",
-                                 c->fresh ? NULL : coord__journal_claim, c};
+                                 c->fresh ? NULL : coord__resume_claim, c};
     char why[MR_ERR_LEN], id[sizeof(c->job_id)];
     int rc;
 

@@ -188,7 +188,7 @@ coord__report_task(Mr__Coordinator_Service *service,
         return;
     }
     if (rc == -EPERM && is_late(c, task, rep)) {
-        rc = coord__journal_late(c, task, rep);
+        rc = coord__resume_late(c, task, rep);
     } else if (rc != 0) {
         coord__log_refusal(c, conn, "a task report", why);
         rpc_call_fail(closure_data, rc, "%s", why);
