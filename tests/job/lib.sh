@@ -92,6 +92,38 @@ read_until() {
     return 1
 }
 
+# reference APP WANT INPUTS...: mrsequential's output for the module APP
+# on INPUTS, sorted, in WANT; false when mrsequential fails.
+reference() {
+    local app=$1 want=$2 dir
+    shift 2
+    dir=$(mktemp -d "$WORK/ref-XXXXXX") &&
+        (cd "$dir" && "$B/mrsequential" "$app" "$@") &&
+        sort "$dir/mr-out-0" > "$want" && rm -rf "$dir"
+}
+
+# run_checks "NAMES" [NAME...]: runs check_NAME for each NAME given (every
+# one of NAMES when none), printing its lines and how long it took, then
+# exits: 1 when a check failed or a name is unknown, else 0.
+run_checks() {
+    local all=$1 c start out status=0
+    shift
+    # shellcheck disable=SC2048
+    for c in ${*:-$all}; do
+        if ! declare -F "check_$c" >/dev/null; then
+            fail "$c" "no such check (checks: $(echo $all))"
+            status=1
+            continue
+        fi
+        start=$SECONDS
+        out=$("check_$c")
+        echo "$out"
+        echo "$out" | grep -q '^FAIL' && status=1
+        echo "  ($c took $((SECONDS - start))s)"
+    done
+    exit $status
+}
+
 # ---------------------------------------------------------------- processes
 
 # start_coordinator DIR LOG ARGS...: mrcoordinator ARGS... in DIR under

@@ -42,19 +42,11 @@ head -c 32 /dev/urandom | base64 > "$WORK/token" &&
     chmod 600 "$WORK/token" "$WORK/bad-token" ||
     { fail setup "cannot write the tokens"; exit 1; }
 
-# reference APP: mrsequential's output for APP (a module path) on the
-# inputs, sorted, in $WORK/ref-NAME (NAME: the module's base name).
-reference() {
-    local name
-    name=$(basename "$1" .so)
-    mkdir -p "$WORK/seq-$name" &&
-        (cd "$WORK/seq-$name" && "$B/mrsequential" "$1" "$IN"/*.txt) &&
-        sort "$WORK/seq-$name/mr-out-0" > "$WORK/ref-$name" ||
-        { fail setup "mrsequential $name failed"; exit 1; }
-}
-reference "$B/apps/wc.so"
-reference "$B/apps/indexer.so"
-reference "$B/tests/apps/slowreduce.so"
+# mrsequential's outputs, sorted, in $WORK/ref-NAME (NAME: the module's).
+for app in "$B/apps/wc.so" "$B/apps/indexer.so" "$B/tests/apps/slowreduce.so"; do
+    reference "$app" "$WORK/ref-$(basename "$app" .so)" "$IN"/*.txt ||
+        { fail setup "mrsequential $app failed"; exit 1; }
+done
 
 # ---------------------------------------------------------------- helpers
 

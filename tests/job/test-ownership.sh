@@ -484,17 +484,4 @@ check_poison_task() {
 ALL="earlier_results_survive second_job_refused fewer_reduces killed_worker
 killed_coordinator stopped_worker killed_mrrun worker_exit_failed
 worker_refusals poison_task"
-status=0
-for c in ${*:-$ALL}; do
-    if ! declare -F "check_$c" >/dev/null; then
-        fail "$c" "no such check (checks: $(echo $ALL))"
-        status=1
-        continue
-    fi
-    start=$SECONDS
-    out=$("check_$c")
-    echo "$out"
-    echo "$out" | grep -q '^FAIL' && status=1
-    echo "  ($c took $((SECONDS - start))s)"
-done
-exit $status
+run_checks "$ALL" "$@"

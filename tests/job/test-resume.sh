@@ -38,14 +38,6 @@ make_inputs --size 1000000 $(seq -f 's%02g.txt' 1 16)
 # counts each input's name once.
 for i in $(seq 1 12); do echo "input $i" > "$IN/d$i.txt"; done
 
-# reference APP WANT INPUTS...: mrsequential's output, sorted, in WANT.
-reference() {
-    local app=$1 want=$2 dir
-    shift 2
-    dir=$(mktemp -d "$WORK/ref-XXXXXX") &&
-        (cd "$dir" && "$B/mrsequential" "$app" "$@") &&
-        sort "$dir/mr-out-0" > "$want" && rm -rf "$dir"
-}
 reference "$SLOW" "$WORK/want-slow" "$IN"/s*.txt &&
     reference "$FAULTY" "$WORK/want-faulty" "$IN"/d*.txt &&
     reference "$FAULTY" "$WORK/want-faulty3" "$IN"/d[123].txt ||
@@ -640,18 +632,4 @@ check_sigterm() {
 
 ALL="kill_points late_report late_report_after_end cut_journal flip_middle flip_definition
 other_job lab_form sigterm"
-status=0
-# shellcheck disable=SC2048
-for c in ${*:-$ALL}; do
-    if ! declare -F "check_$c" >/dev/null; then
-        fail "$c" "no such check (checks: $(echo $ALL))"
-        status=1
-        continue
-    fi
-    start=$SECONDS
-    out=$("check_$c")
-    echo "$out"
-    echo "$out" | grep -q '^FAIL' && status=1
-    echo "  ($c took $((SECONDS - start))s)"
-done
-exit $status
+run_checks "$ALL" "$@"
