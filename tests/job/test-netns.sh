@@ -11,7 +11,9 @@
 # mrsequential's output in the coordinator's --output directory, with
 # reduces that fetched over the network; a worker with the wrong token is
 # refused (exit 4) while the job goes on; a worker holding finished map
-# outputs SIGKILLed during the reduce phase has its maps run again and the
+# outputs SIGKILLed during the reduce phase has its maps run again (the
+# coordinator finds out first either from the worker's lost connection or
+# from a reduce that could not fetch, whichever comes first) and the
 # output stays the same; the namespaces leave nothing behind.
 # Needs root; without it every check prints "SKIP name: needs root
 # (network namespaces)".
@@ -251,7 +253,9 @@ test_killed_in_reduce() {
     elif [ -n "$problem" ]; then
         fail $name "$problem"
     elif ! logged "$dir.log" \
-            "a worker that kept the outputs of [1-9][0-9]* map tasks\? .*is gone; running them again"; then
+            "a worker that kept the outputs of [1-9][0-9]* map tasks\? .*is gone; running them again" &&
+         ! logged "$dir.log" \
+            "reduce task [0-9]* could not fetch the outputs of .*; [1-9][0-9]* of them run again"; then
         fail $name "the coordinator did not say it runs the maps again:" \
             "$(grep -m1 'warn' "$dir.log")"
     elif ! logged "$dir.log" "map task [0-9]*: DONE -> IDLE" ||
