@@ -138,6 +138,15 @@ reply_exit(coord *c, rpc_call *call, Mr__Task_Closure closure)
     closure(&t, call);
 }
 
+void
+coord__heard(coord *c, uint64_t conn)
+{
+    struct member *m = members_find(&c->members, conn);
+
+    if (m != NULL)
+        m->heard_ms = rpc_monotonic_ms();
+}
+
 uint32_t
 coord__pid_of(const coord *c, uint64_t conn)
 {
@@ -353,6 +362,7 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
                       "worker of an older build?");
         return;
     }
+    coord__heard(c, conn);
     if (req->local && !c->has_local) {
         /* From now on, workers that write the private directory serve
          * what they map: this one cannot read it there. */
@@ -483,7 +493,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                                            coord_get_task, coord__report_task,
                                            coord__join, coord__read_input,
                                            coord__put_output, coord__get_app,
-                                           coord__heartbeat};
+                                           coord__heartbeat, coord__status};
     c->loop = loop;
     c->waiters_tail = &c->waiters;
     c->on_progress = opts->on_progress;

@@ -179,6 +179,15 @@ void coord_abort(coord *c, const char *why);
 /* Fills st with the job's state now. */
 void coord_status(const coord *c, struct coord_status *st);
 
+/* The job as it is now, as the Status RPC answers it (Mr__StatusReply of
+ * proto/mr.proto, declared in mr.pb-c.h), with at most max_tasks rows of
+ * the task table, RUNNING tasks first. Its strings are borrowed from c:
+ * use it before the loop turns again, then coord_status_free() it.
+ * Returns NULL when out of memory. */
+struct Mr__StatusReply;
+struct Mr__StatusReply *coord_status_build(const coord *c, uint32_t max_tasks);
+void coord_status_free(struct Mr__StatusReply *reply);
+
 /* The job's directory, once known (borrowed), else NULL. */
 const char *coord_dir(const coord *c);
 

@@ -29,8 +29,10 @@ coord__heartbeat(Mr__Coordinator_Service *service, const Mr__Heartbeat *req,
 {
     coord *c = (coord *)service;
     Mr__HeartbeatReply reply = MR__HEARTBEAT_REPLY__INIT;
-    struct coord_task *task = beating_task(c, req,
-                                           rpc_call_conn_id(closure_data));
+    uint64_t conn = rpc_call_conn_id(closure_data);
+    struct coord_task *task = beating_task(c, req, conn);
+
+    coord__heard(c, conn);
 
     /* The deadline timer, when it fires, waits for the rest (coord.c). */
     if (task != NULL && !tasks_are_over(&c->tasks))

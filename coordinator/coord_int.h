@@ -62,7 +62,12 @@ struct map_location {
                                    back out of the job's if it is lost */
 };
 
-struct upload;                  /* coord_data.c */
+struct upload;                  /* coord_status.c: the Status handler. */
+void coord__status(Mr__Coordinator_Service *service,
+                   const Mr__StatusRequest *req,
+                   Mr__StatusReply_Closure closure, void *closure_data);
+
+/* coord_data.c */
 struct held_report;             /* coord_journal.c */
 
 /* The app the job runs, once known: from the owner (coord_opts.app), from
@@ -145,6 +150,8 @@ const char *coord__printable(const char *text, char *buf, size_t len);
 void coord__settle_timer(coord *c, struct coord_task *task);
 /* What a worker is told of the job: NONE while it runs, DONE or FAILED. */
 Mr__JobOutcome coord__outcome(const coord *c);
+/* The worker on conn was heard from now (status: "last heard"). */
+void coord__heard(coord *c, uint64_t conn);
 /* The pid a joined connection gave, for log lines; 0 if none. */
 uint32_t coord__pid_of(const coord *c, uint64_t conn);
 

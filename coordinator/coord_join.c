@@ -170,6 +170,7 @@ coord__join(Mr__Coordinator_Service *service, const Mr__JoinRequest *req,
         rpc_call_fail(call, -ENOMEM, "coordinator out of memory");
         return;
     }
+    coord__heard(c, conn);
     mr_info("worker pid %u on %s joined job %s (connection %llu)", req->pid,
             host, c->job_id, (unsigned long long)conn);
     coord__outputs_rebind(c, req->serving, conn);

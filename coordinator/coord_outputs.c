@@ -57,6 +57,7 @@ coord__output_done(coord *c, uint32_t map, uint64_t conn,
 {
     struct map_location *l = &c->locations[map];
     const Mr__MapOutput *where = rep->output;
+    struct member *m;
 
     location_clear(l);
     l->conn = conn;
@@ -68,6 +69,8 @@ coord__output_done(coord *c, uint32_t map, uint64_t conn,
     l->shared = where->shared;
     if (where->addr[0] == '\0')
         return;
+    if ((m = members_find(&c->members, conn)) != NULL)
+        snprintf(m->addr, sizeof(m->addr), "%s", where->addr);
     l->addr = strdup(where->addr);
     l->path = strdup(where->path);
     l->size = where->size;

@@ -140,7 +140,11 @@ static void
 take_completion(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
                 uint64_t conn)
 {
+    struct member *m = members_find(&c->members, conn);
+
     count_report(c, rep);
+    if (m != NULL)
+        m->tasks_done++;
     if (task->kind == KIND_MAP) {
         coord__output_done(c, task->id, conn, rep);
         if (task->state == TASK_DONE)
@@ -170,6 +174,8 @@ coord__report_task(Mr__Coordinator_Service *service,
     uint64_t conn = rpc_call_conn_id(closure_data);
     char why[160], error[256];
     int rc;
+
+    coord__heard(c, conn);
 
     if (rep->kind == MR__TASK_KIND__TASK_MAP ||
         rep->kind == MR__TASK_KIND__TASK_REDUCE)

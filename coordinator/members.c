@@ -83,6 +83,12 @@ members_add(struct members *m, uint64_t conn, uint32_t pid, const char *host)
     return e;
 }
 
+bool
+members_is_entry(const struct member *e)
+{
+    return e->conn != 0 && e->conn != TOMBSTONE;
+}
+
 void
 members_remove(struct members *m, uint64_t conn)
 {

@@ -13,6 +13,10 @@ struct member {
     uint64_t conn;              /* 0: an empty slot */
     uint32_t pid;
     char host[64];
+    char addr[96];              /* where it serves map outputs; "": none
+                                   known */
+    uint64_t heard_ms;          /* monotonic: its last call or heartbeat */
+    uint32_t tasks_done;        /* completions of its that won */
 };
 
 struct members {
@@ -28,6 +32,9 @@ struct member *members_add(struct members *m, uint64_t conn, uint32_t pid,
 
 /* The entry of conn, or NULL. */
 struct member *members_find(const struct members *m, uint64_t conn);
+
+/* Whether slot e of the table holds a worker (not empty, not forgotten). */
+bool members_is_entry(const struct member *e);
 
 /* Forgets conn; a no-op when it never joined. */
 void members_remove(struct members *m, uint64_t conn);

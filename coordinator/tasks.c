@@ -440,6 +440,7 @@ tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
         return MR_ESTALE;
     }
     t->failed++;
+    t->failed_by_kind[task->kind]++;
     if (++task->failures >= t->max_failures) {
         fail_job(t, task, "failed %u times; last error: %s", task->failures,
                  why);
@@ -490,6 +491,7 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
         return MR_EAPP;
     }
     t->failed++;
+    t->failed_by_kind[KIND_MAP]++;
     undo_map(t, task);
     return 0;
 }

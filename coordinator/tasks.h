@@ -157,6 +157,7 @@ struct coord_tasks {
                                    of the larger kind */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
+    uint64_t failed_by_kind[2]; /* the same, by enum task_kind */
     uint64_t stale;             /* reports that came too late */
     uint32_t attempt_base;      /* resumed: attempts up to this one were
                                    handed out by earlier coordinators */

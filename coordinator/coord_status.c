@@ -1,0 +1,233 @@
+/* The job as it is now, as an Mr__StatusReply: the Status RPC's answer
+ * (mrstatus) and the status page's facts. See coord.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord_int.h"
+
+/* One reply and everything it points to, freed at once. */
+struct status_doc {
+    Mr__StatusReply reply;      /* first: coord_status_free() casts back */
+    Mr__PhaseStatus maps, reduces;
+    Mr__WorkerStatus *workers, **worker_ptrs;
+    size_t *row_of_slot;        /* members' slot -> row of workers */
+    Mr__TaskStatus *tasks, **task_ptrs;
+    char (*task_workers)[96];   /* TaskStatus.worker, by row */
+};
+
+static const char *
+phase_name(enum job_phase p)
+{
+    static const char *const names[] = {[PHASE_MAP] = "map",
+                                        [PHASE_REDUCE] = "reduce",
+                                        [PHASE_DONE] = "done",
+                                        [PHASE_FAILED] = "failed"};
+    return names[p];
+}
+
+static Mr__TaskKind
+kind_of(enum task_kind k)
+{
+    return k == KIND_MAP ? MR__TASK_KIND__TASK_MAP
+                         : MR__TASK_KIND__TASK_REDUCE;
+}
+
+/* The row of the worker on conn, or NULL. */
+static Mr__WorkerStatus *
+worker_row(const coord *c, struct status_doc *d, uint64_t conn)
+{
+    const struct member *e = members_find(&c->members, conn);
+
+    return e != NULL ? &d->workers[d->row_of_slot[e - c->members.slots]]
+                     : NULL;
+}
+
+static void
+fill_workers(const coord *c, struct status_doc *d, uint64_t now)
+{
+    const struct members *m = &c->members;
+    size_t n = 0;
+
+    for (size_t i = 0; i < m->cap; i++) {
+        const struct member *e = &m->slots[i];
+        Mr__WorkerStatus *w;
+
+        if (!members_is_entry(e))
+            continue;
+        w = &d->workers[n];
+        mr__worker_status__init(w);
+        w->pid = e->pid;
+        w->host = (char *)e->host;
+        w->addr = (char *)e->addr;
+        w->heard_ms_ago = now > e->heard_ms ? now - e->heard_ms : 0;
+        w->tasks_done = e->tasks_done;
+        d->row_of_slot[i] = n;
+        d->worker_ptrs[n++] = w;
+    }
+    d->reply.workers = d->worker_ptrs;
+    d->reply.n_workers = n;
+    /* What each runs: the newest attempt of every RUNNING task. */
+    for (int k = KIND_MAP; k <= KIND_REDUCE; k++) {
+        for (uint32_t i = 0; i < c->tasks.running[k]; i++) {
+            const struct coord_task *t = c->tasks.running_tasks[k][i];
+            Mr__WorkerStatus *w = worker_row(c, d, t->owner);
+
+            if (w == NULL)
+                continue;
+            w->kind = kind_of(t->kind);
+            w->task = t->id;
+            w->attempt = t->running_attempt;
+        }
+    }
+}
+
+static void
+fill_task(const coord *c, struct status_doc *d, size_t row,
+          const struct coord_task *t, uint64_t now)
+{
+    static const char *const states[] = {[TASK_IDLE] = "idle",
+                                         [TASK_RUNNING] = "running",
+                                         [TASK_DONE] = "done"};
+    Mr__TaskStatus *s = &d->tasks[row];
+    const struct member *e;
+
+    mr__task_status__init(s);
+    s->kind = kind_of(t->kind);
+    s->id = t->id;
+    s->state = (char *)states[t->state];
+    s->attempts = t->attempts;
+    s->failures = t->failures;
+    if (t->state == TASK_RUNNING) {
+        s->ms = now > t->started ? now - t->started : 0;
+        e = members_find(&c->members, t->owner);
+        if (e != NULL) {
+            snprintf(d->task_workers[row], sizeof(d->task_workers[row]),
+                     "%s %u", e->host, e->pid);
+            s->worker = d->task_workers[row];
+        }
+    } else if (t->state == TASK_DONE && t->timed) {
+        s->ms = t->duration;
+    }
+    if (t->kind == KIND_MAP && t->id < c->nsplits) {
+        const struct split *sp = &c->splits[t->id];
+        s->input = (char *)sp->file;
+        s->offset = sp->offset;
+        s->length = sp->whole ? 0 : sp->length;
+    }
+    d->task_ptrs[row] = s;
+}
+
+/* Up to max rows: the RUNNING tasks first, then the others, maps before
+ * reduces, in order. */
+static void
+fill_tasks(const coord *c, struct status_doc *d, size_t max, uint64_t now)
+{
+    const struct coord_tasks *t = &c->tasks;
+    size_t n = 0;
+
+    for (int k = KIND_MAP; k <= KIND_REDUCE; k++)
+        for (uint32_t i = 0; i < t->running[k] && n < max; i++)
+            fill_task(c, d, n++, t->running_tasks[k][i], now);
+    for (uint32_t i = 0; i < t->nmap && n < max; i++)
+        if (t->maps[i].state != TASK_RUNNING)
+            fill_task(c, d, n++, &t->maps[i], now);
+    for (uint32_t i = 0; i < t->nreduce && n < max; i++)
+        if (t->reduces[i].state != TASK_RUNNING)
+            fill_task(c, d, n++, &t->reduces[i], now);
+    d->reply.tasks = d->task_ptrs;
+    d->reply.n_tasks = n;
+}
+
+static void
+fill_phase(Mr__PhaseStatus *p, uint32_t total, uint32_t done,
+           uint32_t running, uint64_t failed)
+{
+    mr__phase_status__init(p);
+    p->total = total;
+    p->done = done;
+    p->running = running;
+    p->failed = (uint32_t)failed;
+}
+
+Mr__StatusReply *
+coord_status_build(const coord *c, uint32_t max_tasks)
+{
+    const struct coord_tasks *t = &c->tasks;
+    uint64_t now = rpc_monotonic_ms();
+    size_t ntasks = (size_t)t->nmap + t->nreduce;
+    size_t nmembers = c->members.n;
+    struct status_doc *d = calloc(1, sizeof(*d));
+
+    if (ntasks > max_tasks)
+        ntasks = max_tasks;
+    if (d == NULL ||
+        (d->workers = calloc(nmembers + 1, sizeof(*d->workers))) == NULL ||
+        (d->worker_ptrs = calloc(nmembers + 1, sizeof(void *))) == NULL ||
+        (d->row_of_slot = calloc(c->members.cap + 1, sizeof(size_t))) ==
+            NULL ||
+        (d->tasks = calloc(ntasks + 1, sizeof(*d->tasks))) == NULL ||
+        (d->task_ptrs = calloc(ntasks + 1, sizeof(void *))) == NULL ||
+        (d->task_workers = calloc(ntasks + 1, sizeof(*d->task_workers))) ==
+            NULL) {
+        coord_status_free(d ? &d->reply : NULL);
+        return NULL;
+    }
+    mr__status_reply__init(&d->reply);
+    d->reply.job_id = (char *)c->job_id;
+    d->reply.phase = (char *)phase_name(t->phase);
+    d->reply.over = c->ended;
+    if (t->phase == PHASE_FAILED)
+        d->reply.why = (char *)coord_error(c);
+    d->reply.app = (char *)(c->app.known ? c->app.name : "");
+    d->reply.dir = (char *)c->dir;
+    d->reply.elapsed_ms = now - c->start_ms;
+    fill_phase(&d->maps, t->nmap, t->maps_done, t->running[KIND_MAP],
+               t->failed_by_kind[KIND_MAP]);
+    fill_phase(&d->reduces, t->nreduce, t->reduces_done,
+               t->running[KIND_REDUCE], t->failed_by_kind[KIND_REDUCE]);
+    d->reply.maps = &d->maps;
+    d->reply.reduces = &d->reduces;
+    d->reply.input_bytes = c->stats.input_bytes;
+    d->reply.lost_attempts = t->reassigned;
+    d->reply.backup_attempts = t->backups;
+    d->reply.backups_won = t->backups_won;
+    d->reply.workers_joined = c->members.joined;
+    fill_workers(c, d, now);
+    fill_tasks(c, d, ntasks, now);
+    return &d->reply;
+}
+
+void
+coord_status_free(Mr__StatusReply *reply)
+{
+    struct status_doc *d = (struct status_doc *)reply;
+
+    if (d == NULL)
+        return;
+    free(d->workers);
+    free(d->worker_ptrs);
+    free(d->row_of_slot);
+    free(d->tasks);
+    free(d->task_ptrs);
+    free(d->task_workers);
+    free(d);
+}
+
+/* The Status handler: any connection may ask; the answer is a snapshot. */
+void
+coord__status(Mr__Coordinator_Service *service, const Mr__StatusRequest *req,
+              Mr__StatusReply_Closure closure, void *closure_data)
+{
+    coord *c = (coord *)service;
+    Mr__StatusReply *reply = coord_status_build(c, req->max_tasks);
+
+    if (reply == NULL) {
+        rpc_call_fail(closure_data, -ENOMEM, "the coordinator is out of "
+                      "memory");
+        return;
+    }
+    closure(reply, closure_data);
+    coord_status_free(reply);
+}
