@@ -1,7 +1,9 @@
-/* mrrun's live progress: a redrawn bar of map and reduce tasks on a
- * terminal, plain lines at each quarter of a phase otherwise. */
-#ifndef LAUNCHER_PROGRESS_H
-#define LAUNCHER_PROGRESS_H
+/* A job's live progress, as mrrun shows it: a redrawn bar of map and
+ * reduce tasks on a terminal, plain lines at each quarter of a phase
+ * otherwise. In the coordinator layer so that every program that runs a
+ * coordinator can draw it. */
+#ifndef COORD_PROGRESS_H
+#define COORD_PROGRESS_H
 
 #include <stdbool.h>
 #include <stdint.h>

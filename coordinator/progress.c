@@ -1,4 +1,4 @@
-/* Progress display for mrrun. */
+/* A job's live progress. See progress.h. */
 #include "progress.h"
 
 #include <string.h>
