@@ -129,8 +129,9 @@ LINK_mrrun         := launcher coordinator worker proto rpc common
 LINK_mrgen         := common
 # mrstatus: the launcher's views, the coordinator's status_json().
 LINK_mrstatus      := launcher coordinator proto rpc common
-# The tests' programs see every layer but the launcher.
-LINK_tests         := coordinator worker apps proto rpc common
+# The tests' programs see every layer (of the launcher, the views of
+# mrstatus; not its summary, which needs json-c).
+LINK_tests         := launcher coordinator worker apps proto rpc common
 
 # App modules: build/apps/NAME.so from apps/NAME.c, each linked with the
 # apps helpers (apps/words.c: the word splitter). Only mr_app_entry is

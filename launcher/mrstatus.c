@@ -126,11 +126,16 @@ call_failed(const struct args *a, rpc_client *c, int rc)
                 "with --addr\n", a->addr, rpc_client_errmsg(c));
         return MR_EXIT_FAILED;
     }
+    if (rc == MR_EREMOTE && rpc_client_remote_status(c) == MR_EAUTH &&
+        a->token_file == NULL) {
+        fprintf(stderr, "mrstatus: the coordinator at %s has a token: give "
+                "mrstatus the same --token-file FILE as its workers\n",
+                a->addr);
+        return MR_EXIT_REFUSED;
+    }
     if (rc == MR_EAUTH ||
         (rc == MR_EREMOTE && rpc_client_remote_status(c) == MR_EAUTH)) {
-        fprintf(stderr, "mrstatus: %s%s\n", rpc_client_errmsg(c),
-                a->token_file == NULL ? " (this coordinator has a token: "
-                "give mrstatus its --token-file)" : "");
+        fprintf(stderr, "mrstatus: %s\n", rpc_client_errmsg(c));
         return MR_EXIT_REFUSED;
     }
     fprintf(stderr, "mrstatus: the coordinator at %s did not answer: %s\n",

@@ -93,13 +93,15 @@ table_print(FILE *out, struct table *t)
             if (strlen(t->cells[r][c]) > width[c])
                 width[c] = strlen(t->cells[r][c]);
     for (size_t r = 0; r < t->nrows; r++) {
-        fputs("  ", out);
-        for (size_t c = 0; c < t->ncols; c++) {
-            if (c + 1 == t->ncols)
-                fprintf(out, "%s\n", t->cells[r][c]);
-            else
-                fprintf(out, "%-*s  ", (int)width[c], t->cells[r][c]);
-        }
+        char line[MAX_COLS * (CELL_LEN + 2) + 3] = "  ";
+        size_t n = 2;
+
+        for (size_t c = 0; c < t->ncols; c++)
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "%-*s  ",
+                                  (int)width[c], t->cells[r][c]);
+        while (n > 0 && line[n - 1] == ' ')     /* empty last cells too */
+            n--;
+        fprintf(out, "%.*s\n", (int)n, line);
     }
     free(t->cells);
     memset(t, 0, sizeof(*t));

@@ -143,6 +143,23 @@ is_multiline(struct json_object *v)
            strchr(json_object_get_string(v), '\n') != NULL;
 }
 
+/* " (12.3 MB)" for a size of 10 KB or more. */
+static void
+print_size(FILE *out, int64_t n)
+{
+    static const char *const units[] = {"KB", "MB", "GB", "TB", "PB"};
+    double v = (double)n / 1000.0;
+    int u = 0;
+
+    if (n < 10000)
+        return;
+    while (v >= 1000.0 && u < 4) {
+        v /= 1000.0;
+        u++;
+    }
+    fprintf(out, " (%.1f %s)", v, units[u]);
+}
+
 /* A scalar on the rest of its line; a string of several lines goes on
  * lines of its own, indented past the name. */
 static void
@@ -160,10 +177,8 @@ print_scalar(FILE *out, const char *name, struct json_object *v, int indent)
               out);
         /* Sizes in bytes, also as people read them. */
         if (json_object_is_type(v, json_type_int) &&
-            (ends_with(name, "_bytes") || strcmp(name, "bytes") == 0) &&
-            json_object_get_int64(v) >= 10000)
-            fprintf(out, " (%.1f MB)",
-                    (double)json_object_get_int64(v) / 1e6);
+            (ends_with(name, "_bytes") || strcmp(name, "bytes") == 0))
+            print_size(out, json_object_get_int64(v));
         fputc('\n', out);
         return;
     }
