@@ -138,6 +138,12 @@ call_failed(const struct args *a, rpc_client *c, int rc)
         fprintf(stderr, "mrstatus: %s\n", rpc_client_errmsg(c));
         return MR_EXIT_REFUSED;
     }
+    if (rc == MR_EREMOTE && rpc_client_remote_status(c) == MR_ETOOBIG) {
+        fprintf(stderr, "mrstatus: the status with %lu task rows is larger "
+                "than the coordinator sends (%s): ask for fewer with "
+                "--tasks\n", a->tasks, rpc_client_errmsg(c));
+        return MR_EXIT_FAILED;
+    }
     fprintf(stderr, "mrstatus: the coordinator at %s did not answer: %s\n",
             a->addr, rpc_client_errmsg(c));
     return MR_EXIT_FAILED;
