@@ -37,6 +37,8 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags libprotobuf-c libutf8proc libsodium)
 PKG_LIBS   = $(shell pkg-config --libs libprotobuf-c libsodium)
 TEST_LIBS  = $(shell pkg-config --libs criterion)
+# Only mrstatus reads JSON (a job's summary), with json-c.
+JSON_LIBS  = $(shell pkg-config --libs json-c)
 
 # Every object depends on the flags it was built with: changing SANITIZE or
 # OPT rewrites this stamp, so old and new objects are never mixed.
@@ -84,7 +86,7 @@ TEST_PROTO_OBJ := $(BUILD)/proto/rpctest.pb-c.o
 # share (apps/NAME.c are the apps themselves); proto is the code of
 # mr.proto, shuffle.proto and journal.proto.
 MAINS      := coordinator/main.c worker/main.c worker/sequential.c \
-              launcher/main.c
+              launcher/main.c launcher/mrstatus.c
 LAYERS     := common proto rpc worker coordinator launcher apps
 layer_src   = $(filter-out $(MAINS),$(wildcard $(1)/*.c))
 OBJ_common      := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,common))
@@ -119,14 +121,17 @@ BENCH_SHUFFLE := $(BUILD)/bench/shuffle_rate
 # Programs, and the layers each links (tests/job/test-layers.sh holds the
 # layers each may link).
 PROGRAMS   := $(BUILD)/mrcoordinator $(BUILD)/mrworker $(BUILD)/mrsequential \
-              $(BUILD)/mrgen $(BUILD)/mrrun
+              $(BUILD)/mrgen $(BUILD)/mrrun $(BUILD)/mrstatus
 LINK_mrcoordinator := coordinator proto rpc common
 LINK_mrworker      := worker proto rpc common
 LINK_mrsequential  := worker common
 LINK_mrrun         := launcher coordinator worker proto rpc common
 LINK_mrgen         := common
-# The tests' programs see every layer but the launcher.
-LINK_tests         := coordinator worker apps proto rpc common
+# mrstatus: the launcher's views, the coordinator's status_json().
+LINK_mrstatus      := launcher coordinator proto rpc common
+# The tests' programs see every layer (of the launcher, the views of
+# mrstatus; not its summary, which needs json-c).
+LINK_tests         := launcher coordinator worker apps proto rpc common
 
 # App modules: build/apps/NAME.so from apps/NAME.c, each linked with the
 # apps helpers (apps/words.c: the word splitter). Only mr_app_entry is
@@ -212,6 +217,10 @@ $(BUILD)/mrsequential: $(BUILD)/worker/sequential.o \
 
 $(BUILD)/mrrun: $(BUILD)/launcher/main.o $(call libs_for,$(LINK_mrrun))
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+
+$(BUILD)/mrstatus: $(BUILD)/launcher/mrstatus.o \
+                   $(call libs_for,$(LINK_mrstatus))
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(JSON_LIBS)
 
 $(BUILD)/mrgen: $(BUILD)/tools/mrgen.o $(call libs_for,$(LINK_mrgen))
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@

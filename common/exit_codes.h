@@ -16,7 +16,8 @@
 #define MR_EXIT_LOST     3
 /* The job's directory is in use by another job, or (mrworker) the
  * coordinator refused this worker: another app, another directory, a
- * wrong token; or the job's module arrived other than announced. */
+ * wrong token; or the job's module arrived other than announced; or
+ * (mrstatus) the coordinator refused its token, or wants one. */
 #define MR_EXIT_REFUSED  4
 /* mrcoordinator and mrrun exit 128 + N when interrupted by signal N. */
 #define MR_EXIT_SIGNAL   128

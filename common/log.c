@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,39 @@
 
 static const char *log_progname = "mr";
 static enum mr_log_level log_level = MR_LOG_WARN;
+/* mr_log_set_display(): the live display around each line, if any. */
+static void (*display_hide)(void *arg);
+static void (*display_show)(void *arg);
+static void *display_arg;
+static int display_busy;        /* inside hide or show: log plainly */
+
+void
+mr_log_set_display(void (*hide)(void *arg), void (*show)(void *arg),
+                   void *arg)
+{
+    display_hide = hide;
+    display_show = show;
+    display_arg = arg;
+}
+
+/* Writes one whole line to stderr, the live display moved out of its way. */
+static void
+write_line(const char *line, size_t n)
+{
+    bool around = display_hide != NULL && !display_busy;
+
+    if (around) {
+        display_busy = 1;
+        display_hide(display_arg);
+    }
+    if (write(STDERR_FILENO, line, n) < 0) {
+        /* Nowhere left to report it. */
+    }
+    if (around) {
+        display_show(display_arg);
+        display_busy = 0;
+    }
+}
 
 void
 mr_log_init(const char *progname)
@@ -60,9 +94,7 @@ log_line(enum mr_log_level level, const char *suffix, const char *fmt,
     if (n > (int)sizeof(line) - 2)
         n = (int)sizeof(line) - 2;
     line[n++] = '\n';
-    if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-        /* Nowhere left to report it. */
-    }
+    write_line(line, (size_t)n);
 }
 
 void

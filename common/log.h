@@ -31,6 +31,14 @@ void mr_log_limited(struct mr_log_limit *limit, enum mr_log_level level,
                     const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Lets a live display (a progress bar redrawn in place) share the terminal
+ * with log lines: hide(arg) is called before each line is written, to take
+ * the display off its line, and show(arg) after it, to draw it again below.
+ * NULL, NULL removes them. One pair at a time, called by the thread that
+ * logs; a line logged from inside them is written without them. */
+void mr_log_set_display(void (*hide)(void *arg), void (*show)(void *arg),
+                        void *arg);
+
 #define mr_error(...) mr_log(MR_LOG_ERROR, __VA_ARGS__)
 #define mr_warn(...)  mr_log(MR_LOG_WARN, __VA_ARGS__)
 #define mr_info(...)  mr_log(MR_LOG_INFO, __VA_ARGS__)

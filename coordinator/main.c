@@ -14,6 +14,7 @@
 #include "exit_codes.h"
 #include "log.h"
 #include "options.h"
+#include "progress.h"
 #include "token.h"
 
 static void
@@ -41,7 +42,8 @@ usage(FILE *to)
         "keeping the tasks finished before whose outputs are still there;\n"
         "its workers wait for it (mrworker --reconnect).\n"
         "Inputs this program cannot see are handed to the workers whole, to\n"
-        "open from their directory.\n"
+        "open from their directory. On a terminal, a live progress line is\n"
+        "drawn on stderr; ask a running job more with mrstatus.\n"
         "\n"
         "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
         "                      $MR_ADDR, else unix:/tmp/mr-<uid>.sock)\n"
@@ -154,11 +156,34 @@ parse_args(int argc, char **argv, struct args *a)
     return 0;
 }
 
+/* What the loop's callbacks share. */
+struct run {
+    rpc_loop *loop;
+    struct progress p;          /* stderr is a terminal: the live line */
+    bool showing;               /* p is in use */
+};
+
+static void
+on_progress(coord *c, void *arg)
+{
+    struct run *r = arg;
+    struct coord_status st;
+
+    coord_status(c, &st);
+    progress_update(&r->p, &st);
+}
+
 static void
 on_over(coord *c, void *arg)
 {
-    (void)c;
-    rpc_loop_stop(arg);
+    struct run *r = arg;
+
+    if (r->showing) {
+        on_progress(c, r);      /* the end, always drawn */
+        progress_end(&r->p);
+        r->showing = false;
+    }
+    rpc_loop_stop(r->loop);
 }
 
 static int interrupted;
@@ -192,15 +217,15 @@ tell_unseen(const coord *c)
 /* Creates, listens and starts. Returns the coordinator or NULL with the
  * exit status in *status (the line said). */
 static coord *
-set_up(rpc_loop *loop, struct args *a, int *status)
+set_up(struct run *r, struct args *a, int *status)
 {
     char err[MR_ERR_LEN], bound[512];
     coord *c;
     int rc;
 
     a->opts.on_over = on_over;
-    a->opts.arg = loop;
-    c = coord_create(loop, a->files, a->nfiles, &a->opts, err);
+    a->opts.arg = r;
+    c = coord_create(r->loop, a->files, a->nfiles, &a->opts, err);
     if (c != NULL && coord_listen(c, a->addr, bound, sizeof(bound), err) == 0) {
         if ((rc = coord_start(c, err)) == 0) {
             mr_info("listening on %s", bound);
@@ -221,8 +246,8 @@ int
 main(int argc, char **argv)
 {
     static struct args a;
+    static struct run r;
     char err[MR_ERR_LEN], why[MR_ERR_LEN];
-    rpc_loop *loop;
     coord *c;
     int rc;
 
@@ -232,23 +257,33 @@ main(int argc, char **argv)
         app_file_free(&a.module);
         return rc < 0 ? MR_EXIT_OK : rc;
     }
-    if ((loop = rpc_loop_create(err)) == NULL) {
+    if ((r.loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
         app_file_free(&a.module);
         return MR_EXIT_FAILED;
     }
-    if ((c = set_up(loop, &a, &rc)) == NULL) {
-        rpc_loop_free(loop);
+    /* On a terminal, one live line; elsewhere (a log file) nothing more. */
+    if (isatty(STDERR_FILENO)) {
+        a.opts.on_progress = on_progress;
+        progress_init(&r.p, stderr);
+        r.showing = true;
+    }
+    if ((c = set_up(&r, &a, &rc)) == NULL) {
+        if (r.showing)
+            progress_end(&r.p);
+        rpc_loop_free(r.loop);
         app_file_free(&a.module);
         return rc;
     }
-    rpc_loop_signal(loop, SIGINT, on_stop_signal, c);
-    rpc_loop_signal(loop, SIGTERM, on_stop_signal, c);
-    rpc_loop_run(loop);
+    rpc_loop_signal(r.loop, SIGINT, on_stop_signal, c);
+    rpc_loop_signal(r.loop, SIGTERM, on_stop_signal, c);
+    rpc_loop_run(r.loop);
+    if (r.showing)
+        progress_end(&r.p);
     rc = coord_result(c);
     snprintf(why, sizeof(why), "%s", rc != 0 ? coord_error(c) : "");
     coord_free(c);
-    rpc_loop_free(loop);
+    rpc_loop_free(r.loop);
     app_file_free(&a.module);
     token_forget(&a.token);
     if (rc == 0)

@@ -13,9 +13,10 @@ if command -v pkg-config >/dev/null 2>&1; then
     pkg-config --exists criterion || missing="$missing libcriterion-dev"
     pkg-config --exists libutf8proc || missing="$missing libutf8proc-dev"
     pkg-config --exists libsodium || missing="$missing libsodium-dev"
+    pkg-config --exists json-c || missing="$missing libjson-c-dev"  # mrstatus
 else
     missing="$missing libprotobuf-c-dev libcriterion-dev libutf8proc-dev"
-    missing="$missing libsodium-dev"
+    missing="$missing libsodium-dev libjson-c-dev"
 fi
 [ -x /usr/bin/time ] || missing="$missing time"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"

@@ -41,7 +41,7 @@ coordinator_with_worker() {
     wait $pid
 }
 
-for prog in mrcoordinator mrworker mrsequential mrrun mrgen; do
+for prog in mrcoordinator mrworker mrsequential mrrun mrgen mrstatus; do
     if "$B/$prog" --help | grep -q '^usage:'; then pass "help_$prog"
     else fail "help_$prog" "no usage on stdout"; fi
 done

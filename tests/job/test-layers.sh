@@ -29,6 +29,7 @@ declare -A MAY_LINK=(
     [mrsequential]="common worker"
     [mrrun]="common proto rpc worker coordinator launcher"
     [mrgen]="common"
+    [mrstatus]="common proto rpc coordinator launcher"
 )
 LIB_LAYERS="common proto rpc worker coordinator launcher"
 

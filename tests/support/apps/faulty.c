@@ -3,7 +3,8 @@
  * worker _exit(3) without a word, "fail" returns an error; any other input
  * is counted, one line per file ("NAME 1"). With FAULTY_MAP_MS set in a
  * worker's environment, that worker's maps first sleep so many ms (a
- * straggler). */
+ * straggler); with FAULTY_MAP_GATE=FILE, they first wait until FILE
+ * exists (a test holds them running while it looks at the job). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,16 @@ maybe_sleep(void)
         ;
 }
 
+static void
+maybe_wait_at_gate(void)
+{
+    const char *gate = getenv("FAULTY_MAP_GATE");
+    struct timespec ts = {0, 10 * 1000000L};
+
+    while (gate != NULL && access(gate, F_OK) != 0)
+        nanosleep(&ts, NULL);
+}
+
 static int
 faulty_map(const char *file, const char *data, size_t len,
            struct mr_emitter *out)
@@ -34,6 +45,7 @@ faulty_map(const char *file, const char *data, size_t len,
     (void)data;
     (void)len;
     maybe_sleep();
+    maybe_wait_at_gate();
     if (strstr(file, "segv") != NULL) {
         volatile int *nowhere = NULL;
         *nowhere = 1;

@@ -1,20 +1,14 @@
-/* Progress display for mrrun. */
+/* A job's live progress. See progress.h. */
 #include "progress.h"
 
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 #define BAR_WIDTH    20
 #define REDRAW_MS    100
 
-void
-progress_init(struct progress *p, FILE *out)
-{
-    memset(p, 0, sizeof(*p));
-    p->out = out;
-    p->tty = isatty(fileno(out));
-    p->start_ms = rpc_monotonic_ms();
-}
 
 static void
 draw_bar(FILE *out, const char *label, uint32_t done, uint32_t running,
@@ -68,6 +62,43 @@ print_quarters(struct progress *p, const struct coord_status *s, uint64_t now)
     }
 }
 
+/* Takes the bar off its line, for a log line (log.h). */
+static void
+hide_bar(void *arg)
+{
+    struct progress *p = arg;
+
+    if (!p->drawn)
+        return;
+    fputs("\r\033[K", p->out);
+    fflush(p->out);
+    p->drawn = false;
+    p->hidden = true;
+}
+
+/* Draws the bar again below the log line. */
+static void
+show_bar(void *arg)
+{
+    struct progress *p = arg;
+
+    if (!p->hidden)
+        return;
+    p->hidden = false;
+    draw_line(p, &p->last, rpc_monotonic_ms());
+}
+
+void
+progress_init(struct progress *p, FILE *out)
+{
+    memset(p, 0, sizeof(*p));
+    p->out = out;
+    p->tty = isatty(fileno(out));
+    p->start_ms = rpc_monotonic_ms();
+    if (p->tty)
+        mr_log_set_display(hide_bar, show_bar, p);
+}
+
 void
 progress_update(struct progress *p, const struct coord_status *s)
 {
@@ -77,6 +108,7 @@ progress_update(struct progress *p, const struct coord_status *s)
         print_quarters(p, s, now);
         return;
     }
+    p->last = *s;
     if (!s->over && now - p->last_draw_ms < REDRAW_MS)
         return;
     p->last_draw_ms = now;
@@ -86,6 +118,9 @@ progress_update(struct progress *p, const struct coord_status *s)
 void
 progress_end(struct progress *p)
 {
+    if (p->tty)
+        mr_log_set_display(NULL, NULL, NULL);
+    p->hidden = false;
     if (p->drawn)
         fputc('\n', p->out);
     p->drawn = false;
