@@ -13,14 +13,16 @@ if command -v pkg-config >/dev/null 2>&1; then
     pkg-config --exists criterion || missing="$missing libcriterion-dev"
     pkg-config --exists libutf8proc || missing="$missing libutf8proc-dev"
     pkg-config --exists libsodium || missing="$missing libsodium-dev"
+    pkg-config --exists libmicrohttpd || missing="$missing libmicrohttpd-dev"
 else
     missing="$missing libprotobuf-c-dev libcriterion-dev libutf8proc-dev"
-    missing="$missing libsodium-dev"
+    missing="$missing libsodium-dev libmicrohttpd-dev"
 fi
 [ -x /usr/bin/time ] || missing="$missing time"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
 command -v g++ >/dev/null 2>&1 || missing="$missing g++"   # C++ test apps
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # journal tests
+command -v xxd >/dev/null 2>&1 || missing="$missing xxd"   # embeds the status page
 if [ "${1:-}" = check ]; then
     command -v clang >/dev/null 2>&1 || missing="$missing clang"
     command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
