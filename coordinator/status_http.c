@@ -57,15 +57,32 @@ on_ready(rpc_loop *loop, int fd, unsigned events, void *arg)
     drive(arg);
 }
 
+static unsigned
+connections(struct MHD_Daemon *mhd)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+    return info != NULL ? info->num_connections : 0;
+}
+
 /* Lets MHD do what is ready (accept, read, answer, write, time out), then
  * arms the timer at MHD's next deadline: MHD_get_timeout() says 0 when it
- * has work left that its descriptor will not announce again. */
+ * has work left that its descriptor will not announce again. A run that
+ * closed connections is followed by another: at its connection limit MHD
+ * takes its listening socket out of its epoll set, and puts it back only
+ * at the start of a run, which nothing would announce (the clients that
+ * waited meanwhile would wait for ever). */
 static void
 drive(status_http *h)
 {
     MHD_UNSIGNED_LONG_LONG ms;
+    unsigned before;
 
-    MHD_run(h->mhd);
+    do {
+        before = connections(h->mhd);
+        MHD_run(h->mhd);
+    } while (connections(h->mhd) < before);
     rpc_loop_timer_cancel(h->loop, h->deadline);
     h->deadline = NULL;
     if (MHD_get_timeout(h->mhd, &ms) == MHD_YES)

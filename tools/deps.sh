@@ -2,7 +2,8 @@
 # Checks the Debian packages the build needs and installs the missing ones
 # when run as root; otherwise prints the exact command to run and fails.
 # With "check": also what `make check` needs (clang for the fuzz targets,
-# valgrind).
+# valgrind, the browser); with "browser": Chromium, for the status page's
+# test in a real browser (tests/job/test-status-page.sh asks for it).
 set -eu
 
 missing=""
@@ -23,9 +24,13 @@ command -v bc >/dev/null 2>&1 || missing="$missing bc"
 command -v g++ >/dev/null 2>&1 || missing="$missing g++"   # C++ test apps
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # journal tests
 command -v xxd >/dev/null 2>&1 || missing="$missing xxd"   # embeds the status page
+command -v curl >/dev/null 2>&1 || missing="$missing curl"  # status page tests
 if [ "${1:-}" = check ]; then
     command -v clang >/dev/null 2>&1 || missing="$missing clang"
     command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+fi
+if [ "${1:-}" = check ] || [ "${1:-}" = browser ]; then
+    command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 fi
 
 [ -z "$missing" ] && exit 0
