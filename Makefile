@@ -241,7 +241,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
              $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(APP_LIBS) \
-	    $(TEST_LIBS) -ldl
+	    $(TEST_LIBS) $(HTTP_LIBS) -ldl
 
 $(TEST_PROGS): $(BUILD)/tests/%: $(BUILD)/tests/support/%.o \
                $(call libs_for,$(LINK_tests))

@@ -38,6 +38,14 @@ fetch() {
     curl -s -o "$out" -w '%{http_code}' --max-time 10 "$@" "$url"
 }
 
+# json_field DOC EXPR [ARG...]: prints EXPR (Python, over the document s;
+# the ARGs are sys.argv[3:]) of the JSON file DOC.
+json_field() {
+    python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$@" 2>/dev/null
+}
+
 # worker DIR LOG [VAR=VALUE...]: an mrworker of the faulty app in DIR, in
 # the background, with those variables; its pid in WPID, its timeout's in
 # WTPID.
@@ -134,22 +142,26 @@ check_status_json() {
 }
 
 check_statuses() {
-    local got=""
-    got+=" /=$(fetch "$URL" "$WORK/page.html")"
+    local got="" want
+    want="/=200 HEAD=200 /nope=404 POST=405 DELETE=405 tasks=1=200 tasks=x=400"
+    got+="/=$(fetch "$URL" "$WORK/page.html")"
     got+=" HEAD=$(fetch "${URL}status.json" "$WORK/head.out" -I)"
     got+=" /nope=$(fetch "${URL}nope" /dev/null)"
     got+=" POST=$(fetch "${URL}status.json" /dev/null -X POST -d x=1)"
     got+=" DELETE=$(fetch "$URL" /dev/null -X DELETE)"
     got+=" tasks=1=$(fetch "${URL}status.json?tasks=1" "$WORK/one.json")"
     got+=" tasks=x=$(fetch "${URL}status.json?tasks=x" /dev/null)"
-    if [ "$got" != " /=200 HEAD=200 /nope=404 POST=405 DELETE=405 tasks=1=200 tasks=x=400" ]; then
-        fail page_statuses "got$got"
+    if [ "$got" != "$want" ]; then
+        fail page_statuses "got $got, wanted $want"
     elif ! grep -q 'id="map-progress"' "$WORK/page.html"; then
-        fail page_statuses "/ is not the status page: $(head -c 200 "$WORK/page.html")"
+        fail page_statuses "/ is not the status page:" \
+            "$(head -c 200 "$WORK/page.html")"
     elif ! grep -qi '^content-type: application/json' "$WORK/head.out"; then
-        fail page_statuses "HEAD /status.json: $(tr -d '\r' < "$WORK/head.out" | head -n 5)"
-    elif [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tasks"]))' "$WORK/one.json")" != 1 ]; then
-        fail page_statuses "?tasks=1 did not give one row: $(head -c 300 "$WORK/one.json")"
+        fail page_statuses "HEAD /status.json:" \
+            "$(tr -d '\r' < "$WORK/head.out" | head -n 5)"
+    elif [ "$(json_field "$WORK/one.json" 'len(s["tasks"])')" != 1 ]; then
+        fail page_statuses "?tasks=1 did not give one row:" \
+            "$(head -c 300 "$WORK/one.json")"
     else
         pass page_statuses
     fi
@@ -243,66 +255,67 @@ browser_can() {
 # of its own in $WORK; --no-sandbox since tests run as root in CI.
 run_chromium() {
     timeout -k 5 90 chromium --headless --no-sandbox --disable-gpu \
-        --disable-dev-shm-usage --no-first-run --user-data-dir="$WORK/chromium" \
+        --disable-dev-shm-usage --no-first-run \
+        --user-data-dir="$WORK/chromium" \
         --virtual-time-budget=5000 "$@" 2>>"$WORK/chromium.log"
 }
 
-# dom_problems DOM: what in the page as Chromium rendered it differs from
-# the held job; nothing when all is right.
-dom_problems() {
-    python3 - "$1" "$SLOW1" "$SLOW2" <<'EOF'
-import html.parser, sys
+# dom_facts DOM: the facts of the page as Chromium rendered it, as JSON:
+# "text" (the text of each element with an id), "rows" (the state of each
+# task row) and "over" (the body's data-over: "true" once the script saw
+# the job end and stopped polling).
+dom_facts() {
+    python3 - "$1" <<'EOF'
+import html.parser, json, sys
+VOID = ("meta", "link", "br", "img", "input", "hr", "col")
 class Page(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
-        self.text = {}          # id -> text
-        self.rows = []          # (class, data-state) of task rows
-        self.stack = []
+        self.facts = {"text": {}, "rows": [], "over": None}
+        self.open = []          # the ids of the elements we are in
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "tr" and "task" in (a.get("class") or "").split():
-            self.rows.append(a.get("data-state"))
-        self.stack.append(a.get("id"))
+            self.facts["rows"].append(a.get("data-state"))
+        if tag == "body":
+            self.facts["over"] = a.get("data-over")
+        if tag not in VOID:
+            self.open.append(a.get("id"))
     def handle_endtag(self, tag):
-        if self.stack:
-            self.stack.pop()
+        if self.open and tag not in VOID:
+            self.open.pop()
     def handle_data(self, data):
-        for i in self.stack:
-            if i:
-                self.text[i] = self.text.get(i, "") + data
+        for i in filter(None, self.open):
+            self.facts["text"][i] = self.facts["text"].get(i, "") + data
 p = Page()
 p.feed(open(sys.argv[1], encoding="utf-8").read())
-problems = []
-for id_, want in (("map-progress", "0/4"), ("reduce-progress", "0/2")):
-    got = p.text.get(id_, "").strip()
-    if got != want:
-        problems.append("#%s says %r, wanted %r" % (id_, got, want))
-if len(p.rows) != 6:
-    problems.append("%d task rows, wanted 6" % len(p.rows))
-if p.rows.count("running") != 2:
-    problems.append("rows' states %r, wanted 2 running" % p.rows)
-workers = p.text.get("workers", "")
-for pid in sys.argv[2:]:
-    if pid not in workers:
-        problems.append("the workers table lacks pid %s" % pid)
-print("; ".join(problems))
+print(json.dumps(p.facts))
 EOF
 }
 
+# The page, while the job is held: both phases' progress, one row per
+# task, two of them running, and the workers' pids.
 check_browser() {
-    local why problems png=$B/status-page.png
+    local why got png=$B/status-page.png
     if ! why=$(browser_can); then
         skip page_in_browser "$why"
         return
     fi
     rm -f "$png"
     if ! run_chromium --dump-dom "$URL" > "$WORK/dom.html"; then
-        fail page_in_browser "chromium failed: $(tail -n 2 "$WORK/chromium.log")"
+        fail page_in_browser "chromium failed:" \
+            "$(tail -n 2 "$WORK/chromium.log")"
         return
     fi
-    problems=$(dom_problems "$WORK/dom.html")
-    if [ -n "$problems" ]; then
-        fail page_in_browser "$problems"
+    dom_facts "$WORK/dom.html" > "$WORK/dom.json"
+    got=$(json_field "$WORK/dom.json" '(s["text"].get("map-progress"),
+        s["text"].get("reduce-progress"), len(s["rows"]),
+        s["rows"].count("running"),
+        all(p in s["text"].get("workers", "") for p in sys.argv[3].split()))' \
+        "$SLOW1 $SLOW2")
+    if [ "$got" != "('0/4', '0/2', 6, 2, True)" ]; then
+        fail page_in_browser "(map, reduce, rows, running rows, workers" \
+            "shown) are ${got:-unknown}, wanted ('0/4', '0/2', 6, 2, True)"
         return
     fi
     run_chromium --screenshot="$png" --window-size=1280,1400 "$URL" \
@@ -325,13 +338,13 @@ check_job_finishes() {
     worker "$JOB" "$WORK/w2.log"
     wait "$JOB_TPID"; rc=$?
     sort "$JOB"/mr-out-* 2>/dev/null | grep . > "$WORK/got"
-    job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' \
-            "$JOB/mr-success" 2>/dev/null)
+    job=$(json_field "$JOB/mr-success" 's["job"]')
     if [ "$rc" -ne 0 ]; then
-        fail job_undisturbed "coordinator exited $rc: $(tail -n 1 "$WORK/coord.log")"
+        fail job_undisturbed "coordinator exited $rc:" \
+            "$(tail -n 1 "$WORK/coord.log")"
     elif ! cmp -s "$WORK/got" "$WORK/ref"; then
         fail job_undisturbed "output differs from mrsequential's"
-    elif [ "$job" != "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' "$WORK/held.json")" ]; then
+    elif [ "$job" != "$(json_field "$WORK/held.json" 's["job"]')" ]; then
         fail job_undisturbed "the marker's job $job is not the page's"
     elif ! logged "$WORK/coord.log" "job $job runs in"; then
         fail job_undisturbed "the log does not name job $job"
@@ -341,8 +354,185 @@ check_job_finishes() {
     end_jobs
 }
 
+# ---------------------------------------------------------------- linger
+
+# --linger: once the job is over the page still answers, with the final
+# state, and then the coordinator exits on its own with the job's status.
+check_linger() {
+    local dir=$WORK/linger log=$WORK/linger.log url rc start final=""
+    mkdir -p "$dir"
+    start_coordinator "$dir" "$log" --addr "unix:$dir.s" --http 127.0.0.1:0 \
+        --linger 4 --reduce 2 "$IN"/*.txt ||
+        { fail linger "no coordinator: $(tail -n 1 "$log")"; return; }
+    url=$(page_url "$log")
+    worker "$dir" "$WORK/linger.w.log"
+    if ! wait_for 30 logged "$log" "the status page stays up 4.0 s more"; then
+        fail linger "no line says the page stays up: $(tail -n 2 "$log")"
+        end_jobs
+        return
+    fi
+    start=$SECONDS
+    [ -e "$dir/mr-success" ] || { fail linger "lingering before the marker"
+                                  end_jobs; return; }
+    [ "$(fetch "${url}status.json" "$WORK/final.json")" = 200 ] &&
+        final=$(json_field "$WORK/final.json" \
+            '(s["over"], s["phase"], s["maps"]["done"], s["reduces"]["done"])')
+    wait "$TPID"; rc=$?
+    if [ "$final" != "(True, 'done', 4, 2)" ]; then
+        fail linger "the page after the job said ${final:-nothing}"
+    elif [ $rc -ne 0 ]; then
+        fail linger "coordinator exited $rc: $(tail -n 1 "$log")"
+    elif [ $((SECONDS - start)) -gt 14 ]; then
+        fail linger "exited $((SECONDS - start)) s after a 4 s linger began"
+    else
+        pass linger
+    fi
+    end_jobs
+}
+
+# mrrun --http: the URL before the job, the final state during --linger,
+# and an interrupt then ends the linger with the job's own status (0).
+check_mrrun() {
+    local dir=$WORK/mrrun url rc final="" pid shown=""
+    mkdir -p "$dir"
+    (cd "$dir" && exec $TIMEOUT "$B/mrrun" --http 127.0.0.1:0 --linger 60 \
+        --workers 2 --app "$FAULTY" --reduce 2 "$IN"/*.txt) \
+        >"$WORK/mrrun.out" 2>"$WORK/mrrun.err" &
+    pid=$!
+    if ! wait_for 30 logged "$WORK/mrrun.err" "status page stays up"; then
+        fail mrrun_page "no linger: $(tail -n 2 "$WORK/mrrun.err")"
+        end_jobs
+        return
+    fi
+    url=$(page_url "$WORK/mrrun.err")
+    [ "$(fetch "${url}status.json" "$WORK/mrrun.json")" = 200 ] &&
+        final=$(json_field "$WORK/mrrun.json" '(s["over"], s["phase"],
+            s["maps"], s["reduces"]["done"], s["workers_joined"])')
+    # The page in a browser shows the final state, and stops polling.
+    if browser_can >/dev/null; then
+        run_chromium --dump-dom "$url" > "$WORK/final-dom.html" &&
+            dom_facts "$WORK/final-dom.html" > "$WORK/final-dom.json"
+        shown=$(json_field "$WORK/final-dom.json" '(s["over"],
+            s["text"].get("map-progress"), s["text"].get("reduce-progress"),
+            s["text"].get("outcome"))')
+    else
+        shown="(no browser)"
+    fi
+    kill -TERM "$(pgrep -P "$pid")"
+    wait "$pid"; rc=$?
+    sort "$dir"/mr-out-* 2>/dev/null | grep . > "$WORK/mrrun.got"
+    if [ "$(head -n 1 "$WORK/mrrun.err")" != "mrrun: status page at $url" ]
+    then
+        fail mrrun_page "the URL is not stderr's first line:" \
+            "$(head -n 1 "$WORK/mrrun.err")"
+    elif [ "$final" != "(True, 'done', {'total': 4, 'done': 4, 'running': 0,\
+ 'failed': 0}, 2, 2)" ]; then
+        fail mrrun_page "the page after the job said ${final:-nothing}"
+    elif [ "$shown" != "('true', '4/4', '2/2', 'over: outputs committed')" ] &&
+         [ "$shown" != "(no browser)" ]; then
+        fail mrrun_page "the page in a browser after the job showed" \
+            "${shown:-nothing}"
+    elif [ $rc -ne 0 ]; then
+        fail mrrun_page "mrrun interrupted while lingering exited $rc"
+    elif ! cmp -s "$WORK/mrrun.got" "$WORK/ref"; then
+        fail mrrun_page "output differs from mrsequential's"
+    else
+        pass mrrun_page
+    fi
+    end_jobs
+}
+
+check_usage() {
+    expect_error http_beyond_loopback_needs_token 2 \
+        "give --token-file FILE, or bind 127.0.0.1" \
+        "$B/mrcoordinator" --http 0.0.0.0:0 "$IN/a.txt"
+    expect_error linger_needs_http 2 "give --http HOST:PORT too" \
+        "$B/mrrun" --linger 5 "$IN/a.txt"
+    expect_error http_wants_host_port 2 "wants HOST:PORT" \
+        "$B/mrcoordinator" --http 8080 "$IN/a.txt"
+    expect_error http_bad_port 2 "the port must be a number" \
+        "$B/mrrun" --http 127.0.0.1:http "$IN/a.txt"
+}
+
+# ---------------------------------------------------------------- far
+
+# ns_expect NS STATUS CURL_ARGS...: a request made in network namespace
+# NS; prints what it was and got when its HTTP status is not STATUS.
+ns_expect() {
+    local ns=$1 want=$2 got
+    shift 2
+    got=$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' \
+        --max-time 10 "$@")
+    [ "$got" = "$want" ] || echo "curl $*: $got, wanted $want;"
+}
+
+# A page on an address other than loopback (10.79.0.1, on the loopback
+# device of a network namespace of its own, so nothing changes outside
+# it): only the key in the printed URL opens it, as ?token= or a Bearer
+# header; no key is 401, a wrong one (the token file's secret among them)
+# 403, whatever the path or method.
+check_beyond_loopback() {
+    local ns dir=$WORK/far log=$WORK/far.log url base key secret bad
+    if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
+        skip page_beyond_loopback_needs_key "needs root and ip (a network" \
+            "namespace with an address other than loopback)"
+        return
+    fi
+    ns=mrpage$$-$RANDOM
+    if ! { ip netns add "$ns" && ip -n "$ns" link set lo up &&
+           ip -n "$ns" addr add 10.79.0.1/32 dev lo; }; then
+        fail page_beyond_loopback_needs_key "cannot make namespace $ns"
+        ip netns del "$ns" 2>/dev/null
+        return
+    fi
+    mkdir -p "$dir"
+    head -c 32 /dev/urandom | base64 > "$WORK/token"
+    chmod 600 "$WORK/token"
+    secret=$(cat "$WORK/token")
+    TIMEOUT="ip netns exec $ns timeout -k 5 60" start_coordinator "$dir" \
+        "$log" --addr "unix:$dir.s" --token-file "$WORK/token" \
+        --http 10.79.0.1:0 "$IN"/*.txt
+    url=$(page_url "$log")
+    base=${url%%\?*}
+    key=${url#*\?token=}
+    if [ -z "$url" ] || [ "$key" = "$url" ] || [ ${#key} -ne 64 ]; then
+        fail page_beyond_loopback_needs_key "no URL with a key:" \
+            "$(head -n 2 "$log")"
+    else
+        bad=$(
+            ns_expect "$ns" 401 "$base"
+            ns_expect "$ns" 401 "${base}status.json"
+            ns_expect "$ns" 401 -X POST "${base}status.json"
+            ns_expect "$ns" 401 "${base}nope"
+            ns_expect "$ns" 403 "${base}status.json?token=${key}x"
+            ns_expect "$ns" 403 -H "Authorization: Bearer 0$key" "$base"
+            ns_expect "$ns" 403 -H "Authorization: Bearer $secret" "$base"
+            ns_expect "$ns" 200 "$url"
+            ns_expect "$ns" 200 "${base}status.json?token=$key"
+            ns_expect "$ns" 200 -H "Authorization: Bearer $key" \
+                "${base}status.json"
+            ns_expect "$ns" 405 -H "Authorization: Bearer $key" -X POST \
+                "$base")
+        if [ -n "$bad" ]; then
+            fail page_beyond_loopback_needs_key "$bad"
+        elif ! logged "$log" \
+                "refused a request from 10.79.0.1:[0-9]*: no page key"; then
+            fail page_beyond_loopback_needs_key "no line says a request" \
+                "was refused"
+        else
+            pass page_beyond_loopback_needs_key
+        fi
+    fi
+    end_jobs
+    ip netns del "$ns"
+}
+
 check_status_json
 check_statuses
 check_browser
 check_hostile
 check_job_finishes
+check_linger
+check_mrrun
+check_usage
+check_beyond_loopback
