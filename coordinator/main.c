@@ -164,6 +164,8 @@ parse_args(int argc, char **argv, struct args *a)
     return 0;
 }
 
+static int interrupted;
+
 /* The status page (--http), and the time it stays up after the job. */
 static struct {
     status_http *http;
@@ -178,13 +180,14 @@ on_linger_end(rpc_loop *loop, void *arg)
     rpc_loop_stop(loop);
 }
 
-/* The job is over and the workers told: exit, or first linger. */
+/* The job is over and the workers told: exit, or first linger (not after
+ * an interrupt: that asked to stop now). */
 static void
 on_over(coord *c, void *arg)
 {
     rpc_loop *loop = arg;
 
-    if (page.http == NULL || page.linger_ms == 0) {
+    if (page.http == NULL || page.linger_ms == 0 || interrupted) {
         rpc_loop_stop(loop);
         return;
     }
@@ -216,8 +219,6 @@ start_page(rpc_loop *loop, coord *c, const struct args *a,
     fprintf(stderr, "mrcoordinator: status page at %s\n", url);
     return 0;
 }
-
-static int interrupted;
 
 static void
 on_stop_signal(rpc_loop *loop, int signo, void *arg)

@@ -183,6 +183,11 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
         fprintf(stderr, "mrrun: %s\n", err);
         return 2;
     }
+    if (a->page_token.len > 0 && !a->page.on) {
+        fprintf(stderr, "mrrun: --token-file is the status page's: give "
+                "--http HOST:PORT too\n");
+        return 2;
+    }
     a->files = (const char *const *)argv + optind;
     a->nfiles = (unsigned)(argc - optind);
     return 0;
@@ -354,13 +359,13 @@ on_linger_end(rpc_loop *loop, void *arg)
 }
 
 /* --linger: the job is over and reported; the page stays up that long, or
- * until an interrupt. */
+ * until an interrupt (none after one: that asked to stop now). */
 static void
 linger(struct run *r)
 {
     unsigned long ms = r->a->page.linger_ms;
 
-    if (r->page == NULL || ms == 0)
+    if (r->page == NULL || ms == 0 || r->interrupted)
         return;
     fprintf(stderr, "mrrun: the status page stays up %.1f s more "
             "(--linger)\n", (double)ms / 1000.0);
@@ -402,6 +407,8 @@ set_up(struct run *r, const struct coord_app *app)
                                                            : ENOENT));
         return MR_EXIT_FAILED;
     }
+    if (start_page(r) < 0)
+        return MR_EXIT_FAILED;
     if ((rc = coord_start(r->c, err)) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         return rc == MR_EINUSE || rc == MR_EOTHERJOB ? MR_EXIT_REFUSED
@@ -439,9 +446,10 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     uint64_t start = rpc_monotonic_ms();
     int rc;
 
-    if ((rc = set_up(r, app)) != 0 || (rc = start_page(r)) != 0) {
+    if ((rc = set_up(r, app)) != 0) {
+        status_http_free(r->page);
         coord_free(r->c);
-        return rc < 0 ? MR_EXIT_FAILED : rc;
+        return rc;
     }
     rpc_loop_signal(r->loop, SIGCHLD, on_child, r);
     rpc_loop_signal(r->loop, SIGINT, on_interrupt, r);

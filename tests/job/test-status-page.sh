@@ -167,6 +167,20 @@ check_statuses() {
     fi
 }
 
+# A page that cannot listen (the held job's page has the port) stops the
+# program before it takes the job's directory: one line, exit 1, nothing
+# left behind.
+check_port_in_use() {
+    local port=${URL##*:} says
+    port=${port%%/*}
+    says="status page: cannot listen on 127.0.0.1:$port: Address already"
+    expect_error page_port_in_use_coordinator 1 "$says in use" \
+        "$B/mrcoordinator" --addr "unix:$WORK/inuse.s" --output . \
+        --http "127.0.0.1:$port" "$IN/a.txt"
+    expect_error page_port_in_use_mrrun 1 "$says in use" \
+        "$B/mrrun" --app "$FAULTY" --http "127.0.0.1:$port" "$IN/a.txt"
+}
+
 # hostile KIND: sends one bad request of KIND over a raw socket; prints
 # "refused" when the server answered 4xx (or 505, HTTP version not
 # supported) or closed the connection without answering, else what it
@@ -529,6 +543,7 @@ check_beyond_loopback() {
 
 check_status_json
 check_statuses
+check_port_in_use
 check_browser
 check_hostile
 check_job_finishes
