@@ -34,8 +34,12 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Evaluated when a recipe runs, after the deps step has installed them.
-PKG_CFLAGS = $(shell pkg-config --cflags libprotobuf-c libutf8proc libsodium)
+PKG_CFLAGS = $(shell pkg-config --cflags libprotobuf-c libutf8proc libsodium \
+                                         libmicrohttpd)
 PKG_LIBS   = $(shell pkg-config --libs libprotobuf-c libsodium)
+# The status page's HTTP server (coordinator/status_http.c): the programs
+# that run a coordinator link it.
+HTTP_LIBS  = $(shell pkg-config --libs libmicrohttpd)
 TEST_LIBS  = $(shell pkg-config --libs criterion)
 # Only mrstatus reads JSON (a job's summary), with json-c.
 JSON_LIBS  = $(shell pkg-config --libs json-c)
@@ -94,7 +98,8 @@ OBJ_proto       := $(BUILD)/proto/mr.pb-c.o $(BUILD)/proto/shuffle.pb-c.o \
                    $(BUILD)/proto/journal.pb-c.o
 OBJ_rpc         := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,rpc))
 OBJ_worker      := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,worker))
-OBJ_coordinator := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,coordinator))
+OBJ_coordinator := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,coordinator)) \
+                   $(BUILD)/coordinator/status_page_html.o
 OBJ_launcher    := $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,launcher))
 OBJ_apps        := $(BUILD)/apps/words.o
 $(foreach L,$(LAYERS),$(eval LIB_$(L) := $(BUILD)/libmr_$(L).a))
@@ -176,6 +181,22 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(PROTO_H) deps
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(call inc_for,$<) $(CFLAGS) \
 	    $(PKG_CFLAGS) -c $< -o $@
 
+# The status page, coordinator/status_page.html, embedded as a byte array.
+$(BUILD)/coordinator/status_page_html.c: coordinator/status_page.html | deps
+	@mkdir -p $(@D)
+	$(call say,XXD,$<){ echo '/* Generated from $< by the Makefile. */'; \
+	  echo '#include "status_page.h"'; \
+	  echo 'const unsigned char status_page_html[] = {'; \
+	  xxd -i < $<; \
+	  echo '};'; \
+	  echo 'const size_t status_page_html_len = sizeof(status_page_html);'; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/coordinator/status_page_html.o: $(BUILD)/coordinator/status_page_html.c \
+                                         $(FLAGS_STAMP)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(INC_coordinator) $(CFLAGS) \
+	    -c $< -o $@
+
 $(BUILD)/apps/%.o: CFLAGS += -fvisibility=hidden
 $(BUILD)/tests/support/apps/%.o: CFLAGS += -fvisibility=hidden
 # The faulty app dies of SIGSEGV on purpose: built without the sanitizers,
@@ -206,7 +227,7 @@ $(BUILD)/libmr_%.a:
 
 $(BUILD)/mrcoordinator: $(BUILD)/coordinator/main.o \
                         $(call libs_for,$(LINK_mrcoordinator))
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HTTP_LIBS)
 
 $(BUILD)/mrworker: $(BUILD)/worker/main.o $(call libs_for,$(LINK_mrworker))
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
@@ -216,7 +237,7 @@ $(BUILD)/mrsequential: $(BUILD)/worker/sequential.o \
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
 
 $(BUILD)/mrrun: $(BUILD)/launcher/main.o $(call libs_for,$(LINK_mrrun))
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HTTP_LIBS) -ldl
 
 $(BUILD)/mrstatus: $(BUILD)/launcher/mrstatus.o \
                    $(call libs_for,$(LINK_mrstatus))
@@ -229,7 +250,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
              $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(APP_LIBS) \
-	    $(TEST_LIBS) -ldl
+	    $(TEST_LIBS) $(HTTP_LIBS) -ldl
 
 $(TEST_PROGS): $(BUILD)/tests/%: $(BUILD)/tests/support/%.o \
                $(call libs_for,$(LINK_tests))
@@ -260,7 +281,10 @@ FUZZ_FLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer -pthread \
                 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN))
-FUZZ_SRC     := $(foreach L,common rpc worker coordinator,$(call layer_src,$(L)))
+# The status page's HTTP server is left out: libmicrohttpd parses the
+# requests, and no target reaches it.
+FUZZ_SRC     := $(filter-out coordinator/status_http.c, \
+                  $(foreach L,common rpc worker coordinator,$(call layer_src,$(L))))
 FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(OBJ_proto:$(BUILD)/proto/%=$(FUZZ_DIR)/obj/proto/%)
 FUZZ_TARGETS := coordinator auth messages imfile stream

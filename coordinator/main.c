@@ -15,6 +15,7 @@
 #include "log.h"
 #include "options.h"
 #include "progress.h"
+#include "status_http.h"
 #include "token.h"
 
 static void
@@ -24,7 +25,8 @@ usage(FILE *to)
         "usage: mrcoordinator [--addr ADDR] [--app PATH] [--output DIR]\n"
         "                     [--reduce N] [--task-timeout S]\n"
         "                     [--split-size SIZE] [--max-conns N]\n"
-        "                     [--token-file FILE] [--fresh] FILE...\n"
+        "                     [--token-file FILE] [--fresh]\n"
+        "                     [--http HOST:PORT [--linger S]] FILE...\n"
         "       mrcoordinator SOCKET FILE...      (the lab's form)\n"
         "\n"
         "Coordinates a MapReduce job: one map task per input FILE (or per\n"
@@ -62,6 +64,7 @@ usage(FILE *to)
         "                      needed to listen on a TCP address other than\n"
         "                      loopback. Make one: head -c 32 /dev/urandom |\n"
         "                      base64 > FILE; chmod 600 FILE\n"
+        PAGE_OPTIONS_HELP
         "  --help              show this help\n"
         "\n"
         "SOCKET: without --addr, a first argument that is a unix: or tcp:\n"
@@ -77,6 +80,7 @@ usage(FILE *to)
 struct args {
     char addr[512];
     struct coord_opts opts;
+    struct page_opts page;      /* --http, --linger */
     struct token token;
     struct app_file module;     /* --app: the module workers may fetch */
     const char *const *files;
@@ -93,6 +97,7 @@ parse_args(int argc, char **argv, struct args *a)
         {"token-file", required_argument, NULL, 'k'},
         {"app", required_argument, NULL, 'A'},
         COORD_LONGOPTS,
+        PAGE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -132,13 +137,18 @@ parse_args(int argc, char **argv, struct args *a)
         } else if (opt == 'h') {
             usage(stdout);
             return -1;
-        } else if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) < 0) {
-            fprintf(stderr, "mrcoordinator: %s\n", err);
-            return MR_EXIT_USAGE;
-        } else if (rc > 0) {
+        } else if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) > 0 &&
+                   (rc = page_opts_parse(&a->page, opt, optarg, err)) > 0) {
             cli_bad_option("mrcoordinator", argv, optind, optopt);
             return MR_EXIT_USAGE;
+        } else if (rc < 0) {
+            fprintf(stderr, "mrcoordinator: %s\n", err);
+            return MR_EXIT_USAGE;
         }
+    }
+    if (page_opts_check(&a->page, a->token.len > 0, err) < 0) {
+        fprintf(stderr, "mrcoordinator: %s\n", err);
+        return MR_EXIT_USAGE;
     }
     /* The lab's form: mrcoordinator SOCKET FILE... */
     if (!addr_given && argc - optind >= 2 &&
@@ -156,12 +166,21 @@ parse_args(int argc, char **argv, struct args *a)
     return 0;
 }
 
+static int interrupted;
+
 /* What the loop's callbacks share. */
 struct run {
     rpc_loop *loop;
     struct progress p;          /* stderr is a terminal: the live line */
     bool showing;               /* p is in use */
 };
+
+/* The status page (--http), and the time it stays up after the job. */
+static struct {
+    status_http *http;
+    unsigned long linger_ms;    /* --linger */
+    bool lingering;             /* the job is over; the page stays up */
+} page;
 
 static void
 on_progress(coord *c, void *arg)
@@ -174,6 +193,15 @@ on_progress(coord *c, void *arg)
 }
 
 static void
+on_linger_end(rpc_loop *loop, void *arg)
+{
+    (void)arg;
+    rpc_loop_stop(loop);
+}
+
+/* The job is over and the workers told: exit, or first linger (not after
+ * an interrupt: that asked to stop now). */
+static void
 on_over(coord *c, void *arg)
 {
     struct run *r = arg;
@@ -183,17 +211,49 @@ on_over(coord *c, void *arg)
         progress_end(&r->p);
         r->showing = false;
     }
-    rpc_loop_stop(r->loop);
+    if (page.http == NULL || page.linger_ms == 0 || interrupted) {
+        rpc_loop_stop(r->loop);
+        return;
+    }
+    page.lingering = true;
+    fprintf(stderr, "mrcoordinator: the job is over (%s%s); the status "
+            "page stays up %.1f s more (--linger)\n",
+            coord_result(c) == 0 ? "its outputs are committed" : "failed: ",
+            coord_result(c) == 0 ? "" : coord_error(c),
+            (double)page.linger_ms / 1000.0);
+    if (rpc_loop_timer_add(r->loop, page.linger_ms, on_linger_end, NULL) ==
+        NULL)
+        rpc_loop_stop(r->loop);
 }
 
-static int interrupted;
+/* Starts the status page when --http asks for one and says where it is,
+ * before any worker can join. Returns 0, or -1 with err filled. */
+static int
+start_page(rpc_loop *loop, coord *c, const struct args *a,
+           char err[MR_ERR_LEN])
+{
+    char url[256];
+
+    if (!a->page.on)
+        return 0;
+    page.http = status_http_start(loop, c, &a->page.addr, a->opts.token,
+                                  a->opts.token_len, url, sizeof(url), err);
+    if (page.http == NULL)
+        return -1;
+    page.linger_ms = a->page.linger_ms;
+    fprintf(stderr, "mrcoordinator: status page at %s\n", url);
+    return 0;
+}
 
 static void
 on_stop_signal(rpc_loop *loop, int signo, void *arg)
 {
     char why[64];
 
-    (void)loop;
+    if (page.lingering) {       /* the job's outcome is already final */
+        rpc_loop_stop(loop);
+        return;
+    }
     interrupted = signo;
     snprintf(why, sizeof(why), "interrupted by %s", strsignal(signo));
     coord_abort(arg, why);
@@ -226,7 +286,8 @@ set_up(struct run *r, struct args *a, int *status)
     a->opts.on_over = on_over;
     a->opts.arg = r;
     c = coord_create(r->loop, a->files, a->nfiles, &a->opts, err);
-    if (c != NULL && coord_listen(c, a->addr, bound, sizeof(bound), err) == 0) {
+    if (c != NULL && start_page(r->loop, c, a, err) == 0 &&
+        coord_listen(c, a->addr, bound, sizeof(bound), err) == 0) {
         if ((rc = coord_start(c, err)) == 0) {
             mr_info("listening on %s", bound);
             tell_unseen(c);
@@ -238,6 +299,8 @@ set_up(struct run *r, struct args *a, int *status)
         *status = MR_EXIT_FAILED;
     }
     fprintf(stderr, "mrcoordinator: %s\n", err);
+    status_http_free(page.http);
+    page.http = NULL;
     coord_free(c);
     return NULL;
 }
@@ -282,6 +345,7 @@ main(int argc, char **argv)
         progress_end(&r.p);
     rc = coord_result(c);
     snprintf(why, sizeof(why), "%s", rc != 0 ? coord_error(c) : "");
+    status_http_free(page.http);
     coord_free(c);
     rpc_loop_free(r.loop);
     app_file_free(&a.module);

@@ -54,3 +54,38 @@ coord_opts_parse(struct coord_opts *o, int opt, const char *val,
     }
     return 1;
 }
+
+int
+page_opts_parse(struct page_opts *o, int opt, const char *val,
+                char err[MR_ERR_LEN])
+{
+    int rc;
+
+    switch (opt) {
+    case 'H':
+        if ((rc = status_addr_parse(val, &o->addr, err)) == 0)
+            o->on = true;
+        return rc;
+    case 'L':
+        return cli_parse_seconds("--linger", val, &o->linger_ms, err);
+    }
+    return 1;
+}
+
+int
+page_opts_check(const struct page_opts *o, bool have_token,
+                char err[MR_ERR_LEN])
+{
+    if (o->linger_ms > 0 && !o->on) {
+        snprintf(err, MR_ERR_LEN, "--linger keeps the status page up after "
+                 "the job: give --http HOST:PORT too");
+        return -EINVAL;
+    }
+    if (o->on && !o->addr.loopback && !have_token) {
+        snprintf(err, MR_ERR_LEN, "--http on an address other than loopback "
+                 "serves the page to the network: give --token-file FILE, "
+                 "or bind 127.0.0.1");
+        return -EINVAL;
+    }
+    return 0;
+}

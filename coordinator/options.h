@@ -1,12 +1,14 @@
 /* The job options of every program that runs a coordinator (mrcoordinator,
  * mrrun): --reduce, --task-timeout, --split-size, --output and --fresh,
- * parsed into struct coord_opts in one place. */
+ * parsed into struct coord_opts in one place; and the status page's,
+ * --http and --linger, into struct page_opts. */
 #ifndef COORD_OPTIONS_H
 #define COORD_OPTIONS_H
 
 #include <getopt.h>
 
 #include "coord.h"
+#include "status_access.h"
 
 /* Entries for a getopt_long table. */
 #define COORD_LONGOPTS                                                       \
@@ -38,5 +40,38 @@ void coord_opts_init(struct coord_opts *o);
  * err filled for a bad value, 1 when opt is not a job option. */
 int coord_opts_parse(struct coord_opts *o, int opt, const char *val,
                      char err[MR_ERR_LEN]);
+
+/* ---------------------------------------------------------------- page */
+
+#define PAGE_LONGOPTS                                                        \
+    {"http", required_argument, NULL, 'H'},                                  \
+    {"linger", required_argument, NULL, 'L'}
+
+#define PAGE_OPTIONS_HELP                                                    \
+    "  --http HOST:PORT    serve a live status page of the job there (port\n"\
+    "                      0: any free port; the URL is printed on stderr),\n"\
+    "                      and its facts at /status.json; an address other\n"\
+    "                      than loopback needs --token-file, and requests\n"\
+    "                      must then carry the printed URL's key\n"          \
+    "  --linger S          with --http: once the job is over (its outcome\n"\
+    "                      final, the workers told), keep the page up S\n"   \
+    "                      seconds more, then exit as always\n"
+
+struct page_opts {
+    bool on;                    /* --http given */
+    struct status_addr addr;    /* where to serve the page */
+    unsigned long linger_ms;    /* --linger */
+};
+
+/* Applies getopt's opt with its value, like coord_opts_parse(); a zeroed
+ * page_opts is the default (no page). */
+int page_opts_parse(struct page_opts *o, int opt, const char *val,
+                    char err[MR_ERR_LEN]);
+
+/* The options as a whole, once all are parsed: returns 0, or -EINVAL with
+ * err filled (--linger without --http; a page beyond loopback without a
+ * token, have_token false). */
+int page_opts_check(const struct page_opts *o, bool have_token,
+                    char err[MR_ERR_LEN]);
 
 #endif

@@ -24,6 +24,8 @@
 #include "options.h"
 #include "progress.h"
 #include "report.h"
+#include "status_http.h"
+#include "token.h"
 #include "workers.h"
 
 #define DEFAULT_FILES     8
@@ -33,6 +35,9 @@
 struct args {
     unsigned long workers;
     struct coord_opts opts;     /* --reduce, --task-timeout, --split-size */
+    struct page_opts page;      /* --http, --linger */
+    struct token page_token;    /* --token-file: the page's secret only
+                                   (workers here need none) */
     char app[PATH_MAX];
     char app_name[64];
     const char *const *files;
@@ -51,6 +56,9 @@ struct run {
     bool draining;              /* the job is over: waiting for workers */
     int drain_signal;           /* what the next drain timer sends */
     rpc_timer *drain_timer;
+    status_http *page;          /* --http: the status page, or NULL */
+    bool lingering;             /* after the job: the page stays up */
+    bool linger_done;
 };
 
 static void
@@ -59,6 +67,7 @@ usage(FILE *to)
     fprintf(to,
         "usage: mrrun [--workers N] [--app NAME|PATH] [--reduce N]\n"
         "             [--task-timeout S] [--split-size SIZE] [--output DIR]\n"
+        "             [--http HOST:PORT [--linger S] [--token-file FILE]]\n"
         "             [FILE...]\n"
         "\n"
         "Runs a MapReduce job on this machine: a coordinator and N worker\n"
@@ -73,6 +82,11 @@ usage(FILE *to)
         "  --app NAME|PATH     an app built into build/apps (wc, indexer, ...)\n"
         "                      or the path of a .so (default wc)\n"
         COORD_OPTIONS_HELP
+        PAGE_OPTIONS_HELP
+        "  --token-file FILE   with --http beyond loopback: the secret the\n"
+        "                      page's key is derived from (at least 16 bytes;\n"
+        "                      head -c 32 /dev/urandom | base64 > FILE;\n"
+        "                      chmod 600 FILE)\n"
         "  --help              show this help\n"
         "\n"
         "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
@@ -124,12 +138,15 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
         {"workers", required_argument, NULL, 'w'},
         {"app", required_argument, NULL, 'a'},
         COORD_LONGOPTS,
+        PAGE_LONGOPTS,
+        {"token-file", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char err[MR_ERR_LEN];
     int opt, rc = 0;
 
+    memset(a, 0, sizeof(*a));
     a->workers = 2;
     coord_opts_init(&a->opts);
     resolve_app("wc", dir, a);
@@ -144,11 +161,15 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
         case 'a':
             resolve_app(optarg, dir, a);
             break;
+        case 'k':
+            rc = token_read(optarg, &a->page_token, err);
+            break;
         case 'h':
             usage(stdout);
             return -1;
         default:
-            if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) > 0) {
+            if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) > 0 &&
+                (rc = page_opts_parse(&a->page, opt, optarg, err)) > 0) {
                 cli_bad_option("mrrun", argv, optind, optopt);
                 return 2;
             }
@@ -157,6 +178,15 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
             fprintf(stderr, "mrrun: %s\n", err);
             return 2;
         }
+    }
+    if (page_opts_check(&a->page, a->page_token.len > 0, err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return 2;
+    }
+    if (a->page_token.len > 0 && !a->page.on) {
+        fprintf(stderr, "mrrun: --token-file is the status page's: give "
+                "--http HOST:PORT too\n");
+        return 2;
     }
     a->files = (const char *const *)argv + optind;
     a->nfiles = (unsigned)(argc - optind);
@@ -256,7 +286,11 @@ on_interrupt(rpc_loop *loop, int signo, void *arg)
 {
     struct run *r = arg;
 
-    (void)loop;
+    if (r->lingering) {         /* the job's outcome is already final */
+        r->linger_done = true;
+        rpc_loop_stop(loop);
+        return;
+    }
     r->interrupted = signo;
     r->w.keep_alive = false;
     coord_abort(r->c, "interrupted");
@@ -292,6 +326,56 @@ wait_for_workers(struct run *r)
     rpc_loop_timer_cancel(r->loop, r->drain_timer);
 }
 
+/* ---------------------------------------------------------------- page */
+
+/* Starts the status page when --http asks for one and says where it is,
+ * before any worker starts. Returns 0, or -1 (the line said). */
+static int
+start_page(struct run *r)
+{
+    const struct args *a = r->a;
+    char url[256], err[MR_ERR_LEN];
+
+    if (!a->page.on)
+        return 0;
+    r->page = status_http_start(r->loop, r->c, &a->page.addr,
+                                a->page_token.bytes, a->page_token.len, url,
+                                sizeof(url), err);
+    if (r->page == NULL) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return -1;
+    }
+    fprintf(stderr, "mrrun: status page at %s\n", url);
+    return 0;
+}
+
+static void
+on_linger_end(rpc_loop *loop, void *arg)
+{
+    struct run *r = arg;
+
+    r->linger_done = true;
+    rpc_loop_stop(loop);
+}
+
+/* --linger: the job is over and reported; the page stays up that long, or
+ * until an interrupt (none after one: that asked to stop now). */
+static void
+linger(struct run *r)
+{
+    unsigned long ms = r->a->page.linger_ms;
+
+    if (r->page == NULL || ms == 0 || r->interrupted)
+        return;
+    fprintf(stderr, "mrrun: the status page stays up %.1f s more "
+            "(--linger)\n", (double)ms / 1000.0);
+    r->lingering = true;
+    if (rpc_loop_timer_add(r->loop, ms, on_linger_end, r) == NULL)
+        return;
+    while (!r->linger_done)
+        rpc_loop_run(r->loop);
+}
+
 /* ---------------------------------------------------------------- main */
 
 /* Creates the coordinator and takes the job's directory. Returns 0, or
@@ -323,6 +407,8 @@ set_up(struct run *r, const struct coord_app *app)
                                                            : ENOENT));
         return MR_EXIT_FAILED;
     }
+    if (start_page(r) < 0)
+        return MR_EXIT_FAILED;
     if ((rc = coord_start(r->c, err)) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         return rc == MR_EINUSE || rc == MR_EOTHERJOB ? MR_EXIT_REFUSED
@@ -355,12 +441,13 @@ report(struct run *r, const struct run_totals *rt)
 static int
 run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
 {
-    char err[MR_ERR_LEN], why[MR_ERR_LEN] = "";
+    char err[MR_ERR_LEN];
     struct run_totals rt = {0, (int)r->a->workers, 0};
     uint64_t start = rpc_monotonic_ms();
     int rc;
 
     if ((rc = set_up(r, app)) != 0) {
+        status_http_free(r->page);
         coord_free(r->c);
         return rc;
     }
@@ -386,12 +473,13 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     if ((rc = coord_result(r->c)) == 0)
         report(r, &rt);
     else
-        snprintf(why, sizeof(why), "%s", coord_error(r->c));
+        fprintf(stderr, "mrrun: job failed: %s\n", coord_error(r->c));
+    linger(r);
+    status_http_free(r->page);
     coord_free(r->c);
     workers_free(&r->w);
     if (rc == 0)
         return MR_EXIT_OK;
-    fprintf(stderr, "mrrun: job failed: %s\n", why);
     return r->interrupted ? MR_EXIT_SIGNAL + r->interrupted : MR_EXIT_FAILED;
 }
 
@@ -448,5 +536,6 @@ main(int argc, char **argv)
     }
     rc = run_job(&r, worker_exe, &app);
     rpc_loop_free(r.loop);
+    token_forget(&a.page_token);
     return rc;
 }
