@@ -11,7 +11,10 @@
  * The job owns its directory (jobdir.h) from coord_start() (or the first
  * join) to its end. When the last reduce is done the coordinator commits the
  * outputs, before any worker hears that the job is over; when the job
- * fails, it removes the job's private files and touches nothing else. Then
+ * fails, it leaves the job's summary as its failure note (mr-failed; not
+ * when interrupted, coord_interrupt), removes the job's private files and
+ * touches nothing else. Every failed or lost attempt is recorded
+ * (failures.h) for the status, the summary and coord_error(). Then
  * it says so through on_over once the connected workers have been told to
  * exit (at most COORD_DRAIN_MS later). It never stops the loop. */
 #ifndef COORD_COORD_H
