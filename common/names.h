@@ -1,6 +1,6 @@
 /* Names of the files a job creates. In its directory: the outputs
- * mr-out-<r>, the success marker, the lock, and the job's private
- * directory; every other file (intermediates, spills, staged outputs,
+ * mr-out-<r>, the success marker or the failure note, the lock, and the
+ * job's private directory; every other file (intermediates, spills, staged outputs,
  * temporaries) lives in the private directory. No name but the outputs
  * matches "mr-out*", even in the private directory, where the lab's
  * harness also looks (find -name 'mr-out*'). */
@@ -17,6 +17,8 @@
  * the job's summary; the lock, held by the running job, naming it; and the
  * prefix of the private directory, .mr-<job id>. */
 #define MR_MARKER_NAME  "mr-success"
+/* The failure note: a failed job's summary, with why (jobdir.h). */
+#define MR_FAILED_NAME  "mr-failed"
 /* How the marker (JSON) names its job: a worker that outlived its
  * coordinator looks for this to learn that the job finished. */
 #define MR_MARKER_JOB_FMT "\"job\": \"%s\""

@@ -32,6 +32,7 @@ void
 coord__progress(coord *c)
 {
     assert(tasks_check(&c->tasks));
+    coord__phase_clock(c);
     if (c->on_progress != NULL)
         c->on_progress(c, c->arg);
 }
@@ -78,15 +79,21 @@ on_deadline(rpc_loop *loop, void *arg)
     struct coord_task *task = d->task;
     uint64_t owner = task->owner, deadline = task->deadline;
     uint64_t now = rpc_monotonic_ms();
+    char why[96];
 
     d->timer = NULL;
     if (tasks_expire(&d->c->tasks, task, now)) {
+        snprintf(why, sizeof(why), "its worker fell silent for %llu ms; "
+                 "reassigned", (unsigned long long)(now - deadline +
+                                                    d->c->tasks.timeout_ms));
         mr_warn("%s task %u (attempt %u) missed its deadline: its worker "
                 "(pid %u) was silent %llu ms; reassigning",
                 task_kind_name(task->kind), task->id, task->running_attempt,
                 coord__pid_of(d->c, owner),
                 (unsigned long long)(now - deadline +
                                      d->c->tasks.timeout_ms));
+        coord__failure_note(d->c, task, task->running_attempt, owner, why, 0,
+                            NULL);
         coord__progress(d->c);
         coord__dispatch(d->c);
     } else if (task->state == TASK_RUNNING && !tasks_are_over(&d->c->tasks)
@@ -107,10 +114,23 @@ coord__settle_timer(coord *c, struct coord_task *task)
     }
 }
 
+/* A task whose worker went away (tasks_release_owner): its timer goes,
+ * and its lost attempt is recorded, the worker still known by its
+ * connection, which owned it. */
+struct lost_with {
+    coord *c;
+    uint64_t conn;
+};
+
 static void
-settle_each(struct coord_task *task, void *arg)
+lost_each(struct coord_task *task, void *arg)
 {
-    coord__settle_timer(arg, task);
+    struct lost_with *l = arg;
+
+    coord__settle_timer(l->c, task);
+    coord__failure_note(l->c, task, task->running_attempt, l->conn,
+                        "its worker went away while running it (killed, "
+                        "exited or cut off)", 0, NULL);
 }
 
 /* ---------------------------------------------------------------- replies */
@@ -399,7 +419,8 @@ static void
 on_disconnect(uint64_t conn_id, void *arg)
 {
     coord *c = arg;
-    size_t n = tasks_release_owner(&c->tasks, conn_id, settle_each, c);
+    struct lost_with lw = {c, conn_id};
+    size_t n = tasks_release_owner(&c->tasks, conn_id, lost_each, &lw);
     uint32_t lost = coord__outputs_lost_with(c, conn_id);
     struct waiter **link = &c->waiters;
 
@@ -593,6 +614,14 @@ coord_abort(coord *c, const char *why)
 }
 
 void
+coord_interrupt(coord *c, const char *why)
+{
+    if (!tasks_are_over(&c->tasks))
+        c->interrupted = true;
+    coord_abort(c, why);
+}
+
+void
 coord_status(const coord *c, struct coord_status *st)
 {
     const struct coord_tasks *t = &c->tasks;
@@ -640,6 +669,8 @@ coord_result(const coord *c)
 const char *
 coord_error(const coord *c)
 {
+    if (c->final_error[0] != '\0')
+        return c->final_error;
     if (c->why_failed[0] != '\0')
         return c->why_failed;
     if (c->tasks.why_failed[0] != '\0')
@@ -671,6 +702,7 @@ coord_free(coord *c)
     splits_free(c->splits, c->nsplits);
     tasks_free(&c->tasks);
     members_free(&c->members);
+    failures_free(&c->failures);
     free(c->map_deadlines);
     free(c->reduce_deadlines);
     free(c->map_attempts);

@@ -11,7 +11,10 @@
  * The job owns its directory (jobdir.h) from coord_start() (or the first
  * join) to its end. When the last reduce is done the coordinator commits the
  * outputs, before any worker hears that the job is over; when the job
- * fails, it removes the job's private files and touches nothing else. Then
+ * fails, it leaves the job's summary as its failure note (mr-failed; not
+ * when interrupted, coord_interrupt), removes the job's private files and
+ * touches nothing else. Every failed or lost attempt is recorded
+ * (failures.h) for the status, the summary and coord_error(). Then
  * it says so through on_over once the connected workers have been told to
  * exit (at most COORD_DRAIN_MS later). It never stops the loop. */
 #ifndef COORD_COORD_H
@@ -40,6 +43,8 @@ struct app_file;                /* app_file.h */
 #define COORD_DEFAULT_MAX_LOST      16
 /* How long workers still connected after the job are waited for. */
 #define COORD_DRAIN_MS              1000
+/* coord_error()'s text fits in this many bytes, its NUL included. */
+#define COORD_ERROR_LEN             1024
 
 /* The silence rule. A worker running a task says it is alive every H ms
  * (Heartbeat, at the interval its JoinReply gives); a RUNNING task is
@@ -171,10 +176,15 @@ int coord_adopt(coord *c, int fd);
  * join. */
 int coord_start(coord *c, char err[MR_ERR_LEN]);
 
-/* Ends the job early (an interrupt): the job's private files go, waiting
- * workers are told to exit and on_over follows. why is kept for
- * coord_error(). */
+/* Ends the job early (the owner gives it up: its workers keep dying, say):
+ * the job's private files go, the job's summary is left as its failure
+ * note (jobdir_fail: DIR/mr-failed), waiting workers are told to exit and
+ * on_over follows. why is kept for coord_error(). */
 void coord_abort(coord *c, const char *why);
+/* The same for an interrupt (SIGINT, SIGTERM): the user stopped the job
+ * and knows why, so no failure note is written: nothing in the directory
+ * changes. */
+void coord_interrupt(coord *c, const char *why);
 
 /* Fills st with the job's state now. */
 void coord_status(const coord *c, struct coord_status *st);
@@ -192,7 +202,10 @@ void coord_status_free(struct Mr__StatusReply *reply);
 const char *coord_dir(const coord *c);
 
 /* 0 when the job is DONE (its outputs are committed), else non-zero with
- * coord_error() saying why. */
+ * coord_error() saying why in one line (under COORD_ERROR_LEN bytes): when
+ * a task failed the job, the task, its input and split, its last failed
+ * attempt's worker (host and pid), the signal it died of and the first
+ * line of its stderr. */
 int coord_result(const coord *c);
 const char *coord_error(const coord *c);
 

@@ -1,5 +1,6 @@
 /* The job's end: the commit of a finished job's outputs, or giving up a
- * failed one's files. */
+ * failed one's files and leaving its failure note; the clock of the
+ * job's phases for the summary both write. */
 #define _GNU_SOURCE
 #include "coord_int.h"
 
@@ -12,12 +13,59 @@
 #include "names.h"
 #include "summary.h"
 
+/* ---------------------------------------------------------------- phases */
+
+void
+coord__phase_clock(coord *c)
+{
+    struct phase_clock *k = &c->clock;
+    const struct coord_tasks *t = &c->tasks;
+    uint64_t now = rpc_monotonic_ms();
+
+    if (k->work_ms == 0 && t->running[KIND_MAP] + t->running[KIND_REDUCE])
+        k->work_ms = now;
+    if (t->phase == k->seen)
+        return;
+    if (t->phase == PHASE_MAP)
+        k->maps_ms = 0;         /* sent back: maps are not all done now */
+    else if (k->seen == PHASE_MAP && t->phase != PHASE_FAILED)
+        k->maps_ms = now;
+    if (t->phase == PHASE_DONE)
+        k->reduces_ms = now;
+    k->seen = t->phase;
+}
+
+/* The seconds of each phase, until now (coord_int.h says how). */
+static void
+phase_seconds(const coord *c, struct job_summary *s)
+{
+    const struct phase_clock *k = &c->clock;
+    uint64_t now = rpc_monotonic_ms();
+    uint64_t start = k->work_ms ? k->work_ms : now;
+    uint64_t maps = k->maps_ms ? k->maps_ms : now;
+    uint64_t reduces = k->reduces_ms ? k->reduces_ms : now;
+
+    /* A job with no map to run left (none, or all resumed) starts in the
+     * reduce phase, before its first hand-out. */
+    maps = maps > start ? maps : start;
+    reduces = reduces > maps ? reduces : maps;
+    s->map_seconds = (double)(maps - start) / 1000.0;
+    s->reduce_seconds = (double)(reduces - maps) / 1000.0;
+    s->commit_seconds = (double)(now - reduces) / 1000.0;
+}
+
+/* ---------------------------------------------------------------- summary */
+
 static char *
 summarize(const coord *c, size_t *len)
 {
     struct job_summary s = {0};
     struct coord_status st;
+    Mr__StatusReply *status = coord_status_build(c, 0);
+    char *doc;
 
+    if (status == NULL)
+        return NULL;
     coord_status(c, &st);
     s.job_id = c->job_id;
     s.app = c->app.name;
@@ -41,7 +89,16 @@ summarize(const coord *c, size_t *len)
     s.started = c->started;
     s.finished = time(NULL);
     s.seconds = (double)(rpc_monotonic_ms() - c->start_ms) / 1000.0;
-    return summary_json(&s, len);
+    s.failed = c->tasks.phase == PHASE_FAILED;
+    s.why = s.failed ? coord_error(c) : "";
+    phase_seconds(c, &s);
+    /* The same failure objects as the status's (status_json.h). */
+    s.failures = status->failures;
+    s.nfailures = status->n_failures;
+    s.failures_total = status->failures_total;
+    doc = summary_json(&s, len);
+    coord_status_free(status);
+    return doc;
 }
 
 /* The winning attempt of every reduce becomes mr-out-*. */
@@ -76,6 +133,23 @@ commit(coord *c, char err[MR_ERR_LEN])
     return rc;
 }
 
+/* A failed job's summary becomes DIR/mr-failed; the directory keeps
+ * everything else as it was. Best effort: the job has failed anyway. */
+static void
+leave_failure_note(coord *c)
+{
+    char err[MR_ERR_LEN], *doc;
+    size_t len = 0;
+
+    if (c->jd == NULL || c->interrupted)
+        return;
+    if ((doc = summarize(c, &len)) == NULL)
+        snprintf(err, sizeof(err), "out of memory");
+    if (doc == NULL || jobdir_fail(c->jd, doc, len, err) < 0)
+        mr_warn("job %s leaves no " MR_FAILED_NAME ": %s", c->job_id, err);
+    free(doc);
+}
+
 void
 coord__end_job(coord *c)
 {
@@ -84,9 +158,14 @@ coord__end_job(coord *c)
     if (c->ended)
         return;
     c->ended = true;
+    coord__phase_clock(c);
     if (c->tasks.phase == PHASE_DONE && commit(c, err) < 0) {
         snprintf(c->why_failed, sizeof(c->why_failed), "%s", err);
         tasks_end_failed(&c->tasks);
+    }
+    if (c->tasks.phase == PHASE_FAILED) {
+        coord__failure_explain(c);
+        leave_failure_note(c);
     }
     coord__journal_end(c);
     jobdir_close(c->jd);

@@ -15,6 +15,7 @@
 
 #include "app_file.h"
 #include "coord.h"
+#include "failures.h"
 #include "jobdir.h"
 #include "journal.h"
 #include "log.h"
@@ -60,6 +61,15 @@ struct map_location {
                                    worker */
     uint64_t bytes_in, records, bytes_out;  /* its report's figures, taken
                                    back out of the job's if it is lost */
+};
+
+/* When the job's phases ended, for the summary (coord__phase_clock). */
+struct phase_clock {
+    enum job_phase seen;        /* the phase at the last look */
+    uint64_t work_ms;           /* the first attempt handed out; 0: none */
+    uint64_t maps_ms;           /* every map became done (the last time);
+                                   0: not now (never, or sent back) */
+    uint64_t reduces_ms;        /* every reduce became done; 0: not yet */
 };
 
 struct upload;                  /* coord_status.c: the Status handler. */
@@ -136,6 +146,11 @@ struct coord {
     rpc_timer *backup_timer;    /* while workers wait: when the next
                                    straggler is due a backup */
     char why_failed[MR_ERR_LEN];    /* an abort's or the commit's reason */
+    bool interrupted;           /* coord_interrupt(): no failure note */
+    struct failure_log failures;    /* failed and lost attempts */
+    char final_error[COORD_ERROR_LEN];  /* a task ended the job: its
+                                   failure, named in full */
+    struct phase_clock clock;
 };
 
 /* coord.c */
@@ -306,8 +321,34 @@ void coord__journal_end(coord *c);
 /* coord_end.c */
 /* Once the job is over, exactly once and before any worker hears of it:
  * commits the outputs of a DONE job (a commit that fails fails the job) or
- * gives up a FAILED job's files, then releases the directory. */
+ * gives up a FAILED job's files, leaving its summary as the failure note
+ * (jobdir_fail) unless it was interrupted, then releases the directory. */
 void coord__end_job(coord *c);
+/* Notes when a phase ended, for the summary: call after every change of
+ * a task's state. The map phase runs from the first hand-out to the last
+ * time every map was done (a job sent back to it by a lost or bad map
+ * output maps until its last map is done again), the reduce phase from
+ * there until every reduce is done, the commit from there until the
+ * summary is written (it is part of the commit's record); a phase the job
+ * failed in ends with the job. */
+void coord__phase_clock(coord *c);
+
+/* coord_failures.c */
+/* Records a failed or lost attempt of task, run by the worker on conn
+ * (0 or gone: unknown), with its reason, the signal it died of (0: none)
+ * and its stderr tail (NULL or "": none); peer text is defused. */
+void coord__failure_note(coord *c, const struct coord_task *task,
+                         uint32_t attempt, uint64_t conn, const char *reason,
+                         uint32_t signal, const char *stderr_tail);
+/* Fills rows (room for c->failures.kept) with the records kept, oldest
+ * first, their strings borrowed from c, and ptrs with their addresses.
+ * Returns how many. */
+size_t coord__failures_fill(const coord *c, Mr__Failure *rows,
+                            Mr__Failure **ptrs);
+/* Once a task has failed the job: the final error (coord_error) becomes
+ * the task's reason followed by its last failure's worker (host and pid),
+ * signal and first line of stderr. */
+void coord__failure_explain(coord *c);
 /* coord_describe.c */
 /* The describe hook of the task table: " (input a.txt, bytes 0-99)". */
 void coord__describe(const struct coord_task *task, char *buf, size_t len,

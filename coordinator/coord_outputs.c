@@ -173,6 +173,14 @@ coord__output_undone(coord *c, uint32_t map)
 static bool
 lose(coord *c, uint32_t map, const char *how)
 {
+    const struct coord_task *task = &c->tasks.maps[map];
+    char why[MR_ERR_LEN];
+
+    if (task->state == TASK_DONE && !tasks_are_over(&c->tasks)) {
+        snprintf(why, sizeof(why), "its output was lost: %s", how);
+        coord__failure_note(c, task, task->done_attempt,
+                            c->locations[map].conn, why, 0, NULL);
+    }
     if (tasks_lose_output(&c->tasks, map, how) < 0 &&
         !tasks_are_over(&c->tasks))
         return false;

@@ -63,8 +63,17 @@ static int
 redo_map(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
          const char *error)
 {
+    struct coord_task *map = tasks_find(&c->tasks, KIND_MAP, rep->bad_map);
+    uint32_t attempt = map != NULL ? map->done_attempt : 0;
+    uint64_t conn = map != NULL ? c->locations[map->id].conn : 0;
     int rc = tasks_redo_map(&c->tasks, rep->bad_map, error);
+    char why[MR_ERR_LEN];
 
+    if (rc == 0 || rc == MR_EAPP) {
+        snprintf(why, sizeof(why), "reduce task %u found its output bad: %s",
+                 reduce->id, error);
+        coord__failure_note(c, map, attempt, conn, why, 0, NULL);
+    }
     if (rc == 0)
         coord__output_undone(c, rep->bad_map);
 
@@ -83,13 +92,18 @@ static int
 refetch(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
         const char *error)
 {
-    char addr[128];
-    uint32_t lost = coord__outputs_unreachable(
+    char addr[128], why[MR_ERR_LEN];
+    uint32_t lost;
+
+    coord__printable(rep->lost_addr, addr, sizeof(addr));
+    snprintf(why, sizeof(why), "it could not fetch map outputs from %s: %s",
+             addr, error);
+    coord__failure_note(c, reduce, rep->attempt, reduce->owner, why, 0,
+                        rep->stderr_tail);
+    lost = coord__outputs_unreachable(
         c, rep->lost_maps,
         rep->n_lost_attempts == rep->n_lost_maps ? rep->lost_attempts : NULL,
         rep->n_lost_maps, rep->lost_addr);
-
-    coord__printable(rep->lost_addr, addr, sizeof(addr));
     mr_warn("reduce task %u could not fetch the outputs of %zu map task%s "
             "from %s (%s); %u of them run again", reduce->id,
             rep->n_lost_maps, rep->n_lost_maps == 1 ? "" : "s", addr, error,
@@ -104,6 +118,9 @@ static int
 fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
              const char *error)
 {
+    uint64_t conn = task->owner;
+    int rc;
+
     if (rep->signal != 0)
         mr_warn("%s task %u attempt %u: %s", task_kind_name(task->kind),
                 task->id, rep->attempt, error);
@@ -111,7 +128,11 @@ fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
         mr_warn("%s task %u attempt %u failed (worker pid %u): %s",
                 task_kind_name(task->kind), task->id, rep->attempt,
                 coord__pid_of(c, task->owner), error);
-    return tasks_fail(&c->tasks, task, rep->attempt, error);
+    rc = tasks_fail(&c->tasks, task, rep->attempt, error);
+    if (rc == 0 || rc == MR_EAPP)
+        coord__failure_note(c, task, rep->attempt, conn, error, rep->signal,
+                            rep->stderr_tail);
+    return rc;
 }
 
 void

@@ -15,6 +15,7 @@ struct status_doc {
     size_t *row_of_slot;        /* members' slot -> row of workers */
     Mr__TaskStatus *tasks, **task_ptrs;
     char (*task_workers)[96];   /* TaskStatus.worker, by row */
+    Mr__Failure *failures, **failure_ptrs;  /* coord__failures_fill() */
 };
 
 static const char *
@@ -170,6 +171,10 @@ coord_status_build(const coord *c, uint32_t max_tasks)
         (d->tasks = calloc(ntasks + 1, sizeof(*d->tasks))) == NULL ||
         (d->task_ptrs = calloc(ntasks + 1, sizeof(void *))) == NULL ||
         (d->task_workers = calloc(ntasks + 1, sizeof(*d->task_workers))) ==
+            NULL ||
+        (d->failures = calloc(c->failures.kept + 1,
+                              sizeof(*d->failures))) == NULL ||
+        (d->failure_ptrs = calloc(c->failures.kept + 1, sizeof(void *))) ==
             NULL) {
         coord_status_free(d ? &d->reply : NULL);
         return NULL;
@@ -196,6 +201,10 @@ coord_status_build(const coord *c, uint32_t max_tasks)
     d->reply.workers_joined = c->members.joined;
     fill_workers(c, d, now);
     fill_tasks(c, d, ntasks, now);
+    d->reply.n_failures = coord__failures_fill(c, d->failures,
+                                               d->failure_ptrs);
+    d->reply.failures = d->failure_ptrs;
+    d->reply.failures_total = c->failures.total;
     return &d->reply;
 }
 
@@ -212,6 +221,8 @@ coord_status_free(Mr__StatusReply *reply)
     free(d->tasks);
     free(d->task_ptrs);
     free(d->task_workers);
+    free(d->failures);
+    free(d->failure_ptrs);
     free(d);
 }
 

@@ -3,9 +3,15 @@
  * which names it) from jobdir_open() to its end, and every file its
  * processes write besides the outputs lives in its private directory,
  * .mr-<id>/. At its end the job either commits (its staged outputs become
- * mr-out-0 .. mr-out-<R-1>, every other mr-out-N goes, and the success
- * marker is written last) or removes its private directory; nothing else in
- * the directory is ever touched.
+ * mr-out-0 .. mr-out-<R-1>, every other mr-out-N goes, the success
+ * marker is written last, and a failure note an earlier job left goes) or
+ * removes its private directory, having left its failure note, mr-failed,
+ * if it failed on its own (jobdir_fail: not when interrupted); nothing
+ * else in the directory is ever touched. This module owns mr-failed's
+ * life: it writes it whole (through a temporary file in the private
+ * directory, renamed into place) and a commit removes it, so that the
+ * directory never says both that its outputs are a job's and that the
+ * job after failed, unless that job did.
  *
  * A lock whose holder died (a SIGKILLed coordinator) is taken over by the
  * next job: the dead job's private directory is removed, or, if it died
@@ -27,7 +33,8 @@
  *      text), is written and made durable: from here the commit happens;
  *   3. the old success marker goes; each mr-commit-<r> becomes mr-out-<r>;
  *      every mr-out-<N> with N >= R goes;
- *   4. the marker is written (atomically), then the record removed. */
+ *   4. the marker is written (atomically), an earlier job's failure note
+ *      removed, then the record. */
 #ifndef COORD_JOBDIR_H
 #define COORD_JOBDIR_H
 
@@ -80,6 +87,15 @@ const char *jobdir_job_id(const jobdir *jd);
  * next job to finish. */
 int jobdir_commit(jobdir *jd, uint32_t nreduce, const char *const *staged,
                   const char *summary, size_t len, char err[MR_ERR_LEN]);
+
+/* A failed job's note: doc[0..len) (its summary, with why) becomes
+ * DIR/mr-failed, whole, replacing an earlier one; nothing else changes, an
+ * earlier job's outputs and success marker stay. Call before
+ * jobdir_close(). Returns 0, or -errno with err filled: no new mr-failed
+ * then (or, when only the directory's sync failed, one not yet durable),
+ * and no temporary file. */
+int jobdir_fail(jobdir *jd, const char *doc, size_t len,
+                char err[MR_ERR_LEN]);
 
 /* The job's end: removes the private directory with everything in it
  * (unless a commit failed past its point of no return), then removes and

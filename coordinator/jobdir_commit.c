@@ -1,6 +1,7 @@
 /* The commit of a job's outputs: staged outputs become mr-out-*, the
  * success marker last, through a durable record that a takeover finishes
- * after a crash (jobdir.h draws the steps). */
+ * after a crash (jobdir.h draws the steps); and the note a failed job
+ * leaves instead, which a later commit removes. */
 #define _GNU_SOURCE
 #include "jobdir_int.h"
 
@@ -225,6 +226,11 @@ jobdir__finish_commit(int dirfd, const char *privname,
                            len - (size_t)(summary - record), NULL, 0);
     if (rc == 0 && renameat(pfd, MARKER_TMP, dirfd, MR_MARKER_NAME) < 0)
         rc = -errno;
+    /* The outputs are a job's now: an earlier job's failure note goes (a
+     * directory so named is nobody's note: it stays). */
+    if (rc == 0 && unlinkat(dirfd, MR_FAILED_NAME, 0) < 0 &&
+        errno != ENOENT && errno != EISDIR)
+        rc = -errno;
     if (rc == 0 && fsync(dirfd) < 0)
         rc = -errno;
     if (rc == 0)
@@ -281,6 +287,34 @@ jobdir_commit(jobdir *jd, uint32_t nreduce, const char *const *staged,
     if ((rc = jobdir__finish_commit(jd->dirfd, jd->privname, err)) == 0)
         jd->committed = true;
 out:
+    close(pfd);
+    return rc;
+}
+
+int
+jobdir_fail(jobdir *jd, const char *doc, size_t len, char err[MR_ERR_LEN])
+{
+    int pfd = openat(jd->dirfd, jd->privname,
+                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc;
+
+    if (pfd < 0) {
+        rc = -errno;
+        snprintf(err, MR_ERR_LEN, "cannot open %s: %s", jd->priv,
+                 strerror(errno));
+        return rc;
+    }
+    if ((rc = jobdir__write_file_at(pfd, FAILED_TMP, doc, len, NULL,
+                                    0)) == 0 &&
+        renameat(pfd, FAILED_TMP, jd->dirfd, MR_FAILED_NAME) < 0)
+        rc = -errno;
+    if (rc == 0 && fsync(jd->dirfd) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        snprintf(err, MR_ERR_LEN, "cannot write %s/" MR_FAILED_NAME ": %s",
+                 jd->path, strerror(-rc));
+        unlinkat(pfd, FAILED_TMP, 0);
+    }
     close(pfd);
     return rc;
 }

@@ -17,6 +17,7 @@
 #define RECORD_HEADER   "mr-commit %u\n"
 #define STAGE_FMT       "mr-commit-%u"
 #define MARKER_TMP      "mr-success.tmp"
+#define FAILED_TMP      "mr-failed.tmp"
 /* A private directory being removed is first renamed with this suffix, so
  * that stale writers can no longer create files in it. */
 #define GONE_SUFFIX     "-gone"

@@ -37,7 +37,9 @@ usage(FILE *to)
         "success marker mr-success are committed together when the last\n"
         "reduce is done, into DIR, or, without --output, into the directory\n"
         "the first worker runs in (where every worker must then run). A job\n"
-        "that fails or is interrupted leaves the directory as it found it.\n"
+        "that fails leaves only its summary there, with why, as mr-failed\n"
+        "(a later job's commit removes it); one interrupted leaves the\n"
+        "directory as it found it.\n"
         "A coordinator that dies (SIGKILL, a crash) leaves a journal in the\n"
         "job's private directory: started again with the same job (inputs,\n"
         "app, --reduce, --split-size) in the same directory, it resumes,\n"
@@ -256,7 +258,7 @@ on_stop_signal(rpc_loop *loop, int signo, void *arg)
     }
     interrupted = signo;
     snprintf(why, sizeof(why), "interrupted by %s", strsignal(signo));
-    coord_abort(arg, why);
+    coord_interrupt(arg, why);
 }
 
 /* One line when some inputs are left for the workers to find. */
@@ -310,7 +312,7 @@ main(int argc, char **argv)
 {
     static struct args a;
     static struct run r;
-    char err[MR_ERR_LEN], why[MR_ERR_LEN];
+    char err[MR_ERR_LEN], why[COORD_ERROR_LEN];
     coord *c;
     int rc;
 

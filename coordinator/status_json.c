@@ -101,8 +101,8 @@ worker(FILE *f, const Mr__WorkerStatus *w)
     fputc('}', f);
 }
 
-static void
-failure(FILE *f, const Mr__Failure *x)
+void
+status_json_failure(FILE *f, const Mr__Failure *x)
 {
     fputc('{', f);
     task_name(f, "task", x->kind, x->task);
@@ -220,7 +220,7 @@ status_json(const Mr__StatusReply *s, size_t *len)
     for (size_t i = 0; i < s->n_failures; i++) {
         if (i)
             fputc(',', f);
-        failure(f, s->failures[i]);
+        status_json_failure(f, s->failures[i]);
     }
     fputs("],", f);
     key(f, "counters");

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "names.h"
 #include "protocol.h"
+#include "status_json.h"
 
 static void
 member(FILE *f, const char *key, const char *value)
@@ -33,6 +34,30 @@ timestamp(FILE *f, const char *key, time_t t)
     member(f, key, buf);
 }
 
+/* "outcome" and "why", after the job's id. */
+static void
+outcome(FILE *f, const struct job_summary *s)
+{
+    member(f, "outcome", s->failed ? "failed" : "done");
+    member(f, "why", s->failed ? s->why : "");
+}
+
+/* "phases", "failures_total" and "failures", before the times. */
+static void
+phases_and_failures(FILE *f, const struct job_summary *s)
+{
+    fprintf(f, "  \"phases\": {\"map_seconds\": %.3f, \"reduce_seconds\": "
+            "%.3f, \"commit_seconds\": %.3f},\n", s->map_seconds,
+            s->reduce_seconds, s->commit_seconds);
+    number(f, "failures_total", s->failures_total, ",");
+    fputs("  \"failures\": [", f);
+    for (size_t i = 0; i < s->nfailures; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        status_json_failure(f, s->failures[i]);
+    }
+    fputs(s->nfailures ? "\n  ],\n" : "],\n", f);
+}
+
 char *
 summary_json(const struct job_summary *s, size_t *len)
 {
@@ -45,6 +70,7 @@ summary_json(const struct job_summary *s, size_t *len)
         snprintf(digest + 2 * i, 3, "%02x", s->app_digest[i]);
     fputs("{\n  ", f);
     fprintf(f, MR_MARKER_JOB_FMT ",\n", s->job_id);
+    outcome(f, s);
     member(f, "app", s->app);
     member(f, "app_module", s->app_path);
     member(f, "app_blake2b", digest);
@@ -57,7 +83,8 @@ summary_json(const struct job_summary *s, size_t *len)
     fputs(s->ninputs ? "\n  ],\n" : "],\n", f);
     number(f, "map_tasks", s->nmap, ",");
     number(f, "reduce_tasks", s->nreduce, ",");
-    member(f, "outputs", "mr-out-0 .. mr-out-<reduce_tasks - 1>");
+    member(f, "outputs", s->failed ? "none: the job failed"
+                                   : "mr-out-0 .. mr-out-<reduce_tasks - 1>");
     number(f, "input_bytes", s->input_bytes, ",");
     number(f, "map_output_records", s->map_records, ",");
     number(f, "intermediate_bytes", s->intermediate_bytes, ",");
@@ -68,6 +95,7 @@ summary_json(const struct job_summary *s, size_t *len)
     number(f, "backup_attempts", s->backup_attempts, ",");
     number(f, "backups_won", s->backups_won, ",");
     number(f, "workers", s->workers, ",");
+    phases_and_failures(f, s);
     timestamp(f, "started", s->started);
     timestamp(f, "finished", s->finished);
     fprintf(f, "  \"seconds\": %.3f\n}\n", s->seconds);

@@ -1,12 +1,16 @@
-/* The success marker's text: the job's summary as JSON, written last at
- * commit (mr-success). Its "job" member is the one workers look for
- * (MR_MARKER_JOB_FMT). */
+/* The job's summary as JSON: the success marker's text, written last at
+ * commit (mr-success), and the failure note a failed job leaves instead
+ * (mr-failed, jobdir.h). Its "job" member is the one workers look for in
+ * the marker (MR_MARKER_JOB_FMT). */
 #ifndef COORD_SUMMARY_H
 #define COORD_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "mr.pb-c.h"
 
 struct job_summary {
     const char *job_id;
@@ -27,6 +31,17 @@ struct job_summary {
     uint64_t workers;           /* that joined */
     time_t started, finished;
     double seconds;
+    /* How the job ended: "outcome" ("done" or "failed"), "why" (the final
+     * error, "" when done), "phases" (seconds of each, as
+     * coord__phase_clock() measures them), "failures" (the newest records,
+     * oldest first, as status_json_failure() writes them) and
+     * "failures_total". */
+    bool failed;
+    const char *why;
+    double map_seconds, reduce_seconds, commit_seconds;
+    Mr__Failure *const *failures;   /* borrowed */
+    size_t nfailures;
+    uint64_t failures_total;
 };
 
 /* Returns the document (malloc()ed: free it) and its length in *len, or

@@ -74,8 +74,10 @@ usage(FILE *to)
         "processes, with live progress and a summary. When the job is done\n"
         "its outputs, mr-out-*, and the success marker mr-success are\n"
         "committed together in the current directory (or --output DIR);\n"
-        "a job that fails or is interrupted leaves the directory as it\n"
-        "found it. With no FILE, runs on a generated corpus\n"
+        "a job that fails leaves only its summary there, with why, as\n"
+        "mr-failed (a later job's commit removes it); one interrupted\n"
+        "leaves the directory as it found it. With no FILE, runs on a\n"
+        "generated corpus\n"
         "(" DEFAULT_INPUT_DIR "/, %u files of %u MiB).\n"
         "\n"
         "  --workers N         worker processes (default 2)\n"
@@ -293,7 +295,7 @@ on_interrupt(rpc_loop *loop, int signo, void *arg)
     }
     r->interrupted = signo;
     r->w.keep_alive = false;
-    coord_abort(r->c, "interrupted");
+    coord_interrupt(r->c, "interrupted");
 }
 
 /* Escalation while draining: SIGTERM first, then SIGKILL. */

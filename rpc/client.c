@@ -592,6 +592,27 @@ rpc_client_pack_request(const ProtobufCServiceDescriptor *service,
     return 0;
 }
 
+int
+rpc_client_frame_append(uint8_t *buf, size_t cap, size_t *len,
+                        const uint8_t *bytes, size_t n)
+{
+    size_t total = *len + n;
+
+    if (*len < RPC_HEADER_LEN || n > cap || total > cap ||
+        total - RPC_PREFIX_LEN > UINT32_MAX)
+        return MR_ETOOBIG;
+    /* No memcpy: only what a signal handler may call. */
+    for (size_t i = 0; i < n; i++)
+        buf[*len + i] = bytes[i];
+    *len = total;
+    total -= RPC_PREFIX_LEN;    /* the prefix counts what follows it */
+    buf[0] = (uint8_t)(total >> 24);
+    buf[1] = (uint8_t)(total >> 16);
+    buf[2] = (uint8_t)(total >> 8);
+    buf[3] = (uint8_t)total;
+    return 0;
+}
+
 /* One send() of a whole frame, without waiting: 0 when all of it went,
  * -EAGAIN when none did (the socket's buffer is full), MR_ECONNLOST when
  * the connection is broken, or -errno. Part of a frame on the wire would

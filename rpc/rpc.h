@@ -208,6 +208,14 @@ int rpc_client_notify(rpc_client *c, const ProtobufCServiceDescriptor *service,
 int rpc_client_pack_request(const ProtobufCServiceDescriptor *service,
                             const char *method, const ProtobufCMessage *req,
                             uint8_t *buf, size_t cap, size_t *len);
+/* Appends bytes[0..n) to the payload of the frame in buf[0..*len) that
+ * rpc_client_pack_request() packed (room for cap bytes), and makes its
+ * length say so: an encoded protobuf field appended to a message is part
+ * of it (fields may come in any order), which is how a signal handler adds
+ * what it learns late to a frame packed early. Async-signal-safe. Returns
+ * 0 with *len grown, or MR_ETOOBIG (nothing changed). */
+int rpc_client_frame_append(uint8_t *buf, size_t cap, size_t *len,
+                            const uint8_t *bytes, size_t n);
 /* The connection's descriptor, or -1 while disconnected. The calling
  * thread's only. */
 int rpc_client_fd(const rpc_client *c);

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stderr_capture.h"
+#include "stderr_ring.h"
+
 static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
                             SIGSYS, SIGTRAP};
 #define NFATAL (sizeof(fatal) / sizeof(fatal[0]))
@@ -23,29 +26,93 @@ static volatile sig_atomic_t armed_fd = -1;
 static volatile sig_atomic_t armed_pid;
 static char altstack[64 * 1024];
 
+/* The report's field TaskReport.stderr_tail, as the handler appends it:
+ * its key (found in the descriptor at init), a length, the bytes. */
+#define KEY_MAX 5
+static uint8_t tail_key[KEY_MAX];
+static size_t tail_key_len;
+static char tail[STDERR_TAIL_BYTES + 1];
+static uint8_t field[KEY_MAX + 5 + STDERR_TAIL_BYTES];
+/* The frame the handler sends: frames[i] and the field. */
+static uint8_t dying_frame[FRAME_MAX + sizeof(field)];
+
+/* Writes v as a protobuf varint at p. Returns its length. */
+static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* frames[i], with the tail's n bytes appended when there are any, in
+ * dying_frame. Returns its length. Async-signal-safe. */
+static size_t
+last_frame(size_t i, size_t n)
+{
+    size_t len = frame_len[i], k = 0;
+
+    for (size_t j = 0; j < len; j++)
+        dying_frame[j] = frames[i][j];
+    if (n == 0 || tail_key_len == 0)
+        return len;
+    for (size_t j = 0; j < tail_key_len; j++)
+        field[k++] = tail_key[j];
+    k += put_varint(field + k, n);
+    for (size_t j = 0; j < n; j++)
+        field[k++] = (uint8_t)tail[j];
+    if (rpc_client_frame_append(dying_frame, sizeof(dying_frame), &len,
+                                field, k) < 0)
+        return frame_len[i];
+    return len;
+}
+
 static void
 on_fatal(int signo)
 {
     int saved = errno, fd = armed_fd;
+    size_t n;
 
     armed_fd = -1;
     if (getpid() != armed_pid)
         fd = -1;
+    /* Whether or not a task runs: what is on its way to stderr goes out. */
+    n = stderr_capture_dying(tail, sizeof(tail));
     for (size_t i = 0; fd >= 0 && i < NFATAL; i++) {
-        if (fatal[i] != signo)
+        size_t len;
+        if (fatal[i] != signo || frame_len[i] == 0)
             continue;
-        for (size_t off = 0; off < frame_len[i];) {
-            ssize_t n = write(fd, frames[i] + off, frame_len[i] - off);
-            if (n < 0 && errno == EINTR)
+        len = last_frame(i, n);
+        for (size_t off = 0; off < len;) {
+            ssize_t k = write(fd, dying_frame + off, len - off);
+            if (k < 0 && errno == EINTR)
                 continue;
-            if (n <= 0)
+            if (k <= 0)
                 break;
-            off += (size_t)n;
+            off += (size_t)k;
         }
     }
     /* SA_RESETHAND restored the default action: die of the signal. */
     errno = saved;
     raise(signo);
+}
+
+/* The key of TaskReport.stderr_tail (its number, wire type 2), or none
+ * when the descriptor lacks it: then no tail is sent. */
+static void
+find_tail_key(void)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(
+            &mr__task_report__descriptor, "stderr_tail");
+
+    if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING)
+        tail_key_len = put_varint(tail_key, (uint64_t)f->id << 3 | 2);
 }
 
 int
@@ -54,6 +121,7 @@ lastwords_init(void)
     stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
     struct sigaction sa;
 
+    find_tail_key();
     if (sigaltstack(&ss, NULL) < 0)
         return -errno;
     memset(&sa, 0, sizeof(sa));

@@ -3,18 +3,21 @@
  * a task runs, a report saying which task and which signal goes to the
  * coordinator before the process dies of that signal, so that a task that
  * crashes every worker counts as failing, and the job's failure can name
- * the signal. The report is packed before the app runs; the handler only
- * write()s it and re-raises the signal: an exception to STYLE's rule that
- * handlers only set a flag, since nothing runs after a fatal signal to see
- * one. Threads the app starts have no alternate stack: a stack overflow in
- * one of them dies without a report.
+ * the signal. The report is packed before the app runs; the handler
+ * forwards what is still on its way to stderr and appends the task's last
+ * lines there to the report (stderr_capture_dying(), async-signal-safe,
+ * and rpc_client_frame_append()), write()s it and re-raises the signal:
+ * an exception to STYLE's rule that handlers only set a flag, since
+ * nothing runs after a fatal signal to see one. Threads the app starts
+ * have no alternate stack: a stack overflow in one of them dies without a
+ * report.
  *
  * The heartbeat thread (heartbeat.h) writes on the same connection while
  * the app runs, and the handler cannot take the client's write lock (a
  * handler must not wait for a lock its own process may hold for good).
  * Instead each side writes its frame whole in one call: a beat is one
  * send() of under RPC_NOTIFY_MAX bytes, the report one write() of under
- * 512, and the kernel keeps each such write of a stream socket together
+ * 3 KiB, and the kernel keeps each such write of a stream socket together
  * (a Unix socket queues it as one buffer, TCP under the socket's lock).
  * What remains: with the socket's buffer full (a coordinator that does
  * not read), the report goes in parts and a beat may land between them;
@@ -33,7 +36,8 @@
 int lastwords_init(void);
 
 /* From now until lastwords_disarm(), a fatal signal sends a failed report
- * of the task in rep (kind, id, attempt) on c's connection. rep is read
+ * of the task in rep (kind, id, attempt) on c's connection, with the
+ * task's stderr tail (stderr_capture.h: since its last mark). rep is read
  * now, not kept. */
 void lastwords_arm(rpc_client *c, const Mr__TaskReport *rep);
 void lastwords_disarm(void);

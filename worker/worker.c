@@ -18,6 +18,7 @@
 #include "lastwords.h"
 #include "log.h"
 #include "protocol.h"
+#include "stderr_capture.h"
 
 /* The one line a worker ends with, on stderr. */
 static int
@@ -312,6 +313,9 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
         return verdict(MR_EXIT_USAGE, "%s", err);
     if (lastwords_init() < 0)
         mr_warn("cannot catch fatal signals: %s", strerror(errno));
+    /* Failed tasks' reports carry their last lines on stderr. */
+    if (stderr_capture_start(err) < 0)
+        mr_warn("%s; failed tasks are reported without it", err);
     rc = join(&w);
     while (rc == GO_ON)
         rc = work_once(&w);
@@ -319,5 +323,6 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
     worker__unsettle(&w);
     rpc_client_free(w.c);
     app_unload(&w.fetched);
+    stderr_capture_stop();
     return rc;
 }

@@ -20,6 +20,8 @@
 #include "reduce_inputs.h"
 #include "reducetask.h"
 #include "remote_io.h"
+#include "stderr_capture.h"
+#include "stderr_ring.h"
 
 /* What a report points to, kept until it is sent. */
 struct report_room {
@@ -262,7 +264,7 @@ worker__run_task(struct worker *w, const Mr__Task *t,
 {
     Mr__TaskReport rep = MR__TASK_REPORT__INIT;
     struct report_room room = {0};
-    char err[MR_ERR_LEN] = "";
+    char err[MR_ERR_LEN] = "", tail[STDERR_TAIL_BYTES + 1] = "";
     int rc;
 
     rep.kind = t->kind;
@@ -272,6 +274,7 @@ worker__run_task(struct worker *w, const Mr__Task *t,
         snprintf(err, sizeof(err), "the coordinator sent an impossible "
                  "task (kind %d, id %u of %u)", t->kind, t->id, t->n_reduce);
     } else {
+        stderr_capture_mark();
         lastwords_arm(w->c, &rep);
         heartbeat_begin(w->hb, t->kind, t->id, t->attempt);
         if (t->kind == MR__TASK_KIND__TASK_MAP)
@@ -282,6 +285,9 @@ worker__run_task(struct worker *w, const Mr__Task *t,
         lastwords_disarm();
     }
     if (!rep.ok) {
+        /* What the task wrote, before this worker's own line on it. */
+        stderr_capture_tail(tail, sizeof(tail));
+        rep.stderr_tail = tail;
         mr_warn("%s task %u failed: %s",
                 t->kind == MR__TASK_KIND__TASK_MAP ? "map" : "reduce", t->id,
                 err);

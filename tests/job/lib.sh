@@ -124,6 +124,22 @@ run_checks() {
     exit $status
 }
 
+# only_failure_note DIR: DIR holds the failure note of a failed job,
+# mr-failed (JSON, "outcome": "failed"), and nothing else: no output,
+# marker, intermediate, temporary or hidden file. Else prints what is
+# wrong and returns 1.
+only_failure_note() {
+    local extra
+    extra=$(ls -A "$1" | grep -vx mr-failed | tr '\n' ' ')
+    if [ -n "$extra" ]; then echo "left files: $extra"; return 1; fi
+    if ! python3 -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1]))["outcome"] != "failed")' \
+            "$1/mr-failed" 2>/dev/null; then
+        echo "no failure note saying the job failed: $(ls -A "$1")"
+        return 1
+    fi
+}
+
 # ---------------------------------------------------------------- processes
 
 # start_coordinator DIR LOG ARGS...: mrcoordinator ARGS... in DIR under

@@ -11,9 +11,10 @@ make_inputs --size 100000 a.txt b.txt c.txt
 
 # expect_job_failure NAME PATTERN CMD...: CMD (which sets its own
 # timeouts), run in a fresh directory, exits 1, its last line on stderr
-# says the job failed, matching PATTERN, and the directory is left empty.
+# says the job failed, matching PATTERN, and the directory holds only the
+# job's failure note.
 expect_job_failure() {
-    local name=$1 pattern=$2 dir=$WORK/err-$1 rc last
+    local name=$1 pattern=$2 dir=$WORK/err-$1 rc last why
     shift 2
     mkdir "$dir"
     (cd "$dir" && "$@" >/dev/null 2>"$WORK/stderr-$name")
@@ -23,8 +24,8 @@ expect_job_failure() {
         fail "$name" "exit status $rc, wanted 1: $last"
     elif ! echo "$last" | grep -q -- "job failed: .*$pattern"; then
         fail "$name" "last line '$last' lacks 'job failed: .*$pattern'"
-    elif [ -n "$(ls -A "$dir")" ]; then
-        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
+    elif ! why=$(only_failure_note "$dir"); then
+        fail "$name" "$why"
     else
         pass "$name"
     fi

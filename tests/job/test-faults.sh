@@ -73,10 +73,9 @@ tcp_coordinator() {
 
 # check_job_failed NAME RC LOG PATTERN DIR: the coordinator exited 1 after
 # retrying (four failed attempts), its last line says why, matching
-# PATTERN, and DIR holds nothing: no output, marker, intermediate,
-# temporary or hidden file.
+# PATTERN, and DIR holds only the job's failure note (only_failure_note).
 check_job_failed() {
-    local name=$1 rc=$2 log=$3 pattern=$4 dir=$5 last
+    local name=$1 rc=$2 log=$3 pattern=$4 dir=$5 last why
     last=$(tail -n 1 "$log")
     if [ "$rc" -ne 1 ]; then
         fail "$name" "coordinator exited $rc, wanted 1: $last"
@@ -85,8 +84,8 @@ check_job_failed() {
     elif ! echo "$last" |
             grep -q -- "^mrcoordinator: job failed: .*$pattern"; then
         fail "$name" "last line '$last' lacks '$pattern'"
-    elif [ -n "$(ls -A "$dir")" ]; then
-        fail "$name" "left files: $(ls -A "$dir" | tr '\n' ' ')"
+    elif ! why=$(only_failure_note "$dir"); then
+        fail "$name" "$why"
     else
         pass "$name"
     fi

@@ -350,7 +350,7 @@ check_killed_mrrun() {
 
 # Workers exit 1 when the job failed, with the reason as their last line.
 check_worker_exit_failed() {
-    local d=$WORK/exit-failed rc wrc line
+    local d=$WORK/exit-failed rc wrc line why
     mkdir -p "$d" && cd "$d" || return
     MR_LOG=debug start_coordinator "$d" "$WORK/ef.log" \
         --addr "unix:$WORK/ef.s" "$IN/good.txt" "$IN/fail.txt" ||
@@ -365,8 +365,8 @@ check_worker_exit_failed() {
     elif ! echo "$line" | grep -q \
             "^mrworker: the job failed: map task 1 (input .*fail.txt) failed 4 times"
     then fail worker_exits_1_when_job_fails "last line: $line"
-    elif [ -n "$(ls -A)" ]; then
-        fail worker_exits_1_when_job_fails "left files: $(ls -A | tr '\n' ' ')"
+    elif ! why=$(only_failure_note .); then
+        fail worker_exits_1_when_job_fails "$why"
     else pass worker_exits_1_when_job_fails; fi
 }
 
@@ -426,9 +426,9 @@ check_worker_refusals() {
 
 # mrrun_fails NAME INPUT PATTERN: mrrun with the faulty app on good.txt and
 # INPUT exits 1, its last line says the job failed, matching PATTERN, and
-# its directory is left as it was (empty).
+# its directory, empty before, holds only the job's failure note.
 mrrun_fails() {
-    local name=$1 input=$2 pattern=$3 d=$WORK/$1 rc last
+    local name=$1 input=$2 pattern=$3 d=$WORK/$1 rc last why
     mkdir -p "$d" && cd "$d" || return
     $TIMEOUT "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/$input" >/dev/null \
         2>"$WORK/$name.err"
@@ -437,8 +437,8 @@ mrrun_fails() {
     if [ $rc -ne 1 ]; then fail "$name" "exit $rc"
     elif ! echo "$last" | grep -q "^mrrun: job failed: $pattern"; then
         fail "$name" "last line: $last"
-    elif [ -n "$(ls -A)" ]; then
-        fail "$name" "left files: $(ls -A | tr '\n' ' ')"
+    elif ! why=$(only_failure_note .); then
+        fail "$name" "$why"
     else pass "$name"; fi
 }
 
@@ -448,7 +448,7 @@ mrrun_fails() {
 # A map whose worker vanishes without a word (_exit) every time is lost,
 # not failed, but limited too.
 check_poison_task() {
-    local d=$WORK/poison-lab rc last n
+    local d=$WORK/poison-lab rc last n why
     mrrun_fails poison_task_fails_the_job segv.txt \
         "map task 1 (input .*segv.txt) failed 4 times; last error: its worker (pid [0-9]*) was killed by SIGSEGV"
     mrrun_fails vanishing_task_fails_the_job vanish.txt \
@@ -476,8 +476,8 @@ check_poison_task() {
     then fail poison_task_lab "last line: $last"
     elif [ "$n" -ne 4 ]; then
         fail poison_task_lab "$n attempts died of SIGSEGV, wanted 4"
-    elif [ -n "$(ls -A)" ]; then
-        fail poison_task_lab "left files: $(ls -A | tr '\n' ' ')"
+    elif ! why=$(only_failure_note .); then
+        fail poison_task_lab "$why"
     else pass poison_task_lab; fi
 }
 

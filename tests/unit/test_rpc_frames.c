@@ -295,3 +295,37 @@ Test(frames, header_round_trip)
     cr_assert_eq(rpc__header_decode(buf, 1015, &h), MR_ETOOBIG);
     cr_assert_eq(rpc__header_decode(buf, 1016, &h), 0);
 }
+
+/* A field appended to a packed frame (how a dying worker adds its stderr
+ * tail to its last words) is part of the message, and the length says
+ * so; one that does not fit changes nothing. */
+Test(frames, appended_field_is_part_of_the_message)
+{
+    Rpctest__EchoArgs req = RPCTEST__ECHO_ARGS__INIT, *got;
+    const uint8_t field[] = {0x0a, 4, 't', 'a', 'i', 'l'};   /* data */
+    uint8_t buf[64];
+    struct rpc_header h;
+    size_t len, before;
+
+    req.delay_ms = 7;
+    cr_assert_eq(rpc_client_pack_request(&rpctest__test__descriptor, "Echo",
+                                         &req.base, buf, sizeof(buf), &len),
+                 0);
+    before = len;
+    cr_assert_eq(rpc_client_frame_append(buf, sizeof(buf), &len, field,
+                                         sizeof(field)), 0);
+    cr_assert_eq(len, before + sizeof(field));
+    cr_assert_eq(rpc__header_decode(buf, sizeof(buf), &h), 0);
+    cr_assert_eq(rpc__payload_len(&h), len - RPC_HEADER_LEN);
+    got = rpctest__echo_args__unpack(NULL, len - RPC_HEADER_LEN,
+                                     buf + RPC_HEADER_LEN);
+    cr_assert_not_null(got);
+    cr_assert_eq(got->delay_ms, 7);
+    cr_assert_eq(got->data.len, 4);
+    cr_assert_eq(memcmp(got->data.data, "tail", 4), 0);
+    rpctest__echo_args__free_unpacked(got, NULL);
+
+    cr_assert_eq(rpc_client_frame_append(buf, len + 3, &len, field,
+                                         sizeof(field)), MR_ETOOBIG);
+    cr_assert_eq(len, before + sizeof(field));
+}

@@ -1,11 +1,14 @@
 /* A test app that misbehaves on purpose, chosen by the input's name: a map
- * over a file whose name holds "segv" dies of SIGSEGV, "vanish" makes its
- * worker _exit(3) without a word, "fail" returns an error; any other input
- * is counted, one line per file ("NAME 1"). With FAULTY_MAP_MS set in a
- * worker's environment, that worker's maps first sleep so many ms (a
- * straggler); with FAULTY_MAP_GATE=FILE, they first wait until FILE
- * exists (a test holds them running while it looks at the job). */
+ * over a file whose name holds "segv" says so on stderr ("faulty: about to
+ * crash on FILE") and dies of SIGSEGV, "vanish" makes its worker _exit(3)
+ * without a word, "fail" says so ("faulty: giving up on FILE") and returns
+ * an error; any other input is counted, one line per file ("NAME 1").
+ * With FAULTY_MAP_MS set in a worker's environment, that worker's maps
+ * first sleep so many ms (a straggler); with FAULTY_MAP_GATE=FILE, they
+ * first wait until FILE exists (a test holds them running while it looks
+ * at the job). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,12 +51,15 @@ faulty_map(const char *file, const char *data, size_t len,
     maybe_wait_at_gate();
     if (strstr(file, "segv") != NULL) {
         volatile int *nowhere = NULL;
+        fprintf(stderr, "faulty: about to crash on %s\n", file);
         *nowhere = 1;
     }
     if (strstr(file, "vanish") != NULL)
         _exit(3);
-    if (strstr(file, "fail") != NULL)
+    if (strstr(file, "fail") != NULL) {
+        fprintf(stderr, "faulty: giving up on %s\n", file);
         return -1;
+    }
     mr_emit(out, file, strlen(file), "1", 1);
     return 0;
 }

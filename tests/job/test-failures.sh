@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Failures name their cause: a job whose app segfaults on one input fails
+# with a final line naming the task, its input and SIGSEGV, the worker's
+# pid and the app's last line on stderr, and leaves its summary, with the
+# same, as DIR/mr-failed, touching nothing else of the directory (an
+# earlier job's outputs stay); a later job's commit removes that note. A
+# map that returns an error shows its reason and stderr the same way, and
+# workers that vanish are recorded as lost. Prints one "PASS name" or
+# "FAIL name: why" line per check.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+begin_suite mr-causetest  # not "fail": faulty.so reads the path
+FAULTY=$B/tests/apps/faulty.so
+need "$FAULTY" "$B/mrcoordinator" "$B/mrworker" "$B/mrrun"
+mkdir -p "$WORK/input" && IN=$WORK/input
+echo good > "$IN/good.txt"
+echo other > "$IN/other.txt"
+echo crash > "$IN/crash-segv.txt"
+echo fail > "$IN/give-fail.txt"
+echo gone > "$IN/gone-vanish.txt"
+
+# state DIR: every name in DIR, hidden ones too, and the checksum of every
+# regular file, but the failure note's.
+state() {
+    (cd "$1" && ls -A | grep -vx mr-failed &&
+        find . -maxdepth 1 -type f ! -name mr-failed -exec md5sum {} + |
+        sort)
+}
+
+# json_problems FILE PROGRAM ARGS...: runs the Python statements PROGRAM
+# with d, FILE's JSON, and args, ARGS; they print what is wrong, if
+# anything; an unreadable FILE is wrong too.
+json_problems() {
+    local file=$1 prog=$2
+    shift 2
+    python3 -c "import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print('%s is not JSON: %s' % (sys.argv[1], e)); sys.exit()
+args = sys.argv[2:]
+$prog" "$file" "$@"
+}
+
+# What a failure note says of the segfaulting map (args: the pids of the
+# workers that died of it, in order, then the final error line's text).
+SEGV_NOTE='
+why, pids = args[-1], [int(p) for p in args[:-1]]
+f = [x for x in d.get("failures", []) if x.get("task") == "map 1"]
+if d.get("outcome") != "failed": print("outcome:", d.get("outcome"))
+elif d.get("why") != why: print("why %r, the error line %r" % (d.get("why"), why))
+elif d.get("failures_total") != 4: print("failures_total:", d.get("failures_total"))
+elif len(f) != 4: print("failures of map 1:", f)
+elif not all(x["input"].endswith("/crash-segv.txt") for x in f): print("inputs:", f)
+elif not all(x["signal"] == "SIGSEGV" for x in f): print("signals:", f)
+elif [x["pid"] for x in f] != pids: print("pids %s, workers %s" % ([x["pid"] for x in f], pids))
+elif not all(x["stderr"] == "faulty: about to crash on " + x["input"] for x in f):
+    print("stderr:", [x["stderr"] for x in f])
+elif not all(x["host"] for x in f): print("hosts:", f)
+elif [x["attempt"] for x in f] != [1, 2, 3, 4]: print("attempts:", f)
+elif sorted(d.get("phases", {})) != ["commit_seconds", "map_seconds", "reduce_seconds"]:
+    print("phases:", d.get("phases"))
+elif d["phases"]["reduce_seconds"] != 0: print("a reduce phase:", d["phases"])
+'
+
+# What a later job's marker says: done, its phases, no failure.
+DONE_MARKER='
+p = d.get("phases", {})
+if d.get("outcome") != "done" or d.get("why") != "": print("outcome:", d.get("outcome"), d.get("why"))
+elif sorted(p) != ["commit_seconds", "map_seconds", "reduce_seconds"]: print("phases:", p)
+elif not all(isinstance(v, float) and v >= 0 for v in p.values()): print("phases:", p)
+elif sum(p.values()) > d["seconds"] + 0.002: print("phases %s outlast the job, %s s" % (p, d["seconds"]))
+elif d.get("failures") != [] or d.get("failures_total") != 0: print("failures:", d.get("failures"))
+'
+
+# An earlier job's result in DIR; then, the lab's way, a coordinator and
+# one worker after another on good.txt and crash-segv.txt, until the job
+# fails: each worker but the first dies of SIGSEGV in map task 1, the
+# first once it has mapped good.txt. Then a good job in DIR again.
+check_segfault() {
+    local d=$WORK/segv rc last why pids="" crashed="" wpid n=0 problem
+    mkdir -p "$d" && cd "$d" || return
+    $TIMEOUT "$B/mrrun" --app "$FAULTY" "$IN/other.txt" >/dev/null 2>&1 &&
+        [ -s mr-success ] && state "$d" > "$WORK/segv.state" ||
+        { fail segv_setup "the earlier job failed"; return; }
+    MR_LOG=info start_coordinator "$d" "$WORK/segv.log" \
+        --addr "unix:$WORK/segv.s" --output "$d" "$IN/good.txt" \
+        "$IN/crash-segv.txt" || { fail segv_setup "no coordinator"; return; }
+    # No timeout in front, so that $! is the worker's pid: it exits when
+    # its coordinator, which has one, is gone (--reconnect 0).
+    while kill -0 "$CPID" 2>/dev/null && [ $n -lt 6 ]; do
+        n=$((n + 1))
+        "$B/mrworker" --addr "unix:$WORK/segv.s" --connect-timeout 1 \
+            --reconnect 0 "$FAULTY" 2>"$WORK/segv-worker-$n.err" &
+        wpid=$!
+        pids="$pids $wpid"
+        wait "$wpid"
+        [ $? -eq 139 ] && crashed="$crashed $wpid"   # 128 + SIGSEGV
+    done
+    wait "$TPID"; rc=$?
+    last=$(tail -n 1 "$WORK/segv.log")
+    why=${last#mrcoordinator: job failed: }
+    set -- $crashed
+    if [ $# -ne 4 ]; then
+        fail segv_fails_the_job "workers that died of SIGSEGV:$crashed, of$pids"
+        return
+    elif [ $rc -ne 1 ]; then
+        fail segv_fails_the_job "coordinator exit $rc: $last"
+        return
+    fi
+    pass segv_fails_the_job
+    if ! echo "$last" | grep -q "^mrcoordinator: job failed: map task 1 (input .*/crash-segv.txt) failed 4 times; .*SIGSEGV"; then
+        fail segv_error_names_task_input_signal "last line: $last"
+    elif ! echo "$last" | grep -q "; worker pid ${!#} on host [^;]*; its stderr: faulty: about to crash on .*/crash-segv.txt$"; then
+        fail segv_error_names_worker_and_stderr "last line: $last (workers$crashed)"
+    else
+        pass segv_error_names_task_input_signal
+        pass segv_error_names_worker_and_stderr
+    fi
+    problem=$(json_problems "$d/mr-failed" "$SEGV_NOTE" $crashed "$why")
+    if [ -n "$problem" ]; then fail segv_failure_note "$problem"
+    else pass segv_failure_note; fi
+    if ! state "$d" | cmp -s - "$WORK/segv.state"; then
+        fail segv_earlier_outputs_untouched "now: $(ls -A "$d" | tr '\n' ' ')"
+    elif [ "$(ls -A "$d" | grep -c '^mr-failed$')" -ne 1 ]; then
+        fail segv_earlier_outputs_untouched "no mr-failed beside them"
+    else pass segv_earlier_outputs_untouched; fi
+    # Nothing lost from the user's view: each worker that crashed printed
+    # the app's line before it died.
+    n=$(grep -l "^faulty: about to crash on .*/crash-segv.txt$" \
+        "$WORK"/segv-worker-*.err | wc -l)
+    if [ "$n" -ne 4 ]; then
+        fail segv_stderr_reaches_the_user "$n workers' stderr show the app's line, wanted 4"
+    else pass segv_stderr_reaches_the_user; fi
+
+    $TIMEOUT "$B/mrrun" --app "$FAULTY" "$IN/good.txt" >/dev/null 2>&1
+    rc=$?
+    problem=$(json_problems "$d/mr-success" "$DONE_MARKER")
+    if [ $rc -ne 0 ]; then fail later_job_removes_note "mrrun exit $rc"
+    elif [ -e "$d/mr-failed" ]; then fail later_job_removes_note "mr-failed stays"
+    elif [ -n "$problem" ]; then fail later_job_removes_note "$problem"
+    else pass later_job_removes_note; fi
+}
+
+# A map that returns an error (after a line on stderr): the job fails after
+# four attempts, its last line naming the reason, the worker and the line,
+# and the note has the same in each failure.
+check_map_error() {
+    local d=$WORK/fail rc last problem
+    mkdir -p "$d" && cd "$d" || return
+    $TIMEOUT "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/give-fail.txt" \
+        >/dev/null 2>"$WORK/fail.err"
+    rc=$?
+    last=$(tail -n 1 "$WORK/fail.err")
+    problem=$(json_problems "$d/mr-failed" '
+f = d.get("failures", [])
+if d.get("outcome") != "failed" or len(f) != 4: print("outcome %s, failures %s" % (d.get("outcome"), f))
+elif not all(x["task"] == "map 1" and x["signal"] is None and
+             x["reason"] == "the app\x27s map failed on " + x["input"] and
+             x["stderr"] == "faulty: giving up on " + x["input"] and
+             x["pid"] > 0 for x in f): print("failures:", f)
+elif d.get("why") != args[0]: print("why %r, the error line %r" % (d.get("why"), args[0]))
+' "${last#mrrun: job failed: }")
+    if [ $rc -ne 1 ]; then fail map_error_fails_the_job "mrrun exit $rc: $last"
+    elif ! echo "$last" | grep -q "^mrrun: job failed: map task 1 (input .*/give-fail.txt) failed 4 times; last error: the app's map failed on .*/give-fail.txt; worker pid [1-9][0-9]* on host [^;]*; its stderr: faulty: giving up on .*/give-fail.txt$"; then
+        fail map_error_names_reason_and_stderr "last line: $last"
+    elif [ -n "$problem" ]; then fail map_error_names_reason_and_stderr "$problem"
+    else pass map_error_names_reason_and_stderr; fi
+}
+
+# A map whose worker vanishes without a word (faulty's _exit) every time:
+# each lost attempt is recorded, with the worker that ran it; the job fails
+# after sixteen of them.
+check_lost() {
+    local d=$WORK/lost rc last problem
+    mkdir -p "$d" && cd "$d" || return
+    $TIMEOUT "$B/mrrun" --app "$FAULTY" "$IN/good.txt" "$IN/gone-vanish.txt" \
+        >/dev/null 2>"$WORK/lost.err"
+    rc=$?
+    last=$(tail -n 1 "$WORK/lost.err")
+    problem=$(json_problems "$d/mr-failed" '
+f = d.get("failures", [])
+if d.get("failures_total") != 16 or len(f) != 16: print("failures_total %s, %d kept" % (d.get("failures_total"), len(f)))
+elif not all(x["task"] == "map 1" and x["reason"].startswith("its worker went away") and
+             x["pid"] > 0 and x["host"] and x["stderr"] == "" for x in f): print("failures:", f)
+')
+    if [ $rc -ne 1 ]; then fail lost_attempts_recorded "mrrun exit $rc: $last"
+    elif ! echo "$last" | grep -q "^mrrun: job failed: map task 1 (input .*/gone-vanish.txt) was lost 16 times.*; worker pid [1-9][0-9]* on host [^;]*$"; then
+        fail lost_attempts_recorded "last line: $last"
+    elif [ -n "$problem" ]; then fail lost_attempts_recorded "$problem"
+    else pass lost_attempts_recorded; fi
+}
+
+ALL="segfault map_error lost"
+run_checks "$ALL" "$@"
