@@ -161,8 +161,9 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | deps
 	@mkdir -p $(@D)
 	$(call say,PROTOC,$<)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
 
-# Generated code is compiled without our stricter warnings.
-$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(FLAGS_STAMP)
+# Generated code is compiled without our stricter warnings. Every header
+# first: journal.proto imports mr.proto.
+$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(FLAGS_STAMP) | $(PROTO_H)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(INC_proto) -std=c11 $(OPT) -fPIC $(filter -fsanitize%,$(CFLAGS)) \
 	    $(PKG_CFLAGS) -c $< -o $@
 
@@ -258,7 +259,7 @@ FUZZ_TARGETS := coordinator auth messages imfile stream
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SECONDS ?= 20
 
-$(FUZZ_DIR)/obj/proto/%.o: $(BUILD)/proto/%.c
+$(FUZZ_DIR)/obj/proto/%.o: $(BUILD)/proto/%.c | $(PROTO_H)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(INC_proto) $(FUZZ_FLAGS) \
 	    $(PKG_CFLAGS) -c $< -o $@

@@ -17,6 +17,8 @@ summarize(const coord *c, size_t *len)
 {
     struct job_summary s = {0};
     struct coord_status st;
+    struct job_counter *counters;
+    char *doc;
 
     coord_status(c, &st);
     s.job_id = c->job_id;
@@ -41,7 +43,12 @@ summarize(const coord *c, size_t *len)
     s.started = c->started;
     s.finished = time(NULL);
     s.seconds = (double)(rpc_monotonic_ms() - c->start_ms) / 1000.0;
-    return summary_json(&s, len);
+    if ((counters = coord__counters(c, &s.ncounters)) == NULL)
+        return NULL;
+    s.counters = counters;
+    doc = summary_json(&s, len);
+    free(counters);
+    return doc;
 }
 
 /* The winning attempt of every reduce becomes mr-out-*. */

@@ -205,6 +205,7 @@ coord__journal_map_done(coord *c, uint32_t map)
     const struct map_location *l = &c->locations[map];
     Mrj__Record rec = MRJ__RECORD__INIT;
     Mrj__MapDone m = MRJ__MAP_DONE__INIT;
+    Mr__Counter *counters;
 
     m.map = map;
     m.attempt = c->tasks.maps[map].done_attempt;
@@ -214,9 +215,13 @@ coord__journal_map_done(coord *c, uint32_t map)
     m.shared = l->addr == NULL || l->shared;
     m.bytes_in = l->bytes_in;
     m.records = l->records;
+    m.n_counters = coord__counters_record(c, &c->tasks.maps[map], &counters,
+                                          &m.counters);
     rec.what_case = MRJ__RECORD__WHAT_MAP_DONE;
     rec.map_done = &m;
     append(c, &rec);
+    free(counters);
+    free(m.counters);
 }
 
 void
@@ -237,14 +242,19 @@ coord__journal_reduce_done(coord *c, uint32_t reduce,
 {
     Mrj__Record rec = MRJ__RECORD__INIT;
     Mrj__ReduceDone r = MRJ__REDUCE_DONE__INIT;
+    Mr__Counter *counters;
 
     r.reduce = reduce;
     r.attempt = rep->attempt;
     r.bytes_out = rep->bytes_out;
     r.records_out = rep->records_out;
+    r.n_counters = coord__counters_record(c, &c->tasks.reduces[reduce],
+                                          &counters, &r.counters);
     rec.what_case = MRJ__RECORD__WHAT_REDUCE_DONE;
     rec.reduce_done = &r;
     append(c, &rec);
+    free(counters);
+    free(r.counters);
 }
 
 bool

@@ -118,6 +118,8 @@ coord__output_restore(coord *c, const Mrj__MapDone *m)
     c->stats.map_bytes_in += m->bytes_in;
     c->stats.map_records += m->records;
     c->stats.im_bytes += m->size;
+    coord__counters_restore(c, &c->tasks.maps[m->map], m->counters,
+                            m->n_counters);
     if (m->addr[0] == '\0')
         return;
     l->addr = strdup(m->addr);
@@ -166,6 +168,7 @@ coord__output_undone(coord *c, uint32_t map)
     subtract(&c->stats.map_records, l->records);
     subtract(&c->stats.im_bytes, l->bytes_out);
     location_clear(l);
+    coord__counters_drop(c, &c->tasks.maps[map]);
     coord__journal_map_undone(c, map);
 }
 

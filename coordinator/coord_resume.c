@@ -338,6 +338,8 @@ coord__resume_restore(coord *c, const struct journal_contents *jc)
             continue;
         c->stats.out_bytes += d->bytes_out;
         c->stats.out_keys += d->records_out;
+        coord__counters_restore(c, &c->tasks.reduces[r], d->counters,
+                                d->n_counters);
         reduces++;
     }
     mr_info("job %s resumed from its journal (coordinator %u): %u of %u "

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "job_counters.h"
 #include "json.h"
 #include "names.h"
 #include "protocol.h"
@@ -31,6 +32,19 @@ timestamp(FILE *f, const char *key, time_t t)
 
     strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
     member(f, key, buf);
+}
+
+/* "counters": {"name": value, ...}, the job's (docs/counters.md). */
+static void
+counters(FILE *f, const struct job_summary *s)
+{
+    fputs("  \"counters\": {", f);
+    for (size_t i = 0; i < s->ncounters; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        json_string(f, s->counters[i].name);
+        fprintf(f, ": %llu", (unsigned long long)s->counters[i].value);
+    }
+    fputs(s->ncounters ? "\n  },\n" : "},\n", f);
 }
 
 char *
@@ -68,6 +82,7 @@ summary_json(const struct job_summary *s, size_t *len)
     number(f, "backup_attempts", s->backup_attempts, ",");
     number(f, "backups_won", s->backups_won, ",");
     number(f, "workers", s->workers, ",");
+    counters(f, s);
     timestamp(f, "started", s->started);
     timestamp(f, "finished", s->finished);
     fprintf(f, "  \"seconds\": %.3f\n}\n", s->seconds);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+struct job_counter;
+
 struct job_summary {
     const char *job_id;
     const char *app;            /* name */
@@ -25,6 +27,9 @@ struct job_summary {
     uint64_t backup_attempts;   /* of stragglers, launched */
     uint64_t backups_won;       /* tasks a backup completed first */
     uint64_t workers;           /* that joined */
+    const struct job_counter *counters; /* the job's, sorted by name
+                                   (job_counters.h); ncounters of them */
+    size_t ncounters;
     time_t started, finished;
     double seconds;
 };
