@@ -138,7 +138,7 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
 TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine faulty \
-                  slowreduce
+                  slowreduce oddlines
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 # The same from C++: tests/support/apps/NAME.cc, built and linked with g++.
 TEST_CXX_APP_NAMES := cxxwc
