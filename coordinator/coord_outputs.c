@@ -118,8 +118,6 @@ coord__output_restore(coord *c, const Mrj__MapDone *m)
     c->stats.map_bytes_in += m->bytes_in;
     c->stats.map_records += m->records;
     c->stats.im_bytes += m->size;
-    coord__counters_restore(c, &c->tasks.maps[m->map], m->counters,
-                            m->n_counters);
     if (m->addr[0] == '\0')
         return;
     l->addr = strdup(m->addr);
