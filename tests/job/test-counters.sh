@@ -7,8 +7,8 @@
 # size) and with each other; the crash app, which kills and stalls its
 # workers, ends with the very counters of a run without crashes, though
 # attempts failed or were reassigned; a coordinator killed in the reduce
-# phase and started again ends with the counters of a job never
-# interrupted; an app that counts more names than allowed fails its job
+# phase and started again, or a worker killed with map outputs only it
+# kept, ends with the counters of a job never interrupted; an app that counts more names than allowed fails its job
 # (and mrsequential) with one sentence that says so. Prints one "PASS name" or "FAIL name:
 # why" line per check; exits 1 when a check failed.
 #
@@ -223,35 +223,63 @@ staged() {
 }
 has_staged() { [ "$(staged "$1")" -ge 1 ]; }
 
+# The slow job of the two checks below: slowreduce on 4 files of 500 kB
+# split in 8 maps, 6 reduces.
+SLOW_JOB=(--reduce 6 --split-size 256K)
+
+# whole_job: runs the slow job once, uninterrupted, in $WORK/whole (on the
+# first call); false when it failed.
+whole_job() {
+    local ref=$WORK/whole w
+    [ -e "$ref/mr-success" ] && return 0
+    make_inputs --size 500000 r1.txt r2.txt r3.txt r4.txt
+    mkdir -p "$ref"
+    start_coordinator "$ref" "$ref.log" --addr "unix:$ref.s" \
+        --output "$ref" "${SLOW_JOB[@]}" "$IN"/r*.txt || return 1
+    for w in 1 2; do
+        (cd "$ref" && exec $TIMEOUT "$B/mrworker" --addr "unix:$ref.s" \
+            "$SLOW") 2>/dev/null &
+    done
+    wait "$TPID" || return 1
+    wait
+}
+
+# slow_workers DIR ADDR [ARGS...]: two workers of the slow job for DIR,
+# their reduces slowed down, with ARGS; PIDS holds their pids.
+slow_workers() {
+    local dir=$1 addr=$2 w
+    shift 2
+    PIDS=()
+    for w in 1 2; do
+        (cd "$dir" && MR_TEST_REDUCE_DELAY_US=300 exec $TIMEOUT \
+            "$B/mrworker" --addr "$addr" "$@" "$SLOW") 2>/dev/null &
+        PIDS+=($!)
+    done
+}
+
+# same_counters DIR NAME...: prints how the task counters of the job in
+# DIR differ from the uninterrupted job's, NAMEs left out; or nothing.
+same_counters() {
+    local dir=$1 skip=${2:-^$}
+    diff <(task_counters "$WORK/whole/mr-success" | grep -v -e "$skip") \
+         <(task_counters "$dir/mr-success" | grep -v -e "$skip") |
+        grep '^[<>]' | words
+}
+
 # A coordinator killed in the reduce phase (one reduce staged, five to
 # go, each slowed down) and started again: the maps and the reduce its
 # journal kept, and the late reports of the workers that ran on, bring
 # their counters back, and the job ends with those of a job never
 # interrupted.
 check_resumed_job_counts_every_task() {
-    local name=resumed_job_counts_every_task d=$WORK/resumed ref=$WORK/whole
-    local rc w
-    local -a cmd pids
-    make_inputs --size 500000 r1.txt r2.txt r3.txt r4.txt
-    cmd=(--reduce 6 "$IN"/r*.txt)
-    mkdir -p "$ref" "$d"
-    start_coordinator "$ref" "$ref.log" --addr "unix:$ref.s" \
-        --output "$ref" "${cmd[@]}" ||
+    local name=resumed_job_counts_every_task d=$WORK/resumed rc why
+    local -a cmd
+    whole_job || { fail $name "the job never interrupted failed"; return; }
+    cmd=(--addr "unix:$d.s" --output "$d" "${SLOW_JOB[@]}" "$IN"/r*.txt)
+    mkdir -p "$d"
+    start_coordinator "$d" "$d.log-1" "${cmd[@]}" ||
         { fail $name "no coordinator"; return; }
-    for w in 1 2; do
-        (cd "$ref" && exec $TIMEOUT "$B/mrworker" --addr "unix:$ref.s" \
-            "$SLOW") 2>/dev/null &
-    done
-    wait "$TPID" || { fail $name "the job never interrupted failed"; return; }
-    wait
-
-    start_coordinator "$d" "$d.log-1" --addr "unix:$d.s" --output "$d" \
-        "${cmd[@]}" || { fail $name "no coordinator"; return; }
-    for w in 1 2; do
-        (cd "$d" && MR_TEST_REDUCE_DELAY_US=300 exec $TIMEOUT \
-            "$B/mrworker" --addr "unix:$d.s" "$SLOW") 2>/dev/null &
-        pids+=($!)
-    done
+    slow_workers "$d" "unix:$d.s"
     if ! wait_for 60 has_staged "$d"; then
         fail $name "no reduce output was ever staged"; return
     fi
@@ -260,23 +288,54 @@ check_resumed_job_counts_every_task() {
     if [ -e "$d/mr-success" ]; then
         fail $name "the job was over before the kill"; return
     fi
-    start_coordinator "$d" "$d.log-2" --addr "unix:$d.s" --output "$d" \
-        "${cmd[@]}" || { fail $name "no second coordinator"; return; }
+    start_coordinator "$d" "$d.log-2" "${cmd[@]}" ||
+        { fail $name "no second coordinator"; return; }
     wait "$TPID"; rc=$?
-    wait "${pids[@]}"
+    wait "${PIDS[@]}"
+    why=$(same_counters "$d")
     if [ $rc -ne 0 ]; then
         fail $name "the second coordinator exited $rc: $(tail -n 1 "$d.log-2")"
     elif ! logged "$d.log-2" "resumed from its journal"; then
         fail $name "the second coordinator did not resume the job"
-    elif ! diff <(sort "$d"/mr-out-*) <(sort "$ref"/mr-out-*) > /dev/null; then
+    elif ! diff <(sort "$d"/mr-out-*) <(sort "$WORK/whole"/mr-out-*) > /dev/null; then
         fail $name "its output differs from the job never interrupted"
-    elif [ "$(task_counters "$d/mr-success")" != \
-           "$(task_counters "$ref/mr-success")" ]; then
-        fail $name "$(diff <(task_counters "$ref/mr-success") <(task_counters "$d/mr-success") | grep '^[<>]' | words)"
+    elif [ -n "$why" ]; then fail $name "$why"
     else
         echo "  ($(sed -n 's/.*resumed from its journal (coordinator 2): \([0-9]* of [0-9]* map and [0-9]* of [0-9]* reduce\) tasks.*/\1 tasks kept/p' "$d.log-2"))"
         pass $name
     fi
+}
+
+# Workers that keep their map outputs on their own disk (--scratch), one
+# of them killed in the reduce phase: the maps whose outputs went with it
+# run again, and their counters count once, as in a job without the kill
+# (but for the bytes fetched from other workers, which only these fetch).
+check_lost_outputs_count_once() {
+    local name=lost_outputs_count_once d=$WORK/lost rc why victim
+    whole_job || { fail $name "the job never interrupted failed"; return; }
+    mkdir -p "$d" "$d.scratch"
+    start_coordinator "$d" "$d.log" --addr tcp:127.0.0.1:0 --output "$d" \
+        "${SLOW_JOB[@]}" "$IN"/r*.txt || { fail $name "no coordinator"; return; }
+    slow_workers "$d" "$COORD_ADDR" --scratch "$d.scratch"
+    if ! wait_for 60 has_staged "$d"; then
+        fail $name "no reduce output was ever staged"; return
+    fi
+    victim=$(pgrep -P "${PIDS[0]}")
+    [ -n "$victim" ] && kill -KILL "$victim"
+    wait "$TPID"; rc=$?
+    wait "${PIDS[@]}"
+    why=$(same_counters "$d" '^shuffle fetched bytes=')
+    if [ $rc -ne 0 ]; then
+        fail $name "the coordinator exited $rc: $(tail -n 1 "$d.log")"
+    elif ! logged "$d.log" "a worker that kept the outputs of [1-9][0-9]* map tasks\? .*is gone; running them again" &&
+         ! logged "$d.log" "reduce task [0-9]* could not fetch the outputs of .*; [1-9][0-9]* of them run again"; then
+        fail $name "no map ran again (nothing was tested): $(grep -m1 warn "$d.log")"
+    elif ! diff <(sort "$d"/mr-out-*) <(sort "$WORK/whole"/mr-out-*) > /dev/null; then
+        fail $name "its output differs from the job never interrupted"
+    elif [ -n "$why" ]; then fail $name "$why"
+    elif [ "$(counter "$d/mr-success" "reassigned attempts")" -eq 0 ]; then
+        fail $name "no attempt counted as reassigned"
+    else pass $name; fi
 }
 
 # An app that counts more distinct names than a task may (oddlines with
@@ -302,4 +361,4 @@ check_too_many_names() {
 }
 
 run_checks "app_totals combining_counts crash_counts_once
-resumed_job_counts_every_task too_many_names" "$@"
+resumed_job_counts_every_task lost_outputs_count_once too_many_names" "$@"
