@@ -2,9 +2,6 @@
 #include "maptask.h"
 
 #include <errno.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,38 +67,6 @@ map_input(const struct map_input *in, const char **data, size_t *len,
     return rc;
 }
 
-/* The '\n' bytes of p[0..len), 64 at a time: the input's one pass
- * before the app's, at several GB/s, which faults its pages in for the
- * app. */
-static uint64_t
-count_newlines(const char *p, size_t len)
-{
-    uint64_t n = 0;
-    size_t i = 0;
-#ifdef __SSE2__
-    const __m128i nl = _mm_set1_epi8('\n');
-
-    for (; len - i >= 64; i += 64) {
-        uint64_t m = 0;
-        for (int k = 0; k < 4; k++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(p + i + 16 * k));
-            m |= (uint64_t)(uint32_t)_mm_movemask_epi8(
-                     _mm_cmpeq_epi8(v, nl)) << (16 * k);
-        }
-        n += (uint64_t)__builtin_popcountll(m);
-    }
-#endif
-    for (; i < len; i++)
-        n += p[i] == '\n';
-    return n;
-}
-
-uint64_t
-map_count_lines(const char *data, size_t len)
-{
-    return count_newlines(data, len) + (len > 0 && data[len - 1] != '\n');
-}
-
 /* The figures of the map's output, from mapout's. */
 static void
 note_output(const struct mapout *mo, struct map_stats *st)
@@ -134,7 +99,6 @@ map_run(const struct mr_app *app, const struct map_input *in,
     if (rc < 0)
         return rc;
     st->bytes_in = len;
-    st->lines_in = map_count_lines(data, len);
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
     mo.counters = counters;

@@ -14,8 +14,6 @@
 /* What a map task did, for its report (docs/counters.md names each). */
 struct map_stats {
     uint64_t bytes_in;          /* input bytes */
-    uint64_t lines_in;          /* input lines, a last one without '\n'
-                                   too: the map's input records */
     uint64_t records_in;        /* pairs the app emitted */
     uint64_t emitted_bytes;     /* their keys' and values' bytes */
     uint64_t combine_in;        /* records into combining: the pairs, and
@@ -46,9 +44,5 @@ int map_run(const struct mr_app *app, const struct map_input *in,
             uint32_t nreduce, const char *out_path, const char *run_dir,
             size_t map_buffer, struct counter_table *counters,
             struct map_stats *st, char err[MR_ERR_LEN]);
-
-/* The lines in data[0..len): its '\n' bytes, and one more when it ends
- * without one. */
-uint64_t map_count_lines(const char *data, size_t len);
 
 #endif

@@ -1,7 +1,7 @@
 /* Map task splits the coordinator names: one that does not lie inside the
  * input file, however its offset and length add up, is refused before
  * anything is mapped or written; a whole split maps all of the file. What
- * a map task counts: lines in, pairs and bytes out, combining and
+ * a map task counts: bytes in, pairs and bytes out, combining and
  * spilling, the app's own counts; a count refused fails the task. */
 #include <criterion/criterion.h>
 
@@ -97,7 +97,6 @@ Test(maptask, a_whole_split_maps_the_file)
                      "%s", err);
     }
     cr_assert_eq(st.bytes_in, 10000);
-    cr_assert_eq(st.lines_in, 1000);
     cr_assert_eq(access(out, F_OK), 0);
     cr_assert_eq(tmpdir_remove(dir), 0);
 }
@@ -185,7 +184,6 @@ Test(maptask, a_map_counts_what_it_did)
                      "%s", err);
     }
     cr_assert_eq(st.bytes_in, strlen(text));
-    cr_assert_eq(st.lines_in, 2000);
     cr_assert_eq(st.records_in, 2000);
     cr_assert_eq(st.emitted_bytes, 2000 * 2);   /* "7" and "1" */
     /* Ten distinct keys, no spill: the pairs go in, ten records out. */
@@ -292,31 +290,4 @@ Test(maptask, a_refused_count_fails_the_map)
     cr_assert_neq(access(out, F_OK), 0);
     counter_table_free(&t);
     cr_assert_eq(tmpdir_remove(dir), 0);
-}
-
-Test(maptask, lines_are_counted_as_awk_counts_them)
-{
-    static const struct {
-        const char *text;
-        uint64_t lines;
-    } cases[] = {
-        {"", 0}, {"a", 1}, {"\n", 1}, {"a\n", 1}, {"a\nb", 2},
-        {"\n\n\n", 3}, {"a\n\nb\n", 3},
-    };
-    char big[1000];
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        cr_assert_eq(map_count_lines(cases[i].text, strlen(cases[i].text)),
-                     cases[i].lines, "\"%s\"", cases[i].text);
-    /* Past the 64-byte blocks, at every alignment. */
-    for (size_t i = 0; i < sizeof(big); i++)
-        big[i] = i % 7 == 0 ? '\n' : 'x';
-    for (size_t from = 0; from < 70; from++) {
-        uint64_t want = 0;
-        for (size_t i = from; i < sizeof(big); i++)
-            want += big[i] == '\n';
-        want += big[sizeof(big) - 1] != '\n';
-        cr_assert_eq(map_count_lines(big + from, sizeof(big) - from), want,
-                     "from %zu", from);
-    }
 }
