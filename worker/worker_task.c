@@ -37,7 +37,8 @@ struct report_room {
     Mr__Counter *counter_ptrs[BUILTIN_COUNTERS_MAX + MR_COUNTERS_MAX];
 };
 
-/* Adds a counter to the report (name borrowed). */
+/* Adds a counter to the report (name borrowed). The report is whole at
+ * every step: last words (lastwords.h) may send it at any moment. */
 static void
 report_counter(Mr__TaskReport *rep, struct report_room *room,
                const char *name, uint64_t value)
@@ -47,8 +48,9 @@ report_counter(Mr__TaskReport *rep, struct report_room *room,
     mr__counter__init(c);
     c->name = (char *)name;
     c->value = value;
-    room->counter_ptrs[rep->n_counters++] = c;
+    room->counter_ptrs[rep->n_counters] = c;
     rep->counters = room->counter_ptrs;
+    rep->n_counters++;
 }
 
 /* The app's counters after the built-in ones. */
