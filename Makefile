@@ -148,7 +148,7 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
 TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine faulty \
-                  slowreduce
+                  slowreduce oddlines
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 # The same from C++: tests/support/apps/NAME.cc, built and linked with g++.
 TEST_CXX_APP_NAMES := cxxwc
@@ -171,8 +171,9 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | deps
 	@mkdir -p $(@D)
 	$(call say,PROTOC,$<)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
 
-# Generated code is compiled without our stricter warnings.
-$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(FLAGS_STAMP)
+# Generated code is compiled without our stricter warnings. Every header
+# first: journal.proto imports mr.proto.
+$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c $(FLAGS_STAMP) | $(PROTO_H)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(INC_proto) -std=c11 $(OPT) -fPIC $(filter -fsanitize%,$(CFLAGS)) \
 	    $(PKG_CFLAGS) -c $< -o $@
 
@@ -291,7 +292,7 @@ FUZZ_TARGETS := coordinator auth messages imfile stream
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SECONDS ?= 20
 
-$(FUZZ_DIR)/obj/proto/%.o: $(BUILD)/proto/%.c
+$(FUZZ_DIR)/obj/proto/%.o: $(BUILD)/proto/%.c | $(PROTO_H)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$<)$(FUZZ_CC) $(CPPFLAGS) $(INC_proto) $(FUZZ_FLAGS) \
 	    $(PKG_CFLAGS) -c $< -o $@

@@ -561,7 +561,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                                            c->tasks.nreduce);
     c->map_attempts = calloc(nmap ? nmap : 1, sizeof(uint32_t));
     if (c->map_deadlines == NULL || c->reduce_deadlines == NULL ||
-        c->map_attempts == NULL || coord__outputs_init(c, nmap) < 0)
+        c->map_attempts == NULL || coord__outputs_init(c, nmap) < 0 ||
+        job_counters_init(&c->counters, nmap + c->tasks.nreduce) < 0)
         goto out_nomem;
     c->srv = rpc_server_create(loop, &c->service.base, &sopts, err);
     if (c->srv == NULL)
@@ -707,5 +708,6 @@ coord_free(coord *c)
     free(c->reduce_deadlines);
     free(c->map_attempts);
     coord__outputs_free(c);
+    job_counters_free(&c->counters);
     free(c);
 }

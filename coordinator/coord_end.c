@@ -62,6 +62,7 @@ summarize(const coord *c, size_t *len)
     struct job_summary s = {0};
     struct coord_status st;
     Mr__StatusReply *status = coord_status_build(c, 0);
+    struct job_counter *counters;
     char *doc;
 
     if (status == NULL)
@@ -96,7 +97,13 @@ summarize(const coord *c, size_t *len)
     s.failures = status->failures;
     s.nfailures = status->n_failures;
     s.failures_total = status->failures_total;
+    if ((counters = coord__counters(c, &s.ncounters)) == NULL) {
+        coord_status_free(status);
+        return NULL;
+    }
+    s.counters = counters;
     doc = summary_json(&s, len);
+    free(counters);
     coord_status_free(status);
     return doc;
 }

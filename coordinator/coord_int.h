@@ -3,7 +3,8 @@
  * coord_report.c: task reports; coord_heartbeat.c: workers saying they
  * are alive; coord_end.c: the job's end; coord_app.c: the app module the
  * job runs and gives out; coord_describe.c: naming tasks; coord_journal.c:
- * writing the journal; coord_resume.c: resuming from it) and the
+ * writing the journal; coord_resume.c: resuming from it;
+ * coord_counters.c: the job's counters) and the
  * functions they call in each other. Nothing outside coordinator/
  * includes this. */
 #ifndef COORD_INT_H
@@ -16,6 +17,7 @@
 #include "app_file.h"
 #include "coord.h"
 #include "failures.h"
+#include "job_counters.h"
 #include "jobdir.h"
 #include "journal.h"
 #include "log.h"
@@ -111,6 +113,9 @@ struct coord {
     struct deadline *map_deadlines, *reduce_deadlines;
     struct waiter *waiters, **waiters_tail;
     struct coord_stats stats;
+    struct job_counters counters;   /* each DONE task's, its winning
+                                   attempt's: map m's at m, reduce r's at
+                                   nmap + r (coord_counters.c) */
     struct members members;     /* joined workers, by connection */
     struct job_app app;
     const char *output_dir;     /* borrowed; NULL: the first worker's */
@@ -317,6 +322,27 @@ void coord__journal_remove(coord *c);
 /* Closes the journal (the file goes with the private directory); held
  * reports are failed. */
 void coord__journal_end(coord *c);
+
+/* coord_counters.c */
+/* The counters of rep, the winning attempt of task, become the task's (a
+ * list the worker should never have sent is dropped, with a warning). */
+void coord__counters_take(coord *c, const struct coord_task *task,
+                          const Mr__TaskReport *rep);
+/* The counters the journal recorded for task (v may be NULL: none). */
+void coord__counters_restore(coord *c, const struct coord_task *task,
+                             Mr__Counter *const *v, size_t n);
+/* The task's counters leave the job's: it runs again. */
+void coord__counters_drop(coord *c, const struct coord_task *task);
+/* The job's counters now: its tasks' sums and the coordinator's own
+ * (attempts failed, killed, reassigned, backed up), sorted by name, in a
+ * malloc()ed array of *n (names borrowed from c: use it before the loop
+ * turns again); NULL when out of memory. */
+struct job_counter *coord__counters(const coord *c, size_t *n);
+/* Fills a record's counters with the task's: *out and *ptrs are
+ * malloc()ed (free both, even on failure). Returns how many; 0 when out
+ * of memory too. */
+size_t coord__counters_record(const coord *c, const struct coord_task *task,
+                              Mr__Counter **out, Mr__Counter ***ptrs);
 
 /* coord_end.c */
 /* Once the job is over, exactly once and before any worker hears of it:

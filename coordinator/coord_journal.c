@@ -199,6 +199,28 @@ coord__journal_app(coord *c)
     c->journal_app_done = true;
 }
 
+/* The counters of a DONE task's winning attempt, before its Done record
+ * (none when it holds none). */
+static void
+journal_counted(coord *c, const struct coord_task *task)
+{
+    Mrj__Record rec = MRJ__RECORD__INIT;
+    Mrj__Counted counted = MRJ__COUNTED__INIT;
+    Mr__Counter *counters;
+
+    counted.reduce = task->kind == KIND_REDUCE;
+    counted.task = task->id;
+    counted.attempt = task->done_attempt;
+    counted.n_counters = coord__counters_record(c, task, &counters,
+                                                &counted.counters);
+    rec.what_case = MRJ__RECORD__WHAT_COUNTED;
+    rec.counted = &counted;
+    if (counted.n_counters > 0)
+        append(c, &rec);
+    free(counters);
+    free(counted.counters);
+}
+
 void
 coord__journal_map_done(coord *c, uint32_t map)
 {
@@ -214,6 +236,7 @@ coord__journal_map_done(coord *c, uint32_t map)
     m.shared = l->addr == NULL || l->shared;
     m.bytes_in = l->bytes_in;
     m.records = l->records;
+    journal_counted(c, &c->tasks.maps[map]);
     rec.what_case = MRJ__RECORD__WHAT_MAP_DONE;
     rec.map_done = &m;
     append(c, &rec);
@@ -242,6 +265,7 @@ coord__journal_reduce_done(coord *c, uint32_t reduce,
     r.attempt = rep->attempt;
     r.bytes_out = rep->bytes_out;
     r.records_out = rep->records_out;
+    journal_counted(c, &c->tasks.reduces[reduce]);
     rec.what_case = MRJ__RECORD__WHAT_REDUCE_DONE;
     rec.reduce_done = &r;
     append(c, &rec);

@@ -166,6 +166,7 @@ coord__output_undone(coord *c, uint32_t map)
     subtract(&c->stats.map_records, l->records);
     subtract(&c->stats.im_bytes, l->bytes_out);
     location_clear(l);
+    coord__counters_drop(c, &c->tasks.maps[map]);
     coord__journal_map_undone(c, map);
 }
 

@@ -155,8 +155,8 @@ coord__answer_report(coord *c, rpc_call *call,
         coord__settle_timer(c, task);
 }
 
-/* The first completion of task, by rep: its figures and output are the
- * job's, and the journal records it. */
+/* The first completion of task, by rep: its figures, counters and output
+ * are the job's, and the journal records it. */
 static void
 take_completion(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
                 uint64_t conn)
@@ -168,9 +168,12 @@ take_completion(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
         m->tasks_done++;
     if (task->kind == KIND_MAP) {
         coord__output_done(c, task->id, conn, rep);
-        if (task->state == TASK_DONE)
+        if (task->state == TASK_DONE) {
+            coord__counters_take(c, task, rep);
             coord__journal_map_done(c, task->id);
+        }
     } else {
+        coord__counters_take(c, task, rep);
         coord__journal_reduce_done(c, task->id, rep);
     }
 }

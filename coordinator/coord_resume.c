@@ -224,10 +224,11 @@ reduce_output_usable(const coord *c, const Mrj__ReduceDone *r)
 }
 
 /* The last word of the journal on each task: its MapDone or ReduceDone
- * record, or NULL (not done, or undone since). */
+ * record, or NULL (not done, or undone since); and its newest Counted. */
 struct last_words {
     const Mrj__MapDone **maps;
     const Mrj__ReduceDone **reduces;
+    const Mrj__Counted **map_counted, **reduce_counted;
     uint32_t generation;        /* the newest Start's */
     const Mrj__App *app;        /* the newest App, or NULL */
 };
@@ -241,7 +242,11 @@ read_last_words(const coord *c, const struct journal_contents *jc,
     memset(lw, 0, sizeof(*lw));
     lw->maps = calloc(nmap ? nmap : 1, sizeof(*lw->maps));
     lw->reduces = calloc(nreduce ? nreduce : 1, sizeof(*lw->reduces));
-    if (lw->maps == NULL || lw->reduces == NULL)
+    lw->map_counted = calloc(nmap ? nmap : 1, sizeof(*lw->map_counted));
+    lw->reduce_counted = calloc(nreduce ? nreduce : 1,
+                                sizeof(*lw->reduce_counted));
+    if (lw->maps == NULL || lw->reduces == NULL || lw->map_counted == NULL ||
+        lw->reduce_counted == NULL)
         return -ENOMEM;
     /* A record naming a task out of range is damage that passed the
      * checksum (or a bug): it is not used. */
@@ -267,11 +272,38 @@ read_last_words(const coord *c, const struct journal_contents *jc,
                 r->reduce_done->attempt > 0)
                 lw->reduces[r->reduce_done->reduce] = r->reduce_done;
             break;
+        case MRJ__RECORD__WHAT_COUNTED:
+            if (!r->counted->reduce && r->counted->task < nmap)
+                lw->map_counted[r->counted->task] = r->counted;
+            else if (r->counted->reduce && r->counted->task < nreduce)
+                lw->reduce_counted[r->counted->task] = r->counted;
+            break;
         default:
             break;
         }
     }
     return 0;
+}
+
+static void
+free_last_words(struct last_words *lw)
+{
+    free(lw->maps);
+    free(lw->reduces);
+    free(lw->map_counted);
+    free(lw->reduce_counted);
+}
+
+/* A kept task's counters: those the journal recorded for the attempt it
+ * keeps (a Counted of another attempt is an earlier winner's, whose
+ * output was lost since). */
+static void
+restore_counted(coord *c, const struct coord_task *task,
+                const Mrj__Counted *counted)
+{
+    if (counted != NULL && counted->attempt == task->done_attempt)
+        coord__counters_restore(c, task, counted->counters,
+                                counted->n_counters);
 }
 
 /* The journal's app becomes the job's when the job knew none. */
@@ -303,8 +335,7 @@ coord__resume_restore(coord *c, const struct journal_contents *jc)
     uint32_t maps = 0, reduces = 0, missing = 0;
 
     if (read_last_words(c, jc, &lw) < 0) {
-        free(lw.maps);
-        free(lw.reduces);
+        free_last_words(&lw);
         return -ENOMEM;
     }
     c->generation = lw.generation + 1;
@@ -323,6 +354,7 @@ coord__resume_restore(coord *c, const struct journal_contents *jc)
                                    m->attempt) != 0)
             continue;           /* an attempt above the base: not ours */
         coord__output_restore(c, m);
+        restore_counted(c, &c->tasks.maps[i], lw.map_counted[i]);
         maps++;
     }
     for (uint32_t r = 0; r < c->tasks.nreduce; r++) {
@@ -338,6 +370,7 @@ coord__resume_restore(coord *c, const struct journal_contents *jc)
             continue;
         c->stats.out_bytes += d->bytes_out;
         c->stats.out_keys += d->records_out;
+        restore_counted(c, &c->tasks.reduces[r], lw.reduce_counted[r]);
         reduces++;
     }
     mr_info("job %s resumed from its journal (coordinator %u): %u of %u "
@@ -345,8 +378,7 @@ coord__resume_restore(coord *c, const struct journal_contents *jc)
             "finished before had lost their outputs and run again",
             c->job_id, c->generation, maps, c->tasks.nmap, reduces,
             c->tasks.nreduce, missing);
-    free(lw.maps);
-    free(lw.reduces);
+    free_last_words(&lw);
     return 0;
 }
 

@@ -16,6 +16,8 @@ struct status_doc {
     Mr__TaskStatus *tasks, **task_ptrs;
     char (*task_workers)[96];   /* TaskStatus.worker, by row */
     Mr__Failure *failures, **failure_ptrs;  /* coord__failures_fill() */
+    struct job_counter *totals; /* the job's counters (coord__counters) */
+    Mr__Counter *counters, **counter_ptrs;
 };
 
 static const char *
@@ -141,6 +143,27 @@ fill_tasks(const coord *c, struct status_doc *d, size_t max, uint64_t now)
     d->reply.n_tasks = n;
 }
 
+/* The job's counters, sorted by name. Returns 0 or -ENOMEM. */
+static int
+fill_counters(const coord *c, struct status_doc *d)
+{
+    size_t n;
+
+    if ((d->totals = coord__counters(c, &n)) == NULL ||
+        (d->counters = calloc(n + 1, sizeof(*d->counters))) == NULL ||
+        (d->counter_ptrs = calloc(n + 1, sizeof(void *))) == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        mr__counter__init(&d->counters[i]);
+        d->counters[i].name = (char *)d->totals[i].name;
+        d->counters[i].value = d->totals[i].value;
+        d->counter_ptrs[i] = &d->counters[i];
+    }
+    d->reply.counters = d->counter_ptrs;
+    d->reply.n_counters = n;
+    return 0;
+}
+
 static void
 fill_phase(Mr__PhaseStatus *p, uint32_t total, uint32_t done,
            uint32_t running, uint64_t failed)
@@ -205,6 +228,10 @@ coord_status_build(const coord *c, uint32_t max_tasks)
                                                d->failure_ptrs);
     d->reply.failures = d->failure_ptrs;
     d->reply.failures_total = c->failures.total;
+    if (fill_counters(c, d) < 0) {
+        coord_status_free(&d->reply);
+        return NULL;
+    }
     return &d->reply;
 }
 
@@ -223,6 +250,9 @@ coord_status_free(Mr__StatusReply *reply)
     free(d->task_workers);
     free(d->failures);
     free(d->failure_ptrs);
+    free(d->totals);
+    free(d->counters);
+    free(d->counter_ptrs);
     free(d);
 }
 

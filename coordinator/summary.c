@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "job_counters.h"
 #include "json.h"
 #include "names.h"
 #include "protocol.h"
@@ -58,6 +59,19 @@ phases_and_failures(FILE *f, const struct job_summary *s)
     fputs(s->nfailures ? "\n  ],\n" : "],\n", f);
 }
 
+/* "counters": {"name": value, ...}, the job's (docs/counters.md). */
+static void
+counters(FILE *f, const struct job_summary *s)
+{
+    fputs("  \"counters\": {", f);
+    for (size_t i = 0; i < s->ncounters; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        json_string(f, s->counters[i].name);
+        fprintf(f, ": %llu", (unsigned long long)s->counters[i].value);
+    }
+    fputs(s->ncounters ? "\n  },\n" : "},\n", f);
+}
+
 char *
 summary_json(const struct job_summary *s, size_t *len)
 {
@@ -96,6 +110,7 @@ summary_json(const struct job_summary *s, size_t *len)
     number(f, "backups_won", s->backups_won, ",");
     number(f, "workers", s->workers, ",");
     phases_and_failures(f, s);
+    counters(f, s);
     timestamp(f, "started", s->started);
     timestamp(f, "finished", s->finished);
     fprintf(f, "  \"seconds\": %.3f\n}\n", s->seconds);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "mr.pb-c.h"
+struct job_counter;
 
 struct job_summary {
     const char *job_id;
@@ -29,6 +30,9 @@ struct job_summary {
     uint64_t backup_attempts;   /* of stragglers, launched */
     uint64_t backups_won;       /* tasks a backup completed first */
     uint64_t workers;           /* that joined */
+    const struct job_counter *counters; /* the job's, sorted by name
+                                   (job_counters.h); ncounters of them */
+    size_t ncounters;
     time_t started, finished;
     double seconds;
     /* How the job ended: "outcome" ("done" or "failed"), "why" (the final

@@ -392,10 +392,16 @@ forget_duration(struct coord_tasks *t, struct coord_task *task)
     t->timing[task->kind].median_stale = true;
 }
 
-/* Attempt `attempt` completed task: DONE, and the phase moves on. */
+/* Attempt `attempt` completed task: DONE, and the phase moves on. The
+ * task's other live attempts lose: the running one (when a late attempt
+ * won) and the one a backup backed up. */
 static void
 mark_done(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
 {
+    if (task->state == TASK_RUNNING)
+        t->killed += (task->running_attempt != attempt) +
+                     (task->backed_up.attempt != 0 &&
+                      task->backed_up.attempt != attempt);
     set_state(t, task, TASK_DONE);
     task->done_attempt = attempt;
     task->owner = 0;

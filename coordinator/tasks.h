@@ -163,6 +163,9 @@ struct coord_tasks {
                                    handed out by earlier coordinators */
     uint64_t backups;           /* backup attempts launched */
     uint64_t backups_won;       /* tasks completed by a backup attempt */
+    uint64_t killed;            /* attempts still running when another
+                                   attempt completed their task: their
+                                   work is thrown away */
     /* Appends to a task's name in messages ("map task 3" + " (input
      * a.txt)"); may be NULL. */
     void (*describe)(const struct coord_task *task, char *buf, size_t len,

@@ -83,6 +83,23 @@ mapout__scratch_write(struct mr_output *o, const char *bytes, size_t len)
     mo->scratch_len += len;
 }
 
+/* An mr_count call from map or combine: a refused one fails the task. */
+static void
+count_to_table(struct mapout *mo, const char *name, uint64_t n, bool literal)
+{
+    if (mo->counters != NULL &&
+        counter_table_add(mo->counters, name, n, literal) != 0)
+        mapout__set_error(mo, mo->counters->error,
+                          counter_table_error(mo->counters));
+}
+
+void
+mapout__scratch_count(struct mr_output *o, const char *name, uint64_t n,
+                      bool literal)
+{
+    count_to_table(((struct scratch_output *)o)->mo, name, n, literal);
+}
+
 static void
 not_a_count(struct mapout *mo)
 {
@@ -102,7 +119,8 @@ int
 mapout__combine_values(struct mapout *mo, const char *key, size_t klen,
                        struct mr_values *values)
 {
-    struct scratch_output out = {{mapout__scratch_write}, mo};
+    struct scratch_output out = {{mapout__scratch_write,
+                                  mapout__scratch_count}, mo};
 
     mo->scratch_len = 0;
     if (mo->sum) {
@@ -293,12 +311,20 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
         return;
     }
     mo->emitted++;
+    mo->emitted_bytes += klen + vlen;
     /* Memory grows only when a record is added, or a queued batch is
      * added to the table. */
     if ((mapout__combining(mo) ? add_combined(mo, key, klen, val, vlen)
                                : add_plain(mo, key, klen, val, vlen)) &&
         memory_in_use(mo) > mo->budget)
         spill_run(mo);
+}
+
+static void
+mapout_count(struct mr_emitter *emitter, const char *name, uint64_t n,
+             bool literal)
+{
+    count_to_table((struct mapout *)emitter, name, n, literal);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -309,6 +335,7 @@ mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
 {
     memset(mo, 0, sizeof(*mo));
     mo->emitter.emit = mapout_emit;
+    mo->emitter.count = mapout_count;
     mo->nreduce = nreduce;
     mo->sum = builtin_combiner == MR_COMBINER_SUM;
     mo->combine = mo->sum ? NULL : combine;

@@ -24,6 +24,7 @@
 
 #include "aggtable.h"
 #include "arena.h"
+#include "counter_table.h"
 #include "mr_err.h"
 #include "mrapp.h"
 
@@ -51,6 +52,11 @@ struct mapout {
     unsigned nruns;             /* runs written so far, merged or not */
     char run_prefix[4096];      /* runs are <prefix>-<n> */
     uint64_t emitted;           /* pairs the app emitted */
+    uint64_t emitted_bytes;     /* their keys' and values' bytes */
+    uint64_t spilled_records;   /* records written to runs (spill.c) */
+    struct counter_table *counters;     /* borrowed: what the app's
+                                   mr_count calls add to, in map and in
+                                   combine; NULL: they are dropped */
     int error;                  /* sticky: -ENOMEM, -E2BIG, MR_EAPP, I/O */
     char errmsg[MR_ERR_LEN];
 };

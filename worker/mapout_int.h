@@ -60,6 +60,10 @@ mapout__combining(const struct mapout *mo)
 void mapout__scratch_write(struct mr_output *o, const char *bytes,
                            size_t len);
 
+/* struct scratch_output's count: the app's combiner counting. */
+void mapout__scratch_count(struct mr_output *o, const char *name,
+                           uint64_t n, bool literal);
+
 /* Looks up the queued pairs and adds their values to their keys; errors
  * go to mo->error. */
 void mapout__add_queued(struct mapout *mo);

@@ -67,10 +67,26 @@ map_input(const struct map_input *in, const char **data, size_t *len,
     return rc;
 }
 
+/* The figures of the map's output, from mapout's. */
+static void
+note_output(const struct mapout *mo, struct map_stats *st)
+{
+    st->records_in = mo->emitted;
+    st->emitted_bytes = mo->emitted_bytes;
+    st->spilled_records = mo->spilled_records;
+    st->spilled_runs = mo->nruns;
+    /* Each run is read back once, by a merge that combines again. */
+    if (mo->sum || mo->combine != NULL) {
+        st->combine_in = mo->emitted + mo->spilled_records;
+        st->combine_out = mo->spilled_records + st->records_out;
+    }
+}
+
 int
 map_run(const struct mr_app *app, const struct map_input *in,
         uint32_t nreduce, const char *out_path, const char *run_dir,
-        size_t map_buffer, struct map_stats *st, char err[MR_ERR_LEN])
+        size_t map_buffer, struct counter_table *counters,
+        struct map_stats *st, char err[MR_ERR_LEN])
 {
     const char *data;
     struct mapout mo;
@@ -85,13 +101,17 @@ map_run(const struct mr_app *app, const struct map_input *in,
     st->bytes_in = len;
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
+    mo.counters = counters;
     if (app->map(in->name, data, len, &mo.emitter) != 0) {
         snprintf(err, MR_ERR_LEN, "the app's map failed on %s", in->name);
         rc = MR_EAPP;
+    } else if (counters != NULL && counter_table_failed(counters)) {
+        snprintf(err, MR_ERR_LEN, "%s", counter_table_error(counters));
+        rc = MR_EAPP;
     } else {
-        st->records_in = mo.emitted;
         rc = mapout_write(&mo, out_path, &st->records_out, &st->bytes_out,
                           err);
+        note_output(&mo, st);
     }
     mapout_free(&mo);
     if (base != NULL)

@@ -40,9 +40,10 @@ open_inputs(struct im_reader *readers, struct merger *m,
 
 static int
 reduce_groups(const struct mr_app *app, struct merger *m,
-              struct atomic_file *out, struct reduce_stats *st)
+              struct atomic_file *out, struct counter_table *counters,
+              struct reduce_stats *st)
 {
-    struct file_output fo = file_output_to(out);
+    struct file_output fo = file_output_to(out, counters);
     struct merge_group g;
 
     while (merger_next_group(m, &g)) {
@@ -56,18 +57,22 @@ reduce_groups(const struct mr_app *app, struct merger *m,
 
 int
 reduce_merged(const struct mr_app *app, struct merger *m,
-               const char *out_path, bool durable, struct reduce_stats *st,
-               char err[MR_ERR_LEN])
+              const char *out_path, bool durable,
+              struct counter_table *counters, struct reduce_stats *st,
+              char err[MR_ERR_LEN])
 {
     struct atomic_file out;
     int rc;
 
     if ((rc = atomic_file_open(&out, out_path, durable, err)) < 0)
         return rc;
-    rc = reduce_groups(app, m, &out, st);
+    rc = reduce_groups(app, m, &out, counters, st);
     st->records_in = m->records;
     if (rc != 0) {
-        if (rc == MR_EAPP)
+        if (rc == MR_EAPP && counters != NULL &&
+            counter_table_failed(counters))
+            snprintf(err, MR_ERR_LEN, "%s", counter_table_error(counters));
+        else if (rc == MR_EAPP)
             snprintf(err, MR_ERR_LEN, "the app's reduce failed");
         atomic_file_abort(&out);
         return rc;
@@ -100,7 +105,7 @@ reduce_run(const struct mr_app *app, const char *const *inputs,
                      &st->bytes_in, err);
     if (rc < 0)
         goto out_close;
-    rc = reduce_merged(app, &m, out_path, durable, st, err);
+    rc = reduce_merged(app, &m, out_path, durable, NULL, st, err);
     if (rc == m.error && rc != 0)
         snprintf(err, MR_ERR_LEN, "%s: %s", inputs[m.bad_input],
                  mr_strerror(rc));

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counter_table.h"
 #include "mr_err.h"
 #include "mrapp.h"
 
@@ -22,13 +23,16 @@ struct reduce_stats {
 struct merger;
 
 /* Reduces what m merges (the caller added its sources) into out_path,
- * atomically. Returns 0, MR_EAPP when the app's reduce failed, an error of
- * the output file (err filled), or m's error (m->error: a source was bad
- * or could not be fetched; m->bad_input says which; err is the caller's
- * to fill). Sets st's keys, records_in and bytes_out. */
+ * atomically; the app's mr_count calls add to counters (borrowed; NULL:
+ * they are dropped). Returns 0, MR_EAPP when the app's reduce failed or
+ * counters refused a count (err says which), an error of the output file
+ * (err filled), or m's error (m->error: a source was bad or could not be
+ * fetched; m->bad_input says which; err is the caller's to fill). Sets
+ * st's keys, records_in and bytes_out. */
 int reduce_merged(const struct mr_app *app, struct merger *m,
                   const char *out_path, bool durable,
-                  struct reduce_stats *st, char err[MR_ERR_LEN]);
+                  struct counter_table *counters, struct reduce_stats *st,
+                  char err[MR_ERR_LEN]);
 
 /* inputs[0..ninputs) are intermediate files written for nreduce partitions.
  * Returns 0, or an error with err filled; on error nothing appears at

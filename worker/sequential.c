@@ -25,6 +25,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "combinecheck.h"
+#include "counter_table.h"
 #include "file_output.h"
 #include "keys.h"
 #include "log.h"
@@ -39,6 +40,8 @@ struct pairs {
     struct pair *v;
     size_t n, cap;
     struct arena bytes;         /* every key and value, copied */
+    struct counter_table counters;      /* the app's mr_count calls, in
+                                   map and reduce */
 };
 
 static const char *
@@ -71,6 +74,13 @@ collect(struct mr_emitter *e, const char *key, size_t klen, const char *val,
     ps->v[ps->n++] = (struct pair){copy_bytes(ps, key, klen),
                                    copy_bytes(ps, val, vlen),
                                    (uint32_t)klen, (uint32_t)vlen};
+}
+
+/* A refused count stays in the table, checked after each map. */
+static void
+count(struct mr_emitter *e, const char *name, uint64_t n, bool literal)
+{
+    counter_table_add(&((struct pairs *)e)->counters, name, n, literal);
 }
 
 static int
@@ -155,7 +165,7 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
 {
     char err[MR_ERR_LEN];
     struct atomic_file out;
-    struct file_output so = file_output_to(&out);
+    struct file_output so = file_output_to(&out, &ps->counters);
 
     sort_pairs(ps);
     if (atomic_file_open(&out, "mr-out-0", true, err) < 0) {
@@ -167,7 +177,10 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
         j = sv.end;
         if (file_output_line(&so, app, ps->v[i].key, ps->v[i].klen,
                              &sv.base) != 0) {
-            fprintf(stderr, "mrsequential: the app's reduce failed\n");
+            fprintf(stderr, "mrsequential: %s\n",
+                    counter_table_failed(&ps->counters)
+                        ? counter_table_error(&ps->counters)
+                        : "the app's reduce failed");
             atomic_file_abort(&out);
             return 1;
         }
@@ -235,16 +248,40 @@ map_all(const struct mr_app *app, char **files, int nfiles,
             free(data);
             return 1;
         }
+        if (counter_table_failed(&ps->counters)) {
+            fprintf(stderr, "mrsequential: %s (mapping %s)\n",
+                    counter_table_error(&ps->counters), files[i]);
+            free(data);
+            return 1;
+        }
         free(data);
     }
     return 0;
+}
+
+static int
+counter_compare(const void *a, const void *b)
+{
+    const struct counter *x = a, *y = b;
+
+    return strcmp(x->name, y->name);
+}
+
+/* --counters: the app's counters, sorted by name, "name TAB value". */
+static void
+print_counters(struct counter_table *t)
+{
+    qsort(t->counters, t->n, sizeof(t->counters[0]), counter_compare);
+    for (size_t i = 0; i < t->n; i++)
+        printf("%s\t%llu\n", t->counters[i].name,
+               (unsigned long long)t->counters[i].value);
 }
 
 static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrsequential APP.so FILE...\n"
+        "usage: mrsequential [--counters] APP.so FILE...\n"
         "       mrsequential --check-combiner [--seed N] APP.so FILE...\n"
         "\n"
         "Runs the job in one process and writes mr-out-0: the reference\n"
@@ -261,6 +298,10 @@ usage(FILE *to)
         "                    that differs, and exits 1\n"
         "  --seed N          the random groupings' seed, to repeat a check\n"
         "                    (default: a random one, printed)\n"
+        "  --counters        after the job, print the app's counters (its\n"
+        "                    mr_count calls in map and reduce; never the\n"
+        "                    framework's), one 'name TAB value' line each,\n"
+        "                    sorted by name\n"
         "  --help            show this help\n");
 }
 
@@ -270,13 +311,14 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         {"check-combiner", no_argument, NULL, 'c'},
         {"seed", required_argument, NULL, 's'},
+        {"counters", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct pairs ps = {{collect}, NULL, 0, 0, {NULL, 0}};
+    struct pairs ps = {.emitter = {collect, count}};
     struct app_module mod;
     char err[MR_ERR_LEN];
-    bool check = false, seeded = false;
+    bool check = false, seeded = false, counters = false;
     unsigned long seed = 0;
     int opt, rc;
 
@@ -294,6 +336,9 @@ main(int argc, char **argv)
             }
             seeded = true;
             break;
+        case 'C':
+            counters = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -304,8 +349,14 @@ main(int argc, char **argv)
     }
     if (argc - optind < 2) {
         fprintf(stderr, "mrsequential: usage: mrsequential "
-                "[--check-combiner [--seed N]] APP.so FILE...; see "
+                "[--counters | --check-combiner [--seed N]] APP.so FILE...; "
+                "see "
                 "'mrsequential --help'\n");
+        return 2;
+    }
+    if (counters && check) {
+        fprintf(stderr, "mrsequential: --counters is for a run, not "
+                "--check-combiner; see 'mrsequential --help'\n");
         return 2;
     }
     if (seeded && !check) {
@@ -327,6 +378,9 @@ main(int argc, char **argv)
         rc = check_all(mod.app, &ps, seeded ? seed : random_seed());
     else if (rc == 0)
         rc = reduce_all(mod.app, &ps);
+    if (rc == 0 && counters)
+        print_counters(&ps.counters);
+    counter_table_free(&ps.counters);
     arena_reset(&ps.bytes);
     free(ps.v);
     app_unload(&mod);

@@ -72,7 +72,8 @@ write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
             struct agg_entry *e)
 {
     struct value_block *b = e->v.block;
-    struct scratch_output out = {{mapout__scratch_write}, mo};
+    struct scratch_output out = {{mapout__scratch_write,
+                                  mapout__scratch_count}, mo};
     const char *v;
     size_t vlen;
     uint64_t n;
@@ -181,6 +182,7 @@ spill_run(struct mapout *mo)
         return;
     }
     mo->nruns++;
+    mo->spilled_records += records;
 }
 
 void
@@ -274,6 +276,7 @@ reduce_run_count(struct mapout *mo, char err[MR_ERR_LEN])
         if ((rc = im_writer_commit(&w, err)) < 0)
             return rc;
         mo->nruns++;
+        mo->spilled_records += records;
         for (unsigned i = 0; i < MAPOUT_MERGE_FANIN; i++) {
             run_name(mo, mo->first_run++, path, sizeof(path));
             unlink(path);

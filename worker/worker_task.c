@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "counter_names.h"
+#include "counter_table.h"
 #include "lastwords.h"
 #include "log.h"
 #include "maptask.h"
@@ -23,13 +25,80 @@
 #include "stderr_capture.h"
 #include "stderr_ring.h"
 
+/* The most built-in counters a task reports (common/counter_names.h). */
+#define BUILTIN_COUNTERS_MAX 16
+
 /* What a report points to, kept until it is sent. */
 struct report_room {
     Mr__MapOutput output;
     char path[PATH_MAX + 64];
     uint32_t *lost_maps;        /* owned */
     uint32_t *lost_attempts;    /* owned */
+    struct counter_table app_counters;  /* the app's mr_count calls */
+    Mr__Counter counters[BUILTIN_COUNTERS_MAX + MR_COUNTERS_MAX];
+    Mr__Counter *counter_ptrs[BUILTIN_COUNTERS_MAX + MR_COUNTERS_MAX];
 };
+
+/* Adds a counter to the report (name borrowed). The report is whole at
+ * every step: last words (lastwords.h) may send it at any moment. */
+static void
+report_counter(Mr__TaskReport *rep, struct report_room *room,
+               const char *name, uint64_t value)
+{
+    Mr__Counter *c = &room->counters[rep->n_counters];
+
+    mr__counter__init(c);
+    c->name = (char *)name;
+    c->value = value;
+    room->counter_ptrs[rep->n_counters] = c;
+    rep->counters = room->counter_ptrs;
+    rep->n_counters++;
+}
+
+/* The app's counters after the built-in ones. */
+static void
+report_app_counters(Mr__TaskReport *rep, struct report_room *room)
+{
+    const struct counter_table *t = &room->app_counters;
+
+    for (size_t i = 0; i < t->n; i++)
+        report_counter(rep, room, t->counters[i].name,
+                       t->counters[i].value);
+}
+
+static void
+report_map_counters(Mr__TaskReport *rep, struct report_room *room,
+                    const struct map_stats *st)
+{
+    report_counter(rep, room, MR_C_MAP_INPUT_BYTES, st->bytes_in);
+    /* The map callback takes its whole split: one record. Counting lines
+     * would be a second pass over the input (docs/counters.md). */
+    report_counter(rep, room, MR_C_MAP_INPUT_RECORDS, 1);
+    report_counter(rep, room, MR_C_MAP_OUTPUT_RECORDS, st->records_in);
+    report_counter(rep, room, MR_C_MAP_OUTPUT_BYTES, st->emitted_bytes);
+    report_counter(rep, room, MR_C_COMBINE_INPUT_RECORDS, st->combine_in);
+    report_counter(rep, room, MR_C_COMBINE_OUTPUT_RECORDS, st->combine_out);
+    report_counter(rep, room, MR_C_SPILLED_RECORDS, st->spilled_records);
+    report_counter(rep, room, MR_C_SPILLED_RUNS, st->spilled_runs);
+    report_counter(rep, room, MR_C_INTERMEDIATE_RECORDS, st->records_out);
+    report_counter(rep, room, MR_C_INTERMEDIATE_BYTES, st->bytes_out);
+    report_app_counters(rep, room);
+}
+
+static void
+report_reduce_counters(Mr__TaskReport *rep, struct report_room *room,
+                       const struct reduce_inputs *ri,
+                       const struct reduce_stats *st)
+{
+    report_counter(rep, room, MR_C_SHUFFLE_BYTES, reduce_inputs_bytes(ri));
+    report_counter(rep, room, MR_C_SHUFFLE_FETCHED_BYTES,
+                   ri->fetch != NULL ? shuffle_fetch_bytes(ri->fetch) : 0);
+    report_counter(rep, room, MR_C_REDUCE_INPUT_GROUPS, st->keys);
+    report_counter(rep, room, MR_C_REDUCE_INPUT_RECORDS, st->records_in);
+    report_counter(rep, room, MR_C_REDUCE_OUTPUT_RECORDS, st->keys);
+    report_counter(rep, room, MR_C_REDUCE_OUTPUT_BYTES, st->bytes_out);
+    report_app_counters(rep, room);
+}
 
 /* path = dir / name. */
 static void
@@ -78,7 +147,9 @@ run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     mr_im_name(name, sizeof(name), t->id, t->attempt);
     path_in(dir, room->path, sizeof(room->path), name);
     rep->ok = map_run(w->mod->app, &in, t->n_reduce, room->path, dir,
-                      w->opts->map_buffer, &st, err) == 0;
+                      w->opts->map_buffer, &room->app_counters, &st,
+                      err) == 0;
+    report_map_counters(rep, room, &st);
     if (fetched[0] != '\0')
         unlink(fetched);
     rep->bytes_in = st.bytes_in;
@@ -188,8 +259,8 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     rc = reduce_inputs_open(&ri, in, t->n_map, t->id, t->n_reduce, &id, &m,
                             err);
     if (rc == 0)
-        rc = reduce_merged(w->mod->app, &m, room->path, !w->job.local, &st,
-                           err);
+        rc = reduce_merged(w->mod->app, &m, room->path, !w->job.local,
+                           &room->app_counters, &st, err);
     if (rc != 0 && rc == m.error)
         reduce_inputs_explain(&ri, &m, err);
     if (rc == 0 && ri.fetch != NULL)
@@ -206,6 +277,7 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;
     rep->records_out = st.keys;
+    report_reduce_counters(rep, room, &ri, &st);
     if (rc == MR_EFETCH) {
         report_lost(t, in, &ri, reduce_inputs_blame(&ri, &m), rep, room,
                     err);
@@ -267,6 +339,8 @@ worker__run_task(struct worker *w, const Mr__Task *t,
     char err[MR_ERR_LEN] = "", tail[STDERR_TAIL_BYTES + 1] = "";
     int rc;
 
+    counter_table_init(&room.app_counters);
+
     rep.kind = t->kind;
     rep.id = t->id;
     rep.attempt = t->attempt;
@@ -296,5 +370,6 @@ worker__run_task(struct worker *w, const Mr__Task *t,
     rc = send_report(w, &rep, reply, status);
     free(room.lost_maps);
     free(room.lost_attempts);
+    counter_table_free(&room.app_counters);
     return rc;
 }

@@ -418,7 +418,7 @@ check_worker_refusals() {
     # loads): a different build, refused by its digest.
     cp "$FAULTY" "$WORK/faulty-other.so" && echo >> "$WORK/faulty-other.so"
     refused_worker worker_with_another_build_refused \
-        "this job runs app faulty (ABI 2, blake2b [0-9a-f]*...), this worker loaded faulty (ABI 2, blake2b" \
+        "this job runs app faulty (ABI 3, blake2b [0-9a-f]*...), this worker loaded faulty (ABI 3, blake2b" \
         "$WORK/worker_with_another_build_refused" "$WORK/faulty-other.so"
 }
 

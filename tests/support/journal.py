@@ -7,7 +7,8 @@ on its own, without the coordinator's code, for tests/job/test-resume.sh.
   journal.py frames FILE   one line per frame of the valid prefix:
                            "OFFSET LENGTH KIND" (LENGTH: the whole frame,
                            head included; KIND: define, start, app,
-                           map_done, map_undone, reduce_done); then
+                           map_done, map_undone, reduce_done, counted);
+                           then
                            "end OFFSET whole|torn|corrupt"
   journal.py done FILE     the tasks the valid prefix says are done, one
                            "map M" or "reduce R" line each (a map undone
@@ -21,7 +22,7 @@ import sys
 MAGIC = b"MRJRNL1\n"
 MAX_RECORD = 64 << 20
 KINDS = {1: "define", 2: "start", 3: "app", 4: "map_done", 5: "map_undone",
-         6: "reduce_done"}
+         6: "reduce_done", 7: "counted"}
 
 
 def crc32c(data, crc=0):

@@ -1,7 +1,7 @@
-/* Loading app modules: the real apps load, and so does one written in C++;
- * a missing file, a file that is not ELF, a .so without the entry symbol
- * and one built for another ABI are each refused with a message saying
- * what is wrong. */
+/* Loading app modules: the real apps load, and so does one written in C++,
+ * and ones built for older ABI versions (they also run); a missing file,
+ * a file that is not ELF, a .so without the entry symbol and one built for
+ * another ABI are each refused with a message saying what is wrong. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 
@@ -14,6 +14,8 @@
 
 #include "app.h"
 #include "build_dir.h"
+#include "maptask.h"
+#include "reducetask.h"
 #include "tmpdir.h"
 
 static char apps[PATH_MAX];     /* build/apps, found from this binary */
@@ -73,11 +75,27 @@ Test(app, every_lab_app_loads)
     }
 }
 
-/* What a map emitted: the pairs counted and their values added up. */
+/* What a map emitted: the pairs counted and their values added up; what
+ * it counted with mr_count and mr_count_name. */
 struct count_emitter {
     struct mr_emitter base;
     unsigned long long pairs, total;
+    unsigned long long words, distinct;     /* its "words" and "distinct
+                                               words" counters */
+    int literal;                /* calls that passed a literal */
 };
+
+static void
+count_count(struct mr_emitter *e, const char *name, uint64_t n, bool literal)
+{
+    struct count_emitter *ce = (struct count_emitter *)e;
+
+    if (strcmp(name, "words") == 0)
+        ce->words += n;
+    else if (strcmp(name, "distinct words") == 0)
+        ce->distinct += n;
+    ce->literal += literal;
+}
 
 static void
 count_emit(struct mr_emitter *e, const char *key, size_t klen,
@@ -92,11 +110,12 @@ count_emit(struct mr_emitter *e, const char *key, size_t klen,
 }
 
 /* A C++ module exports mr_app_entry with C linkage (include/mrapp.h's
- * extern "C"), loads, and its callbacks work when called from C. */
+ * extern "C"), loads, and its callbacks work when called from C, its
+ * counts included. */
 Test(app, a_cxx_module_loads)
 {
     static const char text[] = "the cat and the hat, the end";
-    struct count_emitter ce = {{count_emit}, 0, 0};
+    struct count_emitter ce = {{count_emit, count_count}, 0, 0, 0, 0, 0};
     char path[PATH_MAX + 32], err[MR_ERR_LEN];
     struct app_module m;
 
@@ -108,6 +127,10 @@ Test(app, a_cxx_module_loads)
     cr_assert_eq(m.app->map("t.txt", text, sizeof(text) - 1, &ce.base), 0);
     cr_assert_eq(ce.pairs, 5, "distinct words: %llu", ce.pairs);
     cr_assert_eq(ce.total, 7, "words: %llu", ce.total);
+    /* mr_count and mr_count_name work from C++. */
+    cr_assert_eq(ce.words, 7);
+    cr_assert_eq(ce.distinct, 5);
+    cr_assert_eq(ce.literal, 5, "one literal call per distinct word");
     app_unload(&m);
 }
 
@@ -201,6 +224,79 @@ Test(app, a_version_1_module_still_loads)
     cr_assert_str_eq(m.app->name, "v1");
     cr_assert_eq(m.app->builtin_combiner, MR_COMBINER_APP);
     cr_assert_null(m.app->combine);
+    app_unload(&m);
+}
+
+/* A module built for ABI version 2, before counting: its emitter and
+ * output are the shorter structs of then. It loads, and runs as a map
+ * task and a reduce task of this worker, whose structs are longer. */
+Test(app, a_version_2_module_still_loads_and_runs)
+{
+    char path[128], err[MR_ERR_LEN], input[160], im[160], out[160];
+    const char *inputs[1] = {im};
+    struct reduce_stats rst;
+    struct map_stats mst;
+    struct app_module m;
+    char text[64] = "";
+    FILE *f;
+
+    build_so("v2",
+             "#include <stdbool.h>\n"
+             "#include <stddef.h>\n"
+             "#include <stdint.h>\n"
+             "#include <string.h>\n"
+             "struct mr_emitter { void (*emit)(struct mr_emitter *,\n"
+             "    const char *, size_t, const char *, size_t); };\n"
+             "struct mr_values { bool (*next)(struct mr_values *,\n"
+             "    const char **, size_t *); };\n"
+             "struct mr_output { void (*write)(struct mr_output *,\n"
+             "    const char *, size_t); };\n"
+             "struct v2_app { uint32_t abi; const char *name;\n"
+             "    void *map, *reduce, *combine; uint32_t builtin; };\n"
+             "static int m(const char *f, const char *d, size_t n,\n"
+             "             struct mr_emitter *e) {\n"
+             "    (void)f;\n"
+             "    for (size_t i = 0; i < n; i++)\n"
+             "        if (d[i] == '\\n') e->emit(e, \"lines\", 5, \"1\", 1);\n"
+             "    return 0;\n"
+             "}\n"
+             "static int r(const char *k, size_t kl, struct mr_values *v,\n"
+             "             struct mr_output *o) {\n"
+             "    const char *s; size_t sl; char c = '0';\n"
+             "    (void)k; (void)kl;\n"
+             "    while (v->next(v, &s, &sl)) c++;\n"
+             "    o->write(o, &c, 1);\n"
+             "    return 0;\n"
+             "}\n"
+             "const struct v2_app *mr_app_entry(void) {\n"
+             "    static const struct v2_app a = {2, \"v2\", (void *)m,\n"
+             "                                    (void *)r, NULL, 0};\n"
+             "    return &a;\n"
+             "}\n", path, sizeof(path));
+    cr_assert_eq(app_load(path, &m, err), 0, "%s", err);
+    cr_assert_str_eq(m.app->name, "v2");
+    snprintf(input, sizeof(input), "%s/in.txt", dir);
+    snprintf(im, sizeof(im), "%s/mr-im-0-1", dir);
+    snprintf(out, sizeof(out), "%s/mr-out-0", dir);
+    cr_assert_not_null(f = fopen(input, "w"));
+    fputs("one\ntwo\nthree\n", f);
+    fclose(f);
+    {
+        struct map_input in = {input, NULL, 0, 0, true};
+        struct counter_table t;
+        counter_table_init(&t);
+        cr_assert_eq(map_run(m.app, &in, 1, im, dir, 0, &t, &mst, err), 0,
+                     "%s", err);
+        cr_assert_eq(mst.records_in, 3);
+        cr_assert_eq(t.n, 0);
+        counter_table_free(&t);
+    }
+    cr_assert_eq(reduce_run(m.app, inputs, 1, 0, 1, out, false, &rst, err),
+                 0, "%s", err);
+    cr_assert_not_null(f = fopen(out, "r"));
+    cr_assert_not_null(fgets(text, sizeof(text), f));
+    fclose(f);
+    cr_assert_str_eq(text, "lines 3\n");
     app_unload(&m);
 }
 

@@ -1,5 +1,6 @@
 /* The coordinator's task state machine, driven with a fake clock: phases,
- * deadlines, first-completion-wins, failures, and workers that vanish. */
+ * deadlines, first-completion-wins (the losers counted as killed),
+ * failures, and workers that vanish. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -82,6 +83,7 @@ Test(tasks, first_completion_wins_and_late_reports_are_stale)
     cr_assert_eq(t.maps_done, 1, "a duplicate must not be counted twice");
     cr_assert_eq(tasks_fail(&t, a, 2, "late"), MR_ESTALE);
     cr_assert_eq(t.stale, 2);
+    cr_assert_eq(t.killed, 1, "attempt 2 ran when attempt 1 won");
     cr_assert(tasks_check(&t));
 }
 
@@ -92,6 +94,7 @@ Test(tasks, completion_by_an_expired_attempt_while_idle_is_accepted)
     cr_assert(tasks_expire(&t, a, TIMEOUT));
     cr_assert_eq(tasks_complete(&t, a, 1, 1, 0), 0);
     cr_assert_eq(a->state, TASK_DONE);
+    cr_assert_eq(t.killed, 0, "no other attempt ran");
     /* The queue still holds it, but it is never handed out again. */
     struct coord_task *b = tasks_assign(&t, TIMEOUT, 2);
     cr_assert_neq(b, a);
@@ -588,6 +591,7 @@ Test(backups, the_backup_completes_first_and_wins)
     cr_assert_eq(s->done_attempt, 2);
     cr_assert_eq(s->backed_up.attempt, 0);
     cr_assert_eq(t.backups_won, 1);
+    cr_assert_eq(t.killed, 1, "the original lost");
     cr_assert_eq(s->duration, 500, "the winning attempt's own run");
     cr_assert_eq(tasks_complete(&t, s, 1, 4, 4000), MR_ESTALE);
     cr_assert_eq(tasks_fail(&t, s, 1, "late"), MR_ESTALE);
@@ -604,6 +608,7 @@ Test(backups, the_original_completes_first_and_wins)
     cr_assert_eq(tasks_complete(&t, s, 1, 4, 3500), 0);
     cr_assert_eq(s->done_attempt, 1);
     cr_assert_eq(t.backups_won, 0);
+    cr_assert_eq(t.killed, 1, "the backup lost");
     cr_assert_eq(s->duration, 3500);
     cr_assert_eq(tasks_complete(&t, s, 2, 9, 4000), MR_ESTALE);
     cr_assert_eq(s->done_attempt, 1);

@@ -1,7 +1,7 @@
 /* A word count written in C++, to test that include/mrapp.h builds as C++
  * and that such a module loads and runs: same output as apps/wc.c on
  * ASCII text (a word is a maximal run of ASCII letters; any other byte,
- * non-ASCII ones included, separates words). */
+ * non-ASCII ones included, separates words). Its map counts too. */
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -18,7 +18,8 @@ is_letter(unsigned char c)
 }
 
 /* Counts each word of the input in a map, then emits one pair per
- * distinct word with its count. */
+ * distinct word with its count; counts words and distinct words (mr_count
+ * and mr_count_name from C++). */
 int
 cxxwc_map(const char *filename, const char *data, size_t len,
           struct mr_emitter *out)
@@ -41,7 +42,10 @@ cxxwc_map(const char *filename, const char *data, size_t len,
             std::string n = std::to_string(kv.second);
             mr_emit(out, kv.first.data(), kv.first.size(), n.data(),
                     n.size());
+            mr_count(out, "words", kv.second);
         }
+        mr_count_name(out, std::string("distinct words").c_str(),
+                      counts.size());
     } catch (...) {             /* no exception may cross into C */
         return 1;
     }
