@@ -339,17 +339,17 @@ check_lost_outputs_count_once() {
 
 # An app that counts more distinct names than a task may (oddlines with
 # ODDLINES_NAMES=300) fails every attempt of its map: the job fails, with
-# one last line saying why, and leaves its directory as it found it; so
-# does mrsequential.
+# one last line saying why, and leaves its directory as it found it but
+# for its failure note (mr-failed); mrsequential fails the same way.
 check_too_many_names() {
-    local name=too_many_names_fail_the_job d=$WORK/names rc
+    local name=too_many_names_fail_the_job d=$WORK/names rc problem
     ODDLINES_NAMES=300 mrrun_in "$d" --app "$ODD" --reduce 2 "$IN/t1.txt"
     rc=$?
     if [ $rc -ne 1 ]; then fail $name "mrrun exited $rc, wanted 1"
     elif ! tail -n 1 "$d.err" | grep -q "job failed: .*the app counts more than 256 distinct counter names (the next is \"name 253\")"; then
         fail $name "its last line: $(tail -n 1 "$d.err")"
-    elif [ -n "$(ls -A "$d")" ]; then
-        fail $name "left files: $(ls -A "$d" | words)"
+    elif ! problem=$(only_failure_note "$d"); then
+        fail $name "$problem"
     else pass $name; fi
     expect_error too_many_names_fail_mrsequential 1 \
         "mrsequential: the app counts more than 256 distinct counter names" \
