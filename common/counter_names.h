@@ -31,6 +31,9 @@
 #define MR_C_KILLED_ATTEMPTS        "killed attempts"
 #define MR_C_REASSIGNED_ATTEMPTS    "reassigned attempts"
 #define MR_C_BACKUP_ATTEMPTS        "backup attempts"
+/* Listed only once it is not 0: app counters of names beyond the job's
+ * limit (coordinator/job_counters.h), left out of the totals. */
+#define MR_C_COUNTERS_LEFT_OUT      "counters left out"
 
 /* Whether name is one of the above. */
 static inline bool
@@ -46,7 +49,7 @@ mr_counter_is_builtin(const char *name)
         MR_C_REDUCE_INPUT_RECORDS, MR_C_REDUCE_OUTPUT_RECORDS,
         MR_C_REDUCE_OUTPUT_BYTES, MR_C_FAILED_ATTEMPTS,
         MR_C_KILLED_ATTEMPTS, MR_C_REASSIGNED_ATTEMPTS,
-        MR_C_BACKUP_ATTEMPTS,
+        MR_C_BACKUP_ATTEMPTS, MR_C_COUNTERS_LEFT_OUT,
     };
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

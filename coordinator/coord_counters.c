@@ -20,6 +20,7 @@ coord__counters_take(coord *c, const struct coord_task *task,
                      const Mr__TaskReport *rep)
 {
     char why[160];
+    uint64_t left_out = c->counters.left_out;
 
     if (job_counters_set(&c->counters, slot_of(c, task), rep->counters,
                          rep->n_counters, why, sizeof(why)) < 0)
@@ -27,6 +28,11 @@ coord__counters_take(coord *c, const struct coord_task *task,
                        "counters of attempt %u are left out of the job's "
                        "(%s)", task_kind_name(task->kind), task->id,
                        rep->attempt, why);
+    else if (left_out == 0 && c->counters.left_out > 0)
+        mr_warn("the app counts more than %d distinct names in the job: "
+                "names beyond them are left out of its counters (\"%s\" "
+                "says how many)", JOB_COUNTERS_NAMES_MAX,
+                MR_C_COUNTERS_LEFT_OUT);
 }
 
 void
@@ -56,10 +62,13 @@ coord__counters(const coord *c, size_t *n)
         {MR_C_KILLED_ATTEMPTS, t->killed},
         {MR_C_REASSIGNED_ATTEMPTS, t->reassigned},
         {MR_C_BACKUP_ATTEMPTS, t->backups},
+        {MR_C_COUNTERS_LEFT_OUT, c->counters.left_out},
     };
+    size_t nown = sizeof(own) / sizeof(own[0]);
 
+    /* The last only once some were: it is news, not a figure. */
     return job_counters_totals(&c->counters, own,
-                               sizeof(own) / sizeof(own[0]), n);
+                               c->counters.left_out ? nown : nown - 1, n);
 }
 
 size_t

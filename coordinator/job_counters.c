@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counter_names.h"
+
 int
 job_counters_init(struct job_counters *jc, uint32_t ntasks)
 {
@@ -129,11 +131,8 @@ intern(struct job_counters *jc, const char *name)
 /* Why v[0..n) cannot be a task's counters, in why; false when it can
  * (but for names repeated, found once interned). */
 static bool
-is_refused(const struct job_counters *jc, Mr__Counter *const *v, size_t n,
-           char *why, size_t len)
+is_refused(Mr__Counter *const *v, size_t n, char *why, size_t len)
 {
-    uint32_t unknown = 0;
-
     if (n > JOB_COUNTERS_PER_TASK) {
         snprintf(why, len, "%zu counters, more than the %d a task may have",
                  n, JOB_COUNTERS_PER_TASK);
@@ -153,12 +152,6 @@ is_refused(const struct job_counters *jc, Mr__Counter *const *v, size_t n,
                          "character");
                 return true;
             }
-        unknown += !is_known(jc, name);
-    }
-    if (jc->nnames + unknown > JOB_COUNTERS_NAMES_MAX) {
-        snprintf(why, len, "counters that would make more than %d distinct "
-                 "names in the job", JOB_COUNTERS_NAMES_MAX);
-        return true;
     }
     return false;
 }
@@ -207,6 +200,7 @@ job_counters_set(struct job_counters *jc, uint32_t task,
     struct task_counters *t;
     uint32_t *names, *sorted;
     uint64_t *values;
+    uint32_t kept = 0;
     int rc = -ENOMEM;
 
     if (task >= jc->ntasks) {
@@ -216,29 +210,35 @@ job_counters_set(struct job_counters *jc, uint32_t task,
     job_counters_clear(jc, task);
     if (n == 0)
         return 0;
-    if (is_refused(jc, v, n, why, len))
+    if (is_refused(v, n, why, len))
         return -EINVAL;
     names = malloc(n * sizeof(*names));
     sorted = malloc(n * sizeof(*sorted));
     values = malloc(n * sizeof(*values));
     for (size_t i = 0; names && sorted && values && i < n; i++) {
-        int64_t k = intern(jc, v[i]->name);
-        if (k < 0)
+        int64_t k;
+        if (jc->nnames >= JOB_COUNTERS_NAMES_MAX &&
+            !is_known(jc, v[i]->name) &&
+            !mr_counter_is_builtin(v[i]->name)) {
+            jc->left_out++;     /* an app's name beyond the job's limit */
+            continue;
+        }
+        if ((k = intern(jc, v[i]->name)) < 0)
             goto out_free;
-        names[i] = sorted[i] = (uint32_t)k;
-        values[i] = v[i]->value;
+        names[kept] = sorted[kept] = (uint32_t)k;
+        values[kept++] = v[i]->value;
     }
     if (names == NULL || sorted == NULL || values == NULL)
         goto out_free;
     rc = -EINVAL;
-    if (has_repeats(sorted, (uint32_t)n)) {
+    if (has_repeats(sorted, kept)) {
         snprintf(why, len, "a counter named twice");
         goto out_free;
     }
     t = &jc->tasks[task];
     t->names = names;
     t->values = values;
-    t->n = (uint32_t)n;
+    t->n = kept;
     for (uint32_t i = 0; i < t->n; i++) {
         uint64_t *sum = &jc->totals[names[i]];
         *sum = values[i] > UINT64_MAX - *sum ? UINT64_MAX : *sum + values[i];

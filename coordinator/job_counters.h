@@ -8,9 +8,12 @@
  * Counters come from workers: hostile bytes. A task's list is taken whole
  * or not at all (job_counters_set says why not): at most
  * JOB_COUNTERS_PER_TASK counters, names of 1 to JOB_COUNTER_NAME_MAX
- * bytes without control characters, none twice, and at most
- * JOB_COUNTERS_NAMES_MAX distinct names in the job. Sums stop at
- * UINT64_MAX. Names are interned: each is kept once, by index. */
+ * bytes without control characters, none twice. The job keeps the
+ * framework's counters (counter_names.h) and at most
+ * JOB_COUNTERS_NAMES_MAX distinct names in all, the first it sees: an
+ * app's counter of a name beyond them is left out, and counted in
+ * left_out, while the rest of its task's are kept. Sums stop at UINT64_MAX. Names are interned:
+ * each is kept once, by index. */
 #ifndef COORD_JOB_COUNTERS_H
 #define COORD_JOB_COUNTERS_H
 
@@ -39,6 +42,7 @@ struct job_counters {
         uint64_t *values;       /* owned */
     } *tasks;
     uint32_t ntasks;
+    uint64_t left_out;          /* counters of names beyond the limit */
 };
 
 /* A counter of the job's totals; name borrowed from the job_counters. */
