@@ -151,7 +151,7 @@ TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine faulty \
                   slowreduce oddlines
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 # The same from C++: tests/support/apps/NAME.cc, built and linked with g++.
-TEST_CXX_APP_NAMES := cxxwc
+TEST_CXX_APP_NAMES := cxxwc cxxexternc
 TEST_CXX_APPS := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 

@@ -284,7 +284,9 @@ mr__count_output(struct mr_output *o, const char *name, uint64_t n,
 #ifdef __cplusplus
 }
 
-/* C++ has no _Generic: overloads, outside extern "C". */
+/* C++ has no _Generic: overloads, with C++ linkage even when an app
+ * includes this header inside its own extern "C" block. */
+extern "C++" {
 static inline void
 mr__count(struct mr_emitter *e, const char *name, uint64_t n, bool literal)
 {
@@ -295,6 +297,7 @@ static inline void
 mr__count(struct mr_output *o, const char *name, uint64_t n, bool literal)
 {
     mr__count_output(o, name, n, literal);
+}
 }
 #else
 #define mr__count(out, name, n, literal)                                     \

@@ -134,6 +134,24 @@ Test(app, a_cxx_module_loads)
     app_unload(&m);
 }
 
+/* A C++ module that wraps the header in extern "C" builds (make test
+ * builds it) and counts. */
+Test(app, a_cxx_module_wrapping_the_header_in_extern_c)
+{
+    struct count_emitter ce = {{count_emit, count_count}, 0, 0, 0, 0, 0};
+    char path[PATH_MAX + 32], err[MR_ERR_LEN];
+    struct app_module m;
+
+    snprintf(path, sizeof(path), "%s/cxxexternc.so", test_apps);
+    cr_assert_eq(app_load(path, &m, err), 0, "%s (built by 'make test')",
+                 err);
+    cr_assert_str_eq(m.app->name, "cxxexternc");
+    cr_assert_eq(m.app->map("t.txt", "x", 1, &ce.base), 0);
+    cr_assert_eq(ce.literal, 1, "mr_count passed the literal once");
+    cr_assert_eq(ce.pairs, 0);
+    app_unload(&m);
+}
+
 Test(app, missing_file)
 {
     char err[MR_ERR_LEN];
