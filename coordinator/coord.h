@@ -189,9 +189,12 @@ void coord_interrupt(coord *c, const char *why);
 /* Fills st with the job's state now. */
 void coord_status(const coord *c, struct coord_status *st);
 
+/* Rows of the task table a status holds at most, whatever is asked. */
+#define COORD_STATUS_MAX_TASKS 10000
+
 /* The job as it is now, as the Status RPC answers it (Mr__StatusReply of
  * proto/mr.proto, declared in mr.pb-c.h), with at most max_tasks rows of
- * the task table, RUNNING tasks first. Its strings are borrowed from c:
+ * the task table (and COORD_STATUS_MAX_TASKS), RUNNING tasks first. Its strings are borrowed from c:
  * use it before the loop turns again, then coord_status_free() it.
  * Returns NULL when out of memory. */
 struct Mr__StatusReply;

@@ -184,6 +184,8 @@ coord_status_build(const coord *c, uint32_t max_tasks)
     size_t nmembers = c->members.n;
     struct status_doc *d = calloc(1, sizeof(*d));
 
+    if (max_tasks > COORD_STATUS_MAX_TASKS)
+        max_tasks = COORD_STATUS_MAX_TASKS;
     if (ntasks > max_tasks)
         ntasks = max_tasks;
     if (d == NULL ||

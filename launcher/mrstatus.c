@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "coord.h"
 #include "exit_codes.h"
 #include "mr.pb-c.h"
 #include "rpc.h"
@@ -47,7 +48,8 @@ usage(FILE *to)
         "  --json              print the status as one JSON document, the\n"
         "                      status page's /status.json (docs/status.md)\n"
         "  --tasks N           rows of the task table to ask for, running\n"
-        "                      tasks first (default %d; 0: none)\n"
+        "                      tasks first (default %d; 0: none; at most\n"
+        "                      10000)\n"
         "  --summary DIR       print the summary of the job that ended in\n"
         "                      DIR (mr-success, or mr-failed for a job that\n"
         "                      failed) instead; no coordinator is asked\n"
@@ -94,8 +96,8 @@ parse_args(int argc, char **argv, struct args *a)
         } else if (opt == 'j') {
             a->json = true;
         } else if (opt == 't') {
-            if (cli_parse_uint("--tasks", optarg, 0, 1000000, &a->tasks,
-                               err) < 0) {
+            if (cli_parse_uint("--tasks", optarg, 0, COORD_STATUS_MAX_TASKS,
+                               &a->tasks, err) < 0) {
                 fprintf(stderr, "mrstatus: %s\n", err);
                 return MR_EXIT_USAGE;
             }
