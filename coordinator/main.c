@@ -190,6 +190,8 @@ on_progress(coord *c, void *arg)
     struct run *r = arg;
     struct coord_status st;
 
+    if (!r->showing)            /* not a terminal, or the job is over */
+        return;
     coord_status(c, &st);
     progress_update(&r->p, &st);
 }

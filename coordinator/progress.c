@@ -104,6 +104,8 @@ progress_update(struct progress *p, const struct coord_status *s)
 {
     uint64_t now = rpc_monotonic_ms();
 
+    if (p->ended)               /* its line is finished: nothing more */
+        return;
     if (!p->tty) {
         print_quarters(p, s, now);
         return;
@@ -124,4 +126,5 @@ progress_end(struct progress *p)
     if (p->drawn)
         fputc('\n', p->out);
     p->drawn = false;
+    p->ended = true;
 }

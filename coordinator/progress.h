@@ -18,6 +18,7 @@ struct progress {
     uint64_t last_draw_ms;
     unsigned last_quarter[2];   /* plain mode: quarters printed per phase */
     bool drawn;                 /* a bar is on screen */
+    bool ended;                 /* progress_end() ran: updates are ignored */
     bool hidden;                /* taken off for a log line: draw again */
     struct coord_status last;   /* what the bar shows */
 };
@@ -29,7 +30,8 @@ void progress_init(struct progress *p, FILE *out);
 /* Shows the state of the job: redrawn at most every 100 ms on a terminal,
  * except that the job's end is always drawn. */
 void progress_update(struct progress *p, const struct coord_status *s);
-/* Ends the bar's line, if one is drawn; log lines are plain again. */
+/* Ends the bar's line, if one is drawn; log lines are plain again, and
+ * later updates draw nothing. */
 void progress_end(struct progress *p);
 
 #endif
