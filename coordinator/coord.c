@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "names.h"
+#include "printable.h"
 
 /* Requests (a task report is under 1 KiB, a join under 10 KiB) are refused
  * past this, so that connections at the cap hold at most max_conns times
@@ -40,13 +41,7 @@ coord__progress(coord *c)
 const char *
 coord__printable(const char *text, char *buf, size_t len)
 {
-    size_t i;
-
-    for (i = 0; text != NULL && text[i] != '\0' && i + 1 < len; i++)
-        buf[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?'
-                                                                  : text[i];
-    buf[i] = '\0';
-    return buf;
+    return printable_copy(text, buf, len);
 }
 
 void

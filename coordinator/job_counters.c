@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "counter_names.h"
+#include "fnv1a.h"
 
 int
 job_counters_init(struct job_counters *jc, uint32_t ntasks)
@@ -41,22 +42,11 @@ job_counters_free(struct job_counters *jc)
 
 /* ---------------------------------------------------------------- names */
 
-/* FNV-1a. */
-static uint32_t
-name_hash(const char *name)
-{
-    uint32_t h = 2166136261u;
-
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
-}
-
 /* The index slot where name is, or the empty one where it would go. */
 static uint32_t
 index_slot(const struct job_counters *jc, const char *name)
 {
-    uint32_t mask = jc->index_cap - 1, i = name_hash(name) & mask;
+    uint32_t mask = jc->index_cap - 1, i = fnv1a32_str(name) & mask;
 
     while (jc->index[i] != 0 && strcmp(jc->names[jc->index[i] - 1], name))
         i = (i + 1) & mask;

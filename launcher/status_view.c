@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "printable.h"
 #include "status_json.h"
 
 /* ---------------------------------------------------------------- text */
@@ -14,18 +15,6 @@
 #define CELL_LEN   128
 #define MAX_COLS   6
 
-/* text with every control character (and DEL) as '?', in buf. */
-static const char *
-printable(const char *text, char *buf, size_t len)
-{
-    size_t i;
-
-    for (i = 0; text != NULL && text[i] != '\0' && i + 1 < len; i++)
-        buf[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?'
-                                                                  : text[i];
-    buf[i] = '\0';
-    return buf;
-}
 
 static void
 seconds(char *buf, size_t len, uint64_t ms)
@@ -118,11 +107,11 @@ print_job(FILE *out, const Mr__StatusReply *s)
 
     fprintf(out, LABEL "%s", "job", s->job_id);
     if (s->app != NULL && s->app[0] != '\0')
-        fprintf(out, ", app %s", printable(s->app, buf, sizeof(buf)));
+        fprintf(out, ", app %s", printable_copy(s->app, buf, sizeof(buf)));
     fputc('\n', out);
     if (s->dir != NULL && s->dir[0] != '\0')
         fprintf(out, LABEL "%s\n", "directory",
-                printable(s->dir, dir, sizeof(dir)));
+                printable_copy(s->dir, dir, sizeof(dir)));
     else
         fprintf(out, LABEL "%s\n", "directory",
                 "not known yet (the first worker's, when it joins)");
@@ -131,7 +120,7 @@ print_job(FILE *out, const Mr__StatusReply *s)
             s->over ? ", over" : "");
     if (s->why != NULL && s->why[0] != '\0')
         fprintf(out, LABEL "%s\n", "why",
-                printable(s->why, dir, sizeof(dir)));
+                printable_copy(s->why, dir, sizeof(dir)));
     bytes(in, sizeof(in), s->input_bytes);
     fprintf(out, LABEL "%s\n", "input", in);
 }
@@ -174,7 +163,7 @@ print_workers(FILE *out, const Mr__StatusReply *s)
         const char *row[] = {pid, host, task, heard, done};
 
         snprintf(pid, sizeof(pid), "%u", w->pid);
-        printable(w->host, host, sizeof(host));
+        printable_copy(w->host, host, sizeof(host));
         if (w->kind == MR__TASK_KIND__TASK_MAP ||
             w->kind == MR__TASK_KIND__TASK_REDUCE)
             snprintf(task, sizeof(task), "%s %u (attempt %u)",
@@ -215,9 +204,9 @@ print_running(FILE *out, const Mr__StatusReply *s)
             continue;
         task_name(name, sizeof(name), k->kind, k->id);
         snprintf(attempts, sizeof(attempts), "%u", k->attempts);
-        printable(k->worker, worker, sizeof(worker));
+        printable_copy(k->worker, worker, sizeof(worker));
         seconds(ran, sizeof(ran), k->ms);
-        printable(k->input, file, sizeof(file));
+        printable_copy(k->input, file, sizeof(file));
         if (k->kind == MR__TASK_KIND__TASK_MAP && k->length > 0)
             snprintf(input, sizeof(input), "%s [%" PRIu64 ", +%" PRIu64 ")",
                      file, k->offset, k->length);
@@ -240,7 +229,7 @@ print_tail(FILE *out, const char *tail)
             n = sizeof(line) - 1;
         memcpy(line, tail, n);
         line[n] = '\0';
-        printable(line, line, sizeof(line));
+        printable_copy(line, line, sizeof(line));
         fprintf(out, "      | %s\n", line);
         tail += n;
         tail += strspn(tail, "\n");
@@ -257,12 +246,12 @@ print_failure(FILE *out, const Mr__Failure *x)
     fprintf(out, "  %s attempt %u, at %s", name, x->attempt, at);
     if (x->pid != 0)
         fprintf(out, ", worker pid %u on %s", x->pid,
-                printable(x->host, host, sizeof(host)));
+                printable_copy(x->host, host, sizeof(host)));
     if (x->signal != 0 && sigabbrev_np((int)x->signal) != NULL)
         fprintf(out, ", killed by SIG%s", sigabbrev_np((int)x->signal));
     fputc('\n', out);
     if (x->input != NULL && x->input[0] != '\0') {
-        fprintf(out, "    input %s", printable(x->input, input,
+        fprintf(out, "    input %s", printable_copy(x->input, input,
                                              sizeof(input)));
         if (x->length > 0)
             fprintf(out, " [%" PRIu64 ", +%" PRIu64 ")", x->offset,
@@ -270,7 +259,7 @@ print_failure(FILE *out, const Mr__Failure *x)
         fputc('\n', out);
     }
     fprintf(out, "    %s\n", x->reason != NULL && x->reason[0] != '\0'
-                                 ? printable(x->reason, reason,
+                                 ? printable_copy(x->reason, reason,
                                              sizeof(reason))
                                  : "(no reason given)");
     print_tail(out, x->stderr_tail);
@@ -306,7 +295,7 @@ print_counters(FILE *out, const Mr__StatusReply *s)
         char name[CELL_LEN], value[24];
         const char *row[] = {name, value};
 
-        printable(s->counters[i]->name, name, sizeof(name));
+        printable_copy(s->counters[i]->name, name, sizeof(name));
         snprintf(value, sizeof(value), "%" PRIu64, s->counters[i]->value);
         table_add(&t, row);
     }

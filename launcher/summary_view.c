@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "names.h"
+#include "printable.h"
 
 /* Larger files are not a summary a job wrote. */
 #define SUMMARY_MAX_BYTES (16u << 20)
@@ -116,9 +117,7 @@ static void
 print_printable(FILE *out, const char *text, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        fputc((unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?'
-                                                               : text[i],
-              out);
+        fputc(printable_byte((unsigned char)text[i]) ? text[i] : '?', out);
 }
 
 static bool

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "counter_names.h"
+#include "fnv1a.h"
+#include "printable.h"
 
 void
 counter_table_init(struct counter_table *t)
@@ -24,22 +26,11 @@ counter_table_free(struct counter_table *t)
     counter_table_init(t);
 }
 
-/* FNV-1a of the name's bytes. */
-static uint32_t
-name_hash(const char *name)
-{
-    uint32_t h = 2166136261u;
-
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
-}
-
 /* The index slot where name is, or the empty one where it would go. */
 static size_t
 index_slot(const struct counter_table *t, const char *name)
 {
-    size_t i = name_hash(name) & (COUNTER_INDEX_SLOTS - 1);
+    size_t i = fnv1a32_str(name) & (COUNTER_INDEX_SLOTS - 1);
 
     /* Never full: twice as many slots as names. */
     while (t->index[i] != 0 &&
@@ -55,8 +46,7 @@ shown(const char *name, char buf[48])
     size_t i = 0;
 
     for (; name[i] != '\0' && i < 40; i++)
-        buf[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?'
-                                                                 : name[i];
+        buf[i] = printable_byte((unsigned char)name[i]) ? name[i] : '?';
     snprintf(buf + i, 48 - i, "%s", name[i] != '\0' ? "..." : "");
     return buf;
 }

@@ -6,17 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint32_t
-fnv1a32(const char *key, size_t len)
-{
-    uint32_t h = 2166136261u;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 16777619u;
-    }
-    return h;
-}
+#include "fnv1a.h"
 
 static inline uint32_t
 partition_of(const char *key, size_t len, uint32_t nreduce)
