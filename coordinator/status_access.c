@@ -122,7 +122,51 @@ status_addr_parse(const char *text, struct status_addr *a,
     else
         ((struct sockaddr_in6 *)&a->sa)->sin6_port = htons((uint16_t)port);
     a->loopback = is_loopback(&a->sa);
+    snprintf(a->name, sizeof(a->name), "%s", host);
     return 0;
+}
+
+/* ":PORT" with 1 to 5 digits. */
+static bool
+is_port_suffix(const char *s)
+{
+    size_t n = strspn(s + 1, "0123456789");
+
+    return s[0] == ':' && n >= 1 && n <= 5 && s[1 + n] == '\0';
+}
+
+bool
+status_host_is_loopback(const char *host, const char *name)
+{
+    const char *end, *rest;
+    struct in6_addr in6;
+    struct in_addr in4;
+    char h[256];
+    bool bracketed = host[0] == '[';
+    size_t n;
+
+    if (bracketed) {
+        host++;
+        if ((end = strchr(host, ']')) == NULL)
+            return false;
+        rest = end + 1;
+    } else {
+        end = host + strcspn(host, ":");
+        rest = end;
+    }
+    n = (size_t)(end - host);
+    if (n == 0 || n >= sizeof(h) || (*rest != '\0' && !is_port_suffix(rest)))
+        return false;
+    memcpy(h, host, n);
+    h[n] = '\0';
+    if (bracketed)
+        return inet_pton(AF_INET6, h, &in6) == 1 &&
+               IN6_IS_ADDR_LOOPBACK(&in6);
+    if (strcasecmp(h, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, h, &in4) == 1)
+        return (ntohl(in4.s_addr) >> 24) == 127;
+    return name != NULL && name[0] != '\0' && strcasecmp(h, name) == 0;
 }
 
 void

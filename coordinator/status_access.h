@@ -1,6 +1,6 @@
 /* Who may see the status page: the address it listens on (--http
- * HOST:PORT), loopback or not, and the page key a request must carry when
- * it is not loopback.
+ * HOST:PORT), loopback or not; the page key a request must carry when it
+ * is not loopback; and, when it is, the names a request may call it by.
  *
  * The page key is derived from the job's secret (--token-file) by a
  * one-way hash, so that it opens the page and nothing else: a worker cannot
@@ -24,6 +24,7 @@ struct status_addr {
     struct sockaddr_storage sa; /* the address to bind, port included */
     socklen_t salen;
     bool loopback;              /* 127.0.0.0/8 or ::1: no key needed */
+    char name[256];             /* the host as --http wrote it */
 };
 
 /* Parses HOST:PORT: an IPv4 address or host name ("127.0.0.1:8080",
@@ -37,6 +38,15 @@ int status_addr_parse(const char *text, struct status_addr *a,
 /* Writes "HOST:PORT" of a bound address, IPv6 in brackets. */
 void status_addr_format(const struct sockaddr_storage *ss, char *out,
                         size_t outlen);
+
+/* Whether a request's Host header names a page on loopback: "localhost",
+ * an IPv4 address in 127.0.0.0/8, the IPv6 loopback in brackets ("[::1]"),
+ * or name (the host given to --http, which resolved to loopback; NULL or
+ * "": none), each with or without ":PORT"; case does not matter. A page
+ * without a key serves only these: a web page the user visits can rebind
+ * its own host name to 127.0.0.1 (DNS rebinding) and have the browser
+ * fetch the page as its own, but the browser then sends that name. */
+bool status_host_is_loopback(const char *host, const char *name);
 
 /* The page key, and whether requests must carry it. */
 struct status_key {

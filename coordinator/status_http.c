@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,7 +25,8 @@ struct status_http {
     int epfd;                   /* MHD's epoll descriptor, watched */
     rpc_timer *deadline;        /* MHD's next timeout, or NULL */
     struct status_key key;
-    struct mr_log_limit refusals;   /* requests refused for their key */
+    char name[256];             /* the host --http named (loopback only) */
+    struct mr_log_limit refusals;   /* requests refused: key or host */
 };
 
 /* What a browser may do with our answers: run the page's own inline
@@ -168,10 +170,10 @@ answer_status(status_http *h, struct MHD_Connection *conn)
                   MHD_RESPMEM_MUST_FREE);
 }
 
-/* One line, rate-limited, when a request is refused for its key. */
+/* One line, rate-limited, when a request is refused: why (peer text in it
+ * already made printable). */
 static void
-log_refusal(status_http *h, struct MHD_Connection *conn,
-            enum status_verdict v)
+log_refusal(status_http *h, struct MHD_Connection *conn, const char *why)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -186,8 +188,69 @@ log_refusal(status_http *h, struct MHD_Connection *conn,
         status_addr_format(&ss, from, sizeof(from));
     }
     mr_log_limited(&h->refusals, MR_LOG_WARN, "status page: refused a "
-                   "request from %s: %s", from,
-                   v == STATUS_NO_KEY ? "no page key" : "a wrong page key");
+                   "request from %s: %s", from, why);
+}
+
+/* Peer text made fit for the log: at most len - 1 bytes, anything but
+ * printable ASCII as '?'. */
+static const char *
+printable(const char *text, char *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; text[i] != '\0' && i + 1 < len; i++)
+        buf[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+    buf[i] = '\0';
+    return buf;
+}
+
+/* What check_host() looks for: the first Host header of a request that
+ * does not name loopback (the iteration stops there). */
+struct host_check {
+    const char *name;           /* the host --http named */
+    const char *refused;        /* that header's value, or NULL */
+};
+
+static enum MHD_Result
+check_host(void *cls, enum MHD_ValueKind kind, const char *key,
+           const char *value)
+{
+    struct host_check *hc = cls;
+
+    (void)kind;
+    if (strcasecmp(key, MHD_HTTP_HEADER_HOST) != 0)
+        return MHD_YES;
+    if (value != NULL && status_host_is_loopback(value, hc->name))
+        return MHD_YES;
+    hc->refused = value != NULL ? value : "";
+    return MHD_NO;
+}
+
+/* A page without a key (on loopback) answers only requests that call it by
+ * a loopback name, in every Host header they carry; the others get 421. A
+ * request without Host (HTTP/1.0; MHD answers 400 to HTTP/1.1 without
+ * one) is served: browsers always send one, and only a browser can be
+ * made to rebind. Returns true when the request was refused, with MHD's
+ * result in *ret. */
+static bool
+refused_for_host(status_http *h, struct MHD_Connection *conn,
+                 enum MHD_Result *ret)
+{
+    struct host_check hc = {h->name, NULL};
+    char shown[80], why[160];
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, check_host, &hc);
+    if (hc.refused == NULL)
+        return false;
+    snprintf(why, sizeof(why), "Host '%s' is not loopback's (a web page "
+             "rebinding its name to this machine?)",
+             printable(hc.refused, shown, sizeof(shown)));
+    log_refusal(h, conn, why);
+    *ret = answer_text(conn, MHD_HTTP_MISDIRECTED_REQUEST,
+                       "misdirected: without a key this page answers only "
+                       "to 127.x.x.x, [::1], localhost and the host --http "
+                       "named\n");
+    return true;
 }
 
 /* MHD's access handler: every request, once its headers are in. */
@@ -198,11 +261,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
     status_http *h = cls;
     enum status_verdict v;
+    enum MHD_Result ret;
 
     (void)version;
     (void)upload_data;
     (void)upload_data_size;
     (void)con_cls;
+    if (!h->key.required && refused_for_host(h, conn, &ret))
+        return ret;
     v = status_key_check(&h->key,
                          MHD_lookup_connection_value(
                              conn, MHD_HEADER_KIND,
@@ -210,7 +276,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                          MHD_lookup_connection_value(
                              conn, MHD_GET_ARGUMENT_KIND, "token"));
     if (v != STATUS_SERVE) {
-        log_refusal(h, conn, v);
+        log_refusal(h, conn, v == STATUS_NO_KEY ? "no page key"
+                                                : "a wrong page key");
         return answer_text(conn, v == STATUS_NO_KEY ? MHD_HTTP_UNAUTHORIZED
                                                     : MHD_HTTP_FORBIDDEN,
                            v == STATUS_NO_KEY ? "unauthorized\n"
@@ -296,6 +363,8 @@ start_mhd(status_http *h, int fd)
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)STATUS_HTTP_MAX_CONNS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)STATUS_HTTP_MAX_CONNS_PER_IP,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)STATUS_HTTP_CONN_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)STATUS_HTTP_IDLE_S,
         MHD_OPTION_STRICT_FOR_CLIENT, 1,
@@ -329,6 +398,7 @@ status_http_start(rpc_loop *loop, const coord *c,
     h->loop = loop;
     h->c = c;
     h->epfd = -1;
+    snprintf(h->name, sizeof(h->name), "%s", addr->name);
     if (status_key_init(&h->key, addr->loopback ? NULL : secret, secret_len,
                         !addr->loopback) < 0) {
         snprintf(err, MR_ERR_LEN, "status page: libsodium cannot start");

@@ -107,3 +107,66 @@ Test(status_access, key_verdicts)
     status_key_forget(&k);
     cr_expect_eq(k.hex[0], '\0');
 }
+
+/* The Host headers a page without a key answers (DNS rebinding: a web
+ * page that rebinds its own name to 127.0.0.1 sends that name). */
+Test(status_access, loopback_hosts)
+{
+    static const struct {
+        const char *host;
+        const char *name;       /* the host --http named */
+        bool loopback;
+    } cases[] = {
+        {"127.0.0.1", NULL, true},
+        {"127.0.0.1:8080", NULL, true},
+        {"127.3.2.1:65535", NULL, true},
+        {"localhost", NULL, true},
+        {"localhost:8080", NULL, true},
+        {"LocalHost:1", NULL, true},
+        {"[::1]", NULL, true},
+        {"[::1]:8080", NULL, true},
+        {"[0:0:0:0:0:0:0:1]:80", NULL, true},
+        {"myhost:8080", "myhost", true},
+        {"MYHOST", "myhost", true},
+        {"evil.example", NULL, false},
+        {"evil.example:8080", NULL, false},
+        {"evil.example:8080", "myhost", false},
+        {"myhost:8080", NULL, false},
+        {"myhost:8080", "", false},
+        {"", NULL, false},
+        {":8080", NULL, false},
+        {"127.0.0.1.evil.example", NULL, false},
+        {"localhost.evil.example:80", NULL, false},
+        {"localhost.", NULL, false},
+        {"128.0.0.1:80", NULL, false},
+        {"10.0.0.1", NULL, false},
+        {"0.0.0.0:8080", NULL, false},
+        {"127.0.0.1:", NULL, false},
+        {"127.0.0.1:123456", NULL, false},
+        {"127.0.0.1:80x", NULL, false},
+        {"127.0.0.1:80:81", NULL, false},
+        {"127.0.0.1 evil", NULL, false},
+        {"[::1", NULL, false},
+        {"[::1]x", NULL, false},
+        {"[::2]:80", NULL, false},
+        {"[::ffff:10.0.0.1]", NULL, false},
+        {"[::1%lo]:80", NULL, false},
+        {"::1", NULL, false},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_expect_eq(status_host_is_loopback(cases[i].host, cases[i].name),
+                     cases[i].loopback, "Host '%s' (--http named %s)",
+                     cases[i].host, cases[i].name ? cases[i].name : "none");
+}
+
+Test(status_access, the_name_given_is_kept)
+{
+    struct status_addr a;
+    char err[MR_ERR_LEN];
+
+    cr_assert_eq(status_addr_parse("localhost:0", &a, err), 0, "%s", err);
+    cr_expect_str_eq(a.name, "localhost");
+    cr_assert_eq(status_addr_parse("[::1]:0", &a, err), 0, "%s", err);
+    cr_expect_str_eq(a.name, "::1");
+}
