@@ -81,7 +81,8 @@ on_fatal(int signo)
     armed_fd = -1;
     if (getpid() != armed_pid)
         fd = -1;
-    /* Whether or not a task runs: what is on its way to stderr goes out. */
+    /* The task's last lines, from the ring: nothing here waits for the
+     * real stderr before the report is sent. */
     n = stderr_capture_dying(tail, sizeof(tail));
     for (size_t i = 0; fd >= 0 && i < NFATAL; i++) {
         size_t len;
@@ -97,6 +98,9 @@ on_fatal(int signo)
             off += (size_t)k;
         }
     }
+    /* Whether or not a task ran: what is on its way to stderr goes out,
+     * as far as stderr takes it without waiting. */
+    stderr_capture_dying_forward();
     /* SA_RESETHAND restored the default action: die of the signal. */
     errno = saved;
     raise(signo);

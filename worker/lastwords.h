@@ -4,9 +4,12 @@
  * coordinator before the process dies of that signal, so that a task that
  * crashes every worker counts as failing, and the job's failure can name
  * the signal. The report is packed before the app runs; the handler
- * forwards what is still on its way to stderr and appends the task's last
- * lines there to the report (stderr_capture_dying(), async-signal-safe,
- * and rpc_client_frame_append()), write()s it and re-raises the signal:
+ * takes what is still on its way to stderr into the ring and appends the
+ * task's last lines there to the report (stderr_capture_dying(),
+ * async-signal-safe, and rpc_client_frame_append()), write()s it, then
+ * forwards those bytes to stderr as far as it takes them without waiting
+ * (stderr_capture_dying_forward(): a paused terminal or a pipe nobody
+ * reads does not keep a worker from dying) and re-raises the signal:
  * an exception to STYLE's rule that handlers only set a flag, since
  * nothing runs after a fatal signal to see one. Threads the app starts
  * have no alternate stack: a stack overflow in one of them dies without a

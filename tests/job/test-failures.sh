@@ -5,7 +5,9 @@
 # same, as DIR/mr-failed, touching nothing else of the directory (an
 # earlier job's outputs stay); a later job's commit removes that note. A
 # map that returns an error shows its reason and stderr the same way, and
-# workers that vanish are recorded as lost. Prints one "PASS name" or
+# workers that vanish are recorded as lost. A map that floods stderr and
+# segfaults in workers whose stderr nobody reads still fails the job, in
+# time, naming SIGSEGV. Prints one "PASS name" or
 # "FAIL name: why" line per check.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -19,6 +21,7 @@ echo other > "$IN/other.txt"
 echo crash > "$IN/crash-segv.txt"
 echo fail > "$IN/give-fail.txt"
 echo gone > "$IN/gone-vanish.txt"
+echo flood > "$IN/flood-segv.txt"
 
 # state DIR: every name in DIR, hidden ones too, and the checksum of every
 # regular file, but the failure note's.
@@ -192,5 +195,63 @@ elif not all(x["task"] == "map 1" and x["reason"].startswith("its worker went aw
     else pass lost_attempts_recorded; fi
 }
 
-ALL="segfault map_error lost"
+# A map that writes 96 KiB to stderr (more than a pipe holds) and then
+# segfaults, run by one worker after another, each with a fifo for stderr
+# that this shell holds open and never reads (a terminal paused with ^S, a
+# pipe into a reader that stopped): every worker still sends its last words
+# and dies of SIGSEGV, and the job fails naming the signal and the app's
+# last line, within its deadline. A crash handler that waits for the stuck
+# stderr blocks for ever while the heartbeat goes on, and the job with it.
+check_flood() {
+    local d=$WORK/flood rc last why n=0 crashed=0 fifo fd problem
+    local TIMEOUT="timeout -k 2 40"
+    mkdir -p "$d" && cd "$d" || return
+    MR_LOG=info start_coordinator "$d" "$WORK/flood.log" \
+        --addr "unix:$WORK/flood.s" --output "$d" "$IN/flood-segv.txt" ||
+        { fail flood_setup "no coordinator"; return; }
+    while kill -0 "$CPID" 2>/dev/null && [ $n -lt 6 ]; do
+        n=$((n + 1))
+        fifo=$WORK/flood-$n.fifo
+        # Opened for reading and writing, the fifo has a reader (this
+        # shell) and never blocks its opener; nothing ever reads it.
+        mkfifo "$fifo" && exec {fd}<>"$fifo" ||
+            { fail flood_setup "no fifo"; kill "$TPID"; return; }
+        timeout -k 2 15 "$B/mrworker" --addr "unix:$WORK/flood.s" \
+            --connect-timeout 1 --reconnect 0 "$FAULTY" 2>"$fifo" {fd}>&-
+        rc=$?
+        exec {fd}>&-
+        case $rc in
+        139) crashed=$((crashed + 1)) ;;    # 128 + SIGSEGV
+        124|137)
+            fail flood_worker_dies "worker $n still ran 15 s after it" \
+                "started, stuck on its unread stderr"
+            kill "$TPID" 2>/dev/null
+            return ;;
+        esac
+    done
+    wait "$TPID"; rc=$?
+    last=$(tail -n 1 "$WORK/flood.log")
+    why=${last#mrcoordinator: job failed: }
+    if [ $crashed -ne 4 ]; then
+        fail flood_worker_dies "$crashed of $n workers died of SIGSEGV, wanted 4"
+    elif [ $rc -ne 1 ]; then
+        fail flood_worker_dies "coordinator exit $rc: $last"
+    else pass flood_worker_dies; fi
+    if ! echo "$last" | grep -q "^mrcoordinator: job failed: map task 0 (input .*/flood-segv.txt) failed 4 times; .*SIGSEGV"; then
+        fail flood_last_words_name_signal "last line: $last"
+        return
+    fi
+    problem=$(json_problems "$d/mr-failed" '
+f = [x for x in d.get("failures", []) if x.get("task") == "map 0"]
+crash = "faulty: about to crash on "
+if d.get("why") != args[0]: print("why %r, the error line %r" % (d.get("why"), args[0]))
+elif len(f) != 4 or not all(x["signal"] == "SIGSEGV" for x in f): print("failures:", f)
+elif not all(x["stderr"].split("\n")[-1] == crash + x["input"] for x in f):
+    print("stderr tails end:", [x["stderr"][-80:] for x in f])
+' "$why")
+    if [ -n "$problem" ]; then fail flood_last_words_name_signal "$problem"
+    else pass flood_last_words_name_signal; fi
+}
+
+ALL="segfault map_error lost flood"
 run_checks "$ALL" "$@"

@@ -3,6 +3,9 @@
  * crash on FILE") and dies of SIGSEGV, "vanish" makes its worker _exit(3)
  * without a word, "fail" says so ("faulty: giving up on FILE") and returns
  * an error; any other input is counted, one line per file ("NAME 1").
+ * "flood" comes first and goes with the others: the map first writes
+ * FLOOD_BYTES to stderr (more than a pipe holds), in lines saying so, so
+ * that "flood-segv" floods stderr and then crashes.
  * With FAULTY_MAP_MS set in a worker's environment, that worker's maps
  * first sleep so many ms (a straggler); with FAULTY_MAP_GATE=FILE, they
  * first wait until FILE exists (a test holds them running while it looks
@@ -15,6 +18,12 @@
 #include <unistd.h>
 
 #include "mrapp.h"
+
+/* What a "flood" writes to stderr: more than a pipe's 64 KiB, less than
+ * two pipes' (a worker's own capture pipe and a full stderr pipe beyond
+ * it), so that the app still gets to its next step when nobody reads the
+ * worker's stderr. */
+#define FLOOD_BYTES (96 * 1024)
 
 static void
 maybe_sleep(void)
@@ -41,6 +50,23 @@ maybe_wait_at_gate(void)
         nanosleep(&ts, NULL);
 }
 
+static void
+flood_stderr(const char *file)
+{
+    char line[128];
+    size_t done = 0;
+    int n = snprintf(line, sizeof(line), "faulty: flooding stderr on %s\n",
+                     file);
+
+    if (n <= 0 || (size_t)n >= sizeof(line))
+        return;
+    while (done < FLOOD_BYTES) {
+        if (fwrite(line, 1, (size_t)n, stderr) != (size_t)n)
+            return;
+        done += (size_t)n;
+    }
+}
+
 static int
 faulty_map(const char *file, const char *data, size_t len,
            struct mr_emitter *out)
@@ -49,6 +75,8 @@ faulty_map(const char *file, const char *data, size_t len,
     (void)len;
     maybe_sleep();
     maybe_wait_at_gate();
+    if (strstr(file, "flood") != NULL)
+        flood_stderr(file);
     if (strstr(file, "segv") != NULL) {
         volatile int *nowhere = NULL;
         fprintf(stderr, "faulty: about to crash on %s\n", file);
