@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +38,12 @@ static struct {
     atomic_bool on;             /* capturing */
     pid_t pid;                  /* the process that started it */
     int real_fd;                /* the real stderr, dup()ed */
+    /* How a dying handler writes to it without waiting (forward_now). */
+    enum { NOW_FILE, NOW_OWN, NOW_SOCKET, NOW_NEVER } now_how;
+    int now_fd;                 /* NOW_OWN: the real stderr opened again,
+                                   non-blocking: a file description of
+                                   its own, so that the flag touches no
+                                   one else's */
     int read_fd;                /* the pipe's read end, non-blocking */
     int wake_fd[2];             /* a byte on it wakes the forwarder (both
                                    ends non-blocking) */
@@ -49,7 +57,7 @@ static struct {
                                    starts moving bytes any more */
     struct stderr_ring ring;
     struct stderr_queue queue;
-} cap = {.real_fd = -1, .read_fd = -1, .wake_fd = {-1, -1},
+} cap = {.real_fd = -1, .now_fd = -1, .read_fd = -1, .wake_fd = {-1, -1},
          .lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---------------------------------------------------------------- moving */
@@ -75,20 +83,59 @@ forward(const char *p, size_t n)
     }
 }
 
+/* Chooses how forward_now() writes to the real stderr: a regular file (or
+ * a disk) as it is, since a write there never waits on a reader; a
+ * socket with MSG_DONTWAIT; a terminal or a pipe opened again through
+ * /proc with O_NONBLOCK (a poll is no promise: a terminal polls writable
+ * with a byte of room, and a blocking write then waits for room for all);
+ * anything else not at all. */
+static void
+choose_now(void)
+{
+    struct stat st;
+    char path[64];
+
+    cap.now_how = NOW_NEVER;
+    if (fstat(cap.real_fd, &st) < 0)
+        return;
+    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+        cap.now_how = NOW_FILE;
+    } else if (S_ISSOCK(st.st_mode)) {
+        cap.now_how = NOW_SOCKET;
+    } else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", cap.real_fd);
+        cap.now_fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY |
+                                    O_CLOEXEC);
+        if (cap.now_fd >= 0)
+            cap.now_how = NOW_OWN;
+    }
+}
+
+/* One write of at most PIPE_BUF bytes that does not wait. */
+static ssize_t
+write_now(const char *p, size_t n)
+{
+    switch (cap.now_how) {
+    case NOW_FILE:
+        return write(cap.real_fd, p, n);
+    case NOW_OWN:
+        return write(cap.now_fd, p, n);
+    case NOW_SOCKET:
+        return send(cap.real_fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    default:
+        errno = EAGAIN;
+        return -1;
+    }
+}
+
 /* Writes p[0..n) to the real stderr as far as it takes it without waiting
- * (a poll first, then at most PIPE_BUF bytes, which a pipe that polls
- * writable takes whole). Returns false when it stopped short.
+ * (choose_now() says how). Returns false when it stopped short.
  * Async-signal-safe. */
 static bool
 forward_now(const char *p, size_t n)
 {
-    struct pollfd out = {.fd = cap.real_fd, .events = POLLOUT};
-
     while (n > 0) {
-        ssize_t k;
-        if (poll(&out, 1, 0) != 1 || (out.revents & POLLOUT) == 0)
-            return false;
-        k = write(cap.real_fd, p, n < PIPE_BUF ? n : PIPE_BUF);
+        ssize_t k = write_now(p, n < PIPE_BUF ? n : PIPE_BUF);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -283,6 +330,7 @@ stderr_capture_start(char err[MR_ERR_LEN])
     }
     cap.read_fd = p[0];
     p[0] = -1;
+    choose_now();
     fflush(stderr);
     if (dup2(p[1], STDERR_FILENO) < 0) {
         rc = -errno;
@@ -308,6 +356,7 @@ out_close:
     close_fd(&cap.read_fd);
     close_fd(&p[0]);
     close_fd(&cap.real_fd);
+    close_fd(&cap.now_fd);
     close_fd(&cap.wake_fd[0]);
     close_fd(&cap.wake_fd[1]);
     return rc;
@@ -336,6 +385,7 @@ stderr_capture_stop(void)
     atomic_store(&cap.on, false);
     close_fd(&cap.read_fd);
     close_fd(&cap.real_fd);
+    close_fd(&cap.now_fd);
     close_fd(&cap.wake_fd[0]);
     close_fd(&cap.wake_fd[1]);
 }

@@ -253,5 +253,55 @@ elif not all(x["stderr"].split("\n")[-1] == crash + x["input"] for x in f):
     else pass flood_last_words_name_signal; fi
 }
 
-ALL="segfault map_error lost flood"
+# A smaller flood (24 KiB: a terminal holds less than a pipe, and an app
+# writing more to a stuck terminal blocks, as it would without the
+# capture) from workers whose stderr is a terminal nobody reads (a
+# pseudo-terminal whose other side is never read): the dying worker's
+# handler must not wait for the terminal (whose poll promises no room
+# for a whole write), but die.
+check_flood_tty() {
+    local d=$WORK/floodtty rc last problem
+    local TIMEOUT="timeout -k 2 40"
+    mkdir -p "$d" && cd "$d" || return
+    start_coordinator "$d" "$WORK/floodtty.log" \
+        --addr "unix:$WORK/floodtty.s" --output "$d" "$IN/flood-segv.txt" ||
+        { fail flood_tty_setup "no coordinator"; return; }
+    problem=$(FAULTY_FLOOD_BYTES=24576 python3 - "$B/mrworker" \
+        "unix:$WORK/floodtty.s" "$FAULTY" <<'PY'
+import os, pty, subprocess, sys
+exe, addr, app = sys.argv[1:4]
+crashed = 0
+for n in range(6):
+    master, slave = pty.openpty()       # the master is never read
+    p = subprocess.Popen([exe, "--addr", addr, "--connect-timeout", "1",
+                          "--reconnect", "0", app], stderr=slave,
+                         stdout=subprocess.DEVNULL)
+    os.close(slave)
+    try:
+        rc = p.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        print("worker %d still ran 15 s after it started, stuck on its "
+              "unread terminal" % (n + 1))
+        sys.exit(0)
+    finally:
+        os.close(master)
+    if rc == -11:
+        crashed += 1
+    if crashed == 4:
+        break
+if crashed != 4:
+    print("%d workers died of SIGSEGV, wanted 4" % crashed)
+PY
+)
+    wait "$TPID"; rc=$?
+    last=$(tail -n 1 "$WORK/floodtty.log")
+    if [ -n "$problem" ]; then fail flood_tty_worker_dies "$problem"
+    elif [ $rc -ne 1 ] || ! echo "$last" | grep -q "SIGSEGV"; then
+        fail flood_tty_worker_dies "coordinator exit $rc: $last"
+    else pass flood_tty_worker_dies; fi
+}
+
+ALL="segfault map_error lost flood flood_tty"
 run_checks "$ALL" "$@"

@@ -22,7 +22,8 @@
 /* What a "flood" writes to stderr: more than a pipe's 64 KiB, less than
  * two pipes' (a worker's own capture pipe and a full stderr pipe beyond
  * it), so that the app still gets to its next step when nobody reads the
- * worker's stderr. */
+ * worker's stderr. FAULTY_FLOOD_BYTES in the environment says another
+ * size (a terminal holds less than a pipe). */
 #define FLOOD_BYTES (96 * 1024)
 
 static void
@@ -54,13 +55,14 @@ static void
 flood_stderr(const char *file)
 {
     char line[128];
-    size_t done = 0;
+    const char *want = getenv("FAULTY_FLOOD_BYTES");
+    size_t done = 0, bytes = want ? (size_t)atol(want) : FLOOD_BYTES;
     int n = snprintf(line, sizeof(line), "faulty: flooding stderr on %s\n",
                      file);
 
     if (n <= 0 || (size_t)n >= sizeof(line))
         return;
-    while (done < FLOOD_BYTES) {
+    while (done < bytes) {
         if (fwrite(line, 1, (size_t)n, stderr) != (size_t)n)
             return;
         done += (size_t)n;
