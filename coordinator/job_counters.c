@@ -178,6 +178,7 @@ job_counters_clear(struct job_counters *jc, uint32_t task)
         *sum = t->values[i] > *sum ? 0 : *sum - t->values[i];
         jc->holders[t->names[i]]--;
     }
+    jc->left_out -= t->left_out;
     free(t->names);
     free(t->values);
     memset(t, 0, sizeof(*t));
@@ -190,7 +191,7 @@ job_counters_set(struct job_counters *jc, uint32_t task,
     struct task_counters *t;
     uint32_t *names, *sorted;
     uint64_t *values;
-    uint32_t kept = 0;
+    uint32_t kept = 0, left_out = 0;
     int rc = -ENOMEM;
 
     if (task >= jc->ntasks) {
@@ -210,7 +211,7 @@ job_counters_set(struct job_counters *jc, uint32_t task,
         if (jc->nnames >= JOB_COUNTERS_NAMES_MAX &&
             !is_known(jc, v[i]->name) &&
             !mr_counter_is_builtin(v[i]->name)) {
-            jc->left_out++;     /* an app's name beyond the job's limit */
+            left_out++;         /* an app's name beyond the job's limit */
             continue;
         }
         if ((k = intern(jc, v[i]->name)) < 0)
@@ -229,6 +230,8 @@ job_counters_set(struct job_counters *jc, uint32_t task,
     t->names = names;
     t->values = values;
     t->n = kept;
+    t->left_out = left_out;
+    jc->left_out += left_out;
     for (uint32_t i = 0; i < t->n; i++) {
         uint64_t *sum = &jc->totals[names[i]];
         *sum = values[i] > UINT64_MAX - *sum ? UINT64_MAX : *sum + values[i];

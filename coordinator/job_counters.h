@@ -40,9 +40,12 @@ struct job_counters {
         uint32_t n;
         uint32_t *names;        /* owned: indices in names */
         uint64_t *values;       /* owned */
+        uint32_t left_out;      /* its counters beyond the limit */
     } *tasks;
     uint32_t ntasks;
-    uint64_t left_out;          /* counters of names beyond the limit */
+    uint64_t left_out;          /* counters of names beyond the limit, in
+                                   the tasks' kept lists: a task's leave
+                                   with them */
 };
 
 /* A counter of the job's totals; name borrowed from the job_counters. */

@@ -194,6 +194,18 @@ Test(job_counters, many_tasks_and_the_limit_on_names)
     cr_assert_eq(total(&jc, "reduce output records"), 5);
     /* Task 41's names: 4096 - 1 - 41 * 99 = 36 fit, 63 do not. */
     cr_assert_eq(jc.left_out, 63);
+    /* Task 41 run again (its map's output lost): counted once. */
+    l.n = 0;
+    add(&l, "shared", 1);
+    for (int i = 0; i < 99; i++) {
+        snprintf(name, sizeof(name), "t%u-%d", ntasks - 2, i);
+        add(&l, name, 1);
+    }
+    job_counters_clear(&jc, ntasks - 2);
+    cr_assert_eq(jc.left_out, 0);
+    cr_assert_eq(job_counters_set(&jc, ntasks - 2, l.p, l.n, why,
+                                  sizeof(why)), 0, "%s", why);
+    cr_assert_eq(jc.left_out, 63);
     job_counters_free(&jc);
 }
 
