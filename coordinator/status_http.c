@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "printable.h"
 #include "status_json.h"
 #include "status_page.h"
 
@@ -191,18 +192,6 @@ log_refusal(status_http *h, struct MHD_Connection *conn, const char *why)
                    "request from %s: %s", from, why);
 }
 
-/* Peer text made fit for the log: at most len - 1 bytes, anything but
- * printable ASCII as '?'. */
-static const char *
-printable(const char *text, char *buf, size_t len)
-{
-    size_t i;
-
-    for (i = 0; text[i] != '\0' && i + 1 < len; i++)
-        buf[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
-    buf[i] = '\0';
-    return buf;
-}
 
 /* What check_host() looks for: the first Host header of a request that
  * does not name loopback (the iteration stops there). */
@@ -244,7 +233,7 @@ refused_for_host(status_http *h, struct MHD_Connection *conn,
         return false;
     snprintf(why, sizeof(why), "Host '%s' is not loopback's (a web page "
              "rebinding its name to this machine?)",
-             printable(hc.refused, shown, sizeof(shown)));
+             printable_copy(hc.refused, shown, sizeof(shown)));
     log_refusal(h, conn, why);
     *ret = answer_text(conn, MHD_HTTP_MISDIRECTED_REQUEST,
                        "misdirected: without a key this page answers only "
@@ -364,7 +353,8 @@ start_mhd(status_http *h, int fd)
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)STATUS_HTTP_MAX_CONNS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)STATUS_HTTP_MAX_CONNS_PER_IP,
+        (unsigned)(h->key.required ? STATUS_HTTP_MAX_CONNS_PER_IP
+                                   : STATUS_HTTP_MAX_CONNS_PER_LOOPBACK_IP),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)STATUS_HTTP_CONN_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)STATUS_HTTP_IDLE_S,
         MHD_OPTION_STRICT_FOR_CLIENT, 1,

@@ -22,7 +22,8 @@
  * is no cookie).
  *
  * What the limits protect. At most STATUS_HTTP_MAX_CONNS connections at
- * once, STATUS_HTTP_MAX_CONNS_PER_IP of them from one address (MHD closes
+ * once, STATUS_HTTP_MAX_CONNS_PER_IP of them from one address
+ * (STATUS_HTTP_MAX_CONNS_PER_LOOPBACK_IP on loopback; MHD closes
  * the others as it accepts them); STATUS_HTTP_CONN_MEMORY bytes each (a
  * larger request is refused and its connection closed); a connection
  * idle STATUS_HTTP_IDLE_S seconds is closed. The key is checked only once
@@ -57,6 +58,9 @@
 #define STATUS_HTTP_MAX_TASKS     COORD_STATUS_MAX_TASKS
 #define STATUS_HTTP_MAX_CONNS     16
 #define STATUS_HTTP_MAX_CONNS_PER_IP 4
+/* On loopback, where every local browser tab and tool shares 127.0.0.1
+ * and the limit guards against accidents only. */
+#define STATUS_HTTP_MAX_CONNS_PER_LOOPBACK_IP 8
 #define STATUS_HTTP_CONN_MEMORY   (32u << 10)
 #define STATUS_HTTP_IDLE_S        10
 

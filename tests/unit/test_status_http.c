@@ -292,11 +292,13 @@ Test(status_http, without_a_key_answers_only_to_loopback_names)
     free(cl);
 }
 
-/* What the crowd saw: one address holding STATUS_HTTP_MAX_CONNS_PER_IP
- * connections with requests it never finishes. */
+/* What the crowd saw: one address holding its share of connections
+ * (STATUS_HTTP_MAX_CONNS_PER_LOOPBACK_IP) with requests it never
+ * finishes. */
 struct crowd {
     int port;
-    bool fifth_closed;          /* one more from that address: closed */
+    bool fifth_closed;          /* one more from that address: closed
+                                   (the fifth, when the share was 4) */
     char fifth[256];            /* what it read before */
     char other[1 << 16];        /* another address's answer meanwhile */
     char first[1 << 16];        /* the first held one's, finished last */
@@ -309,9 +311,9 @@ crowd_main(void *arg)
         "GET /status.json?tasks=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     static const char rest[] = "Connection: close\r\n\r\n";
     struct crowd *cr = arg;
-    int held[STATUS_HTTP_MAX_CONNS_PER_IP], fd, i;
+    int held[STATUS_HTTP_MAX_CONNS_PER_LOOPBACK_IP], fd, i;
 
-    for (i = 0; i < STATUS_HTTP_MAX_CONNS_PER_IP; i++)
+    for (i = 0; i < STATUS_HTTP_MAX_CONNS_PER_LOOPBACK_IP; i++)
         if ((held[i] = dial("127.0.0.1", cr->port)) >= 0)
             send_all(held[i], partial);
     /* The next from the same address is closed as MHD accepts it; without
@@ -328,14 +330,15 @@ crowd_main(void *arg)
     }
     if (held[0] >= 0 && send_all(held[0], rest))
         read_to_end(held[0], cr->first, sizeof(cr->first));
-    for (i = 0; i < STATUS_HTTP_MAX_CONNS_PER_IP; i++)
+    for (i = 0; i < STATUS_HTTP_MAX_CONNS_PER_LOOPBACK_IP; i++)
         if (held[i] >= 0)
             close(held[i]);
     return NULL;
 }
 
-/* One address cannot take every slot: its fifth connection is closed at
- * once, while its four keep theirs and another address is served. (Holds
+/* One address cannot take every slot: one connection beyond its share is
+ * closed at once, while its share keep theirs and another address is
+ * served. (Holds
  * as long as the test runs within STATUS_HTTP_IDLE_S of the first
  * connection.) */
 Test(status_http, one_address_holds_at_most_its_share)
