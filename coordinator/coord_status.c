@@ -258,7 +258,13 @@ coord_status_free(Mr__StatusReply *reply)
     free(d);
 }
 
-/* The Status handler: any connection may ask; the answer is a snapshot. */
+/* What a Status reply may take of a frame (the coordinator's RPC server
+ * has the default limit), leaving room for the frame's own bytes. */
+#define STATUS_REPLY_MAX (RPC_DEFAULT_MAX_FRAME - 4096)
+
+/* The Status handler: any connection may ask; the answer is a snapshot,
+ * with fewer task rows than asked for when that many would not fit in a
+ * frame (halved until they do: long input names make rows long). */
 void
 coord__status(Mr__Coordinator_Service *service, const Mr__StatusRequest *req,
               Mr__StatusReply_Closure closure, void *closure_data)
@@ -271,6 +277,9 @@ coord__status(Mr__Coordinator_Service *service, const Mr__StatusRequest *req,
                       "memory");
         return;
     }
+    while (reply->n_tasks > 0 &&
+           mr__status_reply__get_packed_size(reply) > STATUS_REPLY_MAX)
+        reply->n_tasks /= 2;
     closure(reply, closure_data);
     coord_status_free(reply);
 }

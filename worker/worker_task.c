@@ -39,8 +39,7 @@ struct report_room {
     Mr__Counter *counter_ptrs[BUILTIN_COUNTERS_MAX + MR_COUNTERS_MAX];
 };
 
-/* Adds a counter to the report (name borrowed). The report is whole at
- * every step: last words (lastwords.h) may send it at any moment. */
+/* Adds a counter to the report (name borrowed). */
 static void
 report_counter(Mr__TaskReport *rep, struct report_room *room,
                const char *name, uint64_t value)
