@@ -201,6 +201,59 @@ Test(maptask, a_map_counts_what_it_did)
     cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
+/* Emits (line length, value) per line, the value "1" or, every third
+ * line, "12": values of two lengths, one a summed count's slow path. */
+static int
+lengths_map(const char *file, const char *data, size_t len,
+            struct mr_emitter *out)
+{
+    size_t at = 0, line = 0;
+
+    (void)file;
+    while (at < len) {
+        const char *nl = memchr(data + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (data + at)) : len - at;
+        char key[24];
+        int klen = snprintf(key, sizeof(key), "%zu", n);
+        if (line++ % 3 == 0)
+            mr_emit(out, key, (size_t)klen, "12", 2);
+        else
+            mr_emit(out, key, (size_t)klen, "1", 1);
+        at += n + 1;
+    }
+    return 0;
+}
+
+/* "map output bytes" is the keys' and values' bytes as the app emitted
+ * them, whether the pairs are kept, combined by the app or summed by the
+ * framework (each counts them in its own place). */
+Test(maptask, output_bytes_in_every_mode)
+{
+    struct mr_app app = {MR_APP_ABI_VERSION, "lengths", lengths_map,
+                         sum_reduce, NULL, MR_COMBINER_APP};
+    char dir[64], input[128], out[128], err[MR_ERR_LEN];
+    const char *text = ten_lengths();
+    struct map_stats st;
+    /* Keys: lengths 0..9, one digit each; values: 2 bytes every third
+     * line, else 1. */
+    uint64_t want = 2000 + (667 * 2 + 1333 * 1);
+
+    cr_assert_eq(tmpdir_create(dir, sizeof(dir), "maptask-test"), 0);
+    write_input(dir, input, sizeof(input), text);
+    snprintf(out, sizeof(out), "%s/mr-im-0-1", dir);
+    for (int mode = 0; mode < 3; mode++) {
+        struct map_input in = {input, NULL, 0, 0, true};
+        app.combine = mode == 1 ? sum_reduce : NULL;
+        app.builtin_combiner = mode == 2 ? MR_COMBINER_SUM : MR_COMBINER_APP;
+        cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, NULL, &st, err), 0,
+                     "%s", err);
+        cr_assert_eq(st.records_in, 2000, "mode %d", mode);
+        cr_assert_eq(st.emitted_bytes, want, "mode %d: %llu bytes", mode,
+                     (unsigned long long)st.emitted_bytes);
+    }
+    cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
 /* Emits (line number, "1") per line: every key distinct. */
 static int
 numbered_map(const char *file, const char *data, size_t len,
