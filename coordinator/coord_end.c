@@ -62,7 +62,6 @@ summarize(const coord *c, size_t *len)
     struct job_summary s = {0};
     struct coord_status st;
     Mr__StatusReply *status = coord_status_build(c, 0);
-    struct job_counter *counters;
     char *doc;
 
     if (status == NULL)
@@ -93,17 +92,13 @@ summarize(const coord *c, size_t *len)
     s.failed = c->tasks.phase == PHASE_FAILED;
     s.why = s.failed ? coord_error(c) : "";
     phase_seconds(c, &s);
-    /* The same failure objects as the status's (status_json.h). */
+    /* The same failures and counters as the status's (status_json.h). */
     s.failures = status->failures;
     s.nfailures = status->n_failures;
     s.failures_total = status->failures_total;
-    if ((counters = coord__counters(c, &s.ncounters)) == NULL) {
-        coord_status_free(status);
-        return NULL;
-    }
-    s.counters = counters;
+    s.counters = status->counters;
+    s.ncounters = status->n_counters;
     doc = summary_json(&s, len);
-    free(counters);
     coord_status_free(status);
     return doc;
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "job_counters.h"
 #include "json.h"
 #include "names.h"
 #include "protocol.h"
@@ -66,8 +65,8 @@ counters(FILE *f, const struct job_summary *s)
     fputs("  \"counters\": {", f);
     for (size_t i = 0; i < s->ncounters; i++) {
         fputs(i ? ",\n    " : "\n    ", f);
-        json_string(f, s->counters[i].name);
-        fprintf(f, ": %llu", (unsigned long long)s->counters[i].value);
+        json_string(f, s->counters[i]->name);
+        fprintf(f, ": %llu", (unsigned long long)s->counters[i]->value);
     }
     fputs(s->ncounters ? "\n  },\n" : "},\n", f);
 }

@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "mr.pb-c.h"
-struct job_counter;
 
 struct job_summary {
     const char *job_id;
@@ -30,8 +29,8 @@ struct job_summary {
     uint64_t backup_attempts;   /* of stragglers, launched */
     uint64_t backups_won;       /* tasks a backup completed first */
     uint64_t workers;           /* that joined */
-    const struct job_counter *counters; /* the job's, sorted by name
-                                   (job_counters.h); ncounters of them */
+    Mr__Counter *const *counters;   /* the job's, sorted by name, as the
+                                   status holds them (borrowed) */
     size_t ncounters;
     time_t started, finished;
     double seconds;
