@@ -28,16 +28,24 @@ end_jobs() {
 }
 
 # end_suite: end_jobs, then removes $WORK; MR_KEEP=1 keeps it and says where.
+# The suite exits 1 when any check failed (fail, even from a subshell), so
+# that a suite run alone says so in its status, as the lab's script does.
 end_suite() {
+    local status=$?
     end_jobs
+    [ -e "$WORK/.suite-failed" ] && status=1
     if [ "${MR_KEEP:-0}" = 1 ]; then echo "  (kept $WORK)"
     else rm -rf "$WORK"; fi
+    exit $status
 }
 
 # pass NAME, fail NAME WHY..., skip NAME WHY: the one line per check that
 # tests/run.sh counts ("PASS name", "FAIL name: why", "SKIP name: why").
 pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: ${*:2}"; }
+fail() {
+    echo "FAIL $1: ${*:2}"
+    [ -n "${WORK:-}" ] && : >> "$WORK/.suite-failed"
+}
 skip() { echo "SKIP $1: ${*:2}"; }
 
 # need FILE...: each FILE exists, or the suite fails its setup and ends.

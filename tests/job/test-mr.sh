@@ -36,7 +36,7 @@ reference() {
     rm -f mr-out*
 }
 
-test_wc() {
+check_wc() {
     enter wc
     reference wc mr-correct-wc.txt || { fail wc "mrsequential failed"; return; }
     coordinator & local pid=$!
@@ -58,7 +58,7 @@ test_wc() {
 }
 
 # Files larger than the split size become several map tasks each.
-test_wc_split() {
+check_wc_split() {
     enter wc_split
     reference wc mr-correct-wc.txt || { fail wc_split "mrsequential failed"; return; }
     coordinator --split-size 20K & local pid=$!
@@ -71,7 +71,7 @@ test_wc_split() {
     else fail wc_split "output differs from mrsequential"; fi
 }
 
-test_indexer() {
+check_indexer() {
     enter indexer
     reference indexer mr-correct-indexer.txt ||
         { fail indexer "mrsequential failed"; return; }
@@ -84,7 +84,7 @@ test_indexer() {
     else fail indexer "output differs from mrsequential"; fi
 }
 
-test_map_parallelism() {
+check_map_parallelism() {
     enter map_parallelism
     coordinator & local pid=$!
     worker "$APPS/mtiming.so" & worker "$APPS/mtiming.so" &
@@ -99,7 +99,7 @@ test_map_parallelism() {
     else pass map_parallelism; fi
 }
 
-test_reduce_parallelism() {
+check_reduce_parallelism() {
     enter reduce_parallelism
     coordinator & local pid=$!
     worker "$APPS/rtiming.so" & worker "$APPS/rtiming.so" &
@@ -112,7 +112,7 @@ test_reduce_parallelism() {
     else pass reduce_parallelism; fi
 }
 
-test_job_count() {
+check_job_count() {
     enter job_count
     coordinator & local pid=$!
     worker "$APPS/jobcount.so" & worker "$APPS/jobcount.so" &
@@ -125,7 +125,7 @@ test_job_count() {
     else fail job_count "map jobs ran '$nt' times rather than 8"; fi
 }
 
-test_early_exit() {
+check_early_exit() {
     enter early_exit
     local pids=()
     coordinator & pids+=($!)
@@ -150,7 +150,7 @@ crash_loop() {
     done
 }
 
-test_crash() {
+check_crash() {
     enter crash
     reference nocrash mr-correct-crash.txt ||
         { fail crash "mrsequential failed"; return; }
@@ -166,9 +166,5 @@ test_crash() {
     else fail crash "output differs from the nocrash reference"; fi
 }
 
-ALL="wc wc_split indexer map_parallelism reduce_parallelism job_count early_exit crash"
-for t in ${*:-$ALL}; do
-    start=$SECONDS
-    "test_$t"
-    echo "  ($t took $((SECONDS - start))s)"
-done
+run_checks "wc wc_split indexer map_parallelism reduce_parallelism job_count
+early_exit crash" "$@"
