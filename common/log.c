@@ -46,7 +46,7 @@ write_line(const char *line, size_t n)
     }
 }
 
-void
+int
 mr_log_init(const char *progname)
 {
     const char *env = getenv("MR_LOG");
@@ -55,8 +55,8 @@ mr_log_init(const char *progname)
         const char *slash = strrchr(progname, '/');
         log_progname = slash ? slash + 1 : progname;
     }
-    if (env == NULL)
-        return;
+    if (env == NULL || env[0] == '\0')
+        return 0;
     if (strcmp(env, "error") == 0)
         log_level = MR_LOG_ERROR;
     else if (strcmp(env, "warn") == 0)
@@ -65,6 +65,13 @@ mr_log_init(const char *progname)
         log_level = MR_LOG_INFO;
     else if (strcmp(env, "debug") == 0)
         log_level = MR_LOG_DEBUG;
+    else {
+        fprintf(stderr, "%s: MR_LOG=%s is not a log level: set it to error, "
+                "warn (the default), info or debug, or unset it\n",
+                log_progname, env);
+        return -1;
+    }
+    return 0;
 }
 
 int

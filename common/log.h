@@ -9,8 +9,10 @@
 enum mr_log_level { MR_LOG_ERROR, MR_LOG_WARN, MR_LOG_INFO, MR_LOG_DEBUG };
 
 /* Sets the name printed before each line (borrowed: must outlive logging)
- * and reads MR_LOG. Safe to call more than once. */
-void mr_log_init(const char *progname);
+ * and reads MR_LOG (unset or empty: warn). Returns 0, or -1 when MR_LOG
+ * names no level, after printing one line saying so and naming the valid
+ * ones (the caller exits with MR_EXIT_USAGE). Safe to call more than once. */
+int mr_log_init(const char *progname);
 
 /* True when a line at this level would be printed. */
 int mr_log_enabled(enum mr_log_level level);

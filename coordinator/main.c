@@ -318,7 +318,8 @@ main(int argc, char **argv)
     coord *c;
     int rc;
 
-    mr_log_init(argv[0]);
+    if (mr_log_init(argv[0]) < 0)
+        return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     if ((rc = parse_args(argc, argv, &a)) != 0) {
         app_file_free(&a.module);

@@ -497,7 +497,8 @@ main(int argc, char **argv)
     unsigned long long map_buffer;
     int rc;
 
-    mr_log_init(argv[0]);
+    if (mr_log_init(argv[0]) < 0)
+        return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     if (exe_dir(dir, sizeof(dir)) < 0) {
         fprintf(stderr, "mrrun: cannot find my own directory\n");

@@ -122,7 +122,8 @@ main(int argc, char **argv)
     const char *token_file = NULL, *app_path;
     int opt, rc;
 
-    mr_log_init(argv[0]);
+    if (mr_log_init(argv[0]) < 0)
+        return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     cli_default_addr(addr, sizeof(addr));
     opterr = 0;

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "combinecheck.h"
 #include "counter_table.h"
+#include "exit_codes.h"
 #include "file_output.h"
 #include "keys.h"
 #include "log.h"
@@ -322,7 +323,8 @@ main(int argc, char **argv)
     unsigned long seed = 0;
     int opt, rc;
 
-    mr_log_init(argv[0]);
+    if (mr_log_init(argv[0]) < 0)
+        return MR_EXIT_USAGE;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
