@@ -137,8 +137,14 @@ corpus_write_file(const char *path, uint64_t bytes, uint64_t seed,
     }
     while (af.written < bytes) {
         size_t n = next_token(v, &rng, &sentence_start, &column, token);
-        if (n > bytes - af.written)
-            n = (size_t)(bytes - af.written);
+        size_t left = (size_t)(bytes - af.written);
+        if (n >= left) {
+            /* No room for this word and a newline after it: the file ends
+             * with spaces and a newline instead of half a word. */
+            memset(token, ' ', left - 1);
+            token[left - 1] = '\n';
+            n = left;
+        }
         atomic_file_write(&af, token, n);
     }
     free(v);

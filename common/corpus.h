@@ -11,8 +11,10 @@
 
 #include "mr_err.h"
 
-/* Writes exactly `bytes` bytes of text to path (atomically); ascii leaves
- * out the non-ASCII words. Returns 0 or -errno with err filled. */
+/* Writes exactly `bytes` bytes of text to path (atomically): whole words,
+ * the last line padded with spaces to end with a newline at `bytes`, so
+ * that files can be concatenated without joining words; ascii leaves out
+ * the non-ASCII words. Returns 0 or -errno with err filled. */
 int corpus_write_file(const char *path, uint64_t bytes, uint64_t seed,
                       bool ascii, char err[MR_ERR_LEN]);
 

@@ -19,7 +19,8 @@ main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    unsigned long size = 1 << 20, seed = 1;
+    unsigned long long size = 1 << 20;
+    unsigned long seed = 1;
     bool ascii = false;
     char err[MR_ERR_LEN];
     int opt;
@@ -28,8 +29,7 @@ main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
         case 's':
-            if (cli_parse_uint("--size", optarg, 0, 1ul << 40, &size,
-                               err) < 0)
+            if (cli_parse_size("--size", optarg, &size, err) < 0)
                 goto bad;
             break;
         case 'r':
@@ -43,10 +43,12 @@ main(int argc, char **argv)
         case 'h':
             printf("usage: mrgen [--size BYTES] [--seed N] [--ascii] "
                    "FILE...\n\n"
-                   "Writes BYTES (default 1048576) of generated text to each "
-                   "FILE;\nthe i-th file uses seed N+i, so output is the "
-                   "same every run.\n--ascii leaves out the few non-ASCII "
-                   "words.\n");
+                   "Writes BYTES (default 1M; a K, M or G suffix counts "
+                   "1024s) of generated\ntext to each FILE, whole words "
+                   "ending with a newline; the i-th file uses\nseed N+i, "
+                   "so output is the same every run. --ascii leaves out the "
+                   "few\nnon-ASCII words.\n\nExit status: 0 written, 1 a "
+                   "file could not be written, 2 a usage error.\n");
             return 0;
         default:
             cli_bad_option("mrgen", argv, optind, optopt);

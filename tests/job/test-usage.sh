@@ -30,4 +30,30 @@ check_bad_log_level() {
     if [ -n "$bad" ]; then fail bad_log_level "$bad"; else pass bad_log_level; fi
 }
 
-run_checks "bad_log_level" "$@"
+# mrgen takes sizes as the other programs do (K, M, G) and writes whole
+# words ending with a newline, so generated files concatenate cleanly.
+check_mrgen_sizes() {
+    local dir=$WORK/mrgen bad="" out rc
+    mkdir -p "$dir" && cd "$dir" || return
+    "$B/mrgen" --size 2M a.txt || bad="$bad --size 2M refused;"
+    [ "$(stat -c %s a.txt 2>/dev/null)" = 2097152 ] || bad="$bad not 2M bytes;"
+    "$B/mrgen" --size 1000 --seed 7 b.txt c.txt
+    for f in a.txt b.txt c.txt; do
+        [ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ] ||
+            bad="$bad $f does not end with a newline;"
+    done
+    # Words counted over the concatenation equal those of the files apart.
+    words() { tr -cs "A-Za-z" "\n" | grep . | sort; }
+    if [ "$(cat b.txt c.txt | words | md5sum)" != \
+            "$( (words < b.txt; words < c.txt) | sort | md5sum)" ]; then
+        bad="$bad words join across concatenated files;"
+    fi
+    out=$("$B/mrgen" --size 2X d.txt 2>&1); rc=$?
+    if [ $rc -ne 2 ] || ! echo "$out" | grep -q "64K, 64M or 1G, not '2X'" ||
+            [ -e d.txt ]; then
+        bad="$bad --size 2X: exit $rc, said: $out;"
+    fi
+    if [ -n "$bad" ]; then fail mrgen_sizes "$bad"; else pass mrgen_sizes; fi
+}
+
+run_checks "bad_log_level mrgen_sizes" "$@"
