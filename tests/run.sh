@@ -37,15 +37,33 @@ run_criterion "$build/tests/unit_tests"
 # Job-level suites: each executable tests/job/*.sh prints one "PASS name" or
 # "FAIL name" line per check, or "SKIP name: why" for one that cannot run
 # here (it needs root, say): neither passed nor failed, but counted.
+#
+# What the programs a suite starts write on stderr (warnings the checks
+# expect, for the most part) goes to $build/test-logs/SUITE.stderr, shown
+# here only when the suite failed a check or a sanitizer reported an error
+# there (which counts as a failure of its own).
+logs=$build/test-logs
+mkdir -p "$logs"
 for suite in tests/job/*.sh; do
     [ -x "$suite" ] || continue
     echo "== $suite"
     out=$(mktemp)
-    BUILD="$build" "$suite" 2>&1 | tee "$out"
+    log=$logs/$(basename "$suite" .sh).stderr
+    BUILD="$build" "$suite" 2>"$log" | tee "$out"
     p=$(grep -c '^PASS ' "$out")
     f=$(grep -c '^FAIL ' "$out")
     s=$(grep -c '^SKIP ' "$out")
     rm -f "$out"
+    if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+            -e 'runtime error:' "$log"; then
+        echo "FAIL $suite: a sanitizer reported an error (below)"
+        f=$((f + 1))
+    fi
+    if [ "$f" -gt 0 ] && [ -s "$log" ]; then
+        echo "-- what the suite's programs wrote on stderr ($log):"
+        tail -n 200 "$log"
+        echo "--"
+    fi
     skipped=$((skipped + s))
     if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
         f=1
