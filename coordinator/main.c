@@ -290,8 +290,9 @@ set_up(struct run *r, struct args *a, int *status)
     a->opts.on_over = on_over;
     a->opts.arg = r;
     c = coord_create(r->loop, a->files, a->nfiles, &a->opts, err);
+    rc = 0;
     if (c != NULL && start_page(r->loop, c, a, err) == 0 &&
-        coord_listen(c, a->addr, bound, sizeof(bound), err) == 0) {
+        (rc = coord_listen(c, a->addr, bound, sizeof(bound), err)) == 0) {
         if ((rc = coord_start(c, err)) == 0) {
             mr_info("listening on %s", bound);
             tell_unseen(c);
@@ -300,7 +301,8 @@ set_up(struct run *r, struct args *a, int *status)
         *status = rc == MR_EINUSE || rc == MR_EOTHERJOB ? MR_EXIT_REFUSED
                                                       : MR_EXIT_FAILED;
     } else {
-        *status = MR_EXIT_FAILED;
+        /* A malformed address is a usage error, as in every program. */
+        *status = rc == MR_EBADADDR ? MR_EXIT_USAGE : MR_EXIT_FAILED;
     }
     fprintf(stderr, "mrcoordinator: %s\n", err);
     status_http_free(page.http);

@@ -56,4 +56,24 @@ check_mrgen_sizes() {
     if [ -n "$bad" ]; then fail mrgen_sizes "$bad"; else pass mrgen_sizes; fi
 }
 
-run_checks "bad_log_level mrgen_sizes" "$@"
+# A malformed address is a usage error (2) in every program taking one,
+# and the coordinator leaves nothing in its directory.
+check_bad_address() {
+    local dir=$WORK/addr bad="" cmd out rc
+    mkdir -p "$dir" && cd "$dir" || return
+    echo "one two" > in.txt
+    for cmd in "mrcoordinator --addr bogus:x in.txt" \
+               "mrcoordinator --addr tcp:127.0.0.1:99999 in.txt" \
+               "mrworker --addr bogus:x $B/apps/wc.so" \
+               "mrstatus --addr bogus:x"; do
+        # shellcheck disable=SC2086
+        out=$($TIMEOUT "$B"/$cmd 2>&1); rc=$?
+        if [ $rc -ne 2 ] || [ "$(echo "$out" | wc -l)" -ne 1 ]; then
+            bad="$bad '$cmd' exited $rc: $out;"
+        fi
+    done
+    if ls -A | grep -qv '^in.txt$'; then bad="$bad left files: $(ls -A | tr '\n' ' ')"; fi
+    if [ -n "$bad" ]; then fail bad_address "$bad"; else pass bad_address; fi
+}
+
+run_checks "bad_log_level mrgen_sizes bad_address" "$@"
