@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "coord.h"
 #include "exit_codes.h"
+#include "input_list.h"
 #include "log.h"
 #include "options.h"
 #include "progress.h"
@@ -85,6 +86,7 @@ struct args {
     struct page_opts page;      /* --http, --linger */
     struct token token;
     struct app_file module;     /* --app: the module workers may fetch */
+    struct input_list inputs;   /* the files, directories made lists */
     const char *const *files;
     uint32_t nfiles;
 };
@@ -163,9 +165,22 @@ parse_args(int argc, char **argv, struct args *a)
                 "'mrcoordinator --help'\n");
         return MR_EXIT_USAGE;
     }
-    a->files = (const char *const *)argv + optind;
-    a->nfiles = (uint32_t)(argc - optind);
+    if (input_list_make((const char *const *)argv + optind,
+                        (size_t)(argc - optind), &a->inputs, err) < 0) {
+        fprintf(stderr, "mrcoordinator: %s\n", err);
+        return MR_EXIT_USAGE;
+    }
+    a->files = (const char *const *)a->inputs.files;
+    a->nfiles = (uint32_t)a->inputs.n;
     return 0;
+}
+
+/* Frees what parse_args kept. */
+static void
+args_free(struct args *a)
+{
+    app_file_free(&a->module);
+    input_list_free(&a->inputs);
 }
 
 static int interrupted;
@@ -324,12 +339,12 @@ main(int argc, char **argv)
         return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     if ((rc = parse_args(argc, argv, &a)) != 0) {
-        app_file_free(&a.module);
+        args_free(&a);
         return rc < 0 ? MR_EXIT_OK : rc;
     }
     if ((r.loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrcoordinator: %s\n", err);
-        app_file_free(&a.module);
+        args_free(&a);
         return MR_EXIT_FAILED;
     }
     /* On a terminal, one live line; elsewhere (a log file) nothing more. */
@@ -342,7 +357,7 @@ main(int argc, char **argv)
         if (r.showing)
             progress_end(&r.p);
         rpc_loop_free(r.loop);
-        app_file_free(&a.module);
+        args_free(&a);
         return rc;
     }
     rpc_loop_signal(r.loop, SIGINT, on_stop_signal, c);
@@ -355,7 +370,7 @@ main(int argc, char **argv)
     status_http_free(page.http);
     coord_free(c);
     rpc_loop_free(r.loop);
-    app_file_free(&a.module);
+    args_free(&a);
     token_forget(&a.token);
     if (rc == 0)
         return MR_EXIT_OK;

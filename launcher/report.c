@@ -78,7 +78,11 @@ report_top_words(FILE *out, const char *dir, unsigned nreduce, unsigned top)
         }
         fclose(f);
     }
-    fprintf(out, "top %u words:\n", n);
+    if (n == 0)
+        fprintf(out, "no words: the output is empty (the inputs hold no "
+                "words)\n");
+    else
+        fprintf(out, "top %u words:\n", n);
     for (unsigned i = 0; i < n; i++) {
         fprintf(out, "  %10llu  %s\n", best[i].count, best[i].word);
         free(best[i].word);
