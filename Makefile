@@ -163,8 +163,15 @@ all: $(LAYER_LIBS) apps $(PROGRAMS)
 
 apps: $(APPS)
 
+# Debian packages. Plain `make` checks that the programs' are there and
+# installs nothing; `make deps` installs what the tests need too (as root;
+# else it prints the apt-get line), and so do the steps that run things:
+# make run, make test, make check (which adds clang, valgrind, Chromium).
+DEPS_STEP := $(if $(filter check,$(MAKECMDGOALS)),check,$(if $(filter \
+               deps run test bench%,$(MAKECMDGOALS)),test,build))
+DEPS_INSTALL := $(if $(filter deps run test check bench%,$(MAKECMDGOALS)),--install)
 deps:
-	@tools/deps.sh
+	@tools/deps.sh $(DEPS_INSTALL) $(DEPS_STEP)
 
 # ---------------------------------------------------------------- rules
 $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | deps
@@ -332,7 +339,7 @@ test: all $(UNIT_BIN) $(TEST_APPS) $(TEST_CXX_APPS) $(TEST_PROGS)
 # What CI runs (.ci/run): the tests; the tests again with ASan and UBSan, in
 # $(BUILD)/san; each fuzz target for a few seconds; a job under valgrind.
 check: test
-	@tools/deps.sh check
+	@tools/deps.sh --install check
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
 	    SANITIZE=address,undefined test
 	@$(MAKE) --no-print-directory FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) fuzz

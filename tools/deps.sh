@@ -1,49 +1,80 @@
 #!/bin/sh
-# Checks the Debian packages the build needs and installs the missing ones
-# when run as root; otherwise prints the exact command to run and fails.
-# With "check": also what `make check` needs (clang for the fuzz targets,
-# valgrind, the browser); with "browser": Chromium, for the status page's
-# test in a real browser (tests/job/test-status-page.sh asks for it).
+# Checks the Debian packages a step needs and, only when asked to
+# (--install, which `make deps`, `make run`, `make test` and `make check`
+# pass) and run as root, installs the missing ones, saying which; otherwise
+# prints the exact command to run and fails.
+#
+# Usage: tools/deps.sh [--install] [build|test|check|browser]
+#   build    what the programs need to build and link (the default; plain
+#            `make` checks this much and installs nothing)
+#   test     build, and what `make test` needs: Criterion, g++, python3,
+#            curl, time, bc
+#   check    test, and what `make check` adds: clang (fuzz targets),
+#            valgrind, Chromium (the status page in a real browser)
+#   browser  Chromium alone (tests/job/test-status-page.sh asks for it)
 set -eu
 
+install=no
+if [ "${1:-}" = --install ]; then install=yes; shift; fi
+mode=${1:-build}
+case $mode in
+build|test|check|browser) ;;
+*) echo "deps: unknown step '$mode': use build, test, check or browser" >&2
+   exit 2 ;;
+esac
+
 missing=""
-command -v protoc-c >/dev/null 2>&1 || missing="$missing protobuf-c-compiler"
-command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
-if command -v pkg-config >/dev/null 2>&1; then
-    pkg-config --exists libprotobuf-c || missing="$missing libprotobuf-c-dev"
-    pkg-config --exists criterion || missing="$missing libcriterion-dev"
-    pkg-config --exists libutf8proc || missing="$missing libutf8proc-dev"
-    pkg-config --exists libsodium || missing="$missing libsodium-dev"
-    pkg-config --exists json-c || missing="$missing libjson-c-dev"  # mrstatus
-    pkg-config --exists libmicrohttpd || missing="$missing libmicrohttpd-dev"
-else
-    missing="$missing libprotobuf-c-dev libcriterion-dev libutf8proc-dev"
-    missing="$missing libsodium-dev libjson-c-dev libmicrohttpd-dev"
+need_cmd() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need_pc() {
+    if command -v pkg-config >/dev/null 2>&1; then
+        pkg-config --exists "$1" || missing="$missing $2"
+    else
+        missing="$missing $2"
+    fi
+}
+
+if [ "$mode" != browser ]; then
+    need_cmd protoc-c protobuf-c-compiler
+    need_cmd pkg-config pkg-config
+    need_cmd xxd xxd                    # embeds the status page
+    need_pc libprotobuf-c libprotobuf-c-dev
+    need_pc libutf8proc libutf8proc-dev
+    need_pc libsodium libsodium-dev
+    need_pc json-c libjson-c-dev        # mrstatus
+    need_pc libmicrohttpd libmicrohttpd-dev
 fi
-[ -x /usr/bin/time ] || missing="$missing time"
-command -v bc >/dev/null 2>&1 || missing="$missing bc"
-command -v g++ >/dev/null 2>&1 || missing="$missing g++"   # C++ test apps
-command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # journal tests
-command -v xxd >/dev/null 2>&1 || missing="$missing xxd"   # embeds the status page
-command -v curl >/dev/null 2>&1 || missing="$missing curl"  # status page tests
-if [ "${1:-}" = check ]; then
-    command -v clang >/dev/null 2>&1 || missing="$missing clang"
-    command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+if [ "$mode" = test ] || [ "$mode" = check ]; then
+    need_pc criterion libcriterion-dev
+    [ -x /usr/bin/time ] || missing="$missing time"
+    need_cmd bc bc
+    need_cmd g++ g++                    # C++ test apps
+    need_cmd python3 python3            # journal and streaming tests
+    need_cmd curl curl                  # status page tests
 fi
-if [ "${1:-}" = check ] || [ "${1:-}" = browser ]; then
-    command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+if [ "$mode" = check ]; then
+    need_cmd clang clang
+    need_cmd valgrind valgrind
+fi
+if [ "$mode" = check ] || [ "$mode" = browser ]; then
+    need_cmd chromium chromium
 fi
 
 [ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "deps: installing$missing" >&2
+if [ $install = yes ] && [ "$(id -u)" = 0 ] &&
+        command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing Debian packages for '$mode':$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    echo "deps: installed$missing" >&2
     exit 0
 fi
-echo "deps: missing Debian packages:$missing" >&2
-echo "deps: run: sudo apt-get install$missing" >&2
+echo "deps: missing Debian packages for '$mode':$missing" >&2
+if [ "$(id -u)" = 0 ]; then
+    echo "deps: run: make deps (or apt-get install$missing)" >&2
+else
+    echo "deps: run: sudo apt-get install$missing" >&2
+fi
 exit 1

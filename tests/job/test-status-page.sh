@@ -315,10 +315,10 @@ check_hostile() {
 browser_can() {
     command -v chromium >/dev/null && return 0
     if [ "$(id -u)" -ne 0 ]; then
-        echo "needs Debian's chromium (run: sudo tools/deps.sh browser)"
+        echo "needs Debian's chromium (run: sudo tools/deps.sh --install browser)"
         return 1
     fi
-    "$TOP/tools/deps.sh" browser >/dev/null 2>&1 &&
+    "$TOP/tools/deps.sh" --install browser >/dev/null 2>&1 &&
         command -v chromium >/dev/null && return 0
     echo "chromium could not be installed (tools/deps.sh browser)"
     return 1
