@@ -35,12 +35,15 @@ endif
 
 # Evaluated when a recipe runs, after the deps step has installed them.
 PKG_CFLAGS = $(shell pkg-config --cflags libprotobuf-c libutf8proc libsodium \
-                                         libmicrohttpd)
+                                         libmicrohttpd zlib libzstd)
 PKG_LIBS   = $(shell pkg-config --libs libprotobuf-c libsodium)
 # The status page's HTTP server (coordinator/status_http.c): the programs
 # that run a coordinator link it.
 HTTP_LIBS  = $(shell pkg-config --libs libmicrohttpd)
 TEST_LIBS  = $(shell pkg-config --libs criterion)
+# What the worker layer links: the dynamic loader (app modules), zlib and
+# libzstd (compressed inputs, worker/decompress.c).
+WORKER_LIBS = $(shell pkg-config --libs zlib libzstd) -ldl
 # Only mrstatus reads JSON (a job's summary), with json-c.
 JSON_LIBS  = $(shell pkg-config --libs json-c)
 
@@ -238,14 +241,14 @@ $(BUILD)/mrcoordinator: $(BUILD)/coordinator/main.o \
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HTTP_LIBS)
 
 $(BUILD)/mrworker: $(BUILD)/worker/main.o $(call libs_for,$(LINK_mrworker))
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(WORKER_LIBS)
 
 $(BUILD)/mrsequential: $(BUILD)/worker/sequential.o \
                        $(call libs_for,$(LINK_mrsequential))
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(WORKER_LIBS)
 
 $(BUILD)/mrrun: $(BUILD)/launcher/main.o $(call libs_for,$(LINK_mrrun))
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HTTP_LIBS) -ldl
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(HTTP_LIBS) $(WORKER_LIBS)
 
 $(BUILD)/mrstatus: $(BUILD)/launcher/mrstatus.o \
                    $(call libs_for,$(LINK_mrstatus))
@@ -258,12 +261,12 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
              $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(APP_LIBS) \
-	    $(TEST_LIBS) $(HTTP_LIBS) -ldl
+	    $(TEST_LIBS) $(HTTP_LIBS) $(WORKER_LIBS)
 
 $(TEST_PROGS): $(BUILD)/tests/%: $(BUILD)/tests/support/%.o \
                $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(WORKER_LIBS)
 
 $(BENCH_RPC): $(BUILD)/bench/rpc_bench.o $(SUPPORT_OBJ) $(TEST_PROTO_OBJ) \
               $(call libs_for,rpc common)
@@ -311,12 +314,12 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(PROTO_H) deps
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
 	$(call say,LINK,$@)$(FUZZ_CC) -pthread -fsanitize=fuzzer,address,undefined $^ \
-	    -o $@ $(PKG_LIBS) -ldl
+	    -o $@ $(PKG_LIBS) $(WORKER_LIBS)
 
 $(FUZZ_DIR)/make_seeds: $(BUILD)/tests/fuzz/make_seeds.o \
                         $(call libs_for,$(LINK_tests))
 	@mkdir -p $(@D)
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -ldl
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) $(WORKER_LIBS)
 
 # Runs each target for FUZZ_SECONDS from the committed seeds; a crash fails.
 fuzz: $(FUZZ_BINS)

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compressed.h"
+
 #define WINDOW 65536            /* bytes read at a time looking for '\n' */
 
 /* The growing result of a plan. */
@@ -179,7 +181,12 @@ plan_file(struct plan *p, const char *file, uint64_t split_size,
         return rc;
     }
     if ((rc = absolute_path(p, file, &abs, err)) == 0) {
+        unsigned char head[4];
+        ssize_t n = pread(fd, head, sizeof(head), 0);
         *total_bytes += size;
+        /* A compressed file cannot be cut: one task decompresses it all. */
+        if (n > 0 && compressed_kind(head, (size_t)n) != COMPRESSED_NONE)
+            split_size = size > 0 ? size : 1;
         rc = cut_file(p, file, abs, fd, size, split_size, err);
         free(abs);
     }

@@ -9,7 +9,8 @@
  * size therefore stays whole, the search for '\n' going on to EOF, and the
  * next piece starts right after it. The last piece ends at EOF, whether or
  * not the file ends with '\n'. No piece is empty, except the one piece of
- * an empty file.
+ * an empty file. A compressed file (compressed.h: gzip or zstd, told by its
+ * first bytes) is never cut: one task reads it whole and decompresses it.
  *
  * Inputs the coordinator cannot see: a name whose stat() fails with ENOENT
  * or ENOTDIR may resolve from the workers' directory (the lab's harness runs

@@ -42,6 +42,8 @@ if [ "$mode" != browser ]; then
     need_pc libsodium libsodium-dev
     need_pc json-c libjson-c-dev        # mrstatus
     need_pc libmicrohttpd libmicrohttpd-dev
+    need_pc zlib zlib1g-dev             # compressed inputs
+    need_pc libzstd libzstd-dev
 fi
 if [ "$mode" = test ] || [ "$mode" = check ]; then
     need_pc criterion libcriterion-dev
