@@ -156,15 +156,15 @@ check_framed_binary() {
 # line is the job's failure and matches PATTERN, only mr-failed is left,
 # and no process of the command is left running.
 job_fails() {
-    local name=$1 pattern=$2 rc last
+    local name=$1 pattern=$2 rc last why
     shift 2
     enter "$name"
-    $TIMEOUT "$B/mrrun" --workers 2 --reduce 2 "$@" > ../$name.out \
-        2> ../$name.err
+    $TIMEOUT "$B/mrrun" --workers 2 --reduce 2 "$@" > "../$name.out" \
+        2> "../$name.err"
     rc=$?
-    last=$(grep 'mrrun: job failed' ../$name.err | tail -n 1)
+    last=$(grep 'mrrun: job failed' "../$name.err" | tail -n 1)
     if [ $rc -ne 1 ]; then
-        fail "$name" "exit status $rc, wanted 1: $(tail -n 2 ../$name.err)"
+        fail "$name" "exit status $rc, wanted 1: $(tail -n 2 "../$name.err")"
     elif ! echo "$last" | grep -q -- "$pattern"; then
         fail "$name" "the failure '$last' lacks '$pattern'"
     elif ! why=$(only_failure_note .); then
