@@ -125,6 +125,8 @@ UNIT_BIN   := $(BUILD)/tests/unit_tests
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
 BENCH_TCP  := $(BUILD)/bench/tcp_copy
 BENCH_SHUFFLE := $(BUILD)/bench/shuffle_rate
+# The word count as an executable app's mapper and reducer (make bench).
+BENCH_EXEC := $(BUILD)/bench/exec_wc_map $(BUILD)/bench/exec_wc_reduce
 
 # Programs, and the layers each links (tests/job/test-layers.sh holds the
 # layers each may link).
@@ -278,6 +280,11 @@ $(BENCH_SHUFFLE): $(BUILD)/bench/shuffle_rate.o $(call libs_for,worker proto rpc
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
+# Stand-alone programs that read stdin: nothing of ours linked.
+$(BENCH_EXEC): $(BUILD)/bench/%: $(BUILD)/bench/%.o
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@
+
 # A raw TCP copy, nothing of ours linked: bench-net's floor.
 $(BENCH_TCP): $(BUILD)/bench/tcp_copy.o
 	@mkdir -p $(@D)
@@ -352,7 +359,7 @@ CHECK_FUZZ_SECONDS ?= 5
 
 # Distributed wc and indexer against mrsequential and tr|sort|uniq on a
 # ~195 MB corpus; see bench/bench.sh.
-bench: all
+bench: all $(BENCH_EXEC)
 	@BUILD=$(BUILD) bench/bench.sh
 
 # 200 MB, 1 GB and 2 GB generated inputs: time and worker memory.

@@ -71,8 +71,60 @@ cat "$CORPUS"/in-*.txt | LC_ALL=C tr -cs 'A-Za-z' '\n' | grep . |
     LC_ALL=C sort | LC_ALL=C uniq -c > pipeline.out
 PIPE_S=$(echo "$(now) - $t0" | bc -l)
 
+# ------------------------------------------------------------------ exec apps
+# The word count as an executable app (docs/exec-apps.md), in awk and as a
+# small C program reading stdin (bench/exec_wc_*.c), one run each: a
+# coordinator and 2 workers given --mapper/--reducer, and the same two
+# commands as cat | map | LC_ALL=C sort | reduce.
+AWK_MAP="awk -f $TOP/tests/support/exec/wc_map.awk"
+AWK_RED="awk -f $TOP/tests/support/exec/wc_reduce.awk"
+C_MAP=$B/bench/exec_wc_map
+C_RED=$B/bench/exec_wc_reduce
+
+# run_exec_job NAME MAP REDUCE: prints "seconds worker_peak_rss_mb"; the
+# sorted output goes to $DIR/job-exec-NAME.sorted.
+run_exec_job() {
+    local dir=$DIR/job-exec-$1 addr t0 t1 pid
+    rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
+    addr=unix:$dir/sock
+    t0=$(now)
+    "$B/mrcoordinator" --addr "$addr" "$CORPUS"/in-*.txt &
+    pid=$!
+    $TIME -o w1.time "$B/mrworker" --addr "$addr" --mapper "$2" \
+        --reducer "$3" &
+    $TIME -o w2.time "$B/mrworker" --addr "$addr" --mapper "$2" \
+        --reducer "$3" &
+    wait $pid
+    wait
+    t1=$(now)
+    sort mr-out-* | grep . > "$DIR/job-exec-$1.sorted"
+    echo "$(echo "$t1 - $t0" | bc -l) $(printf '%s\n' "$(rss w1.time)" \
+        "$(rss w2.time)" | sort -n | tail -1)"
+}
+
+# run_exec_pipe MAP REDUCE: the seconds of cat | MAP | sort | REDUCE.
+run_exec_pipe() {
+    local t0
+    cd "$DIR"
+    t0=$(now)
+    # shellcheck disable=SC2086
+    cat "$CORPUS"/in-*.txt | $1 | LC_ALL=C sort | $2 > exec-pipe.out
+    echo "$(now) - $t0" | bc -l
+}
+
+echo "running: the word count as an executable app (awk, C), one run each"
+read -r XA_S XA_W < <(run_exec_job awk "$AWK_MAP" "$AWK_RED")
+XA_P=$(run_exec_pipe "$AWK_MAP" "$AWK_RED")
+read -r XC_S XC_W < <(run_exec_job c "$C_MAP" "$C_RED")
+XC_P=$(run_exec_pipe "$C_MAP" "$C_RED")
+
 # ------------------------------------------------------------------ check
 AGREE=yes
+for x in awk c; do
+    if ! cmp -s "$DIR/job-exec-$x.sorted" "$DIR/job-wc.sorted"; then
+        AGREE="NO: the $x executable app's wc differs from wc.so's"
+    fi
+done
 if ! cmp -s job-wc.sorted seq.sorted; then
     AGREE="NO: distributed wc differs from mrsequential"
 fi
@@ -95,6 +147,14 @@ printf '%-36s %8.2f %9.1f %14s\n' "wc: mrsequential" "$SEQ_S" \
     "$(mbs "$SEQ_S")" "$SEQ_RSS"
 printf '%-36s %8.2f %9.1f %14s\n' "tr | sort | uniq -c (LC_ALL=C)" \
     "$PIPE_S" "$(mbs "$PIPE_S")" "-"
+printf '%-36s %8.2f %9.1f %14s\n' "wc exec awk: coordinator + 2 workers" \
+    "$XA_S" "$(mbs "$XA_S")" "$XA_W/worker"
+printf '%-36s %8.2f %9.1f %14s\n' "wc exec awk: cat|map|sort|reduce" \
+    "$XA_P" "$(mbs "$XA_P")" "-"
+printf '%-36s %8.2f %9.1f %14s\n' "wc exec C: coordinator + 2 workers" \
+    "$XC_S" "$(mbs "$XC_S")" "$XC_W/worker"
+printf '%-36s %8.2f %9.1f %14s\n' "wc exec C: cat|map|sort|reduce" \
+    "$XC_P" "$(mbs "$XC_P")" "-"
 printf '\ncorpus: %s MB, %s; coordinator peak RSS %s MB\n' "$MB" \
     "$(cat "$CORPUS/KIND")" "$WC_C"
 printf 'ratios: job/seq speed %.1fx, job/pipeline %.1fx, indexer/wc time %.2f\n' \

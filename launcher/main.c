@@ -19,6 +19,8 @@
 #include "cli.h"
 #include "coord.h"
 #include "corpus.h"
+#include "exec_app.h"
+#include "exec_cli.h"
 #include "exit_codes.h"
 #include "log.h"
 #include "options.h"
@@ -40,6 +42,10 @@ struct args {
                                    (workers here need none) */
     char app[PATH_MAX];
     char app_name[64];
+    bool app_given;             /* --app was */
+    struct exec_cli exec;       /* --mapper, --reducer, ... */
+    const char *worker_args[EXEC_CLI_ARGS_MAX];     /* what the workers
+                                   are given to run the app */
     const char *const *files;
     unsigned nfiles;
 };
@@ -69,6 +75,8 @@ usage(FILE *to)
         "             [--task-timeout S] [--split-size SIZE] [--output DIR]\n"
         "             [--http HOST:PORT [--linger S] [--token-file FILE]]\n"
         "             [FILE...]\n"
+        "       mrrun [options] --mapper CMD --reducer CMD [--framed] "
+        "[FILE...]\n"
         "\n"
         "Runs a MapReduce job on this machine: a coordinator and N worker\n"
         "processes, with live progress and a summary. When the job is done\n"
@@ -83,6 +91,7 @@ usage(FILE *to)
         "  --workers N         worker processes (default 2)\n"
         "  --app NAME|PATH     an app built into build/apps (wc, indexer, ...)\n"
         "                      or the path of a .so (default wc)\n"
+        EXEC_OPTIONS_HELP
         COORD_OPTIONS_HELP
         PAGE_OPTIONS_HELP
         "  --token-file FILE   with --http beyond loopback: the secret the\n"
@@ -143,6 +152,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
         PAGE_LONGOPTS,
         {"token-file", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
+        EXEC_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     char err[MR_ERR_LEN];
@@ -152,6 +162,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
     a->workers = 2;
     coord_opts_init(&a->opts);
     resolve_app("wc", dir, a);
+    exec_cli_init(&a->exec);
     opterr = 0;
     while (rc <= 0 &&
            (opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -162,6 +173,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
             break;
         case 'a':
             resolve_app(optarg, dir, a);
+            a->app_given = true;
             break;
         case 'k':
             rc = token_read(optarg, &a->page_token, err);
@@ -170,7 +182,8 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
             usage(stdout);
             return -1;
         default:
-            if ((rc = coord_opts_parse(&a->opts, opt, optarg, err)) > 0 &&
+            if ((rc = exec_cli_parse(&a->exec, opt, optarg, err)) > 0 &&
+                (rc = coord_opts_parse(&a->opts, opt, optarg, err)) > 0 &&
                 (rc = page_opts_parse(&a->page, opt, optarg, err)) > 0) {
                 cli_bad_option("mrrun", argv, optind, optopt);
                 return 2;
@@ -180,6 +193,15 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
             fprintf(stderr, "mrrun: %s\n", err);
             return 2;
         }
+    }
+    if (exec_cli_check(&a->exec, err) < 0) {
+        fprintf(stderr, "mrrun: %s; see 'mrrun --help'\n", err);
+        return 2;
+    }
+    if (exec_cli_given(&a->exec) && a->app_given) {
+        fprintf(stderr, "mrrun: give either --app or --mapper and "
+                "--reducer, not both; see 'mrrun --help'\n");
+        return 2;
     }
     if (page_opts_check(&a->page, a->page_token.len > 0, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
@@ -461,7 +483,7 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
            r->a->app_name, r->a->nfiles, r->a->workers,
            r->a->opts.nreduce);
     fflush(stdout);
-    if (workers_start(&r->w, (int)r->a->workers, worker_exe, r->a->app,
+    if (workers_start(&r->w, (int)r->a->workers, worker_exe, r->a->worker_args,
                       restart_budget(r->a), adopt_worker, r, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         coord_abort(r->c, err);
@@ -519,7 +541,15 @@ main(int argc, char **argv)
     }
     /* Refuse a bad app here, once, rather than in every worker; and pin
      * it, so that the job runs this module only. */
-    if (app_load(a.app, &mod, err) < 0) {
+    if (exec_cli_given(&a.exec)) {
+        rc = exec_app_load(&a.exec.spec, &mod, err);
+        exec_cli_argv(&a.exec, a.worker_args);
+        snprintf(a.app_name, sizeof(a.app_name), "%s", EXEC_APP_NAME);
+    } else {
+        rc = app_load(a.app, &mod, err);
+        a.worker_args[0] = a.app;
+    }
+    if (rc < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         return MR_EXIT_USAGE;
     }

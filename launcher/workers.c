@@ -22,8 +22,13 @@
 static void
 become_worker(const struct workers *w, int fd, pid_t parent)
 {
-    const char *argv[] = {w->exe, "--addr", "fd:3", w->app, NULL};
+    const char *argv[4 + WORKERS_APP_ARGS_MAX] = {w->exe, "--addr", "fd:3"};
     sigset_t none;
+    int n = 3;
+
+    for (int i = 0; w->app_args[i] != NULL && i < WORKERS_APP_ARGS_MAX; i++)
+        argv[n++] = w->app_args[i];
+    argv[n] = NULL;
 
     /* Die with mrrun, however it dies; it may already be gone. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -65,7 +70,8 @@ spawn(struct workers *w)
 }
 
 int
-workers_start(struct workers *w, int n, const char *exe, const char *app,
+workers_start(struct workers *w, int n, const char *exe,
+              const char *const *app_args,
               int max_unproductive, workers_adopt_fn *adopt, void *arg,
               char err[MR_ERR_LEN])
 {
@@ -79,7 +85,7 @@ workers_start(struct workers *w, int n, const char *exe, const char *app,
     w->keep_alive = true;
     w->max_unproductive = max_unproductive;
     w->exe = exe;
-    w->app = app;
+    w->app_args = app_args;
     w->adopt = adopt;
     w->adopt_arg = arg;
     for (int i = 0; i < n; i++) {

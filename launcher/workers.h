@@ -23,17 +23,23 @@ struct workers {
     int restarts_unproductive;  /* since the job last moved forward */
     int max_unproductive;       /* more than this in a row: give up */
     bool keep_alive;            /* restart workers that die */
-    const char *exe, *app;
+    const char *exe;
+    const char *const *app_args;    /* borrowed: the words that name the
+                                   app, NULL-terminated (APP.so, or
+                                   --mapper CMD --reducer CMD ...) */
     workers_adopt_fn *adopt;
     void *adopt_arg;
     char why_failed[MR_ERR_LEN];    /* set when restarts ran out */
 };
 
-/* Starts n workers running exe with app, each connected to the
+/* Starts n workers running exe with app_args (at most
+ * WORKERS_APP_ARGS_MAX words, NULL-terminated), each connected to the
  * coordinator through adopt. A worker that dies is restarted until
  * max_unproductive restarts in a row see no task finish (see
  * workers_progress()). Returns 0 or -errno (err filled). */
-int workers_start(struct workers *w, int n, const char *exe, const char *app,
+#define WORKERS_APP_ARGS_MAX 8
+int workers_start(struct workers *w, int n, const char *exe,
+                  const char *const *app_args,
                   int max_unproductive, workers_adopt_fn *adopt, void *arg,
                   char err[MR_ERR_LEN]);
 

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -117,4 +118,6 @@ app_unload(struct app_module *m)
         dlclose(m->handle);
     m->handle = NULL;
     m->app = NULL;
+    free(m->exec);
+    m->exec = NULL;
 }

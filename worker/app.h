@@ -9,6 +9,8 @@
 #include "mrapp.h"
 #include "protocol.h"
 
+struct exec_app;
+
 struct app_module {
     void *handle;               /* from dlopen; NULL when not loaded */
     const struct mr_app *app;   /* &table once loaded */
@@ -18,6 +20,9 @@ struct app_module {
     /* Identifies the module to the coordinator: BLAKE2b-256 of its file
      * (file_digest.h), taken before it is loaded. */
     uint8_t digest[MR_APP_DIGEST_LEN];
+    struct exec_app *exec;      /* owned: an executable app's commands
+                                   (exec_app.h), app pointing into it;
+                                   NULL for a module */
 };
 
 /* Loads the module at path (a bare name is taken relative to the current
@@ -33,7 +38,7 @@ int app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN]);
 int app_load_as(const char *path, const char *shown, struct app_module *m,
                 char err[MR_ERR_LEN]);
 
-/* Unloads; safe on a module that failed to load. */
+/* Unloads (frees an exec app); safe on a module that failed to load. */
 void app_unload(struct app_module *m);
 
 #endif

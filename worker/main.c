@@ -10,6 +10,8 @@
 
 #include "app.h"
 #include "cli.h"
+#include "exec_app.h"
+#include "exec_cli.h"
 #include "exit_codes.h"
 #include "log.h"
 #include "mapout.h"
@@ -59,6 +61,7 @@ usage(FILE *to)
         "  --shuffle-addr ADDR where to serve map outputs (tcp:host:port;\n"
         "                      default: this host's address toward the\n"
         "                      coordinator, any port)\n"
+        EXEC_OPTIONS_HELP
         "  --help              show this help\n"
         "\n"
         "Exit status: 0 the job finished; 1 the job failed; 2 bad usage or\n"
@@ -111,9 +114,11 @@ main(int argc, char **argv)
         {"scratch", required_argument, NULL, 's'},
         {"shuffle-addr", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
+        EXEC_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     char addr[512], err[MR_ERR_LEN];
+    struct exec_cli exec;
     unsigned long connect_ms = WORKER_DEFAULT_CONNECT_MS;
     unsigned long reconnect_ms = WORKER_DEFAULT_RECONNECT_MS;
     struct app_module mod;
@@ -126,6 +131,7 @@ main(int argc, char **argv)
         return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     cli_default_addr(addr, sizeof(addr));
+    exec_cli_init(&exec);
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -161,9 +167,25 @@ main(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            cli_bad_option("mrworker", argv, optind, optopt);
-            return MR_EXIT_USAGE;
+            if ((rc = exec_cli_parse(&exec, opt, optarg, err)) < 0) {
+                fprintf(stderr, "mrworker: %s\n", err);
+                return MR_EXIT_USAGE;
+            }
+            if (rc > 0) {
+                cli_bad_option("mrworker", argv, optind, optopt);
+                return MR_EXIT_USAGE;
+            }
         }
+    }
+    if (exec_cli_check(&exec, err) < 0) {
+        fprintf(stderr, "mrworker: %s; see 'mrworker --help'\n", err);
+        return MR_EXIT_USAGE;
+    }
+    if (exec_cli_given(&exec) && argc > optind) {
+        fprintf(stderr, "mrworker: give either APP.so or --mapper and "
+                "--reducer, not both (the coordinator's address goes in "
+                "--addr); see 'mrworker --help'\n");
+        return MR_EXIT_USAGE;
     }
     if (argc - optind == 2) {           /* the lab's mrworker APP.so SOCK */
         cli_positional_addr(argv[optind + 1], addr, sizeof(addr));
@@ -174,7 +196,13 @@ main(int argc, char **argv)
         return MR_EXIT_USAGE;
     }
     app_path = argc > optind ? argv[optind] : NULL;
-    if (app_path == NULL && !may_take_module(addr, token_file != NULL, err)) {
+    if (exec_cli_given(&exec) && exec_app_load(&exec.spec, &mod, err) < 0) {
+        fprintf(stderr, "mrworker: %s\n", err);
+        return MR_EXIT_USAGE;
+    }
+    if (exec_cli_given(&exec))
+        app_path = mod.path;            /* loaded: it is the worker's */
+    else if (app_path == NULL && !may_take_module(addr, token_file != NULL, err)) {
         fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;
     }
@@ -186,7 +214,8 @@ main(int argc, char **argv)
         fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;
     }
-    if (app_path != NULL && app_load(app_path, &mod, err) < 0) {
+    if (app_path != NULL && !exec_cli_given(&exec) &&
+        app_load(app_path, &mod, err) < 0) {
         fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;
     }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exec_task.h"
 #include "mapout.h"
 
 /* Maps the input's split read-only; *base and *maplen are what to munmap
@@ -88,6 +89,7 @@ map_run(const struct mr_app *app, const struct map_input *in,
         size_t map_buffer, struct counter_table *counters,
         struct map_stats *st, char err[MR_ERR_LEN])
 {
+    const struct exec_app *x = exec_app_of(app);
     const char *data;
     struct mapout mo;
     size_t maplen, len = 0;
@@ -102,13 +104,17 @@ map_run(const struct mr_app *app, const struct map_input *in,
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
     mo.counters = counters;
-    if (app->map(in->name, data, len, &mo.emitter) != 0) {
+    if (x != NULL) {            /* an executable app: its mapper */
+        rc = exec_map(x, in->whole ? 0 : in->offset, data, len, &mo.emitter,
+                      err);
+    } else if (app->map(in->name, data, len, &mo.emitter) != 0) {
         snprintf(err, MR_ERR_LEN, "the app's map failed on %s", in->name);
         rc = MR_EAPP;
     } else if (counters != NULL && counter_table_failed(counters)) {
         snprintf(err, MR_ERR_LEN, "%s", counter_table_error(counters));
         rc = MR_EAPP;
-    } else {
+    }
+    if (rc == 0) {
         rc = mapout_write(&mo, out_path, &st->records_out, &st->bytes_out,
                           err);
         note_output(&mo, st);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "exec_task.h"
 #include "file_output.h"
 #include "imfile.h"
 #include "merge.h"
@@ -55,6 +56,57 @@ reduce_groups(const struct mr_app *app, struct merger *m,
     return m->error;
 }
 
+/* ---------------------------------------------------------------- exec */
+
+/* The merged groups as an executable app's reducer reads them. */
+struct exec_merge {
+    struct merger *m;
+    struct merge_group g;
+    bool in_group;
+    uint64_t keys;
+};
+
+static bool
+exec_merge_next(void *arg, const char **key, size_t *klen,
+                struct mr_values **values)
+{
+    struct exec_merge *em = arg;
+
+    if (em->in_group)
+        merger_end_group(&em->g);
+    em->in_group = merger_next_group(em->m, &em->g);
+    if (!em->in_group)
+        return false;
+    em->keys++;
+    *key = em->g.key;
+    *klen = em->g.klen;
+    *values = &em->g.base;
+    return true;
+}
+
+static int
+exec_merge_error(void *arg)
+{
+    return ((struct exec_merge *)arg)->m->error;
+}
+
+/* Reduces through the reducer command; st->keys counts its lines. */
+static int
+reduce_exec(const struct exec_app *x, struct merger *m,
+            struct atomic_file *out, struct reduce_stats *st,
+            char err[MR_ERR_LEN])
+{
+    struct exec_merge em = {.m = m};
+    struct exec_groups in = {exec_merge_next, exec_merge_error, &em};
+    int rc = exec_reduce(x, &in, out, &st->keys, err);
+
+    if (em.in_group)
+        merger_end_group(&em.g);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- merged */
+
 int
 reduce_merged(const struct mr_app *app, struct merger *m,
               const char *out_path, bool durable,
@@ -66,9 +118,15 @@ reduce_merged(const struct mr_app *app, struct merger *m,
 
     if ((rc = atomic_file_open(&out, out_path, durable, err)) < 0)
         return rc;
-    rc = reduce_groups(app, m, &out, counters, st);
+    if (exec_app_of(app) != NULL)
+        rc = reduce_exec(exec_app_of(app), m, &out, st, err);
+    else
+        rc = reduce_groups(app, m, &out, counters, st);
     st->records_in = m->records;
-    if (rc != 0) {
+    if (rc != 0 && exec_app_of(app) != NULL) {
+        atomic_file_abort(&out);
+        return rc;
+    } else if (rc != 0) {
         if (rc == MR_EAPP && counters != NULL &&
             counter_table_failed(counters))
             snprintf(err, MR_ERR_LEN, "%s", counter_table_error(counters));

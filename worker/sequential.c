@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@
 #include "cli.h"
 #include "combinecheck.h"
 #include "counter_table.h"
+#include "exec_cli.h"
+#include "exec_task.h"
 #include "exit_codes.h"
 #include "file_output.h"
 #include "keys.h"
@@ -161,6 +164,57 @@ sort_pairs(struct pairs *ps)
         qsort(ps->v, ps->n, sizeof(*ps->v), pair_compare);
 }
 
+/* The sorted pairs as an executable app's reducer reads them. */
+struct seq_groups {
+    struct pairs *ps;
+    size_t next;                /* the first pair of the next key */
+    struct seq_values sv;
+};
+
+static bool
+seq_next_group(void *arg, const char **key, size_t *klen,
+               struct mr_values **values)
+{
+    struct seq_groups *sg = arg;
+    size_t i = sg->next;
+
+    if (i == sg->ps->n)
+        return false;
+    sg->next = key_end(sg->ps, i);
+    sg->sv = (struct seq_values){{seq_next}, sg->ps->v, i, sg->next};
+    *key = sg->ps->v[i].key;
+    *klen = sg->ps->v[i].klen;
+    *values = &sg->sv.base;
+    return true;
+}
+
+/* Writes mr-out-0 through an executable app's reducer. */
+static int
+reduce_all_exec(const struct exec_app *x, struct pairs *ps)
+{
+    char err[MR_ERR_LEN];
+    struct atomic_file out;
+    struct seq_groups sg = {ps, 0, {{seq_next}, NULL, 0, 0}};
+    struct exec_groups in = {seq_next_group, NULL, &sg};
+    uint64_t lines;
+
+    sort_pairs(ps);
+    if (atomic_file_open(&out, "mr-out-0", true, err) < 0) {
+        fprintf(stderr, "mrsequential: %s\n", err);
+        return 1;
+    }
+    if (exec_reduce(x, &in, &out, &lines, err) != 0) {
+        fprintf(stderr, "mrsequential: %s\n", err);
+        atomic_file_abort(&out);
+        return 1;
+    }
+    if (atomic_file_commit(&out, err) < 0) {
+        fprintf(stderr, "mrsequential: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 static int
 reduce_all(const struct mr_app *app, struct pairs *ps)
 {
@@ -168,6 +222,8 @@ reduce_all(const struct mr_app *app, struct pairs *ps)
     struct atomic_file out;
     struct file_output so = file_output_to(&out, &ps->counters);
 
+    if (exec_app_of(app) != NULL)
+        return reduce_all_exec(exec_app_of(app), ps);
     sort_pairs(ps);
     if (atomic_file_open(&out, "mr-out-0", true, err) < 0) {
         fprintf(stderr, "mrsequential: %s\n", err);
@@ -243,7 +299,16 @@ map_all(const struct mr_app *app, char **files, int nfiles,
                     files[i], strerror(errno ? errno : EIO));
             return 1;
         }
-        if (app->map(files[i], data, len, &ps->emitter) != 0) {
+        if (exec_app_of(app) != NULL) {
+            char err[MR_ERR_LEN];
+            if (exec_map(exec_app_of(app), 0, data, len, &ps->emitter,
+                         err) != 0) {
+                fprintf(stderr, "mrsequential: %s (mapping %s)\n", err,
+                        files[i]);
+                free(data);
+                return 1;
+            }
+        } else if (app->map(files[i], data, len, &ps->emitter) != 0) {
             fprintf(stderr, "mrsequential: the app's map failed on %s\n",
                     files[i]);
             free(data);
@@ -283,6 +348,7 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrsequential [--counters] APP.so FILE...\n"
+        "       mrsequential --mapper CMD --reducer CMD [--framed] FILE...\n"
         "       mrsequential --check-combiner [--seed N] APP.so FILE...\n"
         "\n"
         "Runs the job in one process and writes mr-out-0: the reference\n"
@@ -303,7 +369,44 @@ usage(FILE *to)
         "                    mr_count calls in map and reduce; never the\n"
         "                    framework's), one 'name TAB value' line each,\n"
         "                    sorted by name\n"
+        EXEC_OPTIONS_HELP
         "  --help            show this help\n");
+}
+
+/* mrsequential --mapper CMD --reducer CMD FILE... */
+static int
+main_exec(const struct exec_cli *exec, bool check, bool counters,
+          int nfiles, char **files, struct pairs *ps)
+{
+    struct app_module mod;
+    char err[MR_ERR_LEN];
+    int rc;
+
+    if (check) {
+        fprintf(stderr, "mrsequential: --check-combiner checks an app "
+                "module's combiner; an executable app has none\n");
+        return 2;
+    }
+    if (nfiles < 1) {
+        fprintf(stderr, "mrsequential: usage: mrsequential --mapper CMD "
+                "--reducer CMD FILE...; see 'mrsequential --help'\n");
+        return 2;
+    }
+    if (exec_app_load(&exec->spec, &mod, err) < 0) {
+        fprintf(stderr, "mrsequential: %s\n", err);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);   /* a command that stops reading: EPIPE */
+    rc = map_all(mod.app, files, nfiles, ps);
+    if (rc == 0)
+        rc = reduce_all(mod.app, ps);
+    if (rc == 0 && counters)
+        print_counters(&ps->counters);
+    counter_table_free(&ps->counters);
+    arena_reset(&ps->bytes);
+    free(ps->v);
+    app_unload(&mod);
+    return rc;
 }
 
 int
@@ -314,8 +417,10 @@ main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"counters", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
+        EXEC_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    struct exec_cli exec;
     struct pairs ps = {.emitter = {collect, count}};
     struct app_module mod;
     char err[MR_ERR_LEN];
@@ -325,6 +430,7 @@ main(int argc, char **argv)
 
     if (mr_log_init(argv[0]) < 0)
         return MR_EXIT_USAGE;
+    exec_cli_init(&exec);
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -345,10 +451,24 @@ main(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            cli_bad_option("mrsequential", argv, optind, optopt);
-            return 2;
+            if ((rc = exec_cli_parse(&exec, opt, optarg, err)) < 0) {
+                fprintf(stderr, "mrsequential: %s\n", err);
+                return 2;
+            }
+            if (rc > 0) {
+                cli_bad_option("mrsequential", argv, optind, optopt);
+                return 2;
+            }
         }
     }
+    if (exec_cli_check(&exec, err) < 0) {
+        fprintf(stderr, "mrsequential: %s; see 'mrsequential --help'\n",
+                err);
+        return 2;
+    }
+    if (exec_cli_given(&exec))
+        return main_exec(&exec, check, counters, argc - optind,
+                         argv + optind, &ps);
     if (argc - optind < 2) {
         fprintf(stderr, "mrsequential: usage: mrsequential "
                 "[--counters | --check-combiner [--seed N]] APP.so FILE...; "

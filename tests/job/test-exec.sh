@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Executable apps (--mapper CMD --reducer CMD [--framed], docs/exec-apps.md):
+# the word count written in Python and in awk gives wc.so's output through
+# mrrun, mrsequential and mrcoordinator with mrworker processes, and the
+# same scripts give it through a shell pipeline; the framed protocol
+# carries keys with tabs, newlines and NUL bytes; a failing, a hanging, a
+# non-reading and a badly framing mapper each end as a user would want.
+# Prints one "PASS name" or "FAIL name: why" line per check.
+#
+# Usage: BUILD=build tests/job/test-exec.sh [CHECK...]
+set -u
+. "$(dirname "$0")/lib.sh"
+
+begin_suite mr-exectest
+TIMEOUT="timeout -k 2s 120s"
+SUP=$(cd "$(dirname "$0")/../support/exec" && pwd)
+PYMAP="python3 $SUP/wc_map.py"
+PYRED="python3 $SUP/wc_reduce.py"
+AWKMAP="awk -f $SUP/wc_map.awk"
+AWKRED="awk -f $SUP/wc_reduce.awk"
+need "$B/apps/wc.so" "$B/mrrun" "$B/mrgen"
+make_inputs --ascii --size 200000 a.txt b.txt c.txt
+reference "$B/apps/wc.so" "$WORK/want-wc" "$IN"/*.txt ||
+    { fail setup "mrsequential failed"; exit 1; }
+
+# A fresh, empty directory for a check; the check runs in it.
+enter() {
+    mkdir "$WORK/$1" && cd "$WORK/$1" || exit 1
+}
+
+# same_as_wc NAME: the outputs here, sorted, are wc.so's.
+same_as_wc() {
+    if ! cat mr-out-* 2>/dev/null | sort | cmp -s - "$WORK/want-wc"; then
+        fail "$1" "output differs from wc.so's ($(cat mr-out-* | wc -l)" \
+            "lines, wanted $(wc -l < "$WORK/want-wc"))"
+    else
+        pass "$1"
+    fi
+}
+
+check_python_mrrun() {
+    enter python_mrrun
+    if ! $TIMEOUT "$B/mrrun" --workers 3 --reduce 4 --split-size 64K \
+            --mapper "$PYMAP" --reducer "$PYRED" "$IN"/*.txt > ../py.out \
+            2>&1; then
+        fail python_mrrun "mrrun failed: $(tail -n 3 ../py.out)"
+    elif [ "$(ls mr-out-* | wc -l)" -ne 4 ]; then
+        fail python_mrrun "not 4 outputs: $(ls)"
+    else
+        same_as_wc python_mrrun
+    fi
+}
+
+check_awk_mrrun() {
+    enter awk_mrrun
+    if ! $TIMEOUT "$B/mrrun" --workers 2 --reduce 3 --split-size 100K \
+            --mapper "$AWKMAP" --reducer "$AWKRED" "$IN"/*.txt > ../awk.out \
+            2>&1; then
+        fail awk_mrrun "mrrun failed: $(tail -n 3 ../awk.out)"
+    else
+        same_as_wc awk_mrrun
+    fi
+}
+
+check_sequential() {
+    local name
+    for name in python awk; do
+        enter "sequential_$name"
+        if [ $name = python ]; then
+            $TIMEOUT "$B/mrsequential" --mapper "$PYMAP" --reducer "$PYRED" \
+                "$IN"/*.txt 2> ../seq.err
+        else
+            $TIMEOUT "$B/mrsequential" --mapper "$AWKMAP" \
+                --reducer "$AWKRED" "$IN"/*.txt 2> ../seq.err
+        fi || { fail "sequential_$name" "$(cat ../seq.err)"; continue; }
+        same_as_wc "sequential_$name"
+    done
+}
+
+# mrcoordinator and mrworker processes; a worker with other commands is
+# refused as another app.
+check_processes() {
+    local sock=$WORK/processes.sock rc other
+    enter processes
+    $TIMEOUT "$B/mrcoordinator" --addr "unix:$sock" --reduce 3 \
+        --split-size 100K "$IN"/*.txt 2> ../coord.err & local pid=$!
+    wait_for 20 test -S "$sock" || { fail processes "no socket"; return; }
+    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$PYMAP" \
+        --reducer "$PYRED" 2>/dev/null &
+    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$PYMAP" \
+        --reducer "$PYRED" 2>/dev/null &
+    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$AWKMAP" \
+        --reducer "$PYRED" 2> ../other.err
+    other=$?
+    wait $pid; rc=$?
+    wait
+    if [ $rc -ne 0 ]; then
+        fail processes "coordinator exited $rc: $(tail -n 2 ../coord.err)"
+    elif [ $other -ne 4 ] || ! grep -q "same module" ../other.err; then
+        fail processes "the worker with another mapper was not refused" \
+            "(exit $other): $(head -c 300 ../other.err)"
+    else
+        same_as_wc processes
+    fi
+}
+
+# The same scripts, unchanged, through cat | map | sort | reduce (each file
+# given its own last newline: mrgen's end without one, and cat would join
+# the last word of one file to the first of the next).
+each_file() {
+    local f
+    for f in "$IN"/*.txt; do cat "$f"; echo; done
+}
+
+check_pipeline() {
+    enter pipeline
+    each_file | $PYMAP | LC_ALL=C sort | $PYRED | sed 's/\t/ /' |
+        sort > py.txt
+    each_file | $AWKMAP | LC_ALL=C sort | $AWKRED | sed 's/\t/ /' |
+        sort > awk.txt
+    if ! cmp -s py.txt "$WORK/want-wc"; then
+        fail pipeline "python scripts in a pipeline differ from wc.so"
+    elif ! cmp -s awk.txt "$WORK/want-wc"; then
+        fail pipeline "awk scripts in a pipeline differ from wc.so"
+    else
+        pass pipeline
+    fi
+}
+
+# Keys and values with tabs, newlines, NULs and CRs, through mrrun and
+# mrsequential, against what bin_expect.py computes from the inputs.
+check_framed_binary() {
+    local map="python3 $SUP/bin_map.py" red="python3 $SUP/bin_reduce.py"
+    enter framed_binary
+    python3 "$SUP/bin_input.py" ../bin1 3000 1 &&
+        python3 "$SUP/bin_input.py" ../bin2 2000 2 &&
+        python3 "$SUP/bin_expect.py" ../bin.want ../bin1 ../bin2 ||
+        { fail framed_binary "could not make the inputs"; return; }
+    if ! $TIMEOUT "$B/mrrun" --framed --reduce 1 --split-size 16K \
+            --mapper "$map" --reducer "$red" ../bin1 ../bin2 > ../bin.out \
+            2>&1; then
+        fail framed_binary "mrrun failed: $(tail -n 3 ../bin.out)"
+    elif ! cmp -s mr-out-0 ../bin.want; then
+        fail framed_binary "mrrun's output differs from the expected"
+    elif ! (mkdir seq && cd seq && $TIMEOUT "$B/mrsequential" --framed \
+            --mapper "$map" --reducer "$red" ../../bin1 ../../bin2); then
+        fail framed_binary "mrsequential failed"
+    elif ! cmp -s seq/mr-out-0 ../bin.want; then
+        fail framed_binary "mrsequential's output differs from the expected"
+    else
+        pass framed_binary
+    fi
+}
+
+# job_fails NAME PATTERN MRRUN_ARGS...: mrrun exits 1, its last stderr
+# line is the job's failure and matches PATTERN, only mr-failed is left,
+# and no process of the command is left running.
+job_fails() {
+    local name=$1 pattern=$2 rc last why
+    shift 2
+    enter "$name"
+    $TIMEOUT "$B/mrrun" --workers 2 --reduce 2 "$@" > "../$name.out" \
+        2> "../$name.err"
+    rc=$?
+    last=$(grep 'mrrun: job failed' "../$name.err" | tail -n 1)
+    if [ $rc -ne 1 ]; then
+        fail "$name" "exit status $rc, wanted 1: $(tail -n 2 "../$name.err")"
+    elif ! echo "$last" | grep -q -- "$pattern"; then
+        fail "$name" "the failure '$last' lacks '$pattern'"
+    elif ! why=$(only_failure_note .); then
+        fail "$name" "$why"
+    elif pgrep -f "exec-test-marker-$name" > /dev/null; then
+        fail "$name" "a command of the job is still running"
+    else
+        pass "$name"
+    fi
+}
+
+check_mapper_fails() {
+    job_fails mapper_fails \
+        'mapper `.*` exited with status 2.*its stderr: bad record 17' \
+        --mapper 'echo "bad record 17" >&2; exit 2' --reducer cat \
+        "$IN/a.txt"
+}
+
+check_mapper_hangs() {
+    job_fails mapper_hangs \
+        'mapper `sleep 1000;.*` neither read nor wrote for 1 s' \
+        --exec-timeout 1 \
+        --mapper 'sleep 1000; : exec-test-marker-mapper_hangs' \
+        --reducer cat "$IN/a.txt"
+}
+
+check_framed_malformed() {
+    job_fails framed_malformed \
+        'wrote malformed framing: at byte 0 a key length of 4294967295' \
+        --framed --mapper "printf '\\377\\377\\377\\377xx'" --reducer cat \
+        "$IN/a.txt"
+}
+
+# A mapper that never reads its big split, and one that writes 4 MB before
+# reading: no deadlock, the job completes with their output.
+check_mapper_not_reading() {
+    local rc lines
+    enter mapper_not_reading
+    "$B/mrgen" --ascii --size 8000000 ../big.txt
+    $TIMEOUT "$B/mrrun" --reduce 2 --split-size 64M \
+        --mapper 'echo fixed line' --reducer cat ../big.txt > ../nr.out 2>&1
+    rc=$?
+    lines=$(cat mr-out-* 2>/dev/null)
+    # A line without a TAB is a key with an empty value: "fixed line ".
+    if [ $rc -ne 0 ]; then
+        fail mapper_not_reading "mrrun exited $rc: $(tail -n 2 ../nr.out)"
+    elif [ "$lines" != "fixed line " ]; then
+        fail mapper_not_reading "output '$lines', wanted 'fixed line '"
+    else
+        rm -f mr-*
+        $TIMEOUT "$B/mrrun" --reduce 1 --split-size 64M --mapper \
+            "head -c 4000000 /dev/zero | tr '\\0' x | fold -w 100; echo; wc -c" \
+            --reducer 'sort | uniq -c' ../big.txt > ../nr2.out 2>&1
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            fail mapper_not_reading "write-first mapper: mrrun exited $rc:" \
+                "$(tail -n 2 ../nr2.out)"
+        elif ! grep -q "^ *1 8000000 *$" mr-out-0; then
+            fail mapper_not_reading "the write-first mapper did not read" \
+                "all of its split: $(grep -v xxx mr-out-0 | head -c 200)"
+        else
+            pass mapper_not_reading
+        fi
+    fi
+}
+
+check_usage() {
+    expect_error mapper_alone 2 '--mapper needs --reducer' \
+        "$B/mrrun" --mapper cat "$IN/a.txt"
+    expect_error reducer_alone 2 '--reducer needs --mapper' \
+        "$B/mrsequential" --reducer cat "$IN/a.txt"
+    expect_error app_and_mapper 2 'either --app or --mapper' \
+        "$B/mrrun" --app wc --mapper cat --reducer cat "$IN/a.txt"
+    expect_error worker_so_and_mapper 2 'either APP.so or --mapper' \
+        "$B/mrworker" --mapper cat --reducer cat "$B/apps/wc.so"
+    expect_error framed_alone 2 '--framed is for an executable app' \
+        "$B/mrsequential" --framed "$B/apps/wc.so" "$IN/a.txt"
+}
+
+run_checks "python_mrrun awk_mrrun sequential processes pipeline
+framed_binary mapper_fails mapper_hangs framed_malformed mapper_not_reading
+usage" "$@"

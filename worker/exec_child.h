@@ -1,0 +1,52 @@
+/* A command of an executable app, run by /bin/sh -c in a process group of
+ * its own with its stdin and stdout on pipes to us and its stderr left on
+ * our fd 2 (a worker's is captured: stderr_capture.h).
+ *
+ * Ownership: exec_child_start() hands the caller a child it must end with
+ * exactly one of exec_child_wait() (the child is done writing: reap it)
+ * or exec_child_kill() (fail: SIGKILL to its whole group, then reap).
+ * Both close whatever pipe ends are still open and leave no zombie. Every
+ * descriptor is O_CLOEXEC, so a second child never inherits the first's
+ * pipes. */
+#ifndef WORKER_EXEC_CHILD_H
+#define WORKER_EXEC_CHILD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "mr_err.h"
+
+struct exec_child {
+    pid_t pid;                  /* also its process group; -1 when reaped */
+    int to_child;               /* its stdin's write end, non-blocking;
+                                   -1 once closed */
+    int from_child;             /* its stdout's read end, non-blocking;
+                                   -1 once closed */
+    int pidfd;                  /* readable when it has exited; -1 where
+                                   the kernel has no pidfd_open */
+    int status;                 /* waitpid's, once reaped */
+};
+
+/* Starts `/bin/sh -c cmd` in the current directory, with SIGPIPE and the
+ * signal mask back to their defaults. Returns 0, or -errno with err
+ * filled (a pipe or fork failed; a command that does not exist is
+ * started all the same, and sh exits 127). */
+int exec_child_start(struct exec_child *c, const char *cmd,
+                     char err[MR_ERR_LEN]);
+
+/* Closes the child's stdin (it reads EOF). Idempotent. */
+void exec_child_close_input(struct exec_child *c);
+
+/* Reaps a child that closed its stdout, waiting for it to exit, then
+ * kills what is left of its process group (a background process the
+ * command left behind). Returns 0 when it exited with status 0, else
+ * MR_EAPP with err saying "<role> `cmd` exited with status N" (127: it
+ * could not be started), or "was killed by signal N (name)". */
+int exec_child_wait(struct exec_child *c, const char *role, const char *cmd,
+                    char err[MR_ERR_LEN]);
+
+/* Kills the child's process group with SIGKILL and reaps it. Safe on a
+ * child already reaped. */
+void exec_child_kill(struct exec_child *c);
+
+#endif

@@ -1,0 +1,261 @@
+/* An executable app's map and reduce: the sources of a command's input,
+ * the readers of its output, and a pump between them. See exec_task.h. */
+#define _GNU_SOURCE
+#include "exec_task.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_proto.h"
+#include "exec_pump.h"
+
+/* ---------------------------------------------------------------- output */
+
+/* Cuts a child's stdout into records for a handler; keeps at most one
+ * partial record. */
+struct reader {
+    char *buf;                  /* owned */
+    size_t len, cap;
+    uint64_t at;                /* output bytes before buf[0] */
+    exec_parse_fn *parse;
+    int (*record)(void *arg, const struct exec_record *r);
+    void *arg;
+    char who[MR_ERR_LEN / 2];   /* "mapper `cmd`" */
+};
+
+static int
+reader_append(struct reader *r, const char *bytes, size_t len,
+              char err[MR_ERR_LEN])
+{
+    if (r->len + len > r->cap) {
+        size_t cap = r->cap ? r->cap : EXEC_PUMP_CHUNK;
+        while (cap < r->len + len)
+            cap *= 2;
+        char *b = realloc(r->buf, cap);
+        if (b == NULL) {
+            snprintf(err, MR_ERR_LEN, "out of memory");
+            return -ENOMEM;
+        }
+        r->buf = b;
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, bytes, len);
+    r->len += len;
+    return 0;
+}
+
+static int
+reader_take(void *arg, const char *bytes, size_t len, bool at_end,
+            char err[MR_ERR_LEN])
+{
+    struct reader *r = arg;
+    struct exec_record rec;
+    size_t done = 0;
+    ssize_t n;
+    int rc;
+
+    if (len > 0 && (rc = reader_append(r, bytes, len, err)) < 0)
+        return rc;
+    while ((n = r->parse(r->buf + done, r->len - done, at_end, r->at + done,
+                         &rec, r->who, err)) > 0) {
+        done += (size_t)n;
+        if ((rc = r->record(r->arg, &rec)) != 0) {
+            snprintf(err, MR_ERR_LEN, "%s", mr_strerror(rc));
+            return rc;
+        }
+    }
+    if (n < 0)
+        return (int)n;
+    memmove(r->buf, r->buf + done, r->len - done);
+    r->len -= done;
+    r->at += done;
+    return 0;
+}
+
+static void
+reader_init(struct reader *r, const struct exec_app *x, const char *role,
+            const char *cmd)
+{
+    memset(r, 0, sizeof(*r));
+    r->parse = x->framed ? exec__framed_parse : exec__text_parse;
+    snprintf(r->who, sizeof(r->who), "%s `%s`", role, cmd);
+}
+
+/* ---------------------------------------------------------------- map */
+
+/* The split, as it is (text) or a record per line (framed). */
+struct map_source {
+    const struct exec_app *x;
+    uint64_t offset;            /* of data in its file */
+    const char *data;
+    size_t len, next;           /* next: the first byte not yet queued */
+    struct exec_pieces ps;
+};
+
+static ssize_t
+map_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
+{
+    struct map_source *s = arg;
+    size_t done = 0;
+
+    (void)err;
+    while (done < cap) {
+        if (exec__pieces_empty(&s->ps)) {
+            const char *nl;
+            size_t end;
+            if (s->next == s->len)
+                break;
+            if (!s->x->framed) {
+                exec__pieces_clear(&s->ps);
+                exec__pieces_add(&s->ps, s->data, s->len);
+                s->next = s->len;
+                continue;
+            }
+            nl = memchr(s->data + s->next, '\n', s->len - s->next);
+            end = nl ? (size_t)(nl - s->data) : s->len;
+            exec__framed_line(&s->ps, s->offset + s->next, s->data + s->next,
+                              end - s->next);
+            s->next = nl ? end + 1 : end;
+        }
+        done += exec__pieces_copy(&s->ps, buf + done, cap - done);
+    }
+    return (ssize_t)done;
+}
+
+static int
+map_record(void *arg, const struct exec_record *r)
+{
+    mr_emit(arg, r->key, r->klen, r->val, r->vlen);
+    return 0;
+}
+
+int
+exec_map(const struct exec_app *x, uint64_t offset, const char *data,
+         size_t len, struct mr_emitter *out, char err[MR_ERR_LEN])
+{
+    struct map_source src = {.x = x, .offset = offset, .data = data,
+                             .len = len};
+    struct reader rd;
+    struct exec_io io = {map_fill, &src, reader_take, &rd};
+    int rc;
+
+    reader_init(&rd, x, "mapper", x->mapper);
+    rd.record = map_record;
+    rd.arg = out;
+    rc = exec_run(x->mapper, "mapper", &io, x->timeout_ms, err);
+    free(rd.buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- reduce */
+
+/* The partition's groups: "key TAB value" lines (text), or a key frame,
+ * its value frames and an end marker (framed). */
+struct reduce_source {
+    const struct exec_app *x;
+    const struct exec_groups *in;
+    const char *key;
+    size_t klen;
+    struct mr_values *values;   /* NULL between groups */
+    bool ended;
+    struct exec_pieces ps;
+};
+
+/* Queues the next pieces; false at the end of the input. */
+static bool
+reduce_queue(struct reduce_source *s)
+{
+    const char *v;
+    size_t vlen;
+
+    if (s->values == NULL) {
+        if (s->ended || !s->in->next(s->in->arg, &s->key, &s->klen,
+                                     &s->values)) {
+            s->ended = true;
+            s->values = NULL;
+            return false;
+        }
+        if (s->x->framed) {
+            exec__framed_key(&s->ps, s->key, s->klen);
+            return true;
+        }
+    }
+    if (mr_values_next(s->values, &v, &vlen)) {
+        if (s->x->framed)
+            exec__framed_value(&s->ps, v, vlen);
+        else
+            exec__text_line(&s->ps, s->key, s->klen, v, vlen);
+        return true;
+    }
+    s->values = NULL;
+    if (s->x->framed) {
+        exec__framed_end(&s->ps);
+        return true;
+    }
+    return reduce_queue(s);
+}
+
+static ssize_t
+reduce_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
+{
+    struct reduce_source *s = arg;
+    size_t done = 0;
+    int rc;
+
+    while (done < cap) {
+        if (exec__pieces_empty(&s->ps) && !reduce_queue(s))
+            break;
+        done += exec__pieces_copy(&s->ps, buf + done, cap - done);
+    }
+    if (done == 0 && s->in->error != NULL &&
+        (rc = s->in->error(s->in->arg)) != 0) {
+        err[0] = '\0';
+        return rc;
+    }
+    return (ssize_t)done;
+}
+
+struct reduce_sink {
+    struct atomic_file *out;
+    uint64_t lines;
+};
+
+static int
+reduce_record(void *arg, const struct exec_record *r)
+{
+    struct reduce_sink *k = arg;
+
+    atomic_file_write(k->out, r->key, r->klen);
+    if (r->has_val) {
+        atomic_file_write(k->out, " ", 1);
+        atomic_file_write(k->out, r->val, r->vlen);
+    }
+    atomic_file_write(k->out, "\n", 1);
+    k->lines++;
+    return 0;
+}
+
+int
+exec_reduce(const struct exec_app *x, const struct exec_groups *in,
+            struct atomic_file *out, uint64_t *lines, char err[MR_ERR_LEN])
+{
+    struct reduce_source src = {.x = x, .in = in};
+    struct reduce_sink sink = {out, 0};
+    struct reader rd;
+    struct exec_io io = {reduce_fill, &src, reader_take, &rd};
+    int rc;
+
+    reader_init(&rd, x, "reducer", x->reducer);
+    rd.record = reduce_record;
+    rd.arg = &sink;
+    rc = exec_run(x->reducer, "reducer", &io, x->timeout_ms, err);
+    /* The reducer may stop reading early: the rest of the input is
+     * dropped, but a source that failed still fails the task. */
+    if (rc == 0 && in->error != NULL && (rc = in->error(in->arg)) != 0)
+        err[0] = '\0';
+    free(rd.buf);
+    *lines = sink.lines;
+    return rc;
+}

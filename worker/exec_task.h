@@ -1,0 +1,45 @@
+/* The map and reduce of an executable app (exec_app.h): the explicit path
+ * a task takes when exec_app_of(app) is not NULL. The map streams its
+ * split through the mapper and emits the mapper's records into the task's
+ * usual emitter, so partitioning, combining, spills and the shuffle are
+ * the same as for a module. The reduce streams the whole partition's
+ * groups, in key order, through one reducer process and writes its
+ * output records as the task's output lines. */
+#ifndef WORKER_EXEC_TASK_H
+#define WORKER_EXEC_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "atomic_file.h"
+#include "exec_app.h"
+#include "mr_err.h"
+#include "mrapp.h"
+
+/* The reducer's input: next() starts the next key's group (ending the
+ * previous one) and returns false at the end or on an error the caller
+ * knows about (exec_reduce then returns error(), with err left for the
+ * caller to fill). key and values stay valid until the next call. */
+struct exec_groups {
+    bool (*next)(void *arg, const char **key, size_t *klen,
+                 struct mr_values **values);
+    int (*error)(void *arg);    /* 0, or why next() stopped early */
+    void *arg;
+};
+
+/* Runs the mapper over data[0..len), the split that starts at byte offset
+ * of its file, emitting what it writes into out. Returns 0, or an error
+ * with err filled (MR_EAPP: the mapper failed, wrote malformed framing or
+ * a too-long record; -ETIMEDOUT: it was silent too long). */
+int exec_map(const struct exec_app *x, uint64_t offset, const char *data,
+             size_t len, struct mr_emitter *out, char err[MR_ERR_LEN]);
+
+/* Runs the reducer over in's groups, appending its output lines to out
+ * (a record "k TAB v" becomes "k v"); *lines counts them. Returns 0, or an
+ * error as exec_map's, or in's error (err then empty: the caller says). */
+int exec_reduce(const struct exec_app *x, const struct exec_groups *in,
+                struct atomic_file *out, uint64_t *lines,
+                char err[MR_ERR_LEN]);
+
+#endif
