@@ -171,9 +171,14 @@ enum mr_builtin_combiner {
     MR_COMBINER_SUM = 1,
 };
 
-/* The one symbol the worker looks up. */
+/* The one symbol the worker looks up. Declared here with C linkage and
+ * default visibility, so that a definition of its own (rather than
+ * MR_APP's) is still found when built with -fvisibility=hidden or as C++;
+ * in C++ it must be at file scope, not inside a namespace, or it gets a
+ * C++ name the worker does not look for. */
 #define MR_APP_ENTRY_SYMBOL "mr_app_entry"
-const struct mr_app *mr_app_entry(void);
+__attribute__((visibility("default"))) const struct mr_app *
+mr_app_entry(void);
 
 /* Defines mr_app_entry() for an app. combine may be NULL. */
 #define MR_APP(app_name, map_fn, reduce_fn, combine_fn)                     \
@@ -184,10 +189,15 @@ const struct mr_app *mr_app_entry(void);
 #define MR_APP_SUMMING(app_name, map_fn, reduce_fn)                         \
     MR_APP_TABLE(app_name, map_fn, reduce_fn, NULL, MR_COMBINER_SUM)
 
+/* In C, MR_APP ends with a declaration that the ';' after MR_APP(...)
+ * completes: an empty declaration at file scope is not ISO C (-pedantic).
+ * C++11 allows one, so there the ';' may be left out, as it always could. */
 #ifdef __cplusplus
 #define MR__LINKAGE extern "C"
+#define MR__SEMICOLON_DECL
 #else
 #define MR__LINKAGE
+#define MR__SEMICOLON_DECL const struct mr_app *mr_app_entry(void)
 #endif
 
 #define MR_APP_TABLE(app_name, map_fn, reduce_fn, combine_fn, builtin)       \
@@ -198,7 +208,8 @@ const struct mr_app *mr_app_entry(void);
                                           map_fn, reduce_fn, combine_fn,     \
                                           builtin};                          \
         return &app;                                                         \
-    }
+    }                                                                        \
+    MR__SEMICOLON_DECL
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -300,10 +311,12 @@ mr__count(struct mr_output *o, const char *name, uint64_t n, bool literal)
 }
 }
 #else
+/* __extension__: _Generic is C11, and this header is also for C99. */
 #define mr__count(out, name, n, literal)                                     \
-    _Generic((out), struct mr_emitter *: mr__count_emitter,                  \
-                    struct mr_output *: mr__count_output)((out), (name),     \
-                                                          (n), (literal))
+    __extension__ _Generic((out),                                            \
+                           struct mr_emitter *: mr__count_emitter,           \
+                           struct mr_output *: mr__count_output)(            \
+        (out), (name), (n), (literal))
 #endif
 
 #endif
