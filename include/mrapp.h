@@ -1,14 +1,16 @@
 /* The contract between the MapReduce framework and an app module: the one
  * header an app author needs.
  *
- * An app is a shared object built from one C file:
+ * An app is a shared object built from one C file, with this header
+ * installed (make install; see mrapp(3)):
  *
- *     cc -shared -fPIC -O2 -Iinclude myapp.c -o myapp.so
+ *     cc -shared -fPIC -O2 $(pkg-config --cflags mrapp) myapp.c -o myapp.so
  *
- * or from C++ (the declarations below have C linkage, so the entry point
- * keeps its C name; let no exception escape a callback):
+ * (or -Iinclude from the repository) or from C++ (the declarations below
+ * have C linkage, so the entry point keeps its C name; let no exception
+ * escape a callback):
  *
- *     g++ -shared -fPIC -O2 -Iinclude myapp.cc -o myapp.so
+ *     g++ -shared -fPIC -O2 $(pkg-config --cflags mrapp) myapp.cc -o myapp.so
  *
  * It defines mr_app_entry(), which returns a table of callbacks and the ABI
  * version it was built against. The worker loads it with dlopen(RTLD_NOW |
@@ -189,15 +191,13 @@ mr_app_entry(void);
 #define MR_APP_SUMMING(app_name, map_fn, reduce_fn)                         \
     MR_APP_TABLE(app_name, map_fn, reduce_fn, NULL, MR_COMBINER_SUM)
 
-/* In C, MR_APP ends with a declaration that the ';' after MR_APP(...)
- * completes: an empty declaration at file scope is not ISO C (-pedantic).
- * C++11 allows one, so there the ';' may be left out, as it always could. */
+/* MR_APP(...) is a function definition: the ';' after it may be left
+ * out. ISO C (-pedantic) warns of an empty declaration at file scope: in C
+ * built with -pedantic, leave it out. */
 #ifdef __cplusplus
 #define MR__LINKAGE extern "C"
-#define MR__SEMICOLON_DECL
 #else
 #define MR__LINKAGE
-#define MR__SEMICOLON_DECL const struct mr_app *mr_app_entry(void)
 #endif
 
 #define MR_APP_TABLE(app_name, map_fn, reduce_fn, combine_fn, builtin)       \
@@ -208,8 +208,7 @@ mr_app_entry(void);
                                           map_fn, reduce_fn, combine_fn,     \
                                           builtin};                          \
         return &app;                                                         \
-    }                                                                        \
-    MR__SEMICOLON_DECL
+    }
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -37,13 +37,13 @@ elif ls "$P/lib/mapreduce/apps" | grep -q -e noentry -e cxxwc; then
 else pass install; fi
 
 # pkg-config on a staged install: the .pc says PREFIX, the sysroot adds
-# DESTDIR in front of its -I.
+# DESTDIR in front of its -I and of its appdir variable.
 export PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$DEST
 cflags=$(pkg-config --cflags mrapp | sed "s/ *$//") &&
     libs=$(pkg-config --libs mrapp)
 if [ "$cflags" != "-I$P/include" ]; then
     fail pkg_config "cflags '$cflags', wanted -I$P/include"
-elif [ "$(pkg-config --variable=appdir mrapp)" != "$PREFIX/lib/mapreduce/apps" ]
+elif [ "$(pkg-config --variable=appdir mrapp)" != "$P/lib/mapreduce/apps" ]
 then fail pkg_config "appdir $(pkg-config --variable=appdir mrapp)"
 elif [ "$(pkg-config --modversion mrapp)" != \
        "$(sed -n 's/^#define MR_APP_ABI_VERSION //p' "$TOP/include/mrapp.h")" ]
@@ -77,6 +77,7 @@ lc_map(const char *file, const char *data, size_t len,
         if (i > start)
             mr_emit(out, data + start, i - start, "1", 1);
     }
+    mr_count(out, "maps", 1);
     return 0;
 }
 
@@ -90,7 +91,8 @@ lc_reduce(const char *key, size_t klen, struct mr_values *values,
     return 0;
 }
 
-MR_APP("lettercount", lc_map, lc_reduce, lc_reduce);
+/* No ';': ISO C has no empty declaration, and -pedantic builds this. */
+MR_APP("lettercount", lc_map, lc_reduce, lc_reduce)
 APP
 cat > "$APPDIR/cxxcount.cc" <<'APP'
 #include <map>
