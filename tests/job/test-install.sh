@@ -18,8 +18,16 @@ APPDIR=$WORK/myapp
 make_inputs --size 200000 --ascii a.txt b.txt c.txt
 mkdir -p "$APPDIR"
 
-# make in the repository, on the suite's build directory (nothing rebuilt).
-mk() { make -s -C "$TOP" BUILD="$B" PREFIX=$PREFIX DESTDIR="$DEST" "$@"; }
+# make in the repository, on the suite's build directory, with the
+# sanitizers it was built with (make check's build/san), so that nothing is
+# rebuilt: the stamp of its flags must not change.
+SANITIZE=$(grep -o -- '-fsanitize=[a-z,]*' "$B/.flags" | head -n 1 |
+           cut -d= -f2)
+STAMP=$(cat "$B/.flags")
+mk() {
+    make -s -C "$TOP" BUILD="$B" SANITIZE="$SANITIZE" PREFIX=$PREFIX \
+        DESTDIR="$DEST" "$@"
+}
 
 if ! mk install > "$WORK/install.log" 2>&1; then
     fail install "$(tail -3 "$WORK/install.log")"; exit 1
@@ -32,6 +40,8 @@ do
     [ -f "$P/$f" ] || missing="$missing $f"
 done
 if [ -n "$missing" ]; then fail install "not installed:$missing"
+elif [ "$(cat "$B/.flags")" != "$STAMP" ]; then
+    fail install "make install rebuilt $B with other flags"
 elif ls "$P/lib/mapreduce/apps" | grep -q -e noentry -e cxxwc; then
     fail install "test apps installed: $(ls "$P/lib/mapreduce/apps")"
 else pass install; fi
