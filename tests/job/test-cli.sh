@@ -103,17 +103,20 @@ reference "$B/apps/wc.so" "$WORK/wc-want" "$IN/a.txt"
 names_app() {
     local name=$1 dir=$2
     shift 2
-    (cd "$dir" && rm -f mr-out-* mr-success && "$@" \
-        > "$WORK/names.out" 2>&1) &&
-        sort "$dir"/mr-out-* | grep . | cmp -s - "$WORK/wc-want" &&
-        pass "$name" || fail "$name" "$(tail -2 "$WORK/names.out")"
+    if (cd "$dir" && rm -f mr-out-* mr-success && "$@" \
+            > "$WORK/names.out" 2>&1) &&
+        sort "$dir"/mr-out-* | grep . | cmp -s - "$WORK/wc-want"; then
+        pass "$name"
+    else fail "$name" "$(tail -2 "$WORK/names.out")"; fi
 }
 mkdir -p "$WORK/names/sub"
 cp "$B/apps/wc.so" "$WORK/names/sub/wc.so"
+# spec_label SPEC: SPEC as part of a check's name.
+spec_label() { case $1 in */*) echo path ;; *) echo "${1/./_}" ;; esac; }
 for spec in wc wc.so ./sub/wc.so; do
-    names_app "seq_app_named_$spec" "$WORK/names" \
+    names_app "seq_app_named_$(spec_label "$spec")" "$WORK/names" \
         timeout 60 "$B/mrsequential" "$spec" "$IN/a.txt"
-    names_app "run_app_named_$spec" "$WORK/names" \
+    names_app "run_app_named_$(spec_label "$spec")" "$WORK/names" \
         timeout 60 "$B/mrrun" --app "$spec" "$IN/a.txt"
 done
 # The lab's form: a bare file name in the current directory (one the
@@ -130,7 +133,8 @@ worker_names_app() {
     timeout 60 "$B/mrworker" --addr "$sock" "$1" && wait $pid
 }
 for spec in wc wc.so ./sub/wc.so; do
-    names_app "worker_app_named_$spec" "$WORK/names" worker_names_app "$spec"
+    names_app "worker_app_named_$(spec_label "$spec")" "$WORK/names" \
+        worker_names_app "$spec"
 done
 # mrcoordinator --app NAME: a worker without a module fetches it.
 coordinator_names_app() {
@@ -140,7 +144,7 @@ coordinator_names_app() {
     pid=$!
     timeout 60 "$B/mrworker" --addr "$sock" && wait $pid
 }
-names_app coordinator_app_named_wc.so "$WORK/names" coordinator_names_app
+names_app coordinator_app_named_wc_so "$WORK/names" coordinator_names_app
 for prog in mrsequential mrworker mrcoordinator mrrun; do
     case $prog in
         mrsequential) args=(nosuch "$IN/a.txt") ;;

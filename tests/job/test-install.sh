@@ -42,8 +42,10 @@ done
 if [ -n "$missing" ]; then fail install "not installed:$missing"
 elif [ "$(cat "$B/.flags")" != "$STAMP" ]; then
     fail install "make install rebuilt $B with other flags"
-elif ls "$P/lib/mapreduce/apps" | grep -q -e noentry -e cxxwc; then
-    fail install "test apps installed: $(ls "$P/lib/mapreduce/apps")"
+elif [ "$(cd "$B/apps" && printf '%s ' *.so)" != \
+       "$(cd "$P/lib/mapreduce/apps" && printf '%s ' *.so)" ]; then
+    fail install "apps installed: $(ls "$P/lib/mapreduce/apps"), wanted" \
+        "the lab's: $(ls "$B/apps"/*.so)"
 else pass install; fi
 
 # pkg-config on a staged install: the .pc says PREFIX, the sysroot adds
@@ -235,7 +237,8 @@ for page in "$P"/share/man/man*/*; do
     [ -z "$warn" ] || bad="$bad $(basename "$page"): $warn"
 done
 if [ -n "$bad" ]; then fail man_pages "$bad"
-elif [ "$(ls "$P"/share/man/man*/ | grep -c '\.[13]$')" -ne 7 ]; then
+elif pages=("$P"/share/man/man1/*.1 "$P"/share/man/man3/*.3) &&
+     [ ${#pages[@]} -ne 7 ]; then
     fail man_pages "not 7 pages: $(ls "$P"/share/man/man*/)"
 else pass man_pages; fi
 
