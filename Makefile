@@ -162,7 +162,7 @@ TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc bench-net \
         bench-faults \
-        fuzz fuzz-seeds clean
+        fuzz fuzz-seeds clean install uninstall
 .SECONDARY:
 all: $(LAYER_LIBS) apps $(PROGRAMS)
 
@@ -382,5 +382,48 @@ bench-faults: all
 
 clean:
 	rm -rf $(BUILD)
+
+# ---------------------------------------------------------------- install
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the programs, the
+# lab's apps (where the programs look for them by name:
+# common/app_name.h), the app header, its pkg-config file (version: the app
+# ABI's) and the man pages. make uninstall with the same variables removes
+# exactly those, and the apps' directories when they are left empty.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+bindir      := $(PREFIX)/bin
+appdir      := $(PREFIX)/lib/mapreduce/apps
+includedir  := $(PREFIX)/include
+pkgconfigdir := $(PREFIX)/lib/pkgconfig
+man1dir     := $(PREFIX)/share/man/man1
+man3dir     := $(PREFIX)/share/man/man3
+MAN1        := $(wildcard man/*.1)
+MAN3        := $(wildcard man/*.3)
+ABI_VERSION  = $(shell sed -n 's/^\#define MR_APP_ABI_VERSION //p' \
+                 include/mrapp.h)
+INSTALLED   := $(PROGRAMS:$(BUILD)/%=$(bindir)/%) \
+               $(APPS:$(BUILD)/apps/%=$(appdir)/%) \
+               $(includedir)/mrapp.h $(pkgconfigdir)/mrapp.pc \
+               $(MAN1:man/%=$(man1dir)/%) $(MAN3:man/%=$(man3dir)/%)
+
+install: all
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))install -d $(DESTDIR)$(bindir) \
+	    $(DESTDIR)$(appdir) $(DESTDIR)$(includedir) \
+	    $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(man1dir) $(DESTDIR)$(man3dir)
+	$(Q)install -m 755 $(PROGRAMS) $(DESTDIR)$(bindir)
+	$(Q)install -m 644 $(APPS) $(DESTDIR)$(appdir)
+	$(Q)install -m 644 include/mrapp.h $(DESTDIR)$(includedir)
+	$(Q)install -m 644 $(MAN1) $(DESTDIR)$(man1dir)
+	$(Q)install -m 644 $(MAN3) $(DESTDIR)$(man3dir)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(ABI_VERSION)|' \
+	    include/mrapp.pc.in > $(DESTDIR)$(pkgconfigdir)/mrapp.pc.tmp && \
+	    mv $(DESTDIR)$(pkgconfigdir)/mrapp.pc.tmp \
+	       $(DESTDIR)$(pkgconfigdir)/mrapp.pc
+
+uninstall:
+	$(call say,RM,$(DESTDIR)$(PREFIX))rm -f $(INSTALLED:%=$(DESTDIR)%)
+	$(Q)for d in $(appdir) $(dir $(appdir)); do \
+	    [ ! -d "$(DESTDIR)$$d" ] || rmdir --ignore-fail-on-non-empty \
+	        "$(DESTDIR)$$d"; done
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

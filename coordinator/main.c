@@ -2,6 +2,7 @@
  * committed or the job fails. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "app_file.h"
+#include "app_name.h"
 #include "cli.h"
 #include "coord.h"
 #include "exit_codes.h"
@@ -23,7 +25,7 @@ static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrcoordinator [--addr ADDR] [--app PATH] [--output DIR]\n"
+        "usage: mrcoordinator [--addr ADDR] [--app APP] [--output DIR]\n"
         "                     [--reduce N] [--task-timeout S]\n"
         "                     [--split-size SIZE] [--max-conns N]\n"
         "                     [--token-file FILE] [--fresh]\n"
@@ -52,11 +54,15 @@ usage(FILE *to)
         "\n"
         "  --addr ADDR         listen on unix:/path or tcp:host:port (default\n"
         "                      $MR_ADDR, else unix:/tmp/mr-<uid>.sock)\n"
-        "  --app PATH          the job's app module (.so), read now: workers\n"
+        "  --app APP           the job's app module, read now: workers\n"
         "                      started without one (mrworker --addr ADDR)\n"
         "                      fetch it from here and check its BLAKE2b\n"
         "                      digest; a worker that brings its own must\n"
-        "                      bring the same file\n"
+        "                      bring the same file. APP is named as for\n"
+        "                      mrrun --app: a path (with a '/'), a file\n"
+        "                      here, or an app's name (wc, wc.so) from the\n"
+        "                      apps next to this program (build/apps) or\n"
+        "                      installed with it (PREFIX/lib/mapreduce/apps)\n"
         COORD_OPTIONS_HELP
         "  --max-conns N       serve at most N connections at once; more are\n"
         "                      closed as they come, with a log line (default\n"
@@ -105,7 +111,7 @@ parse_args(int argc, char **argv, struct args *a)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    char err[MR_ERR_LEN];
+    char err[MR_ERR_LEN], name_err[APP_NAME_ERR_LEN], app_path[PATH_MAX];
     bool addr_given = false;
     unsigned long n;
     int opt, rc;
@@ -133,7 +139,12 @@ parse_args(int argc, char **argv, struct args *a)
             a->opts.token_len = a->token.len;
         } else if (opt == 'A') {
             app_file_free(&a->module);
-            if (app_file_read(optarg, &a->module, err) < 0) {
+            if (app_name_resolve(optarg, app_path, sizeof(app_path),
+                                 name_err) < 0) {
+                fprintf(stderr, "mrcoordinator: %s\n", name_err);
+                return MR_EXIT_USAGE;
+            }
+            if (app_file_read(app_path, &a->module, err) < 0) {
                 fprintf(stderr, "mrcoordinator: %s\n", err);
                 return MR_EXIT_USAGE;
             }

@@ -1,14 +1,16 @@
 /* The contract between the MapReduce framework and an app module: the one
  * header an app author needs.
  *
- * An app is a shared object built from one C file:
+ * An app is a shared object built from one C file, with this header
+ * installed (make install; see mrapp(3)):
  *
- *     cc -shared -fPIC -O2 -Iinclude myapp.c -o myapp.so
+ *     cc -shared -fPIC -O2 $(pkg-config --cflags mrapp) myapp.c -o myapp.so
  *
- * or from C++ (the declarations below have C linkage, so the entry point
- * keeps its C name; let no exception escape a callback):
+ * (or -Iinclude from the repository) or from C++ (the declarations below
+ * have C linkage, so the entry point keeps its C name; let no exception
+ * escape a callback):
  *
- *     g++ -shared -fPIC -O2 -Iinclude myapp.cc -o myapp.so
+ *     g++ -shared -fPIC -O2 $(pkg-config --cflags mrapp) myapp.cc -o myapp.so
  *
  * It defines mr_app_entry(), which returns a table of callbacks and the ABI
  * version it was built against. The worker loads it with dlopen(RTLD_NOW |
@@ -171,9 +173,14 @@ enum mr_builtin_combiner {
     MR_COMBINER_SUM = 1,
 };
 
-/* The one symbol the worker looks up. */
+/* The one symbol the worker looks up. Declared here with C linkage and
+ * default visibility, so that a definition of its own (rather than
+ * MR_APP's) is still found when built with -fvisibility=hidden or as C++;
+ * in C++ it must be at file scope, not inside a namespace, or it gets a
+ * C++ name the worker does not look for. */
 #define MR_APP_ENTRY_SYMBOL "mr_app_entry"
-const struct mr_app *mr_app_entry(void);
+__attribute__((visibility("default"))) const struct mr_app *
+mr_app_entry(void);
 
 /* Defines mr_app_entry() for an app. combine may be NULL. */
 #define MR_APP(app_name, map_fn, reduce_fn, combine_fn)                     \
@@ -184,6 +191,9 @@ const struct mr_app *mr_app_entry(void);
 #define MR_APP_SUMMING(app_name, map_fn, reduce_fn)                         \
     MR_APP_TABLE(app_name, map_fn, reduce_fn, NULL, MR_COMBINER_SUM)
 
+/* MR_APP(...) is a function definition: the ';' after it may be left
+ * out. ISO C (-pedantic) warns of an empty declaration at file scope: in C
+ * built with -pedantic, leave it out. */
 #ifdef __cplusplus
 #define MR__LINKAGE extern "C"
 #else
@@ -300,10 +310,12 @@ mr__count(struct mr_output *o, const char *name, uint64_t n, bool literal)
 }
 }
 #else
+/* __extension__: _Generic is C11, and this header is also for C99. */
 #define mr__count(out, name, n, literal)                                     \
-    _Generic((out), struct mr_emitter *: mr__count_emitter,                  \
-                    struct mr_output *: mr__count_output)((out), (name),     \
-                                                          (n), (literal))
+    __extension__ _Generic((out),                                            \
+                           struct mr_emitter *: mr__count_emitter,           \
+                           struct mr_output *: mr__count_output)(            \
+        (out), (name), (n), (literal))
 #endif
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "app_name.h"
 #include "cli.h"
 #include "coord.h"
 #include "corpus.h"
@@ -71,7 +72,7 @@ static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrrun [--workers N] [--app NAME|PATH] [--reduce N]\n"
+        "usage: mrrun [--workers N] [--app APP] [--reduce N]\n"
         "             [--task-timeout S] [--split-size SIZE] [--output DIR]\n"
         "             [--http HOST:PORT [--linger S] [--token-file FILE]]\n"
         "             [FILE...]\n"
@@ -89,8 +90,12 @@ usage(FILE *to)
         "(" DEFAULT_INPUT_DIR "/, %u files of %u MiB).\n"
         "\n"
         "  --workers N         worker processes (default 2)\n"
-        "  --app NAME|PATH     an app built into build/apps (wc, indexer, ...)\n"
-        "                      or the path of a .so (default wc)\n"
+        "  --app APP           the app module (default wc): a path (with a\n"
+        "                      '/') as it is; a file of that name here; else\n"
+        "                      an app's name, with or without .so (wc,\n"
+        "                      indexer.so), from the apps next to mrrun\n"
+        "                      (build/apps) or installed with it\n"
+        "                      (PREFIX/lib/mapreduce/apps)\n"
         EXEC_OPTIONS_HELP
         COORD_OPTIONS_HELP
         PAGE_OPTIONS_HELP
@@ -107,43 +112,30 @@ usage(FILE *to)
         DEFAULT_FILES, DEFAULT_FILE_SIZE >> 20);
 }
 
-/* The directory this executable lives in, to find mrworker and the apps. */
+/* The module --app names (common/app_name.h's rule) into a->app, and its
+ * file name less ".so" into a->app_name. Returns 0, or -1 after printing
+ * why not. */
 static int
-exe_dir(char *buf, size_t len)
+resolve_app(const char *spec, struct args *a)
 {
-    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-    char *slash;
+    char err[APP_NAME_ERR_LEN];
+    const char *base;
+    size_t n;
 
-    if (n <= 0)
+    if (app_name_resolve(spec, a->app, sizeof(a->app), err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
         return -1;
-    buf[n] = '\0';
-    slash = strrchr(buf, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    return 0;
-}
-
-/* NAME means <exe dir>/apps/NAME.so; anything with a slash or .so is a
- * path. */
-static void
-resolve_app(const char *spec, const char *dir, struct args *a)
-{
-    size_t n = strlen(spec);
-    const char *base = strrchr(spec, '/');
-
-    if (strchr(spec, '/') != NULL || (n > 3 && !strcmp(spec + n - 3, ".so")))
-        snprintf(a->app, sizeof(a->app), "%s", spec);
-    else
-        snprintf(a->app, sizeof(a->app), "%s/apps/%s.so", dir, spec);
+    }
     base = strrchr(a->app, '/');
-    snprintf(a->app_name, sizeof(a->app_name), "%s", base ? base + 1 : spec);
+    snprintf(a->app_name, sizeof(a->app_name), "%s", base ? base + 1 : a->app);
     n = strlen(a->app_name);
     if (n > 3 && !strcmp(a->app_name + n - 3, ".so"))
         a->app_name[n - 3] = '\0';
+    return 0;
 }
 
 static int
-parse_args(int argc, char **argv, const char *dir, struct args *a)
+parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option longopts[] = {
         {"workers", required_argument, NULL, 'w'},
@@ -156,12 +148,12 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
         {NULL, 0, NULL, 0},
     };
     char err[MR_ERR_LEN];
+    const char *app = "wc";
     int opt, rc = 0;
 
     memset(a, 0, sizeof(*a));
     a->workers = 2;
     coord_opts_init(&a->opts);
-    resolve_app("wc", dir, a);
     exec_cli_init(&a->exec);
     opterr = 0;
     while (rc <= 0 &&
@@ -172,7 +164,7 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
                                 err);
             break;
         case 'a':
-            resolve_app(optarg, dir, a);
+            app = optarg;
             a->app_given = true;
             break;
         case 'k':
@@ -212,6 +204,8 @@ parse_args(int argc, char **argv, const char *dir, struct args *a)
                 "--http HOST:PORT too\n");
         return 2;
     }
+    if (!exec_cli_given(&a->exec) && resolve_app(app, a) < 0)
+        return 2;
     a->files = (const char *const *)argv + optind;
     a->nfiles = (unsigned)(argc - optind);
     return 0;
@@ -522,11 +516,11 @@ main(int argc, char **argv)
     if (mr_log_init(argv[0]) < 0)
         return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
-    if (exe_dir(dir, sizeof(dir)) < 0) {
+    if (app_name_exe_dir(dir, sizeof(dir)) < 0) {
         fprintf(stderr, "mrrun: cannot find my own directory\n");
         return 1;
     }
-    if ((rc = parse_args(argc, argv, dir, &a)) != 0)
+    if ((rc = parse_args(argc, argv, &a)) != 0)
         return rc < 0 ? 0 : rc;
     /* The workers read $MR_MAP_BUFFER; refuse a bad one here, once. */
     if (cli_env_bytes("MR_MAP_BUFFER", &map_buffer, err) < 0) {

@@ -5,12 +5,16 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "file_digest.h"
 
@@ -32,6 +36,46 @@ refuse(struct app_module *m, char err[MR_ERR_LEN], const char *fmt, ...)
     return MR_EBADAPP;
 }
 
+/* Whether the module at path holds a C++ (mangled) name of the entry
+ * point, such as _ZN5myapp12mr_app_entryEv (one defined in a namespace,
+ * or with a signature other than the header's): copies the first into
+ * name. Reads the file's string tables as bytes; false when it cannot. */
+static bool
+find_cxx_entry(const char *path, char *name, size_t len)
+{
+    static const char mangled[] = "12" MR_APP_ENTRY_SYMBOL;
+    struct stat st;
+    const char *data, *hit, *start, *end;
+    bool found = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return false;
+    if (fstat(fd, &st) < 0 || st.st_size == 0 ||
+        (data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+                     0)) == MAP_FAILED) {
+        close(fd);
+        return false;
+    }
+    close(fd);
+    end = data + st.st_size;
+    for (hit = data; !found && (hit = memmem(hit, (size_t)(end - hit),
+                                             mangled, sizeof(mangled) - 1));
+         hit++) {
+        for (start = hit; start > data && start[-1] > ' ' &&
+                          start[-1] < 0x7f; start--)
+            ;
+        /* _ZZ...: a local of the function (its static table), not it. */
+        found = end - start > 2 && start[0] == '_' && start[1] == 'Z' &&
+                start[2] != 'Z';
+        if (found)
+            snprintf(name, len, "%.*s",
+                     (int)strnlen(start, (size_t)(end - start)), start);
+    }
+    munmap((void *)data, (size_t)st.st_size);
+    return found;
+}
+
 int
 app_load(const char *path, struct app_module *m, char err[MR_ERR_LEN])
 {
@@ -42,7 +86,7 @@ int
 app_load_as(const char *path, const char *shown, struct app_module *m,
             char err[MR_ERR_LEN])
 {
-    char local[4096];
+    char local[4096], cxx_name[128];
     struct stat st;
     const struct mr_app *app;
     entry_fn *entry;
@@ -79,6 +123,11 @@ app_load_as(const char *path, const char *shown, struct app_module *m,
                       dlerror());
     dlerror();
     entry = (entry_fn *)dlsym(m->handle, MR_APP_ENTRY_SYMBOL);
+    if (entry == NULL && find_cxx_entry(path, cxx_name, sizeof(cxx_name)))
+        return refuse(m, err, "%s has no " MR_APP_ENTRY_SYMBOL "() with C "
+                      "linkage, only a C++ one, %.60s: define it with "
+                      "MR_APP(...), or after #include \"mrapp.h\" at file "
+                      "scope, not in a namespace", shown, cxx_name);
     if (entry == NULL) {
         why = dlerror();
         return refuse(m, err, "%s has no " MR_APP_ENTRY_SYMBOL "() (is it an "

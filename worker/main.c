@@ -2,6 +2,7 @@
  * coordinator) and works for a coordinator until the job is done. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "app_name.h"
 #include "cli.h"
 #include "exec_app.h"
 #include "exec_cli.h"
@@ -25,11 +27,11 @@ usage(FILE *to)
         "usage: mrworker [--addr ADDR] [--connect-timeout SECONDS]\n"
         "                [--reconnect SECONDS] [--token-file FILE]\n"
         "                [--scratch DIR]\n"
-        "                [--shuffle-addr ADDR] [APP.so [SOCKET]]\n"
+        "                [--shuffle-addr ADDR] [APP [SOCKET]]\n"
         "\n"
         "Joins the job of the coordinator at ADDR and runs its map and\n"
-        "reduce tasks with the app module APP.so until the job is over.\n"
-        "Every worker of a job runs the same module. Without APP.so, the\n"
+        "reduce tasks with the app module APP until the job is over.\n"
+        "Every worker of a job runs the same module. Without APP, the\n"
         "worker takes the job's module from the coordinator (mrcoordinator\n"
         "--app PATH), checks its size and BLAKE2b digest against what the\n"
         "coordinator announced, and loads it from memory; over TCP that\n"
@@ -39,6 +41,10 @@ usage(FILE *to)
         "there; inputs the coordinator cannot see are opened from the\n"
         "worker's directory. SOCKET, the lab's form, is the same as --addr\n"
         "unix:SOCKET.\n"
+        "APP is a path (with a '/') as it is; a file of that name in this\n"
+        "directory (the lab's mrworker wc.so SOCKET); else an app's name,\n"
+        "with or without .so (wc, wc.so), from the apps next to mrworker\n"
+        "(build/apps) or installed with it (PREFIX/lib/mapreduce/apps).\n"
         "\n"
         "  --addr ADDR         unix:/path or tcp:host:port (default $MR_ADDR,\n"
         "                      else unix:/tmp/mr-<uid>.sock)\n"
@@ -117,7 +123,8 @@ main(int argc, char **argv)
         EXEC_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    char addr[512], err[MR_ERR_LEN];
+    char addr[512], err[MR_ERR_LEN], name_err[APP_NAME_ERR_LEN];
+    char app_file[PATH_MAX];
     struct exec_cli exec;
     unsigned long connect_ms = WORKER_DEFAULT_CONNECT_MS;
     unsigned long reconnect_ms = WORKER_DEFAULT_RECONNECT_MS;
@@ -196,6 +203,14 @@ main(int argc, char **argv)
         return MR_EXIT_USAGE;
     }
     app_path = argc > optind ? argv[optind] : NULL;
+    if (app_path != NULL &&
+        app_name_resolve(app_path, app_file, sizeof(app_file),
+                         name_err) < 0) {
+        fprintf(stderr, "mrworker: %s\n", name_err);
+        return MR_EXIT_USAGE;
+    }
+    if (app_path != NULL)
+        app_path = app_file;
     if (exec_cli_given(&exec) && exec_app_load(&exec.spec, &mod, err) < 0) {
         fprintf(stderr, "mrworker: %s\n", err);
         return MR_EXIT_USAGE;

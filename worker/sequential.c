@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "app_name.h"
 #include "arena.h"
 #include "atomic_file.h"
 #include "cli.h"
@@ -347,13 +349,16 @@ static void
 usage(FILE *to)
 {
     fprintf(to,
-        "usage: mrsequential [--counters] APP.so FILE...\n"
+        "usage: mrsequential [--counters] APP FILE...\n"
         "       mrsequential --mapper CMD --reducer CMD [--framed] FILE...\n"
-        "       mrsequential --check-combiner [--seed N] APP.so FILE...\n"
+        "       mrsequential --check-combiner [--seed N] APP FILE...\n"
         "\n"
         "Runs the job in one process and writes mr-out-0: the reference\n"
         "the distributed output is checked against. It never runs the\n"
-        "app's combiner.\n"
+        "app's combiner. APP is a path (with a '/') as it is; a file of\n"
+        "that name in this directory; else an app's name, with or without\n"
+        ".so (wc, wc.so), from the apps next to mrsequential (build/apps)\n"
+        "or installed with it (PREFIX/lib/mapreduce/apps).\n"
         "\n"
         "  --check-combiner  write nothing; instead check the app's combiner\n"
         "                    (or MR_APP_SUMMING's sum) on these inputs: for\n"
@@ -423,7 +428,7 @@ main(int argc, char **argv)
     struct exec_cli exec;
     struct pairs ps = {.emitter = {collect, count}};
     struct app_module mod;
-    char err[MR_ERR_LEN];
+    char err[MR_ERR_LEN], name_err[APP_NAME_ERR_LEN], app_file[PATH_MAX];
     bool check = false, seeded = false, counters = false;
     unsigned long seed = 0;
     int opt, rc;
@@ -471,7 +476,7 @@ main(int argc, char **argv)
                          argv + optind, &ps);
     if (argc - optind < 2) {
         fprintf(stderr, "mrsequential: usage: mrsequential "
-                "[--counters | --check-combiner [--seed N]] APP.so FILE...; "
+                "[--counters | --check-combiner [--seed N]] APP FILE...; "
                 "see "
                 "'mrsequential --help'\n");
         return 2;
@@ -486,7 +491,12 @@ main(int argc, char **argv)
                 "'mrsequential --help'\n");
         return 2;
     }
-    if (app_load(argv[optind], &mod, err) < 0) {
+    if (app_name_resolve(argv[optind], app_file, sizeof(app_file),
+                         name_err) < 0) {
+        fprintf(stderr, "mrsequential: %s\n", name_err);
+        return 2;
+    }
+    if (app_load(app_file, &mod, err) < 0) {
         fprintf(stderr, "mrsequential: %s\n", err);
         return 2;
     }

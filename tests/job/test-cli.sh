@@ -60,9 +60,10 @@ expect_error coord_unknown_option 2 "mrcoordinator --help" \
 # it either fails the job, which names the file.
 expect_job_failure coord_missing_input "nope.txt: No such file" \
     coordinator_with_worker "$IN/a.txt" "$IN/nope.txt"
-expect_error coord_directory_input 1 "not a regular file (a directory)" \
-    "$B/mrcoordinator" --addr "$S" "$IN"
-expect_error coord_bad_address 1 "neither unix:/path nor tcp:host:port" \
+mkdir -p "$WORK/empty-dir"
+expect_error coord_empty_directory_input 2 "holds no file to read" \
+    "$B/mrcoordinator" --addr "$S" "$WORK/empty-dir"
+expect_error coord_bad_address 2 "neither unix:/path nor tcp:host:port" \
     "$B/mrcoordinator" --addr "http://x" "$IN/a.txt"
 expect_error coord_open_tcp_without_token 1 "not a loopback address" \
     "$B/mrcoordinator" --addr tcp:0.0.0.0:0 "$IN/a.txt"
@@ -92,6 +93,69 @@ expect_error run_bad_map_buffer 2 "^mrrun: MR_MAP_BUFFER wants" \
 expect_error seq_missing_input 1 "cannot read input file" \
     "$B/mrsequential" "$B/apps/wc.so" "$IN/nope.txt"
 expect_error run_unknown_app 2 "apps/nosuch.so" "$B/mrrun" --app nosuch
+
+# One rule for naming an app (common/app_name.h) in every program: NAME or
+# NAME.so from the build's apps, a path as it is, a file of that name here;
+# a name found nowhere is one line with what was tried and the apps there,
+# exit 2, nothing written.
+reference "$B/apps/wc.so" "$WORK/wc-want" "$IN/a.txt"
+# names_app NAME DIR CMD...: CMD (which sets its own timeouts), run in
+# DIR, writes wc's output.
+names_app() {
+    local name=$1 dir=$2
+    shift 2
+    if (cd "$dir" && rm -f mr-out-* mr-success && "$@" \
+            > "$WORK/names.out" 2>&1) &&
+        sort "$dir"/mr-out-* | grep . | cmp -s - "$WORK/wc-want"; then
+        pass "$name"
+    else fail "$name" "$(tail -2 "$WORK/names.out")"; fi
+}
+mkdir -p "$WORK/names/sub"
+cp "$B/apps/wc.so" "$WORK/names/sub/wc.so"
+# spec_label SPEC: SPEC as part of a check's name.
+spec_label() { case $1 in */*) echo path ;; *) echo "${1/./_}" ;; esac; }
+for spec in wc wc.so ./sub/wc.so; do
+    names_app "seq_app_named_$(spec_label "$spec")" "$WORK/names" \
+        timeout 60 "$B/mrsequential" "$spec" "$IN/a.txt"
+    names_app "run_app_named_$(spec_label "$spec")" "$WORK/names" \
+        timeout 60 "$B/mrrun" --app "$spec" "$IN/a.txt"
+done
+# The lab's form: a bare file name in the current directory (one the
+# build's apps do not have).
+cp "$B/apps/wc.so" "$WORK/names/sub/mywc.so"
+names_app seq_app_file_here "$WORK/names/sub" \
+    timeout 60 "$B/mrsequential" mywc.so "$IN/a.txt"
+# worker_names_app SPEC: a job of mrcoordinator and one mrworker SPEC, in
+# $WORK/names.
+worker_names_app() {
+    local sock=unix:$WORK/names.sock pid
+    timeout 60 "$B/mrcoordinator" --addr "$sock" "$IN/a.txt" 2>/dev/null &
+    pid=$!
+    timeout 60 "$B/mrworker" --addr "$sock" "$1" && wait $pid
+}
+for spec in wc wc.so ./sub/wc.so; do
+    names_app "worker_app_named_$(spec_label "$spec")" "$WORK/names" \
+        worker_names_app "$spec"
+done
+# mrcoordinator --app NAME: a worker without a module fetches it.
+coordinator_names_app() {
+    local sock=unix:$WORK/names.sock pid
+    timeout 60 "$B/mrcoordinator" --addr "$sock" --app wc.so "$IN/a.txt" \
+        2>/dev/null &
+    pid=$!
+    timeout 60 "$B/mrworker" --addr "$sock" && wait $pid
+}
+names_app coordinator_app_named_wc_so "$WORK/names" coordinator_names_app
+for prog in mrsequential mrworker mrcoordinator mrrun; do
+    case $prog in
+        mrsequential) args=(nosuch "$IN/a.txt") ;;
+        mrworker) args=(nosuch "$S") ;;
+        *) args=(--app nosuch.so "$IN/a.txt") ;;
+    esac
+    expect_error "${prog}_unknown_app" 2 \
+        "no app module 'nosuch.*not ./nosuch.*apps/nosuch.so.*apps there: .*indexer, .*wc" \
+        "$B/$prog" "${args[@]}"
+done
 expect_error run_bad_workers 2 "workers wants a whole number from 1" \
     "$B/mrrun" --workers 0
 # mrrun's workers run where it does: a name it cannot find is a mistake.

@@ -1,7 +1,8 @@
 /* Loading app modules: the real apps load, and so does one written in C++,
  * and ones built for older ABI versions (they also run); a missing file,
- * a file that is not ELF, a .so without the entry symbol and one built for
- * another ABI are each refused with a message saying what is wrong. */
+ * a file that is not ELF, a .so without the entry symbol (or with only a
+ * C++ one) and one built for another ABI are each refused with a message
+ * saying what is wrong. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 
@@ -197,6 +198,63 @@ Test(app, missing_entry_symbol)
     cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
     cr_assert(strstr(err, "mr_app_entry"), "%s", err);
     cr_assert(strstr(err, "undefined symbol"), "dlerror() missing: %s", err);
+}
+
+/* An entry point defined by hand, in a module built with hidden
+ * visibility (as the Makefile builds apps): the header's declaration
+ * exports it. */
+Test(app, hand_written_entry_with_hidden_visibility_loads)
+{
+    char src[128], path[128], cmd[1024], err[MR_ERR_LEN];
+    struct app_module m;
+    FILE *f;
+
+    snprintf(src, sizeof(src), "%s/hand.c", dir);
+    snprintf(path, sizeof(path), "%s/hand.so", dir);
+    cr_assert_not_null(f = fopen(src, "w"));
+    fputs("#include \"mrapp.h\"\n"
+          "static int m(const char *f, const char *d, size_t n,\n"
+          "             struct mr_emitter *e)\n"
+          "{ (void)f; (void)d; (void)n; (void)e; return 0; }\n"
+          "static int r(const char *k, size_t n, struct mr_values *v,\n"
+          "             struct mr_output *o)\n"
+          "{ (void)k; (void)n; (void)v; (void)o; return 0; }\n"
+          "const struct mr_app *mr_app_entry(void) {\n"
+          "    static const struct mr_app a = {MR_APP_ABI_VERSION, \"hand\",\n"
+          "                                    m, r, 0, 0};\n"
+          "    return &a;\n"
+          "}\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "cc -shared -fPIC -fvisibility=hidden "
+             "-Iinclude %s -o %s", src, path);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(app_load(path, &m, err), 0, "%s", err);
+    cr_assert_str_eq(m.app->name, "hand");
+    app_unload(&m);
+}
+
+/* A C++ entry point inside a namespace has a mangled name: the message
+ * names it and says what to do. */
+Test(app, cxx_entry_in_a_namespace_is_named)
+{
+    char src[128], path[128], cmd[1024], err[MR_ERR_LEN];
+    struct app_module m;
+    FILE *f;
+
+    snprintf(src, sizeof(src), "%s/ns.cc", dir);
+    snprintf(path, sizeof(path), "%s/ns.so", dir);
+    cr_assert_not_null(f = fopen(src, "w"));
+    fputs("#include \"mrapp.h\"\n"
+          "namespace mine {\n"
+          "const mr_app *mr_app_entry() { return nullptr; }\n"
+          "}\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "g++ -shared -fPIC -Iinclude %s -o %s", src,
+             path);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
+    cr_expect(strstr(err, "_ZN4mine12mr_app_entryEv"), "%s", err);
+    cr_expect(strstr(err, "not in a namespace"), "%s", err);
 }
 
 Test(app, wrong_abi_version)
