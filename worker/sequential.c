@@ -29,6 +29,7 @@
 #include "file_output.h"
 #include "keys.h"
 #include "log.h"
+#include "maptask.h"
 
 struct pair {
     const char *key, *val;      /* in the arena */
@@ -242,7 +243,10 @@ map_all(const struct mr_app *app, char **files, int nfiles,
                     files[i], strerror(errno ? errno : EIO));
             return 1;
         }
-        if (app->map(files[i], data, len, &ps->emitter) != 0) {
+        struct map_feed feed = {files[i], 0, NULL, 0};
+        uint64_t read, skipped;
+        if (map_feed(app, &feed, data, len, &ps->emitter, &read,
+                     &skipped) != 0) {
             fprintf(stderr, "mrsequential: the app's map failed on %s\n",
                     files[i]);
             free(data);
