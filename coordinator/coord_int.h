@@ -24,6 +24,7 @@
 #include "members.h"
 #include "mr.pb-c.h"
 #include "rpc.h"
+#include "skips.h"
 #include "splits.h"
 #include "tasks.h"
 
@@ -153,6 +154,7 @@ struct coord {
     char why_failed[MR_ERR_LEN];    /* an abort's or the commit's reason */
     bool interrupted;           /* coord_interrupt(): no failure note */
     struct failure_log failures;    /* failed and lost attempts */
+    struct skips skips;         /* bad records (--skip-bad-records) */
     char final_error[COORD_ERROR_LEN];  /* a task ended the job: its
                                    failure, named in full */
     struct phase_clock clock;
