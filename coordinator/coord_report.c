@@ -136,12 +136,16 @@ crashed_on_record(coord *c, struct coord_task *task,
     printable_copy(r->file, file, sizeof(file));
     printable_escape(r->head, r->head_len, head, sizeof(head));
     if (verdict == SKIP_OVER) {
-        snprintf(over, sizeof(over), "died twice on the line at offset %llu "
-                 "of %s (\"%s\"), and skipping it would skip %u records, "
-                 "more than --max-skipped-records %u: raise that limit to "
-                 "skip more, or mend the input",
-                 (unsigned long long)r->offset, file, head,
-                 c->skips.skipped + 1, c->skips.max);
+        mr_warn("map task %u: the line at offset %llu of %s (\"%s\") "
+                "killed %u attempts, but %u record%s skipped already, the "
+                "job's limit (--max-skipped-records)", task->id,
+                (unsigned long long)r->offset, file, head, SKIPS_CRASHES,
+                c->skips.skipped, c->skips.skipped == 1 ? " is" : "s are");
+        snprintf(over, sizeof(over), "would skip %u records, over "
+                 "--max-skipped-records %u (raise it to skip more): the "
+                 "line at offset %llu killed %u attempts",
+                 c->skips.skipped + 1, c->skips.max,
+                 (unsigned long long)r->offset, SKIPS_CRASHES);
         return tasks_fail_skipping(&c->tasks, task, rep->attempt, 0, over);
     }
     mr_warn("map task %u: skipping the line at offset %llu of %s (\"%s\") "
