@@ -305,6 +305,8 @@ void coord__journal_map_done(coord *c, uint32_t map);
 void coord__journal_map_undone(coord *c, uint32_t map);
 void coord__journal_reduce_done(coord *c, uint32_t reduce,
                                 const Mr__TaskReport *rep);
+/* Records, for the next sync, that a record is skipped from now on. */
+void coord__journal_skipped(coord *c, const struct bad_record *r);
 /* True while records wait for their sync: nothing is handed out, and the
  * job does not end, until it has run. */
 bool coord__journal_pending(const coord *c);

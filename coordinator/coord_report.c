@@ -148,10 +148,13 @@ crashed_on_record(coord *c, struct coord_task *task,
                  (unsigned long long)r->offset, SKIPS_CRASHES);
         return tasks_fail_skipping(&c->tasks, task, rep->attempt, 0, over);
     }
+    if (verdict == SKIP_ALREADY)
+        return tasks_fail_skipping(&c->tasks, task, rep->attempt, 0, NULL);
     mr_warn("map task %u: skipping the line at offset %llu of %s (\"%s\") "
             "from now on: it killed %u attempts (%u record%s skipped)",
             task->id, (unsigned long long)r->offset, file, head, r->crashes,
             c->skips.skipped, c->skips.skipped == 1 ? "" : "s");
+    coord__journal_skipped(c, r);
     return tasks_fail_skipping(&c->tasks, task, rep->attempt,
                                SKIPS_CRASHES - 1, NULL);
 }

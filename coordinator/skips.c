@@ -71,7 +71,7 @@ skips_note(struct skips *s, uint32_t map, const char *file, uint64_t offset,
         return -ENOMEM;
     *rec = r;
     if (r->skipped_as != 0)
-        return SKIP_NOW;
+        return SKIP_ALREADY;
     if (r->crashes + 1 < SKIPS_CRASHES) {
         r->crashes++;
         return SKIP_NOTED;
@@ -81,6 +81,21 @@ skips_note(struct skips *s, uint32_t map, const char *file, uint64_t offset,
     r->crashes++;
     r->skipped_as = ++s->skipped;
     return SKIP_NOW;
+}
+
+int
+skips_restore(struct skips *s, uint32_t map, const char *file,
+              uint64_t offset, const uint8_t *head, size_t hlen)
+{
+    struct bad_record *r = find(s, map, offset);
+
+    if (r == NULL && (r = add(s, map, file, offset, head, hlen)) == NULL)
+        return -ENOMEM;
+    if (r->skipped_as == 0) {
+        r->crashes = SKIPS_CRASHES;
+        r->skipped_as = ++s->skipped;
+    }
+    return 0;
 }
 
 static int

@@ -45,6 +45,8 @@ struct skips {
 enum skip_verdict {
     SKIP_NOTED,                 /* its first crash: retry as always */
     SKIP_NOW,                   /* skipped from this one on */
+    SKIP_ALREADY,               /* skipped already (an attempt handed out
+                                   before it was) */
     SKIP_OVER,                  /* skipping it would pass max: fail */
 };
 
@@ -54,12 +56,15 @@ void skips_free(struct skips *s);
 
 /* An attempt of map died on the record at offset of file (head: its first
  * hlen bytes, cut to SKIPS_HEAD_MAX). Returns a verdict with *rec the
- * record (valid until the next note), or -ENOMEM (nothing noted). A
- * record already skipped (a late report) is SKIP_NOW again and counts
- * nothing more. */
+ * record (valid until the next note), or -ENOMEM (nothing noted). */
 int skips_note(struct skips *s, uint32_t map, const char *file,
                uint64_t offset, const uint8_t *head, size_t hlen,
                const struct bad_record **rec);
+
+/* A record skipped by an earlier coordinator of the job (its journal):
+ * skipped again, in the order restored. Returns 0 or -ENOMEM. */
+int skips_restore(struct skips *s, uint32_t map, const char *file,
+                  uint64_t offset, const uint8_t *head, size_t hlen);
 
 /* The offsets of map's skipped records, ascending, in *offsets (valid
  * until the next call). Returns how many; 0 when out of memory too. */

@@ -8,13 +8,16 @@
 # the success marker, mrstatus --summary and mrrun's closing lines, and
 # counts it ("map skipped records"). Without the flag the same job fails
 # naming SIGSEGV; with two bad lines and --max-skipped-records 1 it fails
-# with one line saying the limit and how to raise it. The line form with
+# with one line saying the limit and how to raise it. A coordinator
+# killed and started again keeps skipping the line (its journal). The
+# line form with
 # the built-in sum gives the word count apps/wc.so gives. Prints one
 # "PASS name" or "FAIL name: why" line per check.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 begin_suite mr-skiptest
+TESTS=$(cd "$(dirname "$0")/.." && pwd)
 LINEWC=$B/tests/apps/linewc.so
 need "$LINEWC" "$B/apps/wc.so" "$B/mrrun" "$B/mrcoordinator" "$B/mrworker" \
     "$B/mrsequential" "$B/mrstatus"
@@ -193,6 +196,61 @@ check_coordinator() {
     else pass coordinator_marker_lists_the_record; fi
 }
 
+# skipped_in_journal DIR: the journal of the job in DIR has a Skipped
+# record.
+skipped_in_journal() {
+    local j
+    j=$(first_match "$1/.mr-*/mr-journal") &&
+        python3 "$TESTS/support/journal.py" frames "$j" | grep -q " skipped$"
+}
+
+# A coordinator killed once the bad line is skipped, and started again:
+# the job it resumes skips the line from its journal, and no worker dies
+# of it again.
+check_resume() {
+    local d=$WORK/resume rc n=0 crashed=0 problem
+    local args=(--addr "unix:$WORK/resume.s" --skip-bad-records --reduce 2
+                --split-size 2M --output "$d" "$IN/one-bad.txt")
+    mkdir -p "$d" && cd "$d" || return
+    start_coordinator "$d" "$WORK/resume-1.log" "${args[@]}" ||
+        { fail resume_setup "no coordinator"; return; }
+    while [ $n -lt 2 ]; do
+        n=$((n + 1))
+        "$B/mrworker" --addr "unix:$WORK/resume.s" --connect-timeout 1 \
+            --reconnect 0 "$LINEWC" 2>>"$WORK/resume-workers.err"
+        [ $? -eq 139 ] || { fail resume_setup "worker $n did not die of SIGSEGV"; return; }
+    done
+    if ! wait_for 10 skipped_in_journal "$d"; then
+        fail resume_keeps_the_skip "no Skipped record in the journal"
+        return
+    fi
+    kill -KILL "$CPID"
+    wait "$TPID"
+    start_coordinator "$d" "$WORK/resume-2.log" "${args[@]}" ||
+        { fail resume_setup "no second coordinator"; return; }
+    n=0
+    while kill -0 "$CPID" 2>/dev/null && [ $n -lt 10 ]; do
+        n=$((n + 1))
+        "$B/mrworker" --addr "unix:$WORK/resume.s" --connect-timeout 1 \
+            --reconnect 0 "$LINEWC" 2>>"$WORK/resume-workers.err"
+        [ $? -eq 139 ] && crashed=$((crashed + 1))
+    done
+    wait "$TPID"
+    rc=$?
+    problem=$(same_output "$d" "$WORK/one-bad.want")
+    if [ $rc -ne 0 ]; then fail resume_keeps_the_skip "exit $rc: $(tail -n 1 "$WORK/resume-2.log")"
+    elif ! logged "$WORK/resume-2.log" "resumed from its journal"; then
+        fail resume_keeps_the_skip "the job was not resumed: $(tail -n 2 "$WORK/resume-2.log")"
+    elif [ $crashed -ne 0 ]; then fail resume_keeps_the_skip "$crashed workers died of SIGSEGV after the restart"
+    elif [ -n "$problem" ]; then fail resume_keeps_the_skip "$problem"
+    else
+        problem=$(json_problems "$d/mr-success" "$ONE_SKIPPED" \
+            "$IN/one-bad.txt" "$BAD_OFFSET" "$BAD_HEAD")
+        if [ -n "$problem" ]; then fail resume_keeps_the_skip "$problem"
+        else pass resume_keeps_the_skip; fi
+    fi
+}
+
 # The line form with the built-in sum counts words as apps/wc.so does
 # (ASCII text: a word is a run of letters for both), through mrsequential
 # and mrrun.
@@ -224,5 +282,5 @@ check_lines_like_wc() {
     else pass lines_sum_like_wc; fi
 }
 
-ALL="mrrun without_flag limit coordinator lines_like_wc"
+ALL="mrrun without_flag limit coordinator resume lines_like_wc"
 run_checks "$ALL" "$@"
