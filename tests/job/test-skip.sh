@@ -5,7 +5,8 @@
 # mrrun and through mrcoordinator with mrworkers, with the output of the
 # input without that line (counted here by awk), and the job lists exactly
 # that record (input, offset as grep -b finds it, its first 32 bytes) in
-# the success marker, mrstatus --summary and mrrun's closing lines, and
+# the success marker, mrstatus --summary, mrrun's closing lines and the
+# running job's status (mrstatus, --json), and
 # counts it ("map skipped records"). Without the flag the same job fails
 # naming SIGSEGV; with two bad lines and --max-skipped-records 1 it fails
 # with one line saying the limit and how to raise it. A coordinator
@@ -224,6 +225,19 @@ check_resume() {
         fail resume_keeps_the_skip "no Skipped record in the journal"
         return
     fi
+    # While the job waits for workers, its status lists the record.
+    "$B/mrstatus" --addr "unix:$WORK/resume.s" > "$WORK/resume.status" 2>&1
+    "$B/mrstatus" --addr "unix:$WORK/resume.s" --json > "$WORK/resume.json" 2>&1
+    problem=$(json_problems "$WORK/resume.json" '
+want = [{"input": args[0], "offset": int(args[1]), "head": args[2]}]
+if d.get("skipped_records") != want: print("skipped_records %s, wanted %s" % (d.get("skipped_records"), want))
+' "$IN/one-bad.txt" "$BAD_OFFSET" "$BAD_HEAD")
+    if [ -n "$problem" ]; then fail status_lists_the_record "$problem"
+    elif ! grep -qxF "skipped    1 bad record:" "$WORK/resume.status" ||
+         ! grep -qxF "  $IN/one-bad.txt offset $BAD_OFFSET: \"$BAD_HEAD\"" \
+              "$WORK/resume.status"; then
+        fail status_lists_the_record "mrstatus: $(grep -A1 skipped "$WORK/resume.status")"
+    else pass status_lists_the_record; fi
     kill -KILL "$CPID"
     wait "$TPID"
     start_coordinator "$d" "$WORK/resume-2.log" "${args[@]}" ||
