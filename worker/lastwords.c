@@ -247,3 +247,19 @@ lastwords_disarm(void)
 {
     armed_fd = -1;
 }
+
+void
+lastwords_blame_record(Mr__TaskReport *rep, Mr__BadRecord *room, int signo)
+{
+    struct record_in_hand r;
+
+    rep->signal = (uint32_t)signo;
+    if (!record_in_hand_get(&r))
+        return;
+    mr__bad_record__init(room);
+    room->file = (char *)(r.file != NULL ? r.file : "");
+    room->offset = r.offset;
+    room->head.data = (uint8_t *)r.bytes;
+    room->head.len = r.len < RECORD_HEAD_MAX ? r.len : RECORD_HEAD_MAX;
+    rep->bad_record = room;
+}

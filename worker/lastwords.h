@@ -47,4 +47,13 @@ int lastwords_init(void);
 void lastwords_arm(rpc_client *c, const Mr__TaskReport *rep);
 void lastwords_disarm(void);
 
+/* For a map whose app died of signal signo outside this process (an
+ * executable the worker feeds lines): sets rep->signal and, when a record
+ * is in hand (record_in_hand.h: call before its clear), rep->bad_record
+ * to it, in *room, as this process's own last words would, so that
+ * --skip-bad-records can skip it. The record's bytes are borrowed until
+ * the next record_in_hand_set() or clear. */
+void lastwords_blame_record(Mr__TaskReport *rep, Mr__BadRecord *room,
+                            int signo);
+
 #endif

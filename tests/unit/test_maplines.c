@@ -4,13 +4,14 @@
  * line without '\n' included, '\r' left in; the lines named to skip are
  * left out and counted; the line in hand is known during each call and
  * none after; map_run over a split numbers its lines from the split's
- * offset. */
+ * offset; an executable's death blames the record in hand. */
 #include <criterion/criterion.h>
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "lastwords.h"
 #include "maptask.h"
 #include "record_in_hand.h"
 #include "tmpdir.h"
@@ -162,4 +163,29 @@ Test(maplines, map_run_numbers_a_splits_lines_from_its_offset)
     cr_assert_eq(nseen, 1);
     expect(0, 13, "zero");
     tmpdir_remove(dir);
+}
+
+/* What an executable's death reports (lastwords_blame_record): the signal
+ * and the record in hand, its head cut to 32 bytes; only the signal when
+ * none is in hand. */
+Test(maplines, a_record_in_hand_is_blamed_for_a_death)
+{
+    static const char line[] = "0123456789012345678901234567890123456789";
+    Mr__TaskReport rep = MR__TASK_REPORT__INIT;
+    Mr__BadRecord room;
+
+    record_in_hand_set("in.txt", 77, line, sizeof(line) - 1);
+    lastwords_blame_record(&rep, &room, 11);
+    record_in_hand_clear();
+    cr_assert_eq(rep.signal, 11);
+    cr_assert_eq(rep.bad_record, &room);
+    cr_assert_str_eq(room.file, "in.txt");
+    cr_assert_eq(room.offset, 77);
+    cr_assert_eq(room.head.len, RECORD_HEAD_MAX);
+    cr_assert(memcmp(room.head.data, line, RECORD_HEAD_MAX) == 0);
+
+    mr__task_report__init(&rep);
+    lastwords_blame_record(&rep, &room, 6);
+    cr_assert_eq(rep.signal, 6);
+    cr_assert_null(rep.bad_record);
 }
