@@ -4,12 +4,13 @@
  * coordinator before the process dies of that signal, so that a task that
  * crashes every worker counts as failing, and the job's failure can name
  * the signal, and the record the app had in hand (record_in_hand.h),
- * which --skip-bad-records skips. The report is packed before the app runs; the handler
- * takes what is still on its way to stderr into the ring and appends the
- * task's last lines there to the report (stderr_capture_dying(),
- * async-signal-safe, and rpc_client_frame_append()), appends the record
- * in hand the same way (pack_record_field()), write()s it, then
- * forwards those bytes to stderr as far as it takes them without waiting
+ * which --skip-bad-records skips. The report is packed before the app
+ * runs; the handler takes what is still on its way to stderr into the
+ * ring and appends the task's last lines there to the report
+ * (stderr_capture_dying(), async-signal-safe, and
+ * rpc_client_frame_append()), appends the record in hand the same way
+ * (pack_record_field()), write()s it, then forwards those bytes to
+ * stderr as far as it takes them without waiting
  * (stderr_capture_dying_forward(): a paused terminal or a pipe nobody
  * reads does not keep a worker from dying) and re-raises the signal:
  * an exception to STYLE's rule that handlers only set a flag, since

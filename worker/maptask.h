@@ -62,12 +62,12 @@ int map_feed(const struct mr_app *app, const struct map_feed *f,
              const char *data, size_t len, struct mr_emitter *out,
              uint64_t *read, uint64_t *skipped);
 
-/* Maps the input's split (map_feed); the app sees its name. The output is buffered
- * in map_buffer bytes (0: MAPOUT_DEFAULT_BUDGET; see mapout_init) before
- * it spills to run_dir (NULL: the current directory). The app's mr_count
- * calls add to counters (borrowed; NULL: they are dropped). Returns 0, or
- * an error with err filled (MR_EAPP also when counters refused a count);
- * on error nothing appears at out_path. */
+/* Maps the input's split (map_feed); the app sees its name. The output is
+ * buffered in map_buffer bytes (0: MAPOUT_DEFAULT_BUDGET; see
+ * mapout_init) before it spills to run_dir (NULL: the current directory).
+ * The app's mr_count calls add to counters (borrowed; NULL: they are
+ * dropped). Returns 0, or an error with err filled (MR_EAPP also when
+ * counters refused a count); on error nothing appears at out_path. */
 int map_run(const struct mr_app *app, const struct map_input *in,
             uint32_t nreduce, const char *out_path, const char *run_dir,
             size_t map_buffer, struct counter_table *counters,
