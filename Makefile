@@ -153,7 +153,7 @@ APP_LIBS    = $(shell pkg-config --libs libutf8proc)
 # Modules only the tests load (bad ones among them), from
 # tests/support/apps/NAME.c to build/tests/apps/NAME.so.
 TEST_APP_NAMES := noentry abi99 bigreduce linelen meancombine faulty \
-                  slowreduce oddlines
+                  slowreduce oddlines linewc
 TEST_APPS  := $(TEST_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 # The same from C++: tests/support/apps/NAME.cc, built and linked with g++.
 TEST_CXX_APP_NAMES := cxxwc cxxexternc
@@ -212,9 +212,10 @@ $(BUILD)/coordinator/status_page_html.o: $(BUILD)/coordinator/status_page_html.c
 
 $(BUILD)/apps/%.o: CFLAGS += -fvisibility=hidden
 $(BUILD)/tests/support/apps/%.o: CFLAGS += -fvisibility=hidden
-# The faulty app dies of SIGSEGV on purpose: built without the sanitizers,
+# The faulty and linewc apps die of SIGSEGV on purpose: built without the sanitizers,
 # which would stop it first, so that the worker's own handling is tested.
-$(BUILD)/tests/support/apps/faulty.o: CFLAGS := $(filter-out \
+$(BUILD)/tests/support/apps/faulty.o \
+$(BUILD)/tests/support/apps/linewc.o: CFLAGS := $(filter-out \
     -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -fvisibility=hidden
 
 $(BUILD)/apps/%.so: $(BUILD)/apps/%.o $(LIB_apps)

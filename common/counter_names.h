@@ -11,6 +11,7 @@
 /* A map task's (worker/worker_task.c). */
 #define MR_C_MAP_INPUT_BYTES        "map input bytes"
 #define MR_C_MAP_INPUT_RECORDS      "map input records"
+#define MR_C_MAP_SKIPPED_RECORDS    "map skipped records"
 #define MR_C_MAP_OUTPUT_RECORDS     "map output records"
 #define MR_C_MAP_OUTPUT_BYTES       "map output bytes"
 #define MR_C_COMBINE_INPUT_RECORDS  "combine input records"
@@ -41,7 +42,8 @@ mr_counter_is_builtin(const char *name)
 {
     static const char *const names[] = {
         MR_C_MAP_INPUT_BYTES, MR_C_MAP_INPUT_RECORDS,
-        MR_C_MAP_OUTPUT_RECORDS, MR_C_MAP_OUTPUT_BYTES,
+        MR_C_MAP_SKIPPED_RECORDS, MR_C_MAP_OUTPUT_RECORDS,
+        MR_C_MAP_OUTPUT_BYTES,
         MR_C_COMBINE_INPUT_RECORDS, MR_C_COMBINE_OUTPUT_RECORDS,
         MR_C_SPILLED_RECORDS, MR_C_SPILLED_RUNS, MR_C_INTERMEDIATE_RECORDS,
         MR_C_INTERMEDIATE_BYTES, MR_C_SHUFFLE_BYTES,

@@ -193,6 +193,9 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
         t.length = s->length;
         t.input_size = s->file_size;
         t.serve_outputs = c->networked || c->has_local;
+        if (c->skips.on)
+            t.n_skip = skips_of(&c->skips, task->id,
+                                &t.skip);
     } else {
         t.kind = MR__TASK_KIND__TASK_REDUCE;
         for (uint32_t i = 0; i < c->tasks.nmap; i++)
@@ -520,6 +523,9 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     c->output_dir = opts->output_dir;
     c->fresh = opts->fresh;
     c->split_size = opts->split_size ? opts->split_size : SPLIT_DEFAULT_SIZE;
+    skips_init(&c->skips, opts->skip_bad_records,
+               opts->max_skipped_given ? opts->max_skipped
+                                       : SKIPS_DEFAULT_MAX);
     c->started = time(NULL);
     c->start_ms = rpc_monotonic_ms();
     if (opts->app != NULL)
@@ -699,6 +705,7 @@ coord_free(coord *c)
     tasks_free(&c->tasks);
     members_free(&c->members);
     failures_free(&c->failures);
+    skips_free(&c->skips);
     free(c->map_deadlines);
     free(c->reduce_deadlines);
     free(c->map_attempts);

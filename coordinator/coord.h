@@ -110,6 +110,12 @@ struct coord_opts {
     /* A dead job's files in the directory go, even when its journal
      * defines this job: start afresh rather than resume (--fresh). */
     bool fresh;
+    /* --skip-bad-records: a line that kills two attempts of its map task
+     * is skipped by the later ones (skips.h), at most max_skipped of
+     * them in the job (if max_skipped_given, else SKIPS_DEFAULT_MAX). */
+    bool skip_bad_records;
+    uint32_t max_skipped;
+    bool max_skipped_given;
     /* The app every worker must run (borrowed); NULL: the first worker's. */
     const struct coord_app *app;
     /* The module to give workers that bring none (GetApp), borrowed;

@@ -98,6 +98,8 @@ summarize(const coord *c, size_t *len)
     s.failures_total = status->failures_total;
     s.counters = status->counters;
     s.ncounters = status->n_counters;
+    s.skipped = status->skipped;
+    s.nskipped = status->n_skipped;
     doc = summary_json(&s, len);
     coord_status_free(status);
     return doc;

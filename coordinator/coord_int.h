@@ -24,6 +24,7 @@
 #include "members.h"
 #include "mr.pb-c.h"
 #include "rpc.h"
+#include "skips.h"
 #include "splits.h"
 #include "tasks.h"
 
@@ -153,6 +154,7 @@ struct coord {
     char why_failed[MR_ERR_LEN];    /* an abort's or the commit's reason */
     bool interrupted;           /* coord_interrupt(): no failure note */
     struct failure_log failures;    /* failed and lost attempts */
+    struct skips skips;         /* bad records (--skip-bad-records) */
     char final_error[COORD_ERROR_LEN];  /* a task ended the job: its
                                    failure, named in full */
     struct phase_clock clock;
@@ -303,6 +305,8 @@ void coord__journal_map_done(coord *c, uint32_t map);
 void coord__journal_map_undone(coord *c, uint32_t map);
 void coord__journal_reduce_done(coord *c, uint32_t reduce,
                                 const Mr__TaskReport *rep);
+/* Records, for the next sync, that a record is skipped from now on. */
+void coord__journal_skipped(coord *c, const struct bad_record *r);
 /* True while records wait for their sync: nothing is handed out, and the
  * job does not end, until it has run. */
 bool coord__journal_pending(const coord *c);

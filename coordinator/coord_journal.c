@@ -271,6 +271,24 @@ coord__journal_reduce_done(coord *c, uint32_t reduce,
     append(c, &rec);
 }
 
+void
+coord__journal_skipped(coord *c, const struct bad_record *r)
+{
+    Mrj__Record rec = MRJ__RECORD__INIT;
+    Mrj__Skipped m = MRJ__SKIPPED__INIT;
+    Mr__BadRecord b = MR__BAD_RECORD__INIT;
+
+    b.file = r->file;
+    b.offset = r->offset;
+    b.head.data = (uint8_t *)r->head;
+    b.head.len = r->head_len;
+    m.map = r->map;
+    m.record = &b;
+    rec.what_case = MRJ__RECORD__WHAT_SKIPPED;
+    rec.skipped = &m;
+    append(c, &rec);
+}
+
 bool
 coord__journal_pending(const coord *c)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "printable.h"
 
 /* The counters are a worker's own figures for the summary: they stop at
  * UINT64_MAX rather than wrap around to a small number. */
@@ -113,12 +114,58 @@ refetch(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
     return tasks_retry(&c->tasks, reduce, rep->attempt) < 0 ? MR_ESTALE : 0;
 }
 
+/* A map attempt died on a record (--skip-bad-records): its first crash
+ * there is an ordinary failure (*handled false), its second skips the
+ * record from the next attempt on and does not count against the task,
+ * and one skipped record too many fails the job. Returns as tasks_fail. */
+static int
+crashed_on_record(coord *c, struct coord_task *task,
+                  const Mr__TaskReport *rep, bool *handled)
+{
+    const Mr__BadRecord *b = rep->bad_record;
+    const struct bad_record *r;
+    char file[256], head[4 * SKIPS_HEAD_MAX + 1], over[MR_ERR_LEN];
+    int verdict;
+
+    *handled = false;
+    verdict = skips_note(&c->skips, task->id, b->file, b->offset,
+                         b->head.data, b->head.len, &r);
+    if (verdict < 0 || verdict == SKIP_NOTED)
+        return 0;
+    *handled = true;
+    printable_copy(r->file, file, sizeof(file));
+    printable_escape(r->head, r->head_len, head, sizeof(head));
+    if (verdict == SKIP_OVER) {
+        mr_warn("map task %u: the line at offset %llu of %s (\"%s\") "
+                "killed %u attempts, but %u record%s skipped already, the "
+                "job's limit (--max-skipped-records)", task->id,
+                (unsigned long long)r->offset, file, head, SKIPS_CRASHES,
+                c->skips.skipped, c->skips.skipped == 1 ? " is" : "s are");
+        snprintf(over, sizeof(over), "would skip %u records, over "
+                 "--max-skipped-records %u (raise it to skip more): the "
+                 "line at offset %llu killed %u attempts",
+                 c->skips.skipped + 1, c->skips.max,
+                 (unsigned long long)r->offset, SKIPS_CRASHES);
+        return tasks_fail_skipping(&c->tasks, task, rep->attempt, 0, over);
+    }
+    if (verdict == SKIP_ALREADY)
+        return tasks_fail_skipping(&c->tasks, task, rep->attempt, 0, NULL);
+    mr_warn("map task %u: skipping the line at offset %llu of %s (\"%s\") "
+            "from now on: it killed %u attempts (%u record%s skipped)",
+            task->id, (unsigned long long)r->offset, file, head, r->crashes,
+            c->skips.skipped, c->skips.skipped == 1 ? "" : "s");
+    coord__journal_skipped(c, r);
+    return tasks_fail_skipping(&c->tasks, task, rep->attempt,
+                               SKIPS_CRASHES - 1, NULL);
+}
+
 /* An attempt reported failed, by its worker or by its last words. */
 static int
 fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
              const char *error)
 {
     uint64_t conn = task->owner;
+    bool handled = false;
     int rc;
 
     if (rep->signal != 0)
@@ -128,7 +175,12 @@ fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
         mr_warn("%s task %u attempt %u failed (worker pid %u): %s",
                 task_kind_name(task->kind), task->id, rep->attempt,
                 coord__pid_of(c, task->owner), error);
-    rc = tasks_fail(&c->tasks, task, rep->attempt, error);
+    if (c->skips.on && task->kind == KIND_MAP && rep->signal != 0 &&
+        rep->bad_record != NULL && task->state == TASK_RUNNING &&
+        task->running_attempt == rep->attempt)
+        rc = crashed_on_record(c, task, rep, &handled);
+    if (!handled)
+        rc = tasks_fail(&c->tasks, task, rep->attempt, error);
     if (rc == 0 || rc == MR_EAPP)
         coord__failure_note(c, task, rep->attempt, conn, error, rep->signal,
                             rep->stderr_tail);

@@ -233,8 +233,21 @@ struct last_words {
     const Mrj__App *app;        /* the newest App, or NULL */
 };
 
+/* A record an earlier coordinator skipped is skipped again, when this
+ * one skips bad records too. Returns 0 or -ENOMEM. */
 static int
-read_last_words(const coord *c, const struct journal_contents *jc,
+restore_skipped(coord *c, const Mrj__Skipped *s)
+{
+    const Mr__BadRecord *b = s->record;
+
+    if (!c->skips.on)
+        return 0;
+    return skips_restore(&c->skips, s->map, b->file, b->offset, b->head.data,
+                         b->head.len);
+}
+
+static int
+read_last_words(coord *c, const struct journal_contents *jc,
                 struct last_words *lw)
 {
     uint32_t nmap = c->tasks.nmap, nreduce = c->tasks.nreduce;
@@ -271,6 +284,11 @@ read_last_words(const coord *c, const struct journal_contents *jc,
             if (r->reduce_done->reduce < nreduce &&
                 r->reduce_done->attempt > 0)
                 lw->reduces[r->reduce_done->reduce] = r->reduce_done;
+            break;
+        case MRJ__RECORD__WHAT_SKIPPED:
+            if (r->skipped->map < nmap && r->skipped->record != NULL &&
+                restore_skipped(c, r->skipped) < 0)
+                return -ENOMEM;
             break;
         case MRJ__RECORD__WHAT_COUNTED:
             if (!r->counted->reduce && r->counted->task < nmap)

@@ -18,6 +18,7 @@ struct status_doc {
     Mr__Failure *failures, **failure_ptrs;  /* coord__failures_fill() */
     struct job_counter *totals; /* the job's counters (coord__counters) */
     Mr__Counter *counters, **counter_ptrs;
+    Mr__BadRecord *skipped, **skipped_ptrs;
 };
 
 static const char *
@@ -164,6 +165,31 @@ fill_counters(const coord *c, struct status_doc *d)
     return 0;
 }
 
+/* The records skipped (--skip-bad-records), in the order they were.
+ * Returns 0 or -ENOMEM. */
+static int
+fill_skipped(const coord *c, struct status_doc *d)
+{
+    uint32_t n = c->skips.skipped;
+
+    if ((d->skipped = calloc(n + 1, sizeof(*d->skipped))) == NULL ||
+        (d->skipped_ptrs = calloc(n + 1, sizeof(void *))) == NULL)
+        return -ENOMEM;
+    for (uint32_t k = 1; k <= n; k++) {
+        const struct bad_record *r = skips_nth(&c->skips, k);
+        Mr__BadRecord *x = &d->skipped[k - 1];
+        mr__bad_record__init(x);
+        x->file = r->file;
+        x->offset = r->offset;
+        x->head.data = (uint8_t *)r->head;
+        x->head.len = r->head_len;
+        d->skipped_ptrs[k - 1] = x;
+    }
+    d->reply.skipped = d->skipped_ptrs;
+    d->reply.n_skipped = n;
+    return 0;
+}
+
 static void
 fill_phase(Mr__PhaseStatus *p, uint32_t total, uint32_t done,
            uint32_t running, uint64_t failed)
@@ -230,7 +256,7 @@ coord_status_build(const coord *c, uint32_t max_tasks)
                                                d->failure_ptrs);
     d->reply.failures = d->failure_ptrs;
     d->reply.failures_total = c->failures.total;
-    if (fill_counters(c, d) < 0) {
+    if (fill_counters(c, d) < 0 || fill_skipped(c, d) < 0) {
         coord_status_free(&d->reply);
         return NULL;
     }
@@ -255,6 +281,8 @@ coord_status_free(Mr__StatusReply *reply)
     free(d->totals);
     free(d->counters);
     free(d->counter_ptrs);
+    free(d->skipped);
+    free(d->skipped_ptrs);
     free(d);
 }
 

@@ -51,6 +51,18 @@ coord_opts_parse(struct coord_opts *o, int opt, const char *val,
     case 'F':
         o->fresh = true;
         return 0;
+    case COORD_OPT_SKIP_BAD:
+        o->skip_bad_records = true;
+        return 0;
+    case COORD_OPT_MAX_SKIPPED:
+        rc = cli_parse_uint("--max-skipped-records", val, 0, 1000000, &n,
+                            err);
+        if (rc == 0) {
+            o->skip_bad_records = true;
+            o->max_skipped = (uint32_t)n;
+            o->max_skipped_given = true;
+        }
+        return rc;
     }
     return 1;
 }

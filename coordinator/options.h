@@ -1,5 +1,6 @@
 /* The job options of every program that runs a coordinator (mrcoordinator,
- * mrrun): --reduce, --task-timeout, --split-size, --output and --fresh,
+ * mrrun): --reduce, --task-timeout, --split-size, --output, --fresh,
+ * --skip-bad-records and --max-skipped-records,
  * parsed into struct coord_opts in one place; and the status page's,
  * --http and --linger, into struct page_opts. */
 #ifndef COORD_OPTIONS_H
@@ -10,13 +11,19 @@
 #include "coord.h"
 #include "status_access.h"
 
+/* getopt values of the long options with no letter of their own. */
+#define COORD_OPT_SKIP_BAD      0x300
+#define COORD_OPT_MAX_SKIPPED   0x301
+
 /* Entries for a getopt_long table. */
 #define COORD_LONGOPTS                                                       \
     {"reduce", required_argument, NULL, 'r'},                                \
     {"task-timeout", required_argument, NULL, 't'},                          \
     {"split-size", required_argument, NULL, 's'},                            \
     {"output", required_argument, NULL, 'o'},                                \
-    {"fresh", no_argument, NULL, 'F'}
+    {"fresh", no_argument, NULL, 'F'},                                       \
+    {"skip-bad-records", no_argument, NULL, COORD_OPT_SKIP_BAD},             \
+    {"max-skipped-records", required_argument, NULL, COORD_OPT_MAX_SKIPPED}
 
 /* Help lines for them, to paste into a usage text. */
 #define COORD_OPTIONS_HELP                                                   \
@@ -31,7 +38,13 @@
     "  --output DIR        the job's directory: where mr-out-* and the\n"    \
     "                      success marker are committed\n"                  \
     "  --fresh             do not resume the same job killed earlier in the\n"\
-    "                      directory: discard its files and start afresh\n"
+    "                      directory: discard its files and start afresh\n"\
+    "  --skip-bad-records  a line that kills the map (a segfault) in two\n"  \
+    "                      attempts of its task is left out of the next\n"   \
+    "                      ones, and listed (apps declared MR_APP_LINES)\n"  \
+    "  --max-skipped-records N  with --skip-bad-records (which it implies):\n"\
+    "                      fail the job rather than skip more than N lines\n"\
+    "                      (default 10)\n"
 
 /* Fills the defaults. */
 void coord_opts_init(struct coord_opts *o);

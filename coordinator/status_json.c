@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "printable.h"
 
 const char *
 status_kind_name(Mr__TaskKind kind)
@@ -98,6 +99,22 @@ worker(FILE *f, const Mr__WorkerStatus *w)
     seconds(f, "last_heard_seconds", w->heard_ms_ago);
     fputc(',', f);
     num(f, "tasks_done", w->tasks_done);
+    fputc('}', f);
+}
+
+void
+status_json_skipped(FILE *f, const Mr__BadRecord *x)
+{
+    char head[4 * 64 + 1];
+
+    printable_escape(x->head.data, x->head.len < 64 ? x->head.len : 64, head,
+                     sizeof(head));
+    fputc('{', f);
+    str(f, "input", x->file);
+    fputc(',', f);
+    num(f, "offset", x->offset);
+    fputc(',', f);
+    str(f, "head", head);
     fputc('}', f);
 }
 
@@ -221,6 +238,14 @@ status_json(const Mr__StatusReply *s, size_t *len)
         if (i)
             fputc(',', f);
         status_json_failure(f, s->failures[i]);
+    }
+    fputs("],", f);
+    key(f, "skipped_records");
+    fputc('[', f);
+    for (size_t i = 0; i < s->n_skipped; i++) {
+        if (i)
+            fputc(',', f);
+        status_json_skipped(f, s->skipped[i]);
     }
     fputs("],", f);
     key(f, "counters");

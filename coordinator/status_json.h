@@ -19,6 +19,11 @@ char *status_json(const Mr__StatusReply *s, size_t *len);
  * summary (summary.h) writes the same objects. */
 void status_json_failure(FILE *f, const Mr__Failure *x);
 
+/* Writes one skipped record as the document's "skipped_records" hold it:
+ * {"input", "offset", "head"}, head its first bytes as printable_escape()
+ * shows them; the job's summary writes the same objects. */
+void status_json_skipped(FILE *f, const Mr__BadRecord *x);
+
 /* "map", "reduce", or "" for any other kind. */
 const char *status_kind_name(Mr__TaskKind kind);
 

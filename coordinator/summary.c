@@ -42,7 +42,8 @@ outcome(FILE *f, const struct job_summary *s)
     member(f, "why", s->failed ? s->why : "");
 }
 
-/* "phases", "failures_total" and "failures", before the times. */
+/* "phases", "failures_total", "failures" and "skipped_records", before
+ * the counters. */
 static void
 phases_and_failures(FILE *f, const struct job_summary *s)
 {
@@ -56,6 +57,12 @@ phases_and_failures(FILE *f, const struct job_summary *s)
         status_json_failure(f, s->failures[i]);
     }
     fputs(s->nfailures ? "\n  ],\n" : "],\n", f);
+    fputs("  \"skipped_records\": [", f);
+    for (size_t i = 0; i < s->nskipped; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        status_json_skipped(f, s->skipped[i]);
+    }
+    fputs(s->nskipped ? "\n  ],\n" : "],\n", f);
 }
 
 /* "counters": {"name": value, ...}, the job's (docs/counters.md). */

@@ -45,6 +45,10 @@ struct job_summary {
     Mr__Failure *const *failures;   /* borrowed */
     size_t nfailures;
     uint64_t failures_total;
+    /* "skipped_records": the records --skip-bad-records left out, as
+     * status_json_skipped() writes them (borrowed). */
+    Mr__BadRecord *const *skipped;
+    size_t nskipped;
 };
 
 /* Returns the document (malloc()ed: free it) and its length in *len, or

@@ -457,6 +457,29 @@ tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
 }
 
 int
+tasks_fail_skipping(struct coord_tasks *t, struct coord_task *task,
+                    uint32_t attempt, uint32_t refund, const char *over)
+{
+    if (attempt == 0 || attempt > task->attempts)
+        return -EINVAL;
+    if (task->state != TASK_RUNNING || task->running_attempt != attempt ||
+        t->phase == PHASE_FAILED) {
+        t->stale++;
+        return MR_ESTALE;
+    }
+    t->failed++;
+    t->failed_by_kind[task->kind]++;
+    if (over != NULL) {
+        task->failures++;
+        fail_job(t, task, "%s", over);
+        return MR_EAPP;
+    }
+    task->failures -= refund < task->failures ? refund : task->failures;
+    requeue(t, task);
+    return 0;
+}
+
+int
 tasks_retry(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
 {
     if (task->state != TASK_RUNNING || task->running_attempt != attempt ||

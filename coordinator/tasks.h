@@ -32,11 +32,13 @@
  * attempt fails when its worker reports so, or dies of a fatal signal while
  * running it); so does a task lost max_lost times (its worker disconnected
  * while running it): a task that kills every worker ends the job rather
- * than being retried forever. Lost attempts have their own, higher limit
- * because workers also vanish for reasons of their own (the lab's crash
- * app kills a third of them). A deadline that passes reassigns the task
- * without counting against it: the late attempt may still win, and a task
- * longer than the timeout is no reason to fail a job.
+ * than being retried forever (with --skip-bad-records, a crash on a
+ * record that the job then skips does not count: tasks_fail_skipping()).
+ * Lost attempts have their own, higher limit because workers also vanish
+ * for reasons of their own (the lab's crash app kills a third of them). A
+ * deadline that passes reassigns the task without counting against it:
+ * the late attempt may still win, and a task longer than the timeout is no
+ * reason to fail a job.
  *
  * Each task remembers which owner (connection) it handed each of its newest
  * attempts to, TASK_HANDOUTS of them, one per owner: a completion is
@@ -231,6 +233,17 @@ int tasks_complete(struct coord_tasks *t, struct coord_task *task,
  * FAILED and why_failed says so. */
 int tasks_fail(struct coord_tasks *t, struct coord_task *task,
                uint32_t attempt, const char *why);
+
+/* Attempt `attempt` died on a record the job skips from now on
+ * (--skip-bad-records): a failed attempt that does not count against the
+ * task, and neither do `refund` of its earlier failures (the record's
+ * earlier crashes): a bad record costs attempts, but the job's limit on
+ * skipped records bounds them, not max_failures. With over non-NULL, the
+ * job would skip more records than its limit: the job is FAILED instead,
+ * why_failed the task's name and over. Returns 0, MR_ESTALE (nothing
+ * changed) or MR_EAPP (over). */
+int tasks_fail_skipping(struct coord_tasks *t, struct coord_task *task,
+                        uint32_t attempt, uint32_t refund, const char *over);
 
 /* Attempt `attempt` stopped through no fault of its own (its input was bad):
  * the task becomes IDLE again without counting a failure. Returns 0 or

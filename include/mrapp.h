@@ -66,6 +66,29 @@
  * it combines random groups of each key's values over several rounds and
  * compares reduce's results with and without.
  *
+ * Apps that think in lines. An app whose map looks at one line at a time
+ * declares a map_line callback instead, with MR_APP_LINES (or
+ * MR_APP_LINES_SUMMING): the framework cuts the input at '\n' and calls it
+ * once per line, with the line's byte offset in the input file and the
+ * line without its '\n' (any '\r' stays: the bytes are the file's). An
+ * empty line is a call with len 0; a last line without '\n' is a line.
+ *
+ *     static int
+ *     grep_map(const char *file, uint64_t offset, const char *line,
+ *              size_t len, struct mr_emitter *out)
+ *     {
+ *         if (memmem(line, len, "ERROR", 5) != NULL)
+ *             mr_emit(out, file, strlen(file), "1", 1);
+ *         return 0;
+ *     }
+ *
+ *     MR_APP_LINES_SUMMING("errors", grep_map, count_reduce);
+ *
+ * Lines are also what a job can skip: with --skip-bad-records, a line whose
+ * map kills the worker (a segfault, an abort) in two attempts of its task
+ * is left out of the next attempt, and the job lists it (docs/status.md).
+ * A whole-input map has no lines to skip: it is retried as always.
+ *
  * Counting. map, combine and reduce may add to named counters of their
  * own, which the job adds up over the attempts that won (a task retried or
  * backed up counts once) and shows in mrstatus, the status page and the
@@ -100,10 +123,11 @@ extern "C" {
 
 /* Bumped whenever a struct below changes shape. Version 2 added
  * builtin_combiner; version 3 added counting (the count members of
- * struct mr_emitter and struct mr_output, mr_count). The framework
- * allocates both structs, so a module of an older version, which never
- * reads the new members, runs unchanged. */
-#define MR_APP_ABI_VERSION 3
+ * struct mr_emitter and struct mr_output, mr_count); version 4 added
+ * map_line (MR_APP_LINES). The framework allocates both structs, so a
+ * module of an older version, which never reads the new members, runs
+ * unchanged; the members an older table lacks read as zero. */
+#define MR_APP_ABI_VERSION 4
 
 /* A counter's name: at most this many bytes, and this many distinct names
  * per task (see "Counting" above). */
@@ -142,6 +166,13 @@ struct mr_output {
 typedef int mr_map_fn(const char *filename, const char *data, size_t len,
                       struct mr_emitter *out);
 
+/* Since ABI version 4: called once per line of the input file (or split
+ * of one), in order, with the line's byte offset in the file and its bytes
+ * without the '\n'. Returns 0, or non-zero to fail the task. */
+typedef int mr_map_line_fn(const char *filename, uint64_t offset,
+                           const char *line, size_t len,
+                           struct mr_emitter *out);
+
 /* Called once per key with all of its values. Returns 0 or non-zero. */
 typedef int mr_reduce_fn(const char *key, size_t klen,
                          struct mr_values *values, struct mr_output *out);
@@ -149,7 +180,7 @@ typedef int mr_reduce_fn(const char *key, size_t klen,
 struct mr_app {
     uint32_t abi_version;       /* MR_APP_ABI_VERSION */
     const char *name;
-    mr_map_fn *map;             /* required */
+    mr_map_fn *map;             /* this or map_line, not both */
     mr_reduce_fn *reduce;       /* required */
     /* Optional map-side pre-reduction: called on some of a key's values,
      * it writes one value that stands for them all. NULL when the app has
@@ -163,6 +194,9 @@ struct mr_app {
     /* Since ABI version 2: a combiner the framework runs itself, one of
      * enum mr_builtin_combiner. When set, combine is not called. */
     uint32_t builtin_combiner;
+    /* Since ABI version 4: the per-line map (MR_APP_LINES), when map is
+     * NULL. */
+    mr_map_line_fn *map_line;
 };
 
 enum mr_builtin_combiner {
@@ -191,9 +225,21 @@ mr_app_entry(void);
 #define MR_APP_SUMMING(app_name, map_fn, reduce_fn)                         \
     MR_APP_TABLE(app_name, map_fn, reduce_fn, NULL, MR_COMBINER_SUM)
 
-/* MR_APP(...) is a function definition: the ';' after it may be left
+/* Defines mr_app_entry() for an app whose map is called once per line
+ * (mr_map_line_fn). combine may be NULL. */
+#define MR_APP_LINES(app_name, map_line_fn, reduce_fn, combine_fn)          \
+    MR_APP_TABLE_FULL(app_name, NULL, reduce_fn, combine_fn,                \
+                      MR_COMBINER_APP, map_line_fn)
+
+/* The same, for values that combine by adding up (MR_COMBINER_SUM). */
+#define MR_APP_LINES_SUMMING(app_name, map_line_fn, reduce_fn)              \
+    MR_APP_TABLE_FULL(app_name, NULL, reduce_fn, NULL, MR_COMBINER_SUM,     \
+                      map_line_fn)
+
+/* Each MR_APP... is a function definition: the ';' after it may be left
  * out. ISO C (-pedantic) warns of an empty declaration at file scope: in C
  * built with -pedantic, leave it out. */
+
 #ifdef __cplusplus
 #define MR__LINKAGE extern "C"
 #else
@@ -201,12 +247,16 @@ mr_app_entry(void);
 #endif
 
 #define MR_APP_TABLE(app_name, map_fn, reduce_fn, combine_fn, builtin)       \
+    MR_APP_TABLE_FULL(app_name, map_fn, reduce_fn, combine_fn, builtin, NULL)
+
+#define MR_APP_TABLE_FULL(app_name, map_fn, reduce_fn, combine_fn, builtin,  \
+                          map_line_fn)                                       \
     MR__LINKAGE __attribute__((visibility("default")))                       \
     const struct mr_app *mr_app_entry(void)                                  \
     {                                                                        \
         static const struct mr_app app = {MR_APP_ABI_VERSION, app_name,      \
                                           map_fn, reduce_fn, combine_fn,     \
-                                          builtin};                          \
+                                          builtin, map_line_fn};             \
         return &app;                                                         \
     }
 

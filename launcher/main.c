@@ -448,10 +448,14 @@ restart_budget(const struct args *a)
 static void
 report(struct run *r, const struct run_totals *rt)
 {
+    struct Mr__StatusReply *status;
     struct coord_status st;
 
     coord_status(r->c, &st);
     report_summary(stdout, &st, coord_dir(r->c), rt);
+    if ((status = coord_status_build(r->c, 0)) != NULL)
+        report_skipped(stdout, status);
+    coord_status_free(status);
     if (strcmp(r->a->app_name, "wc") == 0)
         report_top_words(stdout, coord_dir(r->c), st.nreduce, 10);
 }

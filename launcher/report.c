@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "printable.h"
 
 void
 report_summary(FILE *out, const struct coord_status *s, const char *dir,
@@ -27,6 +28,26 @@ report_summary(FILE *out, const struct coord_status *s, const char *dir,
             s->nreduce - 1);
     fprintf(out, "committed job %s in %s: mr-out-0..mr-out-%u and "
             MR_MARKER_NAME "\n", s->job_id, dir ? dir : ".", s->nreduce - 1);
+}
+
+void
+report_skipped(FILE *out, const Mr__StatusReply *s)
+{
+    char file[256], head[4 * 32 + 1];
+
+    if (s->n_skipped == 0)
+        return;
+    fprintf(out, "skipped %zu bad record%s (--skip-bad-records; the job's "
+            "output leaves %s out):\n", s->n_skipped,
+            s->n_skipped == 1 ? "" : "s", s->n_skipped == 1 ? "it" : "them");
+    for (size_t i = 0; i < s->n_skipped; i++) {
+        const Mr__BadRecord *r = s->skipped[i];
+        printable_escape(r->head.data, r->head.len < 32 ? r->head.len : 32,
+                         head, sizeof(head));
+        fprintf(out, "  %s offset %llu: \"%s\"\n",
+                printable_copy(r->file, file, sizeof(file)),
+                (unsigned long long)r->offset, head);
+    }
 }
 
 struct word_count {

@@ -281,6 +281,25 @@ print_failures(FILE *out, const Mr__StatusReply *s)
         print_failure(out, s->failures[i]);
 }
 
+/* The records --skip-bad-records leaves out; nothing when none. */
+static void
+print_skipped(FILE *out, const Mr__StatusReply *s)
+{
+    char file[1024], head[4 * 32 + 1];
+
+    if (s->n_skipped == 0)
+        return;
+    fprintf(out, LABEL "%zu bad record%s:\n", "skipped", s->n_skipped,
+            s->n_skipped == 1 ? "" : "s");
+    for (size_t i = 0; i < s->n_skipped; i++) {
+        const Mr__BadRecord *r = s->skipped[i];
+        printable_escape(r->head.data, r->head.len < 32 ? r->head.len : 32,
+                         head, sizeof(head));
+        fprintf(out, "  %s offset %" PRIu64 ": \"%s\"\n",
+                printable_copy(r->file, file, sizeof(file)), r->offset, head);
+    }
+}
+
 static void
 print_counters(FILE *out, const Mr__StatusReply *s)
 {
@@ -312,5 +331,6 @@ status_view_print(FILE *out, const Mr__StatusReply *s)
     print_workers(out, s);
     print_running(out, s);
     print_failures(out, s);
+    print_skipped(out, s);
     print_counters(out, s);
 }

@@ -147,6 +147,8 @@ app_load_as(const char *path, const char *shown, struct app_module *m,
      * table is shorter. */
     if (app->abi_version == 1)
         memcpy(&m->table, app, offsetof(struct mr_app, builtin_combiner));
+    else if (app->abi_version < 4)
+        memcpy(&m->table, app, offsetof(struct mr_app, map_line));
     else
         m->table = *app;
     m->app = &m->table;
@@ -154,9 +156,15 @@ app_load_as(const char *path, const char *shown, struct app_module *m,
         return refuse(m, err, "%s asks for built-in combiner %u, which this "
                       "worker does not have", shown,
                       m->app->builtin_combiner);
-    if (m->app->map == NULL || m->app->reduce == NULL)
-        return refuse(m, err, "%s: the app table lacks a map or reduce "
-                      "callback", shown);
+    if (m->app->map == NULL && m->app->map_line == NULL)
+        return refuse(m, err, "%s: the app table has no map callback (set "
+                      "map, or map_line with MR_APP_LINES)", shown);
+    if (m->app->map != NULL && m->app->map_line != NULL)
+        return refuse(m, err, "%s: the app table has both map and map_line; "
+                      "an app maps whole inputs or lines, not both", shown);
+    if (m->app->reduce == NULL)
+        return refuse(m, err, "%s: the app table lacks a reduce callback",
+                      shown);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record_in_hand.h"
 #include "stderr_capture.h"
 #include "stderr_ring.h"
 
@@ -33,8 +34,18 @@ static uint8_t tail_key[KEY_MAX];
 static size_t tail_key_len;
 static char tail[STDERR_TAIL_BYTES + 1];
 static uint8_t field[KEY_MAX + 5 + STDERR_TAIL_BYTES];
-/* The frame the handler sends: frames[i] and the field. */
-static uint8_t dying_frame[FRAME_MAX + sizeof(field)];
+/* TaskReport.bad_record, as the handler appends it: the record the app
+ * had in hand, if any (a BadRecord: its file's name cut to
+ * RECORD_FILE_MAX bytes, its offset, its first RECORD_HEAD_MAX bytes). The
+ * keys come from the descriptors at init; 0: not there, none is sent. */
+#define RECORD_FILE_MAX 256
+#define RECORD_FIELD_MAX (2 * 5 + 3 + RECORD_FILE_MAX + 1 + 10 + 2 +      \
+                          RECORD_HEAD_MAX)
+static uint32_t record_key, file_key, offset_key, head_key;
+static uint8_t record_msg[RECORD_FIELD_MAX];
+static uint8_t record_field[RECORD_FIELD_MAX];
+/* The frame the handler sends: frames[i] and the fields. */
+static uint8_t dying_frame[FRAME_MAX + sizeof(field) + RECORD_FIELD_MAX];
 
 /* Writes v as a protobuf varint at p. Returns its length. */
 static size_t
@@ -50,15 +61,56 @@ put_varint(uint8_t *p, uint64_t v)
     return n;
 }
 
-/* frames[i], with the tail's n bytes appended when there are any, in
- * dying_frame. Returns its length. Async-signal-safe. */
+/* Writes a length-delimited field at p: key, n, the n bytes. */
+static size_t
+put_bytes(uint8_t *p, uint32_t key, const char *bytes, size_t n)
+{
+    size_t k = put_varint(p, key);
+
+    k += put_varint(p + k, n);
+    for (size_t i = 0; i < n; i++)
+        p[k++] = (uint8_t)bytes[i];
+    return k;
+}
+
+/* The record in hand as the field TaskReport.bad_record, in record_field.
+ * Returns its length; 0: no record in hand. Async-signal-safe. */
+static size_t
+pack_record_field(void)
+{
+    struct record_in_hand r;
+    size_t n = 0, flen = 0, k;
+
+    if (record_key == 0 || !record_in_hand_get(&r))
+        return 0;
+    while (r.file != NULL && r.file[flen] != '\0' && flen < RECORD_FILE_MAX)
+        flen++;
+    n += put_bytes(record_msg + n, file_key, r.file, flen);
+    n += put_varint(record_msg + n, offset_key);
+    n += put_varint(record_msg + n, r.offset);
+    n += put_bytes(record_msg + n, head_key, r.bytes,
+                   r.len < RECORD_HEAD_MAX ? r.len : RECORD_HEAD_MAX);
+    k = put_varint(record_field, record_key);
+    k += put_varint(record_field + k, n);
+    for (size_t i = 0; i < n; i++)
+        record_field[k++] = record_msg[i];
+    return k;
+}
+
+/* frames[i], with the record in hand appended when there is one and the
+ * tail's n bytes when there are any, in dying_frame. Returns its length.
+ * Async-signal-safe. */
 static size_t
 last_frame(size_t i, size_t n)
 {
-    size_t len = frame_len[i], k = 0;
+    size_t len = frame_len[i], k = 0, r;
 
     for (size_t j = 0; j < len; j++)
         dying_frame[j] = frames[i][j];
+    r = pack_record_field();
+    if (r > 0 && rpc_client_frame_append(dying_frame, sizeof(dying_frame),
+                                         &len, record_field, r) < 0)
+        len = frame_len[i];
     if (n == 0 || tail_key_len == 0)
         return len;
     for (size_t j = 0; j < tail_key_len; j++)
@@ -119,6 +171,29 @@ find_tail_key(void)
         tail_key_len = put_varint(tail_key, (uint64_t)f->id << 3 | 2);
 }
 
+/* The key of field name of message d, with wire type wt; 0 if none. */
+static uint32_t
+key_of(const ProtobufCMessageDescriptor *d, const char *name, uint32_t wt)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(d, name);
+
+    return f != NULL ? f->id << 3 | wt : 0;
+}
+
+/* The keys of TaskReport.bad_record and BadRecord's fields, or none (then
+ * no record is sent) when the descriptors lack one. */
+static void
+find_record_keys(void)
+{
+    record_key = key_of(&mr__task_report__descriptor, "bad_record", 2);
+    file_key = key_of(&mr__bad_record__descriptor, "file", 2);
+    offset_key = key_of(&mr__bad_record__descriptor, "offset", 0);
+    head_key = key_of(&mr__bad_record__descriptor, "head", 2);
+    if (file_key == 0 || offset_key == 0 || head_key == 0)
+        record_key = 0;
+}
+
 int
 lastwords_init(void)
 {
@@ -126,6 +201,7 @@ lastwords_init(void)
     struct sigaction sa;
 
     find_tail_key();
+    find_record_keys();
     if (sigaltstack(&ss, NULL) < 0)
         return -errno;
     memset(&sa, 0, sizeof(sa));
@@ -170,4 +246,20 @@ void
 lastwords_disarm(void)
 {
     armed_fd = -1;
+}
+
+void
+lastwords_blame_record(Mr__TaskReport *rep, Mr__BadRecord *room, int signo)
+{
+    struct record_in_hand r;
+
+    rep->signal = (uint32_t)signo;
+    if (!record_in_hand_get(&r))
+        return;
+    mr__bad_record__init(room);
+    room->file = (char *)(r.file != NULL ? r.file : "");
+    room->offset = r.offset;
+    room->head.data = (uint8_t *)r.bytes;
+    room->head.len = r.len < RECORD_HEAD_MAX ? r.len : RECORD_HEAD_MAX;
+    rep->bad_record = room;
 }

@@ -3,11 +3,14 @@
  * a task runs, a report saying which task and which signal goes to the
  * coordinator before the process dies of that signal, so that a task that
  * crashes every worker counts as failing, and the job's failure can name
- * the signal. The report is packed before the app runs; the handler
- * takes what is still on its way to stderr into the ring and appends the
- * task's last lines there to the report (stderr_capture_dying(),
- * async-signal-safe, and rpc_client_frame_append()), write()s it, then
- * forwards those bytes to stderr as far as it takes them without waiting
+ * the signal, and the record the app had in hand (record_in_hand.h),
+ * which --skip-bad-records skips. The report is packed before the app
+ * runs; the handler takes what is still on its way to stderr into the
+ * ring and appends the task's last lines there to the report
+ * (stderr_capture_dying(), async-signal-safe, and
+ * rpc_client_frame_append()), appends the record in hand the same way
+ * (pack_record_field()), write()s it, then forwards those bytes to
+ * stderr as far as it takes them without waiting
  * (stderr_capture_dying_forward(): a paused terminal or a pipe nobody
  * reads does not keep a worker from dying) and re-raises the signal:
  * an exception to STYLE's rule that handlers only set a flag, since
@@ -44,5 +47,14 @@ int lastwords_init(void);
  * now, not kept. */
 void lastwords_arm(rpc_client *c, const Mr__TaskReport *rep);
 void lastwords_disarm(void);
+
+/* For a map whose app died of signal signo outside this process (an
+ * executable the worker feeds lines): sets rep->signal and, when a record
+ * is in hand (record_in_hand.h: call before its clear), rep->bad_record
+ * to it, in *room, as this process's own last words would, so that
+ * --skip-bad-records can skip it. The record's bytes are borrowed until
+ * the next record_in_hand_set() or clear. */
+void lastwords_blame_record(Mr__TaskReport *rep, Mr__BadRecord *room,
+                            int signo);
 
 #endif

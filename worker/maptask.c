@@ -11,6 +11,7 @@
 
 #include "exec_task.h"
 #include "mapout.h"
+#include "record_in_hand.h"
 
 /* Maps the input's split read-only; *base and *maplen are what to munmap
  * (NULL for an empty split), *len the split's length. */
@@ -83,6 +84,49 @@ note_output(const struct mapout *mo, struct map_stats *st)
     }
 }
 
+/* The map_line app's lines of data; see map_feed(). */
+static int
+feed_lines(mr_map_line_fn *map_line, const struct map_feed *f,
+           const char *data, size_t len, struct mr_emitter *out,
+           uint64_t *read, uint64_t *skipped)
+{
+    const char *p = data, *end = data + len;
+    size_t k = 0;
+    int rc = 0;
+
+    while (p < end && rc == 0) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        uint64_t off = f->origin + (uint64_t)(p - data);
+
+        while (k < f->nskip && f->skip[k] < off)
+            k++;
+        if (k < f->nskip && f->skip[k] == off) {
+            (*skipped)++;
+        } else {
+            record_in_hand_set(f->name, off, p, n);
+            rc = map_line(f->name, off, p, n, out);
+            (*read)++;
+        }
+        p = nl != NULL ? nl + 1 : end;
+    }
+    record_in_hand_clear();
+    return rc;
+}
+
+int
+map_feed(const struct mr_app *app, const struct map_feed *f,
+         const char *data, size_t len, struct mr_emitter *out,
+         uint64_t *read, uint64_t *skipped)
+{
+    *read = 0;
+    *skipped = 0;
+    if (app->map_line != NULL)
+        return feed_lines(app->map_line, f, data, len, out, read, skipped);
+    *read = 1;
+    return app->map(f->name, data, len, out);
+}
+
 int
 map_run(const struct mr_app *app, const struct map_input *in,
         uint32_t nreduce, const char *out_path, const char *run_dir,
@@ -91,6 +135,7 @@ map_run(const struct mr_app *app, const struct map_input *in,
 {
     const struct exec_app *x = exec_app_of(app);
     const char *data;
+    struct map_feed feed;
     struct mapout mo;
     size_t maplen, len = 0;
     void *base;
@@ -105,12 +150,21 @@ map_run(const struct mr_app *app, const struct map_input *in,
                 map_buffer, run_dir);
     mo.counters = counters;
     if (x != NULL) {            /* an executable app: its mapper */
-        rc = exec_map(x, in->whole ? 0 : in->offset, data, len, &mo.emitter,
-                      err);
-    } else if (app->map(in->name, data, len, &mo.emitter) != 0) {
-        snprintf(err, MR_ERR_LEN, "the app's map failed on %s", in->name);
-        rc = MR_EAPP;
-    } else if (counters != NULL && counter_table_failed(counters)) {
+        rc = exec_map(x, (in->whole ? 0 : in->offset) + in->fetched_from,
+                      data, len, &mo.emitter, err);
+    } else {
+        feed = (struct map_feed){in->name,
+                                 (in->whole ? 0 : in->offset) +
+                                     in->fetched_from,
+                                 in->skip, in->nskip};
+        if (map_feed(app, &feed, data, len, &mo.emitter, &st->records_read,
+                     &st->records_skipped) != 0) {
+            snprintf(err, MR_ERR_LEN, "the app's map failed on %s",
+                     in->name);
+            rc = MR_EAPP;
+        }
+    }
+    if (rc == 0 && counters != NULL && counter_table_failed(counters)) {
         snprintf(err, MR_ERR_LEN, "%s", counter_table_error(counters));
         rc = MR_EAPP;
     }

@@ -24,6 +24,9 @@ struct map_stats {
     uint64_t spilled_runs;
     uint64_t records_out;       /* records written (after combining) */
     uint64_t bytes_out;         /* intermediate file size */
+    uint64_t records_read;      /* calls of the map: lines mapped by a
+                                   map_line app, 1 by a whole-input one */
+    uint64_t records_skipped;   /* lines left out (map_input.skip) */
 };
 
 /* What a map task reads. */
@@ -32,14 +35,39 @@ struct map_input {
     const char *path;           /* what to open; NULL: name */
     uint64_t offset, length;    /* the split */
     bool whole;                 /* all of the file: offset, length unused */
+    uint64_t fetched_from;      /* path holds a copy of the split that
+                                   starts here in the named input (offset
+                                   is then 0): lines are numbered from it */
+    const uint64_t *skip;       /* offsets in the named input of lines not
+                                   to map, ascending; borrowed */
+    size_t nskip;
 };
 
-/* Maps the input's split; the app sees its name. The output is buffered
- * in map_buffer bytes (0: MAPOUT_DEFAULT_BUDGET; see mapout_init) before
- * it spills to run_dir (NULL: the current directory). The app's mr_count
- * calls add to counters (borrowed; NULL: they are dropped). Returns 0, or
- * an error with err filled (MR_EAPP also when counters refused a count);
- * on error nothing appears at out_path. */
+/* What feeds an app's map. */
+struct map_feed {
+    const char *name;           /* the input, as the app sees it */
+    uint64_t origin;            /* offset in the input of the data's first
+                                   byte */
+    const uint64_t *skip;       /* as in struct map_input */
+    size_t nskip;
+};
+
+/* Runs the app's map over data: one call with all of it (map), or one per
+ * line (map_line: cut at '\n', the line without it, its offset origin +
+ * its place in data; the lines at skip are left out). The line in hand is
+ * record_in_hand.h's during each call, and none after. Returns 0, or the
+ * app's non-zero return; *read and *skipped count the calls made and the
+ * lines left out. */
+int map_feed(const struct mr_app *app, const struct map_feed *f,
+             const char *data, size_t len, struct mr_emitter *out,
+             uint64_t *read, uint64_t *skipped);
+
+/* Maps the input's split (map_feed); the app sees its name. The output is
+ * buffered in map_buffer bytes (0: MAPOUT_DEFAULT_BUDGET; see
+ * mapout_init) before it spills to run_dir (NULL: the current directory).
+ * The app's mr_count calls add to counters (borrowed; NULL: they are
+ * dropped). Returns 0, or an error with err filled (MR_EAPP also when
+ * counters refused a count); on error nothing appears at out_path. */
 int map_run(const struct mr_app *app, const struct map_input *in,
             uint32_t nreduce, const char *out_path, const char *run_dir,
             size_t map_buffer, struct counter_table *counters,

@@ -35,6 +35,7 @@
 #include "file_output.h"
 #include "keys.h"
 #include "log.h"
+#include "maptask.h"
 
 struct pair {
     const char *key, *val;      /* in the arena */
@@ -301,6 +302,8 @@ map_all(const struct mr_app *app, char **files, int nfiles,
                     files[i], strerror(errno ? errno : EIO));
             return 1;
         }
+        struct map_feed feed = {files[i], 0, NULL, 0};
+        uint64_t read, skipped;
         if (exec_app_of(app) != NULL) {
             char err[MR_ERR_LEN];
             if (exec_map(exec_app_of(app), 0, data, len, &ps->emitter,
@@ -310,7 +313,8 @@ map_all(const struct mr_app *app, char **files, int nfiles,
                 free(data);
                 return 1;
             }
-        } else if (app->map(files[i], data, len, &ps->emitter) != 0) {
+        } else if (map_feed(app, &feed, data, len, &ps->emitter, &read,
+                            &skipped) != 0) {
             fprintf(stderr, "mrsequential: the app's map failed on %s\n",
                     files[i]);
             free(data);

@@ -70,9 +70,13 @@ report_map_counters(Mr__TaskReport *rep, struct report_room *room,
                     const struct map_stats *st)
 {
     report_counter(rep, room, MR_C_MAP_INPUT_BYTES, st->bytes_in);
-    /* The map callback takes its whole split: one record. Counting lines
-     * would be a second pass over the input (docs/counters.md). */
-    report_counter(rep, room, MR_C_MAP_INPUT_RECORDS, 1);
+    /* A map callback that takes its whole split: one record (counting
+     * lines would be a second pass over the input, docs/counters.md); a
+     * map_line app's: its lines. */
+    report_counter(rep, room, MR_C_MAP_INPUT_RECORDS, st->records_read);
+    if (st->records_skipped > 0)
+        report_counter(rep, room, MR_C_MAP_SKIPPED_RECORDS,
+                       st->records_skipped);
     report_counter(rep, room, MR_C_MAP_OUTPUT_RECORDS, st->records_in);
     report_counter(rep, room, MR_C_MAP_OUTPUT_BYTES, st->emitted_bytes);
     report_counter(rep, room, MR_C_COMBINE_INPUT_RECORDS, st->combine_in);
@@ -120,16 +124,40 @@ input_is_here(const Mr__Task *t)
            (t->input_size == 0 || (uint64_t)st.st_size == t->input_size);
 }
 
+static int
+compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The n offsets of v, ascending, in a malloc()ed copy; NULL when out of
+ * memory. */
+static uint64_t *
+sorted_copy(const uint64_t *v, size_t n)
+{
+    uint64_t *copy = malloc(n * sizeof(*copy));
+
+    if (copy != NULL) {
+        memcpy(copy, v, n * sizeof(*copy));
+        qsort(copy, n, sizeof(*copy), compare_u64);
+    }
+    return copy;
+}
+
 static void
 run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
         struct report_room *room, char err[MR_ERR_LEN])
 {
-    struct map_input in = {t->file, t->path[0] ? t->path : NULL, t->offset,
-                           t->length, t->whole};
+    struct map_input in = {.name = t->file,
+                           .path = t->path[0] ? t->path : NULL,
+                           .offset = t->offset, .length = t->length,
+                           .whole = t->whole};
     struct map_stats st = {0};
     char name[64], fetched[PATH_MAX + 64] = "";
     const char *dir = worker__files(w);
-    uint64_t length;
+    uint64_t length, *skip = NULL;
 
     /* An input this worker cannot open comes through the coordinator,
      * which saw it when it planned the splits. */
@@ -142,13 +170,23 @@ run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
         in.path = fetched;
         in.offset = 0;
         in.length = length;
+        in.fetched_from = t->offset;
     }
+    if (t->n_skip > 0 && (skip = sorted_copy(t->skip, t->n_skip)) == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory for the records to skip");
+        if (fetched[0] != '\0')
+            unlink(fetched);
+        return;
+    }
+    in.skip = skip;
+    in.nskip = t->n_skip;
     mr_im_name(name, sizeof(name), t->id, t->attempt);
     path_in(dir, room->path, sizeof(room->path), name);
     rep->ok = map_run(w->mod->app, &in, t->n_reduce, room->path, dir,
                       w->opts->map_buffer, &room->app_counters, &st,
                       err) == 0;
     report_map_counters(rep, room, &st);
+    free(skip);
     if (fetched[0] != '\0')
         unlink(fetched);
     rep->bytes_in = st.bytes_in;

@@ -145,7 +145,8 @@ const mr_app *
 mr_app_entry()
 {
     static const mr_app app = {MR_APP_ABI_VERSION, "cxxcount", cc_map,
-                               cc_reduce, cc_reduce, MR_COMBINER_APP};
+                               cc_reduce, cc_reduce, MR_COMBINER_APP,
+                               nullptr};
     return &app;
 }
 APP
@@ -199,7 +200,8 @@ int r(const char *, size_t, mr_values *, mr_output *) { return 0; }
 const mr_app *
 mr_app_entry()
 {
-    static const mr_app app = {MR_APP_ABI_VERSION, "ns", m, r, nullptr, 0};
+    static const mr_app app = {MR_APP_ABI_VERSION, "ns", m, r, nullptr, 0,
+                               nullptr};
     return &app;
 }
 }

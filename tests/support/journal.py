@@ -7,7 +7,8 @@ on its own, without the coordinator's code, for tests/job/test-resume.sh.
   journal.py frames FILE   one line per frame of the valid prefix:
                            "OFFSET LENGTH KIND" (LENGTH: the whole frame,
                            head included; KIND: define, start, app,
-                           map_done, map_undone, reduce_done, counted);
+                           map_done, map_undone, reduce_done, counted,
+                           skipped);
                            then
                            "end OFFSET whole|torn|corrupt"
   journal.py done FILE     the tasks the valid prefix says are done, one
@@ -22,7 +23,7 @@ import sys
 MAGIC = b"MRJRNL1\n"
 MAX_RECORD = 64 << 20
 KINDS = {1: "define", 2: "start", 3: "app", 4: "map_done", 5: "map_undone",
-         6: "reduce_done", 7: "counted"}
+         6: "reduce_done", 7: "counted", 8: "skipped"}
 
 
 def crc32c(data, crc=0):

@@ -303,6 +303,74 @@ Test(app, a_version_1_module_still_loads)
     app_unload(&m);
 }
 
+/* A module built for ABI version 3 has no map_line: it loads, with
+ * map_line NULL rather than read past its table's end. */
+Test(app, a_version_3_module_loads_without_map_line)
+{
+    char path[128], err[MR_ERR_LEN];
+    struct app_module m;
+
+    build_so("v3",
+             "#include <stddef.h>\n"
+             "#include <stdint.h>\n"
+             "struct v3_app { uint32_t abi; const char *name;\n"
+             "                void *map, *reduce, *combine;\n"
+             "                uint32_t builtin; };\n"
+             "static int f(void) { return 0; }\n"
+             "const struct v3_app *mr_app_entry(void) {\n"
+             "    static const struct v3_app a = {3, \"v3\", (void *)f,\n"
+             "                                    (void *)f, NULL, 1};\n"
+             "    return &a;\n"
+             "}\n", path, sizeof(path));
+    cr_assert_eq(app_load(path, &m, err), 0, "%s", err);
+    cr_assert_not_null(m.app->map);
+    cr_assert_null(m.app->map_line);
+    cr_assert_eq(m.app->builtin_combiner, MR_COMBINER_SUM);
+    app_unload(&m);
+}
+
+/* An app maps whole inputs or lines: a table with both, or neither, is
+ * refused in one line saying so; MR_APP_LINES declares the line form. */
+Test(app, a_table_has_map_or_map_line_not_both)
+{
+    static const char *const tables[] = {
+        "MR_APP_TABLE_FULL(\"both\", m, r, NULL, 0, ml)\n",
+        "MR_APP_TABLE_FULL(\"neither\", NULL, r, NULL, 0, NULL)\n",
+        "MR_APP_LINES(\"lines\", ml, r, NULL)\n",
+    };
+    static const char *const expected[] = {"both map and map_line",
+                                           "no map callback", NULL};
+    char path[128], err[MR_ERR_LEN], src[1024];
+    struct app_module m;
+
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(src, sizeof(src),
+                 "#include \"mrapp.h\"\n"
+                 "static int m(const char *f, const char *d, size_t n,\n"
+                 "             struct mr_emitter *e)\n"
+                 "{ (void)f; (void)d; (void)n; (void)e; return 0; }\n"
+                 "static int ml(const char *f, uint64_t o, const char *d,\n"
+                 "              size_t n, struct mr_emitter *e)\n"
+                 "{ (void)f; (void)o; (void)d; (void)n; (void)e; return 0; }\n"
+                 "static int r(const char *k, size_t n, struct mr_values *v,\n"
+                 "             struct mr_output *o)\n"
+                 "{ (void)k; (void)n; (void)v; (void)o; return 0; }\n"
+                 "%s%s", i == 2 ? "" : "static void *keep[] = {m, ml};\n"
+                 "void *mapped(void) { return keep; }\n", tables[i]);
+        build_so(i == 0 ? "both" : i == 1 ? "neither" : "lines", src, path,
+                 sizeof(path));
+        if (expected[i] == NULL) {
+            cr_assert_eq(app_load(path, &m, err), 0, "%s", err);
+            cr_assert_null(m.app->map);
+            cr_assert_not_null(m.app->map_line);
+            app_unload(&m);
+        } else {
+            cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
+            cr_assert(strstr(err, expected[i]), "%s", err);
+        }
+    }
+}
+
 /* A module built for ABI version 2, before counting: its emitter and
  * output are the shorter structs of then. It loads, and runs as a map
  * task and a reduce task of this worker, whose structs are longer. */
@@ -358,7 +426,7 @@ Test(app, a_version_2_module_still_loads_and_runs)
     fputs("one\ntwo\nthree\n", f);
     fclose(f);
     {
-        struct map_input in = {input, NULL, 0, 0, true};
+        struct map_input in = {.name = input, .whole = true};
         struct counter_table t;
         counter_table_init(&t);
         cr_assert_eq(map_run(m.app, &in, 1, im, dir, 0, &t, &mst, err), 0,

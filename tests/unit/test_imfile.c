@@ -423,7 +423,7 @@ count_reduce(const char *key, size_t klen, struct mr_values *vals,
 Test(imfile, reduce_refuses_a_corrupt_map_output_and_writes_nothing)
 {
     const struct mr_app app = {MR_APP_ABI_VERSION, "t", NULL, count_reduce,
-                               NULL, MR_COMBINER_APP};
+                               NULL, MR_COMBINER_APP, NULL};
     char err[MR_ERR_LEN], good[160], out[160];
     const char *inputs[2] = {good, path};
     struct reduce_stats st;

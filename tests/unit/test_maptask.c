@@ -40,8 +40,8 @@ Test(maptask, a_split_outside_the_input_is_refused)
     fclose(f);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         err[0] = '\0';
-        struct map_input in = {input, NULL, cases[i].offset,
-                               cases[i].length, false};
+        struct map_input in = {.name = input, .offset = cases[i].offset,
+                               .length = cases[i].length};
         cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, NULL, &st, err),
                      -EINVAL, "offset %llu length %llu",
                      (unsigned long long)cases[i].offset,
@@ -79,7 +79,7 @@ count_reduce(const char *key, size_t klen, struct mr_values *values,
 Test(maptask, a_whole_split_maps_the_file)
 {
     struct mr_app app = {MR_APP_ABI_VERSION, "count", count_map, count_reduce,
-                         NULL, MR_COMBINER_APP};
+                         NULL, MR_COMBINER_APP, NULL};
     char dir[64], input[128], out[128], err[MR_ERR_LEN];
     struct map_stats st;
     FILE *f;
@@ -92,7 +92,7 @@ Test(maptask, a_whole_split_maps_the_file)
         fputs("ten bytes\n", f);
     fclose(f);
     {
-        struct map_input in = {input, NULL, 0, 0, true};
+        struct map_input in = {.name = input, .whole = true};
         cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, NULL, &st, err), 0,
                      "%s", err);
     }
@@ -175,7 +175,7 @@ ten_lengths(void)
 Test(maptask, a_map_counts_what_it_did)
 {
     struct mr_app app = {MR_APP_ABI_VERSION, "lines", lines_map, sum_reduce,
-                         sum_reduce, MR_COMBINER_APP};
+                         sum_reduce, MR_COMBINER_APP, NULL};
     char dir[64], input[128], out[128], err[MR_ERR_LEN];
     const char *text = ten_lengths();
     struct counter_table t;
@@ -186,7 +186,7 @@ Test(maptask, a_map_counts_what_it_did)
     write_input(dir, input, sizeof(input), text);
     snprintf(out, sizeof(out), "%s/mr-im-0-1", dir);
     {
-        struct map_input in = {input, NULL, 0, 0, true};
+        struct map_input in = {.name = input, .whole = true};
         cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, &t, &st, err), 0,
                      "%s", err);
     }
@@ -214,7 +214,7 @@ Test(maptask, a_map_counts_what_it_did)
 Test(maptask, output_bytes_in_every_mode)
 {
     struct mr_app app = {MR_APP_ABI_VERSION, "lines", lines_map, sum_reduce,
-                         NULL, MR_COMBINER_APP};
+                         NULL, MR_COMBINER_APP, NULL};
     char dir[64], input[128], out[128], err[MR_ERR_LEN];
     const char *text = ten_lengths();
     struct map_stats st;
@@ -227,7 +227,7 @@ Test(maptask, output_bytes_in_every_mode)
     write_input(dir, input, sizeof(input), text);
     snprintf(out, sizeof(out), "%s/mr-im-0-1", dir);
     for (int mode = 0; mode < 3; mode++) {
-        struct map_input in = {input, NULL, 0, 0, true};
+        struct map_input in = {.name = input, .whole = true};
         app.combine = mode == 1 ? sum_reduce : NULL;
         app.builtin_combiner = mode == 2 ? MR_COMBINER_SUM : MR_COMBINER_APP;
         cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, NULL, &st, err), 0,
@@ -262,7 +262,7 @@ numbered_map(const char *file, const char *data, size_t len,
 Test(maptask, spills_are_counted)
 {
     struct mr_app app = {MR_APP_ABI_VERSION, "numbered", numbered_map,
-                         sum_reduce, NULL, MR_COMBINER_APP};
+                         sum_reduce, NULL, MR_COMBINER_APP, NULL};
     char dir[64], input[128], out[128], err[MR_ERR_LEN];
     static char text[100001];
     struct map_stats st;
@@ -272,7 +272,7 @@ Test(maptask, spills_are_counted)
     write_input(dir, input, sizeof(input), text);
     snprintf(out, sizeof(out), "%s/mr-im-0-1", dir);
     for (int combining = 0; combining < 2; combining++) {
-        struct map_input in = {input, NULL, 0, 0, true};
+        struct map_input in = {.name = input, .whole = true};
         app.combine = combining ? sum_reduce : NULL;
         cr_assert_eq(map_run(&app, &in, 3, out, dir, 1536u << 10, NULL, &st,
                              err), 0, "%s", err);
@@ -310,7 +310,7 @@ bad_count_map(const char *file, const char *data, size_t len,
 Test(maptask, a_refused_count_fails_the_map)
 {
     struct mr_app app = {MR_APP_ABI_VERSION, "bad", bad_count_map,
-                         count_reduce, NULL, MR_COMBINER_APP};
+                         count_reduce, NULL, MR_COMBINER_APP, NULL};
     char dir[64], input[128], out[128], err[MR_ERR_LEN];
     struct counter_table t;
     struct map_stats st;
@@ -320,7 +320,7 @@ Test(maptask, a_refused_count_fails_the_map)
     write_input(dir, input, sizeof(input), "a line\n");
     snprintf(out, sizeof(out), "%s/mr-im-0-1", dir);
     {
-        struct map_input in = {input, NULL, 0, 0, true};
+        struct map_input in = {.name = input, .whole = true};
         cr_assert_eq(map_run(&app, &in, 3, out, dir, 0, &t, &st, err),
                      MR_EAPP);
     }
