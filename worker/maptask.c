@@ -1,73 +1,15 @@
-/* Map task: input read through a read-only mapping, never copied. */
+/* Map task: the app's map over the split (split_data.c), its pairs to
+ * mapout. */
 #include "maptask.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "exec_task.h"
 #include "mapout.h"
 #include "record_in_hand.h"
-
-/* Maps the input's split read-only; *base and *maplen are what to munmap
- * (NULL for an empty split), *len the split's length. */
-static int
-map_input(const struct map_input *in, const char **data, size_t *len,
-          void **base, size_t *maplen, char err[MR_ERR_LEN])
-{
-    const char *path = in->path ? in->path : in->name;
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    uint64_t offset = in->whole ? 0 : in->offset, length = in->length;
-    uint64_t delta = offset % page;
-    struct stat st;
-    bool regular;
-    void *m;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-    *data = "";
-    *base = NULL;
-    *maplen = 0;
-    if (fd < 0) {
-        rc = -errno;
-        snprintf(err, MR_ERR_LEN, "cannot open input %s: %s", path,
-                 strerror(errno));
-        return rc;
-    }
-    regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (regular && in->whole)
-        length = (uint64_t)st.st_size;
-    if (!regular) {
-        rc = -EINVAL;
-        snprintf(err, MR_ERR_LEN, "input %s is not a readable regular file",
-                 path);
-    } else if (offset > (uint64_t)st.st_size ||
-               length > (uint64_t)st.st_size - offset) {   /* no wrap */
-        rc = -EINVAL;
-        snprintf(err, MR_ERR_LEN, "input %s is shorter than when the job "
-                 "started", path);
-    } else if (length > 0) {
-        m = mmap(NULL, (size_t)(length + delta), PROT_READ, MAP_PRIVATE, fd,
-                 (off_t)(offset - delta));
-        if (m == MAP_FAILED) {
-            rc = -errno;
-            snprintf(err, MR_ERR_LEN, "cannot map input %s: %s", path,
-                     strerror(errno));
-        } else {
-            posix_madvise(m, (size_t)(length + delta),
-                          POSIX_MADV_SEQUENTIAL);
-            *base = m;
-            *maplen = (size_t)(length + delta);
-            *data = (const char *)m + delta;
-        }
-    }
-    *len = rc == 0 ? (size_t)length : 0;
-    close(fd);
-    return rc;
-}
+#include "split_data.h"
 
 /* The figures of the map's output, from mapout's. */
 static void
@@ -142,7 +84,7 @@ map_run(const struct mr_app *app, const struct map_input *in,
     int rc;
 
     memset(st, 0, sizeof(*st));
-    rc = map_input(in, &data, &len, &base, &maplen, err);
+    rc = split_data_open(in, &data, &len, &base, &maplen, err);
     if (rc < 0)
         return rc;
     st->bytes_in = len;
