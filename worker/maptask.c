@@ -76,30 +76,29 @@ map_run(const struct mr_app *app, const struct map_input *in,
         struct map_stats *st, char err[MR_ERR_LEN])
 {
     const struct exec_app *x = exec_app_of(app);
-    const char *data;
+    struct split_data sd;
     struct map_feed feed;
     struct mapout mo;
-    size_t maplen, len = 0;
-    void *base;
     int rc;
 
     memset(st, 0, sizeof(*st));
-    rc = split_data_open(in, &data, &len, &base, &maplen, err);
+    rc = split_data_open(in, &sd, err);
     if (rc < 0)
         return rc;
-    st->bytes_in = len;
+    st->bytes_in = sd.len;
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
     mo.counters = counters;
     if (x != NULL) {            /* an executable app: its mapper */
         rc = exec_map(x, (in->whole ? 0 : in->offset) + in->fetched_from,
-                      data, len, &mo.emitter, err);
+                      sd.bytes, sd.len, &mo.emitter, err);
     } else {
         feed = (struct map_feed){in->name,
                                  (in->whole ? 0 : in->offset) +
                                      in->fetched_from,
                                  in->skip, in->nskip};
-        if (map_feed(app, &feed, data, len, &mo.emitter, &st->records_read,
+        if (map_feed(app, &feed, sd.bytes, sd.len, &mo.emitter,
+                     &st->records_read,
                      &st->records_skipped) != 0) {
             snprintf(err, MR_ERR_LEN, "the app's map failed on %s",
                      in->name);
@@ -116,7 +115,6 @@ map_run(const struct mr_app *app, const struct map_input *in,
         note_output(&mo, st);
     }
     mapout_free(&mo);
-    if (base != NULL)
-        munmap(base, maplen);
+    split_data_close(&sd);
     return rc;
 }

@@ -36,6 +36,7 @@
 #include "keys.h"
 #include "log.h"
 #include "maptask.h"
+#include "split_data.h"
 
 struct pair {
     const char *key, *val;      /* in the arena */
@@ -96,37 +97,6 @@ pair_compare(const void *a, const void *b)
     const struct pair *x = a, *y = b;
 
     return key_compare(x->key, x->klen, y->key, y->klen);
-}
-
-/* Reads a whole file into memory. */
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0;
-
-    *len = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (cap - *len < 65536) {
-            cap = cap ? cap * 2 : 65536;
-            buf = realloc(buf, cap);
-            if (buf == NULL)
-                break;
-        }
-        size_t n = fread(buf + *len, 1, cap - *len, f);
-        *len += n;
-        if (n == 0)
-            break;
-    }
-    if (buf == NULL || ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
 }
 
 /* The values of pairs [next, end), for reduce. */
@@ -295,38 +265,38 @@ map_all(const struct mr_app *app, char **files, int nfiles,
         struct pairs *ps)
 {
     for (int i = 0; i < nfiles; i++) {
-        size_t len;
-        char *data = slurp(files[i], &len);
-        if (data == NULL) {
-            fprintf(stderr, "mrsequential: cannot read input file %s: %s\n",
-                    files[i], strerror(errno ? errno : EIO));
+        struct map_input in = {.name = files[i], .whole = true};
+        struct map_feed feed = {files[i], 0, NULL, 0};
+        struct split_data sd;
+        char err[MR_ERR_LEN];
+        uint64_t read, skipped;
+        int rc = 0;
+
+        if (split_data_open(&in, &sd, err) < 0) {
+            fprintf(stderr, "mrsequential: %s\n", err);
             return 1;
         }
-        struct map_feed feed = {files[i], 0, NULL, 0};
-        uint64_t read, skipped;
         if (exec_app_of(app) != NULL) {
-            char err[MR_ERR_LEN];
-            if (exec_map(exec_app_of(app), 0, data, len, &ps->emitter,
-                         err) != 0) {
+            if (exec_map(exec_app_of(app), 0, sd.bytes, sd.len,
+                         &ps->emitter, err) != 0) {
                 fprintf(stderr, "mrsequential: %s (mapping %s)\n", err,
                         files[i]);
-                free(data);
-                return 1;
+                rc = 1;
             }
-        } else if (map_feed(app, &feed, data, len, &ps->emitter, &read,
-                            &skipped) != 0) {
+        } else if (map_feed(app, &feed, sd.bytes, sd.len, &ps->emitter,
+                            &read, &skipped) != 0) {
             fprintf(stderr, "mrsequential: the app's map failed on %s\n",
                     files[i]);
-            free(data);
-            return 1;
+            rc = 1;
         }
-        if (counter_table_failed(&ps->counters)) {
+        if (rc == 0 && counter_table_failed(&ps->counters)) {
             fprintf(stderr, "mrsequential: %s (mapping %s)\n",
                     counter_table_error(&ps->counters), files[i]);
-            free(data);
-            return 1;
+            rc = 1;
         }
-        free(data);
+        split_data_close(&sd);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }

@@ -90,7 +90,7 @@ expect_error worker_bad_map_buffer 2 "MR_MAP_BUFFER wants .* not '32M'" \
     env MR_MAP_BUFFER=32M "$B/mrworker" --addr "$S" "$B/apps/wc.so"
 expect_error run_bad_map_buffer 2 "^mrrun: MR_MAP_BUFFER wants" \
     env MR_MAP_BUFFER=32M "$B/mrrun" "$IN/a.txt"
-expect_error seq_missing_input 1 "cannot read input file" \
+expect_error seq_missing_input 1 "cannot open input .*nope.txt: No such file" \
     "$B/mrsequential" "$B/apps/wc.so" "$IN/nope.txt"
 expect_error run_unknown_app 2 "apps/nosuch.so" "$B/mrrun" --app nosuch
 
