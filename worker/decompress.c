@@ -78,6 +78,8 @@ read_gzip(int fd, const char *path, struct sink *s, char err[MR_ERR_LEN])
         n = gzread(gz, s->data + s->len, 1u << 20);
         if (n <= 0) {
             why = gzerror(gz, &errnum);
+            if (strncmp(why, "<fd:", 4) == 0 && strstr(why, ": ") != NULL)
+                why = strstr(why, ": ") + 2;    /* zlib's name of the fd */
             if (errnum == Z_ERRNO)
                 rc = -errno, why = strerror(errno);
             else if (errnum != Z_OK)

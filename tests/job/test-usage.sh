@@ -76,40 +76,4 @@ check_bad_address() {
     if [ -n "$bad" ]; then fail bad_address "$bad"; else pass bad_address; fi
 }
 
-# A directory as an input is the regular files in it, hidden names and
-# subdirectories left out; a file given twice, or a directory with nothing
-# to read, is refused with one line (exit 2) and nothing written.
-check_inputs() {
-    local dir=$WORK/inputs bad="" out rc sock
-    mkdir -p "$dir/in/sub" "$dir/empty" && cd "$dir" || return
-    "$B/mrgen" --size 20K --seed 3 in/a.txt in/b.txt
-    echo "hidden words" > in/.hidden; echo "success" > in/_SUCCESS
-    echo "nested words" > in/sub/c.txt
-    reference "$B/apps/wc.so" "$dir/want" "$dir/in/a.txt" "$dir/in/b.txt"
-    sock=$dir/sock
-    $TIMEOUT "$B/mrcoordinator" --addr "unix:$sock" in 2> coord.err &
-    $TIMEOUT "$B/mrworker" --addr "unix:$sock" "$B/apps/wc.so"
-    wait $!; rc=$?
-    if [ $rc -ne 0 ]; then bad="$bad the directory's job exited $rc;"
-    elif ! sort mr-out-* | cmp -s - want; then
-        bad="$bad a directory's job differs from its files';"
-    elif ! grep -q "leaving out sub (a directory" coord.err; then
-        bad="$bad no line about the subdirectory left out;"
-    fi
-    rm -f mr-out-* mr-success
-    for args in "in/a.txt ./in/a.txt" "in in/b.txt" "empty"; do
-        # shellcheck disable=SC2086
-        $TIMEOUT "$B/mrcoordinator" --addr "unix:$sock" $args 2> said; rc=$?
-        out=$(grep -v ': warn: input directory' said); rm -f said
-        if [ $rc -ne 2 ] || [ "$(echo "$out" | wc -l)" -ne 1 ] ||
-                ! echo "$out" | grep -q -e "given twice" -e "holds no file"; then
-            bad="$bad '$args': exit $rc, said: $out;"
-        fi
-    done
-    if ls -A | grep -qv -e '^in$' -e '^empty$' -e '^want$' -e '^coord.err$'; then
-        bad="$bad left files: $(ls -A | tr '\n' ' ')"
-    fi
-    if [ -n "$bad" ]; then fail inputs "$bad"; else pass inputs; fi
-}
-
-run_checks "bad_log_level mrgen_sizes bad_address inputs" "$@"
+run_checks "bad_log_level mrgen_sizes bad_address" "$@"
