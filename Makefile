@@ -338,11 +338,16 @@ fuzz-seeds: $(FUZZ_DIR)/make_seeds
 	@$(FUZZ_DIR)/make_seeds tests/fuzz/seeds
 
 # ---------------------------------------------------------------- commands
-# The main job: mrrun in build/run/ on its generated default input. Pass
-# options with ARGS, e.g. make run ARGS="--app indexer --workers 4".
+# The main job: mrrun with its outputs in build/run/, on the lab's texts
+# when they are here (../shared/data/gutenberg, or the directory MR_TEXTS
+# names), else on its generated text. Pass options with ARGS, e.g. make run
+# ARGS="--app indexer --workers 4", and inputs with INPUT="a.txt b/": both
+# as typed from this directory, where mrrun runs.
+MR_TEXTS ?= ../shared/data/gutenberg
+INPUT    ?= $(wildcard $(MR_TEXTS)/*.txt)
 run: all
 	@mkdir -p $(BUILD)/run
-	@cd $(BUILD)/run && ../mrrun $(ARGS)
+	@$(BUILD)/mrrun --output $(BUILD)/run $(ARGS) $(INPUT)
 
 test: all $(UNIT_BIN) $(TEST_APPS) $(TEST_CXX_APPS) $(TEST_PROGS)
 	@tests/run.sh $(BUILD)

@@ -23,6 +23,7 @@
 #include "exec_app.h"
 #include "exec_cli.h"
 #include "exit_codes.h"
+#include "input_list.h"
 #include "log.h"
 #include "options.h"
 #include "progress.h"
@@ -47,6 +48,7 @@ struct args {
     struct exec_cli exec;       /* --mapper, --reducer, ... */
     const char *worker_args[EXEC_CLI_ARGS_MAX];     /* what the workers
                                    are given to run the app */
+    struct input_list inputs;   /* the FILEs, directories made lists */
     const char *const *files;
     unsigned nfiles;
 };
@@ -85,9 +87,13 @@ usage(FILE *to)
         "committed together in the current directory (or --output DIR);\n"
         "a job that fails leaves only its summary there, with why, as\n"
         "mr-failed (a later job's commit removes it); one interrupted\n"
-        "leaves the directory as it found it. With no FILE, runs on a\n"
-        "generated corpus\n"
-        "(" DEFAULT_INPUT_DIR "/, %u files of %u MiB).\n"
+        "leaves the directory as it found it.\n"
+        "\n"
+        "A FILE that is a directory stands for the files in it (names\n"
+        "starting with '.' or '_' left out); a gzip or zstd FILE is read\n"
+        "decompressed by one map task. With no FILE, runs on generated\n"
+        "text of made-up words (" DEFAULT_INPUT_DIR "/ in the job's "
+        "directory, %u files\nof %u MiB, made once).\n"
         "\n"
         "  --workers N         worker processes (default 2)\n"
         "  --app APP           the app module (default wc): a path (with a\n"
@@ -206,34 +212,43 @@ parse_args(int argc, char **argv, struct args *a)
     }
     if (!exec_cli_given(&a->exec) && resolve_app(app, a) < 0)
         return 2;
-    a->files = (const char *const *)argv + optind;
-    a->nfiles = (unsigned)(argc - optind);
+    if (input_list_make((const char *const *)argv + optind,
+                        (size_t)(argc - optind), &a->inputs, err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return 2;
+    }
+    a->files = (const char *const *)a->inputs.files;
+    a->nfiles = (unsigned)a->inputs.n;
     return 0;
 }
 
-/* Generates the default corpus once; later runs reuse it. */
+/* Generates the default corpus once, in the job's directory; later runs
+ * reuse it. Says what the input is: made-up words, not a bug. */
 static int
 default_input(struct args *a)
 {
-    static char names[DEFAULT_FILES][64];
+    static char names[DEFAULT_FILES][PATH_MAX];
     static const char *files[DEFAULT_FILES];
-    char err[MR_ERR_LEN];
+    const char *dir = a->opts.output_dir ? a->opts.output_dir : ".";
+    char err[MR_ERR_LEN], in_dir[PATH_MAX];
     struct stat st;
 
-    if (mkdir(DEFAULT_INPUT_DIR, 0755) < 0 && errno != EEXIST) {
-        fprintf(stderr, "mrrun: cannot create %s: %s\n", DEFAULT_INPUT_DIR,
+    snprintf(in_dir, sizeof(in_dir), "%s/" DEFAULT_INPUT_DIR, dir);
+    if (mkdir(in_dir, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "mrrun: cannot create %s: %s\n", in_dir,
                 strerror(errno));
         return -1;
     }
+    printf("input: %s/, generated text of made-up words (%u files of %u "
+           "MiB); give files to count your own\n", in_dir, DEFAULT_FILES,
+           DEFAULT_FILE_SIZE >> 20);
     for (unsigned i = 0; i < DEFAULT_FILES; i++) {
-        snprintf(names[i], sizeof(names[i]), DEFAULT_INPUT_DIR "/part-%u.txt",
-                 i);
+        snprintf(names[i], sizeof(names[i]), "%s/part-%u.txt", in_dir, i);
         files[i] = names[i];
         if (stat(names[i], &st) == 0 && st.st_size == DEFAULT_FILE_SIZE)
             continue;
         if (i == 0)
-            printf("generating the default input in %s/ ...\n",
-                   DEFAULT_INPUT_DIR);
+            printf("generating it ...\n");
         if (corpus_write_file(names[i], DEFAULT_FILE_SIZE, i + 1, false,
                               err) < 0) {
             fprintf(stderr, "mrrun: %s\n", err);
@@ -568,5 +583,6 @@ main(int argc, char **argv)
     rc = run_job(&r, worker_exe, &app);
     rpc_loop_free(r.loop);
     token_forget(&a.page_token);
+    input_list_free(&a.inputs);
     return rc;
 }
