@@ -33,6 +33,7 @@
 #include "exec_task.h"
 #include "exit_codes.h"
 #include "file_output.h"
+#include "input_list.h"
 #include "keys.h"
 #include "log.h"
 #include "maptask.h"
@@ -259,12 +260,12 @@ random_seed(void)
     return (uint64_t)time(NULL) ^ (uint64_t)getpid();
 }
 
-/* Maps every file into ps. Returns 0, or 1 with a line on stderr. */
+/* Maps each input file into ps. Returns 0, or 1 with a line on stderr. */
 static int
-map_all(const struct mr_app *app, char **files, int nfiles,
-        struct pairs *ps)
+map_files(const struct mr_app *app, char **files, size_t nfiles,
+          struct pairs *ps)
 {
-    for (int i = 0; i < nfiles; i++) {
+    for (size_t i = 0; i < nfiles; i++) {
         struct map_input in = {.name = files[i], .whole = true};
         struct map_feed feed = {files[i], 0, NULL, 0};
         struct split_data sd;
@@ -299,6 +300,27 @@ map_all(const struct mr_app *app, char **files, int nfiles,
             return rc;
     }
     return 0;
+}
+
+/* Maps every input of args (a directory stands for its files: as the
+ * coordinator reads them, input_list.h) into ps. Returns 0, 1 when an
+ * input fails, or 2 when args name no list of files (a file twice, an
+ * empty directory); with a line on stderr. */
+static int
+map_all(const struct mr_app *app, char **args, int nargs, struct pairs *ps)
+{
+    struct input_list inputs;
+    char err[MR_ERR_LEN];
+    int rc;
+
+    if (input_list_make((const char *const *)args, (size_t)nargs, &inputs,
+                        err) < 0) {
+        fprintf(stderr, "mrsequential: %s\n", err);
+        return 2;
+    }
+    rc = map_files(app, inputs.files, inputs.n, ps);
+    input_list_free(&inputs);
+    return rc;
 }
 
 static int
@@ -349,7 +371,14 @@ usage(FILE *to)
         "                    framework's), one 'name TAB value' line each,\n"
         "                    sorted by name\n"
         EXEC_OPTIONS_HELP
-        "  --help            show this help\n");
+        "  --help            show this help\n"
+        "\n"
+        "A FILE that is a directory stands for the files in it, as for\n"
+        "mrcoordinator; a gzip or zstd FILE is read decompressed.\n"
+        "\n"
+        "Exit status: 0 the output is written (or the combiner holds); 1\n"
+        "the job failed (an input, the app, or the output: the line says\n"
+        "which) or the combiner does not hold; 2 bad usage, app or inputs.\n");
 }
 
 /* mrsequential --mapper CMD --reducer CMD FILE... */

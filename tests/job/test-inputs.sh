@@ -82,4 +82,31 @@ sys.exit(d["map_tasks"] != 7)' run/mr-success; then
     if [ -n "$bad" ]; then fail compressed "$bad"; else pass compressed; fi
 }
 
-run_checks "directory compressed" "$@"
+# mrrun and mrsequential take inputs as the coordinator does: a file given
+# twice is refused (exit 2, one line, nothing written), a directory is its
+# files; an empty input says the output is empty.
+check_same_rules() {
+    local dir=$WORK/same bad="" p out rc
+    mkdir -p "$dir/d" && cd "$dir" || return
+    printf 'one two\ntwo\n' > d/x.txt
+    for p in "mrrun" "mrsequential wc"; do
+        # shellcheck disable=SC2086
+        out=$($TIMEOUT "$B"/$p d/x.txt ./d/x.txt 2>&1); rc=$?
+        if [ $rc -ne 2 ] || ! echo "$out" | grep -q "given twice"; then
+            bad="$bad $p twice: exit $rc, said: $out;"
+        fi
+        [ -z "$(ls -A | grep -v '^d$')" ] || bad="$bad $p left: $(ls -A);"
+        # shellcheck disable=SC2086
+        $TIMEOUT "$B"/$p d > out.txt 2>&1 || bad="$bad $p d failed: $(tail -n 2 out.txt);"
+        sort mr-out-* | grep . > got
+        printf 'one 1\ntwo 2\n' | cmp -s - got || bad="$bad $p d counted: $(cat got);"
+        rm -f mr-out-* mr-success out.txt got
+    done
+    : > empty.txt
+    out=$($TIMEOUT "$B/mrrun" empty.txt 2>&1)
+    echo "$out" | grep -q "no words: the output is empty" ||
+        bad="$bad an empty input: $(echo "$out" | tail -n 1);"
+    if [ -n "$bad" ]; then fail same_rules "$bad"; else pass same_rules; fi
+}
+
+run_checks "directory compressed same_rules" "$@"
