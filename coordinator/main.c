@@ -1,6 +1,7 @@
 /* mrcoordinator: runs one job's coordinator until its outputs are
  * committed or the job fails. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -327,8 +328,13 @@ set_up(struct run *r, struct args *a, int *status)
         *status = rc == MR_EINUSE || rc == MR_EOTHERJOB ? MR_EXIT_REFUSED
                                                       : MR_EXIT_FAILED;
     } else {
-        /* A malformed address is a usage error, as in every program. */
-        *status = rc == MR_EBADADDR ? MR_EXIT_USAGE : MR_EXIT_FAILED;
+        /* A malformed address is a usage error, as in every program, and
+         * so is a TCP address refused (beyond loopback without a token,
+         * or a port only root may take). */
+        *status = rc == MR_EBADADDR ||
+                          (rc == -EACCES && strncmp(a->addr, "tcp:", 4) == 0)
+                      ? MR_EXIT_USAGE
+                      : MR_EXIT_FAILED;
     }
     fprintf(stderr, "mrcoordinator: %s\n", err);
     status_http_free(page.http);

@@ -65,7 +65,7 @@ expect_error coord_empty_directory_input 2 "holds no file to read" \
     "$B/mrcoordinator" --addr "$S" "$WORK/empty-dir"
 expect_error coord_bad_address 2 "neither unix:/path nor tcp:host:port" \
     "$B/mrcoordinator" --addr "http://x" "$IN/a.txt"
-expect_error coord_open_tcp_without_token 1 "not a loopback address" \
+expect_error coord_open_tcp_without_token 2 "not a loopback address" \
     "$B/mrcoordinator" --addr tcp:0.0.0.0:0 "$IN/a.txt"
 printf 'short\n' > "$WORK/short-token" && chmod 600 "$WORK/short-token"
 expect_error coord_short_token 2 "at least 16 random" \
