@@ -49,6 +49,8 @@ struct args {
     const char *const *files;
     unsigned nfiles;
 };
+_Static_assert(EXEC_CLI_ARGS_MAX <= WORKERS_APP_ARGS_MAX + 1,
+               "workers_start must take every word exec_cli_argv makes");
 
 struct run {
     struct args *a;

@@ -149,9 +149,9 @@ exec_map(const struct exec_app *x, uint64_t offset, const char *data,
     return rc;
 }
 
-/* ---------------------------------------------------------------- reduce */
+/* ---------------------------------------------------------------- groups */
 
-/* The partition's groups: "key TAB value" lines (text), or a key frame,
+/* A reducer's or combiner's input, groups in key order: "key TAB value" lines (text), or a key frame,
  * its value frames and an end marker (framed). */
 struct reduce_source {
     const struct exec_app *x;
@@ -217,6 +217,8 @@ reduce_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
     return (ssize_t)done;
 }
 
+/* ---------------------------------------------------------------- reduce */
+
 struct reduce_sink {
     struct atomic_file *out;
     uint64_t lines;
@@ -257,5 +259,26 @@ exec_reduce(const struct exec_app *x, const struct exec_groups *in,
         err[0] = '\0';
     free(rd.buf);
     *lines = sink.lines;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- combine */
+
+int
+exec_combine(const struct exec_app *x, const struct exec_groups *in,
+             struct mr_emitter *out, char err[MR_ERR_LEN])
+{
+    struct reduce_source src = {.x = x, .in = in};
+    struct reader rd;
+    struct exec_io io = {reduce_fill, &src, reader_take, &rd};
+    int rc;
+
+    reader_init(&rd, x, "combiner", x->combiner);
+    rd.record = map_record;
+    rd.arg = out;
+    rc = exec_run(x->combiner, "combiner", &io, x->timeout_ms, err);
+    if (rc == 0 && in->error != NULL && (rc = in->error(in->arg)) != 0)
+        err[0] = '\0';
+    free(rd.buf);
     return rc;
 }

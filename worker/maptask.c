@@ -80,6 +80,9 @@ note_output(const struct mapout *mo, struct map_stats *st)
     if (mo->sum || mo->combine != NULL) {
         st->combine_in = mo->emitted + mo->spilled_records;
         st->combine_out = mo->spilled_records + st->records_out;
+    } else if (mo->exec_combiner != NULL) {   /* runs are not combined */
+        st->combine_in = mo->exec_combine_in;
+        st->combine_out = mo->exec_combine_out;
     }
 }
 
@@ -104,6 +107,8 @@ map_run(const struct mr_app *app, const struct map_input *in,
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
     mo.counters = counters;
+    if (x != NULL && x->combiner != NULL)
+        mo.exec_combiner = x;
     if (x != NULL) {            /* an executable app: its mapper */
         rc = exec_map(x, in->whole ? 0 : in->offset, data, len, &mo.emitter,
                       err);
