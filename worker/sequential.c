@@ -348,12 +348,14 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrsequential [--counters] APP.so FILE...\n"
-        "       mrsequential --mapper CMD --reducer CMD [--framed] FILE...\n"
+        "       mrsequential --mapper CMD --reducer CMD [--combiner CMD]\n"
+        "                    [--framed] FILE...\n"
         "       mrsequential --check-combiner [--seed N] APP.so FILE...\n"
         "\n"
         "Runs the job in one process and writes mr-out-0: the reference\n"
         "the distributed output is checked against. It never runs the\n"
-        "app's combiner.\n"
+        "app's combiner (an executable app's --combiner is accepted, so\n"
+        "that the same options run here, and ignored).\n"
         "\n"
         "  --check-combiner  write nothing; instead check the app's combiner\n"
         "                    (or MR_APP_SUMMING's sum) on these inputs: for\n"
