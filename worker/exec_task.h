@@ -31,11 +31,15 @@ struct exec_groups {
 };
 
 /* Runs the mapper over data[0..len), the split that starts at byte offset
- * of its file, emitting what it writes into out. Returns 0, or an error
- * with err filled (MR_EAPP: the mapper failed, wrote malformed framing or
- * a too-long record; -ETIMEDOUT: it was silent too long). */
+ * of its file, emitting what it writes into out. out_error, if not NULL,
+ * is out's sticky error (a map output that failed, say in a combiner):
+ * once it is non-zero the mapper is killed and its value returned, err
+ * then empty for the caller to fill. Returns 0, or an error with err
+ * filled (MR_EAPP: the mapper failed, wrote malformed framing or a
+ * too-long record; -ETIMEDOUT: it was silent too long). */
 int exec_map(const struct exec_app *x, uint64_t offset, const char *data,
-             size_t len, struct mr_emitter *out, char err[MR_ERR_LEN]);
+             size_t len, struct mr_emitter *out, const int *out_error,
+             char err[MR_ERR_LEN]);
 
 /* Runs the reducer over in's groups, appending its output lines to out
  * (a record "k TAB v" becomes "k v"); *lines counts them. Returns 0, or an

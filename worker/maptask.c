@@ -111,7 +111,9 @@ map_run(const struct mr_app *app, const struct map_input *in,
         mo.exec_combiner = x;
     if (x != NULL) {            /* an executable app: its mapper */
         rc = exec_map(x, in->whole ? 0 : in->offset, data, len, &mo.emitter,
-                      err);
+                      &mo.error, err);
+        if (mo.error != 0)      /* the map output failed: rc is it */
+            snprintf(err, MR_ERR_LEN, "map output: %s", mo.errmsg);
     } else if (app->map(in->name, data, len, &mo.emitter) != 0) {
         snprintf(err, MR_ERR_LEN, "the app's map failed on %s", in->name);
         rc = MR_EAPP;

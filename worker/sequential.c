@@ -302,7 +302,7 @@ map_all(const struct mr_app *app, char **files, int nfiles,
         if (exec_app_of(app) != NULL) {
             char err[MR_ERR_LEN];
             if (exec_map(exec_app_of(app), 0, data, len, &ps->emitter,
-                         err) != 0) {
+                         NULL, err) != 0) {
                 fprintf(stderr, "mrsequential: %s (mapping %s)\n", err,
                         files[i]);
                 free(data);

@@ -327,6 +327,25 @@ check_combiner_fails() {
         --combiner 'echo "combiner broke at 42" >&2; exit 3' "$IN/a.txt"
 }
 
+# A combiner that fails on the first spill of a big split stops its map
+# attempt there: the mapper is killed rather than run to its end.
+check_combiner_stops_mapper() {
+    local rc
+    enter combiner_stops_mapper
+    MR_MAP_BUFFER=$SMALL_BUFFER $TIMEOUT "$B/mrrun" --workers 1 --reduce 2 \
+        --split-size 64M --mapper "$PYMAP && touch ../mapper-finished" \
+        --reducer cat --combiner 'exit 3' "$IN/comb.big" > ../csm.out 2>&1
+    rc=$?
+    if [ $rc -ne 1 ]; then
+        fail combiner_stops_mapper "mrrun exited $rc, wanted 1"
+    elif [ -e ../mapper-finished ]; then
+        fail combiner_stops_mapper "the mapper ran to its end after its" \
+            "combiner failed"
+    else
+        pass combiner_stops_mapper
+    fi
+}
+
 check_usage() {
     expect_error mapper_alone 2 '--mapper needs --reducer' \
         "$B/mrrun" --mapper cat "$IN/a.txt"
@@ -346,4 +365,5 @@ check_usage() {
 
 run_checks "python_mrrun awk_mrrun sequential processes pipeline
 framed_binary mapper_fails mapper_hangs framed_malformed mapper_not_reading
-combiner_spills combiner_framed combiner_unsorted combiner_fails usage" "$@"
+combiner_spills combiner_framed combiner_unsorted combiner_fails
+combiner_stops_mapper usage" "$@"
