@@ -87,20 +87,29 @@ check_sequential() {
 }
 
 # mrcoordinator and mrworker processes; a worker with other commands is
-# refused as another app.
+# refused as another app. The job's mappers first wait for a lock held
+# here, so that a worker of the job has joined (its mapper started) and the
+# job still runs when the other worker joins: neither can win the race.
 check_processes() {
-    local sock=$WORK/processes.sock rc other
+    local sock=$WORK/processes.sock gate=$WORK/processes.gate rc other
+    local started=$WORK/processes.started
+    local held="touch $started; flock -s $gate true; $PYMAP"
     enter processes
+    exec 9> "$gate" && flock 9 || { fail processes "cannot lock"; return; }
     $TIMEOUT "$B/mrcoordinator" --addr "unix:$sock" --reduce 3 \
-        --split-size 100K "$IN"/*.txt 2> ../coord.err & local pid=$!
+        --split-size 100K "$IN"/*.txt 2> ../coord.err 9>&- & local pid=$!
     wait_for 20 test -S "$sock" || { fail processes "no socket"; return; }
-    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$PYMAP" \
-        --reducer "$PYRED" 2>/dev/null &
-    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$PYMAP" \
-        --reducer "$PYRED" 2>/dev/null &
+    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$held" \
+        --reducer "$PYRED" 2>/dev/null 9>&- &
+    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$held" \
+        --reducer "$PYRED" 2>/dev/null 9>&- &
+    wait_for 20 test -e "$started" ||
+        { fail processes "no mapper started"; flock -u 9; return; }
     $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$AWKMAP" \
-        --reducer "$PYRED" 2> ../other.err
+        --reducer "$PYRED" 2> ../other.err 9>&-
     other=$?
+    flock -u 9
+    exec 9>&-
     wait $pid; rc=$?
     wait
     if [ $rc -ne 0 ]; then
