@@ -165,8 +165,9 @@ exec_map(const struct exec_app *x, uint64_t offset, const char *data,
 
 /* ---------------------------------------------------------------- groups */
 
-/* A reducer's or combiner's input, groups in key order: "key TAB value" lines (text), or a key frame,
- * its value frames and an end marker (framed). */
+/* A reducer's or combiner's input, groups in key order: "key TAB value"
+ * lines (text), or a key frame, its value frames and an end marker
+ * (framed). */
 struct reduce_source {
     const struct exec_app *x;
     const struct exec_groups *in;

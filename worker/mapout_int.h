@@ -90,7 +90,7 @@ int mapout__combine_values(struct mapout *mo, const char *key, size_t klen,
  * mo->error. */
 int mapout__combine_block(struct mapout *mo, struct agg_entry *e);
 
-/* ---------------------------------------------------------------- spill_combine.c */
+/* --------------------------------------------------------- spill_combine.c */
 
 /* Runs mo->exec_combiner over the buffered records (sorting them by key
  * first) and adds what it writes to w, sorted by (partition, key), adding
