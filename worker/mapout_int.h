@@ -1,6 +1,7 @@
 /* What the two halves of a map task's output share, and no one else uses:
  * mapout.c (collecting and combining in memory) and spill.c (sorting,
- * spilling and merging). The small helpers are static inline because the
+ * spilling and merging), with spill_combine.c (an executable app's
+ * --combiner over a spill, for spill.c). The small helpers are static inline because the
  * sort-and-write loop in spill.c calls them once per key. */
 #ifndef WORKER_MAPOUT_INT_H
 #define WORKER_MAPOUT_INT_H
