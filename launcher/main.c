@@ -52,6 +52,8 @@ struct args {
     const char *const *files;
     unsigned nfiles;
 };
+_Static_assert(EXEC_CLI_ARGS_MAX <= WORKERS_APP_ARGS_MAX + 1,
+               "workers_start must take every word exec_cli_argv makes");
 
 struct run {
     struct args *a;
@@ -78,8 +80,8 @@ usage(FILE *to)
         "             [--task-timeout S] [--split-size SIZE] [--output DIR]\n"
         "             [--http HOST:PORT [--linger S] [--token-file FILE]]\n"
         "             [FILE...]\n"
-        "       mrrun [options] --mapper CMD --reducer CMD [--framed] "
-        "[FILE...]\n"
+        "       mrrun [options] --mapper CMD --reducer CMD [--combiner CMD]\n"
+        "             [--framed] [FILE...]\n"
         "\n"
         "Runs a MapReduce job on this machine: a coordinator and N worker\n"
         "processes, with live progress and a summary. When the job is done\n"

@@ -37,7 +37,7 @@ struct workers {
  * coordinator through adopt. A worker that dies is restarted until
  * max_unproductive restarts in a row see no task finish (see
  * workers_progress()). Returns 0 or -errno (err filled). */
-#define WORKERS_APP_ARGS_MAX 8
+#define WORKERS_APP_ARGS_MAX 10
 int workers_start(struct workers *w, int n, const char *exe,
                   const char *const *app_args,
                   int max_unproductive, workers_adopt_fn *adopt, void *arg,

@@ -44,8 +44,9 @@ exec_app_of(const struct mr_app *app)
 static void
 identify(const struct exec_app *x, uint8_t digest[MR_APP_DIGEST_LEN])
 {
+    const char *comb = x->combiner ? x->combiner : "";
     size_t mlen = strlen(x->mapper), rlen = strlen(x->reducer);
-    size_t cap = mlen + rlen + 128;
+    size_t clen = strlen(comb), cap = mlen + rlen + clen + 128;
     char *desc = malloc(cap);
     int n;
 
@@ -54,9 +55,9 @@ identify(const struct exec_app *x, uint8_t digest[MR_APP_DIGEST_LEN])
         return;
     }
     n = snprintf(desc, cap, "mr exec app 1\nprotocol %s\nmapper %zu %s\n"
-                 "reducer %zu %s\ncombiner 0 \n",
+                 "reducer %zu %s\ncombiner %zu %s\n",
                  x->framed ? "framed" : "text", mlen, x->mapper, rlen,
-                 x->reducer);
+                 x->reducer, clen, comb);
     file_digest_bytes(desc, (size_t)n, digest);
     free(desc);
 }
@@ -66,15 +67,18 @@ exec_app_load(const struct exec_spec *spec, struct app_module *m,
               char err[MR_ERR_LEN])
 {
     size_t mlen = strlen(spec->mapper), rlen = strlen(spec->reducer);
+    size_t clen = spec->combiner ? strlen(spec->combiner) : 0;
     struct exec_app *x;
 
     memset(m, 0, sizeof(*m));
-    if (mlen == 0 || rlen == 0) {
+    if (mlen == 0 || rlen == 0 || (spec->combiner != NULL && clen == 0)) {
         snprintf(err, MR_ERR_LEN, "--%s is empty: give a command, such as "
-                 "'python3 map.py'", mlen == 0 ? "mapper" : "reducer");
+                 "'python3 %s.py'", mlen == 0 ? "mapper" :
+                 rlen == 0 ? "reducer" : "combiner",
+                 mlen == 0 ? "map" : rlen == 0 ? "reduce" : "combine");
         return MR_EBADAPP;
     }
-    x = calloc(1, sizeof(*x) + mlen + rlen + 2);
+    x = calloc(1, sizeof(*x) + mlen + rlen + clen + 3);
     if (x == NULL) {
         snprintf(err, MR_ERR_LEN, "out of memory");
         return -ENOMEM;
@@ -89,9 +93,15 @@ exec_app_load(const struct exec_spec *spec, struct app_module *m,
     memcpy(x->text + mlen + 1, spec->reducer, rlen + 1);
     x->mapper = x->text;
     x->reducer = x->text + mlen + 1;
+    if (spec->combiner != NULL) {
+        memcpy(x->text + mlen + rlen + 2, spec->combiner, clen + 1);
+        x->combiner = x->text + mlen + rlen + 2;
+    }
     identify(x, m->digest);
-    snprintf(m->path, sizeof(m->path), "%smapper `%s`, reducer `%s`",
-             x->framed ? "framed " : "", x->mapper, x->reducer);
+    snprintf(m->path, sizeof(m->path), "%smapper `%s`, reducer `%s`%s%s%s",
+             x->framed ? "framed " : "", x->mapper, x->reducer,
+             x->combiner ? ", combiner `" : "",
+             x->combiner ? x->combiner : "", x->combiner ? "`" : "");
     m->exec = x;
     m->app = &x->table;
     m->table = x->table;

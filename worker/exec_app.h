@@ -11,7 +11,8 @@
  *
  * Its identity toward the coordinator: the name "exec", this ABI version,
  * and the BLAKE2b digest of a canonical description (protocol and the
- * three command strings; not the timeout), so that workers with the same
+ * three command strings, an absent combiner as an empty one; not the
+ * timeout), so that workers with the same
  * commands join one job and others are refused as another app. */
 #ifndef WORKER_EXEC_APP_H
 #define WORKER_EXEC_APP_H
@@ -30,6 +31,7 @@
 struct exec_spec {
     const char *mapper;         /* required */
     const char *reducer;        /* required */
+    const char *combiner;       /* --combiner, or NULL: none */
     bool framed;                /* --framed: the binary-safe protocol */
     unsigned timeout_ms;        /* silence limit per command; 0: none */
 };
@@ -40,12 +42,15 @@ struct exec_app {
     unsigned timeout_ms;
     const char *mapper;         /* into text[] below */
     const char *reducer;
-    char text[];                /* both commands, NUL-terminated */
+    const char *combiner;       /* NULL: none (map output is shuffled as
+                                   the mapper wrote it) */
+    char text[];                /* the commands, NUL-terminated */
 };
 
 /* Makes m an exec app for spec (m->exec owns it; app_unload frees it),
- * with m->path a description for people ("mapper `a`, reducer `b`") and
- * m->digest its identity. Returns 0, or MR_EBADAPP (an empty command) or
+ * with m->path a description for people ("mapper `a`, reducer `b`",
+ * then ", combiner `c`" with one) and m->digest its identity. Returns 0,
+ * or MR_EBADAPP (an empty command) or
  * -ENOMEM with err filled. */
 int exec_app_load(const struct exec_spec *spec, struct app_module *m,
                   char err[MR_ERR_LEN]);

@@ -1,6 +1,7 @@
 /* The command-line options of executable apps, one definition for
- * mrrun, mrworker and mrsequential: --mapper CMD --reducer CMD [--framed]
- * [--exec-timeout S], parsed, checked and passed on to workers. */
+ * mrrun, mrworker and mrsequential: --mapper CMD --reducer CMD
+ * [--combiner CMD] [--framed] [--exec-timeout S], parsed, checked and
+ * passed on to workers. */
 #ifndef WORKER_EXEC_CLI_H
 #define WORKER_EXEC_CLI_H
 
@@ -16,11 +17,13 @@ enum {
     EXEC_OPT_REDUCER,
     EXEC_OPT_FRAMED,
     EXEC_OPT_TIMEOUT,
+    EXEC_OPT_COMBINER,
 };
 
 #define EXEC_LONGOPTS                                                        \
     {"mapper", required_argument, NULL, EXEC_OPT_MAPPER},                    \
     {"reducer", required_argument, NULL, EXEC_OPT_REDUCER},                  \
+    {"combiner", required_argument, NULL, EXEC_OPT_COMBINER},                \
     {"framed", no_argument, NULL, EXEC_OPT_FRAMED},                          \
     {"exec-timeout", required_argument, NULL, EXEC_OPT_TIMEOUT}
 
@@ -33,6 +36,11 @@ enum {
     "  --reducer CMD       reduces: reads 'key TAB value' lines sorted by\n" \
     "                      key, writes output lines (its first TAB\n"       \
     "                      becomes a space); see docs/exec-apps.md\n"       \
+    "  --combiner CMD      optional: combines each spill of map output\n"  \
+    "                      before the shuffle; reads what the reducer\n"   \
+    "                      reads, writes records as the mapper does; may\n"\
+    "                      run 0, 1 or more times per key (mrsequential,\n"\
+    "                      the reference, accepts it and never runs it)\n" \
     "  --framed            the binary-safe protocol instead: length-\n"     \
     "                      prefixed keys and values (docs/exec-apps.md)\n"  \
     "  --exec-timeout S    kill a command that neither reads, writes nor\n" \
@@ -57,15 +65,15 @@ int exec_cli_parse(struct exec_cli *c, int opt, const char *arg,
 /* Whether --mapper or --reducer was given. */
 bool exec_cli_given(const struct exec_cli *c);
 
-/* After parsing: --mapper and --reducer go together, and --framed and
- * --exec-timeout need them. Returns 0 or -EINVAL with err filled (a usage
- * error: exit 2). */
+/* After parsing: --mapper and --reducer go together, and --combiner,
+ * --framed and --exec-timeout need them. Returns 0 or -EINVAL with err
+ * filled (a usage error: exit 2). */
 int exec_cli_check(const struct exec_cli *c, char err[MR_ERR_LEN]);
 
 /* The words that give a worker the same app, into argv (room for
  * EXEC_CLI_ARGS_MAX, NULL-terminated; pointers into c). Returns their
  * number. */
-#define EXEC_CLI_ARGS_MAX 8
+#define EXEC_CLI_ARGS_MAX 10
 int exec_cli_argv(const struct exec_cli *c,
                   const char *argv[EXEC_CLI_ARGS_MAX]);
 

@@ -124,35 +124,50 @@ map_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
     return (ssize_t)done;
 }
 
+/* Where a mapper's or combiner's records go. */
+struct emit_sink {
+    struct mr_emitter *out;
+    const int *out_error;       /* out's sticky error, or NULL */
+};
+
 static int
-map_record(void *arg, const struct exec_record *r)
+emit_record(void *arg, const struct exec_record *r)
 {
-    mr_emit(arg, r->key, r->klen, r->val, r->vlen);
-    return 0;
+    struct emit_sink *k = arg;
+
+    mr_emit(k->out, r->key, r->klen, r->val, r->vlen);
+    return k->out_error != NULL ? *k->out_error : 0;
 }
 
 int
 exec_map(const struct exec_app *x, uint64_t offset, const char *data,
-         size_t len, struct mr_emitter *out, char err[MR_ERR_LEN])
+         size_t len, struct mr_emitter *out, const int *out_error,
+         char err[MR_ERR_LEN])
 {
     struct map_source src = {.x = x, .offset = offset, .data = data,
                              .len = len};
+    struct emit_sink sink = {out, out_error};
     struct reader rd;
     struct exec_io io = {map_fill, &src, reader_take, &rd};
     int rc;
 
     reader_init(&rd, x, "mapper", x->mapper);
-    rd.record = map_record;
-    rd.arg = out;
+    rd.record = emit_record;
+    rd.arg = &sink;
     rc = exec_run(x->mapper, "mapper", &io, x->timeout_ms, err);
+    if (out_error != NULL && *out_error != 0) {
+        rc = *out_error;        /* what stopped the mapper */
+        err[0] = '\0';
+    }
     free(rd.buf);
     return rc;
 }
 
-/* ---------------------------------------------------------------- reduce */
+/* ---------------------------------------------------------------- groups */
 
-/* The partition's groups: "key TAB value" lines (text), or a key frame,
- * its value frames and an end marker (framed). */
+/* A reducer's or combiner's input, groups in key order: "key TAB value"
+ * lines (text), or a key frame, its value frames and an end marker
+ * (framed). */
 struct reduce_source {
     const struct exec_app *x;
     const struct exec_groups *in;
@@ -217,6 +232,8 @@ reduce_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
     return (ssize_t)done;
 }
 
+/* ---------------------------------------------------------------- reduce */
+
 struct reduce_sink {
     struct atomic_file *out;
     uint64_t lines;
@@ -257,5 +274,27 @@ exec_reduce(const struct exec_app *x, const struct exec_groups *in,
         err[0] = '\0';
     free(rd.buf);
     *lines = sink.lines;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- combine */
+
+int
+exec_combine(const struct exec_app *x, const struct exec_groups *in,
+             struct mr_emitter *out, char err[MR_ERR_LEN])
+{
+    struct reduce_source src = {.x = x, .in = in};
+    struct emit_sink sink = {out, NULL};
+    struct reader rd;
+    struct exec_io io = {reduce_fill, &src, reader_take, &rd};
+    int rc;
+
+    reader_init(&rd, x, "combiner", x->combiner);
+    rd.record = emit_record;
+    rd.arg = &sink;
+    rc = exec_run(x->combiner, "combiner", &io, x->timeout_ms, err);
+    if (rc == 0 && in->error != NULL && (rc = in->error(in->arg)) != 0)
+        err[0] = '\0';
+    free(rd.buf);
     return rc;
 }

@@ -4,7 +4,9 @@
  * usual emitter, so partitioning, combining, spills and the shuffle are
  * the same as for a module. The reduce streams the whole partition's
  * groups, in key order, through one reducer process and writes its
- * output records as the task's output lines. */
+ * output records as the task's output lines. The combine streams a
+ * spill's groups through the combiner, as the reducer gets them, and
+ * emits its records as the mapper's are (spill_combine.c sorts them). */
 #ifndef WORKER_EXEC_TASK_H
 #define WORKER_EXEC_TASK_H
 
@@ -29,11 +31,15 @@ struct exec_groups {
 };
 
 /* Runs the mapper over data[0..len), the split that starts at byte offset
- * of its file, emitting what it writes into out. Returns 0, or an error
- * with err filled (MR_EAPP: the mapper failed, wrote malformed framing or
- * a too-long record; -ETIMEDOUT: it was silent too long). */
+ * of its file, emitting what it writes into out. out_error, if not NULL,
+ * is out's sticky error (a map output that failed, say in a combiner):
+ * once it is non-zero the mapper is killed and its value returned, err
+ * then empty for the caller to fill. Returns 0, or an error with err
+ * filled (MR_EAPP: the mapper failed, wrote malformed framing or a
+ * too-long record; -ETIMEDOUT: it was silent too long). */
 int exec_map(const struct exec_app *x, uint64_t offset, const char *data,
-             size_t len, struct mr_emitter *out, char err[MR_ERR_LEN]);
+             size_t len, struct mr_emitter *out, const int *out_error,
+             char err[MR_ERR_LEN]);
 
 /* Runs the reducer over in's groups, appending its output lines to out
  * (a record "k TAB v" becomes "k v"); *lines counts them. Returns 0, or an
@@ -41,5 +47,12 @@ int exec_map(const struct exec_app *x, uint64_t offset, const char *data,
 int exec_reduce(const struct exec_app *x, const struct exec_groups *in,
                 struct atomic_file *out, uint64_t *lines,
                 char err[MR_ERR_LEN]);
+
+/* Runs the combiner (x->combiner, not NULL) over in's groups, emitting
+ * what it writes into out as records, in the order it writes them.
+ * Returns 0, or an error as exec_map's (naming the combiner), or in's
+ * error (err then empty: the caller says). */
+int exec_combine(const struct exec_app *x, const struct exec_groups *in,
+                 struct mr_emitter *out, char err[MR_ERR_LEN]);
 
 #endif

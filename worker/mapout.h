@@ -5,7 +5,10 @@
  * whenever it fills, so a word count holds one entry per distinct word.
  * With the built-in sum (MR_COMBINER_SUM), each key holds just a 64-bit
  * sum and the app is never called back.
- * Without one, pairs are appended to a record buffer. Either way, when the
+ * Without one, pairs are appended to a record buffer; an executable app's
+ * --combiner command, if any, then runs over the buffer at each spill and
+ * at the final write (spill_combine.c), never at merges of runs. Either
+ * way, when the
  * memory in use passes the budget, the buffer is sorted by (partition, key)
  * and spilled as a run (an intermediate file); at the end the runs are
  * merged, combining again, into the task's one intermediate file
@@ -27,6 +30,8 @@
 #include "counter_table.h"
 #include "mr_err.h"
 #include "mrapp.h"
+
+struct exec_app;
 
 #define MAPOUT_DEFAULT_BUDGET (32u << 20)
 #define MAPOUT_MIN_BUDGET     (4u << 20)   /* a few arena chunks: the
@@ -54,6 +59,11 @@ struct mapout {
     uint64_t emitted;           /* pairs the app emitted */
     uint64_t emitted_bytes;     /* their keys' and values' bytes */
     uint64_t spilled_records;   /* records written to runs (spill.c) */
+    const struct exec_app *exec_combiner;   /* borrowed: an executable
+                                   app with a --combiner, set after init;
+                                   NULL: none (plain mode only) */
+    uint64_t exec_combine_in;   /* records fed to that command */
+    uint64_t exec_combine_out;  /* records it wrote */
     struct counter_table *counters;     /* borrowed: what the app's
                                    mr_count calls add to, in map and in
                                    combine; NULL: they are dropped */

@@ -1,6 +1,7 @@
 /* What the two halves of a map task's output share, and no one else uses:
  * mapout.c (collecting and combining in memory) and spill.c (sorting,
- * spilling and merging). The small helpers are static inline because the
+ * spilling and merging), with spill_combine.c (an executable app's
+ * --combiner over a spill, for spill.c). The small helpers are static inline because the
  * sort-and-write loop in spill.c calls them once per key. */
 #ifndef WORKER_MAPOUT_INT_H
 #define WORKER_MAPOUT_INT_H
@@ -11,6 +12,8 @@
 #include <stdio.h>
 
 #include "aggtable.h"
+#include "imfile.h"
+#include "keys.h"
 #include "mapout.h"
 #include "mrapp.h"
 
@@ -53,6 +56,17 @@ mapout__combining(const struct mapout *mo)
     return mo->sum || mo->combine != NULL;
 }
 
+/* Orders records by (partition, key): a run's order. */
+static inline int
+mapout__rec_compare(const void *a, const void *b)
+{
+    const struct mapout_rec *x = a, *y = b;
+
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    return key_compare(x->key, x->klen, y->key, y->klen);
+}
+
 /* ---------------------------------------------------------------- mapout.c */
 
 /* struct scratch_output's write; on running out of memory sets mo->error
@@ -76,5 +90,15 @@ int mapout__combine_values(struct mapout *mo, const char *key, size_t klen,
 /* Replaces an entry's values by their combination. Returns 0 or
  * mo->error. */
 int mapout__combine_block(struct mapout *mo, struct agg_entry *e);
+
+/* --------------------------------------------------------- spill_combine.c */
+
+/* Runs mo->exec_combiner over the buffered records (sorting them by key
+ * first) and adds what it writes to w, sorted by (partition, key), adding
+ * their number to *records. Leaves the buffer for the caller to empty.
+ * Errors go to mo->error: the command's (MR_EAPP, -ETIMEDOUT, naming it),
+ * -ENOMEM. */
+void mapout__exec_combine(struct mapout *mo, struct im_writer *w,
+                          uint64_t *records);
 
 #endif

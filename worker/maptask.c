@@ -23,6 +23,9 @@ note_output(const struct mapout *mo, struct map_stats *st)
     if (mo->sum || mo->combine != NULL) {
         st->combine_in = mo->emitted + mo->spilled_records;
         st->combine_out = mo->spilled_records + st->records_out;
+    } else if (mo->exec_combiner != NULL) {   /* runs are not combined */
+        st->combine_in = mo->exec_combine_in;
+        st->combine_out = mo->exec_combine_out;
     }
 }
 
@@ -89,9 +92,13 @@ map_run(const struct mr_app *app, const struct map_input *in,
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
     mo.counters = counters;
+    if (x != NULL && x->combiner != NULL)
+        mo.exec_combiner = x;
     if (x != NULL) {            /* an executable app: its mapper */
         rc = exec_map(x, (in->whole ? 0 : in->offset) + in->fetched_from,
-                      sd.bytes, sd.len, &mo.emitter, err);
+                      sd.bytes, sd.len, &mo.emitter, &mo.error, err);
+        if (mo.error != 0)      /* the map output failed: rc is it */
+            snprintf(err, MR_ERR_LEN, "map output: %s", mo.errmsg);
     } else {
         feed = (struct map_feed){in->name,
                                  (in->whole ? 0 : in->offset) +

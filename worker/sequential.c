@@ -279,7 +279,7 @@ map_files(const struct mr_app *app, char **files, size_t nfiles,
         }
         if (exec_app_of(app) != NULL) {
             if (exec_map(exec_app_of(app), 0, sd.bytes, sd.len,
-                         &ps->emitter, err) != 0) {
+                         &ps->emitter, NULL, err) != 0) {
                 fprintf(stderr, "mrsequential: %s (mapping %s)\n", err,
                         files[i]);
                 rc = 1;
@@ -346,15 +346,18 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: mrsequential [--counters] APP FILE...\n"
-        "       mrsequential --mapper CMD --reducer CMD [--framed] FILE...\n"
+        "       mrsequential --mapper CMD --reducer CMD [--combiner CMD]\n"
+        "                    [--framed] FILE...\n"
         "       mrsequential --check-combiner [--seed N] APP FILE...\n"
         "\n"
         "Runs the job in one process and writes mr-out-0: the reference\n"
         "the distributed output is checked against. It never runs the\n"
-        "app's combiner. APP is a path (with a '/') as it is; a file of\n"
-        "that name in this directory; else an app's name, with or without\n"
-        ".so (wc, wc.so), from the apps next to mrsequential (build/apps)\n"
-        "or installed with it (PREFIX/lib/mapreduce/apps).\n"
+        "app's combiner (an executable app's --combiner is accepted, so\n"
+        "that the same options run here, and ignored). APP is a path\n"
+        "(with a '/') as it is; a file of that name in this directory;\n"
+        "else an app's name, with or without .so (wc, wc.so), from the\n"
+        "apps next to mrsequential (build/apps) or installed with it\n"
+        "(PREFIX/lib/mapreduce/apps).\n"
         "\n"
         "  --check-combiner  write nothing; instead check the app's combiner\n"
         "                    (or MR_APP_SUMMING's sum) on these inputs: for\n"

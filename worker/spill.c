@@ -56,16 +56,6 @@ sorted_entry_of(struct agg_entry *e, uint32_t nreduce)
     return (struct sorted_entry){partition_of(key, klen, nreduce), w, e};
 }
 
-static int
-rec_compare(const void *a, const void *b)
-{
-    const struct mapout_rec *x = a, *y = b;
-
-    if (x->part != y->part)
-        return x->part < y->part ? -1 : 1;
-    return key_compare(x->key, x->klen, y->key, y->klen);
-}
-
 /* Writes an entry's key and its values' combination to w. */
 static void
 write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
@@ -95,7 +85,25 @@ write_entry(struct mapout *mo, struct im_writer *w, uint32_t part,
     im_writer_add(w, part, agg_entry_key(e), agg_entry_klen(e), v, vlen);
 }
 
-/* Writes the buffered pairs, sorted, to w; then empties the buffers. */
+/* Plain mode: writes the buffered records to w sorted by (partition,
+ * key). */
+static void
+write_records(struct mapout *mo, struct im_writer *w)
+{
+    for (size_t i = 0; i < mo->nrecs; i++)
+        mo->recs[i].part = partition_of(mo->recs[i].key, mo->recs[i].klen,
+                                        mo->nreduce);
+    if (mo->nrecs > 0)          /* recs is NULL for none */
+        qsort(mo->recs, mo->nrecs, sizeof(*mo->recs), mapout__rec_compare);
+    for (size_t i = 0; i < mo->nrecs; i++) {
+        const struct mapout_rec *r = &mo->recs[i];
+        im_writer_add(w, r->part, r->key, r->klen, r->key + r->klen,
+                      r->vlen);
+    }
+}
+
+/* Writes the buffered pairs, sorted (through an executable app's
+ * combiner, if any), to w; then empties the buffers. */
 static int
 write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
 {
@@ -122,17 +130,12 @@ write_buffer(struct mapout *mo, struct im_writer *w, uint64_t *records)
          * count against the budget and force a spill per emit. */
         agg_clear(&mo->agg);
     } else {
-        for (size_t i = 0; i < mo->nrecs; i++)
-            mo->recs[i].part = partition_of(mo->recs[i].key,
-                                            mo->recs[i].klen, mo->nreduce);
-        if (mo->nrecs > 0)      /* recs is NULL for none */
-            qsort(mo->recs, mo->nrecs, sizeof(*mo->recs), rec_compare);
-        for (size_t i = 0; i < mo->nrecs; i++) {
-            const struct mapout_rec *r = &mo->recs[i];
-            im_writer_add(w, r->part, r->key, r->klen, r->key + r->klen,
-                          r->vlen);
+        if (mo->exec_combiner == NULL) {
+            write_records(mo, w);
+            *records += mo->nrecs;
+        } else if (mo->nrecs > 0) {     /* none: no command to run */
+            mapout__exec_combine(mo, w, records);
         }
-        *records += mo->nrecs;
         free(mo->recs);
         mo->recs = NULL;
         mo->reccap = 0;

@@ -4,7 +4,9 @@
 # mrrun, mrsequential and mrcoordinator with mrworker processes, and the
 # same scripts give it through a shell pipeline; the framed protocol
 # carries keys with tabs, newlines and NUL bytes; a failing, a hanging, a
-# non-reading and a badly framing mapper each end as a user would want.
+# non-reading and a badly framing mapper each end as a user would want; a
+# --combiner runs on every spill of map output (text and framed), its
+# output re-sorted, and a failing one fails the job naming it.
 # Prints one "PASS name" or "FAIL name: why" line per check.
 #
 # Usage: BUILD=build tests/job/test-exec.sh [CHECK...]
@@ -22,6 +24,13 @@ need "$B/apps/wc.so" "$B/mrrun" "$B/mrgen"
 make_inputs --ascii --size 200000 a.txt b.txt c.txt
 reference "$B/apps/wc.so" "$WORK/want-wc" "$IN"/*.txt ||
     { fail setup "mrsequential failed"; exit 1; }
+
+# A bigger input for the combiner's checks, and wc.so's output on it:
+# one map task of it outgrows a 4 MiB map buffer several times.
+"$B/mrgen" --ascii --size 3000000 "$IN/comb.big" &&
+    reference "$B/apps/wc.so" "$WORK/want-comb" "$IN/comb.big" ||
+    { fail setup "could not make the combiner's input"; exit 1; }
+SMALL_BUFFER=4194304
 
 # A fresh, empty directory for a check; the check runs in it.
 enter() {
@@ -78,20 +87,29 @@ check_sequential() {
 }
 
 # mrcoordinator and mrworker processes; a worker with other commands is
-# refused as another app.
+# refused as another app. The job's mappers first wait for a lock held
+# here, so that a worker of the job has joined (its mapper started) and the
+# job still runs when the other worker joins: neither can win the race.
 check_processes() {
-    local sock=$WORK/processes.sock rc other
+    local sock=$WORK/processes.sock gate=$WORK/processes.gate rc other
+    local started=$WORK/processes.started
+    local held="touch $started; flock -s $gate true; $PYMAP"
     enter processes
+    exec 9> "$gate" && flock 9 || { fail processes "cannot lock"; return; }
     $TIMEOUT "$B/mrcoordinator" --addr "unix:$sock" --reduce 3 \
-        --split-size 100K "$IN"/*.txt 2> ../coord.err & local pid=$!
+        --split-size 100K "$IN"/*.txt 2> ../coord.err 9>&- & local pid=$!
     wait_for 20 test -S "$sock" || { fail processes "no socket"; return; }
-    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$PYMAP" \
-        --reducer "$PYRED" 2>/dev/null &
-    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$PYMAP" \
-        --reducer "$PYRED" 2>/dev/null &
+    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$held" \
+        --reducer "$PYRED" 2>/dev/null 9>&- &
+    $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$held" \
+        --reducer "$PYRED" 2>/dev/null 9>&- &
+    wait_for 20 test -e "$started" ||
+        { fail processes "no mapper started"; flock -u 9; return; }
     $TIMEOUT "$B/mrworker" --addr "unix:$sock" --mapper "$AWKMAP" \
-        --reducer "$PYRED" 2> ../other.err
+        --reducer "$PYRED" 2> ../other.err 9>&-
     other=$?
+    flock -u 9
+    exec 9>&-
     wait $pid; rc=$?
     wait
     if [ $rc -ne 0 ]; then
@@ -231,6 +249,112 @@ check_mapper_not_reading() {
     fi
 }
 
+# ---------------------------------------------------------------- combiner
+
+# marker_counter NAME: counter NAME of the success marker here.
+marker_counter() {
+    sed -n "s/^    \"$1\": \([0-9]*\),\{0,1\}\$/\1/p" mr-success
+}
+
+# combined_on_spills NAME: the job here spilled several runs, every map
+# output record went into the combiner, fewer came out, and those are the
+# intermediate records; its output is wc.so's on comb.big. Else says why.
+combined_on_spills() {
+    local runs cin cout emitted inter
+    runs=$(marker_counter "spilled runs")
+    cin=$(marker_counter "combine input records")
+    cout=$(marker_counter "combine output records")
+    emitted=$(marker_counter "map output records")
+    inter=$(marker_counter "intermediate records")
+    if ! cat mr-out-* 2>/dev/null | sort | cmp -s - "$WORK/want-comb"; then
+        fail "$1" "output differs from wc.so's"
+    elif [ "${runs:-0}" -lt 2 ]; then
+        fail "$1" "spilled ${runs:-no} runs: the buffer did not force spills"
+    elif [ "$cin" != "$emitted" ]; then
+        fail "$1" "combine input records $cin, map output records $emitted"
+    elif [ "${cout:-0}" -ge "$cin" ] || [ "$cout" = 0 ]; then
+        fail "$1" "combine output records $cout, input $cin: not combined"
+    elif [ "$cout" != "$inter" ]; then
+        fail "$1" "combine output records $cout, intermediate $inter"
+    else
+        pass "$1"
+    fi
+}
+
+# A Python combiner summing counts per key (the word count's reducer), on
+# every spill of one map task with a small buffer.
+check_combiner_spills() {
+    enter combiner_spills
+    if ! MR_MAP_BUFFER=$SMALL_BUFFER $TIMEOUT "$B/mrrun" --workers 2 \
+            --reduce 3 --split-size 64M --mapper "$PYMAP" \
+            --reducer "$PYRED" --combiner "$PYRED" "$IN/comb.big" \
+            > ../cs.out 2>&1; then
+        fail combiner_spills "mrrun failed: $(tail -n 3 ../cs.out)"
+    else
+        combined_on_spills combiner_spills
+    fi
+}
+
+# The same with the framed protocol (examples/streaming's word count).
+check_combiner_framed() {
+    local ex
+    ex=$(cd "$SUP/../../../examples/streaming" && pwd)
+    enter combiner_framed
+    if ! MR_MAP_BUFFER=$SMALL_BUFFER $TIMEOUT "$B/mrrun" --framed \
+            --workers 2 --reduce 2 --split-size 64M \
+            --mapper "python3 $ex/wc_map.py" \
+            --reducer "python3 $ex/wc_reduce.py" \
+            --combiner "python3 $ex/wc_reduce.py" "$IN/comb.big" \
+            > ../cf.out 2>&1; then
+        fail combiner_framed "mrrun failed: $(tail -n 3 ../cf.out)"
+    else
+        combined_on_spills combiner_framed
+    fi
+}
+
+# A combiner that writes its records in reverse order: they are sorted
+# again before they are written, so the output is still right.
+check_combiner_unsorted() {
+    enter combiner_unsorted
+    if ! MR_MAP_BUFFER=$SMALL_BUFFER $TIMEOUT "$B/mrrun" --workers 2 \
+            --reduce 3 --split-size 1M --mapper "$AWKMAP" \
+            --reducer "$AWKRED" --combiner "$AWKRED | tac" \
+            "$IN/comb.big" > ../cu.out 2>&1; then
+        fail combiner_unsorted "mrrun failed: $(tail -n 3 ../cu.out)"
+    elif ! cat mr-out-* | sort | cmp -s - "$WORK/want-comb"; then
+        fail combiner_unsorted "output differs from wc.so's: the" \
+            "combiner's records were not sorted again"
+    else
+        pass combiner_unsorted
+    fi
+}
+
+check_combiner_fails() {
+    job_fails combiner_fails \
+        'combiner `.*` exited with status 3.*its stderr: combiner broke at 42' \
+        --mapper "$AWKMAP" --reducer "$AWKRED" \
+        --combiner 'echo "combiner broke at 42" >&2; exit 3' "$IN/a.txt"
+}
+
+# A combiner that fails on the first spill of a big split stops its map
+# attempt there: the mapper is killed rather than run to its end.
+check_combiner_stops_mapper() {
+    local rc
+    enter combiner_stops_mapper
+    MR_MAP_BUFFER=$SMALL_BUFFER $TIMEOUT "$B/mrrun" --workers 1 --reduce 2 \
+        --split-size 64M --mapper "$PYMAP && touch ../mapper-finished" \
+        --reducer cat --combiner 'exit 3' "$IN/comb.big" > ../csm.out 2>&1
+    rc=$?
+    if [ $rc -ne 1 ]; then
+        fail combiner_stops_mapper "mrrun exited $rc, wanted 1"
+    elif [ -e ../mapper-finished ]; then
+        fail combiner_stops_mapper "the mapper ran to its end after its" \
+            "combiner failed"
+    else
+        pass combiner_stops_mapper
+    fi
+}
+
 check_usage() {
     expect_error mapper_alone 2 '--mapper needs --reducer' \
         "$B/mrrun" --mapper cat "$IN/a.txt"
@@ -242,8 +366,13 @@ check_usage() {
         "$B/mrworker" --mapper cat --reducer cat "$B/apps/wc.so"
     expect_error framed_alone 2 '--framed is for an executable app' \
         "$B/mrsequential" --framed "$B/apps/wc.so" "$IN/a.txt"
+    expect_error combiner_alone 2 '--combiner is for an executable app' \
+        "$B/mrrun" --combiner cat "$IN/a.txt"
+    expect_error combiner_empty 2 '--combiner is empty' \
+        "$B/mrrun" --mapper cat --reducer cat --combiner '' "$IN/a.txt"
 }
 
 run_checks "python_mrrun awk_mrrun sequential processes pipeline
 framed_binary mapper_fails mapper_hangs framed_malformed mapper_not_reading
-usage" "$@"
+combiner_spills combiner_framed combiner_unsorted combiner_fails
+combiner_stops_mapper usage" "$@"
