@@ -94,11 +94,35 @@ read_gzip(int fd, const char *path, struct sink *s, char err[MR_ERR_LEN])
     return rc;
 }
 
+/* One ZSTD_decompressStream() call into s: *left is its hint (0: a frame
+ * ended and all of it is out), *produced the bytes it wrote. */
+static int
+zstd_step(ZSTD_DCtx *dctx, ZSTD_inBuffer *in, struct sink *s, size_t *left,
+          size_t *produced, const char *path, char err[MR_ERR_LEN])
+{
+    ZSTD_outBuffer out;
+    int rc;
+
+    if ((rc = sink_reserve(s, 1 << 20)) < 0)
+        return sink_fail(s, rc, path, "zstd", "", err);
+    out.dst = s->data + s->len;
+    out.size = s->cap - s->len;
+    out.pos = 0;
+    *left = ZSTD_decompressStream(dctx, &out, in);
+    if (ZSTD_isError(*left))
+        return sink_fail(s, -EINVAL, path, "zstd", ZSTD_getErrorName(*left),
+                         err);
+    s->len += out.pos;
+    *produced = out.pos;
+    return 0;
+}
+
+/* Frames one after another, as zstd -d reads them. */
 static int
 read_zstd(int fd, const char *path, struct sink *s, char err[MR_ERR_LEN])
 {
     ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    size_t inbuf_len = ZSTD_DStreamInSize(), left = 0;
+    size_t inbuf_len = ZSTD_DStreamInSize(), left = 0, produced;
     char *inbuf = malloc(inbuf_len);
     int rc = 0;
 
@@ -109,9 +133,9 @@ read_zstd(int fd, const char *path, struct sink *s, char err[MR_ERR_LEN])
     for (;;) {
         ssize_t n = read(fd, inbuf, inbuf_len);
         ZSTD_inBuffer in = {inbuf, n > 0 ? (size_t)n : 0, 0};
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
             rc = -errno;
             snprintf(err, MR_ERR_LEN, "cannot read zstd input %s: %s", path,
                      strerror(errno));
@@ -121,45 +145,19 @@ read_zstd(int fd, const char *path, struct sink *s, char err[MR_ERR_LEN])
         }
         if (n == 0)
             break;
-        while (in.pos < in.size) {
-            ZSTD_outBuffer out;
-            if ((rc = sink_reserve(s, 1 << 20)) < 0) {
-                rc = sink_fail(s, rc, path, "zstd", "", err);
+        while (in.pos < in.size)
+            if ((rc = zstd_step(dctx, &in, s, &left, &produced, path,
+                                err)) < 0)
                 goto out;
-            }
-            out.dst = s->data + s->len;
-            out.size = s->cap - s->len;
-            out.pos = 0;
-            left = ZSTD_decompressStream(dctx, &out, &in);
-            if (ZSTD_isError(left)) {
-                rc = sink_fail(s, -EINVAL, path, "zstd",
-                               ZSTD_getErrorName(left), err);
-                goto out;
-            }
-            s->len += out.pos;
-        }
     }
-    /* Flush what the last input left in the context. */
-    for (;;) {
-        ZSTD_inBuffer in = {inbuf, 0, 0};
-        ZSTD_outBuffer out;
-        if (left == 0)
-            break;
-        if ((rc = sink_reserve(s, 1 << 20)) < 0) {
-            rc = sink_fail(s, rc, path, "zstd", "", err);
+    /* The input is all read: flush what the context still holds; a frame
+     * that cannot finish was cut short. */
+    while (left != 0) {
+        ZSTD_inBuffer none = {inbuf, 0, 0};
+        if ((rc = zstd_step(dctx, &none, s, &left, &produced, path,
+                            err)) < 0)
             goto out;
-        }
-        out.dst = s->data + s->len;
-        out.size = s->cap - s->len;
-        out.pos = 0;
-        left = ZSTD_decompressStream(dctx, &out, &in);
-        if (ZSTD_isError(left)) {
-            rc = sink_fail(s, -EINVAL, path, "zstd", ZSTD_getErrorName(left),
-                           err);
-            goto out;
-        }
-        s->len += out.pos;
-        if (out.pos == 0 && left != 0) {
+        if (produced == 0 && left != 0) {
             rc = sink_fail(s, -EINVAL, path, "zstd",
                            "unexpected end of file", err);
             goto out;
