@@ -434,9 +434,11 @@ tasks_complete(struct coord_tasks *t, struct coord_task *task,
     return 0;
 }
 
-int
-tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
-           const char *why)
+/* The checks and counts every failed attempt's report shares: 0 when it
+ * is the running attempt's (counted as failed), -EINVAL or MR_ESTALE. */
+static int
+count_failure(struct coord_tasks *t, struct coord_task *task,
+              uint32_t attempt)
 {
     if (attempt == 0 || attempt > task->attempts)
         return -EINVAL;
@@ -447,6 +449,17 @@ tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
     }
     t->failed++;
     t->failed_by_kind[task->kind]++;
+    return 0;
+}
+
+int
+tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
+           const char *why)
+{
+    int rc = count_failure(t, task, attempt);
+
+    if (rc != 0)
+        return rc;
     if (++task->failures >= t->max_failures) {
         fail_job(t, task, "failed %u times; last error: %s", task->failures,
                  why);
@@ -460,15 +473,10 @@ int
 tasks_fail_skipping(struct coord_tasks *t, struct coord_task *task,
                     uint32_t attempt, uint32_t refund, const char *over)
 {
-    if (attempt == 0 || attempt > task->attempts)
-        return -EINVAL;
-    if (task->state != TASK_RUNNING || task->running_attempt != attempt ||
-        t->phase == PHASE_FAILED) {
-        t->stale++;
-        return MR_ESTALE;
-    }
-    t->failed++;
-    t->failed_by_kind[task->kind]++;
+    int rc = count_failure(t, task, attempt);
+
+    if (rc != 0)
+        return rc;
     if (over != NULL) {
         task->failures++;
         fail_job(t, task, "%s", over);
