@@ -127,6 +127,29 @@ map_feed(const struct mr_app *app, const struct map_feed *f,
     return app->map(f->name, data, len, out);
 }
 
+/* An executable app's mapper over data, the lines at in->skip left out;
+ * a death by a signal is noted in st with the line it had. */
+static int
+map_exec(const struct exec_app *x, const struct map_input *in,
+         const char *data, size_t len, struct mr_emitter *out,
+         struct map_stats *st, char err[MR_ERR_LEN])
+{
+    struct exec_map_watch w = {
+        .split = {.data = data, .len = len,
+                  .origin = (in->whole ? 0 : in->offset) + in->fetched_from,
+                  .skip = in->skip, .nskip = in->nskip},
+        .one_at_a_time = in->one_line_at_a_time};
+    int rc = exec_map_watched(x, &w, out, err);
+
+    st->records_skipped = w.skipped;
+    st->died_of = w.signo;
+    st->blamed = w.blamed;
+    st->blamed_offset = w.offset;
+    st->blamed_len = w.head_len;
+    memcpy(st->blamed_head, w.head, w.head_len);
+    return rc;
+}
+
 int
 map_run(const struct mr_app *app, const struct map_input *in,
         uint32_t nreduce, const char *out_path, const char *run_dir,
@@ -150,8 +173,7 @@ map_run(const struct mr_app *app, const struct map_input *in,
                 map_buffer, run_dir);
     mo.counters = counters;
     if (x != NULL) {            /* an executable app: its mapper */
-        rc = exec_map(x, (in->whole ? 0 : in->offset) + in->fetched_from,
-                      data, len, &mo.emitter, err);
+        rc = map_exec(x, in, data, len, &mo.emitter, st, err);
     } else {
         feed = (struct map_feed){in->name,
                                  (in->whole ? 0 : in->offset) +
