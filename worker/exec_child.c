@@ -156,8 +156,8 @@ exec_child_wait(struct exec_child *c, const char *role, const char *cmd,
         snprintf(err, MR_ERR_LEN, "%s `%s` exited with status 127: the "
                  "shell could not run it (command not found?)", role, cmd);
     else if (WIFEXITED(st) && exec_child_signal(c) != 0)
-        snprintf(err, MR_ERR_LEN, "%s `%s` was killed by signal %d (%s): "
-                 "its shell exited with status %d", role, cmd,
+        snprintf(err, MR_ERR_LEN, "%s `%s` was killed by signal %d (%s, "
+                 "exit status %d from its shell)", role, cmd,
                  exec_child_signal(c), strsignal(exec_child_signal(c)),
                  WEXITSTATUS(st));
     else if (WIFEXITED(st))
