@@ -50,10 +50,10 @@ feed(struct pump *p, char err[MR_ERR_LEN])
         if (n > 0) {
             p->in_at += (size_t)n;
             p->written += (size_t)n;
-        }
-        else if (n < 0 && errno == EPIPE)
-            p->input_done = true;       /* it stopped reading: fine */
-        else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        } else if (n < 0 && errno == EPIPE) {
+            p->input_done = true;       /* no reader: as good as done
+                                           (exec_child keeps one, though) */
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
             int rc = -errno;
             snprintf(err, MR_ERR_LEN, "writing to the child: %s",
                      strerror(errno));
