@@ -193,9 +193,11 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
         t.length = s->length;
         t.input_size = s->file_size;
         t.serve_outputs = c->networked || c->has_local;
-        if (c->skips.on)
+        if (c->skips.on) {
             t.n_skip = skips_of(&c->skips, task->id,
                                 &t.skip);
+            t.one_line_at_a_time = skips_has_suspect(&c->skips, task->id);
+        }
     } else {
         t.kind = MR__TASK_KIND__TASK_REDUCE;
         for (uint32_t i = 0; i < c->tasks.nmap; i++)

@@ -131,6 +131,16 @@ skips_of(struct skips *s, uint32_t map, uint64_t **offsets)
     return n;
 }
 
+bool
+skips_has_suspect(const struct skips *s, uint32_t map)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].map == map && s->v[i].skipped_as == 0 &&
+            s->v[i].crashes > 0)
+            return true;
+    return false;
+}
+
 const struct bad_record *
 skips_nth(const struct skips *s, uint32_t k)
 {

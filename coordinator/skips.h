@@ -70,6 +70,10 @@ int skips_restore(struct skips *s, uint32_t map, const char *file,
  * until the next call). Returns how many; 0 when out of memory too. */
 size_t skips_of(struct skips *s, uint32_t map, uint64_t **offsets);
 
+/* Whether an attempt of map died on a record not skipped (yet): its next
+ * attempt had better name its record exactly (Task.one_line_at_a_time). */
+bool skips_has_suspect(const struct skips *s, uint32_t map);
+
 /* The skipped records in the order they were skipped: the k-th (from 1)
  * or NULL past the last. */
 const struct bad_record *skips_nth(const struct skips *s, uint32_t k);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,8 +43,9 @@ exec_child_start(struct exec_child *c, const char *cmd, char err[MR_ERR_LEN])
     int in[2], out[2], rc;
 
     c->pid = -1;
-    c->to_child = c->from_child = c->pidfd = -1;
+    c->to_child = c->from_child = c->input_peek = c->pidfd = -1;
     c->status = 0;
+    c->unread = -1;
     if (pipe2(in, O_CLOEXEC) < 0)
         goto out_pipe;
     if (pipe2(out, O_CLOEXEC) < 0) {
@@ -57,9 +59,9 @@ exec_child_start(struct exec_child *c, const char *cmd, char err[MR_ERR_LEN])
     if (c->pid == 0)
         become_command(cmd, in[0], out[1]);
     rc = c->pid < 0 ? -errno : 0;
-    close(in[0]);
     close(out[1]);
     if (rc < 0) {
+        close(in[0]);
         close(in[1]);
         close(out[0]);
         snprintf(err, MR_ERR_LEN, "cannot start `%s`: fork: %s", cmd,
@@ -68,6 +70,8 @@ exec_child_start(struct exec_child *c, const char *cmd, char err[MR_ERR_LEN])
         return rc;
     }
     setpgid(c->pid, c->pid);            /* either of us may win the race */
+    c->input_peek = in[0];      /* never read: with it open, a child that
+                                   dies leaves a full pipe, not EPIPE */
     c->to_child = in[1];
     c->from_child = out[0];
     fcntl(c->to_child, F_SETFL, O_NONBLOCK);
@@ -91,6 +95,29 @@ exec_child_close_input(struct exec_child *c)
     close_fd(&c->to_child);
 }
 
+long
+exec_child_unread(const struct exec_child *c)
+{
+    int n;
+
+    if (c->input_peek < 0 || ioctl(c->input_peek, FIONREAD, &n) < 0)
+        return -1;
+    return n;
+}
+
+int
+exec_child_signal(const struct exec_child *c)
+{
+    int st = c->status;
+
+    if (WIFSIGNALED(st))
+        return WTERMSIG(st);
+    if (WIFEXITED(st) && WEXITSTATUS(st) > 128 &&
+        WEXITSTATUS(st) - 128 < NSIG)
+        return WEXITSTATUS(st) - 128;
+    return 0;
+}
+
 static void
 reap(struct exec_child *c)
 {
@@ -109,13 +136,17 @@ exec_child_wait(struct exec_child *c, const char *role, const char *cmd,
 
     close_fd(&c->to_child);
     close_fd(&c->from_child);
-    if (c->pid < 0)
+    if (c->pid < 0) {
+        close_fd(&c->input_peek);
         return 0;
+    }
     /* Until reaped, the leader's pid names the group: the kill cannot
      * reach a stranger that took the number. */
     while (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOWAIT) < 0 &&
            errno == EINTR)
         ;
+    c->unread = exec_child_unread(c);   /* it is dead: what it took */
+    close_fd(&c->input_peek);
     kill(-c->pid, SIGKILL);
     reap(c);
     st = c->status;
@@ -124,6 +155,11 @@ exec_child_wait(struct exec_child *c, const char *role, const char *cmd,
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
         snprintf(err, MR_ERR_LEN, "%s `%s` exited with status 127: the "
                  "shell could not run it (command not found?)", role, cmd);
+    else if (WIFEXITED(st) && exec_child_signal(c) != 0)
+        snprintf(err, MR_ERR_LEN, "%s `%s` was killed by signal %d (%s, "
+                 "exit status %d from its shell)", role, cmd,
+                 exec_child_signal(c), strsignal(exec_child_signal(c)),
+                 WEXITSTATUS(st));
     else if (WIFEXITED(st))
         snprintf(err, MR_ERR_LEN, "%s `%s` exited with status %d", role, cmd,
                  WEXITSTATUS(st));
@@ -141,6 +177,7 @@ exec_child_kill(struct exec_child *c)
 {
     close_fd(&c->to_child);
     close_fd(&c->from_child);
+    close_fd(&c->input_peek);
     if (c->pid < 0)
         return;
     kill(-c->pid, SIGKILL);

@@ -22,9 +22,16 @@ struct exec_child {
                                    -1 once closed */
     int from_child;             /* its stdout's read end, non-blocking;
                                    -1 once closed */
+    int input_peek;             /* a read end of its stdin, kept so that
+                                   the bytes it has not read can be
+                                   counted (exec_child_unread), even after
+                                   it died; -1 once closed */
     int pidfd;                  /* readable when it has exited; -1 where
                                    the kernel has no pidfd_open */
     int status;                 /* waitpid's, once reaped */
+    long unread;                /* once exec_child_wait reaped it: the
+                                   bytes it left in its stdin's pipe (-1:
+                                   unknown) */
 };
 
 /* Starts `/bin/sh -c cmd` in the current directory, with SIGPIPE and the
@@ -37,11 +44,23 @@ int exec_child_start(struct exec_child *c, const char *cmd,
 /* Closes the child's stdin (it reads EOF). Idempotent. */
 void exec_child_close_input(struct exec_child *c);
 
+/* The bytes written to the child's stdin that it has not read (still in
+ * the pipe), or -1 when that cannot be told. Right after the child died,
+ * what it took is all that was written but these. */
+long exec_child_unread(const struct exec_child *c);
+
+/* The signal the reaped child died of: its own death by a signal, or one
+ * its shell reports as exit status 128 + N (sh waits for a command it
+ * runs, as dash does for `python3 map.py`, and exits so when the command
+ * is killed). 0: it was not killed. */
+int exec_child_signal(const struct exec_child *c);
+
 /* Reaps a child that closed its stdout, waiting for it to exit, then
  * kills what is left of its process group (a background process the
  * command left behind). Returns 0 when it exited with status 0, else
  * MR_EAPP with err saying "<role> `cmd` exited with status N" (127: it
- * could not be started), or "was killed by signal N (name)". */
+ * could not be started), or "was killed by signal N (name)" (also for a
+ * shell's 128 + N, with the status said). */
 int exec_child_wait(struct exec_child *c, const char *role, const char *cmd,
                     char err[MR_ERR_LEN]);
 

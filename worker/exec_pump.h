@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "mr_err.h"
@@ -43,6 +44,31 @@ struct exec_io {
     exec_take_fn *take;
     void *take_arg;
 };
+
+/* How a mapper took its input, for naming the line it died on (exec_map,
+ * --skip-bad-records). */
+struct exec_watch {
+    bool one_at_a_time;         /* in: fill gives one line a call, and is
+                                   asked for the next only once the child
+                                   has read all it was given (its stdin's
+                                   pipe is empty): waiting for that has
+                                   no poll() event, so the pump looks
+                                   every 50 us to 2 ms (backing off), and
+                                   a line costs at least that */
+    uint64_t written;           /* out: bytes written to its stdin */
+    long unread;                /* out, once it exited: of those, the
+                                   bytes it left in the pipe (-1:
+                                   unknown) */
+    int signo;                  /* out, once it exited: the signal it
+                                   died of (exec_child_signal), 0: none */
+};
+
+/* exec_run, with watch (NULL: none) kept as said above. watch->signo and
+ * ->unread are set only when the child exited on its own (not when it
+ * was killed here for an error or for silence). */
+int exec_run_watched(const char *cmd, const char *role,
+                     const struct exec_io *io, unsigned silence_ms,
+                     struct exec_watch *watch, char err[MR_ERR_LEN]);
 
 /* Runs `/bin/sh -c cmd` (exec_child.h) with io until its stdout ends and
  * it exits. role names it in messages ("mapper"). silence_ms: when the

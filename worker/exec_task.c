@@ -85,14 +85,50 @@ reader_init(struct reader *r, const struct exec_app *x, const char *role,
 
 /* ---------------------------------------------------------------- map */
 
-/* The split, as it is (text) or a record per line (framed). */
+/* The split, as it is (text, all at once) or a line at a time (framed, or
+ * lines left out, or one at a time). */
 struct map_source {
-    const struct exec_app *x;
-    uint64_t offset;            /* of data in its file */
-    const char *data;
-    size_t len, next;           /* next: the first byte not yet queued */
+    const struct exec_split *sp;
+    bool one_at_a_time;         /* a line per fill */
+    size_t next;                /* the first byte of data not yet queued */
+    size_t k;                   /* cursor into sp->skip */
+    uint64_t skipped;           /* lines left out */
     struct exec_pieces ps;
 };
+
+/* Queues the rest of the split, or its next line not left out. Returns
+ * false at its end. */
+static bool
+map_queue(struct map_source *s)
+{
+    const struct exec_split *sp = s->sp;
+    struct exec_line line;
+
+    if (!sp->framed && sp->nskip == 0 && !s->one_at_a_time) {
+        if (s->next == sp->len)
+            return false;
+        exec__pieces_clear(&s->ps);
+        exec__pieces_add(&s->ps, sp->data + s->next, sp->len - s->next);
+        s->next = sp->len;
+        return true;
+    }
+    for (;;) {
+        if (s->next == sp->len)
+            return false;
+        exec_line_at(sp, s->next, &line);
+        s->next = line.next;
+        if (!exec_line_skipped(sp, line.offset, &s->k))
+            break;
+        s->skipped++;
+    }
+    if (sp->framed) {
+        exec__framed_line(&s->ps, line.offset, sp->data + line.at, line.len);
+    } else {
+        exec__pieces_clear(&s->ps);
+        exec__pieces_add(&s->ps, sp->data + line.at, line.next - line.at);
+    }
+    return true;
+}
 
 static ssize_t
 map_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
@@ -102,23 +138,9 @@ map_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
 
     (void)err;
     while (done < cap) {
-        if (exec__pieces_empty(&s->ps)) {
-            const char *nl;
-            size_t end;
-            if (s->next == s->len)
-                break;
-            if (!s->x->framed) {
-                exec__pieces_clear(&s->ps);
-                exec__pieces_add(&s->ps, s->data, s->len);
-                s->next = s->len;
-                continue;
-            }
-            nl = memchr(s->data + s->next, '\n', s->len - s->next);
-            end = nl ? (size_t)(nl - s->data) : s->len;
-            exec__framed_line(&s->ps, s->offset + s->next, s->data + s->next,
-                              end - s->next);
-            s->next = nl ? end + 1 : end;
-        }
+        if (exec__pieces_empty(&s->ps) &&
+            ((s->one_at_a_time && done > 0) || !map_queue(s)))
+            break;
         done += exec__pieces_copy(&s->ps, buf + done, cap - done);
     }
     return (ssize_t)done;
@@ -139,28 +161,65 @@ emit_record(void *arg, const struct exec_record *r)
     return k->out_error != NULL ? *k->out_error : 0;
 }
 
-int
-exec_map(const struct exec_app *x, uint64_t offset, const char *data,
-         size_t len, struct mr_emitter *out, const int *out_error,
-         char err[MR_ERR_LEN])
+/* A mapper that died of a signal: the line it had, the one holding the
+ * last byte it read (all written but what it left in the pipe). */
+static void
+blame_line(struct exec_map_watch *w, const struct exec_watch *pw)
 {
-    struct map_source src = {.x = x, .offset = offset, .data = data,
-                             .len = len};
+    struct exec_line line;
+
+    w->signo = pw->signo;
+    if (pw->signo == 0 || pw->unread < 0 ||
+        (uint64_t)pw->unread > pw->written ||
+        !exec_line_holding(&w->split, pw->written - (uint64_t)pw->unread,
+                           &line))
+        return;
+    w->blamed = true;
+    w->offset = line.offset;
+    w->head_len = line.len < RECORD_HEAD_MAX ? line.len : RECORD_HEAD_MAX;
+    memcpy(w->head, w->split.data + line.at, w->head_len);
+}
+
+int
+exec_map_watched(const struct exec_app *x, struct exec_map_watch *w,
+                 struct mr_emitter *out, const int *out_error,
+                 char err[MR_ERR_LEN])
+{
+    struct map_source src = {.sp = &w->split,
+                             .one_at_a_time = w->one_at_a_time};
+    struct exec_watch pw = {.one_at_a_time = w->one_at_a_time};
     struct emit_sink sink = {out, out_error};
     struct reader rd;
     struct exec_io io = {map_fill, &src, reader_take, &rd};
     int rc;
 
+    w->split.framed = x->framed;
+    w->signo = 0;
+    w->blamed = false;
     reader_init(&rd, x, "mapper", x->mapper);
     rd.record = emit_record;
     rd.arg = &sink;
-    rc = exec_run(x->mapper, "mapper", &io, x->timeout_ms, err);
+    rc = exec_run_watched(x->mapper, "mapper", &io, x->timeout_ms, &pw, err);
+    w->skipped = src.skipped;
     if (out_error != NULL && *out_error != 0) {
         rc = *out_error;        /* what stopped the mapper */
         err[0] = '\0';
+    } else if (rc != 0) {
+        blame_line(w, &pw);
     }
     free(rd.buf);
     return rc;
+}
+
+int
+exec_map(const struct exec_app *x, uint64_t offset, const char *data,
+         size_t len, struct mr_emitter *out, const int *out_error,
+         char err[MR_ERR_LEN])
+{
+    struct exec_map_watch w = {.split = {.data = data, .len = len,
+                                         .origin = offset}};
+
+    return exec_map_watched(x, &w, out, out_error, err);
 }
 
 /* ---------------------------------------------------------------- groups */

@@ -16,8 +16,10 @@
 
 #include "atomic_file.h"
 #include "exec_app.h"
+#include "exec_lines.h"
 #include "mr_err.h"
 #include "mrapp.h"
+#include "record_in_hand.h"
 
 /* The reducer's input: next() starts the next key's group (ending the
  * previous one) and returns false at the end or on an error the caller
@@ -40,6 +42,32 @@ struct exec_groups {
 int exec_map(const struct exec_app *x, uint64_t offset, const char *data,
              size_t len, struct mr_emitter *out, const int *out_error,
              char err[MR_ERR_LEN]);
+
+/* A mapper run for --skip-bad-records: lines left out, and the line it
+ * had when it died of a signal. */
+struct exec_map_watch {
+    struct exec_split split;    /* in: the split, the lines to leave out
+                                   (split.framed is the app's, set here) */
+    bool one_at_a_time;         /* in: give it a line only once it has
+                                   read the last (Task.one_line_at_a_time):
+                                   the line blamed is then exact, else a
+                                   guess, and a line costs 50 us or more */
+    uint64_t skipped;           /* out: lines left out */
+    int signo;                  /* out: the signal it died of (a shell's
+                                   128 + N too), 0: none */
+    bool blamed;                /* out, with signo: the line it had, below:
+                                   the one holding the last byte it read
+                                   of its stdin */
+    uint64_t offset;            /* of that line in its file */
+    char head[RECORD_HEAD_MAX]; /* its first head_len bytes */
+    size_t head_len;
+};
+
+/* exec_map over w->split, watched as said above; out_error as exec_map's
+ * (a mapper stopped by it is not blamed). */
+int exec_map_watched(const struct exec_app *x, struct exec_map_watch *w,
+                     struct mr_emitter *out, const int *out_error,
+                     char err[MR_ERR_LEN]);
 
 /* Runs the reducer over in's groups, appending its output lines to out
  * (a record "k TAB v" becomes "k v"); *lines counts them. Returns 0, or an

@@ -72,6 +72,29 @@ map_feed(const struct mr_app *app, const struct map_feed *f,
     return app->map(f->name, data, len, out);
 }
 
+/* An executable app's mapper over data, the lines at in->skip left out;
+ * a death by a signal is noted in st with the line it had. */
+static int
+map_exec(const struct exec_app *x, const struct map_input *in,
+         const char *data, size_t len, struct mr_emitter *out,
+         const int *out_error, struct map_stats *st, char err[MR_ERR_LEN])
+{
+    struct exec_map_watch w = {
+        .split = {.data = data, .len = len,
+                  .origin = (in->whole ? 0 : in->offset) + in->fetched_from,
+                  .skip = in->skip, .nskip = in->nskip},
+        .one_at_a_time = in->one_line_at_a_time};
+    int rc = exec_map_watched(x, &w, out, out_error, err);
+
+    st->records_skipped = w.skipped;
+    st->died_of = w.signo;
+    st->blamed = w.blamed;
+    st->blamed_offset = w.offset;
+    st->blamed_len = w.head_len;
+    memcpy(st->blamed_head, w.head, w.head_len);
+    return rc;
+}
+
 int
 map_run(const struct mr_app *app, const struct map_input *in,
         uint32_t nreduce, const char *out_path, const char *run_dir,
@@ -95,8 +118,8 @@ map_run(const struct mr_app *app, const struct map_input *in,
     if (x != NULL && x->combiner != NULL)
         mo.exec_combiner = x;
     if (x != NULL) {            /* an executable app: its mapper */
-        rc = exec_map(x, (in->whole ? 0 : in->offset) + in->fetched_from,
-                      sd.bytes, sd.len, &mo.emitter, &mo.error, err);
+        rc = map_exec(x, in, sd.bytes, sd.len, &mo.emitter, &mo.error, st,
+                      err);
         if (mo.error != 0)      /* the map output failed: rc is it */
             snprintf(err, MR_ERR_LEN, "map output: %s", mo.errmsg);
     } else {

@@ -10,6 +10,7 @@
 #include "counter_table.h"
 #include "mr_err.h"
 #include "mrapp.h"
+#include "record_in_hand.h"
 
 /* What a map task did, for its report (docs/counters.md names each). */
 struct map_stats {
@@ -27,6 +28,14 @@ struct map_stats {
     uint64_t records_read;      /* calls of the map: lines mapped by a
                                    map_line app, 1 by a whole-input one */
     uint64_t records_skipped;   /* lines left out (map_input.skip) */
+    int died_of;                /* an executable mapper died of this
+                                   signal (0: it did not) ... */
+    bool blamed;                /* ... having the line at blamed_offset
+                                   (exec_task.h), whose first bytes are
+                                   blamed_head */
+    uint64_t blamed_offset;
+    char blamed_head[RECORD_HEAD_MAX];
+    size_t blamed_len;
 };
 
 /* What a map task reads. */
@@ -41,6 +50,8 @@ struct map_input {
     const uint64_t *skip;       /* offsets in the named input of lines not
                                    to map, ascending; borrowed */
     size_t nskip;
+    bool one_line_at_a_time;    /* an executable mapper gets a line only
+                                   once it has read the last (Task's) */
 };
 
 /* What feeds an app's map. */

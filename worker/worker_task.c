@@ -20,6 +20,7 @@
 #include "maptask.h"
 #include "merge.h"
 #include "reduce_inputs.h"
+#include "record_in_hand.h"
 #include "reducetask.h"
 #include "remote_io.h"
 #include "stderr_capture.h"
@@ -37,6 +38,8 @@ struct report_room {
     struct counter_table app_counters;  /* the app's mr_count calls */
     Mr__Counter counters[BUILTIN_COUNTERS_MAX + MR_COUNTERS_MAX];
     Mr__Counter *counter_ptrs[BUILTIN_COUNTERS_MAX + MR_COUNTERS_MAX];
+    Mr__BadRecord bad_record;   /* an executable mapper's death's line */
+    char bad_head[RECORD_HEAD_MAX];
 };
 
 /* Adds a counter to the report (name borrowed). */
@@ -146,6 +149,21 @@ sorted_copy(const uint64_t *v, size_t n)
     return copy;
 }
 
+/* An executable mapper died of a signal: the report says which, and the
+ * line it had, as a worker's own last words would (lastwords.h). */
+static void
+blame_line(const Mr__Task *t, const struct map_stats *st,
+           Mr__TaskReport *rep, struct report_room *room)
+{
+    if (st->blamed) {
+        memcpy(room->bad_head, st->blamed_head, st->blamed_len);
+        record_in_hand_set(t->file, st->blamed_offset, room->bad_head,
+                           st->blamed_len);
+    }
+    lastwords_blame_record(rep, &room->bad_record, st->died_of);
+    record_in_hand_clear();
+}
+
 static void
 run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
         struct report_room *room, char err[MR_ERR_LEN])
@@ -180,12 +198,15 @@ run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     }
     in.skip = skip;
     in.nskip = t->n_skip;
+    in.one_line_at_a_time = t->one_line_at_a_time;
     mr_im_name(name, sizeof(name), t->id, t->attempt);
     path_in(dir, room->path, sizeof(room->path), name);
     rep->ok = map_run(w->mod->app, &in, t->n_reduce, room->path, dir,
                       w->opts->map_buffer, &room->app_counters, &st,
                       err) == 0;
     report_map_counters(rep, room, &st);
+    if (!rep->ok && st.died_of != 0)
+        blame_line(t, &st, rep, room);
     free(skip);
     if (fetched[0] != '\0')
         unlink(fetched);

@@ -2,7 +2,9 @@
  * echoed through `cat` arrive intact in bounded memory; a child that
  * writes before it reads does not deadlock; one that stops reading is no
  * error; exit statuses, signals and silence fail the run, naming the
- * command; no child is left behind. */
+ * command; no child is left behind. A watched run (exec_run_watched) says
+ * how many bytes a child that died read, and given a line at a time a
+ * child has at most one line in its pipe. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -144,6 +146,8 @@ Test(exec_pump, exit_status_signal_and_missing_command_fail)
         {"exit 3", "mapper `exit 3` exited with status 3"},
         {"kill -9 $$", "was killed by signal 9"},
         {"no-such-command-here", "status 127: the shell could not run it"},
+        {"sh -c 'kill -SEGV $$'", "was killed by signal 11 (Segmentation "
+                                  "fault, exit status 139 from its shell)"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -195,5 +199,74 @@ Test(exec_pump, a_take_error_kills_the_child)
     cr_assert_eq(exec_run("echo hi; sleep 30", "mapper", &io, 10000, err),
                  MR_EAPP);
     cr_expect_str_eq(err, "bad record");
+    no_children_left();
+}
+
+/* Lines "line N\n" one per fill call (as exec_map gives them one at a
+ * time); counts the calls. */
+struct lines {
+    unsigned next, n, calls;
+};
+
+static ssize_t
+lines_fill(void *arg, char *buf, size_t cap, char err[MR_ERR_LEN])
+{
+    struct lines *l = arg;
+
+    (void)err, (void)cap;
+    l->calls++;
+    if (l->next == l->n)
+        return 0;
+    return snprintf(buf, cap, "line %u\n", l->next++);
+}
+
+/* A child that reads two lines and dies of SIGSEGV (dash's `read` takes a
+ * pipe's bytes one at a time, so it reads exactly those): in bulk, all
+ * lines are written and what it read is written minus unread; one at a
+ * time, at most the third line is written before it dies. */
+Test(exec_pump, a_watched_child_that_dies_says_what_it_read)
+{
+    static const char *cmd = "read a; read b; kill -SEGV $$";
+    const uint64_t two = 2 * strlen("line 0\n");
+
+    for (int one = 0; one <= 1; one++) {
+        struct lines l = {0, 1000, 0};
+        uint64_t got = 0;
+        struct exec_io io = {lines_fill, &l, count_take, &got};
+        struct exec_watch w = {.one_at_a_time = one};
+        char err[MR_ERR_LEN];
+
+        cr_assert_eq(exec_run_watched(cmd, "mapper", &io, 10000, &w, err),
+                     MR_EAPP, "%s", err);
+        cr_expect_eq(w.signo, SIGSEGV, "one at a time: %d", one);
+        cr_assert_geq(w.unread, 0);
+        cr_expect_eq(w.written - (uint64_t)w.unread, two,
+                     "one at a time %d: written %llu, unread %ld", one,
+                     (unsigned long long)w.written, w.unread);
+        if (one)
+            cr_expect_leq(l.next, 3, "%u lines given one at a time",
+                          l.next);
+        else
+            cr_expect_gt(l.next, 3, "only %u lines given in bulk", l.next);
+    }
+    no_children_left();
+}
+
+/* One at a time, a child that reads all its lines gets them all, and a
+ * run that succeeds leaves signo 0. */
+Test(exec_pump, one_at_a_time_gives_every_line)
+{
+    struct lines l = {0, 300, 0};
+    uint64_t got = 0;
+    struct exec_io io = {lines_fill, &l, count_take, &got};
+    struct exec_watch w = {.one_at_a_time = true};
+    char err[MR_ERR_LEN];
+
+    cr_assert_eq(exec_run_watched("cat", "mapper", &io, 10000, &w, err), 0,
+                 "%s", err);
+    cr_expect_eq(l.next, 300);
+    cr_expect_eq(got, w.written);
+    cr_expect_eq(w.signo, 0);
+    cr_expect_eq(w.unread, 0);
     no_children_left();
 }

@@ -125,3 +125,46 @@ Test(skips, over_the_limit_fails_the_job_with_the_reason)
     cr_assert_eq(tasks_fail_skipping(&t, a, a->attempts, 0, NULL), MR_ESTALE);
     tasks_free(&t);
 }
+
+/* An executable mapper (docs/exec-apps.md): its first death names a
+ * guessed line (G), which makes its task's next attempts feed it a line at
+ * a time (skips_has_suspect); those name the bad line (X) exactly, twice,
+ * and the fourth attempt skips it, within the default limit of 4 failures
+ * and even with 3. The guess stays a suspect; no other task is one. */
+Test(skips, a_guess_then_two_exact_crashes_skip_within_the_failures)
+{
+    const struct bad_record *r;
+    struct coord_tasks t;
+    struct coord_task *a;
+    struct skips s;
+    uint64_t *v;
+
+    skips_init(&s, true, 10);
+    cr_assert_eq(tasks_init(&t, 1, 1, 10000, 3, 100), 0);
+    cr_assert_not(skips_has_suspect(&s, 0));
+    a = tasks_assign(&t, 0, 1);
+    cr_assert_eq(a->id, 0);
+    cr_assert_eq(skips_note(&s, 0, "in", 4096, head, 3, &r), SKIP_NOTED);
+    cr_assert_eq(tasks_fail(&t, a, a->attempts, "guessed G"), 0);
+    cr_assert(skips_has_suspect(&s, 0));
+    cr_assert_not(skips_has_suspect(&s, 1), "only its own map");
+    a = tasks_assign(&t, 0, 1);
+    cr_assert_eq(a->id, 0);
+    cr_assert_eq(skips_note(&s, 0, "in", 1000, head, 3, &r), SKIP_NOTED);
+    cr_assert_eq(tasks_fail(&t, a, a->attempts, "exact X"), 0);
+    a = tasks_assign(&t, 0, 1);
+    cr_assert_eq(a->id, 0);
+    cr_assert_eq(skips_note(&s, 0, "in", 1000, head, 3, &r), SKIP_NOW);
+    cr_assert_eq(tasks_fail_skipping(&t, a, a->attempts, SKIPS_CRASHES - 1,
+                                     NULL), 0);
+    cr_assert_eq(skips_of(&s, 0, &v), 1);
+    cr_assert_eq(v[0], 1000, "X is skipped, not the guess");
+    cr_assert(skips_has_suspect(&s, 0), "the guess G is still a suspect");
+    a = tasks_assign(&t, 0, 1);
+    cr_assert_eq(a->id, 0);
+    cr_assert_eq(a->attempts, 4);
+    cr_assert_eq(tasks_complete(&t, a, a->attempts, 1, 0), 0);
+    cr_assert_eq(t.maps_done, 1);
+    tasks_free(&t);
+    skips_free(&s);
+}
