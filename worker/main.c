@@ -73,8 +73,9 @@ usage(FILE *to)
         "Exit status: 0 the job finished; 1 the job failed; 2 bad usage or\n"
         "app module; 3 no coordinator, or it went away before the job was\n"
         "over; 4 refused: another app, another directory or a wrong token,\n"
-        "or the job's directory cannot be written from here, or the job's\n"
-        "module arrived other than announced.\n");
+        "or the worker cannot keep its files (its scratch directory) or\n"
+        "serve them (--shuffle-addr), or the job's module arrived other\n"
+        "than announced.\n");
 }
 
 /* The map buffer's size from $MR_MAP_BUFFER: 0 (the default) when unset
