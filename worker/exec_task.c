@@ -19,6 +19,8 @@ struct reader {
     char *buf;                  /* owned */
     size_t len, cap;
     uint64_t at;                /* output bytes before buf[0] */
+    size_t held;                /* buf[0..held) is what the last parse
+                                   left: part of one record */
     exec_parse_fn *parse;
     int (*record)(void *arg, const struct exec_record *r);
     void *arg;
@@ -58,6 +60,15 @@ reader_take(void *arg, const char *bytes, size_t len, bool at_end,
 
     if (len > 0 && (rc = reader_append(r, bytes, len, err)) < 0)
         return rc;
+    /* A text line still open: what came holds no end of it, so parsing
+     * would only scan the whole pending line again (a long line would
+     * cost its length squared); parse when a line ends, or to refuse one
+     * grown too long. */
+    if (r->parse == exec__text_parse && !at_end && r->len - len == r->held &&
+        memchr(bytes, '\n', len) == NULL && r->len <= EXEC_RECORD_MAX) {
+        r->held = r->len;
+        return 0;
+    }
     while ((n = r->parse(r->buf + done, r->len - done, at_end, r->at + done,
                          &rec, r->who, err)) > 0) {
         done += (size_t)n;
@@ -71,6 +82,7 @@ reader_take(void *arg, const char *bytes, size_t len, bool at_end,
     memmove(r->buf, r->buf + done, r->len - done);
     r->len -= done;
     r->at += done;
+    r->held = r->len;
     return 0;
 }
 

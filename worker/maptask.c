@@ -86,6 +86,8 @@ map_exec(const struct exec_app *x, const struct map_input *in,
         .one_at_a_time = in->one_line_at_a_time};
     int rc = exec_map_watched(x, &w, out, out_error, err);
 
+    st->records_read = 1;       /* one run of the mapper, as a whole-input
+                                   map counts one call (docs/counters.md) */
     st->records_skipped = w.skipped;
     st->died_of = w.signo;
     st->blamed = w.blamed;

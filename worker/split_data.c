@@ -86,8 +86,11 @@ split_data_open(const struct map_input *in, struct split_data *d,
         return -EINVAL;
     }
     /* Only a split from the file's start can be a compressed file: the
-     * coordinator never cuts one. */
-    if (offset == 0 && (n = pread(fd, head, sizeof(head), 0)) > 0)
+     * coordinator never cuts one. (A copy fetched for a worker that cannot
+     * open the input starts at 0 whatever its split: fetched_from says
+     * where it was.) */
+    if (offset == 0 && in->fetched_from == 0 &&
+        (n = pread(fd, head, sizeof(head), 0)) > 0)
         d->kind = compressed_kind(head, (size_t)n);
     if (d->kind != COMPRESSED_NONE)
         rc = open_compressed(fd, path, d, err);

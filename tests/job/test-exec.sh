@@ -372,7 +372,25 @@ check_usage() {
         "$B/mrrun" --mapper cat --reducer cat --combiner '' "$IN/a.txt"
 }
 
+# A mapper line of 40 MB (under the 64 MiB a record may hold), read in
+# many pieces: one record, whole, with its tab-free bytes as the key.
+check_long_line() {
+    local rc
+    enter long_line
+    echo "one line in" > in.txt
+    $TIMEOUT "$B/mrsequential" --mapper \
+        "head -c 40000000 /dev/zero | tr '\\0' x; printf '\\tv\\n'" \
+        --reducer cat in.txt > out.txt 2>&1
+    rc=$?
+    if [ $rc -ne 0 ]; then fail long_line "exited $rc: $(tail -c 300 out.txt)"
+    elif [ "$(wc -c < mr-out-0)" -ne 40000003 ] ||
+            [ "$(tr -d x < mr-out-0)" != " v" ]; then
+        fail long_line "output is not the 40 MB key and its value:" \
+            "$(wc -c < mr-out-0) bytes, $(tr -d x < mr-out-0 | head -c 100)"
+    else pass long_line; fi
+}
+
 run_checks "python_mrrun awk_mrrun sequential processes pipeline
 framed_binary mapper_fails mapper_hangs framed_malformed mapper_not_reading
-combiner_spills combiner_framed combiner_unsorted combiner_fails
+long_line combiner_spills combiner_framed combiner_unsorted combiner_fails
 combiner_stops_mapper usage" "$@"

@@ -21,7 +21,7 @@ unmount_all() {
         mountpoint -q "$m" && { umount "$m" || umount -l "$m"; }
     done
 }
-trap 'end_jobs; unmount_all; end_suite' EXIT
+trap 's=$?; end_jobs; unmount_all; (exit $s); end_suite' EXIT   # end_suite reads $?
 
 # Root runs the "unprivileged" side of a check as nobody (root reads and
 # writes whatever the permission bits say); anyone else runs it as itself.

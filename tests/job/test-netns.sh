@@ -34,7 +34,7 @@ if ! why=$(netns_can); then
     exit 0
 fi
 LINKS_BEFORE=$(ip -o link show | awk -F': ' '{print $2}')
-trap 'end_jobs; netns_down; end_suite' EXIT
+trap 's=$?; end_jobs; netns_down; (exit $s); end_suite' EXIT   # end_suite reads $?
 netns_up coord "${WORKERS[@]}" intruder > "$WORK/netns-up.log" ||
     { fail setup "$(cat "$WORK/netns-up.log")"; exit 1; }
 
