@@ -69,42 +69,65 @@ map_feed(const struct mr_app *app, const struct map_feed *f,
     return app->map(f->name, data, len, out);
 }
 
+/* Maps one input into mo, adding its bytes and records to st. Returns 0
+ * or an error with err filled. */
+static int
+map_one(const struct mr_app *app, const struct map_input *in,
+        struct mapout *mo, struct map_stats *st, char err[MR_ERR_LEN])
+{
+    const struct exec_app *x = exec_app_of(app);
+    uint64_t origin = (in->whole ? 0 : in->offset) + in->fetched_from;
+    uint64_t read = 0, skipped = 0;
+    struct split_data sd;
+    struct map_feed feed;
+    int rc = split_data_open(in, &sd, err);
+
+    if (rc < 0)
+        return rc;
+    st->bytes_in += sd.len;
+    if (x != NULL) {            /* an executable app: its mapper */
+        rc = exec_map(x, origin, sd.bytes, sd.len, &mo->emitter, err);
+    } else {
+        feed = (struct map_feed){in->name, origin, in->skip, in->nskip};
+        if (map_feed(app, &feed, sd.bytes, sd.len, &mo->emitter, &read,
+                     &skipped) != 0) {
+            snprintf(err, MR_ERR_LEN, "the app's map failed on %s",
+                     in->name);
+            rc = MR_EAPP;
+        }
+        st->records_read += read;
+        st->records_skipped += skipped;
+    }
+    split_data_close(&sd);
+    return rc;
+}
+
 int
 map_run(const struct mr_app *app, const struct map_input *in,
         uint32_t nreduce, const char *out_path, const char *run_dir,
         size_t map_buffer, struct counter_table *counters,
         struct map_stats *st, char err[MR_ERR_LEN])
 {
-    const struct exec_app *x = exec_app_of(app);
-    struct split_data sd;
-    struct map_feed feed;
+    return map_run_parts(app, in, 1, nreduce, out_path, run_dir, map_buffer,
+                         counters, st, err);
+}
+
+int
+map_run_parts(const struct mr_app *app, const struct map_input *in,
+              size_t nin, uint32_t nreduce, const char *out_path,
+              const char *run_dir, size_t map_buffer,
+              struct counter_table *counters, struct map_stats *st,
+              char err[MR_ERR_LEN])
+{
     struct mapout mo;
-    int rc;
+    int rc = 0;
 
     memset(st, 0, sizeof(*st));
-    rc = split_data_open(in, &sd, err);
-    if (rc < 0)
-        return rc;
-    st->bytes_in = sd.len;
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
     mo.counters = counters;
-    if (x != NULL) {            /* an executable app: its mapper */
-        rc = exec_map(x, (in->whole ? 0 : in->offset) + in->fetched_from,
-                      sd.bytes, sd.len, &mo.emitter, err);
-    } else {
-        feed = (struct map_feed){in->name,
-                                 (in->whole ? 0 : in->offset) +
-                                     in->fetched_from,
-                                 in->skip, in->nskip};
-        if (map_feed(app, &feed, sd.bytes, sd.len, &mo.emitter,
-                     &st->records_read,
-                     &st->records_skipped) != 0) {
-            snprintf(err, MR_ERR_LEN, "the app's map failed on %s",
-                     in->name);
-            rc = MR_EAPP;
-        }
-    }
+    for (size_t i = 0; i < nin && rc == 0; i++)
+        rc = map_one(app, &in[i], &mo, st, err);
     if (rc == 0 && counters != NULL && counter_table_failed(counters)) {
         snprintf(err, MR_ERR_LEN, "%s", counter_table_error(counters));
         rc = MR_EAPP;
@@ -115,6 +138,5 @@ map_run(const struct mr_app *app, const struct map_input *in,
         note_output(&mo, st);
     }
     mapout_free(&mo);
-    split_data_close(&sd);
     return rc;
 }
