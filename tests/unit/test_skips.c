@@ -125,3 +125,21 @@ Test(skips, over_the_limit_fails_the_job_with_the_reason)
     cr_assert_eq(tasks_fail_skipping(&t, a, a->attempts, 0, NULL), MR_ESTALE);
     tasks_free(&t);
 }
+
+Test(skips, a_packed_task_keeps_the_records_of_its_files_apart)
+{
+    struct skips s;
+    const struct bad_record *r;
+    uint64_t *off;
+
+    skips_init(&s, true, 10);
+    /* Map task 0 packs a and b: offset 0 of each is another line. */
+    cr_assert_eq(skips_note(&s, 0, "a", 0, head, 5, &r), SKIP_NOTED);
+    cr_assert_eq(skips_note(&s, 0, "b", 0, head, 5, &r), SKIP_NOTED);
+    cr_assert_eq(skips_note(&s, 0, "b", 0, head, 5, &r), SKIP_NOW);
+    cr_assert_str_eq(r->file, "b");
+    cr_assert_eq(skips_of_file(&s, 0, "a", &off), 0);
+    cr_assert_eq(skips_of_file(&s, 0, "b", &off), 1);
+    cr_assert_eq(off[0], 0);
+    skips_free(&s);
+}
