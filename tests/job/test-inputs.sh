@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The inputs users have: a directory (the files in it), a file given twice,
-# compressed files (gzip and zstd, read whole by one map task each).
+# compressed files (gzip and zstd, read whole by one map task each), many
+# small files packed into few map tasks (--min-split-size).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -109,4 +110,72 @@ check_same_rules() {
     if [ -n "$bad" ]; then fail same_rules "$bad"; else pass same_rules; fi
 }
 
-run_checks "directory compressed same_rules" "$@"
+# ---------------------------------------------------------------- packing
+
+# packed_tasks_ok DIR MIN: DIR's mr-success counts the map tasks that
+# packing its inputs (in order) into tasks of at least MIN bytes makes
+# (a file of MIN bytes or more alone), and fewer than a tenth of them;
+# else prints what it says.
+packed_tasks_ok() {
+    python3 - "$1/mr-success" "$2" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1])); least = int(sys.argv[2])
+os.chdir(os.path.dirname(sys.argv[1]))     # mrrun's names are relative
+want, held = 0, None
+for f in d["inputs"]:
+    size = os.path.getsize(f)
+    if size < least and held is not None and held < least:
+        held += size
+    else:
+        want += 1
+        held = size if size < least else None
+ok = d["map_tasks"] == want and want * 10 < len(d["inputs"])
+if not ok:
+    print("%d map tasks for %d inputs, wanted %d" % (d["map_tasks"],
+          len(d["inputs"]), want))
+sys.exit(0 if ok else 1)
+PY
+}
+
+# 2,000 small files (300 bytes at most) with --min-split-size 64K: a map
+# task per 64K of them, through mrrun and through mrcoordinator with two
+# mrworker processes, counting what mrsequential counts; without the
+# option, one map task per file (500 of them, to stay quick).
+check_packing() {
+    local dir=$WORK/packing bad="" rc why
+    mkdir -p "$dir/in" "$dir/few" "$dir/run" "$dir/dist" "$dir/plain" &&
+        cd "$dir" || return
+    # 600K of text cut at line ends into files of 300 bytes at most.
+    { "$B/mrgen" --size 600K --seed 1 all.txt &&
+        split -C 300 -d -a 4 all.txt in/p && rm all.txt; } ||
+        { fail packing "could not make the inputs"; return; }
+    "$B/mrgen" --size 70K --seed 40 in/p1000-large.txt   # one of its own
+    cp in/p0[0-4]* few/
+    reference "$B/apps/wc.so" want "$dir/in"/*
+    (cd run && $TIMEOUT "$B/mrrun" --min-split-size 64K --reduce 3 ../in \
+        > out.txt 2>&1); rc=$?
+    if [ $rc -ne 0 ]; then bad="$bad mrrun exited $rc: $(tail -n 2 run/out.txt);"
+    elif ! sort run/mr-out-* | cmp -s - want; then
+        bad="$bad mrrun's output differs from mrsequential's;"
+    elif ! why=$(packed_tasks_ok run 65536); then bad="$bad mrrun: $why;"
+    fi
+    start_coordinator "$dir/dist" "$dir/coord.log" --addr "unix:$dir/s" \
+        --output "$dir/dist" --min-split-size 64K --reduce 3 "$dir/in" ||
+        { fail packing "no coordinator: $(tail -n 2 coord.log)"; return; }
+    $TIMEOUT "$B/mrworker" --addr "unix:$dir/s" "$B/apps/wc.so" &
+    $TIMEOUT "$B/mrworker" --addr "unix:$dir/s" "$B/apps/wc.so" &
+    wait "$TPID"; rc=$?
+    wait
+    if [ $rc -ne 0 ]; then bad="$bad mrcoordinator exited $rc: $(tail -n 2 coord.log);"
+    elif ! sort dist/mr-out-* | cmp -s - want; then
+        bad="$bad two mrworkers' output differs from mrsequential's;"
+    elif ! why=$(packed_tasks_ok dist 65536); then bad="$bad mrcoordinator: $why;"
+    fi
+    (cd plain && $TIMEOUT "$B/mrrun" --reduce 3 ../few > out.txt 2>&1) ||
+        bad="$bad mrrun without the option failed: $(tail -n 2 plain/out.txt);"
+    grep -q "\"map_tasks\": $(ls few | wc -l)," plain/mr-success ||
+        bad="$bad without the option: $(grep -o '"map_tasks": [0-9]*' plain/mr-success) for $(ls few | wc -l) files;"
+    if [ -n "$bad" ]; then fail packing "$bad"; else pass packing; fi
+}
+
+run_checks "directory compressed same_rules packing" "$@"
