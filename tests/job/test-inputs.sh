@@ -238,4 +238,42 @@ sys.exit(not (d["lost_attempts"] >= 1 and 2 < d["map_tasks"] < 20 and named))' \
     if [ -n "$bad" ]; then fail packed_kill "$bad"; else pass packed_kill; fi
 }
 
-run_checks "directory compressed same_rules packing packed_kill" "$@"
+# A worker that sees neither the inputs nor the job's directory (a mount
+# namespace of its own: the inputs under an empty tmpfs, the directory
+# read-only) fetches each input of its packed tasks through the
+# coordinator (ReadInput, by part), and the count is mrsequential's.
+check_packed_remote() {
+    local dir=$WORK/packed-remote bad="" rc
+    if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+        skip packed_remote "needs root and unshare (a mount namespace)"
+        return
+    fi
+    mkdir -p "$dir/in" "$dir/out" "$dir/scratch" && cd "$dir" || return
+    { "$B/mrgen" --size 64K --seed 3 all.txt &&
+        split -C 1000 -d -a 3 all.txt in/p && rm all.txt &&
+        "$B/mrgen" --size 40K --seed 4 in/q-large.txt; } ||
+        { fail packed_remote "could not make the inputs"; return; }
+    reference "$B/apps/wc.so" want "$dir/in"/*
+    start_coordinator "$dir/out" "$dir/coord.log" --addr "unix:$dir/s" \
+        --output "$dir/out" --min-split-size 8K --reduce 2 "$dir/in" ||
+        { fail packed_remote "no coordinator: $(tail -n 2 coord.log)"; return; }
+    $TIMEOUT unshare -m sh -c "mount -t tmpfs none '$dir/in' &&
+        mount --bind '$dir/out' '$dir/out' &&
+        mount -o remount,bind,ro '$dir/out' &&
+        [ -z \"\$(ls -A '$dir/in')\" ] &&
+        exec '$B/mrworker' --addr 'unix:$dir/s' --scratch '$dir/scratch' \
+            '$B/apps/wc.so'" 2> worker.log; rc=$?
+    wait "$TPID" || bad="$bad the coordinator exited $?: $(tail -n 2 coord.log);"
+    if [ $rc -ne 0 ]; then bad="$bad the worker exited $rc: $(tail -n 2 worker.log);"
+    elif ! sort out/mr-out-* | cmp -s - want; then
+        bad="$bad the output differs from mrsequential's;"
+    elif ! grep -q '"map_tasks": 9,' out/mr-success; then
+        bad="$bad $(grep -o '"map_tasks": [0-9]*' out/mr-success), not 8 packed and 1 large;"
+    elif [ -n "$(find scratch -name 'mr-input-*')" ]; then
+        bad="$bad fetched inputs left: $(find scratch -name 'mr-input-*' | head -3);"
+    fi
+    if [ -n "$bad" ]; then fail packed_remote "$bad"; else pass packed_remote; fi
+}
+
+run_checks "directory compressed same_rules packing packed_kill
+    packed_remote" "$@"
