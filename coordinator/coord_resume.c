@@ -99,9 +99,9 @@ difference(const struct journal_contents *jc, const Mrj__Define *mine,
     else if (theirs->split_size != mine->split_size)
         snprintf(buf, len, "it had another --split-size");
     else if (theirs->min_split_size != mine->min_split_size)
-        snprintf(buf, len, "it packed small inputs %s (--min-split-size)",
-                 theirs->min_split_size == 0 ? "not at all"
-                                             : "to another size");
+        snprintf(buf, len, theirs->min_split_size == 0
+                 ? "it did not pack small inputs (--min-split-size)"
+                 : "it packed small inputs to another --min-split-size");
     else if (theirs->n_inputs != mine->n_inputs)
         snprintf(buf, len, "it had %zu inputs, this job %zu",
                  theirs->n_inputs, mine->n_inputs);
