@@ -4,18 +4,27 @@
  * at least the minimum's bytes. A piece of a cut file, a file as large as
  * the minimum, and an input the coordinator could not see (its size is
  * unknown) stay map tasks of their own. A compressed file counts by its
- * compressed size (it is one whole split already). Free of I/O. */
+ * compressed size (it is one whole split already). A task's inputs travel
+ * in its Task message (Task.parts), under the RPC layer's 1 MiB frame: a
+ * pack also closes before its parts' names pass PACKS_MAX_NAME_BYTES.
+ * Free of I/O. */
 #ifndef COORD_PACKS_H
 #define COORD_PACKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "splits.h"
+
+/* The bytes of a pack's parts in its Task message, names and the rest,
+ * at most (half of rpc.h's RPC_DEFAULT_MAX_FRAME). */
+#define PACKS_MAX_NAME_BYTES (512u << 10)
 
 /* One map task's inputs: splits[first .. first + count). */
 struct pack {
     uint32_t first, count;
     uint64_t bytes;             /* the splits' lengths added up */
+    size_t name_bytes;          /* their parts' size in a Task, about */
     char *label;                /* owned: "N files from A to B" when count
                                    > 1, for messages; else NULL */
 };

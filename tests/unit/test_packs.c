@@ -94,3 +94,25 @@ Test(packs, empty_files_pack_and_no_splits_make_no_tasks)
     cr_assert_eq(n, 0);
     packs_free(p, n);
 }
+
+Test(packs, a_pack_closes_before_its_task_message_is_too_large)
+{
+    enum { N = 3000 };
+    static char name[200];
+    static struct split s[N];
+    struct pack *p;
+    uint32_t n, parts = 0;
+
+    memset(name, 'n', sizeof(name) - 1);
+    for (int i = 0; i < N; i++)
+        s[i] = file_of(name, 1);
+    /* 3000 bytes of input, far under 1G, but 3000 names of 199 bytes. */
+    cr_assert_eq(packs_plan(s, N, 1ull << 30, &p, &n), 0);
+    cr_assert_gt(n, 1);
+    for (uint32_t i = 0; i < n; i++) {
+        cr_assert_leq(p[i].name_bytes, PACKS_MAX_NAME_BYTES);
+        parts += p[i].count;
+    }
+    cr_assert_eq(parts, N, "every split in one pack");
+    packs_free(p, n);
+}
