@@ -177,6 +177,7 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
 {
     struct deadline *d = deadline_of(c, task);
     Mr__Task t = MR__TASK__INIT;
+    bool packed = false;
 
     t.id = task->id;
     t.attempt = task->attempts;
@@ -184,20 +185,28 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
     t.n_map = c->tasks.nmap;
     t.job_id = c->job_id;
     if (task->kind == KIND_MAP) {
-        const struct split *s = &c->splits[task->id];
+        uint32_t n;
+        const struct split *s = coord__map_splits(c, task->id, &n);
         t.kind = MR__TASK_KIND__TASK_MAP;
-        t.file = (char *)s->file;
-        t.path = s->path ? s->path : (char *)"";
-        t.whole = s->whole;
-        t.offset = s->offset;
-        t.length = s->length;
-        t.input_size = s->file_size;
         t.serve_outputs = c->networked || c->has_local;
-        if (c->skips.on) {
-            t.n_skip = skips_of(&c->skips, task->id,
-                                &t.skip);
-            t.one_line_at_a_time = skips_has_suspect(&c->skips, task->id);
+        if (n > 1) {            /* packed: Task.parts, the rest empty */
+            packed = true;
+            if (coord__task_parts(c, task->id, &t) < 0)
+                mr_warn("out of memory for map task %u's inputs: its "
+                        "worker gets an empty task", task->id);
+        } else {
+            t.file = (char *)s->file;
+            t.path = s->path ? s->path : (char *)"";
+            t.whole = s->whole;
+            t.offset = s->offset;
+            t.length = s->length;
+            t.input_size = s->file_size;
+            if (c->skips.on)
+                t.n_skip = skips_of(&c->skips, task->id,
+                                    &t.skip);
         }
+        if (c->skips.on)
+            t.one_line_at_a_time = skips_has_suspect(&c->skips, task->id);
     } else {
         t.kind = MR__TASK_KIND__TASK_REDUCE;
         for (uint32_t i = 0; i < c->tasks.nmap; i++)
@@ -214,6 +223,8 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
     d->timer = rpc_loop_timer_add(c->loop, c->tasks.timeout_ms, on_deadline,
                                   d);
     closure(&t, call);
+    if (packed)
+        coord__task_parts_free(&t);
 }
 
 /* ---------------------------------------------------------------- backups */
@@ -544,6 +555,11 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                     &c->stats.input_bytes, err) < 0)
         goto out_free;
     c->nsplits = nmap;
+    c->min_split_size = opts->min_split_size;
+    if (packs_plan(c->splits, c->nsplits, c->min_split_size, &c->packs,
+                   &nmap) < 0)
+        goto out_nomem;
+    c->npacks = c->packs != NULL ? nmap : 0;
     c->unseen = splits_count_whole(c->splits, nmap, &c->unseen_first);
     timeout = opts->task_timeout_ms ? opts->task_timeout_ms
                                     : COORD_DEFAULT_TIMEOUT_MS;
@@ -703,6 +719,7 @@ coord_free(coord *c)
         rpc_loop_timer_cancel(c->loop, c->reduce_deadlines[i].timer);
     coord__drop_uploads(c, 0);
     jobdir_abandon(c->jd);      /* a job that never ended, as if crashed */
+    packs_free(c->packs, c->npacks);
     splits_free(c->splits, c->nsplits);
     tasks_free(&c->tasks);
     members_free(&c->members);

@@ -98,6 +98,8 @@ struct coord_opts {
     uint32_t max_lost;          /* lost attempts that fail the job;
                                    0: COORD_DEFAULT_MAX_LOST */
     uint64_t split_size;        /* larger files are split; 0: 64 MiB */
+    uint64_t min_split_size;    /* smaller inputs are packed into map tasks
+                                   of this many bytes (packs.h); 0: off */
     size_t max_conns;           /* connections served at once; 0: the RPC
                                    default, RPC_DEFAULT_MAX_CONNS */
     const uint8_t *token;       /* workers must prove they know it; NULL:

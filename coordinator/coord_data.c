@@ -51,6 +51,7 @@ coord__read_input(Mr__Coordinator_Service *service,
     uint64_t conn = rpc_call_conn_id(closure_data);
     Mr__InputChunk reply = MR__INPUT_CHUNK__INIT;
     const struct split *s;
+    uint32_t nparts;
     char why[160];
     uint8_t *buf;
     size_t want;
@@ -63,7 +64,14 @@ coord__read_input(Mr__Coordinator_Service *service,
         rpc_call_fail(closure_data, -EPERM, "%s", why);
         return;
     }
-    s = &c->splits[req->map];
+    s = coord__map_splits(c, req->map, &nparts);
+    if (req->part >= nparts) {
+        rpc_call_fail(closure_data, -EINVAL, "map task %u reads %u input%s, "
+                      "not a part %u", req->map, nparts,
+                      nparts == 1 ? "" : "s", req->part);
+        return;
+    }
+    s += req->part;             /* 0 for a task of one input */
     if (s->whole) {
         rpc_call_fail(closure_data, -ENOENT, "the coordinator cannot read "
                       "%s either: give it inputs it can open", s->file);

@@ -24,11 +24,12 @@ coord__failure_note(coord *c, const struct coord_task *task,
     f->kind = task->kind;
     f->task = task->id;
     f->attempt = attempt;
-    if (task->kind == KIND_MAP && task->id < c->nsplits) {
-        const struct split *s = &c->splits[task->id];
-        f->input = s->file;
-        f->offset = s->offset;
-        f->length = s->whole ? 0 : s->length;
+    if (task->kind == KIND_MAP && task->id < c->tasks.nmap) {
+        uint32_t n;
+        const struct split *s = coord__map_splits(c, task->id, &n);
+        f->input = coord__map_input(c, task->id);
+        f->offset = n > 1 ? 0 : s->offset;
+        f->length = s->whole || n > 1 ? 0 : s->length;
     }
     if (m != NULL) {
         snprintf(f->host, sizeof(f->host), "%s", m->host);

@@ -25,6 +25,7 @@
 #include "mr.pb-c.h"
 #include "rpc.h"
 #include "skips.h"
+#include "packs.h"
 #include "splits.h"
 #include "tasks.h"
 
@@ -104,8 +105,12 @@ struct coord {
     char job_id[MR_JOB_ID_LEN + 1];
     const char *const *inputs;  /* borrowed: the files as named */
     uint32_t ninputs;
-    struct split *splits;       /* one per map task */
+    struct split *splits;       /* the inputs' splits, in order */
     uint32_t nsplits;
+    struct pack *packs;         /* map task i reads packs[i]'s splits
+                                   (--min-split-size); NULL: split i */
+    uint32_t npacks;            /* of packs */
+    uint64_t min_split_size;    /* in force: part of the job's definition */
     uint32_t unseen;            /* inputs handed to workers unseen */
     const char *unseen_first;   /* the first of them, as named; or NULL */
     struct coord_tasks tasks;   /* timeout_ms: the silence allowed, L of
@@ -383,5 +388,19 @@ void coord__failure_explain(coord *c);
 /* The describe hook of the task table: " (input a.txt, bytes 0-99)". */
 void coord__describe(const struct coord_task *task, char *buf, size_t len,
                      void *arg);
+/* Map task map's splits: returns the first, *n set to how many (1 unless
+ * the task packs several small inputs). map must be < c->tasks.nmap. */
+const struct split *coord__map_splits(const coord *c, uint32_t map,
+                                      uint32_t *n);
+/* coord_parts.c */
+/* Sets t->parts (t->n_parts) to map task map's inputs when it packs
+ * several, their strings borrowed from c; leaves t alone for one input.
+ * Returns 0 or -ENOMEM (t->parts then NULL). */
+int coord__task_parts(coord *c, uint32_t map, Mr__Task *t);
+/* Frees what coord__task_parts allocated; safe when it set nothing. */
+void coord__task_parts_free(Mr__Task *t);
+/* How messages name map task map's input: its file as named, or its
+ * pack's "N files from A to B" (borrowed from c). */
+const char *coord__map_input(const coord *c, uint32_t map);
 
 #endif

@@ -59,6 +59,7 @@ coord__definition_build(coord *c, struct definition *d)
     d->def.inputs = d->ptrs;
     d->def.n_inputs = n;
     d->def.split_size = c->split_size;
+    d->def.min_split_size = c->min_split_size;     /* 0, unwritten: off */
     d->def.nmap = c->tasks.nmap;
     d->def.nreduce = c->tasks.nreduce;
     if (c->app.known) {
@@ -97,6 +98,10 @@ difference(const struct journal_contents *jc, const Mrj__Define *mine,
                  theirs->nreduce, mine->nreduce);
     else if (theirs->split_size != mine->split_size)
         snprintf(buf, len, "it had another --split-size");
+    else if (theirs->min_split_size != mine->min_split_size)
+        snprintf(buf, len, theirs->min_split_size == 0
+                 ? "it did not pack small inputs (--min-split-size)"
+                 : "it packed small inputs to another --min-split-size");
     else if (theirs->n_inputs != mine->n_inputs)
         snprintf(buf, len, "it had %zu inputs, this job %zu",
                  theirs->n_inputs, mine->n_inputs);

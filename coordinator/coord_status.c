@@ -114,11 +114,13 @@ fill_task(const coord *c, struct status_doc *d, size_t row,
     } else if (t->state == TASK_DONE && t->timed) {
         s->ms = t->duration;
     }
-    if (t->kind == KIND_MAP && t->id < c->nsplits) {
-        const struct split *sp = &c->splits[t->id];
-        s->input = (char *)sp->file;
-        s->offset = sp->offset;
-        s->length = sp->whole ? 0 : sp->length;
+    if (t->kind == KIND_MAP && t->id < c->tasks.nmap) {
+        uint32_t n;
+        const struct split *sp = coord__map_splits(c, t->id, &n);
+        /* A packed task: "N files from A to B", all of each. */
+        s->input = (char *)coord__map_input(c, t->id);
+        s->offset = n > 1 ? 0 : sp->offset;
+        s->length = sp->whole || n > 1 ? 0 : sp->length;
     }
     d->task_ptrs[row] = s;
 }

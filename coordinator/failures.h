@@ -22,8 +22,10 @@
 struct failure {
     enum task_kind kind;
     uint32_t task, attempt;
-    const char *input;          /* map: the input as named (borrowed from
-                                   the job's splits); else NULL */
+    const char *input;          /* map: the input as named, or "N files
+                                   from A to B" for a packed task
+                                   (borrowed from the job's splits or
+                                   packs); else NULL */
     uint64_t offset, length;    /* map: its split; length 0: all of it */
     char host[64];              /* the worker's; "": unknown */
     uint32_t pid;               /* the worker's; 0: unknown */

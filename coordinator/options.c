@@ -41,6 +41,11 @@ coord_opts_parse(struct coord_opts *o, int opt, const char *val,
         if (rc == 0)
             o->split_size = size;
         return rc;
+    case COORD_OPT_MIN_SPLIT:
+        rc = cli_parse_size("--min-split-size", val, &size, err);
+        if (rc == 0)
+            o->min_split_size = size;
+        return rc;
     case 'o':
         if (val[0] == '\0') {
             snprintf(err, MR_ERR_LEN, "--output wants a directory");

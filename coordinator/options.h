@@ -1,5 +1,6 @@
 /* The job options of every program that runs a coordinator (mrcoordinator,
- * mrrun): --reduce, --task-timeout, --split-size, --output, --fresh,
+ * mrrun): --reduce, --task-timeout, --split-size, --min-split-size,
+ * --output, --fresh,
  * --skip-bad-records and --max-skipped-records,
  * parsed into struct coord_opts in one place; and the status page's,
  * --http and --linger, into struct page_opts. */
@@ -14,12 +15,14 @@
 /* getopt values of the long options with no letter of their own. */
 #define COORD_OPT_SKIP_BAD      0x300
 #define COORD_OPT_MAX_SKIPPED   0x301
+#define COORD_OPT_MIN_SPLIT     0x302
 
 /* Entries for a getopt_long table. */
 #define COORD_LONGOPTS                                                       \
     {"reduce", required_argument, NULL, 'r'},                                \
     {"task-timeout", required_argument, NULL, 't'},                          \
     {"split-size", required_argument, NULL, 's'},                            \
+    {"min-split-size", required_argument, NULL, COORD_OPT_MIN_SPLIT},       \
     {"output", required_argument, NULL, 'o'},                                \
     {"fresh", no_argument, NULL, 'F'},                                       \
     {"skip-bad-records", no_argument, NULL, COORD_OPT_SKIP_BAD},             \
@@ -35,6 +38,9 @@
     "  --split-size SIZE   map a file larger than SIZE bytes as several\n"    \
     "                      tasks, cut at line ends (K, M, G suffixes;\n"     \
     "                      default 64M)\n"                                   \
+    "  --min-split-size SIZE  pack consecutive inputs smaller than SIZE\n"   \
+    "                      into one map task until it holds SIZE bytes\n"   \
+    "                      (default: off, one task per input)\n"            \
     "  --output DIR        the job's directory: where mr-out-* and the\n"    \
     "                      success marker are committed\n"                  \
     "  --fresh             do not resume the same job killed earlier in the\n"\

@@ -23,12 +23,14 @@ skips_free(struct skips *s)
     memset(s, 0, sizeof(*s));
 }
 
-/* The record of map at offset, or NULL. */
+/* The record of map at offset of file (a map task may pack several files,
+ * --min-split-size), or NULL. */
 static struct bad_record *
-find(struct skips *s, uint32_t map, uint64_t offset)
+find(struct skips *s, uint32_t map, const char *file, uint64_t offset)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].map == map && s->v[i].offset == offset)
+        if (s->v[i].map == map && s->v[i].offset == offset &&
+            strcmp(s->v[i].file, file) == 0)
             return &s->v[i];
     return NULL;
 }
@@ -65,7 +67,7 @@ int
 skips_note(struct skips *s, uint32_t map, const char *file, uint64_t offset,
            const uint8_t *head, size_t hlen, const struct bad_record **rec)
 {
-    struct bad_record *r = find(s, map, offset);
+    struct bad_record *r = find(s, map, file, offset);
 
     if (r == NULL && (r = add(s, map, file, offset, head, hlen)) == NULL)
         return -ENOMEM;
@@ -87,7 +89,7 @@ int
 skips_restore(struct skips *s, uint32_t map, const char *file,
               uint64_t offset, const uint8_t *head, size_t hlen)
 {
-    struct bad_record *r = find(s, map, offset);
+    struct bad_record *r = find(s, map, file, offset);
 
     if (r == NULL && (r = add(s, map, file, offset, head, hlen)) == NULL)
         return -ENOMEM;
@@ -109,12 +111,20 @@ compare_u64(const void *a, const void *b)
 size_t
 skips_of(struct skips *s, uint32_t map, uint64_t **offsets)
 {
+    return skips_of_file(s, map, NULL, offsets);
+}
+
+size_t
+skips_of_file(struct skips *s, uint32_t map, const char *file,
+              uint64_t **offsets)
+{
     size_t n = 0;
 
     *offsets = NULL;
     for (size_t i = 0; i < s->n; i++) {
         const struct bad_record *r = &s->v[i];
-        if (r->map != map || r->skipped_as == 0)
+        if (r->map != map || r->skipped_as == 0 ||
+            (file != NULL && strcmp(r->file, file) != 0))
             continue;
         if (n == s->scratch_cap) {
             size_t cap = s->scratch_cap ? s->scratch_cap * 2 : 8;

@@ -69,6 +69,9 @@ int skips_restore(struct skips *s, uint32_t map, const char *file,
 /* The offsets of map's skipped records, ascending, in *offsets (valid
  * until the next call). Returns how many; 0 when out of memory too. */
 size_t skips_of(struct skips *s, uint32_t map, uint64_t **offsets);
+/* The same, only file's (one of the files a packed map task reads). */
+size_t skips_of_file(struct skips *s, uint32_t map, const char *file,
+                     uint64_t **offsets);
 
 /* Whether an attempt of map died on a record not skipped (yet): its next
  * attempt had better name its record exactly (Task.one_line_at_a_time). */

@@ -78,6 +78,7 @@ usage(FILE *to)
     fprintf(to,
         "usage: mrrun [--workers N] [--app APP] [--reduce N]\n"
         "             [--task-timeout S] [--split-size SIZE] [--output DIR]\n"
+        "             [--min-split-size SIZE]\n"
         "             [--http HOST:PORT [--linger S] [--token-file FILE]]\n"
         "             [FILE...]\n"
         "       mrrun [options] --mapper CMD --reducer CMD [--combiner CMD]\n"

@@ -86,14 +86,51 @@ map_exec(const struct exec_app *x, const struct map_input *in,
         .one_at_a_time = in->one_line_at_a_time};
     int rc = exec_map_watched(x, &w, out, out_error, err);
 
-    st->records_read = 1;       /* one run of the mapper, as a whole-input
+    st->records_read += 1;      /* one run of the mapper, as a whole-input
                                    map counts one call (docs/counters.md) */
-    st->records_skipped = w.skipped;
+    st->records_skipped += w.skipped;
     st->died_of = w.signo;
     st->blamed = w.blamed;
+    st->blamed_file = in->name;
     st->blamed_offset = w.offset;
     st->blamed_len = w.head_len;
     memcpy(st->blamed_head, w.head, w.head_len);
+    return rc;
+}
+
+/* Maps one input into mo, adding its bytes and records to st. Returns 0
+ * or an error with err filled. */
+static int
+map_one(const struct mr_app *app, const struct map_input *in,
+        struct mapout *mo, struct map_stats *st, char err[MR_ERR_LEN])
+{
+    const struct exec_app *x = exec_app_of(app);
+    uint64_t origin = (in->whole ? 0 : in->offset) + in->fetched_from;
+    uint64_t read = 0, skipped = 0;
+    struct split_data sd;
+    struct map_feed feed;
+    int rc = split_data_open(in, &sd, err);
+
+    if (rc < 0)
+        return rc;
+    st->bytes_in += sd.len;
+    if (x != NULL) {            /* an executable app: its mapper */
+        rc = map_exec(x, in, sd.bytes, sd.len, &mo->emitter, &mo->error, st,
+                      err);
+        if (mo->error != 0)     /* the map output failed: rc is it */
+            snprintf(err, MR_ERR_LEN, "map output: %s", mo->errmsg);
+    } else {
+        feed = (struct map_feed){in->name, origin, in->skip, in->nskip};
+        if (map_feed(app, &feed, sd.bytes, sd.len, &mo->emitter, &read,
+                     &skipped) != 0) {
+            snprintf(err, MR_ERR_LEN, "the app's map failed on %s",
+                     in->name);
+            rc = MR_EAPP;
+        }
+        st->records_read += read;
+        st->records_skipped += skipped;
+    }
+    split_data_close(&sd);
     return rc;
 }
 
@@ -103,40 +140,28 @@ map_run(const struct mr_app *app, const struct map_input *in,
         size_t map_buffer, struct counter_table *counters,
         struct map_stats *st, char err[MR_ERR_LEN])
 {
-    const struct exec_app *x = exec_app_of(app);
-    struct split_data sd;
-    struct map_feed feed;
+    return map_run_parts(app, in, 1, nreduce, out_path, run_dir, map_buffer,
+                         counters, st, err);
+}
+
+int
+map_run_parts(const struct mr_app *app, const struct map_input *in,
+              size_t nin, uint32_t nreduce, const char *out_path,
+              const char *run_dir, size_t map_buffer,
+              struct counter_table *counters, struct map_stats *st,
+              char err[MR_ERR_LEN])
+{
     struct mapout mo;
-    int rc;
+    int rc = 0;
 
     memset(st, 0, sizeof(*st));
-    rc = split_data_open(in, &sd, err);
-    if (rc < 0)
-        return rc;
-    st->bytes_in = sd.len;
     mapout_init(&mo, nreduce, app->combine, app->builtin_combiner,
                 map_buffer, run_dir);
     mo.counters = counters;
-    if (x != NULL && x->combiner != NULL)
-        mo.exec_combiner = x;
-    if (x != NULL) {            /* an executable app: its mapper */
-        rc = map_exec(x, in, sd.bytes, sd.len, &mo.emitter, &mo.error, st,
-                      err);
-        if (mo.error != 0)      /* the map output failed: rc is it */
-            snprintf(err, MR_ERR_LEN, "map output: %s", mo.errmsg);
-    } else {
-        feed = (struct map_feed){in->name,
-                                 (in->whole ? 0 : in->offset) +
-                                     in->fetched_from,
-                                 in->skip, in->nskip};
-        if (map_feed(app, &feed, sd.bytes, sd.len, &mo.emitter,
-                     &st->records_read,
-                     &st->records_skipped) != 0) {
-            snprintf(err, MR_ERR_LEN, "the app's map failed on %s",
-                     in->name);
-            rc = MR_EAPP;
-        }
-    }
+    if (exec_app_of(app) != NULL && exec_app_of(app)->combiner != NULL)
+        mo.exec_combiner = exec_app_of(app);
+    for (size_t i = 0; i < nin && rc == 0; i++)
+        rc = map_one(app, &in[i], &mo, st, err);
     if (rc == 0 && counters != NULL && counter_table_failed(counters)) {
         snprintf(err, MR_ERR_LEN, "%s", counter_table_error(counters));
         rc = MR_EAPP;
@@ -147,6 +172,5 @@ map_run(const struct mr_app *app, const struct map_input *in,
         note_output(&mo, st);
     }
     mapout_free(&mo);
-    split_data_close(&sd);
     return rc;
 }

@@ -33,6 +33,8 @@ struct map_stats {
     bool blamed;                /* ... having the line at blamed_offset
                                    (exec_task.h), whose first bytes are
                                    blamed_head */
+    const char *blamed_file;    /* the input it was, as named (borrowed
+                                   from the map_input) */
     uint64_t blamed_offset;
     char blamed_head[RECORD_HEAD_MAX];
     size_t blamed_len;
@@ -83,5 +85,15 @@ int map_run(const struct mr_app *app, const struct map_input *in,
             uint32_t nreduce, const char *out_path, const char *run_dir,
             size_t map_buffer, struct counter_table *counters,
             struct map_stats *st, char err[MR_ERR_LEN]);
+
+/* The same over the nin inputs of a map task that packs several small ones
+ * (--min-split-size): each mapped in order (the app called once per input,
+ * or per line of it, with its own name), all into the one output, st
+ * adding up their figures. map_run is map_run_parts over one. */
+int map_run_parts(const struct mr_app *app, const struct map_input *in,
+                  size_t nin, uint32_t nreduce, const char *out_path,
+                  const char *run_dir, size_t map_buffer,
+                  struct counter_table *counters, struct map_stats *st,
+                  char err[MR_ERR_LEN]);
 
 #endif

@@ -27,13 +27,14 @@ call_error(rpc_client *c, int rc, const char *what, char err[MR_ERR_LEN])
 /* ---------------------------------------------------------------- input */
 
 static int
-ask_input(rpc_client *c, uint32_t map, uint32_t attempt, uint64_t offset,
-          uint32_t *id)
+ask_input(rpc_client *c, uint32_t map, uint32_t attempt, uint32_t part,
+          uint64_t offset, uint32_t *id)
 {
     Mr__InputRequest req = MR__INPUT_REQUEST__INIT;
 
     req.map = map;
     req.attempt = attempt;
+    req.part = part;
     req.offset = offset;
     req.max_bytes = INPUT_PIECE;
     return rpc_client_send(c, &mr__coordinator__descriptor, "ReadInput",
@@ -73,7 +74,8 @@ take_input(rpc_client *c, uint32_t id, int fd, uint64_t offset,
 
 int
 remote_input_fetch(rpc_client *c, uint32_t map, uint32_t attempt,
-                   const char *out, uint64_t *length, char err[MR_ERR_LEN])
+                   uint32_t part, const char *out, uint64_t *length,
+                   char err[MR_ERR_LEN])
 {
     uint32_t ids[IN_FLIGHT];
     uint64_t offsets[IN_FLIGHT], next = 0, done = 0;
@@ -93,7 +95,8 @@ remote_input_fetch(rpc_client *c, uint32_t map, uint32_t attempt,
         while (n < IN_FLIGHT && (n == 0 || *length != UINT64_MAX) &&
                (next == 0 || next < *length)) {
             size_t slot = (head + n) % IN_FLIGHT;
-            if ((rc = ask_input(c, map, attempt, next, &ids[slot])) < 0) {
+            rc = ask_input(c, map, attempt, part, next, &ids[slot]);
+            if (rc < 0) {
                 call_error(c, rc, "cannot read the input from the "
                            "coordinator", err);
                 goto out;

@@ -18,11 +18,12 @@
 /* How long one piece may take before the coordinator counts as gone. */
 #define REMOTE_IO_TIMEOUT_MS 60000
 
-/* Fetches the split of attempt `attempt` of map task `map` into out.
- * Returns 0 with *length set, or an error with err filled (the
+/* Fetches the split of attempt `attempt` of map task `map` into out: of
+ * its input number `part` when the task packs several (Task.parts), else
+ * part is 0. Returns 0 with *length set, or an error with err filled (the
  * coordinator's own words when it refused). */
 int remote_input_fetch(rpc_client *c, uint32_t map, uint32_t attempt,
-                       const char *out, uint64_t *length,
+                       uint32_t part, const char *out, uint64_t *length,
                        char err[MR_ERR_LEN]);
 
 /* Ships the file at path as the output of attempt `attempt` of reduce

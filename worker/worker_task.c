@@ -113,18 +113,42 @@ path_in(const char *dir, char *buf, size_t len, const char *name)
     snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/* One input of a map task as its Task names it: the single-input fields,
+ * or one of Task.parts when it packs several (--min-split-size). */
+struct task_input {
+    const char *file, *path;    /* path "": open file as named */
+    uint64_t offset, length, input_size;
+    bool whole;
+    const uint64_t *skip;       /* borrowed from the Task */
+    size_t nskip;
+};
+
+static struct task_input
+task_input(const Mr__Task *t, size_t k)
+{
+    const Mr__InputPart *p;
+
+    if (t->n_parts == 0)
+        return (struct task_input){t->file, t->path, t->offset, t->length,
+                                   t->input_size, t->whole, t->skip,
+                                   t->n_skip};
+    p = t->parts[k];
+    return (struct task_input){p->file, p->path, p->offset, p->length,
+                               p->input_size, p->whole, p->skip, p->n_skip};
+}
+
 /* Whether this worker sees the map task's input as the coordinator saw
  * it: a file of the same name and size (one of the same name on another
  * host is not it). */
 static bool
-input_is_here(const Mr__Task *t)
+input_is_here(const struct task_input *ti)
 {
+    const char *path = ti->path[0] ? ti->path : ti->file;
     struct stat st;
 
-    return stat(t->path[0] ? t->path : t->file, &st) == 0 &&
-           S_ISREG(st.st_mode) && access(t->path[0] ? t->path : t->file,
-                                         R_OK) == 0 &&
-           (t->input_size == 0 || (uint64_t)st.st_size == t->input_size);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           access(path, R_OK) == 0 &&
+           (ti->input_size == 0 || (uint64_t)st.st_size == ti->input_size);
 }
 
 static int
@@ -152,64 +176,116 @@ sorted_copy(const uint64_t *v, size_t n)
 /* An executable mapper died of a signal: the report says which, and the
  * line it had, as a worker's own last words would (lastwords.h). */
 static void
-blame_line(const Mr__Task *t, const struct map_stats *st,
-           Mr__TaskReport *rep, struct report_room *room)
+blame_line(const struct map_stats *st, Mr__TaskReport *rep,
+           struct report_room *room)
 {
     if (st->blamed) {
         memcpy(room->bad_head, st->blamed_head, st->blamed_len);
-        record_in_hand_set(t->file, st->blamed_offset, room->bad_head,
+        record_in_hand_set(st->blamed_file, st->blamed_offset, room->bad_head,
                            st->blamed_len);
     }
     lastwords_blame_record(rep, &room->bad_record, st->died_of);
     record_in_hand_clear();
 }
 
+/* What run_map made for one input, to free and remove after it. */
+struct input_room {
+    char *fetched;              /* a local copy fetched from the
+                                   coordinator, or NULL */
+    uint64_t *skip;             /* the offsets to skip, sorted */
+};
+
+/* Sets in to input k of map task t; an input this worker cannot open comes
+ * through the coordinator, which saw it when it planned the splits.
+ * Returns 0, or an error with err filled. */
+static int
+prepare_input(const struct worker *w, const Mr__Task *t, size_t k,
+              struct map_input *in, struct input_room *room,
+              char err[MR_ERR_LEN])
+{
+    struct task_input ti = task_input(t, k);
+    char name[80];
+    uint64_t length;
+    int rc;
+
+    *in = (struct map_input){.name = ti.file,
+                             .path = ti.path[0] ? ti.path : NULL,
+                             .offset = ti.offset, .length = ti.length,
+                             .whole = ti.whole};
+    if (w->job.local && !ti.whole && !input_is_here(&ti)) {
+        if (t->n_parts == 0)
+            snprintf(name, sizeof(name), "mr-input-%u-%u", t->id,
+                     t->attempt);
+        else
+            snprintf(name, sizeof(name), "mr-input-%u-%u-%zu", t->id,
+                     t->attempt, k);
+        if (asprintf(&room->fetched, "%s/%s", worker__files(w), name) < 0) {
+            room->fetched = NULL;
+            snprintf(err, MR_ERR_LEN, "out of memory");
+            return -ENOMEM;
+        }
+        rc = remote_input_fetch(w->c, t->id, t->attempt, (uint32_t)k,
+                                room->fetched, &length, err);
+        if (rc < 0) {
+            free(room->fetched);
+            room->fetched = NULL;
+            return rc;
+        }
+        in->path = room->fetched;
+        in->offset = 0;
+        in->length = length;
+        in->fetched_from = ti.offset;
+    }
+    if (ti.nskip > 0 &&
+        (room->skip = sorted_copy(ti.skip, ti.nskip)) == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory for the records to skip");
+        return -ENOMEM;
+    }
+    in->skip = room->skip;
+    in->nskip = ti.nskip;
+    in->one_line_at_a_time = t->one_line_at_a_time;
+    return 0;
+}
+
+/* Frees and removes what prepare_input made for n inputs. */
+static void
+release_inputs(struct input_room *rooms, size_t n)
+{
+    for (size_t k = 0; rooms != NULL && k < n; k++) {
+        if (rooms[k].fetched != NULL)
+            unlink(rooms[k].fetched);
+        free(rooms[k].fetched);
+        free(rooms[k].skip);
+    }
+    free(rooms);
+}
+
 static void
 run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
         struct report_room *room, char err[MR_ERR_LEN])
 {
-    struct map_input in = {.name = t->file,
-                           .path = t->path[0] ? t->path : NULL,
-                           .offset = t->offset, .length = t->length,
-                           .whole = t->whole};
+    size_t n = t->n_parts > 0 ? t->n_parts : 1, k = 0;
+    struct map_input *in = calloc(n, sizeof(*in));
+    struct input_room *rooms = calloc(n, sizeof(*rooms));
     struct map_stats st = {0};
-    char name[64], fetched[PATH_MAX + 64] = "";
     const char *dir = worker__files(w);
-    uint64_t length, *skip = NULL;
+    char name[64];
 
-    /* An input this worker cannot open comes through the coordinator,
-     * which saw it when it planned the splits. */
-    if (w->job.local && !t->whole && !input_is_here(t)) {
-        snprintf(name, sizeof(name), "mr-input-%u-%u", t->id, t->attempt);
-        path_in(dir, fetched, sizeof(fetched), name);
-        if (remote_input_fetch(w->c, t->id, t->attempt, fetched, &length,
-                               err) < 0)
-            return;
-        in.path = fetched;
-        in.offset = 0;
-        in.length = length;
-        in.fetched_from = t->offset;
+    if (in == NULL || rooms == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory for %zu inputs", n);
+        goto out_free;
     }
-    if (t->n_skip > 0 && (skip = sorted_copy(t->skip, t->n_skip)) == NULL) {
-        snprintf(err, MR_ERR_LEN, "out of memory for the records to skip");
-        if (fetched[0] != '\0')
-            unlink(fetched);
-        return;
-    }
-    in.skip = skip;
-    in.nskip = t->n_skip;
-    in.one_line_at_a_time = t->one_line_at_a_time;
+    for (; k < n; k++)
+        if (prepare_input(w, t, k, &in[k], &rooms[k], err) < 0)
+            goto out_free;
     mr_im_name(name, sizeof(name), t->id, t->attempt);
     path_in(dir, room->path, sizeof(room->path), name);
-    rep->ok = map_run(w->mod->app, &in, t->n_reduce, room->path, dir,
-                      w->opts->map_buffer, &room->app_counters, &st,
-                      err) == 0;
+    rep->ok = map_run_parts(w->mod->app, in, n, t->n_reduce, room->path,
+                            dir, w->opts->map_buffer, &room->app_counters,
+                            &st, err) == 0;
     report_map_counters(rep, room, &st);
     if (!rep->ok && st.died_of != 0)
-        blame_line(t, &st, rep, room);
-    free(skip);
-    if (fetched[0] != '\0')
-        unlink(fetched);
+        blame_line(&st, rep, room);
     rep->bytes_in = st.bytes_in;
     rep->bytes_out = st.bytes_out;
     rep->records_in = st.records_in;
@@ -221,6 +297,9 @@ run_map(const struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     room->output.addr = w->job.shuffle.pid > 0 ? (char *)w->job.shuffle.addr
                                                 : (char *)"";
     rep->output = &room->output;
+out_free:
+    release_inputs(rooms, k < n ? k + 1 : n);
+    free(in);
 }
 
 /* Where each map output of a reduce task is; names holds the paths the

@@ -187,7 +187,7 @@ job_fails() {
         fail "$name" "the failure '$last' lacks '$pattern'"
     elif ! why=$(only_failure_note .); then
         fail "$name" "$why"
-    elif pgrep -f "exec-test-marker-$name" > /dev/null; then
+    elif pgrep -f "^sh -c .*exec-test-marker-$name-$$" > /dev/null; then
         fail "$name" "a command of the job is still running"
     else
         pass "$name"
@@ -205,7 +205,7 @@ check_mapper_hangs() {
     job_fails mapper_hangs \
         'mapper `sleep 1000;.*` neither read nor wrote for 1 s' \
         --exec-timeout 1 \
-        --mapper 'sleep 1000; : exec-test-marker-mapper_hangs' \
+        --mapper "sleep 1000; : exec-test-marker-mapper_hangs-$$" \
         --reducer cat "$IN/a.txt"
 }
 

@@ -528,7 +528,8 @@ check_flip_definition() {
 
 # Another job in the directory of a dead one: refused with one line naming
 # the difference, nothing touched, whether it has another --reduce, other
-# inputs, or an input changed since; the dead job then still resumes there.
+# inputs, small inputs packed (--min-split-size), or an input changed
+# since; the dead job then still resumes there.
 # With --fresh the other job runs, and the dead job's private directory
 # goes.
 check_other_job() {
@@ -540,6 +541,9 @@ check_other_job() {
     expect_refusal other_reduce_count_refused "$WORK/other" \
         "job $DEAD_ID, killed before it finished, left its files here and is not this job (it had 3 reduce tasks, this job 4): run that job again to resume it, or give --fresh to discard its files" \
         --reduce 4 "$IN"/d*.txt
+    expect_refusal other_packing_refused "$WORK/other" \
+        "and is not this job (it did not pack small inputs (--min-split-size)): run that job again to resume it, or give --fresh" \
+        --reduce 3 --min-split-size 1M "$IN"/d*.txt
     expect_refusal other_inputs_refused "$WORK/other" \
         "and is not this job (it had 12 inputs, this job 11): run that job again to resume it, or give --fresh" \
         --reduce 3 "${fewer[@]:1}"
@@ -630,6 +634,35 @@ check_sigterm() {
     else pass $name; fi
 }
 
+# ---------------------------------------------------------------- 6
+
+# A job that packs small inputs (--min-split-size 24: the 8-byte d*.txt
+# three to a map task, 4 tasks), its coordinator and workers SIGKILLed once
+# 2 maps have an output, started again the same way: it resumes, keeping
+# the packing, and ends with mrsequential's output.
+check_packed_resume() {
+    local name=packed_job_resumes d=$WORK/packed addr=unix:$WORK/packed.s w
+    local why=""
+    mkdir -p "$d"
+    MR_LOG=info start_coordinator "$d" "$d.log" --addr "$addr" --output "$d" \
+        --reduce 3 --min-split-size 24 "$IN"/d*.txt ||
+        { fail $name "no coordinator"; return; }
+    FAULTY_MAP_MS=150 start_workers 2 "$d" "$addr" "$FAULTY"
+    wait_for 20 at_least "$d" mr-im 2 || why="2 maps never had an output; "
+    kill -KILL "$CPID"
+    wait "$TPID"
+    for w in "${WORKERS[@]}"; do kill -KILL "$(pgrep -P "$w")"; done
+    wait_workers
+    run_job "$d" "$d.again.log" --reduce 3 --min-split-size 24 "$IN"/d*.txt
+    why=$why$WHY$(finished "$d" $RC "$d.again.log" 3 "$WORK/want-faulty")
+    if [ -n "$why" ]; then fail $name "$why"
+    elif ! logged "$d.again.log" "resumed from its journal"; then
+        fail $name "it did not resume: $(head -n 3 "$d.again.log" | words)"
+    elif ! grep -q '"map_tasks": 4,' "$d/mr-success"; then
+        fail $name "$(grep -o '"map_tasks": [0-9]*' "$d/mr-success"), not 4"
+    else pass $name; fi
+}
+
 ALL="kill_points late_report late_report_after_end cut_journal flip_middle flip_definition
-other_job lab_form sigterm"
+other_job lab_form sigterm packed_resume"
 run_checks "$ALL" "$@"

@@ -166,5 +166,22 @@ Test(skips, a_guess_then_two_exact_crashes_skip_within_the_failures)
     cr_assert_eq(tasks_complete(&t, a, a->attempts, 1, 0), 0);
     cr_assert_eq(t.maps_done, 1);
     tasks_free(&t);
+}
+
+Test(skips, a_packed_task_keeps_the_records_of_its_files_apart)
+{
+    struct skips s;
+    const struct bad_record *r;
+    uint64_t *off;
+
+    skips_init(&s, true, 10);
+    /* Map task 0 packs a and b: offset 0 of each is another line. */
+    cr_assert_eq(skips_note(&s, 0, "a", 0, head, 5, &r), SKIP_NOTED);
+    cr_assert_eq(skips_note(&s, 0, "b", 0, head, 5, &r), SKIP_NOTED);
+    cr_assert_eq(skips_note(&s, 0, "b", 0, head, 5, &r), SKIP_NOW);
+    cr_assert_str_eq(r->file, "b");
+    cr_assert_eq(skips_of_file(&s, 0, "a", &off), 0);
+    cr_assert_eq(skips_of_file(&s, 0, "b", &off), 1);
+    cr_assert_eq(off[0], 0);
     skips_free(&s);
 }
