@@ -234,6 +234,12 @@ int tasks_complete(struct coord_tasks *t, struct coord_task *task,
 int tasks_fail(struct coord_tasks *t, struct coord_task *task,
                uint32_t attempt, const char *why);
 
+/* As tasks_fail, after `refund` of the task's earlier failures stop
+ * counting against it (--skip-bad-records: attempts whose crashes were
+ * blamed on guessed records that an exact report cleared, skips.h). */
+int tasks_fail_refunding(struct coord_tasks *t, struct coord_task *task,
+                         uint32_t attempt, uint32_t refund, const char *why);
+
 /* Attempt `attempt` died on a record the job skips from now on
  * (--skip-bad-records): a failed attempt that does not count against the
  * task, and neither do `refund` of its earlier failures (the record's

@@ -33,6 +33,7 @@ struct map_stats {
     bool blamed;                /* ... having the line at blamed_offset
                                    (exec_task.h), whose first bytes are
                                    blamed_head */
+    bool blamed_guessed;        /* that line is a guess (exec_task.h) */
     uint64_t blamed_offset;
     char blamed_head[RECORD_HEAD_MAX];
     size_t blamed_len;

@@ -161,6 +161,8 @@ blame_line(const Mr__Task *t, const struct map_stats *st,
                            st->blamed_len);
     }
     lastwords_blame_record(rep, &room->bad_record, st->died_of);
+    if (rep->bad_record != NULL)
+        rep->bad_record->guessed = st->blamed_guessed;
     record_in_hand_clear();
 }
 
