@@ -33,7 +33,9 @@
  * running it); so does a task lost max_lost times (its worker disconnected
  * while running it): a task that kills every worker ends the job rather
  * than being retried forever (with --skip-bad-records, a crash on a
- * record that the job then skips does not count: tasks_fail_skipping()).
+ * record that the job then skips does not count: tasks_fail_skipping();
+ * nor does one blamed on a guessed record that an exact report cleared:
+ * tasks_fail_refunding()).
  * Lost attempts have their own, higher limit because workers also vanish
  * for reasons of their own (the lab's crash app kills a third of them). A
  * deadline that passes reassigns the task without counting against it:
