@@ -215,9 +215,10 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
         t.n_map_attempts = c->tasks.nmap;
         coord__outputs_fill(c, &t);
     }
-    mr_debug("%s task %u attempt %u -> connection %llu (worker pid %u)",
+    mr_debug("%s task %u attempt %u -> connection %llu (worker pid %u)%s",
              task_kind_name(task->kind), task->id, task->attempts,
-             (unsigned long long)task->owner, coord__pid_of(c, task->owner));
+             (unsigned long long)task->owner, coord__pid_of(c, task->owner),
+             t.one_line_at_a_time ? ", one line at a time" : "");
     /* A backup attempt finds its task's timer armed: one timer per task. */
     rpc_loop_timer_cancel(c->loop, d->timer);
     d->timer = rpc_loop_timer_add(c->loop, c->tasks.timeout_ms, on_deadline,

@@ -114,26 +114,35 @@ refetch(coord *c, struct coord_task *reduce, const Mr__TaskReport *rep,
     return tasks_retry(&c->tasks, reduce, rep->attempt) < 0 ? MR_ESTALE : 0;
 }
 
-/* A map attempt died on a record (--skip-bad-records): its first crash
- * there is an ordinary failure (*handled false), its second skips the
- * record from the next attempt on and does not count against the task,
- * and one skipped record too many fails the job. Returns as tasks_fail. */
+/* A map attempt died on a record (--skip-bad-records): a guess (an
+ * executable mapper fed in bulk) or a first crash there is an ordinary
+ * failure, though an exact report refunds the guesses it drops (skips.h);
+ * a second crash skips the record from the next attempt on and does not
+ * count against the task, and one skipped record too many fails the job.
+ * Returns as tasks_fail. */
 static int
 crashed_on_record(coord *c, struct coord_task *task,
-                  const Mr__TaskReport *rep, bool *handled)
+                  const Mr__TaskReport *rep, const char *error)
 {
     const Mr__BadRecord *b = rep->bad_record;
     const struct bad_record *r;
     char file[256], head[4 * SKIPS_HEAD_MAX + 1], over[MR_ERR_LEN];
+    uint32_t refund;
     int verdict;
 
-    *handled = false;
     verdict = skips_note(&c->skips, task->id, b->file, b->offset,
-                         b->head.data, b->head.len, &r);
-    if (verdict < 0 || verdict == SKIP_NOTED)
-        return 0;
-    *handled = true;
+                         b->head.data, b->head.len, b->guessed, &r, &refund);
+    if (verdict < 0)
+        return tasks_fail(&c->tasks, task, rep->attempt, error);
     printable_copy(r->file, file, sizeof(file));
+    if (verdict == SKIP_GUESSED)
+        mr_warn("map task %u: its next attempts go one line at a time, to "
+                "find the line that kills the mapper (it died having read "
+                "up to offset %llu of %s)", task->id,
+                (unsigned long long)r->offset, file);
+    if (verdict == SKIP_GUESSED || verdict == SKIP_NOTED)
+        return tasks_fail_refunding(&c->tasks, task, rep->attempt, refund,
+                                    error);
     printable_escape(r->head, r->head_len, head, sizeof(head));
     if (verdict == SKIP_OVER) {
         mr_warn("map task %u: the line at offset %llu of %s (\"%s\") "
@@ -149,14 +158,14 @@ crashed_on_record(coord *c, struct coord_task *task,
         return tasks_fail_skipping(&c->tasks, task, rep->attempt, 0, over);
     }
     if (verdict == SKIP_ALREADY)
-        return tasks_fail_skipping(&c->tasks, task, rep->attempt, 0, NULL);
+        return tasks_fail_skipping(&c->tasks, task, rep->attempt, refund,
+                                   NULL);
     mr_warn("map task %u: skipping the line at offset %llu of %s (\"%s\") "
             "from now on: it killed %u attempts (%u record%s skipped)",
             task->id, (unsigned long long)r->offset, file, head, r->crashes,
             c->skips.skipped, c->skips.skipped == 1 ? "" : "s");
     coord__journal_skipped(c, r);
-    return tasks_fail_skipping(&c->tasks, task, rep->attempt,
-                               SKIPS_CRASHES - 1, NULL);
+    return tasks_fail_skipping(&c->tasks, task, rep->attempt, refund, NULL);
 }
 
 /* An attempt reported failed, by its worker or by its last words. */
@@ -165,7 +174,6 @@ fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
              const char *error)
 {
     uint64_t conn = task->owner;
-    bool handled = false;
     int rc;
 
     if (rep->signal != 0)
@@ -178,8 +186,8 @@ fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
     if (c->skips.on && task->kind == KIND_MAP && rep->signal != 0 &&
         rep->bad_record != NULL && task->state == TASK_RUNNING &&
         task->running_attempt == rep->attempt)
-        rc = crashed_on_record(c, task, rep, &handled);
-    if (!handled)
+        rc = crashed_on_record(c, task, rep, error);
+    else
         rc = tasks_fail(&c->tasks, task, rep->attempt, error);
     if (rc == 0 || rc == MR_EAPP)
         coord__failure_note(c, task, rep->attempt, conn, error, rep->signal,

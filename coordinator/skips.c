@@ -63,25 +63,55 @@ add(struct skips *s, uint32_t map, const char *file, uint64_t offset,
     return r;
 }
 
+/* Drops the unconfirmed guesses of map's records but r's. Returns the
+ * failed attempts that made them. */
+static uint32_t
+drop_guesses(struct skips *s, uint32_t map, const struct bad_record *r)
+{
+    uint32_t dropped = 0;
+
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].map == map && &s->v[i] != r) {
+            dropped += s->v[i].guesses;
+            s->v[i].guesses = 0;
+        }
+    return dropped;
+}
+
 int
 skips_note(struct skips *s, uint32_t map, const char *file, uint64_t offset,
-           const uint8_t *head, size_t hlen, const struct bad_record **rec)
+           const uint8_t *head, size_t hlen, bool guessed,
+           const struct bad_record **rec, uint32_t *refund)
 {
     struct bad_record *r = find(s, map, file, offset);
+    uint32_t crashes;
 
+    *refund = 0;
     if (r == NULL && (r = add(s, map, file, offset, head, hlen)) == NULL)
         return -ENOMEM;
     *rec = r;
+    if (guessed) {
+        if (r->skipped_as != 0)
+            return SKIP_ALREADY;
+        r->guesses++;
+        return SKIP_GUESSED;
+    }
+    *refund = drop_guesses(s, map, r);
     if (r->skipped_as != 0)
         return SKIP_ALREADY;
-    if (r->crashes + 1 < SKIPS_CRASHES) {
-        r->crashes++;
+    /* One guess of it is confirmed and counts; any other is dropped. */
+    crashes = r->crashes + 1 + (r->guesses > 0);
+    *refund += r->guesses > 1 ? r->guesses - 1 : 0;
+    r->guesses = 0;
+    if (crashes < SKIPS_CRASHES) {
+        r->crashes = crashes;
         return SKIP_NOTED;
     }
     if (s->skipped >= s->max)
         return SKIP_OVER;
-    r->crashes++;
+    r->crashes = crashes;
     r->skipped_as = ++s->skipped;
+    *refund += crashes - 1;
     return SKIP_NOW;
 }
 
@@ -146,7 +176,7 @@ skips_has_suspect(const struct skips *s, uint32_t map)
 {
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].map == map && s->v[i].skipped_as == 0 &&
-            s->v[i].crashes > 0)
+            (s->v[i].crashes > 0 || s->v[i].guesses > 0))
             return true;
     return false;
 }

@@ -4,7 +4,18 @@
  * named by two failed attempts of its map task is skipped by every later
  * attempt of that task (Task.skip), and the job lists it. More than `max`
  * records skipped fail the job instead. Free of I/O: the coordinator
- * (coord_report.c) feeds it reports and asks it for Task.skip. */
+ * (coord_report.c) feeds it reports and asks it for Task.skip.
+ *
+ * A report is exact (the app had that record in hand: a C app's, or an
+ * executable mapper's fed one line at a time) or a guess (an executable
+ * mapper fed in bulk dies having read up to that line; it may have died
+ * on an earlier one it had read: BadRecord.guessed). A guess counts for
+ * nothing by itself: it makes its task a suspect, so that the next
+ * attempt goes one line at a time and names the line exactly. An exact
+ * report of the guessed line confirms the guess, which then counts as one
+ * of the line's crashes; an exact report of another line drops the task's
+ * unconfirmed guesses, and the failed attempts that made them are
+ * refunded to the task (*refund). */
 #ifndef COORD_SKIPS_H
 #define COORD_SKIPS_H
 
@@ -26,7 +37,11 @@ struct bad_record {
     char *file;                 /* the input as the app saw it (owned) */
     uint8_t head[SKIPS_HEAD_MAX];   /* its first bytes */
     size_t head_len;
-    uint32_t crashes;           /* attempts that died on it */
+    uint32_t crashes;           /* attempts that died on it: exact
+                                   reports, and a confirmed guess */
+    uint32_t guesses;           /* bulk attempts that died having read it
+                                   last, not (yet) confirmed by an exact
+                                   report: no crash */
     uint32_t skipped_as;        /* 0: not skipped; else its rank among the
                                    skipped, 1 for the first */
 };
@@ -43,6 +58,7 @@ struct skips {
 
 /* What a crash on a record means. */
 enum skip_verdict {
+    SKIP_GUESSED,               /* a guess: retry, one line at a time */
     SKIP_NOTED,                 /* its first crash: retry as always */
     SKIP_NOW,                   /* skipped from this one on */
     SKIP_ALREADY,               /* skipped already (an attempt handed out
@@ -55,11 +71,16 @@ void skips_init(struct skips *s, bool on, uint32_t max);
 void skips_free(struct skips *s);
 
 /* An attempt of map died on the record at offset of file (head: its first
- * hlen bytes, cut to SKIPS_HEAD_MAX). Returns a verdict with *rec the
- * record (valid until the next note), or -ENOMEM (nothing noted). */
+ * hlen bytes, cut to SKIPS_HEAD_MAX), exactly or, with guessed, as a guess
+ * (see the top). Returns a verdict with *rec the record (valid until the
+ * next note) and *refund the task's earlier failed attempts that no
+ * longer count against it: the guesses an exact report dropped and, with
+ * SKIP_NOW, the record's earlier crashes. Or -ENOMEM (nothing noted,
+ * *refund 0). */
 int skips_note(struct skips *s, uint32_t map, const char *file,
                uint64_t offset, const uint8_t *head, size_t hlen,
-               const struct bad_record **rec);
+               bool guessed, const struct bad_record **rec,
+               uint32_t *refund);
 
 /* A record skipped by an earlier coordinator of the job (its journal):
  * skipped again, in the order restored. Returns 0 or -ENOMEM. */
@@ -73,8 +94,9 @@ size_t skips_of(struct skips *s, uint32_t map, uint64_t **offsets);
 size_t skips_of_file(struct skips *s, uint32_t map, const char *file,
                      uint64_t **offsets);
 
-/* Whether an attempt of map died on a record not skipped (yet): its next
- * attempt had better name its record exactly (Task.one_line_at_a_time). */
+/* Whether an attempt of map died on a record not skipped (yet), by an
+ * exact report or an unconfirmed guess: its next attempt had better name
+ * its record exactly (Task.one_line_at_a_time). */
 bool skips_has_suspect(const struct skips *s, uint32_t map);
 
 /* The skipped records in the order they were skipped: the k-th (from 1)

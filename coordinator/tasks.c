@@ -456,10 +456,18 @@ int
 tasks_fail(struct coord_tasks *t, struct coord_task *task, uint32_t attempt,
            const char *why)
 {
+    return tasks_fail_refunding(t, task, attempt, 0, why);
+}
+
+int
+tasks_fail_refunding(struct coord_tasks *t, struct coord_task *task,
+                     uint32_t attempt, uint32_t refund, const char *why)
+{
     int rc = count_failure(t, task, attempt);
 
     if (rc != 0)
         return rc;
+    task->failures -= refund < task->failures ? refund : task->failures;
     if (++task->failures >= t->max_failures) {
         fail_job(t, task, "failed %u times; last error: %s", task->failures,
                  why);

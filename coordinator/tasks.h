@@ -33,7 +33,9 @@
  * running it); so does a task lost max_lost times (its worker disconnected
  * while running it): a task that kills every worker ends the job rather
  * than being retried forever (with --skip-bad-records, a crash on a
- * record that the job then skips does not count: tasks_fail_skipping()).
+ * record that the job then skips does not count: tasks_fail_skipping();
+ * nor does one blamed on a guessed record that an exact report cleared:
+ * tasks_fail_refunding()).
  * Lost attempts have their own, higher limit because workers also vanish
  * for reasons of their own (the lab's crash app kills a third of them). A
  * deadline that passes reassigns the task without counting against it:
@@ -233,6 +235,12 @@ int tasks_complete(struct coord_tasks *t, struct coord_task *task,
  * FAILED and why_failed says so. */
 int tasks_fail(struct coord_tasks *t, struct coord_task *task,
                uint32_t attempt, const char *why);
+
+/* As tasks_fail, after `refund` of the task's earlier failures stop
+ * counting against it (--skip-bad-records: attempts whose crashes were
+ * blamed on guessed records that an exact report cleared, skips.h). */
+int tasks_fail_refunding(struct coord_tasks *t, struct coord_task *task,
+                         uint32_t attempt, uint32_t refund, const char *why);
 
 /* Attempt `attempt` died on a record the job skips from now on
  * (--skip-bad-records): a failed attempt that does not count against the

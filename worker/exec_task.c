@@ -187,6 +187,7 @@ blame_line(struct exec_map_watch *w, const struct exec_watch *pw)
                            &line))
         return;
     w->blamed = true;
+    w->guessed = !w->one_at_a_time;
     w->offset = line.offset;
     w->head_len = line.len < RECORD_HEAD_MAX ? line.len : RECORD_HEAD_MAX;
     memcpy(w->head, w->split.data + line.at, w->head_len);

@@ -58,6 +58,9 @@ struct exec_map_watch {
     bool blamed;                /* out, with signo: the line it had, below:
                                    the one holding the last byte it read
                                    of its stdin */
+    bool guessed;               /* out, with blamed: it was fed in bulk,
+                                   so it may have died on an earlier line
+                                   it had read (not one_at_a_time) */
     uint64_t offset;            /* of that line in its file */
     char head[RECORD_HEAD_MAX]; /* its first head_len bytes */
     size_t head_len;

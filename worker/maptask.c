@@ -92,6 +92,7 @@ map_exec(const struct exec_app *x, const struct map_input *in,
     st->died_of = w.signo;
     st->blamed = w.blamed;
     st->blamed_file = in->name;
+    st->blamed_guessed = w.guessed;
     st->blamed_offset = w.offset;
     st->blamed_len = w.head_len;
     memcpy(st->blamed_head, w.head, w.head_len);

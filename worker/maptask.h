@@ -35,6 +35,7 @@ struct map_stats {
                                    blamed_head */
     const char *blamed_file;    /* the input it was, as named (borrowed
                                    from the map_input) */
+    bool blamed_guessed;        /* that line is a guess (exec_task.h) */
     uint64_t blamed_offset;
     char blamed_head[RECORD_HEAD_MAX];
     size_t blamed_len;

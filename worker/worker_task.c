@@ -185,6 +185,8 @@ blame_line(const struct map_stats *st, Mr__TaskReport *rep,
                            st->blamed_len);
     }
     lastwords_blame_record(rep, &room->bad_record, st->died_of);
+    if (rep->bad_record != NULL)
+        rep->bad_record->guessed = st->blamed_guessed;
     record_in_hand_clear();
 }
 

@@ -6,9 +6,12 @@
 # framed protocol, with the output of the input without that line
 # (counted here by awk), and the job lists exactly that record (its
 # offset as grep -b finds it, its first 32 bytes) in the success marker
-# and mrstatus --summary, and counts it ("map skipped records"). Without
-# the flag the same job fails naming the mapper and SIGSEGV. Prints one
-# "PASS name" or "FAIL name: why" line per check.
+# and mrstatus --summary, and counts it ("map skipped records"). The
+# task's attempts went one line at a time to find the line, and its last,
+# after the skip, in bulk again (the coordinator's debug line for each
+# handout says which). Without the flag the same job fails naming the
+# mapper and SIGSEGV. Prints one "PASS name" or "FAIL name: why" line per
+# check.
 #
 # Usage: BUILD=build tests/job/test-exec-skip.sh [CHECK...]
 set -u
@@ -57,13 +60,32 @@ elif c.get("map skipped records") != 1: print("map skipped records:", c.get("map
 ' "$1" "$IN/one-bad.txt" "$BAD_OFFSET" "$BAD_HEAD"
 }
 
+# bulk_problem ERR: what is wrong with the attempts of the map task that
+# skipped a line, as mrrun's debug lines in ERR tell, if anything: one went
+# one line at a time, and the last (after the skip) in bulk.
+bulk_problem() {
+    local task handouts last
+    task=$(sed -n 's/.*map task \([0-9]*\): skipping the line.*/\1/p' "$1" |
+           head -n 1)
+    handouts=$(grep "debug: map task $task attempt [0-9]* -> " "$1")
+    last=$(echo "$handouts" | tail -n 1)
+    if [ -z "$task" ] || [ -z "$handouts" ]; then
+        echo "no handout of the skipping task logged"
+    elif ! echo "$handouts" | grep -q ", one line at a time$"; then
+        echo "no attempt of map task $task went one line at a time"
+    elif echo "$last" | grep -q "one line at a time"; then
+        echo "its last attempt went one line at a time: $last"
+    fi
+}
+
 # skips NAME MRRUN-ARGS...: mrrun with --skip-bad-records and the args
-# succeeds with awk's output, and lists the bad line alone.
+# succeeds with awk's output, lists the bad line alone, and its task's
+# last attempt ran in bulk.
 skips() {
     local name=$1 d=$WORK/$1 rc problem
     shift
     mkdir -p "$d" && cd "$d" || return
-    $TIMEOUT "$B/mrrun" --skip-bad-records --workers 2 --reduce 3 \
+    MR_LOG=debug $TIMEOUT "$B/mrrun" --skip-bad-records --workers 2 --reduce 3 \
         --split-size 256K --output "$d" "$@" "$IN/one-bad.txt" \
         >"$WORK/$name.out" 2>"$WORK/$name.err"
     rc=$?
@@ -83,7 +105,11 @@ skips() {
          ! grep -q "offset: *$BAD_OFFSET$" "$WORK/$name.summary" ||
          ! grep -qF "head:   $BAD_HEAD" "$WORK/$name.summary"; then
         fail "$name" "mrstatus --summary: $(grep -A4 skipped "$WORK/$name.summary")"
-    else pass "$name"; fi
+    else
+        problem=$(bulk_problem "$WORK/$name.err")
+        if [ -n "$problem" ]; then fail "$name" "$problem"
+        else pass "$name"; fi
+    fi
 }
 
 check_text() {
