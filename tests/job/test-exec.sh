@@ -9,8 +9,9 @@
 # output re-sorted, and a failing one fails the job naming it. The
 # commands' processes: a failing mapper fails the job even when the
 # program started with SIGCHLD ignored; stopping mrrun or mrsequential
-# (SIGTERM, SIGINT) ends its running command's whole process group, and a
-# SIGKILLed mrworker its command's shell; a command gets its stdin and
+# (SIGTERM, SIGINT) ends its running command's whole process group, a
+# mrworker stopped by SIGTERM, SIGHUP or SIGSEGV its command's group, and
+# a SIGKILLed one its command's shell; a command gets its stdin and
 # stdout when mrsequential started with fd 0 or fd 1 closed.
 # Prints one "PASS name" or "FAIL name: why" line per check.
 #
@@ -475,34 +476,44 @@ check_stop_sequential() {
         --reducer cat "$IN/a.txt"
 }
 
-# A worker killed with SIGKILL while its mapper runs: the mapper's shell
-# goes with it (what the shell started may not: docs/exec-apps.md).
-check_worker_sigkilled() {
-    local sock=$WORK/sigkilled.sock file=$WORK/sigkilled.pgid cpid wpid pgid
-    enter worker_sigkilled
+# worker_dies NAME SIGNAL: a mrworker gets SIGNAL while its mapper runs;
+# then no process of the mapper's group is left, or, for SIGKILL, which
+# the worker cannot act on, the mapper's shell is gone (what the shell
+# started may not be: docs/exec-apps.md).
+worker_dies() {
+    local name=$1 sig=$2 sock=$WORK/$1.sock file=$WORK/$1.pgid
+    local cpid wpid pgid gone=group_gone what="the mapper's processes"
+    enter "$name"
+    if [ "$sig" = KILL ]; then gone=pid_gone; what="the mapper's shell"; fi
     "$B/mrcoordinator" --addr "unix:$sock" --reduce 1 "$IN/a.txt" \
-        2> ../sigkilled.coord.err &
+        2> coord.err &
     cpid=$!
-    wait_for 20 test -S "$sock" || { fail worker_sigkilled "no socket"; return; }
+    wait_for 20 test -S "$sock" || { fail "$name" "no socket"; return; }
     "$B/mrworker" --addr "unix:$sock" --mapper "$(stoppable_mapper "$file")" \
-        --reducer cat 2> ../sigkilled.worker.err &
+        --reducer cat 2> worker.err &
     wpid=$!
     if ! wait_for 30 test -s "$file"; then
-        fail worker_sigkilled "the mapper did not start:" \
-            "$(tail -n 2 ../sigkilled.worker.err)"
+        fail "$name" "the mapper did not start: $(tail -n 2 worker.err)"
     else
         pgid=$(cat "$file")
-        kill -KILL "$wpid"
-        if ! wait_for 20 pid_gone "$pgid"; then
-            fail worker_sigkilled "the mapper's shell (pid $pgid) outlived" \
-                "its SIGKILLed worker"
+        kill "-$sig" "$wpid"
+        if ! wait_for 20 "$gone" "$pgid"; then
+            fail "$name" "$what outlived a worker's SIG$sig:" \
+                "$(pgrep -a -g "$pgid" | head -n 3 | tr '\n' ' ')"
         else
-            pass worker_sigkilled
+            pass "$name"
         fi
         kill -KILL -- "-$pgid" 2>/dev/null
     fi
     kill -KILL "$wpid" "$cpid" 2>/dev/null
     wait
+}
+
+check_worker_stopped() {
+    worker_dies worker_sigterm TERM
+    worker_dies worker_sighup HUP
+    worker_dies worker_sigsegv SEGV
+    worker_dies worker_sigkill KILL
 }
 
 # mrsequential started with its stdin, its stdout or both closed: its
@@ -554,4 +565,4 @@ run_checks "python_mrrun awk_mrrun sequential processes pipeline
 framed_binary mapper_fails mapper_hangs framed_malformed mapper_not_reading
 combiner_spills combiner_framed combiner_unsorted combiner_fails
 combiner_stops_mapper sigchld_ignored stop_mrrun stop_sequential
-worker_sigkilled closed_stdio usage" "$@"
+worker_stopped closed_stdio usage" "$@"
