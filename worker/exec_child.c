@@ -77,8 +77,8 @@ become_command(const char *cmd, int in, int out, pid_t parent)
 {
     sigset_t none;
 
-    /* The shell dies with the worker, even of SIGKILL (its own children
-     * may not: they are in its group, which a dying worker kills when it
+    /* The shell dies with the program, even of SIGKILL (its own children
+     * may not: they are in its group, which a dying program kills when it
      * can). */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)

@@ -522,9 +522,12 @@ check_closed_stdio() {
     local how
     enter closed_stdio
     printf 'a\tb\nc\td\ne\n' > ../in2.txt
-    $TIMEOUT "$B/mrsequential" --mapper cat --reducer cat ../in2.txt \
-        < /dev/null > /dev/null 2> ../closed.err && mv mr-out-0 ../closed.want ||
-        { fail closed_stdio "mrsequential failed: $(cat ../closed.err)"; return; }
+    if ! $TIMEOUT "$B/mrsequential" --mapper cat --reducer cat ../in2.txt \
+            < /dev/null > /dev/null 2> ../closed.err ||
+            ! mv mr-out-0 ../closed.want; then
+        fail closed_stdio "mrsequential failed: $(cat ../closed.err)"
+        return
+    fi
     for how in stdin stdout both; do
         case $how in
         stdin) $TIMEOUT "$B/mrsequential" --mapper cat --reducer cat \
