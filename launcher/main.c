@@ -538,6 +538,7 @@ main(int argc, char **argv)
     if (mr_log_init(argv[0]) < 0)
         return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);   /* ignored, its workers would go unreaped */
     if (app_name_exe_dir(dir, sizeof(dir)) < 0) {
         fprintf(stderr, "mrrun: cannot find my own directory\n");
         return 1;

@@ -7,7 +7,11 @@
  * or exec_child_kill() (fail: SIGKILL to its whole group, then reap).
  * Both close whatever pipe ends are still open and leave no zombie. Every
  * descriptor is O_CLOEXEC, so a second child never inherits the first's
- * pipes. */
+ * pipes. A program that dies while a child runs kills its group first
+ * (exec_child_kill_running, from exec_signals.h and lastwords.h); the
+ * child's shell also gets SIGKILL from the kernel when the program dies of
+ * SIGKILL (PR_SET_PDEATHSIG), though what the shell started may outlive
+ * it then. */
 #ifndef WORKER_EXEC_CHILD_H
 #define WORKER_EXEC_CHILD_H
 
@@ -35,9 +39,10 @@ struct exec_child {
 };
 
 /* Starts `/bin/sh -c cmd` in the current directory, with SIGPIPE and the
- * signal mask back to their defaults. Returns 0, or -errno with err
- * filled (a pipe or fork failed; a command that does not exist is
- * started all the same, and sh exits 127). */
+ * signal mask back to their defaults (whichever of our fds 0-2 were
+ * closed). Returns 0, or -errno with err filled (a pipe or fork failed; a
+ * command that does not exist is started all the same, and sh exits
+ * 127). */
 int exec_child_start(struct exec_child *c, const char *cmd,
                      char err[MR_ERR_LEN]);
 
@@ -60,12 +65,20 @@ int exec_child_signal(const struct exec_child *c);
  * command left behind). Returns 0 when it exited with status 0, else
  * MR_EAPP with err saying "<role> `cmd` exited with status N" (127: it
  * could not be started), or "was killed by signal N (name)" (also for a
- * shell's 128 + N, with the status said). */
+ * shell's 128 + N, with the status said); or -errno with err saying that
+ * how it ended cannot be told (-ECHILD: SIGCHLD was ignored, and the kernel
+ * reaped it), never 0 then. */
 int exec_child_wait(struct exec_child *c, const char *role, const char *cmd,
                     char err[MR_ERR_LEN]);
 
 /* Kills the child's process group with SIGKILL and reaps it. Safe on a
  * child already reaped. */
 void exec_child_kill(struct exec_child *c);
+
+/* Sends SIGKILL to the process group of every child started and not yet
+ * reaped by this process, and reaps each child (its shell), for a program
+ * about to die of a signal. A no-op in a process forked from the one that
+ * started them. Async-signal-safe; errno is not kept. */
+void exec_child_kill_running(void);
 
 #endif

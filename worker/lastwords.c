@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exec_child.h"
 #include "record_in_hand.h"
 #include "stderr_capture.h"
 #include "stderr_ring.h"
@@ -133,6 +134,9 @@ on_fatal(int signo)
     armed_fd = -1;
     if (getpid() != armed_pid)
         fd = -1;
+    /* An executable app's running commands die with their worker, first:
+     * the report's write may block. */
+    exec_child_kill_running();
     /* The task's last lines, from the ring: nothing here waits for the
      * real stderr before the report is sent. */
     n = stderr_capture_dying(tail, sizeof(tail));

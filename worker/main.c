@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "exec_app.h"
 #include "exec_cli.h"
+#include "exec_signals.h"
 #include "exit_codes.h"
 #include "log.h"
 #include "mapout.h"
@@ -138,6 +139,8 @@ main(int argc, char **argv)
     if (mr_log_init(argv[0]) < 0)
         return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
+    if ((rc = exec_signals_init()) < 0) /* its commands die with it */
+        mr_warn("cannot set up signals: %s", strerror(-rc));
     cli_default_addr(addr, sizeof(addr));
     exec_cli_init(&exec);
     opterr = 0;

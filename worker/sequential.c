@@ -30,6 +30,7 @@
 #include "combinecheck.h"
 #include "counter_table.h"
 #include "exec_cli.h"
+#include "exec_signals.h"
 #include "exec_task.h"
 #include "exit_codes.h"
 #include "file_output.h"
@@ -408,6 +409,9 @@ main_exec(const struct exec_cli *exec, bool check, bool counters,
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);   /* a command that stops reading: EPIPE */
+    if ((rc = exec_signals_init()) < 0) /* its commands die with it */
+        fprintf(stderr, "mrsequential: cannot set up signals: %s\n",
+                strerror(-rc));
     rc = map_all(mod.app, files, nfiles, ps);
     if (rc == 0)
         rc = reduce_all(mod.app, ps);

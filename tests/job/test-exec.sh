@@ -6,7 +6,13 @@
 # carries keys with tabs, newlines and NUL bytes; a failing, a hanging, a
 # non-reading and a badly framing mapper each end as a user would want; a
 # --combiner runs on every spill of map output (text and framed), its
-# output re-sorted, and a failing one fails the job naming it.
+# output re-sorted, and a failing one fails the job naming it. The
+# commands' processes: a failing mapper fails the job even when the
+# program started with SIGCHLD ignored; stopping mrrun or mrsequential
+# (SIGTERM, SIGINT) ends its running command's whole process group, a
+# mrworker stopped by SIGTERM, SIGHUP or SIGSEGV its command's group, and
+# a SIGKILLed one its command's shell; a command gets its stdin and
+# stdout when mrsequential started with fd 0 or fd 1 closed.
 # Prints one "PASS name" or "FAIL name: why" line per check.
 #
 # Usage: BUILD=build tests/job/test-exec.sh [CHECK...]
@@ -355,6 +361,192 @@ check_combiner_stops_mapper() {
     fi
 }
 
+# ---------------------------------------------------------------- processes
+
+# The words that run a program as a parent ignoring SIGCHLD leaves it (the
+# disposition is inherited across exec).
+SIGCHLD_IGNORED=(python3 -c 'import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])')
+# The same with SIGINT at its default action (a background job of this
+# script starts with it ignored, and a program keeps it so).
+SIGINT_DEFAULT=(python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])')
+
+check_sigchld_ignored() {
+    local rc
+    enter sigchld_ignored
+    timeout -k 2s 30s "${SIGCHLD_IGNORED[@]}" "$B/mrsequential" \
+        --mapper 'head -n 1; exit 3' --reducer cat "$IN/a.txt" \
+        2> ../sci-seq.err
+    rc=$?
+    if [ $rc -ne 1 ] || ! grep -q 'exited with status 3' ../sci-seq.err; then
+        fail sigchld_ignored "mrsequential exited $rc, wanted 1 with the" \
+            "mapper's status 3: $(head -c 300 ../sci-seq.err)"
+        return
+    fi
+    mkdir run && cd run || return
+    timeout -k 2s 30s "${SIGCHLD_IGNORED[@]}" "$B/mrrun" --workers 1 \
+        --reduce 1 --mapper 'head -n 1; exit 3' --reducer cat "$IN/a.txt" \
+        > ../../sci-run.out 2>&1
+    rc=$?
+    if [ $rc -ne 1 ] || ! grep -q 'job failed: .*exited with status 3' \
+            ../../sci-run.out; then
+        fail sigchld_ignored "mrrun exited $rc, wanted 1 with the mapper's" \
+            "status 3: $(tail -n 2 ../../sci-run.out)"
+    else
+        pass sigchld_ignored
+    fi
+}
+
+# group_alive PGID: a process of group PGID is running (a zombie is not:
+# whoever adopted it may be slow to reap it).
+group_alive() {
+    local p
+    for p in $(pgrep -g "$1"); do
+        case $(ps -o stat= -p "$p" 2>/dev/null) in
+        Z*|'') ;;
+        *) return 0 ;;
+        esac
+    done
+    return 1
+}
+group_gone() { ! group_alive "$1"; }
+
+# pid_gone PID: process PID does not run (a zombie does not).
+pid_gone() {
+    case $(ps -o stat= -p "$1" 2>/dev/null) in
+    Z*|'') return 0 ;;
+    esac
+    return 1
+}
+
+# The mapper of the stop checks: it says its process group (its shell's
+# pid) in the file $1, then waits in a child of its shell.
+stoppable_mapper() {
+    echo "echo \$\$ > $1; sleep 300; cat"
+}
+
+# stopped NAME SIGNAL WANT_RC PGID_FILE PROGRAM ARGS...: PROGRAM, run in
+# the background with the stoppable mapper, gets SIGNAL once its mapper
+# runs; it then exits WANT_RC and no process of the mapper's group is
+# left. Says PASS or FAIL for NAME.
+stopped() {
+    local name=$1 sig=$2 want=$3 file=$4 pid pgid rc
+    shift 4
+    "$@" > "../$name.out" 2>&1 &
+    pid=$!
+    if ! wait_for 30 test -s "$file"; then
+        fail "$name" "the mapper did not start: $(tail -n 2 "../$name.out")"
+        kill -KILL "$pid"
+        return
+    fi
+    pgid=$(cat "$file")
+    kill "-$sig" "$pid"
+    wait_for 20 group_gone "$pgid"
+    wait "$pid"
+    rc=$?
+    if group_alive "$pgid"; then
+        fail "$name" "the mapper's processes outlived SIG$sig:" \
+            "$(pgrep -a -g "$pgid" | head -n 3 | tr '\n' ' ')"
+    elif [ $rc -ne "$want" ]; then
+        fail "$name" "exited $rc, wanted $want: $(tail -n 2 "../$name.out")"
+    else
+        pass "$name"
+    fi
+    kill -KILL -- "-$pgid" 2>/dev/null
+}
+
+check_stop_mrrun() {
+    local file=$WORK/stop_mrrun.pgid
+    enter stop_mrrun
+    stopped stop_mrrun TERM 143 "$file" "$B/mrrun" --workers 1 --reduce 1 \
+        --mapper "$(stoppable_mapper "$file")" --reducer cat "$IN/a.txt"
+}
+
+check_stop_sequential() {
+    local file=$WORK/stop_sequential.pgid
+    enter stop_sequential
+    stopped stop_sequential TERM 143 "$file" "$B/mrsequential" \
+        --mapper "$(stoppable_mapper "$file")" --reducer cat "$IN/a.txt"
+    rm -f "$file"
+    stopped stop_sequential_int INT 130 "$file" "${SIGINT_DEFAULT[@]}" \
+        "$B/mrsequential" --mapper "$(stoppable_mapper "$file")" \
+        --reducer cat "$IN/a.txt"
+}
+
+# worker_dies NAME SIGNAL: a mrworker gets SIGNAL while its mapper runs;
+# then no process of the mapper's group is left, or, for SIGKILL, which
+# the worker cannot act on, the mapper's shell is gone (what the shell
+# started may not be: docs/exec-apps.md).
+worker_dies() {
+    local name=$1 sig=$2 sock=$WORK/$1.sock file=$WORK/$1.pgid
+    local cpid wpid pgid gone=group_gone what="the mapper's processes"
+    enter "$name"
+    if [ "$sig" = KILL ]; then gone=pid_gone; what="the mapper's shell"; fi
+    "$B/mrcoordinator" --addr "unix:$sock" --reduce 1 "$IN/a.txt" \
+        2> coord.err &
+    cpid=$!
+    wait_for 20 test -S "$sock" || { fail "$name" "no socket"; return; }
+    "$B/mrworker" --addr "unix:$sock" --mapper "$(stoppable_mapper "$file")" \
+        --reducer cat 2> worker.err &
+    wpid=$!
+    if ! wait_for 30 test -s "$file"; then
+        fail "$name" "the mapper did not start: $(tail -n 2 worker.err)"
+    else
+        pgid=$(cat "$file")
+        kill "-$sig" "$wpid"
+        if ! wait_for 20 "$gone" "$pgid"; then
+            fail "$name" "$what outlived a worker's SIG$sig:" \
+                "$(pgrep -a -g "$pgid" | head -n 3 | tr '\n' ' ')"
+        else
+            pass "$name"
+        fi
+        kill -KILL -- "-$pgid" 2>/dev/null
+    fi
+    kill -KILL "$wpid" "$cpid" 2>/dev/null
+    wait
+}
+
+check_worker_stopped() {
+    worker_dies worker_sigterm TERM
+    worker_dies worker_sighup HUP
+    worker_dies worker_sigsegv SEGV
+    worker_dies worker_sigkill KILL
+}
+
+# mrsequential started with its stdin, its stdout or both closed: its
+# commands still read and write through their pipes.
+check_closed_stdio() {
+    local how
+    enter closed_stdio
+    printf 'a\tb\nc\td\ne\n' > ../in2.txt
+    if ! $TIMEOUT "$B/mrsequential" --mapper cat --reducer cat ../in2.txt \
+            < /dev/null > /dev/null 2> ../closed.err ||
+            ! mv mr-out-0 ../closed.want; then
+        fail closed_stdio "mrsequential failed: $(cat ../closed.err)"
+        return
+    fi
+    for how in stdin stdout both; do
+        case $how in
+        stdin) $TIMEOUT "$B/mrsequential" --mapper cat --reducer cat \
+                   ../in2.txt <&- 2> ../closed.err ;;
+        stdout) $TIMEOUT "$B/mrsequential" --mapper cat --reducer cat \
+                    ../in2.txt >&- 2> ../closed.err ;;
+        both) $TIMEOUT "$B/mrsequential" --mapper cat --reducer cat \
+                  ../in2.txt <&- >&- 2> ../closed.err ;;
+        esac || { fail closed_stdio "with $how closed: $(cat ../closed.err)"
+                  return; }
+        if ! cmp -s mr-out-0 ../closed.want; then
+            fail closed_stdio "with $how closed, the output differs"
+            return
+        fi
+        rm -f mr-out-0
+    done
+    pass closed_stdio
+}
+
 check_usage() {
     expect_error mapper_alone 2 '--mapper needs --reducer' \
         "$B/mrrun" --mapper cat "$IN/a.txt"
@@ -393,4 +585,5 @@ check_long_line() {
 run_checks "python_mrrun awk_mrrun sequential processes pipeline
 framed_binary mapper_fails mapper_hangs framed_malformed mapper_not_reading
 long_line combiner_spills combiner_framed combiner_unsorted combiner_fails
-combiner_stops_mapper usage" "$@"
+combiner_stops_mapper sigchld_ignored stop_mrrun stop_sequential
+worker_stopped closed_stdio usage" "$@"
