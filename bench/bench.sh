@@ -75,25 +75,26 @@ PIPE_S=$(echo "$(now) - $t0" | bc -l)
 # The word count as an executable app (docs/exec-apps.md), in awk and as a
 # small C program reading stdin (bench/exec_wc_*.c), one run each: a
 # coordinator and 2 workers given --mapper/--reducer, and the same two
-# commands as cat | map | LC_ALL=C sort | reduce.
+# commands as cat | map | LC_ALL=C sort | reduce; then the C one with
+# --sum-combiner, to compare with wc.so, which sums the same way.
 AWK_MAP="awk -f $TOP/tests/support/exec/wc_map.awk"
 AWK_RED="awk -f $TOP/tests/support/exec/wc_reduce.awk"
 C_MAP=$B/bench/exec_wc_map
 C_RED=$B/bench/exec_wc_reduce
 
-# run_exec_job NAME MAP REDUCE: prints "seconds worker_peak_rss_mb"; the
-# sorted output goes to $DIR/job-exec-NAME.sorted.
+# run_exec_job NAME MAP REDUCE [WORKER_OPTION...]: prints "seconds
+# worker_peak_rss_mb"; the sorted output goes to $DIR/job-exec-NAME.sorted.
 run_exec_job() {
-    local dir=$DIR/job-exec-$1 addr t0 t1 pid
+    local dir=$DIR/job-exec-$1 addr t0 t1 pid extra=("${@:4}")
     rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
     addr=unix:$dir/sock
     t0=$(now)
     "$B/mrcoordinator" --addr "$addr" "$CORPUS"/in-*.txt &
     pid=$!
     $TIME -o w1.time "$B/mrworker" --addr "$addr" --mapper "$2" \
-        --reducer "$3" &
+        --reducer "$3" "${extra[@]}" &
     $TIME -o w2.time "$B/mrworker" --addr "$addr" --mapper "$2" \
-        --reducer "$3" &
+        --reducer "$3" "${extra[@]}" &
     wait $pid
     wait
     t1=$(now)
@@ -117,10 +118,11 @@ read -r XA_S XA_W < <(run_exec_job awk "$AWK_MAP" "$AWK_RED")
 XA_P=$(run_exec_pipe "$AWK_MAP" "$AWK_RED")
 read -r XC_S XC_W < <(run_exec_job c "$C_MAP" "$C_RED")
 XC_P=$(run_exec_pipe "$C_MAP" "$C_RED")
+read -r XS_S XS_W < <(run_exec_job csum "$C_MAP" "$C_RED" --sum-combiner)
 
 # ------------------------------------------------------------------ check
 AGREE=yes
-for x in awk c; do
+for x in awk c csum; do
     if ! cmp -s "$DIR/job-exec-$x.sorted" "$DIR/job-wc.sorted"; then
         AGREE="NO: the $x executable app's wc differs from wc.so's"
     fi
@@ -155,11 +157,17 @@ printf '%-36s %8.2f %9.1f %14s\n' "wc exec C: coordinator + 2 workers" \
     "$XC_S" "$(mbs "$XC_S")" "$XC_W/worker"
 printf '%-36s %8.2f %9.1f %14s\n' "wc exec C: cat|map|sort|reduce" \
     "$XC_P" "$(mbs "$XC_P")" "-"
+printf '%-36s %8.2f %9.1f %14s\n' "wc exec C, --sum-combiner: 2 workers" \
+    "$XS_S" "$(mbs "$XS_S")" "$XS_W/worker"
 printf '\ncorpus: %s MB, %s; coordinator peak RSS %s MB\n' "$MB" \
     "$(cat "$CORPUS/KIND")" "$WC_C"
 printf 'ratios: job/seq speed %.1fx, job/pipeline %.1fx, indexer/wc time %.2f\n' \
     "$(echo "$SEQ_S / $WC_S" | bc -l)" "$(echo "$PIPE_S / $WC_S" | bc -l)" \
     "$(echo "$IX_S / $WC_S" | bc -l)"
+printf 'exec apps: awk job/pipeline time %.2f, C job/pipeline %.2f, C with --sum-combiner/wc.so time %.2f\n' \
+    "$(echo "$XA_S / $XA_P" | bc -l)" "$(echo "$XC_S / $XC_P" | bc -l)" \
+    "$(echo "$XS_S / $WC_S" | bc -l)"
 echo "outputs agree: $AGREE"
-printf 'BENCH job_mb_s=%.1f seq_mb_s=%.1f pipeline_mb_s=%.1f worker_peak_rss_mb=%s\n' \
-    "$(mbs "$WC_S")" "$(mbs "$SEQ_S")" "$(mbs "$PIPE_S")" "$WC_W"
+printf 'BENCH job_mb_s=%.1f seq_mb_s=%.1f pipeline_mb_s=%.1f worker_peak_rss_mb=%s exec_awk_vs_pipe=%.2f exec_c_sum_vs_wc_so=%.2f\n' \
+    "$(mbs "$WC_S")" "$(mbs "$SEQ_S")" "$(mbs "$PIPE_S")" "$WC_W" \
+    "$(echo "$XA_S / $XA_P" | bc -l)" "$(echo "$XS_S / $WC_S" | bc -l)"

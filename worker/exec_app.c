@@ -55,9 +55,11 @@ identify(const struct exec_app *x, uint8_t digest[MR_APP_DIGEST_LEN])
         return;
     }
     n = snprintf(desc, cap, "mr exec app 1\nprotocol %s\nmapper %zu %s\n"
-                 "reducer %zu %s\ncombiner %zu %s\n",
+                 "reducer %zu %s\ncombiner %zu %s\n%s",
                  x->framed ? "framed" : "text", mlen, x->mapper, rlen,
-                 x->reducer, clen, comb);
+                 x->reducer, clen, comb,
+                 x->table.builtin_combiner == MR_COMBINER_SUM ? "summing\n"
+                                                              : "");
     file_digest_bytes(desc, (size_t)n, digest);
     free(desc);
 }
@@ -87,6 +89,8 @@ exec_app_load(const struct exec_spec *spec, struct app_module *m,
     x->table.name = EXEC_APP_NAME;
     x->table.map = exec_map_marker;
     x->table.reduce = exec_reduce_marker;
+    x->table.builtin_combiner = spec->sum ? MR_COMBINER_SUM
+                                          : MR_COMBINER_APP;
     x->framed = spec->framed;
     x->timeout_ms = spec->timeout_ms;
     memcpy(x->text, spec->mapper, mlen + 1);
@@ -98,10 +102,11 @@ exec_app_load(const struct exec_spec *spec, struct app_module *m,
         x->combiner = x->text + mlen + rlen + 2;
     }
     identify(x, m->digest);
-    snprintf(m->path, sizeof(m->path), "%smapper `%s`, reducer `%s`%s%s%s",
+    snprintf(m->path, sizeof(m->path), "%smapper `%s`, reducer `%s`%s%s%s%s",
              x->framed ? "framed " : "", x->mapper, x->reducer,
              x->combiner ? ", combiner `" : "",
-             x->combiner ? x->combiner : "", x->combiner ? "`" : "");
+             x->combiner ? x->combiner : "", x->combiner ? "`" : "",
+             spec->sum ? ", values summed" : "");
     m->exec = x;
     m->app = &x->table;
     m->table = x->table;

@@ -32,6 +32,8 @@ struct exec_spec {
     const char *mapper;         /* required */
     const char *reducer;        /* required */
     const char *combiner;       /* --combiner, or NULL: none */
+    bool sum;                   /* --sum-combiner: values are counts the
+                                   worker adds up (MR_COMBINER_SUM) */
     bool framed;                /* --framed: the binary-safe protocol */
     unsigned timeout_ms;        /* silence limit per command; 0: none */
 };
@@ -43,7 +45,9 @@ struct exec_app {
     const char *mapper;         /* into text[] below */
     const char *reducer;
     const char *combiner;       /* NULL: none (map output is shuffled as
-                                   the mapper wrote it) */
+                                   the mapper wrote it, or summed: then
+                                   table.builtin_combiner is
+                                   MR_COMBINER_SUM) */
     char text[];                /* the commands, NUL-terminated */
 };
 

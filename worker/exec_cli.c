@@ -31,6 +31,9 @@ exec_cli_parse(struct exec_cli *c, int opt, const char *arg,
     case EXEC_OPT_COMBINER:
         c->spec.combiner = arg;
         return 0;
+    case EXEC_OPT_SUM:
+        c->spec.sum = true;
+        return 0;
     case EXEC_OPT_FRAMED:
         c->spec.framed = true;
         return 0;
@@ -65,12 +68,18 @@ exec_cli_check(const struct exec_cli *c, char err[MR_ERR_LEN])
         snprintf(err, MR_ERR_LEN, "--reducer needs --mapper CMD too");
         return -EINVAL;
     }
-    if (!exec_cli_given(c) &&
-        (c->spec.combiner || c->spec.framed || c->timeout_given)) {
+    if (!exec_cli_given(c) && (c->spec.combiner || c->spec.sum ||
+                               c->spec.framed || c->timeout_given)) {
         snprintf(err, MR_ERR_LEN, "%s is for an executable app: give "
                  "--mapper CMD --reducer CMD",
                  c->spec.combiner ? "--combiner" :
+                 c->spec.sum ? "--sum-combiner" :
                  c->spec.framed ? "--framed" : "--exec-timeout");
+        return -EINVAL;
+    }
+    if (c->spec.combiner && c->spec.sum) {
+        snprintf(err, MR_ERR_LEN, "give --combiner CMD or --sum-combiner, "
+                 "not both");
         return -EINVAL;
     }
     return 0;
@@ -89,6 +98,8 @@ exec_cli_argv(const struct exec_cli *c, const char *argv[EXEC_CLI_ARGS_MAX])
         argv[n++] = "--combiner";
         argv[n++] = c->spec.combiner;
     }
+    if (c->spec.sum)
+        argv[n++] = "--sum-combiner";
     if (c->spec.framed)
         argv[n++] = "--framed";
     if (c->timeout_given) {

@@ -18,12 +18,14 @@ enum {
     EXEC_OPT_FRAMED,
     EXEC_OPT_TIMEOUT,
     EXEC_OPT_COMBINER,
+    EXEC_OPT_SUM,
 };
 
 #define EXEC_LONGOPTS                                                        \
     {"mapper", required_argument, NULL, EXEC_OPT_MAPPER},                    \
     {"reducer", required_argument, NULL, EXEC_OPT_REDUCER},                  \
     {"combiner", required_argument, NULL, EXEC_OPT_COMBINER},                \
+    {"sum-combiner", no_argument, NULL, EXEC_OPT_SUM},                       \
     {"framed", no_argument, NULL, EXEC_OPT_FRAMED},                          \
     {"exec-timeout", required_argument, NULL, EXEC_OPT_TIMEOUT}
 
@@ -66,7 +68,7 @@ int exec_cli_parse(struct exec_cli *c, int opt, const char *arg,
 bool exec_cli_given(const struct exec_cli *c);
 
 /* After parsing: --mapper and --reducer go together, and --combiner,
- * --framed and --exec-timeout need them. Returns 0 or -EINVAL with err
+ * --sum-combiner (not both), --framed and --exec-timeout need them. Returns 0 or -EINVAL with err
  * filled (a usage error: exit 2). */
 int exec_cli_check(const struct exec_cli *c, char err[MR_ERR_LEN]);
 

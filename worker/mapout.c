@@ -103,16 +103,16 @@ mapout__scratch_count(struct mr_output *o, const char *name, uint64_t n,
 static void
 not_a_count(struct mapout *mo)
 {
-    mapout__set_error(mo, MR_EAPP, "the app declares MR_COMBINER_SUM but "
-                      "emitted a value that is not a whole number below "
-                      "2^64");
+    mapout__set_error(mo, MR_EAPP, "values are summed (MR_COMBINER_SUM, or "
+                      "--sum-combiner) but the map emitted one that is not "
+                      "a whole number below 2^64");
 }
 
 static void
 sum_overflow(struct mapout *mo)
 {
-    mapout__set_error(mo, MR_EAPP, "MR_COMBINER_SUM: a key's values add up "
-                      "to 2^64 or more");
+    mapout__set_error(mo, MR_EAPP, "values are summed (MR_COMBINER_SUM, or "
+                      "--sum-combiner) but a key's add up to 2^64 or more");
 }
 
 int

@@ -318,6 +318,38 @@ check_combiner_framed() {
     fi
 }
 
+# --sum-combiner: the mapper's counts added up inside the worker, no
+# process: the word count's output, fewer intermediate records than map
+# output records; a value that is not a count fails the job saying so.
+check_sum_combiner() {
+    local emitted inter out rc
+    enter sum_combiner
+    if ! MR_MAP_BUFFER=$SMALL_BUFFER $TIMEOUT "$B/mrrun" --workers 2 \
+            --reduce 3 --split-size 1M --mapper "$AWKMAP" \
+            --reducer "$AWKRED" --sum-combiner "$IN/comb.big" \
+            > ../sc.out 2>&1; then
+        fail sum_combiner "mrrun failed: $(tail -n 3 ../sc.out)"
+        return
+    fi
+    emitted=$(marker_counter "map output records")
+    inter=$(marker_counter "intermediate records")
+    if ! cat mr-out-* | sort | cmp -s - "$WORK/want-comb"; then
+        fail sum_combiner "output differs from wc.so's"
+    elif [ "${inter:-0}" -eq 0 ] || [ "$inter" -ge "${emitted:-0}" ]; then
+        fail sum_combiner "intermediate records $inter, map output" \
+            "records $emitted: not summed"
+    else
+        rm -f mr-*
+        out=$($TIMEOUT "$B/mrrun" --mapper "$AWKMAP | sed 's/1\$/one/'" \
+            --reducer "$AWKRED" --sum-combiner "$IN/a.txt" 2>&1); rc=$?
+        if [ $rc -ne 1 ] || ! echo "$out" | tail -n 1 |
+                grep -q -- "--sum-combiner) but the map emitted one that is not a whole number"; then
+            fail sum_combiner "a value not a count: exit $rc, said:" \
+                "$(echo "$out" | tail -n 1)"
+        else pass sum_combiner; fi
+    fi
+}
+
 # A combiner that writes its records in reverse order: they are sorted
 # again before they are written, so the output is still right.
 check_combiner_unsorted() {
@@ -562,6 +594,9 @@ check_usage() {
         "$B/mrrun" --combiner cat "$IN/a.txt"
     expect_error combiner_empty 2 '--combiner is empty' \
         "$B/mrrun" --mapper cat --reducer cat --combiner '' "$IN/a.txt"
+    expect_error sum_and_combiner 2 'give --combiner CMD or --sum-combiner, not both' \
+        "$B/mrrun" --mapper cat --reducer cat --combiner cat --sum-combiner \
+        "$IN/a.txt"
 }
 
 # A mapper line of 40 MB (under the 64 MiB a record may hold), read in
@@ -585,5 +620,6 @@ check_long_line() {
 run_checks "python_mrrun awk_mrrun sequential processes pipeline
 framed_binary mapper_fails mapper_hangs framed_malformed mapper_not_reading
 long_line combiner_spills combiner_framed combiner_unsorted combiner_fails
+sum_combiner
 combiner_stops_mapper sigchld_ignored stop_mrrun stop_sequential
 worker_stopped closed_stdio usage" "$@"
