@@ -29,7 +29,8 @@
 static void
 load(struct app_module *m, const char *combiner)
 {
-    struct exec_spec spec = {"cat", "cat", combiner, false, 10000};
+    struct exec_spec spec = {.mapper = "cat", .reducer = "cat",
+                             .combiner = combiner, .timeout_ms = 10000};
     char err[MR_ERR_LEN];
 
     cr_assert_eq(exec_app_load(&spec, m, err), 0, "%s", err);
