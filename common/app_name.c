@@ -84,18 +84,18 @@ list_apps(char dirs[2][PATH_MAX], char *out, size_t len)
     size_t n = 0, used = strlen(out);
 
     collect_names(dirs[0], names, &n);
-    collect_names(dirs[1], names + n, &n);
+    collect_names(dirs[1], names, &n);          /* after the first's */
     if (n == 0) {
         snprintf(out + used, len - used, "none (build them with 'make')");
         return;
     }
     qsort(names, n, sizeof(names[0]), compare_names);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         if ((i == 0 || strcmp(names[i], names[i - 1]) != 0) && used < len)
             used += (size_t)snprintf(out + used, len - used, "%s%s",
                                      i ? ", " : "", names[i]);
+    for (size_t i = 0; i < n; i++)
         free(names[i]);
-    }
 }
 
 int

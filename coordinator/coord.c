@@ -561,7 +561,7 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
                    &nmap) < 0)
         goto out_nomem;
     c->npacks = c->packs != NULL ? nmap : 0;
-    c->unseen = splits_count_whole(c->splits, nmap, &c->unseen_first);
+    c->unseen = splits_count_whole(c->splits, c->nsplits, &c->unseen_first);
     timeout = opts->task_timeout_ms ? opts->task_timeout_ms
                                     : COORD_DEFAULT_TIMEOUT_MS;
     c->heartbeat_ms = coord_heartbeat_ms(timeout);

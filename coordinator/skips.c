@@ -166,7 +166,8 @@ skips_of_file(struct skips *s, uint32_t map, const char *file,
         }
         s->scratch[n++] = r->offset;
     }
-    qsort(s->scratch, n, sizeof(*s->scratch), compare_u64);
+    if (n > 1)
+        qsort(s->scratch, n, sizeof(*s->scratch), compare_u64);
     *offsets = s->scratch;
     return n;
 }

@@ -548,13 +548,15 @@ main(int argc, char **argv)
     /* The workers read $MR_MAP_BUFFER; refuse a bad one here, once. */
     if (cli_env_bytes("MR_MAP_BUFFER", &map_buffer, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
-        return MR_EXIT_USAGE;
+        rc = MR_EXIT_USAGE;
+        goto out;
     }
     snprintf(worker_exe, sizeof(worker_exe), "%s/mrworker", dir);
     if (access(worker_exe, X_OK) < 0) {
         fprintf(stderr, "mrrun: %s is missing; run 'make' first\n",
                 worker_exe);
-        return 1;
+        rc = 1;
+        goto out;
     }
     /* Refuse a bad app here, once, rather than in every worker; and pin
      * it, so that the job runs this module only. */
@@ -568,7 +570,8 @@ main(int argc, char **argv)
     }
     if (rc < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
-        return MR_EXIT_USAGE;
+        rc = MR_EXIT_USAGE;
+        goto out;
     }
     snprintf(app_name, sizeof(app_name), "%s",
              mod.app->name ? mod.app->name : "");
@@ -577,15 +580,19 @@ main(int argc, char **argv)
     app.digest = mod.digest;
     app.path = mod.path;
     app_unload(&mod);
-    if (a.nfiles == 0 && default_input(&a) < 0)
-        return MR_EXIT_FAILED;
+    if (a.nfiles == 0 && default_input(&a) < 0) {
+        rc = MR_EXIT_FAILED;
+        goto out;
+    }
     r.a = &a;
     if ((r.loop = rpc_loop_create(err)) == NULL) {
         fprintf(stderr, "mrrun: %s\n", err);
-        return 1;
+        rc = 1;
+        goto out;
     }
     rc = run_job(&r, worker_exe, &app);
     rpc_loop_free(r.loop);
+out:
     token_forget(&a.page_token);
     input_list_free(&a.inputs);
     return rc;

@@ -31,8 +31,34 @@ run_criterion() {
     [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
 }
 
+# A sanitized build (make SANITIZE=...) writes its reports to files here,
+# whichever process they come from and wherever its stderr went (most
+# suites keep their programs' stderr in files they then remove): each
+# report fails the suite it came from.
+logs=$build/test-logs
+san=$logs/sanitizer
+rm -rf "$san"
+mkdir -p "$san"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san/ubsan"
+
+# sanitizer_reports WHAT: counts a failure, and shows them, when reports
+# came since the last call; then moves them aside under WHAT's name.
+sanitizer_reports() {
+    set -- "$1" "$san"/*san.*
+    [ -e "$2" ] || return 0
+    echo "FAIL $1: a sanitizer reported errors:"
+    shift
+    for r in "$@"; do
+        head -n 40 "$r"
+        mv "$r" "$logs/$(basename "$r").reported"
+    done
+    failed=$((failed + 1))
+}
+
 echo "== unit tests (Criterion)"
 run_criterion "$build/tests/unit_tests"
+sanitizer_reports "unit tests"
 
 # Job-level suites: each executable tests/job/*.sh prints one "PASS name" or
 # "FAIL name" line per check, or "SKIP name: why" for one that cannot run
@@ -41,9 +67,7 @@ run_criterion "$build/tests/unit_tests"
 # What the programs a suite starts write on stderr (warnings the checks
 # expect, for the most part) goes to $build/test-logs/SUITE.stderr, shown
 # here only when the suite failed a check or a sanitizer reported an error
-# there (which counts as a failure of its own).
-logs=$build/test-logs
-mkdir -p "$logs"
+# (which counts as a failure of its own).
 for suite in tests/job/*.sh; do
     [ -x "$suite" ] || continue
     echo "== $suite"
@@ -54,11 +78,10 @@ for suite in tests/job/*.sh; do
     f=$(grep -c '^FAIL ' "$out")
     s=$(grep -c '^SKIP ' "$out")
     rm -f "$out"
-    if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
-            -e 'runtime error:' "$log"; then
-        echo "FAIL $suite: a sanitizer reported an error (below)"
-        f=$((f + 1))
-    fi
+    failed_before=$failed
+    sanitizer_reports "$suite"
+    f=$((f + failed - failed_before))
+    failed=$failed_before
     if [ "$f" -gt 0 ] && [ -s "$log" ]; then
         echo "-- what the suite's programs wrote on stderr ($log):"
         tail -n 200 "$log"

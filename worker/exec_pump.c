@@ -44,6 +44,8 @@ feed(struct pump *p, char err[MR_ERR_LEN])
         p->in_at = 0;
         p->in_len = (size_t)n;
         p->input_done = n == 0;
+        if (n == 0 && p->watch != NULL)
+            p->watch->ended = true;     /* the child is told: no more */
     }
     if (p->in_at < p->in_len) {
         n = write(p->child.to_child, p->in + p->in_at, p->in_len - p->in_at);
@@ -203,6 +205,7 @@ exec_run_watched(const char *cmd, const char *role, const struct exec_io *io,
     if (watch != NULL) {
         watch->unread = -1;
         watch->signo = 0;
+        watch->ended = false;
     }
     p.in = malloc(EXEC_PUMP_CHUNK);
     p.out = malloc(EXEC_PUMP_CHUNK);

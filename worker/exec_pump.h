@@ -56,6 +56,8 @@ struct exec_watch {
                                    every 50 us to 2 ms (backing off), and
                                    a line costs at least that */
     uint64_t written;           /* out: bytes written to its stdin */
+    bool ended;                 /* out: its stdin was closed after the
+                                   last byte (it may have read the end) */
     long unread;                /* out, once it exited: of those, the
                                    bytes it left in the pipe (-1:
                                    unknown) */

@@ -60,6 +60,8 @@ reader_take(void *arg, const char *bytes, size_t len, bool at_end,
 
     if (len > 0 && (rc = reader_append(r, bytes, len, err)) < 0)
         return rc;
+    if (r->len == 0)
+        return 0;               /* nothing pending: nothing to parse */
     /* A text line still open: what came holds no end of it, so parsing
      * would only scan the whole pending line again (a long line would
      * cost its length squared); parse when a line ends, or to refuse one
@@ -187,7 +189,11 @@ blame_line(struct exec_map_watch *w, const struct exec_watch *pw)
                            &line))
         return;
     w->blamed = true;
-    w->guessed = !w->one_at_a_time;
+    /* Exact only a line at a time, and only while the mapper had not
+     * been told its input ended: one that dies after the end (a crash in
+     * its last words) may have finished with the last line, and naming
+     * that line exactly would get good lines skipped, one an attempt. */
+    w->guessed = !w->one_at_a_time || pw->ended;
     w->offset = line.offset;
     w->head_len = line.len < RECORD_HEAD_MAX ? line.len : RECORD_HEAD_MAX;
     memcpy(w->head, w->split.data + line.at, w->head_len);

@@ -138,5 +138,30 @@ check_without_flag() {
     else pass without_flag_the_job_fails; fi
 }
 
-ALL="text framed without_flag"
+# A mapper that dies after reading all of its input (a crash at its end,
+# not on a line) has no line to blame: no good line is skipped, however
+# high the limit, and the job fails as it would without the flag.
+check_crash_at_end() {
+    local d=$WORK/atend rc last
+    mkdir -p "$d" && cd "$d" || return
+    seq 1 20 | sed 's/^/line /' > in.txt
+    $TIMEOUT "$B/mrrun" --workers 2 --skip-bad-records \
+        --max-skipped-records 100 --output "$d" \
+        --mapper 'cat >/dev/null; kill -SEGV $$' --reducer cat in.txt \
+        >/dev/null 2>"$WORK/atend.err"
+    rc=$?
+    last=$(tail -n 1 "$WORK/atend.err")
+    if [ $rc -ne 1 ]; then
+        fail crash_at_end_skips_nothing "mrrun exit $rc: $last"
+    elif ! python3 -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1]))["skipped_records"] != [])' \
+            "$d/mr-failed"; then
+        fail crash_at_end_skips_nothing "lines were skipped, or no" \
+            "mr-failed: $(head -c 300 "$d/mr-failed" 2>&1)"
+    elif ! echo "$last" | grep -q "killed by signal 11"; then
+        fail crash_at_end_skips_nothing "last line: $last"
+    else pass crash_at_end_skips_nothing; fi
+}
+
+ALL="text framed without_flag crash_at_end"
 run_checks "$ALL" "$@"

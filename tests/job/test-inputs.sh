@@ -103,6 +103,16 @@ check_same_rules() {
         printf 'one 1\ntwo 2\n' | cmp -s - got || bad="$bad $p d counted: $(cat got);"
         rm -f mr-out-* mr-success out.txt got
     done
+    # A missing input among packed ones is refused at once, as without
+    # packing, not run as a task that fails.
+    echo "y" > y.txt; echo "z" > z.txt
+    out=$($TIMEOUT "$B/mrrun" --min-split-size 1M d/x.txt y.txt z.txt \
+          missing.txt 2>&1)
+    rc=$?
+    if [ $rc -ne 1 ] || [ "$out" != "mrrun: input file missing.txt: No such file or directory" ]; then
+        bad="$bad a missing input among packed ones: exit $rc, said: $out;"
+    fi
+    rm -f y.txt z.txt
     : > empty.txt
     out=$($TIMEOUT "$B/mrrun" empty.txt 2>&1)
     echo "$out" | grep -q "no words: the output is empty" ||

@@ -117,6 +117,23 @@ Test(app_name, a_name_found_nowhere_says_what_was_tried_and_what_there_is)
     cr_expect(strchr(err, '\n') == NULL, "not one line: %s", err);
 }
 
+/* Apps in both places (the build's next to the program, and an install's
+ * under ../lib): the names of both, sorted, each once. */
+Test(app_name, apps_in_both_places_are_listed_once)
+{
+    char exe[PATH_MAX], path[PATH_MAX], err[APP_NAME_ERR_LEN];
+
+    touch("both/bin/apps/alpha.so");
+    touch("both/bin/apps/beta.so");
+    touch("both/lib/mapreduce/apps/beta.so");
+    touch("both/lib/mapreduce/apps/gamma.so");
+    snprintf(exe, sizeof(exe), "%s/both/bin", dir);
+    cr_assert_eq(app_name_resolve_in("nosuch", exe, path, sizeof(path),
+                                     err), -ENOENT);
+    cr_expect(strstr(err, "apps there: alpha, beta, gamma") != NULL, "%s",
+              err);
+}
+
 Test(app_name, a_directory_here_is_not_an_app_file)
 {
     char exe[PATH_MAX], path[PATH_MAX], want[PATH_MAX];
