@@ -36,6 +36,8 @@ run_criterion() {
 # suites keep their programs' stderr in files they then remove): each
 # report fails the suite it came from.
 logs=$build/test-logs
+mkdir -p "$logs"
+logs=$(cd "$logs" && pwd)       # absolute: the programs run elsewhere
 san=$logs/sanitizer
 rm -rf "$san"
 mkdir -p "$san"

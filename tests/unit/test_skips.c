@@ -219,6 +219,7 @@ Test(skips, a_guess_then_an_exact_crash_elsewhere_drops_the_guess)
     cr_assert_eq(refund, 0);
     cr_assert_eq(skips_of(&s, 0, &v), 1);
     tasks_free(&t);
+    skips_free(&s);
 }
 
 Test(skips, a_packed_task_keeps_the_records_of_its_files_apart)
