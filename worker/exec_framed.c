@@ -103,14 +103,22 @@ exec__framed_parse(const char *buf, size_t len, bool at_end, uint64_t at,
                    struct exec_record *rec, const char *who,
                    char err[MR_ERR_LEN])
 {
-    uint32_t klen, vlen;
+    uint32_t klen = 0, vlen = 0;
+    bool whole = false;
 
-    if (len >= 4 && check_length(buf, 0, at, "key", who, &klen, err) < 0)
-        return MR_EAPP;
-    if (len >= 8 + (size_t)klen &&
-        check_length(buf, 4 + klen, at, "value", who, &vlen, err) < 0)
-        return MR_EAPP;
-    if (len < 8 || len < 8 + (size_t)klen || len < 8 + (size_t)klen + vlen) {
+    /* Each length is checked as soon as it is there, so that a bad one is
+     * refused before waiting for the bytes it claims. */
+    if (len >= 4) {
+        if (check_length(buf, 0, at, "key", who, &klen, err) < 0)
+            return MR_EAPP;
+        if (len >= 8 + (size_t)klen) {
+            if (check_length(buf, 4 + klen, at, "value", who, &vlen,
+                             err) < 0)
+                return MR_EAPP;
+            whole = len >= 8 + (size_t)klen + vlen;
+        }
+    }
+    if (!whole) {
         if (!at_end || len == 0)
             return 0;
         snprintf(err, MR_ERR_LEN, "%s wrote malformed framing: its output "
