@@ -199,3 +199,18 @@ expect_error_in() {
 expect_error() {
     mkdir -p "$WORK/err-$1" && expect_error_in "$WORK/err-$1" "$@"
 }
+
+# json_problems FILE PROGRAM ARGS...: runs the Python statements PROGRAM
+# with d, FILE's JSON, and args, ARGS; they print what is wrong, if
+# anything; an unreadable FILE is wrong too.
+json_problems() {
+    local file=$1 prog=$2
+    shift 2
+    python3 -c "import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print('%s is not JSON: %s' % (sys.argv[1], e)); sys.exit()
+args = sys.argv[2:]
+$prog" "$file" "$@"
+}

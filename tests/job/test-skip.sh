@@ -69,18 +69,6 @@ elif c.get("map skipped records") != 1: print("map skipped records:", c.get("map
 elif c.get("map input records") != 999999: print("map input records:", c.get("map input records"))
 '
 
-json_problems() {
-    local file=$1 prog=$2
-    shift 2
-    python3 -c "import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-except Exception as e:
-    print('%s is not JSON: %s' % (sys.argv[1], e)); sys.exit()
-args = sys.argv[2:]
-$prog" "$file" "$@"
-}
-
 # same_output DIR WANT: DIR's mr-out-* sorted equal WANT, or why not.
 same_output() {
     sort "$1"/mr-out-* > "$1.got" 2>/dev/null

@@ -96,10 +96,10 @@ sys.exit(0 if s["maps"]["running"] == 2 and len(s["workers"]) == 2 else 1)
 ' "$WORK/held.json"
 }
 
-# json_problems DOC PIDS: what in /status.json DOC differs from the held
+# status_problems DOC PIDS: what in /status.json DOC differs from the held
 # job (4 maps, 2 of them running on the workers PIDS, 2 reduces); nothing
 # when all is right.
-json_problems() {
+status_problems() {
     python3 - "$1" "$2" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -141,7 +141,7 @@ check_status_json() {
             "map: $(head -c 300 "$WORK/held.json" 2>/dev/null)"
         return
     fi
-    problems=$(json_problems "$WORK/held.json" "$HELD1 $HELD2")
+    problems=$(status_problems "$WORK/held.json" "$HELD1 $HELD2")
     if [ -n "$problems" ]; then
         fail status_json_while_running "$problems"
     else

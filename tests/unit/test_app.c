@@ -42,21 +42,30 @@ teardown(void)
 
 TestSuite(app, .init = setup, .fini = teardown);
 
-/* Builds a tiny .so from C source in the temporary directory. */
+/* Builds a tiny .so named name from source (file name name.ext) with
+ * compiler (the words before the source: "cc -shared -fPIC ...") in the
+ * temporary directory. */
 static void
-build_so(const char *name, const char *source, char *path, size_t len)
+build_with(const char *compiler, const char *name, const char *ext,
+           const char *source, char *path, size_t len)
 {
     char src[128], cmd[1024];
     FILE *f;
 
-    snprintf(src, sizeof(src), "%s/%s.c", dir, name);
+    snprintf(src, sizeof(src), "%s/%s.%s", dir, name, ext);
     snprintf(path, len, "%s/%s.so", dir, name);
-    f = fopen(src, "w");
+    cr_assert_not_null(f = fopen(src, "w"));
     fputs(source, f);
     fclose(f);
-    snprintf(cmd, sizeof(cmd), "cc -shared -fPIC -Iinclude %s -o %s", src,
-             path);
+    snprintf(cmd, sizeof(cmd), "%s -Iinclude %s -o %s", compiler, src, path);
     cr_assert_eq(system(cmd), 0, "cannot build %s", name);
+}
+
+/* Builds a tiny .so from C source in the temporary directory. */
+static void
+build_so(const char *name, const char *source, char *path, size_t len)
+{
+    build_with("cc -shared -fPIC", name, "c", source, path, len);
 }
 
 Test(app, every_lab_app_loads)
@@ -205,29 +214,22 @@ Test(app, missing_entry_symbol)
  * exports it. */
 Test(app, hand_written_entry_with_hidden_visibility_loads)
 {
-    char src[128], path[128], cmd[1024], err[MR_ERR_LEN];
+    char path[128], err[MR_ERR_LEN];
     struct app_module m;
-    FILE *f;
 
-    snprintf(src, sizeof(src), "%s/hand.c", dir);
-    snprintf(path, sizeof(path), "%s/hand.so", dir);
-    cr_assert_not_null(f = fopen(src, "w"));
-    fputs("#include \"mrapp.h\"\n"
-          "static int m(const char *f, const char *d, size_t n,\n"
-          "             struct mr_emitter *e)\n"
-          "{ (void)f; (void)d; (void)n; (void)e; return 0; }\n"
-          "static int r(const char *k, size_t n, struct mr_values *v,\n"
-          "             struct mr_output *o)\n"
-          "{ (void)k; (void)n; (void)v; (void)o; return 0; }\n"
-          "const struct mr_app *mr_app_entry(void) {\n"
-          "    static const struct mr_app a = {MR_APP_ABI_VERSION, \"hand\",\n"
-          "                                    m, r, 0, 0};\n"
-          "    return &a;\n"
-          "}\n", f);
-    fclose(f);
-    snprintf(cmd, sizeof(cmd), "cc -shared -fPIC -fvisibility=hidden "
-             "-Iinclude %s -o %s", src, path);
-    cr_assert_eq(system(cmd), 0);
+    build_with("cc -shared -fPIC -fvisibility=hidden", "hand", "c",
+               "#include \"mrapp.h\"\n"
+               "static int m(const char *f, const char *d, size_t n,\n"
+               "             struct mr_emitter *e)\n"
+               "{ (void)f; (void)d; (void)n; (void)e; return 0; }\n"
+               "static int r(const char *k, size_t n, struct mr_values *v,\n"
+               "             struct mr_output *o)\n"
+               "{ (void)k; (void)n; (void)v; (void)o; return 0; }\n"
+               "const struct mr_app *mr_app_entry(void) {\n"
+               "    static const struct mr_app a = {MR_APP_ABI_VERSION, \"hand\",\n"
+               "                                    m, r, 0, 0};\n"
+               "    return &a;\n"
+               "}\n", path, sizeof(path));
     cr_assert_eq(app_load(path, &m, err), 0, "%s", err);
     cr_assert_str_eq(m.app->name, "hand");
     app_unload(&m);
@@ -237,21 +239,14 @@ Test(app, hand_written_entry_with_hidden_visibility_loads)
  * names it and says what to do. */
 Test(app, cxx_entry_in_a_namespace_is_named)
 {
-    char src[128], path[128], cmd[1024], err[MR_ERR_LEN];
+    char path[128], err[MR_ERR_LEN];
     struct app_module m;
-    FILE *f;
 
-    snprintf(src, sizeof(src), "%s/ns.cc", dir);
-    snprintf(path, sizeof(path), "%s/ns.so", dir);
-    cr_assert_not_null(f = fopen(src, "w"));
-    fputs("#include \"mrapp.h\"\n"
-          "namespace mine {\n"
-          "const mr_app *mr_app_entry() { return nullptr; }\n"
-          "}\n", f);
-    fclose(f);
-    snprintf(cmd, sizeof(cmd), "g++ -shared -fPIC -Iinclude %s -o %s", src,
-             path);
-    cr_assert_eq(system(cmd), 0);
+    build_with("g++ -shared -fPIC", "ns", "cc",
+               "#include \"mrapp.h\"\n"
+               "namespace mine {\n"
+               "const mr_app *mr_app_entry() { return nullptr; }\n"
+               "}\n", path, sizeof(path));
     cr_assert_eq(app_load(path, &m, err), MR_EBADAPP);
     cr_expect(strstr(err, "_ZN4mine12mr_app_entryEv"), "%s", err);
     cr_expect(strstr(err, "not in a namespace"), "%s", err);
