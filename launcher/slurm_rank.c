@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exit_codes.h"
 #include "loop.h"
@@ -142,9 +143,9 @@ slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
         fprintf(stderr, "mrrun: %s\n", err);
         return MR_EXIT_FAILED;
     }
-    printf("rank %lu on %s: %lu worker%s for the coordinator at %s (rank 0, "
-           "on %s)\n", t->rank, t->host, nworkers, nworkers == 1 ? "" : "s",
-           co.addr, co.host);
+    printf("rank %lu on %s (pid %d): %lu worker%s for the coordinator at %s "
+           "(rank 0, on %s)\n", t->rank, t->host, (int)getpid(), nworkers,
+           nworkers == 1 ? "" : "s", co.addr, co.host);
     fflush(stdout);
     rc = serve(&r, loop, worker_exe, argv, nworkers);
     rpc_loop_free(loop);

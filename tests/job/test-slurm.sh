@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# Jobs under a real Slurm: the suite installs slurm-wlm and munge (tools/
+# deps.sh --install slurm), configures a cluster of this one machine in
+# its temporary directory (a controller and one node daemon on unusual
+# ports, a node with this machine's CPUs, state, spool and munge's socket
+# and key in the directory), starts munged, slurmctld and slurmd, and
+# submits examples/slurm/mrjob.sbatch as written (two tasks, one CPU each)
+# with sbatch. Checks: a word count equals mrsequential's; a job whose batch
+# shell gets the time limit's signal (scancel --batch --signal=USR1, what
+# #SBATCH --signal=B:USR1@120 does) once two reduces have started exits
+# 75, and submitted again resumes, keeping the reduces done, running no
+# reduce twice and giving mrsequential's output; a worker rank SIGKILLed
+# (its mrrun and its worker) after it has run a map task is a worker
+# death: the job finishes with the right output; the daemons are stopped
+# and nothing of theirs is left. Needs root; without it, or when the
+# packages cannot be installed, every check prints "SKIP name: why".
+# Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
+
+begin_suite mr-slurm
+need "$B/mrrun" "$B/mrworker" "$B/mrsequential" "$B/mrgen" \
+    "$B/apps/wc.so" "$SBATCH_SCRIPT"
+
+skip_all() {
+    local c
+    for c in "${CHECKS[@]}"; do skip "$c" "$1"; done
+    exit 0
+}
+[ "$(id -u)" = 0 ] || skip_all "needs root (it runs slurmctld, slurmd and munged)"
+"$REPO/tools/deps.sh" --install slurm > "$WORK/deps.log" 2>&1 ||
+    skip_all "slurm-wlm and munge cannot be installed: $(tail -n 1 "$WORK/deps.log")"
+command -v python3 >/dev/null || skip_all "needs python3 (to pick free ports)"
+
+# ---------------------------------------------------------------- cluster
+
+S=$WORK/slurm                   # the cluster's files
+HOST=$(hostname -s)
+CTLD_PID='' SLURMD_PID=''
+
+# free_ports N: N TCP ports free now, one a line.
+free_ports() {
+    python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("", 0))
+for s in socks: print(s.getsockname()[1])' "$1"
+}
+
+# The munge daemon's own key, socket and files: munged checks that the
+# socket's directory is reachable by all and the key's by munge alone.
+start_munge() {
+    mkdir -p "$S/munge" "$S/msock" &&
+        chown munge:munge "$S/munge" "$S/msock" &&
+        chmod 700 "$S/munge" && chmod 755 "$S/msock" &&
+        mungekey --create --keyfile="$S/munge/munge.key" &&
+        chown munge:munge "$S/munge/munge.key" &&
+        chmod 400 "$S/munge/munge.key" &&
+        runuser -u munge -- munged --socket="$S/msock/munge.sock" \
+            --key-file="$S/munge/munge.key" \
+            --pid-file="$S/munge/munged.pid" \
+            --log-file="$S/munge/munged.log" \
+            --seed-file="$S/munge/munged.seed"
+}
+
+write_conf() {
+    local ports
+    ports=($(free_ports 2)) || return 1
+    mkdir -p "$S/state" "$S/spool" || return 1
+    cat > "$S/slurm.conf" <<EOF
+ClusterName=mrtest
+SlurmctldHost=$HOST
+SlurmctldPort=${ports[0]}
+SlurmdPort=${ports[1]}
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$S/msock/munge.sock
+CredType=cred/munge
+StateSaveLocation=$S/state
+SlurmdSpoolDir=$S/spool
+SlurmctldPidFile=$S/slurmctld.pid
+SlurmdPidFile=$S/slurmd.pid
+SlurmctldLogFile=$S/slurmctld.log
+SlurmdLogFile=$S/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerType=sched/builtin
+ReturnToService=2
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+NodeName=$HOST CPUs=$(nproc) State=UNKNOWN
+PartitionName=mrtest Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
+EOF
+}
+
+node_idle() { [ "$(sinfo -h -N -o %T 2>/dev/null)" = idle ]; }
+no_jobs() { [ -z "$(squeue -h -o %i 2>/dev/null)" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# Stops what start_cluster started, each by its pid, and waits for it.
+stop_cluster() {
+    local pid
+    [ -n "$CTLD_PID" ] && scancel --full --signal=KILL --user=root \
+        2>/dev/null && wait_for 20 no_jobs
+    for pid in "$SLURMD_PID" "$CTLD_PID"; do
+        [ -n "$pid" ] || continue
+        kill "$pid" 2>/dev/null
+        wait_for 20 gone "$pid" || kill -9 "$pid" 2>/dev/null
+    done
+    if [ -s "$S/munge/munged.pid" ]; then
+        pid=$(cat "$S/munge/munged.pid")
+        kill "$pid" 2>/dev/null && { wait_for 20 gone "$pid" ||
+                                     kill -9 "$pid" 2>/dev/null; }
+    fi
+}
+
+start_cluster() {
+    chmod 711 "$WORK" && mkdir -p "$S" && write_conf &&
+        start_munge > "$S/munge.out" 2>&1 || return 1
+    export SLURM_CONF=$S/slurm.conf
+    slurmctld -D -f "$SLURM_CONF" > "$S/slurmctld.out" 2>&1 &
+    CTLD_PID=$!
+    slurmd -D -f "$SLURM_CONF" > "$S/slurmd.out" 2>&1 &
+    SLURMD_PID=$!
+    wait_for 30 node_idle
+}
+
+trap 's=$?; stop_cluster; (exit $s); end_suite' EXIT   # end_suite reads $?
+if ! start_cluster; then
+    fail setup "the cluster did not come up: $(tail -n 3 "$S"/*.log \
+        "$S"/*.out 2>/dev/null | tr '\n' ' ')"
+    exit 1
+fi
+
+# ---------------------------------------------------------------- jobs
+
+make_inputs --size 300000 a.txt b.txt c.txt d.txt
+reference "$B/apps/wc.so" "$WORK/ref-wc" "$IN"/*.txt ||
+    { fail setup "mrsequential failed"; exit 1; }
+
+# The streaming app of the time-limit and killed-rank checks: a mapper that
+# leaves m.<its worker's pid> in marks/ (the worker runs it through sh -c)
+# and sleeps MAP_SLEEP s, a
+# reducer that sleeps 1 s, then leaves r.* in marks/.
+cat > "$WORK/map.sh" <<'EOF'
+#!/bin/sh
+touch "marks/m.$(awk '{print $4}' "/proc/$PPID/stat")"
+sleep "${MAP_SLEEP:-0}"
+tr -s ' ' '\n' | grep -v '^$'
+EOF
+cat > "$WORK/reduce.sh" <<'EOF'
+#!/bin/sh
+sleep 1
+mktemp marks/r.XXXXXX > /dev/null
+uniq -c | awk '{print $2 "\t" $1}'
+EOF
+chmod +x "$WORK/map.sh" "$WORK/reduce.sh"
+(mkdir -p "$WORK/ref-exec.d/marks" && cd "$WORK/ref-exec.d" &&
+    "$B/mrsequential" --mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" \
+        "$IN"/*.txt > /dev/null && sort mr-out-0 > "$WORK/ref-exec") ||
+    { fail setup "mrsequential failed on the streaming app"; exit 1; }
+
+# job_dir NAME: a fresh job directory $WORK/NAME with marks/ in it.
+job_dir() { mkdir -p "$WORK/$1/marks" && echo "$WORK/$1"; }
+
+# submit DIR LOG ARGS...: submits the example script from DIR, two tasks
+# of one CPU on this node, its output in DIR/LOG, mrrun's ARGS, and waits
+# for its end (job_wait). Returns the job's exit status.
+submit() {
+    local dir=$1 log=$2 id
+    shift 2
+    id=$(cd "$dir" && MRRUN=$B/mrrun MR_LOG=info sbatch --parsable \
+        --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 --time=5 \
+        --output="$dir/$log" "$SBATCH_SCRIPT" "$@" 2> "$dir/$log.err") ||
+        { echo "sbatch: $(cat "$dir/$log.err")" >> "$dir/$log"; return 1; }
+    echo "$id" > "$dir/$log.id"
+    job_wait "$id"
+}
+
+# job_wait ID: waits (60 s at most) for job ID to end, asking the
+# controller every 50 ms (sbatch --wait asks every few seconds); returns
+# the job's exit status (its batch script's), or 124 when it did not end.
+job_wait() {
+    local code
+    wait_for 60 job_ended "$1" || return 124
+    code=$(scontrol -o show job "$1" | sed -n 's/.* ExitCode=\([0-9]*\):.*/\1/p')
+    return "${code:-1}"
+}
+job_ended() {
+    scontrol -o show job "$1" 2>/dev/null |
+        grep -q 'JobState=\(COMPLETED\|FAILED\|CANCELLED\|TIMEOUT\|NODE_FAIL\|OUT_OF_MEMORY\)'
+}
+
+job_id() { cat "$1"; }
+
+# same_output DIR REF: DIR's mr-out-*, sorted, are REF.
+same_output() { cat "$1"/mr-out-* 2>/dev/null | sort | cmp -s - "$2"; }
+
+count() { ls "$1" 2>/dev/null | grep -c "$2"; }
+
+check_slurm_wc() {
+    local dir st
+    dir=$(job_dir wc)
+    submit "$dir" out --app wc --reduce 4 "$IN"
+    st=$?
+    if [ $st -ne 0 ]; then
+        fail slurm_wc "the job exited $st: $(tail -n 3 "$dir/out")"
+    elif ! same_output "$dir" "$WORK/ref-wc"; then
+        fail slurm_wc "the outputs differ from mrsequential's"
+    elif ! logged "$dir/out" "^rank 0 on .*the coordinator listens at tcp:"; then
+        fail slurm_wc "rank 0 did not say where it listens"
+    elif [ -e "$dir/.mr-slurm-$(job_id "$dir/out.id").token" ]; then
+        fail slurm_wc "the job's token was left in its directory"
+    else
+        pass slurm_wc
+    fi
+}
+
+# resumed_reduces LOG: Y of "... X of M map and Y of R reduce tasks were
+# done and are kept".
+resumed_reduces() {
+    sed -n 's/.* map and \([0-9]*\) of [0-9]* reduce tasks were done and are kept.*/\1/p' "$1" | head -n 1
+}
+
+check_slurm_time_limit() {
+    local dir id st kept runs
+    local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
+                "$IN")
+    dir=$(job_dir limit)
+    submit "$dir" first "${args[@]}" &
+    local sb=$!
+    # Two reduces have started (their workers are inside them): the time
+    # limit comes, as #SBATCH --signal=B:USR1 sends it, to the batch shell.
+    if ! wait_for 40 test -s "$dir/first.id" ||
+       ! wait_for 40 eval '[ $(count "$dir/marks" "^r\.") -ge 2 ]'; then
+        fail slurm_time_limit "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    id=$(job_id "$dir/first.id")
+    scancel --batch --signal=USR1 "$id"
+    wait $sb
+    st=$?
+    if [ $st -ne 75 ]; then
+        fail slurm_time_limit "stopped, the job exited $st, not 75: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    if ! logged "$dir/first" "stopped before it was over.*run the same command again"; then
+        fail slurm_time_limit "no line said the job can be resumed"
+        return
+    fi
+    if ls "$dir"/mr-out-* > /dev/null 2>&1 || [ -e "$dir/mr-success" ]; then
+        fail slurm_time_limit "a stopped job committed outputs"
+        return
+    fi
+    submit "$dir" second "${args[@]}"
+    st=$?
+    kept=$(resumed_reduces "$dir/second")
+    runs=$(count "$dir/marks" "^r\.")
+    if [ $st -ne 0 ]; then
+        fail slurm_time_limit "submitted again, the job exited $st: $(tail -n 3 "$dir/second")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail slurm_time_limit "the resumed job's outputs differ from mrsequential's"
+    elif [ -z "$kept" ] || [ "$kept" -lt 2 ]; then
+        fail slurm_time_limit "the resumed job kept ${kept:-no} reduces, not the 2 or more done before the stop"
+    elif [ "$runs" -ne 6 ]; then
+        fail slurm_time_limit "the reducer ran $runs times for 6 reduce tasks: finished work was done again"
+    else
+        pass slurm_time_limit
+    fi
+}
+
+# rank1_ran_map DIR: prints the pids of rank 1's mrrun (from its line in
+# DIR/out) and of its children, its workers, once one of them has started
+# a map task; false before.
+rank1_ran_map() {
+    local rank p pids
+    rank=$(sed -n 's/^rank 1 on .* (pid \([0-9]*\)).*/\1/p' "$1/out" \
+           2>/dev/null)
+    [ -n "$rank" ] || return 1
+    pids=$(ps -o pid= --ppid "$rank")
+    for p in $pids; do
+        [ -e "$1/marks/m.$p" ] && { echo "$rank" $pids; return 0; }
+    done
+    return 1
+}
+
+check_slurm_rank_killed() {
+    local dir pids st
+    dir=$(job_dir killed)
+    MAP_SLEEP=0.5 submit "$dir" out --mapper "$WORK/map.sh" \
+        --reducer "$WORK/reduce.sh" --reduce 2 --split-size 100000 "$IN" &
+    local sb=$!
+    if ! pids=$(wait_for 40 rank1_ran_map "$dir"); then
+        fail slurm_rank_killed "rank 1 ran no map task: $(tail -n 3 "$dir/out")"
+        return
+    fi
+    # shellcheck disable=SC2086
+    kill -9 $pids
+    wait $sb
+    st=$?
+    if ! logged "$dir/out" "^committed job"; then
+        fail slurm_rank_killed "the job did not finish without rank 1 (status $st): $(tail -n 3 "$dir/out")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail slurm_rank_killed "the outputs differ from mrsequential's"
+    elif ! logged "$dir/out" "task 1: Killed"; then
+        fail slurm_rank_killed "srun did not see rank 1 killed (status $st)"
+    else
+        pass slurm_rank_killed
+    fi
+}
+
+# ours PID: the process runs with this suite's files (its command line,
+# environment or directory name $WORK).
+ours() {
+    grep -qs -- "$WORK" "/proc/$1/cmdline" "/proc/$1/environ" ||
+        readlink "/proc/$1/cwd" | grep -q -- "^$WORK"
+}
+
+check_slurm_cleaned_up() {
+    local left='' pid comm
+    stop_cluster
+    CTLD_PID='' SLURMD_PID=''
+    while read -r pid comm; do
+        case $comm in
+        slurmctld|slurmd|slurmstepd|munged|mrrun|mrworker|sleep)
+            ours "$pid" && left="$left $comm($pid)" ;;
+        esac
+    done < <(ps -eo pid=,comm=)
+    if [ -n "$left" ]; then
+        fail slurm_cleaned_up "left running:$left"
+    else
+        pass slurm_cleaned_up
+    fi
+}
+
+run_checks "${CHECKS[*]}" "$@"
