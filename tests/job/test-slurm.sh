@@ -69,7 +69,8 @@ start_munge() {
 
 write_conf() {
     local ports
-    ports=($(free_ports 2)) || return 1
+    mapfile -t ports < <(free_ports 2)
+    [ ${#ports[@]} = 2 ] || return 1
     mkdir -p "$S/state" "$S/spool" || return 1
     cat > "$S/slurm.conf" <<EOF
 ClusterName=mrtest
@@ -205,7 +206,14 @@ job_id() { cat "$1"; }
 # same_output DIR REF: DIR's mr-out-*, sorted, are REF.
 same_output() { cat "$1"/mr-out-* 2>/dev/null | sort | cmp -s - "$2"; }
 
-count() { ls "$1" 2>/dev/null | grep -c "$2"; }
+# count DIR PREFIX: how many files in DIR have names starting with PREFIX.
+count() {
+    local f n=0
+    for f in "$1/$2"*; do [ -e "$f" ] && n=$((n + 1)); done
+    echo $n
+}
+# at_least N DIR PREFIX: count DIR PREFIX is N or more.
+at_least() { [ "$(count "$2" "$3")" -ge "$1" ]; }
 
 check_slurm_wc() {
     local dir st
@@ -241,7 +249,7 @@ check_slurm_time_limit() {
     # Two reduces have started (their workers are inside them): the time
     # limit comes, as #SBATCH --signal=B:USR1 sends it, to the batch shell.
     if ! wait_for 40 test -s "$dir/first.id" ||
-       ! wait_for 40 eval '[ $(count "$dir/marks" "^r\.") -ge 2 ]'; then
+       ! wait_for 40 at_least 2 "$dir/marks" r.; then
         fail slurm_time_limit "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
         return
     fi
@@ -264,7 +272,7 @@ check_slurm_time_limit() {
     submit "$dir" second "${args[@]}"
     st=$?
     kept=$(resumed_reduces "$dir/second")
-    runs=$(count "$dir/marks" "^r\.")
+    runs=$(count "$dir/marks" r.)
     if [ $st -ne 0 ]; then
         fail slurm_time_limit "submitted again, the job exited $st: $(tail -n 3 "$dir/second")"
     elif ! same_output "$dir" "$WORK/ref-exec"; then
@@ -288,6 +296,7 @@ rank1_ran_map() {
     [ -n "$rank" ] || return 1
     pids=$(ps -o pid= --ppid "$rank")
     for p in $pids; do
+        # shellcheck disable=SC2086
         [ -e "$1/marks/m.$p" ] && { echo "$rank" $pids; return 0; }
     done
     return 1
