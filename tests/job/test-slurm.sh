@@ -12,29 +12,24 @@
 # reduce twice and giving mrsequential's output; a worker rank SIGKILLed
 # (its mrrun and its worker) after it has run a map task is a worker
 # death: the job finishes with the right output; the daemons are stopped
-# and nothing of theirs is left. Needs root; without it, or when the
-# packages cannot be installed, every check prints "SKIP name: why".
+# and nothing of theirs is left. These need root; without it, or when the
+# packages cannot be installed, each prints "SKIP name: why". Checks that
+# need no Slurm: mrrun and mrcoordinator stopped by SIGUSR1 exit 75 with
+# one line, commit nothing, and started again resume (mrrun: the reduces
+# done are kept, none runs twice); mrrun --slurm outside a step is refused
+# with one line, exit 2.
 # Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
+LOCAL_CHECKS=(stop_mrrun stop_mrcoordinator slurm_outside_a_step)
+SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
 
 begin_suite mr-slurm
 need "$B/mrrun" "$B/mrworker" "$B/mrsequential" "$B/mrgen" \
     "$B/apps/wc.so" "$SBATCH_SCRIPT"
-
-skip_all() {
-    local c
-    for c in "${CHECKS[@]}"; do skip "$c" "$1"; done
-    exit 0
-}
-[ "$(id -u)" = 0 ] || skip_all "needs root (it runs slurmctld, slurmd and munged)"
-"$REPO/tools/deps.sh" --install slurm > "$WORK/deps.log" 2>&1 ||
-    skip_all "slurm-wlm and munge cannot be installed: $(tail -n 1 "$WORK/deps.log")"
-command -v python3 >/dev/null || skip_all "needs python3 (to pick free ports)"
 
 # ---------------------------------------------------------------- cluster
 
@@ -135,12 +130,6 @@ start_cluster() {
     wait_for 30 node_idle
 }
 
-trap 's=$?; stop_cluster; (exit $s); end_suite' EXIT   # end_suite reads $?
-if ! start_cluster; then
-    fail setup "the cluster did not come up: $(tail -n 3 "$S"/*.log \
-        "$S"/*.out 2>/dev/null | tr '\n' ' ')"
-    exit 1
-fi
 
 # ---------------------------------------------------------------- jobs
 
@@ -201,8 +190,6 @@ job_ended() {
         grep -q 'JobState=\(COMPLETED\|FAILED\|CANCELLED\|TIMEOUT\|NODE_FAIL\|OUT_OF_MEMORY\)'
 }
 
-job_id() { cat "$1"; }
-
 # same_output DIR REF: DIR's mr-out-*, sorted, are REF.
 same_output() { cat "$1"/mr-out-* 2>/dev/null | sort | cmp -s - "$2"; }
 
@@ -226,7 +213,7 @@ check_slurm_wc() {
         fail slurm_wc "the outputs differ from mrsequential's"
     elif ! logged "$dir/out" "^rank 0 on .*the coordinator listens at tcp:"; then
         fail slurm_wc "rank 0 did not say where it listens"
-    elif [ -e "$dir/.mr-slurm-$(job_id "$dir/out.id").token" ]; then
+    elif [ -e "$dir/.mr-slurm-$(cat "$dir/out.id").token" ]; then
         fail slurm_wc "the job's token was left in its directory"
     else
         pass slurm_wc
@@ -240,12 +227,12 @@ resumed_reduces() {
 }
 
 check_slurm_time_limit() {
-    local dir id st kept runs
+    local dir sb st1 st2
     local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
                 "$IN")
     dir=$(job_dir limit)
     submit "$dir" first "${args[@]}" &
-    local sb=$!
+    sb=$!
     # Two reduces have started (their workers are inside them): the time
     # limit comes, as #SBATCH --signal=B:USR1 sends it, to the batch shell.
     if ! wait_for 40 test -s "$dir/first.id" ||
@@ -253,37 +240,13 @@ check_slurm_time_limit() {
         fail slurm_time_limit "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
         return
     fi
-    id=$(job_id "$dir/first.id")
-    scancel --batch --signal=USR1 "$id"
+    scancel --batch --signal=USR1 "$(cat "$dir/first.id")"
     wait $sb
-    st=$?
-    if [ $st -ne 75 ]; then
-        fail slurm_time_limit "stopped, the job exited $st, not 75: $(tail -n 3 "$dir/first")"
-        return
-    fi
-    if ! logged "$dir/first" "stopped before it was over.*run the same command again"; then
-        fail slurm_time_limit "no line said the job can be resumed"
-        return
-    fi
-    if ls "$dir"/mr-out-* > /dev/null 2>&1 || [ -e "$dir/mr-success" ]; then
-        fail slurm_time_limit "a stopped job committed outputs"
-        return
-    fi
+    st1=$?
+    note_outputs "$dir"
     submit "$dir" second "${args[@]}"
-    st=$?
-    kept=$(resumed_reduces "$dir/second")
-    runs=$(count "$dir/marks" r.)
-    if [ $st -ne 0 ]; then
-        fail slurm_time_limit "submitted again, the job exited $st: $(tail -n 3 "$dir/second")"
-    elif ! same_output "$dir" "$WORK/ref-exec"; then
-        fail slurm_time_limit "the resumed job's outputs differ from mrsequential's"
-    elif [ -z "$kept" ] || [ "$kept" -lt 2 ]; then
-        fail slurm_time_limit "the resumed job kept ${kept:-no} reduces, not the 2 or more done before the stop"
-    elif [ "$runs" -ne 6 ]; then
-        fail slurm_time_limit "the reducer ran $runs times for 6 reduce tasks: finished work was done again"
-    else
-        pass slurm_time_limit
-    fi
+    st2=$?
+    stop_resume_check slurm_time_limit "$dir" "$st1" "$st2"
 }
 
 # rank1_ran_map DIR: prints the pids of rank 1's mrrun (from its line in
@@ -351,4 +314,131 @@ check_slurm_cleaned_up() {
     fi
 }
 
-run_checks "${CHECKS[*]}" "$@"
+# ---------------------------------------------------------------- no Slurm
+
+# stop_resume_check NAME DIR: the first run in DIR (logged in DIR/first,
+# its status in $1) was stopped by SIGUSR1 once two reduces had started;
+# the second (DIR/second, status $2) resumed. Prints the check's line.
+stop_resume_check() {
+    local name=$1 dir=$2 st1=$3 st2=$4 kept runs
+    kept=$(resumed_reduces "$dir/second")
+    runs=$(count "$dir/marks" r.)
+    if [ "$st1" -ne 75 ]; then
+        fail "$name" "stopped, it exited $st1, not 75: $(tail -n 3 "$dir/first")"
+    elif ! logged "$dir/first" "stopped before it was over.*run the same command again"; then
+        fail "$name" "no line said the job can be resumed: $(tail -n 3 "$dir/first")"
+    elif [ -e "$dir/first-outputs" ]; then
+        fail "$name" "a stopped job committed outputs"
+    elif [ "$st2" -ne 0 ]; then
+        fail "$name" "started again, it exited $st2: $(tail -n 3 "$dir/second")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail "$name" "the resumed job's outputs differ from mrsequential's"
+    elif [ -z "$kept" ] || [ "$kept" -lt 2 ]; then
+        fail "$name" "the resumed job kept ${kept:-no} reduces, not the 2 or more done before the stop"
+    elif [ "$runs" -ne 6 ]; then
+        fail "$name" "the reducer ran $runs times for 6 reduce tasks: finished work was done again"
+    else
+        pass "$name"
+    fi
+}
+
+# note_outputs DIR: when DIR holds outputs or a success marker, leaves
+# DIR/first-outputs to say so (stop_resume_check reads it).
+note_outputs() {
+    if ls "$1"/mr-out-* > /dev/null 2>&1 || [ -e "$1/mr-success" ]; then
+        : > "$1/first-outputs"
+    fi
+}
+
+check_stop_mrrun() {
+    local dir tpid pid st1 st2
+    local args=(--workers 2 --reduce 6 --mapper "$WORK/map.sh"
+                --reducer "$WORK/reduce.sh" "$IN")
+    dir=$(job_dir local)
+    (cd "$dir" && MR_LOG=info exec $TIMEOUT "$B/mrrun" "${args[@]}") \
+        > "$dir/first" 2>&1 &
+    tpid=$!
+    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
+       ! wait_for 40 at_least 2 "$dir/marks" r.; then
+        fail stop_mrrun "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    kill -USR1 "$pid"
+    wait "$tpid"
+    st1=$?
+    note_outputs "$dir"
+    (cd "$dir" && MR_LOG=info $TIMEOUT "$B/mrrun" "${args[@]}") \
+        > "$dir/second" 2>&1
+    st2=$?
+    stop_resume_check stop_mrrun "$dir" "$st1" "$st2"
+}
+
+check_stop_mrcoordinator() {
+    local dir st
+    dir=$(job_dir coord)
+    mkdir -p "$dir/out"
+    if ! start_coordinator "$dir" "$dir/first" --addr "unix:$dir/sock" \
+            --app wc --output "$dir/out" "$IN"; then
+        fail stop_mrcoordinator "it did not start: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    kill -USR1 "$CPID"
+    wait "$TPID"
+    st=$?
+    if [ $st -ne 75 ]; then
+        fail stop_mrcoordinator "stopped, it exited $st, not 75: $(tail -n 3 "$dir/first")"
+        return
+    elif ! logged "$dir/first" "stopped before it was over.*run the same command again to resume"; then
+        fail stop_mrcoordinator "no line said the job can be resumed: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    if ! start_coordinator "$dir" "$dir/second" --addr "unix:$dir/sock" \
+            --app wc --output "$dir/out" "$IN"; then
+        fail stop_mrcoordinator "started again, it did not start: $(tail -n 3 "$dir/second")"
+        return
+    fi
+    (cd "$dir" && $TIMEOUT "$B/mrworker" --addr "unix:$dir/sock") \
+        > "$dir/worker" 2>&1
+    wait "$TPID"
+    st=$?
+    if [ $st -ne 0 ]; then
+        fail stop_mrcoordinator "started again, it exited $st: $(tail -n 3 "$dir/second")"
+    elif ! logged "$dir/second" "resumed from its journal"; then
+        fail stop_mrcoordinator "started again, it did not resume the stopped job"
+    elif ! same_output "$dir/out" "$WORK/ref-wc"; then
+        fail stop_mrcoordinator "the outputs differ from mrsequential's"
+    else
+        pass stop_mrcoordinator
+    fi
+}
+
+check_slurm_outside_a_step() {
+    expect_error slurm_outside_a_step 2 "runs inside a Slurm job step" \
+        env -u SLURM_JOB_ID -u SLURM_PROCID "$B/mrrun" --slurm
+}
+
+# ---------------------------------------------------------------- run
+
+# Without root or the packages, the Slurm checks say why they are skipped.
+why=''
+if [ "$(id -u)" != 0 ]; then
+    why="needs root (it runs slurmctld, slurmd and munged)"
+elif ! "$REPO/tools/deps.sh" --install slurm > "$WORK/deps.log" 2>&1; then
+    why="slurm-wlm and munge cannot be installed: $(tail -n 1 "$WORK/deps.log")"
+elif ! command -v python3 > /dev/null; then
+    why="needs python3 (to pick free ports)"
+fi
+if [ -n "$why" ]; then
+    for c in "${SLURM_CHECKS[@]}"; do
+        eval "check_$c() { skip $c \"$why\"; }"
+    done
+else
+    trap 's=$?; stop_cluster; (exit $s); end_suite' EXIT   # end_suite reads $?
+    if ! start_cluster; then
+        fail setup "the cluster did not come up: $(tail -n 3 "$S"/*.log \
+            "$S"/*.out 2>/dev/null | tr '\n' ' ')"
+        exit 1
+    fi
+fi
+
+run_checks "${LOCAL_CHECKS[*]} ${SLURM_CHECKS[*]}" "$@"
