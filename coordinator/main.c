@@ -236,7 +236,7 @@ on_linger_end(rpc_loop *loop, void *arg)
 }
 
 /* The job is over and the workers told: exit, or first linger (not after
- * an interrupt: that asked to stop now). */
+ * an interrupt or a stop: they asked to stop now). */
 static void
 on_over(coord *c, void *arg)
 {
@@ -247,7 +247,8 @@ on_over(coord *c, void *arg)
         progress_end(&r->p);
         r->showing = false;
     }
-    if (page.http == NULL || page.linger_ms == 0 || interrupted) {
+    if (page.http == NULL || page.linger_ms == 0 || interrupted ||
+        coord_stopped(c)) {
         rpc_loop_stop(r->loop);
         return;
     }

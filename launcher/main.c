@@ -494,13 +494,14 @@ on_linger_end(rpc_loop *loop, void *arg)
 }
 
 /* --linger: the job is over and reported; the page stays up that long, or
- * until an interrupt (none after one: that asked to stop now). */
+ * until an interrupt (none after one, or a stop: they asked to stop
+ * now). */
 static void
 linger(struct run *r)
 {
     unsigned long ms = r->a->page.linger_ms;
 
-    if (r->page == NULL || ms == 0 || r->interrupted)
+    if (r->page == NULL || ms == 0 || r->interrupted || r->stopping)
         return;
     fprintf(stderr, "mrrun: the status page stays up %.1f s more "
             "(--linger)\n", (double)ms / 1000.0);

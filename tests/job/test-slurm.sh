@@ -22,7 +22,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-LOCAL_CHECKS=(stop_mrrun stop_mrcoordinator slurm_outside_a_step)
+LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_mrcoordinator
+              slurm_outside_a_step)
 SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
@@ -140,7 +141,8 @@ reference "$B/apps/wc.so" "$WORK/ref-wc" "$IN"/*.txt ||
 # The streaming app of the time-limit and killed-rank checks: a mapper that
 # leaves m.<its worker's pid> in marks/ (the worker runs it through sh -c)
 # and sleeps MAP_SLEEP s, a
-# reducer that sleeps 1 s, then leaves r.* in marks/.
+# reducer that leaves s.* in marks/ as it starts, sleeps REDUCE_SLEEP s
+# (default 1), then leaves r.* there.
 cat > "$WORK/map.sh" <<'EOF'
 #!/bin/sh
 touch "marks/m.$(awk '{print $4}' "/proc/$PPID/stat")"
@@ -149,7 +151,8 @@ tr -s ' ' '\n' | grep -v '^$'
 EOF
 cat > "$WORK/reduce.sh" <<'EOF'
 #!/bin/sh
-sleep 1
+touch "marks/s.$$"
+sleep "${REDUCE_SLEEP:-1}"
 mktemp marks/r.XXXXXX > /dev/null
 uniq -c | awk '{print $2 "\t" $1}'
 EOF
@@ -371,6 +374,41 @@ check_stop_mrrun() {
         > "$dir/second" 2>&1
     st2=$?
     stop_resume_check stop_mrrun "$dir" "$st1" "$st2"
+}
+
+# Reduces that outlast --stop-grace are given up: the job stops anyway
+# (the grace is a bound), and they run again when it resumes.
+check_stop_grace_over() {
+    local dir tpid pid st start
+    local args=(--workers 2 --reduce 6 --stop-grace 0.3 --mapper
+                "$WORK/map.sh" --reducer "$WORK/reduce.sh" "$IN")
+    dir=$(job_dir grace)
+    (cd "$dir" && REDUCE_SLEEP=30 MR_LOG=info exec $TIMEOUT "$B/mrrun" \
+        "${args[@]}") > "$dir/first" 2>&1 &
+    tpid=$!
+    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
+       ! wait_for 40 at_least 2 "$dir/marks" s.; then
+        fail stop_grace_over "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    start=$SECONDS
+    kill -USR1 "$pid"
+    wait "$tpid"
+    st=$?
+    if [ $st -ne 75 ]; then
+        fail stop_grace_over "stopped, it exited $st, not 75: $(tail -n 3 "$dir/first")"
+    elif [ $((SECONDS - start)) -ge 20 ]; then
+        fail stop_grace_over "it waited $((SECONDS - start)) s for reduces of 30 s, past its grace of 0.3 s"
+    elif ! logged "$dir/first" "had their grace"; then
+        fail stop_grace_over "no line said running attempts were given up: $(tail -n 3 "$dir/first")"
+    elif ! (cd "$dir" && REDUCE_SLEEP=0 $TIMEOUT "$B/mrrun" "${args[@]}") \
+            > "$dir/second" 2>&1; then
+        fail stop_grace_over "started again, it failed: $(tail -n 3 "$dir/second")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail stop_grace_over "the resumed job's outputs differ from mrsequential's"
+    else
+        pass stop_grace_over
+    fi
 }
 
 check_stop_mrcoordinator() {
