@@ -643,6 +643,11 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     progress_end(&r->p);
     wait_for_workers(r);
     rt.seconds = (double)(rpc_monotonic_ms() - start) / 1000.0;
+    if (r->a->slurm) {          /* every rank's workers, not ours alone */
+        struct coord_status st;
+        coord_status(r->c, &st);
+        rt.workers = (int)st.workers;
+    }
     rt.worker_restarts = r->w.restarts;
     stopped = coord_stopped(r->c);
     if ((rc = coord_result(r->c)) == 0)
@@ -662,47 +667,6 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     if (stopped)
         return MR_EXIT_STOPPED;
     return r->interrupted ? MR_EXIT_SIGNAL + r->interrupted : MR_EXIT_FAILED;
-}
-
-/* --slurm-stop: SIGUSR1 to the coordinator of this allocation's --slurm
- * step, which must run on this host (rank 0 runs on the allocation's first
- * node, as the batch script does). Returns the exit status. */
-static int
-slurm_stop(const struct args *a)
-{
-    struct slurm_coordinator co;
-    char err[MR_ERR_LEN];
-    int rc = slurm_lookup(&a->rendezvous, &co, err);
-
-    if (rc == -ENOENT) {
-        fprintf(stderr, "mrrun: no mrrun --slurm coordinator of job %s "
-                "runs in this directory (%s is missing)\n", a->task.job_id,
-                a->rendezvous.addr);
-        return MR_EXIT_FAILED;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "mrrun: %s\n", err);
-        return MR_EXIT_FAILED;
-    }
-    if (co.over >= 0) {
-        fprintf(stderr, "mrrun: job %s's coordinator has already exited "
-                "(status %d)\n", a->task.job_id, co.over);
-        return MR_EXIT_FAILED;
-    }
-    if (strcmp(co.host, a->task.host) != 0) {
-        fprintf(stderr, "mrrun: the coordinator runs on %s, not on this "
-                "host (%s): run 'kill -USR1 %d' there\n", co.host,
-                a->task.host, (int)co.pid);
-        return MR_EXIT_FAILED;
-    }
-    if (kill(co.pid, SIGUSR1) < 0) {
-        fprintf(stderr, "mrrun: cannot signal the coordinator (pid %d): "
-                "%s\n", (int)co.pid, strerror(errno));
-        return MR_EXIT_FAILED;
-    }
-    printf("asked the coordinator (pid %d on %s) to stop job %s's step at "
-           "its time limit\n", (int)co.pid, co.host, a->task.job_id);
-    return MR_EXIT_OK;
 }
 
 /* --slurm: a worker rank runs only workers; rank 0 draws the job's token
@@ -761,7 +725,7 @@ main(int argc, char **argv)
     if ((rc = parse_args(argc, argv, &a)) != 0)
         return rc < 0 ? 0 : rc;
     if (a.slurm_stop)
-        return slurm_stop(&a);
+        return slurm_stop(&a.task, &a.rendezvous);
     /* The workers read $MR_MAP_BUFFER; refuse a bad one here, once. */
     if (cli_env_bytes("MR_MAP_BUFFER", &map_buffer, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "exit_codes.h"
 
 #define TOKEN_BYTES 32          /* drawn; written as 64 hex digits */
 
@@ -255,4 +257,42 @@ slurm_wait_coordinator(const struct slurm_files *f, uint64_t timeout_ms,
         waited += 100;
     }
     return rc;
+}
+
+int
+slurm_stop(const struct slurm_task *t, const struct slurm_files *f)
+{
+    struct slurm_coordinator co;
+    char err[MR_ERR_LEN];
+    int rc = slurm_lookup(f, &co, err);
+
+    if (rc == -ENOENT) {
+        fprintf(stderr, "mrrun: no mrrun --slurm coordinator of job %s "
+                "runs in this directory (%s is missing)\n", t->job_id,
+                f->addr);
+        return MR_EXIT_FAILED;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return MR_EXIT_FAILED;
+    }
+    if (co.over >= 0) {
+        fprintf(stderr, "mrrun: job %s's coordinator has already exited "
+                "(status %d)\n", t->job_id, co.over);
+        return MR_EXIT_FAILED;
+    }
+    if (strcmp(co.host, t->host) != 0) {
+        fprintf(stderr, "mrrun: the coordinator runs on %s, not on this "
+                "host (%s): run 'kill -USR1 %d' there\n", co.host,
+                t->host, (int)co.pid);
+        return MR_EXIT_FAILED;
+    }
+    if (kill(co.pid, SIGUSR1) < 0) {
+        fprintf(stderr, "mrrun: cannot signal the coordinator (pid %d): "
+                "%s\n", (int)co.pid, strerror(errno));
+        return MR_EXIT_FAILED;
+    }
+    printf("asked the coordinator (pid %d on %s) to stop job %s's step at "
+           "its time limit\n", (int)co.pid, co.host, t->job_id);
+    return MR_EXIT_OK;
 }

@@ -85,4 +85,9 @@ int slurm_wait_coordinator(const struct slurm_files *f, uint64_t timeout_ms,
                            struct slurm_coordinator *co,
                            char err[MR_ERR_LEN]);
 
+/* mrrun --slurm-stop: SIGUSR1 to the coordinator that f names, which must
+ * run on this host (rank 0 runs on the allocation's first node, as the
+ * batch script does), saying so in one line. Returns the exit status. */
+int slurm_stop(const struct slurm_task *t, const struct slurm_files *f);
+
 #endif
