@@ -17,13 +17,14 @@
 # need no Slurm: mrrun and mrcoordinator stopped by SIGUSR1 exit 75 with
 # one line, commit nothing, and started again resume (mrrun: the reduces
 # done are kept, none runs twice); mrrun --slurm outside a step is refused
-# with one line, exit 2.
+# with one line, exit 2; a worker rank whose coordinator cannot be reached
+# exits 3 naming the address it tried and the file it read it from.
 # Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_mrcoordinator
-              slurm_outside_a_step)
+              slurm_outside_a_step slurm_rank_unreachable)
 SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
@@ -453,6 +454,30 @@ check_stop_mrcoordinator() {
 check_slurm_outside_a_step() {
     expect_error slurm_outside_a_step 2 "runs inside a Slurm job step" \
         env -u SLURM_JOB_ID -u SLURM_PROCID "$B/mrrun" --slurm
+}
+
+# A worker rank (SLURM_PROCID 1) given an address where nobody listens.
+check_slurm_rank_unreachable() {
+    local dir port st
+    dir=$(job_dir unreachable)
+    port=$(free_ports 1)
+    printf 'addr tcp:127.0.0.1:%s\nhost %s\npid 1\n' "$port" "$HOST" \
+        > "$dir/.mr-slurm-77.addr"
+    head -c 32 /dev/urandom | base64 > "$dir/.mr-slurm-77.token"
+    chmod 600 "$dir/.mr-slurm-77.addr" "$dir/.mr-slurm-77.token"
+    (cd "$dir" && SLURM_JOB_ID=77 SLURM_PROCID=1 SLURM_NTASKS=2 $TIMEOUT \
+        "$B/mrrun" --slurm --workers 1 --app wc "$IN") > /dev/null \
+        2> "$dir/err"
+    st=$?
+    if [ $st -ne 3 ]; then
+        fail slurm_rank_unreachable "exit status $st, not 3: $(cat "$dir/err")"
+    elif ! logged "$dir/err" "^mrrun: rank 1 on .*tcp:127.0.0.1:$port (from .*\.mr-slurm-77\.addr)"; then
+        fail slurm_rank_unreachable "the rank did not name the address and its file: $(cat "$dir/err")"
+    elif ! logged "$dir/err" "^mrworker: no coordinator is listening at tcp:127.0.0.1:$port"; then
+        fail slurm_rank_unreachable "its worker did not name the address: $(cat "$dir/err")"
+    else
+        pass slurm_rank_unreachable
+    fi
 }
 
 # ---------------------------------------------------------------- run
