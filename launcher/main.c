@@ -191,8 +191,8 @@ slurm_check(struct args *a)
         return -1;
     }
     if (a->slurm && a->page.on) {
-        fprintf(stderr, "mrrun: --http is not for --slurm jobs: ask the "
-                "coordinator with mrstatus instead\n");
+        fprintf(stderr, "mrrun: --http is not for --slurm jobs (rank 0 runs "
+                "on any node): watch one with mrstatus; see docs/slurm.md\n");
         return -1;
     }
     if (slurm_task_read(&a->task, err) < 0) {
