@@ -19,6 +19,10 @@
  * wrong token; or the job's module arrived other than announced; or
  * (mrstatus) the coordinator refused its token, or wants one. */
 #define MR_EXIT_REFUSED  4
+/* Stopped before the job was over (SIGUSR1: a time limit), its journal
+ * durable and its files kept: the same command started again resumes it
+ * (sysexits' EX_TEMPFAIL). mrworker: the coordinator stopped the job. */
+#define MR_EXIT_STOPPED  75
 /* mrcoordinator and mrrun exit 128 + N when interrupted by signal N. */
 #define MR_EXIT_SIGNAL   128
 

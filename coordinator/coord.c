@@ -150,6 +150,8 @@ reply_exit(coord *c, rpc_call *call, Mr__Task_Closure closure)
     t.outcome = coord__outcome(c);
     if (t.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
         t.why = (char *)coord_error(c);
+    else if (c->stopping)       /* NONE: not over, to be resumed */
+        t.why = (char *)COORD_STOPPED_WHY;
     closure(&t, call);
 }
 
@@ -294,7 +296,7 @@ arm_backup_timer(coord *c)
 
     rpc_loop_timer_cancel(c->loop, c->backup_timer);
     c->backup_timer = NULL;
-    if (c->waiters == NULL || tasks_are_over(&c->tasks) ||
+    if (c->waiters == NULL || tasks_are_over(&c->tasks) || c->stopping ||
         (due = tasks_backup_due(&c->tasks, now)) == 0)
         return;
     c->backup_timer = rpc_loop_timer_add(c->loop, due - now, on_backup_due,
@@ -326,11 +328,11 @@ on_drain_timeout(rpc_loop *loop, void *arg)
     drained(c);
 }
 
-/* Once the job is over, workers still connected are told to exit as they
- * ask; it is drained when the last one hangs up, or after COORD_DRAIN_MS
- * (a worker busy with a stale attempt is not waited for). */
-static void
-drain(coord *c)
+/* Once the job is over (or stopped), workers still connected are told to
+ * exit as they ask; it is drained when the last one hangs up, or after
+ * COORD_DRAIN_MS (a worker busy with a stale attempt is not waited for). */
+void
+coord__drain(coord *c)
 {
     if (!c->draining) {
         c->draining = true;
@@ -355,7 +357,12 @@ coord__dispatch(coord *c)
         struct waiter *w = c->waiters;
         struct coord_task *task = NULL;
 
-        if (!tasks_are_over(&c->tasks) && rpc_call_is_live(w->call)) {
+        /* Stopping, idle workers wait for the stop's end: their shuffle
+         * servers may still feed the reduces that run. */
+        if (c->stopping && !c->stopped)
+            break;
+        if (!tasks_are_over(&c->tasks) && !c->stopping &&
+            rpc_call_is_live(w->call)) {
             task = next_task(c, rpc_call_conn_id(w->call));
             if (task == NULL)
                 break;
@@ -372,8 +379,10 @@ coord__dispatch(coord *c)
         free(w);
     }
     arm_backup_timer(c);
-    if (tasks_are_over(&c->tasks))
-        drain(c);
+    if (tasks_are_over(&c->tasks) || c->stopped)
+        coord__drain(c);
+    else
+        coord__stop_check(c);
 }
 
 /* ---------------------------------------------------------------- tasks */
@@ -402,11 +411,11 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
                 "are served from now on");
         c->has_local = true;
     }
-    if (c->ended) {
+    if (c->ended || c->stopped) {
         reply_exit(c, call, closure);
         return;
     }
-    task = c->waiters == NULL && !coord__journal_pending(c)
+    task = c->waiters == NULL && !coord__journal_pending(c) && !c->stopping
                ? next_task(c, conn)
                : NULL;
     if (task != NULL) {
@@ -433,7 +442,9 @@ on_disconnect(uint64_t conn_id, void *arg)
     coord *c = arg;
     struct lost_with lw = {c, conn_id};
     size_t n = tasks_release_owner(&c->tasks, conn_id, lost_each, &lw);
-    uint32_t lost = coord__outputs_lost_with(c, conn_id);
+    /* Stopped, the journal is closed and workers leave as told: the next
+     * start runs their maps again (coord_stop). */
+    uint32_t lost = c->stopped ? 0 : coord__outputs_lost_with(c, conn_id);
     struct waiter **link = &c->waiters;
 
     members_remove(&c->members, conn_id);
@@ -453,7 +464,7 @@ on_disconnect(uint64_t conn_id, void *arg)
     while (*c->waiters_tail != NULL)
         c->waiters_tail = &(*c->waiters_tail)->next;
     if (c->draining) {
-        drain(c);
+        coord__drain(c);
         return;
     }
     if (n > 0)
@@ -536,6 +547,8 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     c->ninputs = nfiles;
     c->output_dir = opts->output_dir;
     c->fresh = opts->fresh;
+    c->stop_grace_ms = opts->stop_grace_ms ? opts->stop_grace_ms
+                                           : COORD_DEFAULT_STOP_GRACE_MS;
     c->split_size = opts->split_size ? opts->split_size : SPLIT_DEFAULT_SIZE;
     skips_init(&c->skips, opts->skip_bad_records,
                opts->max_skipped_given ? opts->max_skipped
@@ -714,6 +727,7 @@ coord_free(coord *c)
     rpc_server_free(c->srv);
     rpc_loop_timer_cancel(c->loop, c->drain_timer);
     rpc_loop_timer_cancel(c->loop, c->backup_timer);
+    rpc_loop_timer_cancel(c->loop, c->stop_timer);
     for (uint32_t i = 0; c->map_deadlines && i < c->tasks.nmap; i++)
         rpc_loop_timer_cancel(c->loop, c->map_deadlines[i].timer);
     for (uint32_t i = 0; c->reduce_deadlines && i < c->tasks.nreduce; i++)

@@ -112,6 +112,9 @@ struct coord_opts {
     /* A dead job's files in the directory go, even when its journal
      * defines this job: start afresh rather than resume (--fresh). */
     bool fresh;
+    /* coord_stop(): how long attempts running then may still report;
+     * 0: COORD_DEFAULT_STOP_GRACE_MS. */
+    uint64_t stop_grace_ms;
     /* --skip-bad-records: a line that kills two attempts of its map task
      * is skipped by the later ones (skips.h), at most max_skipped of
      * them in the job (if max_skipped_given, else SKIPS_DEFAULT_MAX). */
@@ -193,6 +196,27 @@ void coord_abort(coord *c, const char *why);
  * and knows why, so no failure note is written: nothing in the directory
  * changes. */
 void coord_interrupt(coord *c, const char *why);
+
+/* Stops the job before it is over, to be resumed by a later start on the
+ * same job in the same directory (a time limit: mrrun and mrcoordinator
+ * do it on SIGUSR1). No task is handed out from now on: workers that ask
+ * wait (still serving their map outputs to the reduces that run);
+ * attempts running now get coord_opts.stop_grace_ms to report, and their
+ * reports are kept as usual. Then the journal is made durable, with the
+ * maps whose outputs only a worker kept (they go with it) recorded as
+ * undone; the job's files stay as they are; workers are told to exit
+ * (TASK_EXIT, outcome NONE, why COORD_STOPPED_WHY) and on_over follows,
+ * with coord_stopped() true. Does nothing once the job
+ * is over or stopping. */
+void coord_stop(coord *c);
+/* Whether coord_stop() has run to its end: the job can be resumed. */
+bool coord_stopped(const coord *c);
+/* What workers told to exit by a stop hear. */
+#define COORD_STOPPED_WHY \
+    "the coordinator stopped the job before it was over (a time limit); " \
+    "started again, it resumes"
+/* The grace coord_stop() gives running attempts by default (ms). */
+#define COORD_DEFAULT_STOP_GRACE_MS 60000
 
 /* Fills st with the job's state now. */
 void coord_status(const coord *c, struct coord_status *st);

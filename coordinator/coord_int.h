@@ -158,6 +158,14 @@ struct coord {
                                    straggler is due a backup */
     char why_failed[MR_ERR_LEN];    /* an abort's or the commit's reason */
     bool interrupted;           /* coord_interrupt(): no failure note */
+    bool stopping;              /* coord_stop(): no hand-outs; running
+                                   attempts may still finish */
+    bool stopped;               /* the stop is done: journal durable, files
+                                   kept for a later start */
+    uint64_t stop_grace_ms;     /* coord_opts.stop_grace_ms, defaulted */
+    rpc_timer *stop_timer;      /* caps how long running attempts get;
+                                   NULL once the grace is over */
+    bool stop_recorded;         /* the stop's undone maps are journaled */
     struct failure_log failures;    /* failed and lost attempts */
     struct skips skips;         /* bad records (--skip-bad-records) */
     char final_error[COORD_ERROR_LEN];  /* a task ended the job: its
@@ -168,6 +176,9 @@ struct coord {
 /* coord.c */
 void coord__progress(coord *c);
 void coord__dispatch(coord *c);
+/* Tells connected workers to exit as they ask; on_over follows once the
+ * last hangs up, or after COORD_DRAIN_MS. */
+void coord__drain(coord *c);
 /* Logs a refused request, at most one line a second. */
 void coord__log_refusal(coord *c, uint64_t conn, const char *what,
                         const char *why);
@@ -181,6 +192,11 @@ Mr__JobOutcome coord__outcome(const coord *c);
 void coord__heard(coord *c, uint64_t conn);
 /* The pid a joined connection gave, for log lines; 0 if none. */
 uint32_t coord__pid_of(const coord *c, uint64_t conn);
+
+/* coord_stop.c */
+/* While stopping: ends the stop once no attempt runs (call after every
+ * change); does nothing otherwise. */
+void coord__stop_check(coord *c);
 
 /* coord_outputs.c */
 /* Room for nmap locations and the reduce Task scratch. Returns 0 or

@@ -87,7 +87,9 @@ usage(FILE *to)
         "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
         "usage or --app module; 4 the directory is in use by another job,\n"
         "or holds the files of another job killed before it finished;\n"
-        "128+N interrupted by signal N.\n");
+        "75 stopped before the job was over (SIGUSR1, --stop-grace): run\n"
+        "the same command again to resume it; 128+N interrupted by signal\n"
+        "N.\n");
 }
 
 struct args {
@@ -234,7 +236,7 @@ on_linger_end(rpc_loop *loop, void *arg)
 }
 
 /* The job is over and the workers told: exit, or first linger (not after
- * an interrupt: that asked to stop now). */
+ * an interrupt or a stop: they asked to stop now). */
 static void
 on_over(coord *c, void *arg)
 {
@@ -245,7 +247,8 @@ on_over(coord *c, void *arg)
         progress_end(&r->p);
         r->showing = false;
     }
-    if (page.http == NULL || page.linger_ms == 0 || interrupted) {
+    if (page.http == NULL || page.linger_ms == 0 || interrupted ||
+        coord_stopped(c)) {
         rpc_loop_stop(r->loop);
         return;
     }
@@ -291,6 +294,17 @@ on_stop_signal(rpc_loop *loop, int signo, void *arg)
     interrupted = signo;
     snprintf(why, sizeof(why), "interrupted by %s", strsignal(signo));
     coord_interrupt(arg, why);
+}
+
+/* SIGUSR1, a time limit coming (Slurm's --signal): stop the job so that a
+ * later start resumes it (coord_stop). */
+static void
+on_time_limit(rpc_loop *loop, int signo, void *arg)
+{
+    (void)loop;
+    (void)signo;
+    if (!page.lingering)
+        coord_stop(arg);
 }
 
 /* One line when some inputs are left for the workers to find. */
@@ -352,6 +366,7 @@ main(int argc, char **argv)
     static struct args a;
     static struct run r;
     char err[MR_ERR_LEN], why[COORD_ERROR_LEN];
+    bool stopped;
     coord *c;
     int rc;
 
@@ -382,10 +397,12 @@ main(int argc, char **argv)
     }
     rpc_loop_signal(r.loop, SIGINT, on_stop_signal, c);
     rpc_loop_signal(r.loop, SIGTERM, on_stop_signal, c);
+    rpc_loop_signal(r.loop, SIGUSR1, on_time_limit, c);
     rpc_loop_run(r.loop);
     if (r.showing)
         progress_end(&r.p);
     rc = coord_result(c);
+    stopped = coord_stopped(c);
     snprintf(why, sizeof(why), "%s", rc != 0 ? coord_error(c) : "");
     status_http_free(page.http);
     coord_free(c);
@@ -394,6 +411,11 @@ main(int argc, char **argv)
     token_forget(&a.token);
     if (rc == 0)
         return MR_EXIT_OK;
+    if (stopped) {
+        fprintf(stderr, "mrcoordinator: the job stopped before it was over "
+                "(SIGUSR1); run the same command again to resume it\n");
+        return MR_EXIT_STOPPED;
+    }
     fprintf(stderr, "mrcoordinator: job failed: %s\n", why);
     return interrupted ? MR_EXIT_SIGNAL + interrupted : MR_EXIT_FAILED;
 }

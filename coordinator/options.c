@@ -41,6 +41,11 @@ coord_opts_parse(struct coord_opts *o, int opt, const char *val,
         if (rc == 0)
             o->split_size = size;
         return rc;
+    case COORD_OPT_STOP_GRACE:
+        rc = cli_parse_seconds("--stop-grace", val, &n, err);
+        if (rc == 0)
+            o->stop_grace_ms = n;
+        return rc;
     case COORD_OPT_MIN_SPLIT:
         rc = cli_parse_size("--min-split-size", val, &size, err);
         if (rc == 0)

@@ -1,6 +1,6 @@
 /* The job options of every program that runs a coordinator (mrcoordinator,
  * mrrun): --reduce, --task-timeout, --split-size, --min-split-size,
- * --output, --fresh,
+ * --output, --fresh, --stop-grace,
  * --skip-bad-records and --max-skipped-records,
  * parsed into struct coord_opts in one place; and the status page's,
  * --http and --linger, into struct page_opts. */
@@ -16,6 +16,7 @@
 #define COORD_OPT_SKIP_BAD      0x300
 #define COORD_OPT_MAX_SKIPPED   0x301
 #define COORD_OPT_MIN_SPLIT     0x302
+#define COORD_OPT_STOP_GRACE    0x303
 
 /* Entries for a getopt_long table. */
 #define COORD_LONGOPTS                                                       \
@@ -25,6 +26,7 @@
     {"min-split-size", required_argument, NULL, COORD_OPT_MIN_SPLIT},       \
     {"output", required_argument, NULL, 'o'},                                \
     {"fresh", no_argument, NULL, 'F'},                                       \
+    {"stop-grace", required_argument, NULL, COORD_OPT_STOP_GRACE},          \
     {"skip-bad-records", no_argument, NULL, COORD_OPT_SKIP_BAD},             \
     {"max-skipped-records", required_argument, NULL, COORD_OPT_MAX_SKIPPED}
 
@@ -45,6 +47,11 @@
     "                      success marker are committed\n"                  \
     "  --fresh             do not resume the same job killed earlier in the\n"\
     "                      directory: discard its files and start afresh\n"\
+    "  --stop-grace S      on SIGUSR1 (a time limit) the job stops: no more\n"\
+    "                      tasks are handed out, running ones get S\n"     \
+    "                      seconds (default 60) to finish, the journal is\n"\
+    "                      made durable and the program exits 75; started\n"\
+    "                      again, the job resumes\n"                       \
     "  --skip-bad-records  a line that kills the map (a segfault) in two\n"  \
     "                      attempts of its task is left out of the next\n"   \
     "                      ones, and listed (apps declared MR_APP_LINES)\n"  \

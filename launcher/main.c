@@ -28,6 +28,8 @@
 #include "options.h"
 #include "progress.h"
 #include "report.h"
+#include "slurm.h"
+#include "slurm_rank.h"
 #include "status_http.h"
 #include "token.h"
 #include "workers.h"
@@ -35,9 +37,19 @@
 #define DEFAULT_FILES     8
 #define DEFAULT_FILE_SIZE (4u << 20)
 #define DEFAULT_INPUT_DIR "mr-input"
+#define OPT_SLURM         0x500
+#define OPT_SLURM_STOP    0x501
+/* Words put before the app's for each worker under --slurm. */
+#define SLURM_WORKER_ARGS 4
 
 struct args {
     unsigned long workers;
+    bool workers_given;         /* --workers was */
+    bool slurm;                 /* --slurm: a rank of a Slurm step */
+    bool slurm_stop;            /* --slurm-stop */
+    struct slurm_task task;     /* --slurm: this task of the step */
+    struct slurm_files rendezvous;  /* --slurm: rank 0's files */
+    struct token job_token;     /* --slurm rank 0: the job's secret */
     struct coord_opts opts;     /* --reduce, --task-timeout, --split-size */
     struct page_opts page;      /* --http, --linger */
     struct token page_token;    /* --token-file: the page's secret only
@@ -46,13 +58,16 @@ struct args {
     char app_name[64];
     bool app_given;             /* --app was */
     struct exec_cli exec;       /* --mapper, --reducer, ... */
-    const char *worker_args[EXEC_CLI_ARGS_MAX];     /* what the workers
-                                   are given to run the app */
+    const char *worker_args[SLURM_WORKER_ARGS + EXEC_CLI_ARGS_MAX];
+                                /* what the workers are given to run the
+                                   app (under --slurm, first where to keep
+                                   their files and the job's token) */
     struct input_list inputs;   /* the FILEs, directories made lists */
     const char *const *files;
     unsigned nfiles;
 };
-_Static_assert(EXEC_CLI_ARGS_MAX <= WORKERS_APP_ARGS_MAX + 1,
+_Static_assert(SLURM_WORKER_ARGS + EXEC_CLI_ARGS_MAX <=
+               WORKERS_APP_ARGS_MAX + 1,
                "workers_start must take every word exec_cli_argv makes");
 
 struct run {
@@ -63,6 +78,7 @@ struct run {
     struct workers w;
     struct progress p;
     int interrupted;            /* the signal that stopped us, or 0 */
+    bool stopping;              /* SIGUSR1: the job stops, resumable */
     bool over;                  /* the coordinator said the job is over */
     bool draining;              /* the job is over: waiting for workers */
     int drain_signal;           /* what the next drain timer sends */
@@ -83,6 +99,8 @@ usage(FILE *to)
         "             [FILE...]\n"
         "       mrrun [options] --mapper CMD --reducer CMD [--combiner CMD]\n"
         "             [--framed] [FILE...]\n"
+        "       srun mrrun --slurm [options] [FILE...]\n"
+        "       mrrun --slurm-stop [options] [FILE...]\n"
         "\n"
         "Runs a MapReduce job on this machine: a coordinator and N worker\n"
         "processes, with live progress and a summary. When the job is done\n"
@@ -108,6 +126,18 @@ usage(FILE *to)
         EXEC_OPTIONS_HELP
         COORD_OPTIONS_HELP
         PAGE_OPTIONS_HELP
+        "  --slurm             run as one task of a Slurm job step (srun):\n"
+        "                      rank 0 (SLURM_PROCID) runs the coordinator on\n"
+        "                      TCP and writes its address and a fresh token\n"
+        "                      to DIR/.mr-slurm-JOBID.{addr,token} (mode\n"
+        "                      600); every rank runs --workers workers\n"
+        "                      (default: SLURM_CPUS_PER_TASK, else the CPUs\n"
+        "                      it may use), their intermediates under\n"
+        "                      $TMPDIR (or /tmp); see docs/slurm.md\n"
+        "  --slurm-stop        in the batch script, on the time limit's\n"
+        "                      signal: send SIGUSR1 to the coordinator of\n"
+        "                      this allocation's --slurm step (give it the\n"
+        "                      step's arguments: --output says where)\n"
         "  --token-file FILE   with --http beyond loopback: the secret the\n"
         "                      page's key is derived from (at least 16 bytes;\n"
         "                      head -c 32 /dev/urandom | base64 > FILE;\n"
@@ -117,7 +147,11 @@ usage(FILE *to)
         "Exit status: 0 the outputs are committed; 1 the job failed; 2 bad\n"
         "usage or app module; 4 the directory is in use by another job,\n"
         "or holds the files of another job killed before it finished;\n"
-        "128+N interrupted by signal N.\n",
+        "75 stopped before the job was over (SIGUSR1: a time limit; see\n"
+        "--stop-grace), its journal and files kept: run the same command\n"
+        "again to resume it; 128+N interrupted by signal N. Under --slurm,\n"
+        "a worker rank exits 0 when the job is done, 75 when it was\n"
+        "stopped, 3 when it could not reach the coordinator or lost it.\n",
         DEFAULT_FILES, DEFAULT_FILE_SIZE >> 20);
 }
 
@@ -143,12 +177,44 @@ resolve_app(const char *spec, struct args *a)
     return 0;
 }
 
+/* --slurm and --slurm-stop: inside a step, not with a status page (rank
+ * 0 may run on any node); the rendezvous files named. Returns 0, or -1
+ * after printing why not. */
+static int
+slurm_check(struct args *a)
+{
+    char err[MR_ERR_LEN];
+
+    if (a->slurm && a->slurm_stop) {
+        fprintf(stderr, "mrrun: give --slurm (in srun) or --slurm-stop (in "
+                "the batch script), not both\n");
+        return -1;
+    }
+    if (a->slurm && a->page.on) {
+        fprintf(stderr, "mrrun: --http is not for --slurm jobs (rank 0 runs "
+                "on any node): watch one with mrstatus; see docs/slurm.md\n");
+        return -1;
+    }
+    if (slurm_task_read(&a->task, err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return -1;
+    }
+    slurm_files_name(&a->rendezvous, a->opts.output_dir ? a->opts.output_dir
+                                                        : ".",
+                     a->task.job_id);
+    if (a->slurm && !a->workers_given)
+        a->workers = a->task.cpus > 256 ? 256 : a->task.cpus;
+    return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option longopts[] = {
         {"workers", required_argument, NULL, 'w'},
         {"app", required_argument, NULL, 'a'},
+        {"slurm", no_argument, NULL, OPT_SLURM},
+        {"slurm-stop", no_argument, NULL, OPT_SLURM_STOP},
         COORD_LONGOPTS,
         PAGE_LONGOPTS,
         {"token-file", required_argument, NULL, 'k'},
@@ -171,6 +237,13 @@ parse_args(int argc, char **argv, struct args *a)
         case 'w':
             rc = cli_parse_uint("--workers", optarg, 1, 256, &a->workers,
                                 err);
+            a->workers_given = true;
+            break;
+        case OPT_SLURM:
+            a->slurm = true;
+            break;
+        case OPT_SLURM_STOP:
+            a->slurm_stop = true;
             break;
         case 'a':
             app = optarg;
@@ -213,6 +286,10 @@ parse_args(int argc, char **argv, struct args *a)
                 "--http HOST:PORT too\n");
         return 2;
     }
+    if ((a->slurm || a->slurm_stop) && slurm_check(a) < 0)
+        return 2;
+    if (a->slurm_stop)
+        return 0;
     if (!exec_cli_given(&a->exec) && resolve_app(app, a) < 0)
         return 2;
     if (input_list_make((const char *const *)argv + optind,
@@ -313,8 +390,10 @@ on_child(rpc_loop *loop, int signo, void *arg)
         return;
     if (r->draining)
         rpc_loop_stop(loop);
-    else if (!r->over)
+    else if (!r->over && !r->stopping && !r->a->slurm)
         coord_abort(r->c, "every worker has exited");
+    /* Stopping, the coordinator ends the stop once no attempt runs; under
+     * --slurm, the other ranks' workers may still run the job. */
 }
 
 static void
@@ -330,6 +409,27 @@ on_interrupt(rpc_loop *loop, int signo, void *arg)
     r->interrupted = signo;
     r->w.keep_alive = false;
     coord_interrupt(r->c, "interrupted");
+}
+
+/* SIGUSR1: a time limit is coming (Slurm's --signal). The job stops,
+ * resumable: no more hand-outs, running tasks may finish (coord_stop). */
+static void
+on_time_limit(rpc_loop *loop, int signo, void *arg)
+{
+    struct run *r = arg;
+
+    (void)loop;
+    (void)signo;
+    if (r->lingering || r->stopping)
+        return;
+    r->stopping = true;
+    r->w.keep_alive = false;
+    fprintf(stderr, "mrrun: SIGUSR1: stopping the job, to be resumed "
+            "(running tasks get %.0f s)\n",
+            (double)(r->a->opts.stop_grace_ms ? r->a->opts.stop_grace_ms
+                                              : COORD_DEFAULT_STOP_GRACE_MS)
+                / 1000.0);
+    coord_stop(r->c);
 }
 
 /* Escalation while draining: SIGTERM first, then SIGKILL. */
@@ -395,13 +495,14 @@ on_linger_end(rpc_loop *loop, void *arg)
 }
 
 /* --linger: the job is over and reported; the page stays up that long, or
- * until an interrupt (none after one: that asked to stop now). */
+ * until an interrupt (none after one, or a stop: they asked to stop
+ * now). */
 static void
 linger(struct run *r)
 {
     unsigned long ms = r->a->page.linger_ms;
 
-    if (r->page == NULL || ms == 0 || r->interrupted)
+    if (r->page == NULL || ms == 0 || r->interrupted || r->stopping)
         return;
     fprintf(stderr, "mrrun: the status page stays up %.1f s more "
             "(--linger)\n", (double)ms / 1000.0);
@@ -413,6 +514,33 @@ linger(struct run *r)
 }
 
 /* ---------------------------------------------------------------- main */
+
+/* --slurm, rank 0: serves the other ranks on TCP, on every address of
+ * this host, and tells them where (slurm.h), once the job's directory is
+ * taken. Returns 0, or the exit status (the line said). */
+static int
+slurm_listen(struct run *r)
+{
+    const struct args *a = r->a;
+    char bound[256], addr[512], err[MR_ERR_LEN];
+    const char *port;
+
+    if (coord_listen(r->c, "tcp:0.0.0.0:0", bound, sizeof(bound), err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return MR_EXIT_FAILED;
+    }
+    port = strrchr(bound, ':');
+    snprintf(addr, sizeof(addr), "tcp:%s%s", a->task.host, port ? port : "");
+    if (slurm_publish(&a->rendezvous, addr, a->task.host, getpid(),
+                      err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return MR_EXIT_FAILED;
+    }
+    printf("rank 0 on %s: the coordinator listens at %s (written to %s); "
+           "%lu ranks\n", a->task.host, addr, a->rendezvous.addr,
+           a->task.ntasks);
+    return 0;
+}
 
 /* Creates the coordinator and takes the job's directory. Returns 0, or
  * the exit status (the line said). */
@@ -428,6 +556,10 @@ set_up(struct run *r, const struct coord_app *app)
     opts.on_over = on_over;
     opts.arg = r;
     opts.app = app;
+    if (r->a->slurm) {
+        opts.token = r->a->job_token.bytes;
+        opts.token_len = r->a->job_token.len;
+    }
     if (opts.output_dir == NULL)
         opts.output_dir = ".";
     if ((r->c = coord_create(r->loop, r->a->files, r->a->nfiles, &opts,
@@ -450,7 +582,7 @@ set_up(struct run *r, const struct coord_app *app)
         return rc == MR_EINUSE || rc == MR_EOTHERJOB ? MR_EXIT_REFUSED
                                                      : MR_EXIT_FAILED;
     }
-    return 0;
+    return r->a->slurm ? slurm_listen(r) : 0;
 }
 
 /* Restarts without a task finishing that make mrrun give up: more than the
@@ -484,6 +616,7 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     char err[MR_ERR_LEN];
     struct run_totals rt = {0, (int)r->a->workers, 0};
     uint64_t start = rpc_monotonic_ms();
+    bool stopped;
     int rc;
 
     if ((rc = set_up(r, app)) != 0) {
@@ -494,10 +627,12 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     rpc_loop_signal(r->loop, SIGCHLD, on_child, r);
     rpc_loop_signal(r->loop, SIGINT, on_interrupt, r);
     rpc_loop_signal(r->loop, SIGTERM, on_interrupt, r);
+    rpc_loop_signal(r->loop, SIGUSR1, on_time_limit, r);
     progress_init(&r->p, stdout);
-    printf("running %s on %u files with %lu workers, %u reduce tasks\n",
+    printf("running %s on %u files with %lu workers%s, %u reduce tasks\n",
            r->a->app_name, r->a->nfiles, r->a->workers,
-           r->a->opts.nreduce);
+           r->a->slurm && r->a->task.ntasks > 1 ? " here and those of the "
+           "other ranks" : "", r->a->opts.nreduce);
     fflush(stdout);
     if (workers_start(&r->w, (int)r->a->workers, worker_exe, r->a->worker_args,
                       restart_budget(r->a), adopt_worker, r, err) < 0) {
@@ -509,9 +644,19 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     progress_end(&r->p);
     wait_for_workers(r);
     rt.seconds = (double)(rpc_monotonic_ms() - start) / 1000.0;
+    if (r->a->slurm) {          /* every rank's workers, not ours alone */
+        struct coord_status st;
+        coord_status(r->c, &st);
+        rt.workers = (int)st.workers;
+    }
     rt.worker_restarts = r->w.restarts;
+    stopped = coord_stopped(r->c);
     if ((rc = coord_result(r->c)) == 0)
         report(r, &rt);
+    else if (stopped)
+        fprintf(stderr, "mrrun: the job stopped before it was over; its "
+                "journal is durable in %s: run the same command again (in a "
+                "new allocation) to resume it\n", coord_dir(r->c));
     else
         fprintf(stderr, "mrrun: job failed: %s\n", coord_error(r->c));
     linger(r);
@@ -520,13 +665,48 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     workers_free(&r->w);
     if (rc == 0)
         return MR_EXIT_OK;
+    if (stopped)
+        return MR_EXIT_STOPPED;
     return r->interrupted ? MR_EXIT_SIGNAL + r->interrupted : MR_EXIT_FAILED;
+}
+
+/* --slurm: a worker rank runs only workers; rank 0 draws the job's token
+ * and gives its own workers the words every rank's workers run with.
+ * Returns 0 for rank 0 to go on, or the exit status. */
+static int
+slurm_rank(struct args *a, const char *worker_exe, char *scratch,
+           size_t scratch_len)
+{
+    const char *tmp = getenv("TMPDIR");
+    char err[MR_ERR_LEN];
+    size_t n = 0;
+
+    if (a->task.rank > 0)
+        return slurm_rank_run(&a->task, &a->rendezvous, a->workers,
+                              worker_exe, a->worker_args);
+    slurm_sweep(a->opts.output_dir ? a->opts.output_dir : ".",
+                a->task.job_id);
+    if (slurm_token_make(&a->rendezvous, &a->job_token, err) < 0) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return MR_EXIT_FAILED;
+    }
+    snprintf(scratch, scratch_len, "%s", tmp && tmp[0] ? tmp : "/tmp");
+    while (a->worker_args[n] != NULL)
+        n++;
+    memmove(a->worker_args + SLURM_WORKER_ARGS, a->worker_args,
+            (n + 1) * sizeof(a->worker_args[0]));
+    a->worker_args[0] = "--token-file";
+    a->worker_args[1] = a->rendezvous.token;
+    a->worker_args[2] = "--scratch";
+    a->worker_args[3] = scratch;
+    return 0;
 }
 
 int
 main(int argc, char **argv)
 {
     char dir[PATH_MAX], worker_exe[PATH_MAX + 16], err[MR_ERR_LEN];
+    char scratch[PATH_MAX];
     struct args a;
     static struct app_module mod;
     struct coord_app app;
@@ -545,6 +725,8 @@ main(int argc, char **argv)
     }
     if ((rc = parse_args(argc, argv, &a)) != 0)
         return rc < 0 ? 0 : rc;
+    if (a.slurm_stop)
+        return slurm_stop(&a.task, &a.rendezvous);
     /* The workers read $MR_MAP_BUFFER; refuse a bad one here, once. */
     if (cli_env_bytes("MR_MAP_BUFFER", &map_buffer, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
@@ -580,6 +762,11 @@ main(int argc, char **argv)
     app.digest = mod.digest;
     app.path = mod.path;
     app_unload(&mod);
+    if (a.slurm && (rc = slurm_rank(&a, worker_exe, scratch,
+                                    sizeof(scratch))) != 0)
+        goto out;
+    if (a.slurm && a.task.rank > 0)
+        goto out;
     if (a.nfiles == 0 && default_input(&a) < 0) {
         rc = MR_EXIT_FAILED;
         goto out;
@@ -593,6 +780,9 @@ main(int argc, char **argv)
     rc = run_job(&r, worker_exe, &app);
     rpc_loop_free(r.loop);
 out:
+    if (a.slurm && a.task.rank == 0 && a.job_token.len > 0)
+        slurm_unpublish(&a.rendezvous, rc);
+    token_forget(&a.job_token);
     token_forget(&a.page_token);
     input_list_free(&a.inputs);
     return rc;

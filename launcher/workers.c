@@ -24,7 +24,7 @@ become_worker(const struct workers *w, int fd, pid_t parent)
 {
     const char *argv[4 + WORKERS_APP_ARGS_MAX] = {w->exe, "--addr", "fd:3"};
     sigset_t none;
-    int n = 3;
+    int n = w->adopt != NULL ? 3 : 1;   /* without: the args say where */
 
     for (int i = 0; w->app_args[i] != NULL && i < WORKERS_APP_ARGS_MAX; i++)
         argv[n++] = w->app_args[i];
@@ -38,7 +38,9 @@ become_worker(const struct workers *w, int fd, pid_t parent)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
-    if (fd == WORKER_FD)
+    if (fd < 0)
+        ;                       /* no socketpair: a networked worker */
+    else if (fd == WORKER_FD)
         fcntl(fd, F_SETFD, 0);
     else if (dup2(fd, WORKER_FD) < 0)
         _exit(127);
@@ -53,6 +55,11 @@ spawn(struct workers *w)
     pid_t parent = getpid(), pid;
     int sv[2];
 
+    if (w->adopt == NULL) {
+        if ((pid = fork()) == 0)
+            become_worker(w, -1, parent);
+        return pid < 0 ? -errno : pid;
+    }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return -errno;
     pid = fork();
@@ -135,7 +142,10 @@ workers_reap(struct workers *w)
             continue;
         w->pids[slot] = 0;
         w->alive--;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+            w->exit_status = WEXITSTATUS(status);
+        if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 ||
+                                  w->adopt == NULL))
             continue;
         describe(status, how, sizeof(how));
         if (!w->keep_alive)

@@ -30,14 +30,19 @@ struct workers {
     workers_adopt_fn *adopt;
     void *adopt_arg;
     char why_failed[MR_ERR_LEN];    /* set when restarts ran out */
+    int exit_status;            /* the last non-zero status a worker
+                                   exited with by itself; 0: none */
 };
 
 /* Starts n workers running exe with app_args (at most
  * WORKERS_APP_ARGS_MAX words, NULL-terminated), each connected to the
- * coordinator through adopt. A worker that dies is restarted until
- * max_unproductive restarts in a row see no task finish (see
- * workers_progress()). Returns 0 or -errno (err filled). */
-#define WORKERS_APP_ARGS_MAX 10
+ * coordinator through adopt; or, when adopt is NULL, with app_args alone,
+ * which say where the coordinator is (--addr tcp:...). A worker that dies
+ * is restarted until max_unproductive restarts in a row see no task
+ * finish (see workers_progress()); without adopt, only one killed by a
+ * signal is: one that exits by itself was told the job's end, or cannot
+ * reach its coordinator. Returns 0 or -errno (err filled). */
+#define WORKERS_APP_ARGS_MAX 20
 int workers_start(struct workers *w, int n, const char *exe,
                   const char *const *app_args,
                   int max_unproductive, workers_adopt_fn *adopt, void *arg,

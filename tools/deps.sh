@@ -4,7 +4,7 @@
 # pass) and run as root, installs the missing ones, saying which; otherwise
 # prints the exact command to run and fails.
 #
-# Usage: tools/deps.sh [--install] [build|test|check|browser]
+# Usage: tools/deps.sh [--install] [build|test|check|browser|slurm]
 #   build    what the programs need to build and link (the default; plain
 #            `make` checks this much and installs nothing)
 #   test     build, and what `make test` needs: Criterion, g++, python3,
@@ -12,14 +12,17 @@
 #   check    test, and what `make check` adds: clang (fuzz targets),
 #            valgrind, Chromium (the status page in a real browser)
 #   browser  Chromium alone (tests/job/test-status-page.sh asks for it)
+#   slurm    Slurm and munge alone (tests/job/test-slurm.sh asks for them:
+#            it runs a controller and a node daemon of its own)
 set -eu
 
 install=no
 if [ "${1:-}" = --install ]; then install=yes; shift; fi
 mode=${1:-build}
 case $mode in
-build|test|check|browser) ;;
-*) echo "deps: unknown step '$mode': use build, test, check or browser" >&2
+build|test|check|browser|slurm) ;;
+*) echo "deps: unknown step '$mode': use build, test, check, browser or" \
+        "slurm" >&2
    exit 2 ;;
 esac
 
@@ -33,7 +36,7 @@ need_pc() {
     fi
 }
 
-if [ "$mode" != browser ]; then
+if [ "$mode" != browser ] && [ "$mode" != slurm ]; then
     need_cmd protoc-c protobuf-c-compiler
     need_cmd pkg-config pkg-config
     need_cmd xxd xxd                    # embeds the status page
@@ -59,6 +62,10 @@ if [ "$mode" = check ]; then
 fi
 if [ "$mode" = check ] || [ "$mode" = browser ]; then
     need_cmd chromium chromium
+fi
+if [ "$mode" = slurm ]; then
+    need_cmd slurmctld slurm-wlm
+    need_cmd munged munge
 fi
 
 [ -z "$missing" ] && exit 0

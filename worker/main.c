@@ -76,7 +76,8 @@ usage(FILE *to)
         "over; 4 refused: another app, another directory or a wrong token,\n"
         "or the worker cannot keep its files (its scratch directory) or\n"
         "serve them (--shuffle-addr), or the job's module arrived other\n"
-        "than announced.\n");
+        "than announced; 75 the coordinator stopped the job before it was\n"
+        "over (a time limit), to be resumed.\n");
 }
 
 /* The map buffer's size from $MR_MAP_BUFFER: 0 (the default) when unset

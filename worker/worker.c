@@ -45,10 +45,16 @@ verdict(int status, const char *fmt, ...)
 static int
 job_ended(const struct worker *w, Mr__JobOutcome outcome, const char *why)
 {
+    bool stopped = outcome == MR__JOB_OUTCOME__OUTCOME_NONE;
+
     if (outcome == MR__JOB_OUTCOME__OUTCOME_DONE)
         return MR_EXIT_OK;
     if (strncmp(w->opts->addr, "fd:", 3) == 0)
-        return MR_EXIT_FAILED;
+        return stopped ? MR_EXIT_STOPPED : MR_EXIT_FAILED;
+    if (stopped)                /* not over: the coordinator stopped it */
+        return verdict(MR_EXIT_STOPPED, "%s", why && why[0] ? why
+                       : "the coordinator stopped the job before it was "
+                         "over");
     return verdict(MR_EXIT_FAILED, "the job failed: %s",
                    why && why[0] ? why : "(no reason given)");
 }

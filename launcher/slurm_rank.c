@@ -1,0 +1,161 @@
+/* A worker rank of mrrun --slurm: its workers and their end. See
+ * slurm_rank.h. */
+#define _GNU_SOURCE
+#include "slurm_rank.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exit_codes.h"
+#include "loop.h"
+#include "workers.h"
+
+/* Words before the app's: --addr A --token-file F --scratch D. */
+#define RANK_ARGS 6
+
+struct rank {
+    const struct slurm_task *t;
+    struct workers w;
+    int interrupted;            /* the signal that stopped us, or 0 */
+};
+
+static void
+on_child(rpc_loop *loop, int signo, void *arg)
+{
+    struct rank *r = arg;
+
+    (void)signo;
+    if (!workers_reap(&r->w))
+        fprintf(stderr, "mrrun: rank %lu on %s: %s\n", r->t->rank,
+                r->t->host, r->w.why_failed);
+    /* A worker that exited by itself with a status was told the job's
+     * end, or lost the coordinator: the others hear the same, and one
+     * killed from now on is not replaced. */
+    if (r->w.exit_status != 0)
+        r->w.keep_alive = false;
+    if (r->w.alive == 0)
+        rpc_loop_stop(loop);
+}
+
+static void
+on_interrupt(rpc_loop *loop, int signo, void *arg)
+{
+    struct rank *r = arg;
+
+    (void)loop;
+    r->interrupted = signo;
+    r->w.keep_alive = false;
+    workers_signal(&r->w, SIGTERM);
+}
+
+/* SIGUSR1 is the coordinator's (a time limit): rank 0 stops the job and
+ * tells these workers, which finish what they run first. */
+static void
+on_usr1(rpc_loop *loop, int signo, void *arg)
+{
+    (void)loop;
+    (void)signo;
+    (void)arg;
+}
+
+/* The words every worker of this rank runs with, in argv (room for
+ * RANK_ARGS + WORKERS_APP_ARGS_MAX + 1). Returns 0, or -1 when the app's
+ * words do not fit. */
+static int
+worker_argv(const char **argv, const struct slurm_files *f, const char *addr,
+            const char *scratch, const char *const *app_args)
+{
+    int n = 0;
+
+    argv[n++] = "--addr";
+    argv[n++] = addr;
+    argv[n++] = "--token-file";
+    argv[n++] = f->token;
+    argv[n++] = "--scratch";
+    argv[n++] = scratch;
+    for (int i = 0; app_args[i] != NULL; i++) {
+        if (n >= WORKERS_APP_ARGS_MAX)
+            return -1;
+        argv[n++] = app_args[i];
+    }
+    argv[n] = NULL;
+    return 0;
+}
+
+static int
+serve(struct rank *r, rpc_loop *loop, const char *worker_exe,
+      const char *const *argv, unsigned long nworkers)
+{
+    char err[MR_ERR_LEN];
+
+    if (rpc_loop_signal(loop, SIGCHLD, on_child, r) < 0 ||
+        rpc_loop_signal(loop, SIGINT, on_interrupt, r) < 0 ||
+        rpc_loop_signal(loop, SIGTERM, on_interrupt, r) < 0 ||
+        rpc_loop_signal(loop, SIGUSR1, on_usr1, r) < 0) {
+        fprintf(stderr, "mrrun: cannot watch signals\n");
+        return MR_EXIT_FAILED;
+    }
+    /* Restarts: enough for a few crashes per worker, as mrrun's own. */
+    if (workers_start(&r->w, (int)nworkers, worker_exe, argv,
+                      4 * (int)nworkers + 4, NULL, NULL, err) < 0) {
+        fprintf(stderr, "mrrun: rank %lu on %s: %s\n", r->t->rank,
+                r->t->host, err);
+        workers_signal(&r->w, SIGTERM);
+    }
+    while (r->w.alive > 0)
+        rpc_loop_run(loop);
+    workers_free(&r->w);
+    return 0;
+}
+
+int
+slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
+               unsigned long nworkers, const char *worker_exe,
+               const char *const *app_args)
+{
+    const char *argv[RANK_ARGS + WORKERS_APP_ARGS_MAX + 1];
+    const char *tmp = getenv("TMPDIR");
+    struct slurm_coordinator co;
+    struct rank r = {.t = t};
+    char err[MR_ERR_LEN];
+    rpc_loop *loop;
+    int rc;
+
+    if (slurm_wait_coordinator(f, SLURM_RANK_WAIT_MS, &co, err) < 0) {
+        fprintf(stderr, "mrrun: rank %lu on %s: %s\n", t->rank, t->host,
+                err);
+        return MR_EXIT_LOST;
+    }
+    if (co.over >= 0) {
+        printf("rank %lu on %s: the job's rank 0 had already exited (status "
+               "%d): nothing to do\n", t->rank, t->host, co.over);
+        return co.over;
+    }
+    if (worker_argv(argv, f, co.addr, tmp && tmp[0] ? tmp : "/tmp",
+                    app_args) < 0) {
+        fprintf(stderr, "mrrun: the app's options are too many\n");
+        return MR_EXIT_USAGE;
+    }
+    if ((loop = rpc_loop_create(err)) == NULL) {
+        fprintf(stderr, "mrrun: %s\n", err);
+        return MR_EXIT_FAILED;
+    }
+    printf("rank %lu on %s (pid %d): %lu worker%s for the coordinator at %s "
+           "(rank 0, on %s)\n", t->rank, t->host, (int)getpid(), nworkers,
+           nworkers == 1 ? "" : "s", co.addr, co.host);
+    fflush(stdout);
+    rc = serve(&r, loop, worker_exe, argv, nworkers);
+    rpc_loop_free(loop);
+    if (rc != 0)
+        return rc;
+    if (r.interrupted)
+        return MR_EXIT_SIGNAL + r.interrupted;
+    if (r.w.exit_status == MR_EXIT_LOST)
+        fprintf(stderr, "mrrun: rank %lu on %s: its workers lost the "
+                "coordinator at %s (from %s), or never reached it\n",
+                t->rank, t->host, co.addr, f->addr);
+    return r.w.exit_status;
+}

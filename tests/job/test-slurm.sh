@@ -1,0 +1,507 @@
+#!/usr/bin/env bash
+# Jobs under a real Slurm: the suite installs slurm-wlm and munge (tools/
+# deps.sh --install slurm), configures a cluster of this one machine in
+# its temporary directory (a controller and one node daemon on unusual
+# ports, a node with this machine's CPUs, state, spool and munge's socket
+# and key in the directory), starts munged, slurmctld and slurmd, and
+# submits examples/slurm/mrjob.sbatch as written (two tasks, one CPU each)
+# with sbatch. Checks: a word count equals mrsequential's; a job whose batch
+# shell gets the time limit's signal (scancel --batch --signal=USR1, what
+# #SBATCH --signal=B:USR1@120 does) once two reduces have started exits
+# 75, and submitted again resumes, keeping the reduces done, running no
+# reduce twice and giving mrsequential's output; a worker rank SIGKILLed
+# (its mrrun and its worker) after it has run a map task is a worker
+# death: the job finishes with the right output; the daemons are stopped
+# and nothing of theirs is left. These need root; without it, or when the
+# packages cannot be installed, each prints "SKIP name: why". Checks that
+# need no Slurm: mrrun and mrcoordinator stopped by SIGUSR1 exit 75 with
+# one line, commit nothing, and started again resume (mrrun: the reduces
+# done are kept, none runs twice); mrrun --slurm outside a step is refused
+# with one line, exit 2; a worker rank whose coordinator cannot be reached
+# exits 3 naming the address it tried and the file it read it from.
+# Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_mrcoordinator
+              slurm_outside_a_step slurm_rank_unreachable)
+SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
+
+begin_suite mr-slurm
+need "$B/mrrun" "$B/mrworker" "$B/mrsequential" "$B/mrgen" \
+    "$B/apps/wc.so" "$SBATCH_SCRIPT"
+
+# ---------------------------------------------------------------- cluster
+
+S=$WORK/slurm                   # the cluster's files
+HOST=$(hostname -s)
+CTLD_PID='' SLURMD_PID=''
+
+# free_ports N: N TCP ports free now, one a line.
+free_ports() {
+    python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("", 0))
+for s in socks: print(s.getsockname()[1])' "$1"
+}
+
+# The munge daemon's own key, socket and files: munged checks that the
+# socket's directory is reachable by all and the key's by munge alone.
+start_munge() {
+    mkdir -p "$S/munge" "$S/msock" &&
+        chown munge:munge "$S/munge" "$S/msock" &&
+        chmod 700 "$S/munge" && chmod 755 "$S/msock" &&
+        mungekey --create --keyfile="$S/munge/munge.key" &&
+        chown munge:munge "$S/munge/munge.key" &&
+        chmod 400 "$S/munge/munge.key" &&
+        runuser -u munge -- munged --socket="$S/msock/munge.sock" \
+            --key-file="$S/munge/munge.key" \
+            --pid-file="$S/munge/munged.pid" \
+            --log-file="$S/munge/munged.log" \
+            --seed-file="$S/munge/munged.seed"
+}
+
+write_conf() {
+    local ports
+    mapfile -t ports < <(free_ports 2)
+    [ ${#ports[@]} = 2 ] || return 1
+    mkdir -p "$S/state" "$S/spool" || return 1
+    cat > "$S/slurm.conf" <<EOF
+ClusterName=mrtest
+SlurmctldHost=$HOST
+SlurmctldPort=${ports[0]}
+SlurmdPort=${ports[1]}
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$S/msock/munge.sock
+CredType=cred/munge
+StateSaveLocation=$S/state
+SlurmdSpoolDir=$S/spool
+SlurmctldPidFile=$S/slurmctld.pid
+SlurmdPidFile=$S/slurmd.pid
+SlurmctldLogFile=$S/slurmctld.log
+SlurmdLogFile=$S/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerType=sched/builtin
+ReturnToService=2
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+NodeName=$HOST CPUs=$(nproc) State=UNKNOWN
+PartitionName=mrtest Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
+EOF
+}
+
+node_idle() { [ "$(sinfo -h -N -o %T 2>/dev/null)" = idle ]; }
+no_jobs() { [ -z "$(squeue -h -o %i 2>/dev/null)" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# Stops what start_cluster started, each by its pid, and waits for it.
+stop_cluster() {
+    local pid
+    [ -n "$CTLD_PID" ] && scancel --full --signal=KILL --user=root \
+        2>/dev/null && wait_for 20 no_jobs
+    for pid in "$SLURMD_PID" "$CTLD_PID"; do
+        [ -n "$pid" ] || continue
+        kill "$pid" 2>/dev/null
+        wait_for 20 gone "$pid" || kill -9 "$pid" 2>/dev/null
+    done
+    if [ -s "$S/munge/munged.pid" ]; then
+        pid=$(cat "$S/munge/munged.pid")
+        kill "$pid" 2>/dev/null && { wait_for 20 gone "$pid" ||
+                                     kill -9 "$pid" 2>/dev/null; }
+    fi
+}
+
+start_cluster() {
+    chmod 711 "$WORK" && mkdir -p "$S" && write_conf &&
+        start_munge > "$S/munge.out" 2>&1 || return 1
+    export SLURM_CONF=$S/slurm.conf
+    slurmctld -D -f "$SLURM_CONF" > "$S/slurmctld.out" 2>&1 &
+    CTLD_PID=$!
+    slurmd -D -f "$SLURM_CONF" > "$S/slurmd.out" 2>&1 &
+    SLURMD_PID=$!
+    wait_for 30 node_idle
+}
+
+
+# ---------------------------------------------------------------- jobs
+
+make_inputs --size 300000 a.txt b.txt c.txt d.txt
+reference "$B/apps/wc.so" "$WORK/ref-wc" "$IN"/*.txt ||
+    { fail setup "mrsequential failed"; exit 1; }
+
+# The streaming app of the time-limit and killed-rank checks: a mapper that
+# leaves m.<its worker's pid> in marks/ (the worker runs it through sh -c)
+# and sleeps MAP_SLEEP s, a
+# reducer that leaves s.* in marks/ as it starts, sleeps REDUCE_SLEEP s
+# (default 1), then leaves r.* there.
+cat > "$WORK/map.sh" <<'EOF'
+#!/bin/sh
+touch "marks/m.$(awk '{print $4}' "/proc/$PPID/stat")"
+sleep "${MAP_SLEEP:-0}"
+tr -s ' ' '\n' | grep -v '^$'
+EOF
+cat > "$WORK/reduce.sh" <<'EOF'
+#!/bin/sh
+touch "marks/s.$$"
+sleep "${REDUCE_SLEEP:-1}"
+mktemp marks/r.XXXXXX > /dev/null
+uniq -c | awk '{print $2 "\t" $1}'
+EOF
+chmod +x "$WORK/map.sh" "$WORK/reduce.sh"
+(mkdir -p "$WORK/ref-exec.d/marks" && cd "$WORK/ref-exec.d" &&
+    "$B/mrsequential" --mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" \
+        "$IN"/*.txt > /dev/null && sort mr-out-0 > "$WORK/ref-exec") ||
+    { fail setup "mrsequential failed on the streaming app"; exit 1; }
+
+# job_dir NAME: a fresh job directory $WORK/NAME with marks/ in it.
+job_dir() { mkdir -p "$WORK/$1/marks" && echo "$WORK/$1"; }
+
+# submit DIR LOG ARGS...: submits the example script from DIR, two tasks
+# of one CPU on this node, its output in DIR/LOG, mrrun's ARGS, and waits
+# for its end (job_wait). Returns the job's exit status.
+submit() {
+    local dir=$1 log=$2 id
+    shift 2
+    id=$(cd "$dir" && MRRUN=$B/mrrun MR_LOG=info sbatch --parsable \
+        --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 --time=5 \
+        --output="$dir/$log" "$SBATCH_SCRIPT" "$@" 2> "$dir/$log.err") ||
+        { echo "sbatch: $(cat "$dir/$log.err")" >> "$dir/$log"; return 1; }
+    echo "$id" > "$dir/$log.id"
+    job_wait "$id"
+}
+
+# job_wait ID: waits (60 s at most) for job ID to end, asking the
+# controller every 50 ms (sbatch --wait asks every few seconds); returns
+# the job's exit status (its batch script's), or 124 when it did not end.
+job_wait() {
+    local code
+    wait_for 60 job_ended "$1" || return 124
+    code=$(scontrol -o show job "$1" | sed -n 's/.* ExitCode=\([0-9]*\):.*/\1/p')
+    return "${code:-1}"
+}
+job_ended() {
+    scontrol -o show job "$1" 2>/dev/null |
+        grep -q 'JobState=\(COMPLETED\|FAILED\|CANCELLED\|TIMEOUT\|NODE_FAIL\|OUT_OF_MEMORY\)'
+}
+
+# same_output DIR REF: DIR's mr-out-*, sorted, are REF.
+same_output() { cat "$1"/mr-out-* 2>/dev/null | sort | cmp -s - "$2"; }
+
+# count DIR PREFIX: how many files in DIR have names starting with PREFIX.
+count() {
+    local f n=0
+    for f in "$1/$2"*; do [ -e "$f" ] && n=$((n + 1)); done
+    echo $n
+}
+# at_least N DIR PREFIX: count DIR PREFIX is N or more.
+at_least() { [ "$(count "$2" "$3")" -ge "$1" ]; }
+
+check_slurm_wc() {
+    local dir st
+    dir=$(job_dir wc)
+    submit "$dir" out --app wc --reduce 4 "$IN"
+    st=$?
+    if [ $st -ne 0 ]; then
+        fail slurm_wc "the job exited $st: $(tail -n 3 "$dir/out")"
+    elif ! same_output "$dir" "$WORK/ref-wc"; then
+        fail slurm_wc "the outputs differ from mrsequential's"
+    elif ! logged "$dir/out" "^rank 0 on .*the coordinator listens at tcp:"; then
+        fail slurm_wc "rank 0 did not say where it listens"
+    elif [ -e "$dir/.mr-slurm-$(cat "$dir/out.id").token" ]; then
+        fail slurm_wc "the job's token was left in its directory"
+    else
+        pass slurm_wc
+    fi
+}
+
+# resumed_reduces LOG: Y of "... X of M map and Y of R reduce tasks were
+# done and are kept".
+resumed_reduces() {
+    sed -n 's/.* map and \([0-9]*\) of [0-9]* reduce tasks were done and are kept.*/\1/p' "$1" | head -n 1
+}
+
+check_slurm_time_limit() {
+    local dir sb st1 st2
+    local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
+                "$IN")
+    dir=$(job_dir limit)
+    submit "$dir" first "${args[@]}" &
+    sb=$!
+    # Two reduces have started (their workers are inside them): the time
+    # limit comes, as #SBATCH --signal=B:USR1 sends it, to the batch shell.
+    if ! wait_for 40 test -s "$dir/first.id" ||
+       ! wait_for 40 at_least 2 "$dir/marks" r.; then
+        fail slurm_time_limit "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    scancel --batch --signal=USR1 "$(cat "$dir/first.id")"
+    wait $sb
+    st1=$?
+    note_outputs "$dir"
+    submit "$dir" second "${args[@]}"
+    st2=$?
+    stop_resume_check slurm_time_limit "$dir" "$st1" "$st2"
+}
+
+# rank1_ran_map DIR: prints the pids of rank 1's mrrun (from its line in
+# DIR/out) and of its children, its workers, once one of them has started
+# a map task; false before.
+rank1_ran_map() {
+    local rank p pids
+    rank=$(sed -n 's/^rank 1 on .* (pid \([0-9]*\)).*/\1/p' "$1/out" \
+           2>/dev/null)
+    [ -n "$rank" ] || return 1
+    pids=$(ps -o pid= --ppid "$rank")
+    for p in $pids; do
+        # shellcheck disable=SC2086
+        [ -e "$1/marks/m.$p" ] && { echo "$rank" $pids; return 0; }
+    done
+    return 1
+}
+
+check_slurm_rank_killed() {
+    local dir pids st
+    dir=$(job_dir killed)
+    MAP_SLEEP=0.5 submit "$dir" out --mapper "$WORK/map.sh" \
+        --reducer "$WORK/reduce.sh" --reduce 2 --split-size 100000 "$IN" &
+    local sb=$!
+    if ! pids=$(wait_for 40 rank1_ran_map "$dir"); then
+        fail slurm_rank_killed "rank 1 ran no map task: $(tail -n 3 "$dir/out")"
+        return
+    fi
+    # shellcheck disable=SC2086
+    kill -9 $pids
+    wait $sb
+    st=$?
+    if ! logged "$dir/out" "^committed job"; then
+        fail slurm_rank_killed "the job did not finish without rank 1 (status $st): $(tail -n 3 "$dir/out")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail slurm_rank_killed "the outputs differ from mrsequential's"
+    elif ! logged "$dir/out" "task 1: Killed"; then
+        fail slurm_rank_killed "srun did not see rank 1 killed (status $st)"
+    else
+        pass slurm_rank_killed
+    fi
+}
+
+# ours PID: the process runs with this suite's files (its command line,
+# environment or directory name $WORK).
+ours() {
+    grep -qs -- "$WORK" "/proc/$1/cmdline" "/proc/$1/environ" ||
+        readlink "/proc/$1/cwd" | grep -q -- "^$WORK"
+}
+
+check_slurm_cleaned_up() {
+    local left='' pid comm
+    stop_cluster
+    CTLD_PID='' SLURMD_PID=''
+    while read -r pid comm; do
+        case $comm in
+        slurmctld|slurmd|slurmstepd|munged|mrrun|mrworker|sleep)
+            ours "$pid" && left="$left $comm($pid)" ;;
+        esac
+    done < <(ps -eo pid=,comm=)
+    if [ -n "$left" ]; then
+        fail slurm_cleaned_up "left running:$left"
+    else
+        pass slurm_cleaned_up
+    fi
+}
+
+# ---------------------------------------------------------------- no Slurm
+
+# stop_resume_check NAME DIR: the first run in DIR (logged in DIR/first,
+# its status in $1) was stopped by SIGUSR1 once two reduces had started;
+# the second (DIR/second, status $2) resumed. Prints the check's line.
+stop_resume_check() {
+    local name=$1 dir=$2 st1=$3 st2=$4 kept runs
+    kept=$(resumed_reduces "$dir/second")
+    runs=$(count "$dir/marks" r.)
+    if [ "$st1" -ne 75 ]; then
+        fail "$name" "stopped, it exited $st1, not 75: $(tail -n 3 "$dir/first")"
+    elif ! logged "$dir/first" "stopped before it was over.*run the same command again"; then
+        fail "$name" "no line said the job can be resumed: $(tail -n 3 "$dir/first")"
+    elif [ -e "$dir/first-outputs" ]; then
+        fail "$name" "a stopped job committed outputs"
+    elif [ "$st2" -ne 0 ]; then
+        fail "$name" "started again, it exited $st2: $(tail -n 3 "$dir/second")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail "$name" "the resumed job's outputs differ from mrsequential's"
+    elif [ -z "$kept" ] || [ "$kept" -lt 2 ]; then
+        fail "$name" "the resumed job kept ${kept:-no} reduces, not the 2 or more done before the stop"
+    elif [ "$runs" -ne 6 ]; then
+        fail "$name" "the reducer ran $runs times for 6 reduce tasks: finished work was done again"
+    else
+        pass "$name"
+    fi
+}
+
+# note_outputs DIR: when DIR holds outputs or a success marker, leaves
+# DIR/first-outputs to say so (stop_resume_check reads it).
+note_outputs() {
+    if ls "$1"/mr-out-* > /dev/null 2>&1 || [ -e "$1/mr-success" ]; then
+        : > "$1/first-outputs"
+    fi
+}
+
+check_stop_mrrun() {
+    local dir tpid pid st1 st2
+    local args=(--workers 2 --reduce 6 --mapper "$WORK/map.sh"
+                --reducer "$WORK/reduce.sh" "$IN")
+    dir=$(job_dir local)
+    (cd "$dir" && MR_LOG=info exec $TIMEOUT "$B/mrrun" "${args[@]}") \
+        > "$dir/first" 2>&1 &
+    tpid=$!
+    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
+       ! wait_for 40 at_least 2 "$dir/marks" r.; then
+        fail stop_mrrun "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    kill -USR1 "$pid"
+    wait "$tpid"
+    st1=$?
+    note_outputs "$dir"
+    (cd "$dir" && MR_LOG=info $TIMEOUT "$B/mrrun" "${args[@]}") \
+        > "$dir/second" 2>&1
+    st2=$?
+    stop_resume_check stop_mrrun "$dir" "$st1" "$st2"
+}
+
+# Reduces that outlast --stop-grace are given up: the job stops anyway
+# (the grace is a bound), and they run again when it resumes.
+check_stop_grace_over() {
+    local dir tpid pid st start
+    local args=(--workers 2 --reduce 6 --stop-grace 0.3 --mapper
+                "$WORK/map.sh" --reducer "$WORK/reduce.sh" "$IN")
+    dir=$(job_dir grace)
+    (cd "$dir" && REDUCE_SLEEP=30 MR_LOG=info exec $TIMEOUT "$B/mrrun" \
+        "${args[@]}") > "$dir/first" 2>&1 &
+    tpid=$!
+    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
+       ! wait_for 40 at_least 2 "$dir/marks" s.; then
+        fail stop_grace_over "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    start=$SECONDS
+    kill -USR1 "$pid"
+    wait "$tpid"
+    st=$?
+    if [ $st -ne 75 ]; then
+        fail stop_grace_over "stopped, it exited $st, not 75: $(tail -n 3 "$dir/first")"
+    elif [ $((SECONDS - start)) -ge 20 ]; then
+        fail stop_grace_over "it waited $((SECONDS - start)) s for reduces of 30 s, past its grace of 0.3 s"
+    elif ! logged "$dir/first" "had their grace"; then
+        fail stop_grace_over "no line said running attempts were given up: $(tail -n 3 "$dir/first")"
+    elif ! (cd "$dir" && REDUCE_SLEEP=0 $TIMEOUT "$B/mrrun" "${args[@]}") \
+            > "$dir/second" 2>&1; then
+        fail stop_grace_over "started again, it failed: $(tail -n 3 "$dir/second")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail stop_grace_over "the resumed job's outputs differ from mrsequential's"
+    else
+        pass stop_grace_over
+    fi
+}
+
+check_stop_mrcoordinator() {
+    local dir st
+    dir=$(job_dir coord)
+    mkdir -p "$dir/out"
+    if ! start_coordinator "$dir" "$dir/first" --addr "unix:$dir/sock" \
+            --app wc --output "$dir/out" "$IN"; then
+        fail stop_mrcoordinator "it did not start: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    kill -USR1 "$CPID"
+    wait "$TPID"
+    st=$?
+    if [ $st -ne 75 ]; then
+        fail stop_mrcoordinator "stopped, it exited $st, not 75: $(tail -n 3 "$dir/first")"
+        return
+    elif ! logged "$dir/first" "stopped before it was over.*run the same command again to resume"; then
+        fail stop_mrcoordinator "no line said the job can be resumed: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    if ! start_coordinator "$dir" "$dir/second" --addr "unix:$dir/sock" \
+            --app wc --output "$dir/out" "$IN"; then
+        fail stop_mrcoordinator "started again, it did not start: $(tail -n 3 "$dir/second")"
+        return
+    fi
+    (cd "$dir" && $TIMEOUT "$B/mrworker" --addr "unix:$dir/sock") \
+        > "$dir/worker" 2>&1
+    wait "$TPID"
+    st=$?
+    if [ $st -ne 0 ]; then
+        fail stop_mrcoordinator "started again, it exited $st: $(tail -n 3 "$dir/second")"
+    elif ! logged "$dir/second" "resumed from its journal"; then
+        fail stop_mrcoordinator "started again, it did not resume the stopped job"
+    elif ! same_output "$dir/out" "$WORK/ref-wc"; then
+        fail stop_mrcoordinator "the outputs differ from mrsequential's"
+    else
+        pass stop_mrcoordinator
+    fi
+}
+
+check_slurm_outside_a_step() {
+    expect_error slurm_outside_a_step 2 "runs inside a Slurm job step" \
+        env -u SLURM_JOB_ID -u SLURM_PROCID "$B/mrrun" --slurm
+}
+
+# A worker rank (SLURM_PROCID 1) given an address where nobody listens.
+check_slurm_rank_unreachable() {
+    local dir port st
+    dir=$(job_dir unreachable)
+    port=$(free_ports 1)
+    printf 'addr tcp:127.0.0.1:%s\nhost %s\npid 1\n' "$port" "$HOST" \
+        > "$dir/.mr-slurm-77.addr"
+    head -c 32 /dev/urandom | base64 > "$dir/.mr-slurm-77.token"
+    chmod 600 "$dir/.mr-slurm-77.addr" "$dir/.mr-slurm-77.token"
+    (cd "$dir" && SLURM_JOB_ID=77 SLURM_PROCID=1 SLURM_NTASKS=2 $TIMEOUT \
+        "$B/mrrun" --slurm --workers 1 --app wc "$IN") > /dev/null \
+        2> "$dir/err"
+    st=$?
+    if [ $st -ne 3 ]; then
+        fail slurm_rank_unreachable "exit status $st, not 3: $(cat "$dir/err")"
+    elif ! logged "$dir/err" "^mrrun: rank 1 on .*tcp:127.0.0.1:$port (from .*\.mr-slurm-77\.addr)"; then
+        fail slurm_rank_unreachable "the rank did not name the address and its file: $(cat "$dir/err")"
+    elif ! logged "$dir/err" "^mrworker: no coordinator is listening at tcp:127.0.0.1:$port"; then
+        fail slurm_rank_unreachable "its worker did not name the address: $(cat "$dir/err")"
+    else
+        pass slurm_rank_unreachable
+    fi
+}
+
+# ---------------------------------------------------------------- run
+
+# Without root or the packages, the Slurm checks say why they are skipped.
+why=''
+if [ "$(id -u)" != 0 ]; then
+    why="needs root (it runs slurmctld, slurmd and munged)"
+elif ! "$REPO/tools/deps.sh" --install slurm > "$WORK/deps.log" 2>&1; then
+    why="slurm-wlm and munge cannot be installed: $(tail -n 1 "$WORK/deps.log")"
+elif ! command -v python3 > /dev/null; then
+    why="needs python3 (to pick free ports)"
+fi
+if [ -n "$why" ]; then
+    for c in "${SLURM_CHECKS[@]}"; do
+        eval "check_$c() { skip $c \"$why\"; }"
+    done
+else
+    trap 's=$?; stop_cluster; (exit $s); end_suite' EXIT   # end_suite reads $?
+    if ! start_cluster; then
+        fail setup "the cluster did not come up: $(tail -n 3 "$S"/*.log \
+            "$S"/*.out 2>/dev/null | tr '\n' ' ')"
+        exit 1
+    fi
+fi
+
+run_checks "${LOCAL_CHECKS[*]} ${SLURM_CHECKS[*]}" "$@"
