@@ -27,6 +27,14 @@ CXXFLAGS := -std=c++11 $(OPT) -Wall -Wextra -Werror -fPIC \
             -fno-omit-frame-pointer -fvisibility=hidden
 CXX_CPPFLAGS := -Iinclude -MMD -MP
 LDFLAGS  := -pthread
+# The task table's walk over every task after every change (MR_FULL_CHECKS,
+# coordinator/tasks.c): on in the sanitizer build (make check runs every
+# test with it) unless FULL_CHECKS= is given empty; FULL_CHECKS=1 turns it
+# on in any build. assert() itself is on in every build: no NDEBUG.
+FULL_CHECKS ?= $(if $(SANITIZE),1,)
+ifneq ($(FULL_CHECKS),)
+CPPFLAGS += -DMR_FULL_CHECKS
+endif
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 CXXFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
@@ -305,6 +313,7 @@ $(BENCH_TCP): $(BUILD)/bench/tcp_copy.o
 FUZZ_CC      := clang
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer -pthread \
+                -DMR_FULL_CHECKS \
                 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN))

@@ -25,6 +25,16 @@ state_name(enum task_state s)
     return names[s];
 }
 
+/* After every change to task (NULL: to the job alone): the checks that
+ * cost O(1), tasks_check_task(), wherever assert() is on (in every build
+ * of the Makefile: none defines NDEBUG); the walk over every task,
+ * tasks_check(), also in builds with MR_FULL_CHECKS (the sanitizer build
+ * that make check runs every test with, and the fuzz targets), since one
+ * after every change made the coordinator's cost grow with the square of
+ * the job (issue 14). The unit tests call tasks_check() themselves. */
+static void checked(const struct coord_tasks *t,
+                    const struct coord_task *task);
+
 /* Adds task to the RUNNING list of its kind, which has room for all. */
 static void
 running_add(struct coord_tasks *t, struct coord_task *task)
@@ -200,13 +210,19 @@ record_handout(struct coord_task *task, uint32_t attempt, uint64_t owner,
     slot->owner = owner;
 }
 
-/* Forgets every attempt handed to owner. */
-static void
+/* Forgets every attempt handed to owner. Returns whether there was
+ * one. */
+static bool
 forget_owner(struct coord_task *task, uint64_t owner)
 {
+    bool forgot = false;
+
     for (int i = 0; i < TASK_HANDOUTS; i++)
-        if (task->handouts[i].owner == owner)
+        if (task->handouts[i].owner == owner) {
             memset(&task->handouts[i], 0, sizeof(task->handouts[i]));
+            forgot = true;
+        }
+    return forgot;
 }
 
 /* The slot remembering that attempt went to owner, or NULL. */
@@ -308,6 +324,7 @@ tasks_end_failed(struct coord_tasks *t)
 {
     if (t->phase != PHASE_FAILED)
         set_phase(t, PHASE_FAILED);
+    checked(t, NULL);
 }
 
 bool
@@ -348,6 +365,7 @@ tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
         return NULL;
     set_state(t, task, TASK_RUNNING);
     start_attempt(t, task, now, owner, false);
+    checked(t, task);
     return task;
 }
 
@@ -431,6 +449,7 @@ tasks_complete(struct coord_tasks *t, struct coord_task *task,
         t->backups_won++;
     note_duration(t, task, attempt, now);
     mark_done(t, task, attempt);
+    checked(t, task);
     return 0;
 }
 
@@ -471,9 +490,11 @@ tasks_fail_refunding(struct coord_tasks *t, struct coord_task *task,
     if (++task->failures >= t->max_failures) {
         fail_job(t, task, "failed %u times; last error: %s", task->failures,
                  why);
+        checked(t, task);
         return MR_EAPP;
     }
     requeue(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -488,10 +509,12 @@ tasks_fail_skipping(struct coord_tasks *t, struct coord_task *task,
     if (over != NULL) {
         task->failures++;
         fail_job(t, task, "%s", over);
+        checked(t, task);
         return MR_EAPP;
     }
     task->failures -= refund < task->failures ? refund : task->failures;
     requeue(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -505,6 +528,7 @@ tasks_retry(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
     }
     t->reassigned++;
     requeue(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -533,11 +557,13 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
     if (++task->failures >= t->max_failures) {
         fail_job(t, task, "wrote output that was bad %u times; last: %s",
                  task->failures, why);
+        checked(t, task);
         return MR_EAPP;
     }
     t->failed++;
     t->failed_by_kind[KIND_MAP]++;
     undo_map(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -554,9 +580,11 @@ tasks_lose_output(struct coord_tasks *t, uint32_t map, const char *why)
     if (++task->lost >= t->max_lost) {
         fail_job(t, task, "lost its output %u times; the last time %s",
                  task->lost, why);
+        checked(t, task);
         return MR_EAPP;
     }
     undo_map(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -587,6 +615,7 @@ tasks_expire(struct coord_tasks *t, struct coord_task *task, uint64_t now)
      * longer than its timeout must not fail the job for it. */
     t->reassigned++;
     requeue(t, task);
+    checked(t, task);
     return true;
 }
 
@@ -602,18 +631,23 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
     for (uint32_t i = 0; i < t->nmap + t->nreduce; i++) {
         struct coord_task *task = i < t->nmap ? &t->maps[i]
                                               : &t->reduces[i - t->nmap];
-        forget_owner(task, owner);
+        if (!forget_owner(task, owner))
+            continue;           /* owner never ran it: nothing changes */
         if (task->state == TASK_RUNNING && task->backed_up.attempt != 0 &&
             task->backed_up.owner == owner) {
             /* The original is gone; its backup runs on alone. */
             memset(&task->backed_up, 0, sizeof(task->backed_up));
+            checked(t, task);
             continue;
         }
         if (task->state != TASK_RUNNING || task->owner != owner ||
-            tasks_are_over(t))
+            tasks_are_over(t)) {
+            checked(t, task);
             continue;
+        }
         lose(t, task, "its worker disconnected while running it (killed, "
              "exited or cut off)");
+        checked(t, task);
         if (each != NULL)
             each(task, arg);
         released++;
@@ -646,6 +680,7 @@ tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
         return MR_ESTALE;
     }
     mark_done(t, task, attempt);
+    checked(t, task);
     return 0;
 }
 
@@ -780,6 +815,7 @@ tasks_assign_backup(struct coord_tasks *t, uint64_t now, uint64_t owner)
     start_attempt(t, task, now, owner, true);
     t->timing[task->kind].backups++;
     t->backups++;
+    checked(t, task);
     return task;
 }
 
@@ -836,56 +872,47 @@ check_backed_up(const struct coord_task *task)
              task_was_handed_to(task, b->attempt, b->owner)));
 }
 
-/* One task's own invariants. */
+/* One task's own invariants, and its place in the RUNNING list of its
+ * kind: there exactly while RUNNING. */
 static bool
-check_task(const struct coord_task *task)
+check_task(const struct coord_tasks *t, const struct coord_task *task)
 {
+    uint32_t slot = task->running_slot;
+
     if (task->state == TASK_DONE &&
         (task->done_attempt == 0 || task->done_attempt > task->attempts))
         return false;
     if (task->state == TASK_RUNNING &&
         (task->running_attempt == 0 ||
-         task->running_attempt != task->attempts))
+         task->running_attempt != task->attempts ||
+         slot >= t->running[task->kind] ||
+         t->running_tasks[task->kind][slot] != task))
         return false;
     if (task->timed && task->state != TASK_DONE)
         return false;
     return check_handouts(task) && check_backed_up(task);
 }
 
-/* The tasks of kind: counts match states, the RUNNING list holds exactly
- * the RUNNING tasks, and the backups stay within their budget. */
+/* The counts of kind within bounds: done and RUNNING tasks together at
+ * most all of them, durations known only of DONE ones, backups within
+ * their budget. */
 static bool
-check_kind(const struct coord_tasks *t, enum task_kind kind)
+check_counts(const struct coord_tasks *t, enum task_kind kind)
 {
-    const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
     uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
     uint32_t done = kind == KIND_MAP ? t->maps_done : t->reduces_done;
-    uint32_t count = 0, busy = 0, timed = 0;
 
-    for (uint32_t i = 0; i < n; i++) {
-        const struct coord_task *task = &tasks[i];
-        count += task->state == TASK_DONE;
-        busy += task->state == TASK_RUNNING;
-        timed += task->timed;
-        if (!check_task(task))
-            return false;
-    }
-    /* Each listed task RUNNING in its own slot: no task listed twice. */
-    for (uint32_t i = 0; i < t->running[kind]; i++) {
-        const struct coord_task *task = t->running_tasks[kind][i];
-        if (task->kind != kind || task->state != TASK_RUNNING ||
-            task->running_slot != i)
-            return false;
-    }
-    return count == done && busy == t->running[kind] &&
-           timed == t->timing[kind].timed &&
+    return done <= n && t->running[kind] <= n - done &&
+           t->timing[kind].timed <= done &&
            t->timing[kind].backups <= backup_budget(t, kind);
 }
 
-bool
-tasks_check(const struct coord_tasks *t)
+/* What holds of the job as a whole, in O(1): the counts of both kinds,
+ * the backup counters, and a phase that matches the counts. */
+static bool
+check_job(const struct coord_tasks *t)
 {
-    if (!check_kind(t, KIND_MAP) || !check_kind(t, KIND_REDUCE) ||
+    if (!check_counts(t, KIND_MAP) || !check_counts(t, KIND_REDUCE) ||
         t->backups != (uint64_t)t->timing[KIND_MAP].backups +
                           t->timing[KIND_REDUCE].backups ||
         t->backups_won > t->backups)
@@ -901,4 +928,57 @@ tasks_check(const struct coord_tasks *t)
         return true;
     }
     return false;
+}
+
+/* The tasks of kind, every one of them: counts match states, and the
+ * RUNNING list holds exactly the RUNNING tasks. */
+static bool
+check_kind(const struct coord_tasks *t, enum task_kind kind)
+{
+    const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
+    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
+    uint32_t done = kind == KIND_MAP ? t->maps_done : t->reduces_done;
+    uint32_t count = 0, busy = 0, timed = 0;
+
+    for (uint32_t i = 0; i < n; i++) {
+        const struct coord_task *task = &tasks[i];
+        count += task->state == TASK_DONE;
+        busy += task->state == TASK_RUNNING;
+        timed += task->timed;
+        if (!check_task(t, task))
+            return false;
+    }
+    /* Each listed task RUNNING in its own slot: no task listed twice. */
+    for (uint32_t i = 0; i < t->running[kind]; i++) {
+        const struct coord_task *task = t->running_tasks[kind][i];
+        if (task->kind != kind || task->state != TASK_RUNNING ||
+            task->running_slot != i)
+            return false;
+    }
+    return count == done && busy == t->running[kind] &&
+           timed == t->timing[kind].timed;
+}
+
+bool
+tasks_check(const struct coord_tasks *t)
+{
+    return check_job(t) && check_kind(t, KIND_MAP) &&
+           check_kind(t, KIND_REDUCE);
+}
+
+bool
+tasks_check_task(const struct coord_tasks *t, const struct coord_task *task)
+{
+    return check_job(t) && (task == NULL || check_task(t, task));
+}
+
+static void
+checked(const struct coord_tasks *t, const struct coord_task *task)
+{
+    assert(tasks_check_task(t, task));
+#ifdef MR_FULL_CHECKS
+    assert(tasks_check(t));
+#endif
+    (void)t;
+    (void)task;
 }

@@ -310,11 +310,21 @@ int tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
 /* True when the job is over, DONE or FAILED. */
 bool tasks_are_over(const struct coord_tasks *t);
 
-/* Checks every invariant (counts match states, phase matches counts, the
- * running lists match the RUNNING tasks, a backed-up attempt is older than
- * its backup and remembered, the backup budgets hold). Meant for
- * assert(). */
+/* Checks every invariant, walking every task (counts match states, phase
+ * matches counts, the running lists match the RUNNING tasks, a backed-up
+ * attempt is older than its backup and remembered, the backup budgets
+ * hold): O(tasks). For tests, and for builds with MR_FULL_CHECKS, where
+ * tasks.c asserts it after every change. */
 bool tasks_check(const struct coord_tasks *t);
+
+/* Checks in O(1) what a change to task can break: its own invariants
+ * (attempts, handouts, the attempt a backup backs up, its slot in the
+ * RUNNING list while RUNNING) and the job's (counts within bounds, the
+ * phase matching them, the backup counters). task NULL: the job's alone.
+ * tasks.c asserts it after every change, in every build where assert()
+ * is on; a corrupted task elsewhere goes unseen until tasks_check(). */
+bool tasks_check_task(const struct coord_tasks *t,
+                      const struct coord_task *task);
 
 const char *task_kind_name(enum task_kind kind);
 
