@@ -35,10 +35,10 @@ for conns in 100 1000; do
         a+=("$(field assign_s <<< "$out")")
         p+=("$(field p99_ms <<< "$out")")
         m+=("$(field rss_mb <<< "$out")")
-        cpu=$(field cpu_s <<< "$out")
+        cpu=$(field cpu_us_task <<< "$out")
         printf '%-6s %6s %12s %8s %8s %8s %10.1f\n' "$conns" "$i" \
             "${a[-1]}" "$(field p50_ms <<< "$out")" "${p[-1]}" "${m[-1]}" \
-            "$(echo "$cpu * 1000000 / ($MAPS + $REDUCES)" | bc -l)"
+            "$cpu"
     done
     eval "A$conns=$(median "${a[@]}") P$conns=$(median "${p[@]}")"
     eval "M$conns=$(median "${m[@]}")"

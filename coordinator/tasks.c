@@ -424,9 +424,10 @@ mark_done(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
     task->done_attempt = attempt;
     task->owner = 0;
     memset(&task->backed_up, 0, sizeof(task->backed_up));
-    if (task->kind == KIND_MAP)
+    if (task->kind == KIND_MAP) {
         t->maps_done++;
-    else
+        t->maps_changed++;
+    } else
         t->reduces_done++;
     advance_phase(t);
 }
@@ -540,6 +541,7 @@ undo_map(struct coord_tasks *t, struct coord_task *task)
     forget_duration(t, task);
     task->done_attempt = 0;
     t->maps_done--;
+    t->maps_changed++;
     requeue(t, task);
     if (t->phase == PHASE_REDUCE)
         set_phase(t, PHASE_MAP);

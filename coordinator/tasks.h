@@ -136,6 +136,8 @@ struct coord_tasks {
     struct coord_task *maps, *reduces;
     uint32_t nmap, nreduce;
     uint32_t maps_done, reduces_done;
+    uint64_t maps_changed;      /* bumped whenever a map's done_attempt
+                                   changes (what reduces are told) */
     uint32_t running[2];        /* RUNNING tasks, by enum task_kind */
     enum job_phase phase;
     uint64_t timeout_ms;        /* the silence allowed: a RUNNING attempt's
