@@ -262,18 +262,17 @@ int
 tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
            uint64_t timeout_ms, uint32_t max_failures, uint32_t max_lost)
 {
-    uint32_t most = nmap > nreduce ? nmap : nreduce;
-
     memset(t, 0, sizeof(*t));
     t->maps = calloc(nmap ? nmap : 1, sizeof(*t->maps));
     t->reduces = calloc(nreduce ? nreduce : 1, sizeof(*t->reduces));
     t->running_tasks[KIND_MAP] = calloc(nmap ? nmap : 1, sizeof(void *));
     t->running_tasks[KIND_REDUCE] = calloc(nreduce ? nreduce : 1,
                                            sizeof(void *));
-    t->durations = calloc(most ? most : 1, sizeof(*t->durations));
     if (t->maps == NULL || t->reduces == NULL ||
         t->running_tasks[KIND_MAP] == NULL ||
-        t->running_tasks[KIND_REDUCE] == NULL || t->durations == NULL) {
+        t->running_tasks[KIND_REDUCE] == NULL ||
+        median_init(&t->timing[KIND_MAP].durations, nmap) < 0 ||
+        median_init(&t->timing[KIND_REDUCE].durations, nreduce) < 0) {
         tasks_free(t);
         return -ENOMEM;
     }
@@ -304,9 +303,9 @@ tasks_free(struct coord_tasks *t)
     free(t->queues[KIND_REDUCE].ring);
     free(t->running_tasks[KIND_MAP]);
     free(t->running_tasks[KIND_REDUCE]);
-    free(t->durations);
+    median_free(&t->timing[KIND_MAP].durations);
+    median_free(&t->timing[KIND_REDUCE].durations);
     t->maps = t->reduces = NULL;
-    t->durations = NULL;
     memset(t->queues, 0, sizeof(t->queues));
     memset(t->running_tasks, 0, sizeof(t->running_tasks));
 }
@@ -396,7 +395,8 @@ note_duration(struct coord_tasks *t, struct coord_task *task,
     task->timed = true;
     task->duration = now > started ? now - started : 0;
     t->timing[task->kind].timed++;
-    t->timing[task->kind].median_stale = true;
+    if (!t->timing[task->kind].median_stale)
+        median_add(&t->timing[task->kind].durations, task->duration);
 }
 
 /* A DONE task leaves the durations the median is taken of. */
@@ -688,55 +688,24 @@ tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
 
 /* ---------------------------------------------------------------- backups */
 
-/* The k-th smallest of v[0..n-1] (k < n), moving v's elements about:
- * Hoare's selection, O(n) on average. */
-static uint64_t
-select_kth(uint64_t *v, int64_t n, int64_t k)
-{
-    int64_t lo = 0, hi = n - 1;
-
-    while (lo < hi) {
-        uint64_t pivot = v[lo + (hi - lo) / 2];
-        int64_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                uint64_t swap = v[i];
-                v[i++] = v[j];
-                v[j--] = swap;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];        /* between the halves: equal to the pivot */
-    }
-    return v[k];
-}
-
 bool
 tasks_median_ms(struct coord_tasks *t, enum task_kind kind, uint64_t *ms)
 {
     struct task_timing *tm = &t->timing[kind];
     const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
-    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce, count = 0;
+    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
 
     if (tm->timed == 0)
         return false;
-    if (tm->median_stale) {     /* O(n), only once the set has changed */
+    if (tm->median_stale) {     /* O(n log n), once a duration has left */
+        median_clear(&tm->durations);
         for (uint32_t i = 0; i < n; i++)
             if (tasks[i].state == TASK_DONE && tasks[i].timed)
-                t->durations[count++] = tasks[i].duration;
-        assert(count == tm->timed);
-        tm->median_ms = select_kth(t->durations, count, (count - 1) / 2);
+                median_add(&tm->durations, tasks[i].duration);
         tm->median_stale = false;
     }
-    *ms = tm->median_ms;
+    assert(median_count(&tm->durations) == tm->timed);
+    *ms = median_get(&tm->durations);
     return true;
 }
 
@@ -896,8 +865,8 @@ check_task(const struct coord_tasks *t, const struct coord_task *task)
 }
 
 /* The counts of kind within bounds: done and RUNNING tasks together at
- * most all of them, durations known only of DONE ones, backups within
- * their budget. */
+ * most all of them, durations known only of DONE ones (and held for the
+ * median, unless it is to be rebuilt), backups within their budget. */
 static bool
 check_counts(const struct coord_tasks *t, enum task_kind kind)
 {
@@ -906,6 +875,9 @@ check_counts(const struct coord_tasks *t, enum task_kind kind)
 
     return done <= n && t->running[kind] <= n - done &&
            t->timing[kind].timed <= done &&
+           (t->timing[kind].median_stale ||
+            median_count(&t->timing[kind].durations) ==
+                t->timing[kind].timed) &&
            t->timing[kind].backups <= backup_budget(t, kind);
 }
 

@@ -86,6 +86,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "median.h"
 #include "mr_err.h"
 
 enum task_kind { KIND_MAP, KIND_REDUCE };
@@ -155,12 +156,11 @@ struct coord_tasks {
                                    order */
     struct task_timing {        /* by enum task_kind */
         uint32_t timed;         /* DONE tasks whose duration is known */
-        bool median_stale;      /* that set changed since median_ms */
-        uint64_t median_ms;     /* the lower median of their durations */
+        struct median durations;    /* theirs, unless median_stale */
+        bool median_stale;      /* one of them left the set (a map run
+                                   again): durations is rebuilt, once */
         uint32_t backups;       /* backup attempts launched */
     } timing[2];
-    uint64_t *durations;        /* scratch for a median: room for every task
-                                   of the larger kind */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
     uint64_t failed_by_kind[2]; /* the same, by enum task_kind */
