@@ -55,6 +55,49 @@ running_remove(struct coord_tasks *t, struct coord_task *task)
     last->running_slot = task->running_slot;
 }
 
+/* Adds task to the backup candidates of its kind, after those handed out
+ * no later (at the end, but for a backup's original that died, or a fake
+ * clock going back). */
+static void
+candidate_add(struct coord_tasks *t, struct coord_task *task)
+{
+    struct task_list *l = &t->candidates[task->kind];
+    struct coord_task *after = l->newest;
+
+    while (after != NULL && after->started > task->started)
+        after = after->older;
+    task->older = after;
+    task->newer = after != NULL ? after->newer : l->oldest;
+    if (task->newer != NULL)
+        task->newer->older = task;
+    else
+        l->newest = task;
+    if (after != NULL)
+        after->newer = task;
+    else
+        l->oldest = task;
+    task->candidate = true;
+}
+
+static void
+candidate_remove(struct coord_tasks *t, struct coord_task *task)
+{
+    struct task_list *l = &t->candidates[task->kind];
+
+    if (!task->candidate)
+        return;
+    if (task->older != NULL)
+        task->older->newer = task->newer;
+    else
+        l->oldest = task->newer;
+    if (task->newer != NULL)
+        task->newer->older = task->older;
+    else
+        l->newest = task->older;
+    task->older = task->newer = NULL;
+    task->candidate = false;
+}
+
 static void
 set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
 {
@@ -64,8 +107,10 @@ set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
     assert(to != task->state);
     mr_debug("%s task %u: %s -> %s", task_kind_name(task->kind), task->id,
              state_name(task->state), state_name(to));
-    if (task->state == TASK_RUNNING)
+    if (task->state == TASK_RUNNING) {
         running_remove(t, task);
+        candidate_remove(t, task);
+    }
     if (to == TASK_RUNNING)
         running_add(t, task);
     task->state = to;
@@ -364,6 +409,7 @@ tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
         return NULL;
     set_state(t, task, TASK_RUNNING);
     start_attempt(t, task, now, owner, false);
+    candidate_add(t, task);
     checked(t, task);
     return task;
 }
@@ -639,6 +685,7 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
             task->backed_up.owner == owner) {
             /* The original is gone; its backup runs on alone. */
             memset(&task->backed_up, 0, sizeof(task->backed_up));
+            candidate_add(t, task);
             checked(t, task);
             continue;
         }
@@ -744,33 +791,23 @@ backup_threshold(struct coord_tasks *t, enum task_kind *kind, uint64_t *ms)
     return true;
 }
 
-/* Whether task may get a backup once it has run long enough: none runs. */
-static bool
-may_be_backed_up(const struct coord_task *task)
-{
-    return task->state == TASK_RUNNING && task->backed_up.attempt == 0;
-}
-
 /* The RUNNING task that has run longest of those that have run long enough
- * and that owner does not run, or NULL. */
+ * and that owner does not run, or NULL: the first such candidate, oldest
+ * first (all those after the first that has not run long enough have not
+ * either; owner runs few, if any). */
 static struct coord_task *
 pick_backup(struct coord_tasks *t, uint64_t now, uint64_t owner)
 {
-    struct coord_task *best = NULL;
     enum task_kind kind;
     uint64_t ms;
 
     if (!backup_threshold(t, &kind, &ms))
         return NULL;
-    for (uint32_t i = 0; i < t->running[kind]; i++) {
-        struct coord_task *task = t->running_tasks[kind][i];
-        if (!may_be_backed_up(task) || task->owner == owner ||
-            now < task->started + ms)
-            continue;
-        if (best == NULL || task->started < best->started)
-            best = task;
-    }
-    return best;
+    for (struct coord_task *task = t->candidates[kind].oldest;
+         task != NULL && now >= task->started + ms; task = task->newer)
+        if (task->owner != owner)
+            return task;
+    return NULL;
 }
 
 struct coord_task *
@@ -780,6 +817,7 @@ tasks_assign_backup(struct coord_tasks *t, uint64_t now, uint64_t owner)
 
     if (task == NULL)
         return NULL;
+    candidate_remove(t, task);
     task->backed_up.attempt = task->running_attempt;
     task->backed_up.owner = task->owner;
     task->backed_up.started = task->started;
@@ -798,13 +836,13 @@ tasks_backup_due(struct coord_tasks *t, uint64_t now)
 
     if (!backup_threshold(t, &kind, &ms))
         return 0;
-    for (uint32_t i = 0; i < t->running[kind]; i++) {
-        const struct coord_task *task = t->running_tasks[kind][i];
-        uint64_t at = task->started + ms;
-        if (may_be_backed_up(task) && at > now && (due == 0 || at < due))
-            due = at;
-    }
-    return due;
+    /* The first candidate not yet due: those due already wait for an
+     * asker other than their own worker, which dispatch serves first. */
+    for (const struct coord_task *task = t->candidates[kind].oldest;
+         task != NULL; task = task->newer)
+        if ((due = task->started + ms) > now)
+            return due;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- check */
@@ -861,6 +899,13 @@ check_task(const struct coord_tasks *t, const struct coord_task *task)
         return false;
     if (task->timed && task->state != TASK_DONE)
         return false;
+    if (task->candidate != (task->state == TASK_RUNNING &&
+                            task->backed_up.attempt == 0) ||
+        (task->older != NULL && (task->older->newer != task ||
+                                 task->older->started > task->started)) ||
+        (task->newer != NULL && (task->newer->older != task ||
+                                 task->newer->started < task->started)))
+        return false;
     return check_handouts(task) && check_backed_up(task);
 }
 
@@ -912,16 +957,24 @@ check_kind(const struct coord_tasks *t, enum task_kind kind)
     const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
     uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
     uint32_t done = kind == KIND_MAP ? t->maps_done : t->reduces_done;
-    uint32_t count = 0, busy = 0, timed = 0;
+    uint32_t count = 0, busy = 0, timed = 0, listed = 0, candidates = 0;
 
     for (uint32_t i = 0; i < n; i++) {
         const struct coord_task *task = &tasks[i];
+        listed += task->candidate;
         count += task->state == TASK_DONE;
         busy += task->state == TASK_RUNNING;
         timed += task->timed;
         if (!check_task(t, task))
             return false;
     }
+    /* The candidates: as many as the tasks that say they are one. */
+    for (const struct coord_task *task = t->candidates[kind].oldest;
+         task != NULL; task = task->newer)
+        if (++candidates > n)
+            return false;
+    if (candidates != listed)
+        return false;
     /* Each listed task RUNNING in its own slot: no task listed twice. */
     for (uint32_t i = 0; i < t->running[kind]; i++) {
         const struct coord_task *task = t->running_tasks[kind][i];

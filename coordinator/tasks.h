@@ -118,6 +118,10 @@ struct coord_task {
     uint64_t started;           /* when running_attempt was handed out */
     uint32_t running_slot;      /* while RUNNING: its index in
                                    coord_tasks.running_tasks[kind] */
+    struct coord_task *older, *newer;   /* while RUNNING with no backup
+                                   (a backup candidate): its neighbours in
+                                   coord_tasks.candidates[kind] */
+    bool candidate;             /* in that list */
     bool timed;                 /* DONE, and duration is known */
     uint64_t duration;          /* if timed: the winning attempt's run, ms */
     struct task_backed_up {     /* while a backup runs: the attempt it
@@ -154,6 +158,12 @@ struct coord_tasks {
     struct coord_task **running_tasks[2];   /* the RUNNING tasks, by enum
                                    task_kind, running[kind] of them, in no
                                    order */
+    struct task_list {          /* by enum task_kind: the RUNNING tasks
+                                   with no backup, by when their attempt
+                                   was handed out (started), oldest first:
+                                   whom backups are picked from */
+        struct coord_task *oldest, *newest;
+    } candidates[2];
     struct task_timing {        /* by enum task_kind */
         uint32_t timed;         /* DONE tasks whose duration is known */
         struct median durations;    /* theirs, unless median_stale */

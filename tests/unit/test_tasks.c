@@ -433,6 +433,8 @@ Test(tasks, check_of_one_task_catches_corruption)
         "more maps done than maps",
         "phase REDUCE with maps left",
         "more backups won than launched",
+        "backup candidates out of order",
+        "RUNNING task left out of the backup candidates",
     };
 
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -441,7 +443,7 @@ Test(tasks, check_of_one_task_catches_corruption)
         tasks_free(&t);
         cr_assert_eq(tasks_init(&t, 2, 3, TIMEOUT, 3, 100), 0);
         a = tasks_assign(&t, 0, 1);
-        b = tasks_assign(&t, 0, 2);
+        b = tasks_assign(&t, 5, 2);
         cr_assert(tasks_check_task(&t, a) && tasks_check_task(&t, b));
         switch (c) {
         case 0: a->running_slot = b->running_slot; break;
@@ -451,6 +453,8 @@ Test(tasks, check_of_one_task_catches_corruption)
         case 4: t.maps_done = 3; break;
         case 5: t.phase = PHASE_REDUCE; break;
         case 6: t.backups_won = 1; break;
+        case 7: a->started = b->started + 1; break;
+        case 8: a->candidate = false; break;
         }
         cr_assert_not(tasks_check_task(&t, a), "%s", cases[c]);
         cr_assert_not(tasks_check(&t), "%s", cases[c]);
