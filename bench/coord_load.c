@@ -11,8 +11,8 @@
  * directory; it writes each reduce's staged output empty, where a real
  * worker would write it, so that the job commits and ends DONE (its
  * mr-out-* files empty), and does so before the clock starts (the file
- * system's cost is not the coordinator's). No heartbeats: no task runs long enough to need
- * one.
+ * system's cost is not the coordinator's). No heartbeats: no task runs
+ * long enough to need one.
  *
  * The job: one generated input of `maps` lines of 16 bytes, cut by
  * --split-size 16 into one map task a line, and `reduces` reduce tasks.
@@ -20,9 +20,11 @@
  * from the first GetTask to the first reply saying the job is over, its
  * commit included), the round trip of the GetTask calls that were handed
  * a task (p50, p99; a GetTask held until the job ends is not counted), the
- * coordinator's peak RSS (VmHWM, read before it exits) and its CPU time.
- * The last line, for scripts: RESULT conns=N assign_s=... p50_ms=...
- * p99_ms=... rss_mb=... cpu_s=... */
+ * coordinator's peak RSS (VmHWM, read before it exits) and its CPU time
+ * (in all, and in that window: per task handed out), and this process's
+ * CPU in the window (the fake workers' share of the machine). The last
+ * line, for scripts: RESULT conns=N assign_s=... p50_ms=... p99_ms=...
+ * rss_mb=... cpu_us_task=... */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
