@@ -19,12 +19,14 @@
  * Figures: assignments per second (tasks handed out over the wall time
  * from the first GetTask to the first reply saying the job is over, its
  * commit included), the round trip of the GetTask calls that were handed
- * a task (p50, p99; a GetTask held until the job ends is not counted), the
+ * a task (p50, p99; a GetTask held until the job ends is not counted;
+ * and the p99 of those handed a map task, which leaves out the workers
+ * that waited at the map phase's end for its last maps), the
  * coordinator's peak RSS (VmHWM, read before it exits) and its CPU time
  * (in all, and in that window: per task handed out), and this process's
  * CPU in the window (the fake workers' share of the machine). The last
  * line, for scripts: RESULT conns=N assign_s=... p50_ms=... p99_ms=...
- * rss_mb=... cpu_us_task=... */
+ * map_p99_ms=... rss_mb=... cpu_us_task=... */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,8 +90,10 @@ struct run {
     unsigned joined, done;
     double first_ask, over_at;  /* 0 until then */
     uint64_t handed;            /* tasks handed out */
-    double *rtt_ms;             /* GetTask round trips that got a task */
-    size_t nrtt, rtt_cap;
+    struct rtts {               /* GetTask round trips, ms */
+        double *ms;
+        size_t n, cap;
+    } rtt, map_rtt;             /* of those that got a task; a map task */
     long rss_kb;                /* the coordinator's VmHWM at the end */
     double coord_cpu0, own_cpu0;    /* CPU seconds at the first GetTask */
     double coord_cpu, own_cpu;  /* ... spent until the job's end */
@@ -474,15 +478,15 @@ finish(struct run *r, struct fake *f)
 }
 
 static void
-note_rtt(struct run *r, double ms)
+note_rtt(struct rtts *v, double ms)
 {
-    if (r->nrtt == r->rtt_cap) {
-        r->rtt_cap = r->rtt_cap ? r->rtt_cap * 2 : 4096;
-        r->rtt_ms = realloc(r->rtt_ms, r->rtt_cap * sizeof(*r->rtt_ms));
-        if (r->rtt_ms == NULL)
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 4096;
+        v->ms = realloc(v->ms, v->cap * sizeof(*v->ms));
+        if (v->ms == NULL)
             die("out of memory");
     }
-    r->rtt_ms[r->nrtt++] = ms;
+    v->ms[v->n++] = ms;
 }
 
 /* The output of attempt `attempt` of reduce `id`, empty, where its
@@ -546,7 +550,9 @@ on_task(struct run *r, struct fake *f, const uint8_t *p, size_t len)
     } else if (t->kind == MR__TASK_KIND__TASK_MAP ||
                t->kind == MR__TASK_KIND__TASK_REDUCE) {
         r->handed++;
-        note_rtt(r, ms);
+        note_rtt(&r->rtt, ms);
+        if (t->kind == MR__TASK_KIND__TASK_MAP)
+            note_rtt(&r->map_rtt, ms);
         if (t->kind == MR__TASK_KIND__TASK_REDUCE && t->attempt != 1)
             stage_output(r, t->id, t->attempt);
         send_report(r, f, t);
@@ -660,15 +666,17 @@ cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The pct-th percentile of v, sorting it. */
 static double
-percentile(const double *v, size_t n, double pct)
+percentile(struct rtts *v, double pct)
 {
     size_t i;
 
-    if (n == 0)
+    if (v->n == 0)
         return 0;
-    i = (size_t)(pct / 100.0 * (double)(n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
+    qsort(v->ms, v->n, sizeof(*v->ms), cmp_double);
+    i = (size_t)(pct / 100.0 * (double)(v->n - 1) + 0.5);
+    return v->ms[i < v->n ? i : v->n - 1];
 }
 
 int
@@ -721,24 +729,25 @@ main(int argc, char **argv)
           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
     secs = r.over_at - r.first_ask;
     assign_s = (double)r.handed / secs;
-    qsort(r.rtt_ms, r.nrtt, sizeof(*r.rtt_ms), cmp_double);
     printf("%u connections, %u maps, %u reduces: %llu tasks handed out in "
-           "%.3f s (%.0f/s); GetTask p50 %.2f ms, p99 %.2f ms; coordinator "
-           "peak RSS %.1f MiB, CPU %.2f s in all, %.2f s (%.1f us a task) "
-           "from the first GetTask to the end; the fake workers' CPU "
-           "meanwhile %.2f s\n",
+           "%.3f s (%.0f/s); GetTask p50 %.2f ms, p99 %.2f ms (p99 of those "
+           "handed a map task %.2f ms); coordinator peak RSS %.1f MiB, CPU "
+           "%.2f s in all, %.2f s (%.1f us a task) from the first GetTask to "
+           "the end; the fake workers' CPU meanwhile %.2f s\n",
            r.o.conns, r.o.maps, r.o.reduces, (unsigned long long)r.handed,
-           secs, assign_s, percentile(r.rtt_ms, r.nrtt, 50),
-           percentile(r.rtt_ms, r.nrtt, 99), (double)r.rss_kb / 1024.0, cpu,
+           secs, assign_s, percentile(&r.rtt, 50), percentile(&r.rtt, 99),
+           percentile(&r.map_rtt, 99), (double)r.rss_kb / 1024.0, cpu,
            r.coord_cpu, r.coord_cpu * 1e6 / (double)r.handed, r.own_cpu);
     printf("RESULT conns=%u assign_s=%.0f p50_ms=%.2f p99_ms=%.2f "
-           "rss_mb=%.1f cpu_us_task=%.1f\n", r.o.conns, assign_s,
-           percentile(r.rtt_ms, r.nrtt, 50), percentile(r.rtt_ms, r.nrtt, 99),
-           (double)r.rss_kb / 1024.0, r.coord_cpu * 1e6 / (double)r.handed);
+           "map_p99_ms=%.2f rss_mb=%.1f cpu_us_task=%.1f\n", r.o.conns,
+           assign_s, percentile(&r.rtt, 50), percentile(&r.rtt, 99),
+           percentile(&r.map_rtt, 99), (double)r.rss_kb / 1024.0,
+           r.coord_cpu * 1e6 / (double)r.handed);
     close(r.privfd);
     if (remove_tree_at(AT_FDCWD, r.dir, 8) < 0)
         fprintf(stderr, "coord_load: could not remove %s\n", r.dir);
-    free(r.rtt_ms);
+    free(r.rtt.ms);
+    free(r.map_rtt.ms);
     for (unsigned i = 0; i < r.o.conns; i++)
         free(r.fakes[i].in);
     free(r.fakes);
