@@ -27,6 +27,14 @@ CXXFLAGS := -std=c++11 $(OPT) -Wall -Wextra -Werror -fPIC \
             -fno-omit-frame-pointer -fvisibility=hidden
 CXX_CPPFLAGS := -Iinclude -MMD -MP
 LDFLAGS  := -pthread
+# The task table's walk over every task after every change (MR_FULL_CHECKS,
+# coordinator/tasks.c): on in the sanitizer build (make check runs every
+# test with it) unless FULL_CHECKS= is given empty; FULL_CHECKS=1 turns it
+# on in any build. assert() itself is on in every build: no NDEBUG.
+FULL_CHECKS ?= $(if $(SANITIZE),1,)
+ifneq ($(FULL_CHECKS),)
+CPPFLAGS += -DMR_FULL_CHECKS
+endif
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 CXXFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
@@ -125,6 +133,8 @@ UNIT_BIN   := $(BUILD)/tests/unit_tests
 BENCH_RPC  := $(BUILD)/bench/rpc_bench
 BENCH_TCP  := $(BUILD)/bench/tcp_copy
 BENCH_SHUFFLE := $(BUILD)/bench/shuffle_rate
+# A real coordinator driven by fake workers (make bench-coord-load).
+BENCH_COORD_LOAD := $(BUILD)/bench/coord_load
 # The word count as an executable app's mapper and reducer (make bench).
 BENCH_EXEC := $(BUILD)/bench/exec_wc_map $(BUILD)/bench/exec_wc_reduce
 
@@ -161,7 +171,7 @@ TEST_CXX_APPS := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc bench-net \
-        bench-faults \
+        bench-faults bench-coord-load \
         fuzz fuzz-seeds clean install uninstall
 .SECONDARY:
 all: $(LAYER_LIBS) apps $(PROGRAMS)
@@ -281,6 +291,12 @@ $(BENCH_SHUFFLE): $(BUILD)/bench/shuffle_rate.o $(call libs_for,worker proto rpc
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
+# Fake workers speak the wire protocol themselves: the messages, the
+# frame, no worker.
+$(BENCH_COORD_LOAD): $(BUILD)/bench/coord_load.o $(call libs_for,proto rpc common)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
 # Stand-alone programs that read stdin: nothing of ours linked.
 $(BENCH_EXEC): $(BUILD)/bench/%: $(BUILD)/bench/%.o
 	@mkdir -p $(@D)
@@ -297,6 +313,7 @@ $(BENCH_TCP): $(BUILD)/bench/tcp_copy.o
 FUZZ_CC      := clang
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer -pthread \
+                -DMR_FULL_CHECKS \
                 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all
 FUZZ_WARN    := $(filter-out -Wno-format-truncation,$(WARN))
@@ -385,6 +402,12 @@ bench-net: all $(BENCH_TCP) $(BENCH_SHUFFLE)
 # restarted, against the fault-free job. See bench/bench-faults.sh.
 bench-faults: all
 	@BUILD=$(BUILD) bench/bench-faults.sh
+
+# The coordinator at 100 and 1,000 connected workers, a job of 20,000 map
+# and 2,000 reduce tasks: assignments per second, GetTask round trip,
+# peak RSS. See bench/bench-coord-load.sh.
+bench-coord-load: all $(BENCH_COORD_LOAD)
+	@BUILD=$(BUILD) bench/bench-coord-load.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include "coord_int.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +28,10 @@ coord_of(Mr__Coordinator_Service *service)
     return (coord *)service;
 }
 
+/* The task table checks itself after every change (tasks.c: checked()). */
 void
 coord__progress(coord *c)
 {
-    assert(tasks_check(&c->tasks));
     coord__phase_clock(c);
     if (c->on_progress != NULL)
         c->on_progress(c, c->arg);
@@ -211,10 +210,7 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
             t.one_line_at_a_time = skips_has_suspect(&c->skips, task->id);
     } else {
         t.kind = MR__TASK_KIND__TASK_REDUCE;
-        for (uint32_t i = 0; i < c->tasks.nmap; i++)
-            c->map_attempts[i] = c->tasks.maps[i].done_attempt;
-        t.map_attempts = c->map_attempts;
-        t.n_map_attempts = c->tasks.nmap;
+        coord__map_attempts_fill(c, &t);
         coord__outputs_fill(c, &t);
     }
     mr_debug("%s task %u attempt %u -> connection %llu (worker pid %u)%s",
@@ -592,9 +588,9 @@ coord_create(rpc_loop *loop, const char *const *files, uint32_t nfiles,
     c->map_deadlines = deadlines_create(c, c->tasks.maps, c->tasks.nmap);
     c->reduce_deadlines = deadlines_create(c, c->tasks.reduces,
                                            c->tasks.nreduce);
-    c->map_attempts = calloc(nmap ? nmap : 1, sizeof(uint32_t));
     if (c->map_deadlines == NULL || c->reduce_deadlines == NULL ||
-        c->map_attempts == NULL || coord__outputs_init(c, nmap) < 0 ||
+        coord__map_attempts_init(c, nmap) < 0 ||
+        coord__outputs_init(c, nmap) < 0 ||
         job_counters_init(&c->counters, nmap + c->tasks.nreduce) < 0)
         goto out_nomem;
     c->srv = rpc_server_create(loop, &c->service.base, &sopts, err);
@@ -742,7 +738,7 @@ coord_free(coord *c)
     skips_free(&c->skips);
     free(c->map_deadlines);
     free(c->reduce_deadlines);
-    free(c->map_attempts);
+    coord__map_attempts_free(c);
     coord__outputs_free(c);
     job_counters_free(&c->counters);
     free(c);

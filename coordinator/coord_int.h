@@ -127,8 +127,18 @@ struct coord {
     const char *output_dir;     /* borrowed; NULL: the first worker's */
     jobdir *jd;                 /* the job's directory, while held */
     char dir[PATH_MAX];         /* its path, once known */
-    uint32_t *map_attempts;     /* scratch for reduce Task messages */
+    struct coord_map_attempts { /* reduce Task.map_attempts, packed
+                                   (coord_map_attempts.c) */
+        ProtobufCMessageUnknownField field;     /* what a Task carries */
+        uint8_t *bytes;         /* the field's value: length, varints */
+        uint8_t *scratch;       /* the varints, while they are counted */
+        size_t cap;             /* of bytes */
+        uint64_t changed;       /* tasks.maps_changed when packed */
+        bool packed;
+    } attempts;
     struct map_location *locations;     /* by map task */
+    uint32_t served;            /* locations with an addr: some reduce
+                                   Task must say where the outputs are */
     Mr__MapOutput *task_outputs;        /* scratch for reduce Task */
     Mr__MapOutput **task_output_ptrs;   /* messages, nmap each */
     struct upload *uploads;     /* reduce outputs arriving (PutOutput) */
@@ -408,6 +418,15 @@ void coord__describe(const struct coord_task *task, char *buf, size_t len,
  * the task packs several small inputs). map must be < c->tasks.nmap. */
 const struct split *coord__map_splits(const coord *c, uint32_t map,
                                       uint32_t *n);
+/* coord_map_attempts.c */
+/* Room to pack a reduce Task's map_attempts for nmap maps. Returns 0 or
+ * -ENOMEM (free what was allocated with coord__map_attempts_free). */
+int coord__map_attempts_init(coord *c, uint32_t nmap);
+void coord__map_attempts_free(coord *c);
+/* Gives a reduce Task t the done attempt of every map, packed again only
+ * when a map was done or undone since (tasks.maps_changed); t borrows
+ * the bytes from c until the next call. */
+void coord__map_attempts_fill(coord *c, Mr__Task *t);
 /* coord_parts.c */
 /* Sets t->parts (t->n_parts) to map task map's inputs when it packs
  * several, their strings borrowed from c; leaves t alone for one input.

@@ -31,8 +31,9 @@ coord__outputs_init(coord *c, uint32_t nmap)
 }
 
 static void
-location_clear(struct map_location *l)
+location_clear(coord *c, struct map_location *l)
 {
+    c->served -= l->addr != NULL;
     free(l->addr);
     free(l->path);
     memset(l, 0, sizeof(*l));
@@ -42,7 +43,7 @@ void
 coord__outputs_free(coord *c)
 {
     for (uint32_t i = 0; c->locations != NULL && i < c->tasks.nmap; i++)
-        location_clear(&c->locations[i]);
+        location_clear(c, &c->locations[i]);
     free(c->locations);
     free(c->task_outputs);
     free(c->task_output_ptrs);
@@ -59,7 +60,7 @@ coord__output_done(coord *c, uint32_t map, uint64_t conn,
     const Mr__MapOutput *where = rep->output;
     struct member *m;
 
-    location_clear(l);
+    location_clear(c, l);
     l->conn = conn;
     l->bytes_in = rep->bytes_in;
     l->records = rep->records_in;
@@ -72,11 +73,12 @@ coord__output_done(coord *c, uint32_t map, uint64_t conn,
     if ((m = members_find(&c->members, conn)) != NULL)
         snprintf(m->addr, sizeof(m->addr), "%s", where->addr);
     l->addr = strdup(where->addr);
+    c->served += l->addr != NULL;
     l->path = strdup(where->path);
     l->size = where->size;
     if (l->addr == NULL || l->path == NULL) {
         /* Without its address nobody can fetch it: as good as lost. */
-        location_clear(l);
+        location_clear(c, l);
         tasks_lose_output(&c->tasks, map, "the coordinator ran out of "
                           "memory noting where it was");
     }
@@ -85,13 +87,9 @@ coord__output_done(coord *c, uint32_t map, uint64_t conn,
 void
 coord__outputs_fill(coord *c, Mr__Task *t)
 {
-    bool served = false;
-
-    for (uint32_t i = 0; i < c->tasks.nmap && !served; i++)
-        served = c->locations[i].addr != NULL;
     /* All in the private directory, unserved (the lab's way): the reduce
      * knows their names, and a large job's Task stays small. */
-    if (!served && !c->has_local)
+    if (c->served == 0 && !c->has_local)
         return;
     for (uint32_t i = 0; i < c->tasks.nmap; i++) {
         const struct map_location *l = &c->locations[i];
@@ -110,7 +108,7 @@ coord__output_restore(coord *c, const Mrj__MapDone *m)
 {
     struct map_location *l = &c->locations[m->map];
 
-    location_clear(l);
+    location_clear(c, l);
     l->bytes_in = m->bytes_in;
     l->records = m->records;
     l->bytes_out = m->size;
@@ -121,9 +119,11 @@ coord__output_restore(coord *c, const Mrj__MapDone *m)
     if (m->addr[0] == '\0')
         return;
     l->addr = strdup(m->addr);
+    c->served += l->addr != NULL;
     l->path = strdup(m->path);
     l->size = m->size;
     if (l->addr == NULL || l->path == NULL) {
+        c->served -= l->addr != NULL;
         free(l->addr);
         free(l->path);
         l->addr = l->path = NULL;
@@ -165,7 +165,7 @@ coord__output_undone(coord *c, uint32_t map)
     subtract(&c->stats.map_bytes_in, l->bytes_in);
     subtract(&c->stats.map_records, l->records);
     subtract(&c->stats.im_bytes, l->bytes_out);
-    location_clear(l);
+    location_clear(c, l);
     coord__counters_drop(c, &c->tasks.maps[map]);
     coord__journal_map_undone(c, map);
 }

@@ -25,6 +25,16 @@ state_name(enum task_state s)
     return names[s];
 }
 
+/* After every change to task (NULL: to the job alone): the checks that
+ * cost O(1), tasks_check_task(), wherever assert() is on (in every build
+ * of the Makefile: none defines NDEBUG); the walk over every task,
+ * tasks_check(), also in builds with MR_FULL_CHECKS (the sanitizer build
+ * that make check runs every test with, and the fuzz targets), since one
+ * after every change made the coordinator's cost grow with the square of
+ * the job (issue 14). The unit tests call tasks_check() themselves. */
+static void checked(const struct coord_tasks *t,
+                    const struct coord_task *task);
+
 /* Adds task to the RUNNING list of its kind, which has room for all. */
 static void
 running_add(struct coord_tasks *t, struct coord_task *task)
@@ -45,6 +55,49 @@ running_remove(struct coord_tasks *t, struct coord_task *task)
     last->running_slot = task->running_slot;
 }
 
+/* Adds task to the backup candidates of its kind, after those handed out
+ * no later (at the end, but for a backup's original that died, or a fake
+ * clock going back). */
+static void
+candidate_add(struct coord_tasks *t, struct coord_task *task)
+{
+    struct task_list *l = &t->candidates[task->kind];
+    struct coord_task *after = l->newest;
+
+    while (after != NULL && after->started > task->started)
+        after = after->older;
+    task->older = after;
+    task->newer = after != NULL ? after->newer : l->oldest;
+    if (task->newer != NULL)
+        task->newer->older = task;
+    else
+        l->newest = task;
+    if (after != NULL)
+        after->newer = task;
+    else
+        l->oldest = task;
+    task->candidate = true;
+}
+
+static void
+candidate_remove(struct coord_tasks *t, struct coord_task *task)
+{
+    struct task_list *l = &t->candidates[task->kind];
+
+    if (!task->candidate)
+        return;
+    if (task->older != NULL)
+        task->older->newer = task->newer;
+    else
+        l->oldest = task->newer;
+    if (task->newer != NULL)
+        task->newer->older = task->older;
+    else
+        l->newest = task->older;
+    task->older = task->newer = NULL;
+    task->candidate = false;
+}
+
 static void
 set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
 {
@@ -54,8 +107,10 @@ set_state(struct coord_tasks *t, struct coord_task *task, enum task_state to)
     assert(to != task->state);
     mr_debug("%s task %u: %s -> %s", task_kind_name(task->kind), task->id,
              state_name(task->state), state_name(to));
-    if (task->state == TASK_RUNNING)
+    if (task->state == TASK_RUNNING) {
         running_remove(t, task);
+        candidate_remove(t, task);
+    }
     if (to == TASK_RUNNING)
         running_add(t, task);
     task->state = to;
@@ -76,6 +131,8 @@ set_phase(struct coord_tasks *t, enum job_phase to)
     };
 
     assert(allowed[t->phase] & (1u << to));
+    (void)allowed;              /* compiled out by NDEBUG, which no build
+                                   of the Makefile defines */
     mr_debug("job: %s -> %s", names[t->phase], names[to]);
     t->phase = to;
 }
@@ -200,13 +257,19 @@ record_handout(struct coord_task *task, uint32_t attempt, uint64_t owner,
     slot->owner = owner;
 }
 
-/* Forgets every attempt handed to owner. */
-static void
+/* Forgets every attempt handed to owner. Returns whether there was
+ * one. */
+static bool
 forget_owner(struct coord_task *task, uint64_t owner)
 {
+    bool forgot = false;
+
     for (int i = 0; i < TASK_HANDOUTS; i++)
-        if (task->handouts[i].owner == owner)
+        if (task->handouts[i].owner == owner) {
             memset(&task->handouts[i], 0, sizeof(task->handouts[i]));
+            forgot = true;
+        }
+    return forgot;
 }
 
 /* The slot remembering that attempt went to owner, or NULL. */
@@ -246,18 +309,17 @@ int
 tasks_init(struct coord_tasks *t, uint32_t nmap, uint32_t nreduce,
            uint64_t timeout_ms, uint32_t max_failures, uint32_t max_lost)
 {
-    uint32_t most = nmap > nreduce ? nmap : nreduce;
-
     memset(t, 0, sizeof(*t));
     t->maps = calloc(nmap ? nmap : 1, sizeof(*t->maps));
     t->reduces = calloc(nreduce ? nreduce : 1, sizeof(*t->reduces));
     t->running_tasks[KIND_MAP] = calloc(nmap ? nmap : 1, sizeof(void *));
     t->running_tasks[KIND_REDUCE] = calloc(nreduce ? nreduce : 1,
                                            sizeof(void *));
-    t->durations = calloc(most ? most : 1, sizeof(*t->durations));
     if (t->maps == NULL || t->reduces == NULL ||
         t->running_tasks[KIND_MAP] == NULL ||
-        t->running_tasks[KIND_REDUCE] == NULL || t->durations == NULL) {
+        t->running_tasks[KIND_REDUCE] == NULL ||
+        median_init(&t->timing[KIND_MAP].durations, nmap) < 0 ||
+        median_init(&t->timing[KIND_REDUCE].durations, nreduce) < 0) {
         tasks_free(t);
         return -ENOMEM;
     }
@@ -288,9 +350,9 @@ tasks_free(struct coord_tasks *t)
     free(t->queues[KIND_REDUCE].ring);
     free(t->running_tasks[KIND_MAP]);
     free(t->running_tasks[KIND_REDUCE]);
-    free(t->durations);
+    median_free(&t->timing[KIND_MAP].durations);
+    median_free(&t->timing[KIND_REDUCE].durations);
     t->maps = t->reduces = NULL;
-    t->durations = NULL;
     memset(t->queues, 0, sizeof(t->queues));
     memset(t->running_tasks, 0, sizeof(t->running_tasks));
 }
@@ -308,6 +370,7 @@ tasks_end_failed(struct coord_tasks *t)
 {
     if (t->phase != PHASE_FAILED)
         set_phase(t, PHASE_FAILED);
+    checked(t, NULL);
 }
 
 bool
@@ -348,6 +411,8 @@ tasks_assign(struct coord_tasks *t, uint64_t now, uint64_t owner)
         return NULL;
     set_state(t, task, TASK_RUNNING);
     start_attempt(t, task, now, owner, false);
+    candidate_add(t, task);
+    checked(t, task);
     return task;
 }
 
@@ -378,7 +443,8 @@ note_duration(struct coord_tasks *t, struct coord_task *task,
     task->timed = true;
     task->duration = now > started ? now - started : 0;
     t->timing[task->kind].timed++;
-    t->timing[task->kind].median_stale = true;
+    if (!t->timing[task->kind].median_stale)
+        median_add(&t->timing[task->kind].durations, task->duration);
 }
 
 /* A DONE task leaves the durations the median is taken of. */
@@ -406,9 +472,10 @@ mark_done(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
     task->done_attempt = attempt;
     task->owner = 0;
     memset(&task->backed_up, 0, sizeof(task->backed_up));
-    if (task->kind == KIND_MAP)
+    if (task->kind == KIND_MAP) {
         t->maps_done++;
-    else
+        t->maps_changed++;
+    } else
         t->reduces_done++;
     advance_phase(t);
 }
@@ -431,6 +498,7 @@ tasks_complete(struct coord_tasks *t, struct coord_task *task,
         t->backups_won++;
     note_duration(t, task, attempt, now);
     mark_done(t, task, attempt);
+    checked(t, task);
     return 0;
 }
 
@@ -471,9 +539,11 @@ tasks_fail_refunding(struct coord_tasks *t, struct coord_task *task,
     if (++task->failures >= t->max_failures) {
         fail_job(t, task, "failed %u times; last error: %s", task->failures,
                  why);
+        checked(t, task);
         return MR_EAPP;
     }
     requeue(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -488,10 +558,12 @@ tasks_fail_skipping(struct coord_tasks *t, struct coord_task *task,
     if (over != NULL) {
         task->failures++;
         fail_job(t, task, "%s", over);
+        checked(t, task);
         return MR_EAPP;
     }
     task->failures -= refund < task->failures ? refund : task->failures;
     requeue(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -505,6 +577,7 @@ tasks_retry(struct coord_tasks *t, struct coord_task *task, uint32_t attempt)
     }
     t->reassigned++;
     requeue(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -516,6 +589,7 @@ undo_map(struct coord_tasks *t, struct coord_task *task)
     forget_duration(t, task);
     task->done_attempt = 0;
     t->maps_done--;
+    t->maps_changed++;
     requeue(t, task);
     if (t->phase == PHASE_REDUCE)
         set_phase(t, PHASE_MAP);
@@ -533,11 +607,13 @@ tasks_redo_map(struct coord_tasks *t, uint32_t map, const char *why)
     if (++task->failures >= t->max_failures) {
         fail_job(t, task, "wrote output that was bad %u times; last: %s",
                  task->failures, why);
+        checked(t, task);
         return MR_EAPP;
     }
     t->failed++;
     t->failed_by_kind[KIND_MAP]++;
     undo_map(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -554,9 +630,11 @@ tasks_lose_output(struct coord_tasks *t, uint32_t map, const char *why)
     if (++task->lost >= t->max_lost) {
         fail_job(t, task, "lost its output %u times; the last time %s",
                  task->lost, why);
+        checked(t, task);
         return MR_EAPP;
     }
     undo_map(t, task);
+    checked(t, task);
     return 0;
 }
 
@@ -587,6 +665,7 @@ tasks_expire(struct coord_tasks *t, struct coord_task *task, uint64_t now)
      * longer than its timeout must not fail the job for it. */
     t->reassigned++;
     requeue(t, task);
+    checked(t, task);
     return true;
 }
 
@@ -602,18 +681,24 @@ tasks_release_owner(struct coord_tasks *t, uint64_t owner,
     for (uint32_t i = 0; i < t->nmap + t->nreduce; i++) {
         struct coord_task *task = i < t->nmap ? &t->maps[i]
                                               : &t->reduces[i - t->nmap];
-        forget_owner(task, owner);
+        if (!forget_owner(task, owner))
+            continue;           /* owner never ran it: nothing changes */
         if (task->state == TASK_RUNNING && task->backed_up.attempt != 0 &&
             task->backed_up.owner == owner) {
             /* The original is gone; its backup runs on alone. */
             memset(&task->backed_up, 0, sizeof(task->backed_up));
+            candidate_add(t, task);
+            checked(t, task);
             continue;
         }
         if (task->state != TASK_RUNNING || task->owner != owner ||
-            tasks_are_over(t))
+            tasks_are_over(t)) {
+            checked(t, task);
             continue;
+        }
         lose(t, task, "its worker disconnected while running it (killed, "
              "exited or cut off)");
+        checked(t, task);
         if (each != NULL)
             each(task, arg);
         released++;
@@ -646,60 +731,30 @@ tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
         return MR_ESTALE;
     }
     mark_done(t, task, attempt);
+    checked(t, task);
     return 0;
 }
 
 /* ---------------------------------------------------------------- backups */
-
-/* The k-th smallest of v[0..n-1] (k < n), moving v's elements about:
- * Hoare's selection, O(n) on average. */
-static uint64_t
-select_kth(uint64_t *v, int64_t n, int64_t k)
-{
-    int64_t lo = 0, hi = n - 1;
-
-    while (lo < hi) {
-        uint64_t pivot = v[lo + (hi - lo) / 2];
-        int64_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                uint64_t swap = v[i];
-                v[i++] = v[j];
-                v[j--] = swap;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];        /* between the halves: equal to the pivot */
-    }
-    return v[k];
-}
 
 bool
 tasks_median_ms(struct coord_tasks *t, enum task_kind kind, uint64_t *ms)
 {
     struct task_timing *tm = &t->timing[kind];
     const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
-    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce, count = 0;
+    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
 
     if (tm->timed == 0)
         return false;
-    if (tm->median_stale) {     /* O(n), only once the set has changed */
+    if (tm->median_stale) {     /* O(n log n), once a duration has left */
+        median_clear(&tm->durations);
         for (uint32_t i = 0; i < n; i++)
             if (tasks[i].state == TASK_DONE && tasks[i].timed)
-                t->durations[count++] = tasks[i].duration;
-        assert(count == tm->timed);
-        tm->median_ms = select_kth(t->durations, count, (count - 1) / 2);
+                median_add(&tm->durations, tasks[i].duration);
         tm->median_stale = false;
     }
-    *ms = tm->median_ms;
+    assert(median_count(&tm->durations) == tm->timed);
+    *ms = median_get(&tm->durations);
     return true;
 }
 
@@ -738,33 +793,23 @@ backup_threshold(struct coord_tasks *t, enum task_kind *kind, uint64_t *ms)
     return true;
 }
 
-/* Whether task may get a backup once it has run long enough: none runs. */
-static bool
-may_be_backed_up(const struct coord_task *task)
-{
-    return task->state == TASK_RUNNING && task->backed_up.attempt == 0;
-}
-
 /* The RUNNING task that has run longest of those that have run long enough
- * and that owner does not run, or NULL. */
+ * and that owner does not run, or NULL: the first such candidate, oldest
+ * first (all those after the first that has not run long enough have not
+ * either; owner runs few, if any). */
 static struct coord_task *
 pick_backup(struct coord_tasks *t, uint64_t now, uint64_t owner)
 {
-    struct coord_task *best = NULL;
     enum task_kind kind;
     uint64_t ms;
 
     if (!backup_threshold(t, &kind, &ms))
         return NULL;
-    for (uint32_t i = 0; i < t->running[kind]; i++) {
-        struct coord_task *task = t->running_tasks[kind][i];
-        if (!may_be_backed_up(task) || task->owner == owner ||
-            now < task->started + ms)
-            continue;
-        if (best == NULL || task->started < best->started)
-            best = task;
-    }
-    return best;
+    for (struct coord_task *task = t->candidates[kind].oldest;
+         task != NULL && now >= task->started + ms; task = task->newer)
+        if (task->owner != owner)
+            return task;
+    return NULL;
 }
 
 struct coord_task *
@@ -774,12 +819,14 @@ tasks_assign_backup(struct coord_tasks *t, uint64_t now, uint64_t owner)
 
     if (task == NULL)
         return NULL;
+    candidate_remove(t, task);
     task->backed_up.attempt = task->running_attempt;
     task->backed_up.owner = task->owner;
     task->backed_up.started = task->started;
     start_attempt(t, task, now, owner, true);
     t->timing[task->kind].backups++;
     t->backups++;
+    checked(t, task);
     return task;
 }
 
@@ -791,13 +838,13 @@ tasks_backup_due(struct coord_tasks *t, uint64_t now)
 
     if (!backup_threshold(t, &kind, &ms))
         return 0;
-    for (uint32_t i = 0; i < t->running[kind]; i++) {
-        const struct coord_task *task = t->running_tasks[kind][i];
-        uint64_t at = task->started + ms;
-        if (may_be_backed_up(task) && at > now && (due == 0 || at < due))
-            due = at;
-    }
-    return due;
+    /* The first candidate not yet due: those due already wait for an
+     * asker other than their own worker, which dispatch serves first. */
+    for (const struct coord_task *task = t->candidates[kind].oldest;
+         task != NULL; task = task->newer)
+        if ((due = task->started + ms) > now)
+            return due;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- check */
@@ -836,56 +883,57 @@ check_backed_up(const struct coord_task *task)
              task_was_handed_to(task, b->attempt, b->owner)));
 }
 
-/* One task's own invariants. */
+/* One task's own invariants, and its place in the RUNNING list of its
+ * kind: there exactly while RUNNING. */
 static bool
-check_task(const struct coord_task *task)
+check_task(const struct coord_tasks *t, const struct coord_task *task)
 {
+    uint32_t slot = task->running_slot;
+
     if (task->state == TASK_DONE &&
         (task->done_attempt == 0 || task->done_attempt > task->attempts))
         return false;
     if (task->state == TASK_RUNNING &&
         (task->running_attempt == 0 ||
-         task->running_attempt != task->attempts))
+         task->running_attempt != task->attempts ||
+         slot >= t->running[task->kind] ||
+         t->running_tasks[task->kind][slot] != task))
         return false;
     if (task->timed && task->state != TASK_DONE)
+        return false;
+    if (task->candidate != (task->state == TASK_RUNNING &&
+                            task->backed_up.attempt == 0) ||
+        (task->older != NULL && (task->older->newer != task ||
+                                 task->older->started > task->started)) ||
+        (task->newer != NULL && (task->newer->older != task ||
+                                 task->newer->started < task->started)))
         return false;
     return check_handouts(task) && check_backed_up(task);
 }
 
-/* The tasks of kind: counts match states, the RUNNING list holds exactly
- * the RUNNING tasks, and the backups stay within their budget. */
+/* The counts of kind within bounds: done and RUNNING tasks together at
+ * most all of them, durations known only of DONE ones (and held for the
+ * median, unless it is to be rebuilt), backups within their budget. */
 static bool
-check_kind(const struct coord_tasks *t, enum task_kind kind)
+check_counts(const struct coord_tasks *t, enum task_kind kind)
 {
-    const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
     uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
     uint32_t done = kind == KIND_MAP ? t->maps_done : t->reduces_done;
-    uint32_t count = 0, busy = 0, timed = 0;
 
-    for (uint32_t i = 0; i < n; i++) {
-        const struct coord_task *task = &tasks[i];
-        count += task->state == TASK_DONE;
-        busy += task->state == TASK_RUNNING;
-        timed += task->timed;
-        if (!check_task(task))
-            return false;
-    }
-    /* Each listed task RUNNING in its own slot: no task listed twice. */
-    for (uint32_t i = 0; i < t->running[kind]; i++) {
-        const struct coord_task *task = t->running_tasks[kind][i];
-        if (task->kind != kind || task->state != TASK_RUNNING ||
-            task->running_slot != i)
-            return false;
-    }
-    return count == done && busy == t->running[kind] &&
-           timed == t->timing[kind].timed &&
+    return done <= n && t->running[kind] <= n - done &&
+           t->timing[kind].timed <= done &&
+           (t->timing[kind].median_stale ||
+            median_count(&t->timing[kind].durations) ==
+                t->timing[kind].timed) &&
            t->timing[kind].backups <= backup_budget(t, kind);
 }
 
-bool
-tasks_check(const struct coord_tasks *t)
+/* What holds of the job as a whole, in O(1): the counts of both kinds,
+ * the backup counters, and a phase that matches the counts. */
+static bool
+check_job(const struct coord_tasks *t)
 {
-    if (!check_kind(t, KIND_MAP) || !check_kind(t, KIND_REDUCE) ||
+    if (!check_counts(t, KIND_MAP) || !check_counts(t, KIND_REDUCE) ||
         t->backups != (uint64_t)t->timing[KIND_MAP].backups +
                           t->timing[KIND_REDUCE].backups ||
         t->backups_won > t->backups)
@@ -901,4 +949,65 @@ tasks_check(const struct coord_tasks *t)
         return true;
     }
     return false;
+}
+
+/* The tasks of kind, every one of them: counts match states, and the
+ * RUNNING list holds exactly the RUNNING tasks. */
+static bool
+check_kind(const struct coord_tasks *t, enum task_kind kind)
+{
+    const struct coord_task *tasks = kind == KIND_MAP ? t->maps : t->reduces;
+    uint32_t n = kind == KIND_MAP ? t->nmap : t->nreduce;
+    uint32_t done = kind == KIND_MAP ? t->maps_done : t->reduces_done;
+    uint32_t count = 0, busy = 0, timed = 0, listed = 0, candidates = 0;
+
+    for (uint32_t i = 0; i < n; i++) {
+        const struct coord_task *task = &tasks[i];
+        listed += task->candidate;
+        count += task->state == TASK_DONE;
+        busy += task->state == TASK_RUNNING;
+        timed += task->timed;
+        if (!check_task(t, task))
+            return false;
+    }
+    /* The candidates: as many as the tasks that say they are one. */
+    for (const struct coord_task *task = t->candidates[kind].oldest;
+         task != NULL; task = task->newer)
+        if (++candidates > n)
+            return false;
+    if (candidates != listed)
+        return false;
+    /* Each listed task RUNNING in its own slot: no task listed twice. */
+    for (uint32_t i = 0; i < t->running[kind]; i++) {
+        const struct coord_task *task = t->running_tasks[kind][i];
+        if (task->kind != kind || task->state != TASK_RUNNING ||
+            task->running_slot != i)
+            return false;
+    }
+    return count == done && busy == t->running[kind] &&
+           timed == t->timing[kind].timed;
+}
+
+bool
+tasks_check(const struct coord_tasks *t)
+{
+    return check_job(t) && check_kind(t, KIND_MAP) &&
+           check_kind(t, KIND_REDUCE);
+}
+
+bool
+tasks_check_task(const struct coord_tasks *t, const struct coord_task *task)
+{
+    return check_job(t) && (task == NULL || check_task(t, task));
+}
+
+static void
+checked(const struct coord_tasks *t, const struct coord_task *task)
+{
+    assert(tasks_check_task(t, task));
+#ifdef MR_FULL_CHECKS
+    assert(tasks_check(t));
+#endif
+    (void)t;
+    (void)task;
 }

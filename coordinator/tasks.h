@@ -86,6 +86,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "median.h"
 #include "mr_err.h"
 
 enum task_kind { KIND_MAP, KIND_REDUCE };
@@ -117,6 +118,10 @@ struct coord_task {
     uint64_t started;           /* when running_attempt was handed out */
     uint32_t running_slot;      /* while RUNNING: its index in
                                    coord_tasks.running_tasks[kind] */
+    struct coord_task *older, *newer;   /* while RUNNING with no backup
+                                   (a backup candidate): its neighbours in
+                                   coord_tasks.candidates[kind] */
+    bool candidate;             /* in that list */
     bool timed;                 /* DONE, and duration is known */
     uint64_t duration;          /* if timed: the winning attempt's run, ms */
     struct task_backed_up {     /* while a backup runs: the attempt it
@@ -136,6 +141,8 @@ struct coord_tasks {
     struct coord_task *maps, *reduces;
     uint32_t nmap, nreduce;
     uint32_t maps_done, reduces_done;
+    uint64_t maps_changed;      /* bumped whenever a map's done_attempt
+                                   changes (what reduces are told) */
     uint32_t running[2];        /* RUNNING tasks, by enum task_kind */
     enum job_phase phase;
     uint64_t timeout_ms;        /* the silence allowed: a RUNNING attempt's
@@ -151,14 +158,19 @@ struct coord_tasks {
     struct coord_task **running_tasks[2];   /* the RUNNING tasks, by enum
                                    task_kind, running[kind] of them, in no
                                    order */
+    struct task_list {          /* by enum task_kind: the RUNNING tasks
+                                   with no backup, by when their attempt
+                                   was handed out (started), oldest first:
+                                   whom backups are picked from */
+        struct coord_task *oldest, *newest;
+    } candidates[2];
     struct task_timing {        /* by enum task_kind */
         uint32_t timed;         /* DONE tasks whose duration is known */
-        bool median_stale;      /* that set changed since median_ms */
-        uint64_t median_ms;     /* the lower median of their durations */
+        struct median durations;    /* theirs, unless median_stale */
+        bool median_stale;      /* one of them left the set (a map run
+                                   again): durations is rebuilt, once */
         uint32_t backups;       /* backup attempts launched */
     } timing[2];
-    uint64_t *durations;        /* scratch for a median: room for every task
-                                   of the larger kind */
     uint64_t reassigned;        /* attempts lost to deadlines or deaths */
     uint64_t failed;            /* attempts reported failed */
     uint64_t failed_by_kind[2]; /* the same, by enum task_kind */
@@ -310,11 +322,21 @@ int tasks_complete_earlier(struct coord_tasks *t, struct coord_task *task,
 /* True when the job is over, DONE or FAILED. */
 bool tasks_are_over(const struct coord_tasks *t);
 
-/* Checks every invariant (counts match states, phase matches counts, the
- * running lists match the RUNNING tasks, a backed-up attempt is older than
- * its backup and remembered, the backup budgets hold). Meant for
- * assert(). */
+/* Checks every invariant, walking every task (counts match states, phase
+ * matches counts, the running lists match the RUNNING tasks, a backed-up
+ * attempt is older than its backup and remembered, the backup budgets
+ * hold): O(tasks). For tests, and for builds with MR_FULL_CHECKS, where
+ * tasks.c asserts it after every change. */
 bool tasks_check(const struct coord_tasks *t);
+
+/* Checks in O(1) what a change to task can break: its own invariants
+ * (attempts, handouts, the attempt a backup backs up, its slot in the
+ * RUNNING list while RUNNING) and the job's (counts within bounds, the
+ * phase matching them, the backup counters). task NULL: the job's alone.
+ * tasks.c asserts it after every change, in every build where assert()
+ * is on; a corrupted task elsewhere goes unseen until tasks_check(). */
+bool tasks_check_task(const struct coord_tasks *t,
+                      const struct coord_task *task);
 
 const char *task_kind_name(enum task_kind kind);
 

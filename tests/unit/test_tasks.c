@@ -112,6 +112,7 @@ Test(tasks, unknown_attempts_are_refused)
     cr_assert_null(tasks_find(&t, KIND_MAP, 2));
     cr_assert_null(tasks_find(&t, KIND_REDUCE, 3));
     cr_assert_eq(a->state, TASK_RUNNING);
+    cr_assert(tasks_check(&t));
 }
 
 Test(tasks, failures_retry_then_fail_the_job)
@@ -133,6 +134,7 @@ Test(tasks, failures_retry_then_fail_the_job)
     cr_assert(strstr(t.why_failed, "map task 0 failed 3 times"));
     cr_assert(strstr(t.why_failed, "still bad"));
     cr_assert_null(tasks_assign(&t, 0, 1));
+    cr_assert(tasks_check(&t));
 }
 
 Test(tasks, a_vanished_worker_gives_its_tasks_back)
@@ -160,6 +162,7 @@ Test(tasks, reduce_tasks_see_the_winning_map_attempts)
     cr_assert_eq(tasks_complete(&t, a, 1, 1, 0), 0);
     cr_assert_eq(t.maps[a->id].done_attempt, 1);
     cr_assert_eq(t.maps[b->id].done_attempt, 2);
+    cr_assert(tasks_check(&t));
 }
 
 /* Runs both maps to completion, so the job is in the REDUCE phase. */
@@ -223,6 +226,7 @@ Test(tasks, a_map_whose_output_keeps_going_bad_fails_the_job)
                      "times"), "%s",
               t.why_failed);
     cr_assert_eq(tasks_redo_map(&t, 9, "x"), -EINVAL);
+    cr_assert(tasks_check(&t));
 }
 
 Test(tasks, a_reduce_running_during_a_map_rerun_is_released_with_its_worker)
@@ -410,8 +414,60 @@ Test(tasks, losses_do_not_count_as_failures)
     cr_assert_eq(tasks_fail(&t, a, a->attempts, "bad"), 0);
     cr_assert_eq(t.phase, PHASE_MAP);
     cr_assert_eq(a->failures, 1);
+    cr_assert(tasks_check(&t));
 }
 
+
+/* ------------------------------------------------------------ checks */
+
+/* The O(1) check after each change catches what a corrupted task or
+ * count would break, as the full walk does; each case corrupts a sound
+ * table (two maps RUNNING) one way. */
+Test(tasks, check_of_one_task_catches_corruption)
+{
+    static const char *const cases[] = {
+        "RUNNING task outside its running slot",
+        "RUNNING task past the running count",
+        "DONE task with no winning attempt",
+        "running attempt not the newest",
+        "more maps done than maps",
+        "phase REDUCE with maps left",
+        "more backups won than launched",
+        "backup candidates out of order",
+        "RUNNING task left out of the backup candidates",
+    };
+
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct coord_task *a, *b;
+
+        tasks_free(&t);
+        cr_assert_eq(tasks_init(&t, 2, 3, TIMEOUT, 3, 100), 0);
+        a = tasks_assign(&t, 0, 1);
+        b = tasks_assign(&t, 5, 2);
+        cr_assert(tasks_check_task(&t, a) && tasks_check_task(&t, b));
+        switch (c) {
+        case 0: a->running_slot = b->running_slot; break;
+        case 1: t.running[KIND_MAP] = 1; a->running_slot = 1; break;
+        case 2: a->state = TASK_DONE; a->done_attempt = 0; break;
+        case 3: a->attempts++; break;
+        case 4: t.maps_done = 3; break;
+        case 5: t.phase = PHASE_REDUCE; break;
+        case 6: t.backups_won = 1; break;
+        case 7: a->started = b->started + 1; break;
+        case 8: a->candidate = false; break;
+        }
+        cr_assert_not(tasks_check_task(&t, a), "%s", cases[c]);
+        cr_assert_not(tasks_check(&t), "%s", cases[c]);
+    }
+}
+
+/* The check of the job alone (no task) sees the counts and the phase. */
+Test(tasks, check_of_the_job_alone)
+{
+    cr_assert(tasks_check_task(&t, NULL));
+    t.reduces_done = 4;
+    cr_assert_not(tasks_check_task(&t, NULL));
+}
 /* ------------------------------------------------------------ backups */
 
 TestSuite(backups, .fini = teardown);
@@ -479,6 +535,7 @@ Test(backups, none_before_a_task_of_the_kind_has_finished)
     cr_assert_null(tasks_assign_backup(&t, 100000, 9));
     cr_assert_eq(tasks_backup_due(&t, 100000), 0);
     cr_assert_eq(t.backups, 0);
+    cr_assert(tasks_check(&t));
 }
 
 /* How long a straggler must run before a backup, from the durations of
@@ -529,6 +586,7 @@ Test(backups, the_median_moves_with_completions)
     cr_assert_eq(tasks_backup_due(&t, 2000), 6000);
     cr_assert_null(tasks_assign_backup(&t, 5999, 1));
     cr_assert_eq(tasks_assign_backup(&t, 6000, 1), &t.maps[5]);
+    cr_assert(tasks_check(&t));
 }
 
 Test(backups, the_longest_running_first_within_the_budget)
@@ -581,6 +639,7 @@ Test(backups, never_to_the_worker_running_it_nor_two_at_once)
     cr_assert_null(tasks_assign_backup(&t, 50000, 2), "a backup runs");
     cr_assert_eq(tasks_backup_due(&t, 5000), 0);
     cr_assert_eq(t.backups, 1);
+    cr_assert(tasks_check(&t));
 }
 
 Test(backups, the_backup_completes_first_and_wins)
