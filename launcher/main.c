@@ -417,19 +417,38 @@ static void
 on_time_limit(rpc_loop *loop, int signo, void *arg)
 {
     struct run *r = arg;
+    struct coord_status st;
 
     (void)loop;
     (void)signo;
-    if (r->lingering || r->stopping)
-        return;
+    coord_status(r->c, &st);
+    if (r->lingering || r->stopping || r->over || st.over ||
+        st.phase == COORD_DONE || st.phase == COORD_FAILED)
+        return;                 /* over: the outcome is final */
     r->stopping = true;
     r->w.keep_alive = false;
-    fprintf(stderr, "mrrun: SIGUSR1: stopping the job, to be resumed "
-            "(running tasks get %.0f s)\n",
+    fprintf(stderr, "mrrun: %s: stopping the job, to be resumed "
+            "(running tasks get %.1f s)\n", sigabbrev_np(signo),
             (double)(r->a->opts.stop_grace_ms ? r->a->opts.stop_grace_ms
                                               : COORD_DEFAULT_STOP_GRACE_MS)
                 / 1000.0);
     coord_stop(r->c);
+}
+
+/* SIGTERM under --slurm: what Slurm sends at the time limit and at
+ * scancel. The job stops, resumable, as on SIGUSR1; a second one (or one
+ * while stopping) ends the grace now. Run again with --fresh to discard
+ * it. */
+static void
+on_slurm_term(rpc_loop *loop, int signo, void *arg)
+{
+    struct run *r = arg;
+
+    if (r->stopping) {
+        on_interrupt(loop, signo, arg);
+        return;
+    }
+    on_time_limit(loop, signo, arg);
 }
 
 /* Escalation while draining: SIGTERM first, then SIGKILL. */
@@ -626,7 +645,8 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     }
     rpc_loop_signal(r->loop, SIGCHLD, on_child, r);
     rpc_loop_signal(r->loop, SIGINT, on_interrupt, r);
-    rpc_loop_signal(r->loop, SIGTERM, on_interrupt, r);
+    rpc_loop_signal(r->loop, SIGTERM,
+                    r->a->slurm ? on_slurm_term : on_interrupt, r);
     rpc_loop_signal(r->loop, SIGUSR1, on_time_limit, r);
     progress_init(&r->p, stdout);
     printf("running %s on %u files with %lu workers%s, %u reduce tasks\n",
