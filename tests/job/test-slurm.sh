@@ -217,7 +217,7 @@ check_slurm_wc() {
         fail slurm_wc "the outputs differ from mrsequential's"
     elif ! logged "$dir/out" "^rank 0 on .*the coordinator listens at tcp:"; then
         fail slurm_wc "rank 0 did not say where it listens"
-    elif [ -e "$dir/.mr-slurm-$(cat "$dir/out.id").token" ]; then
+    elif ls "$dir"/.mr-slurm-"$(cat "$dir/out.id")"-*.token > /dev/null 2>&1; then
         fail slurm_wc "the job's token was left in its directory"
     else
         pass slurm_wc
@@ -462,16 +462,16 @@ check_slurm_rank_unreachable() {
     dir=$(job_dir unreachable)
     port=$(free_ports 1)
     printf 'addr tcp:127.0.0.1:%s\nhost %s\npid 1\n' "$port" "$HOST" \
-        > "$dir/.mr-slurm-77.addr"
-    head -c 32 /dev/urandom | base64 > "$dir/.mr-slurm-77.token"
-    chmod 600 "$dir/.mr-slurm-77.addr" "$dir/.mr-slurm-77.token"
+        > "$dir/.mr-slurm-77-0.addr"
+    head -c 32 /dev/urandom | base64 > "$dir/.mr-slurm-77-0.token"
+    chmod 600 "$dir/.mr-slurm-77-0.addr" "$dir/.mr-slurm-77-0.token"
     (cd "$dir" && SLURM_JOB_ID=77 SLURM_PROCID=1 SLURM_NTASKS=2 $TIMEOUT \
         "$B/mrrun" --slurm --workers 1 --app wc "$IN") > /dev/null \
         2> "$dir/err"
     st=$?
     if [ $st -ne 3 ]; then
         fail slurm_rank_unreachable "exit status $st, not 3: $(cat "$dir/err")"
-    elif ! logged "$dir/err" "^mrrun: rank 1 on .*tcp:127.0.0.1:$port (from .*\.mr-slurm-77\.addr)"; then
+    elif ! logged "$dir/err" "^mrrun: rank 1 on .*tcp:127.0.0.1:$port (from .*\.mr-slurm-77-0\.addr)"; then
         fail slurm_rank_unreachable "the rank did not name the address and its file: $(cat "$dir/err")"
     elif ! logged "$dir/err" "^mrworker: no coordinator is listening at tcp:127.0.0.1:$port"; then
         fail slurm_rank_unreachable "its worker did not name the address: $(cat "$dir/err")"
