@@ -293,10 +293,20 @@ slurm_wait_coordinator(const struct slurm_task *t,
 {
     struct timespec pause = {0, 100 * 1000000L};
     uint64_t waited = 0;
-    int rc;
+    sigset_t ends;
+    int rc, signo;
 
+    /* Held since main (rpc_loop_signal takes them later): waited for
+     * here, so that an interrupt ends the wait. */
+    sigemptyset(&ends);
+    sigaddset(&ends, SIGINT);
+    sigaddset(&ends, SIGTERM);
     while ((rc = slurm_lookup(f->addr, co, err)) == -ENOENT) {
-        nanosleep(&pause, NULL);
+        if ((signo = sigtimedwait(&ends, NULL, &pause)) > 0) {
+            snprintf(err, MR_ERR_LEN, "interrupted by %s while waiting for "
+                     "rank 0 to publish %s", strsignal(signo), f->addr);
+            return -(MR_EXIT_SIGNAL + signo);
+        }
         waited += 100;
         if (waited % 60000 == 0)
             fprintf(stderr, "mrrun: rank %lu on %s: still waiting for rank "

@@ -96,7 +96,9 @@ int slurm_lookup(const char *path, struct slurm_coordinator *co,
 /* Waits for rank 0 to publish (reading the file every 100 ms: the
  * directory may be on NFS, where no change is notified), saying every
  * minute on stderr what it waits for; the step's time limit bounds it.
- * Returns 0, or -EINVAL with err saying which file is malformed. */
+ * SIGINT and SIGTERM, held by the caller, end the wait. Returns 0, -EINVAL
+ * with err saying which file is malformed, or -(128+N) with err filled
+ * when signal N ended it. */
 int slurm_wait_coordinator(const struct slurm_task *t,
                            const struct slurm_files *f,
                            struct slurm_coordinator *co,

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "slurm_rank.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,10 +158,10 @@ slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
     rpc_loop *loop;
     int rc;
 
-    if (slurm_wait_coordinator(t, f, &co, err) < 0) {
+    if ((rc = slurm_wait_coordinator(t, f, &co, err)) < 0) {
         fprintf(stderr, "mrrun: rank %lu on %s: %s\n", t->rank, t->host,
                 err);
-        return MR_EXIT_LOST;
+        return rc == -EINVAL ? MR_EXIT_LOST : -rc;
     }
     if (co.over >= 0) {
         printf("rank %lu on %s: the job's rank 0 had already exited (status "

@@ -23,7 +23,8 @@
 # from; --slurm-stop before rank 0 starts stops it as it starts, and never
 # signals a process a stale file names; two ranks on this host: SIGTERM
 # to rank 0 stops the job, rank 1 ends its busy worker and exits 75 too,
-# and requeued (restart 1) rank 1 does not take the old run's files;
+# and requeued (restart 1) rank 1 does not take the old run's files; a
+# rank waiting for rank 0 ends on SIGTERM;
 # nothing of the local checks is left running. The running job's token
 # has mode 0600. No check hangs on timing: reduces wait at a gate file.
 # Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
@@ -32,7 +33,7 @@ set -u
 
 LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_then_term stop_mrcoordinator
               slurm_outside_a_step slurm_rank_unreachable slurm_stop_early
-              slurm_two_ranks local_cleaned_up)
+              slurm_two_ranks slurm_rank_waits local_cleaned_up)
 SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
@@ -666,6 +667,26 @@ check_slurm_two_ranks() {
         fail slurm_two_ranks "the outputs differ from mrsequential's"
     else
         pass slurm_two_ranks
+    fi
+}
+
+# A worker rank waits for rank 0 to publish as long as it takes, and a
+# SIGTERM (scancel) ends the wait: exit 143 and one line.
+check_slurm_rank_waits() {
+    local dir pid st
+    dir=$(job_dir waits)
+    (cd "$dir" && as_rank 1 0 0 exec $TIMEOUT "$B/mrrun" --slurm \
+        --workers 1 --app wc "$IN") > /dev/null 2> "$dir/err" &
+    pid=$!
+    kill -TERM "$(wait_for 10 pgrep -P "$pid")"
+    wait "$pid"
+    st=$?
+    if [ $st -ne 143 ]; then
+        fail slurm_rank_waits "SIGTERM while waiting: exit $st, not 143: $(cat "$dir/err")"
+    elif ! logged "$dir/err" "^mrrun: rank 1 on .*interrupted by Terminated while waiting for rank 0 to publish .*\.mr-slurm-88-0\.0\.addr"; then
+        fail slurm_rank_waits "no line said what it waited for: $(cat "$dir/err")"
+    else
+        pass slurm_rank_waits
     fi
 }
 
