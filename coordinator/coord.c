@@ -632,8 +632,12 @@ coord_start(coord *c, char err[MR_ERR_LEN])
 void
 coord_abort(coord *c, const char *why)
 {
-    if (c->ended)
+    if (c->ended || c->stopped)
+        return;                 /* stopped: the journal stays, resumable */
+    if (c->stopping) {
+        coord__stop_now(c);     /* the stop ends now, still resumable */
         return;
+    }
     /* A job already DONE (its commit waits for the journal's sync) is
      * committed, not failed. */
     if (!tasks_are_over(&c->tasks)) {
@@ -646,7 +650,7 @@ coord_abort(coord *c, const char *why)
 void
 coord_interrupt(coord *c, const char *why)
 {
-    if (!tasks_are_over(&c->tasks))
+    if (!tasks_are_over(&c->tasks) && !c->stopping)
         c->interrupted = true;
     coord_abort(c, why);
 }

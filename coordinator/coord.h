@@ -194,7 +194,8 @@ int coord_start(coord *c, char err[MR_ERR_LEN]);
 void coord_abort(coord *c, const char *why);
 /* The same for an interrupt (SIGINT, SIGTERM): the user stopped the job
  * and knows why, so no failure note is written: nothing in the directory
- * changes. */
+ * changes. Both leave a stopped job's files alone, and end a stopping
+ * job's grace now (it stays resumable: coord_stopped() follows). */
 void coord_interrupt(coord *c, const char *why);
 
 /* Stops the job before it is over, to be resumed by a later start on the

@@ -207,6 +207,9 @@ uint32_t coord__pid_of(const coord *c, uint64_t conn);
 /* While stopping: ends the stop once no attempt runs (call after every
  * change); does nothing otherwise. */
 void coord__stop_check(coord *c);
+/* While stopping: ends the grace now (an interrupt, an abort), the job
+ * still resumable. */
+void coord__stop_now(coord *c);
 
 /* coord_outputs.c */
 /* Room for nmap locations and the reduce Task scratch. Returns 0 or

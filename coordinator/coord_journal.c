@@ -228,6 +228,10 @@ coord__journal_map_done(coord *c, uint32_t map)
     Mrj__Record rec = MRJ__RECORD__INIT;
     Mrj__MapDone m = MRJ__MAP_DONE__INIT;
 
+    /* Stopping, the maps kept by workers were recorded undone: a later
+     * one's worker exits too, its output with it (coord_stop.c). */
+    if (c->stop_recorded && l->addr != NULL && !l->shared)
+        return;
     m.map = map;
     m.attempt = c->tasks.maps[map].done_attempt;
     m.addr = l->addr ? l->addr : (char *)"";

@@ -93,6 +93,21 @@ on_grace_over(rpc_loop *loop, void *arg)
 }
 
 void
+coord__stop_now(coord *c)
+{
+    if (!c->stopping || c->stopped)
+        return;
+    if (c->stop_timer != NULL) {
+        rpc_loop_timer_cancel(c->loop, c->stop_timer);
+        c->stop_timer = NULL;
+        mr_warn("job %s: interrupted while stopping: the attempts still "
+                "running are given up now; they run again when the job "
+                "resumes", c->job_id);
+    }
+    coord__dispatch(c);         /* ends the stop once the journal is synced */
+}
+
+void
 coord_stop(coord *c)
 {
     uint64_t grace_ms = c->stop_grace_ms;
@@ -101,7 +116,7 @@ coord_stop(coord *c)
         return;
     c->stopping = true;
     mr_info("stopping job %s: no more tasks are handed out; running ones "
-            "get %.0f s to finish", c->job_id, (double)grace_ms / 1000.0);
+            "get %.1f s to finish", c->job_id, (double)grace_ms / 1000.0);
     c->stop_timer = rpc_loop_timer_add(c->loop, grace_ms, on_grace_over, c);
     if (c->stop_timer == NULL)
         mr_warn("cannot arm the stop's timer: running tasks are not "

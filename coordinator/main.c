@@ -367,12 +367,20 @@ main(int argc, char **argv)
     static struct run r;
     char err[MR_ERR_LEN], why[COORD_ERROR_LEN];
     bool stopped;
+    sigset_t held;
     coord *c;
     int rc;
 
     if (mr_log_init(argv[0]) < 0)
         return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
+    /* Held until the loop's signalfd takes them: a SIGUSR1 during the
+     * start (before "listening on") stops the job, not the process. */
+    sigemptyset(&held);
+    sigaddset(&held, SIGUSR1);
+    sigaddset(&held, SIGINT);
+    sigaddset(&held, SIGTERM);
+    sigprocmask(SIG_BLOCK, &held, NULL);
     if ((rc = parse_args(argc, argv, &a)) != 0) {
         args_free(&a);
         return rc < 0 ? MR_EXIT_OK : rc;

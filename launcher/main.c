@@ -50,6 +50,7 @@ struct args {
     struct slurm_task task;     /* --slurm: this task of the step */
     struct slurm_files rendezvous;  /* --slurm: rank 0's files */
     struct token job_token;     /* --slurm rank 0: the job's secret */
+    bool published;             /* --slurm rank 0: its files written */
     struct coord_opts opts;     /* --reduce, --task-timeout, --split-size */
     struct page_opts page;      /* --http, --linger */
     struct token page_token;    /* --token-file: the page's secret only
@@ -129,15 +130,19 @@ usage(FILE *to)
         "  --slurm             run as one task of a Slurm job step (srun):\n"
         "                      rank 0 (SLURM_PROCID) runs the coordinator on\n"
         "                      TCP and writes its address and a fresh token\n"
-        "                      to DIR/.mr-slurm-JOBID.{addr,token} (mode\n"
-        "                      600); every rank runs --workers workers\n"
+        "                      to DIR/.mr-slurm-JOB-RESTART.STEP.{addr,token}\n"
+        "                      (mode 600); every rank runs --workers workers\n"
         "                      (default: SLURM_CPUS_PER_TASK, else the CPUs\n"
         "                      it may use), their intermediates under\n"
         "                      $TMPDIR (or /tmp); see docs/slurm.md\n"
         "  --slurm-stop        in the batch script, on the time limit's\n"
         "                      signal: send SIGUSR1 to the coordinator of\n"
-        "                      this allocation's --slurm step (give it the\n"
-        "                      step's arguments: --output says where)\n"
+        "                      this allocation's --slurm step, or have it\n"
+        "                      stop as it starts (give it the step's\n"
+        "                      arguments: --output says where). Under\n"
+        "                      --slurm, SIGTERM (the time limit, scancel)\n"
+        "                      stops the job the same way; --fresh\n"
+        "                      discards it\n"
         "  --token-file FILE   with --http beyond loopback: the secret the\n"
         "                      page's key is derived from (at least 16 bytes;\n"
         "                      head -c 32 /dev/urandom | base64 > FILE;\n"
@@ -201,7 +206,7 @@ slurm_check(struct args *a)
     }
     slurm_files_name(&a->rendezvous, a->opts.output_dir ? a->opts.output_dir
                                                         : ".",
-                     a->task.job_id);
+                     &a->task);
     if (a->slurm && !a->workers_given)
         a->workers = a->task.cpus > 256 ? 256 : a->task.cpus;
     return 0;
@@ -417,19 +422,38 @@ static void
 on_time_limit(rpc_loop *loop, int signo, void *arg)
 {
     struct run *r = arg;
+    struct coord_status st;
 
     (void)loop;
     (void)signo;
-    if (r->lingering || r->stopping)
-        return;
+    coord_status(r->c, &st);
+    if (r->lingering || r->stopping || r->over || st.over ||
+        st.phase == COORD_DONE || st.phase == COORD_FAILED)
+        return;                 /* over: the outcome is final */
     r->stopping = true;
     r->w.keep_alive = false;
-    fprintf(stderr, "mrrun: SIGUSR1: stopping the job, to be resumed "
-            "(running tasks get %.0f s)\n",
+    fprintf(stderr, "mrrun: %s: stopping the job, to be resumed "
+            "(running tasks get %.1f s)\n", sigabbrev_np(signo),
             (double)(r->a->opts.stop_grace_ms ? r->a->opts.stop_grace_ms
                                               : COORD_DEFAULT_STOP_GRACE_MS)
                 / 1000.0);
     coord_stop(r->c);
+}
+
+/* SIGTERM under --slurm: what Slurm sends at the time limit and at
+ * scancel. The job stops, resumable, as on SIGUSR1; a second one (or one
+ * while stopping) ends the grace now. Run again with --fresh to discard
+ * it. */
+static void
+on_slurm_term(rpc_loop *loop, int signo, void *arg)
+{
+    struct run *r = arg;
+
+    if (r->stopping) {
+        on_interrupt(loop, signo, arg);
+        return;
+    }
+    on_time_limit(loop, signo, arg);
 }
 
 /* Escalation while draining: SIGTERM first, then SIGKILL. */
@@ -515,13 +539,25 @@ linger(struct run *r)
 
 /* ---------------------------------------------------------------- main */
 
+static void
+block_signals(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 /* --slurm, rank 0: serves the other ranks on TCP, on every address of
  * this host, and tells them where (slurm.h), once the job's directory is
  * taken. Returns 0, or the exit status (the line said). */
 static int
 slurm_listen(struct run *r)
 {
-    const struct args *a = r->a;
+    struct args *a = r->a;
     char bound[256], addr[512], err[MR_ERR_LEN];
     const char *port;
 
@@ -531,8 +567,9 @@ slurm_listen(struct run *r)
     }
     port = strrchr(bound, ':');
     snprintf(addr, sizeof(addr), "tcp:%s%s", a->task.host, port ? port : "");
-    if (slurm_publish(&a->rendezvous, addr, a->task.host, getpid(),
-                      err) < 0) {
+    r->a->published = true;     /* from now on, "over" when it exits */
+    if (slurm_publish(&a->rendezvous, &a->job_token, addr, a->task.host,
+                      getpid(), err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         return MR_EXIT_FAILED;
     }
@@ -626,8 +663,11 @@ run_job(struct run *r, const char *worker_exe, const struct coord_app *app)
     }
     rpc_loop_signal(r->loop, SIGCHLD, on_child, r);
     rpc_loop_signal(r->loop, SIGINT, on_interrupt, r);
-    rpc_loop_signal(r->loop, SIGTERM, on_interrupt, r);
+    rpc_loop_signal(r->loop, SIGTERM,
+                    r->a->slurm ? on_slurm_term : on_interrupt, r);
     rpc_loop_signal(r->loop, SIGUSR1, on_time_limit, r);
+    if (r->a->slurm && slurm_stop_requested(&r->a->rendezvous))
+        on_time_limit(r->loop, SIGUSR1, r);     /* before it published */
     progress_init(&r->p, stdout);
     printf("running %s on %u files with %lu workers%s, %u reduce tasks\n",
            r->a->app_name, r->a->nfiles, r->a->workers,
@@ -684,9 +724,8 @@ slurm_rank(struct args *a, const char *worker_exe, char *scratch,
     if (a->task.rank > 0)
         return slurm_rank_run(&a->task, &a->rendezvous, a->workers,
                               worker_exe, a->worker_args);
-    slurm_sweep(a->opts.output_dir ? a->opts.output_dir : ".",
-                a->task.job_id);
-    if (slurm_token_make(&a->rendezvous, &a->job_token, err) < 0) {
+    slurm_sweep(&a->rendezvous, &a->task);
+    if (slurm_token_draw(&a->job_token, err) < 0) {
         fprintf(stderr, "mrrun: %s\n", err);
         return MR_EXIT_FAILED;
     }
@@ -719,6 +758,10 @@ main(int argc, char **argv)
         return MR_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);   /* ignored, its workers would go unreaped */
+    /* Held until the loop's signalfd takes them: a stop or an interrupt
+     * during the start is acted on, not the default death (SIGUSR1's) or
+     * lost. Workers start with a clean mask (workers.c). */
+    block_signals();
     if (app_name_exe_dir(dir, sizeof(dir)) < 0) {
         fprintf(stderr, "mrrun: cannot find my own directory\n");
         return 1;
@@ -780,7 +823,9 @@ main(int argc, char **argv)
     rc = run_job(&r, worker_exe, &app);
     rpc_loop_free(r.loop);
 out:
-    if (a.slurm && a.task.rank == 0 && a.job_token.len > 0)
+    /* A step's own files (its id in their names) say it is over even when
+     * it never published: its other ranks stop waiting. */
+    if (a.slurm && a.task.rank == 0 && (a.published || a.task.step[0]))
         slurm_unpublish(&a.rendezvous, rc);
     token_forget(&a.job_token);
     token_forget(&a.page_token);

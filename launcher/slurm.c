@@ -39,7 +39,7 @@ env_ulong(const char *name, unsigned long dflt, unsigned long *out)
 int
 slurm_task_read(struct slurm_task *t, char err[MR_ERR_LEN])
 {
-    const char *job = getenv("SLURM_JOB_ID");
+    const char *job = getenv("SLURM_JOB_ID"), *step;
     cpu_set_t set;
 
     memset(t, 0, sizeof(*t));
@@ -57,11 +57,17 @@ slurm_task_read(struct slurm_task *t, char err[MR_ERR_LEN])
     snprintf(t->job_id, sizeof(t->job_id), "%s", job);
     if (env_ulong("SLURM_PROCID", 0, &t->rank) < 0 ||
         env_ulong("SLURM_NTASKS", 1, &t->ntasks) < 0 ||
-        env_ulong("SLURM_CPUS_PER_TASK", 0, &t->cpus) < 0) {
-        snprintf(err, MR_ERR_LEN, "SLURM_PROCID, SLURM_NTASKS or "
-                 "SLURM_CPUS_PER_TASK is not a whole number");
+        env_ulong("SLURM_CPUS_PER_TASK", 0, &t->cpus) < 0 ||
+        env_ulong("SLURM_RESTART_COUNT", 0, &t->restart) < 0) {
+        snprintf(err, MR_ERR_LEN, "SLURM_PROCID, SLURM_NTASKS, "
+                 "SLURM_CPUS_PER_TASK or SLURM_RESTART_COUNT is not a "
+                 "whole number");
         return -EINVAL;
     }
+    step = getenv("SLURM_STEP_ID");
+    if (step != NULL && strlen(step) < sizeof(t->step) &&
+        strspn(step, "0123456789") == strlen(step))
+        snprintf(t->step, sizeof(t->step), "%s", step);
     if (t->cpus == 0 && sched_getaffinity(0, sizeof(set), &set) == 0)
         t->cpus = (unsigned long)CPU_COUNT(&set);
     if (t->cpus == 0)
@@ -76,11 +82,19 @@ slurm_task_read(struct slurm_task *t, char err[MR_ERR_LEN])
 }
 
 void
-slurm_files_name(struct slurm_files *f, const char *dir, const char *job_id)
+slurm_files_name(struct slurm_files *f, const char *dir,
+                 const struct slurm_task *t)
 {
-    snprintf(f->token, sizeof(f->token), "%s/.mr-slurm-%s.token", dir,
-             job_id);
-    snprintf(f->addr, sizeof(f->addr), "%s/.mr-slurm-%s.addr", dir, job_id);
+    char step[40] = "";
+
+    if (t->step[0])
+        snprintf(step, sizeof(step), ".%s", t->step);
+    snprintf(f->dir, sizeof(f->dir), "%s", dir);
+    snprintf(f->run, sizeof(f->run), ".mr-slurm-%s-%lu", t->job_id,
+             t->restart);
+    snprintf(f->token, sizeof(f->token), "%s/%s%s.token", dir, f->run, step);
+    snprintf(f->addr, sizeof(f->addr), "%s/%s%s.addr", dir, f->run, step);
+    snprintf(f->stop, sizeof(f->stop), "%s/%s.stop", dir, f->run);
 }
 
 /* Writes text to path whole or not at all, mode 0600, durably. Returns 0
@@ -118,12 +132,9 @@ write_private(const char *path, const char *text, char err[MR_ERR_LEN])
 }
 
 int
-slurm_token_make(const struct slurm_files *f, struct token *tok,
-                 char err[MR_ERR_LEN])
+slurm_token_draw(struct token *tok, char err[MR_ERR_LEN])
 {
     unsigned char raw[TOKEN_BYTES];
-    char hex[2 * TOKEN_BYTES + 2];
-    int rc;
 
     if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
         snprintf(err, MR_ERR_LEN, "cannot draw the job's token: %s",
@@ -131,23 +142,28 @@ slurm_token_make(const struct slurm_files *f, struct token *tok,
         return -errno;
     }
     for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+        snprintf((char *)tok->bytes + 2 * i, 3, "%02x", raw[i]);
     explicit_bzero(raw, sizeof(raw));
-    memcpy(tok->bytes, hex, 2 * TOKEN_BYTES);
     tok->len = 2 * TOKEN_BYTES;
-    hex[2 * TOKEN_BYTES] = '\n';
-    hex[2 * TOKEN_BYTES + 1] = '\0';
-    rc = write_private(f->token, hex, err);
-    explicit_bzero(hex, sizeof(hex));
-    return rc;
+    return 0;
 }
 
 int
-slurm_publish(const struct slurm_files *f, const char *addr,
-              const char *host, pid_t pid, char err[MR_ERR_LEN])
+slurm_publish(const struct slurm_files *f, const struct token *tok,
+              const char *addr, const char *host, pid_t pid,
+              char err[MR_ERR_LEN])
 {
     char text[1024];
+    int rc;
 
+    unlink(f->addr);            /* a step of this name that was killed */
+    memcpy(text, tok->bytes, tok->len);
+    text[tok->len] = '\n';
+    text[tok->len + 1] = '\0';
+    rc = write_private(f->token, text, err);
+    explicit_bzero(text, sizeof(text));
+    if (rc < 0)
+        return rc;
     snprintf(text, sizeof(text), "addr %s\nhost %s\npid %d\n", addr, host,
              (int)pid);
     return write_private(f->addr, text, err);
@@ -159,54 +175,87 @@ slurm_unpublish(const struct slurm_files *f, int status)
     char text[32], err[MR_ERR_LEN];
 
     unlink(f->token);
+    unlink(f->stop);            /* asked for as it ended: nothing to stop */
     snprintf(text, sizeof(text), "over %d\n", status);
     if (write_private(f->addr, text, err) < 0)
-        unlink(f->addr);        /* a late rank waits its time out */
+        unlink(f->addr);        /* a late rank waits for the time limit */
+}
+
+bool
+slurm_stop_requested(const struct slurm_files *f)
+{
+    return unlink(f->stop) == 0;
+}
+
+/* Whether the .addr file at path is of an ended run: "over", or its rank
+ * 0 on host is gone. */
+static bool
+addr_ended(const char *path, const char *host)
+{
+    struct slurm_coordinator co;
+    char err[MR_ERR_LEN];
+
+    if (slurm_lookup(path, &co, err) < 0)
+        return false;           /* being written, or not ours: left */
+    if (co.over >= 0)
+        return true;
+    return strcmp(co.host, host) == 0 && kill(co.pid, 0) < 0 &&
+           errno == ESRCH;
 }
 
 void
-slurm_sweep(const char *dir, const char *job_id)
+slurm_sweep(const struct slurm_files *f, const struct slurm_task *t)
 {
-    char mine[64], path[PATH_MAX], line[16];
+    char job[64], path[PATH_MAX], token[PATH_MAX];
+    size_t run = strlen(f->run), n;
     const struct dirent *e;
-    DIR *d = opendir(dir);
-    size_t n;
+    DIR *d = opendir(f->dir);
 
     if (d == NULL)
         return;
-    snprintf(mine, sizeof(mine), ".mr-slurm-%s.addr", job_id);
+    snprintf(job, sizeof(job), ".mr-slurm-%s-", t->job_id);
     while ((e = readdir(d)) != NULL) {
-        FILE *in;
-        n = strlen(e->d_name);
-        if (strncmp(e->d_name, ".mr-slurm-", 10) != 0 || n < 15 ||
-            strcmp(e->d_name + n - 5, ".addr") != 0 ||
-            strcmp(e->d_name, mine) == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if ((in = fopen(path, "r")) == NULL)
-            continue;
-        if (fgets(line, sizeof(line), in) != NULL &&
-            strncmp(line, "over ", 5) == 0)
+        const char *name = e->d_name;
+        bool earlier;
+        n = strlen(name);
+        if (strncmp(name, ".mr-slurm-", 10) != 0 ||
+            (strncmp(name, f->run, run) == 0 &&
+             (name[run] == '.' || name[run] == '\0')))
+            continue;           /* this run's: not swept */
+        /* This job's other restarts ran before this one. */
+        earlier = strncmp(name, job, strlen(job)) == 0;
+        if (n > 5 && strcmp(name + n - 5, ".stop") == 0 && earlier) {
+            snprintf(path, sizeof(path), "%s/%s", f->dir, name);
             unlink(path);
-        fclose(in);
+            continue;
+        }
+        if (n < 15 || strcmp(name + n - 5, ".addr") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+        if (!earlier && !addr_ended(path, t->host))
+            continue;
+        snprintf(token, sizeof(token), "%s/%.*s.token", f->dir,
+                 (int)(n - 5), name);
+        unlink(token);
+        unlink(path);
     }
     closedir(d);
 }
 
 int
-slurm_lookup(const struct slurm_files *f, struct slurm_coordinator *co,
+slurm_lookup(const char *path, struct slurm_coordinator *co,
              char err[MR_ERR_LEN])
 {
     char line[600];
     int got = 0, pid;
-    FILE *in = fopen(f->addr, "r");
+    FILE *in = fopen(path, "r");
 
     memset(co, 0, sizeof(*co));
     co->over = -1;
     if (in == NULL) {
         if (errno == ENOENT)
             return -ENOENT;
-        snprintf(err, MR_ERR_LEN, "cannot read %s: %s", f->addr,
+        snprintf(err, MR_ERR_LEN, "cannot read %s: %s", path,
                  strerror(errno));
         return -EINVAL;
     }
@@ -231,68 +280,40 @@ slurm_lookup(const struct slurm_files *f, struct slurm_coordinator *co,
     fclose(in);
     if (got != 7) {
         snprintf(err, MR_ERR_LEN, "%s is not what mrrun --slurm writes "
-                 "(addr, host and pid lines)", f->addr);
+                 "(addr, host and pid lines)", path);
         return -EINVAL;
     }
     return 0;
 }
 
 int
-slurm_wait_coordinator(const struct slurm_files *f, uint64_t timeout_ms,
+slurm_wait_coordinator(const struct slurm_task *t,
+                       const struct slurm_files *f,
                        struct slurm_coordinator *co, char err[MR_ERR_LEN])
 {
     struct timespec pause = {0, 100 * 1000000L};
     uint64_t waited = 0;
-    int rc;
+    sigset_t ends;
+    int rc, signo;
 
-    while ((rc = slurm_lookup(f, co, err)) == -ENOENT) {
-        if (waited >= timeout_ms) {
-            snprintf(err, MR_ERR_LEN, "rank 0 did not say where its "
-                     "coordinator listens within %.0f s: %s is missing "
-                     "(did rank 0 fail to start? see its output)",
-                     (double)timeout_ms / 1000.0, f->addr);
-            return -ETIMEDOUT;
+    /* Held since main (rpc_loop_signal takes them later): waited for
+     * here, so that an interrupt ends the wait. */
+    sigemptyset(&ends);
+    sigaddset(&ends, SIGINT);
+    sigaddset(&ends, SIGTERM);
+    while ((rc = slurm_lookup(f->addr, co, err)) == -ENOENT) {
+        if ((signo = sigtimedwait(&ends, NULL, &pause)) > 0) {
+            snprintf(err, MR_ERR_LEN, "interrupted by %s while waiting for "
+                     "rank 0 to publish %s", strsignal(signo), f->addr);
+            return -(MR_EXIT_SIGNAL + signo);
         }
-        nanosleep(&pause, NULL);
         waited += 100;
+        if (waited % 60000 == 0)
+            fprintf(stderr, "mrrun: rank %lu on %s: still waiting for rank "
+                    "0 to say where its coordinator listens (%s, %lu min "
+                    "so far): it does once it has read the inputs\n",
+                    t->rank, t->host, f->addr,
+                    (unsigned long)(waited / 60000));
     }
     return rc;
-}
-
-int
-slurm_stop(const struct slurm_task *t, const struct slurm_files *f)
-{
-    struct slurm_coordinator co;
-    char err[MR_ERR_LEN];
-    int rc = slurm_lookup(f, &co, err);
-
-    if (rc == -ENOENT) {
-        fprintf(stderr, "mrrun: no mrrun --slurm coordinator of job %s "
-                "runs in this directory (%s is missing)\n", t->job_id,
-                f->addr);
-        return MR_EXIT_FAILED;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "mrrun: %s\n", err);
-        return MR_EXIT_FAILED;
-    }
-    if (co.over >= 0) {
-        fprintf(stderr, "mrrun: job %s's coordinator has already exited "
-                "(status %d)\n", t->job_id, co.over);
-        return MR_EXIT_FAILED;
-    }
-    if (strcmp(co.host, t->host) != 0) {
-        fprintf(stderr, "mrrun: the coordinator runs on %s, not on this "
-                "host (%s): run 'kill -USR1 %d' there\n", co.host,
-                t->host, (int)co.pid);
-        return MR_EXIT_FAILED;
-    }
-    if (kill(co.pid, SIGUSR1) < 0) {
-        fprintf(stderr, "mrrun: cannot signal the coordinator (pid %d): "
-                "%s\n", (int)co.pid, strerror(errno));
-        return MR_EXIT_FAILED;
-    }
-    printf("asked the coordinator (pid %d on %s) to stop job %s's step at "
-           "its time limit\n", (int)co.pid, co.host, t->job_id);
-    return MR_EXIT_OK;
 }

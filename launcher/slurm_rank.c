@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "slurm_rank.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +17,17 @@
 /* Words before the app's: --addr A --token-file F --scratch D. */
 #define RANK_ARGS 6
 
+/* How often a worker rank reads rank 0's .addr file for "over". */
+#define RANK_WATCH_MS 500
+
 struct rank {
     const struct slurm_task *t;
+    const struct slurm_files *f;
     struct workers w;
     int interrupted;            /* the signal that stopped us, or 0 */
+    int over;                   /* rank 0's exit status, once seen; -1 */
+    int over_signal;            /* what the next watch tick sends */
+    rpc_timer *watch;
 };
 
 static void
@@ -59,6 +67,30 @@ on_usr1(rpc_loop *loop, int signo, void *arg)
     (void)loop;
     (void)signo;
     (void)arg;
+}
+
+/* Every RANK_WATCH_MS: once rank 0 has exited ("over" in its file, read:
+ * the directory may be on NFS, where no change is notified), workers
+ * still busy with an attempt it gave up get SIGTERM, then SIGKILL, as
+ * mrrun's own after a job; the rank exits with rank 0's status. */
+static void
+on_watch(rpc_loop *loop, void *arg)
+{
+    struct rank *r = arg;
+    struct slurm_coordinator co;
+    char err[MR_ERR_LEN];
+
+    r->watch = rpc_loop_timer_add(loop, RANK_WATCH_MS, on_watch, r);
+    if (r->over < 0) {
+        if (slurm_lookup(r->f->addr, &co, err) < 0 || co.over < 0)
+            return;
+        r->over = co.over;
+        r->w.keep_alive = false;
+        r->over_signal = SIGTERM;
+        return;                 /* workers told by rank 0 exit meanwhile */
+    }
+    workers_signal(&r->w, r->over_signal);
+    r->over_signal = SIGKILL;
 }
 
 /* The words every worker of this rank runs with, in argv (room for
@@ -105,8 +137,10 @@ serve(struct rank *r, rpc_loop *loop, const char *worker_exe,
                 r->t->host, err);
         workers_signal(&r->w, SIGTERM);
     }
+    r->watch = rpc_loop_timer_add(loop, RANK_WATCH_MS, on_watch, r);
     while (r->w.alive > 0)
         rpc_loop_run(loop);
+    rpc_loop_timer_cancel(loop, r->watch);
     workers_free(&r->w);
     return 0;
 }
@@ -119,15 +153,15 @@ slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
     const char *argv[RANK_ARGS + WORKERS_APP_ARGS_MAX + 1];
     const char *tmp = getenv("TMPDIR");
     struct slurm_coordinator co;
-    struct rank r = {.t = t};
+    struct rank r = {.t = t, .f = f, .over = -1};
     char err[MR_ERR_LEN];
     rpc_loop *loop;
     int rc;
 
-    if (slurm_wait_coordinator(f, SLURM_RANK_WAIT_MS, &co, err) < 0) {
+    if ((rc = slurm_wait_coordinator(t, f, &co, err)) < 0) {
         fprintf(stderr, "mrrun: rank %lu on %s: %s\n", t->rank, t->host,
                 err);
-        return MR_EXIT_LOST;
+        return rc == -EINVAL ? MR_EXIT_LOST : -rc;
     }
     if (co.over >= 0) {
         printf("rank %lu on %s: the job's rank 0 had already exited (status "
@@ -153,6 +187,11 @@ slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
         return rc;
     if (r.interrupted)
         return MR_EXIT_SIGNAL + r.interrupted;
+    if (r.over >= 0) {          /* its workers were ended, if need be */
+        printf("rank %lu on %s: rank 0 exited %d: so does this rank\n",
+               t->rank, t->host, r.over);
+        return r.over;
+    }
     if (r.w.exit_status == MR_EXIT_LOST)
         fprintf(stderr, "mrrun: rank %lu on %s: its workers lost the "
                 "coordinator at %s (from %s), or never reached it\n",

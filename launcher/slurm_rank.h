@@ -9,14 +9,11 @@
 
 #include "slurm.h"
 
-/* How long a worker rank waits for rank 0 to publish its address. */
-#define SLURM_RANK_WAIT_MS 60000
-
 /* Runs nworkers of worker_exe with app_args (the words that name the app,
  * NULL-terminated) for the coordinator of f, restarting one killed by a
  * signal. Returns the exit status (exit_codes.h): MR_EXIT_OK when the job
  * finished; MR_EXIT_STOPPED when the coordinator stopped it to be resumed;
- * MR_EXIT_LOST when rank 0 never published or its coordinator could not be
+ * MR_EXIT_LOST when rank 0's coordinator could not be
  * reached, or went away for good (one line says which address); a
  * worker's other status; 128+N when interrupted by signal N. */
 int slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,

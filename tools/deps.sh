@@ -75,8 +75,24 @@ if [ $install = yes ] && [ "$(id -u)" = 0 ] &&
     echo "deps: installing Debian packages for '$mode':$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
+    # Slurm's and munge's packages start their daemons on install: the
+    # suite runs its own, so a policy-rc.d (when none is there) keeps the
+    # install from starting any, and on a systemd host they are disabled
+    # after it, so that none starts at boot either.
+    policy=""
+    if [ "$mode" = slurm ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+    fi
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+        { [ -z "$policy" ] || rm -f "$policy"; exit 1; }
+    [ -z "$policy" ] || rm -f "$policy"
+    if [ "$mode" = slurm ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]
+    then
+        systemctl disable --now munge slurmd slurmctld >/dev/null 2>&1 ||
+            true
+    fi
     echo "deps: installed$missing" >&2
     exit 0
 fi

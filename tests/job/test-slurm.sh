@@ -16,15 +16,24 @@
 # packages cannot be installed, each prints "SKIP name: why". Checks that
 # need no Slurm: mrrun and mrcoordinator stopped by SIGUSR1 exit 75 with
 # one line, commit nothing, and started again resume (mrrun: the reduces
-# done are kept, none runs twice); mrrun --slurm outside a step is refused
-# with one line, exit 2; a worker rank whose coordinator cannot be reached
-# exits 3 naming the address it tried and the file it read it from.
+# done are kept, none runs twice); a SIGTERM after a stop, or during its
+# grace, leaves it resumable (exit 75); mrrun --slurm outside a step is
+# refused with one line, exit 2; a worker rank whose coordinator cannot
+# be reached exits 3 naming the address it tried and the file it read it
+# from; --slurm-stop before rank 0 starts stops it as it starts, and never
+# signals a process a stale file names; two ranks on this host: SIGTERM
+# to rank 0 stops the job, rank 1 ends its busy worker and exits 75 too,
+# and requeued (restart 1) rank 1 does not take the old run's files; a
+# rank waiting for rank 0 ends on SIGTERM;
+# nothing of the local checks is left running. The running job's token
+# has mode 0600. No check hangs on timing: reduces wait at a gate file.
 # Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_mrcoordinator
-              slurm_outside_a_step slurm_rank_unreachable)
+LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_then_term stop_mrcoordinator
+              slurm_outside_a_step slurm_rank_unreachable slurm_stop_early
+              slurm_two_ranks slurm_rank_waits local_cleaned_up)
 SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
@@ -141,9 +150,12 @@ reference "$B/apps/wc.so" "$WORK/ref-wc" "$IN"/*.txt ||
 
 # The streaming app of the time-limit and killed-rank checks: a mapper that
 # leaves m.<its worker's pid> in marks/ (the worker runs it through sh -c)
-# and sleeps MAP_SLEEP s, a
-# reducer that leaves s.* in marks/ as it starts, sleeps REDUCE_SLEEP s
-# (default 1), then leaves r.* there.
+# and sleeps MAP_SLEEP s, a reducer that leaves s.* in marks/ as it
+# starts, sleeps REDUCE_SLEEP s (default 0), then leaves r.* there. With
+# REDUCE_GATE set, two reduces run freely (the first to take marks/free.1
+# and marks/free.2) and the others wait for the file REDUCE_GATE names:
+# a check opens the gate once it has seen what it waits for, so that no
+# outcome hangs on how fast the machine is.
 cat > "$WORK/map.sh" <<'EOF'
 #!/bin/sh
 touch "marks/m.$(awk '{print $4}' "/proc/$PPID/stat")"
@@ -153,7 +165,11 @@ EOF
 cat > "$WORK/reduce.sh" <<'EOF'
 #!/bin/sh
 touch "marks/s.$$"
-sleep "${REDUCE_SLEEP:-1}"
+if [ -n "${REDUCE_GATE:-}" ] && ! mkdir marks/free.1 2>/dev/null &&
+   ! mkdir marks/free.2 2>/dev/null; then
+    while [ ! -e "$REDUCE_GATE" ]; do sleep 0.05; done
+fi
+sleep "${REDUCE_SLEEP:-0}"
 mktemp marks/r.XXXXXX > /dev/null
 uniq -c | awk '{print $2 "\t" $1}'
 EOF
@@ -217,7 +233,7 @@ check_slurm_wc() {
         fail slurm_wc "the outputs differ from mrsequential's"
     elif ! logged "$dir/out" "^rank 0 on .*the coordinator listens at tcp:"; then
         fail slurm_wc "rank 0 did not say where it listens"
-    elif [ -e "$dir/.mr-slurm-$(cat "$dir/out.id").token" ]; then
+    elif ls "$dir"/.mr-slurm-"$(cat "$dir/out.id")"-*.token > /dev/null 2>&1; then
         fail slurm_wc "the job's token was left in its directory"
     else
         pass slurm_wc
@@ -234,22 +250,37 @@ check_slurm_time_limit() {
     local dir sb st1 st2
     local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
                 "$IN")
+    local token mode
     dir=$(job_dir limit)
+    export REDUCE_GATE=$dir/gate
     submit "$dir" first "${args[@]}" &
     sb=$!
-    # Two reduces have started (their workers are inside them): the time
-    # limit comes, as #SBATCH --signal=B:USR1 sends it, to the batch shell.
+    # Two reduces are done and the next ones wait at the gate: the time
+    # limit comes, as #SBATCH --signal=B:USR1 sends it, to the batch shell;
+    # once the coordinator says it stops, the gate opens, and the reduces
+    # that run finish within its grace.
     if ! wait_for 40 test -s "$dir/first.id" ||
        ! wait_for 40 at_least 2 "$dir/marks" r.; then
         fail slurm_time_limit "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        scancel "$(cat "$dir/first.id" 2>/dev/null)" 2>/dev/null
+        kill $sb 2>/dev/null; wait $sb
         return
     fi
+    token=$(ls "$dir"/.mr-slurm-"$(cat "$dir/first.id")"-0.*.token 2>/dev/null)
+    mode=$(stat -c %a "$token" 2>/dev/null)
     scancel --batch --signal=USR1 "$(cat "$dir/first.id")"
+    wait_for 40 logged "$dir/first" "stopping job"
+    touch "$REDUCE_GATE"
     wait $sb
     st1=$?
     note_outputs "$dir"
     submit "$dir" second "${args[@]}"
     st2=$?
+    unset REDUCE_GATE
+    if [ "$mode" != 600 ]; then
+        fail slurm_time_limit "the running job's token ${token:-was missing} had mode ${mode:-none}, not 600"
+        return
+    fi
     stop_resume_check slurm_time_limit "$dir" "$st1" "$st2"
 }
 
@@ -277,6 +308,8 @@ check_slurm_rank_killed() {
     local sb=$!
     if ! pids=$(wait_for 40 rank1_ran_map "$dir"); then
         fail slurm_rank_killed "rank 1 ran no map task: $(tail -n 3 "$dir/out")"
+        scancel "$(cat "$dir/out.id" 2>/dev/null)" 2>/dev/null
+        kill $sb 2>/dev/null; wait $sb
         return
     fi
     # shellcheck disable=SC2086
@@ -359,20 +392,23 @@ check_stop_mrrun() {
     local args=(--workers 2 --reduce 6 --mapper "$WORK/map.sh"
                 --reducer "$WORK/reduce.sh" "$IN")
     dir=$(job_dir local)
-    (cd "$dir" && MR_LOG=info exec $TIMEOUT "$B/mrrun" "${args[@]}") \
-        > "$dir/first" 2>&1 &
+    (cd "$dir" && REDUCE_GATE=$dir/gate MR_LOG=info exec $TIMEOUT \
+        "$B/mrrun" "${args[@]}") > "$dir/first" 2>&1 &
     tpid=$!
     if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
        ! wait_for 40 at_least 2 "$dir/marks" r.; then
         fail stop_mrrun "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        kill "$tpid" 2>/dev/null; touch "$dir/gate"; wait "$tpid"
         return
     fi
     kill -USR1 "$pid"
+    wait_for 40 logged "$dir/first" "stopping job"
+    touch "$dir/gate"
     wait "$tpid"
     st1=$?
     note_outputs "$dir"
-    (cd "$dir" && MR_LOG=info $TIMEOUT "$B/mrrun" "${args[@]}") \
-        > "$dir/second" 2>&1
+    (cd "$dir" && REDUCE_GATE=$dir/gate MR_LOG=info $TIMEOUT "$B/mrrun" \
+        "${args[@]}") > "$dir/second" 2>&1
     st2=$?
     stop_resume_check stop_mrrun "$dir" "$st1" "$st2"
 }
@@ -390,16 +426,23 @@ check_stop_grace_over() {
     if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
        ! wait_for 40 at_least 2 "$dir/marks" s.; then
         fail stop_grace_over "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        kill "$tpid" 2>/dev/null; wait "$tpid"
         return
     fi
     start=$SECONDS
     kill -USR1 "$pid"
+    # A SIGTERM once stopped (mrrun waits for its workers busy with the
+    # reduces given up) leaves the job resumable: exit 75, journal kept.
+    wait_for 20 logged "$dir/first" "stopped before it was over" &&
+        kill -TERM "$pid" 2>/dev/null
     wait "$tpid"
     st=$?
     if [ $st -ne 75 ]; then
         fail stop_grace_over "stopped, it exited $st, not 75: $(tail -n 3 "$dir/first")"
     elif [ $((SECONDS - start)) -ge 20 ]; then
         fail stop_grace_over "it waited $((SECONDS - start)) s for reduces of 30 s, past its grace of 0.3 s"
+    elif logged "$dir/first" "job failed\|failed: interrupted"; then
+        fail stop_grace_over "a SIGTERM after the stop failed the job: $(tail -n 3 "$dir/first")"
     elif ! logged "$dir/first" "had their grace"; then
         fail stop_grace_over "no line said running attempts were given up: $(tail -n 3 "$dir/first")"
     elif ! (cd "$dir" && REDUCE_SLEEP=0 $TIMEOUT "$B/mrrun" "${args[@]}") \
@@ -451,6 +494,46 @@ check_stop_mrcoordinator() {
     fi
 }
 
+# A SIGTERM while the stop waits for running reduces (a grace of 60 s)
+# ends the wait: the job stays resumable, exit 75, and resumes.
+check_stop_then_term() {
+    local dir tpid pid st
+    local args=(--workers 2 --reduce 6 --stop-grace 60 --mapper
+                "$WORK/map.sh" --reducer "$WORK/reduce.sh" "$IN")
+    dir=$(job_dir term)
+    (cd "$dir" && REDUCE_GATE=$dir/gate MR_LOG=info exec $TIMEOUT \
+        "$B/mrrun" "${args[@]}") > "$dir/first" 2>&1 &
+    tpid=$!
+    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
+       ! wait_for 40 at_least 4 "$dir/marks" s.; then
+        fail stop_then_term "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        kill "$tpid" 2>/dev/null; touch "$dir/gate"; wait "$tpid"
+        return
+    fi
+    kill -USR1 "$pid"
+    wait_for 40 logged "$dir/first" "stopping job"
+    kill -TERM "$pid"
+    wait "$tpid"
+    st=$?
+    touch "$dir/gate"
+    if [ $st -ne 75 ]; then
+        fail stop_then_term "stopped, then SIGTERM, it exited $st, not 75: $(tail -n 3 "$dir/first")"
+    elif logged "$dir/first" "job failed"; then
+        fail stop_then_term "the SIGTERM failed the job: $(tail -n 3 "$dir/first")"
+    elif ! logged "$dir/first" "interrupted while stopping"; then
+        fail stop_then_term "no line said the grace was cut short: $(tail -n 3 "$dir/first")"
+    elif ! (cd "$dir" && REDUCE_GATE=$dir/gate MR_LOG=info $TIMEOUT \
+              "$B/mrrun" "${args[@]}") > "$dir/second" 2>&1; then
+        fail stop_then_term "started again, it failed: $(tail -n 3 "$dir/second")"
+    elif ! logged "$dir/second" "were done and are kept"; then
+        fail stop_then_term "started again, it did not resume: $(tail -n 3 "$dir/second")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail stop_then_term "the resumed job's outputs differ from mrsequential's"
+    else
+        pass stop_then_term
+    fi
+}
+
 check_slurm_outside_a_step() {
     expect_error slurm_outside_a_step 2 "runs inside a Slurm job step" \
         env -u SLURM_JOB_ID -u SLURM_PROCID "$B/mrrun" --slurm
@@ -462,21 +545,164 @@ check_slurm_rank_unreachable() {
     dir=$(job_dir unreachable)
     port=$(free_ports 1)
     printf 'addr tcp:127.0.0.1:%s\nhost %s\npid 1\n' "$port" "$HOST" \
-        > "$dir/.mr-slurm-77.addr"
-    head -c 32 /dev/urandom | base64 > "$dir/.mr-slurm-77.token"
-    chmod 600 "$dir/.mr-slurm-77.addr" "$dir/.mr-slurm-77.token"
+        > "$dir/.mr-slurm-77-0.addr"
+    head -c 32 /dev/urandom | base64 > "$dir/.mr-slurm-77-0.token"
+    chmod 600 "$dir/.mr-slurm-77-0.addr" "$dir/.mr-slurm-77-0.token"
     (cd "$dir" && SLURM_JOB_ID=77 SLURM_PROCID=1 SLURM_NTASKS=2 $TIMEOUT \
         "$B/mrrun" --slurm --workers 1 --app wc "$IN") > /dev/null \
         2> "$dir/err"
     st=$?
     if [ $st -ne 3 ]; then
         fail slurm_rank_unreachable "exit status $st, not 3: $(cat "$dir/err")"
-    elif ! logged "$dir/err" "^mrrun: rank 1 on .*tcp:127.0.0.1:$port (from .*\.mr-slurm-77\.addr)"; then
+    elif ! logged "$dir/err" "^mrrun: rank 1 on .*tcp:127.0.0.1:$port (from .*\.mr-slurm-77-0\.addr)"; then
         fail slurm_rank_unreachable "the rank did not name the address and its file: $(cat "$dir/err")"
     elif ! logged "$dir/err" "^mrworker: no coordinator is listening at tcp:127.0.0.1:$port"; then
         fail slurm_rank_unreachable "its worker did not name the address: $(cat "$dir/err")"
     else
         pass slurm_rank_unreachable
+    fi
+}
+
+# as_rank RANK RESTART STEP CMD...: CMD in the environment of task RANK of
+# step STEP of job 88's run RESTART (what srun sets), on this host.
+as_rank() {
+    SLURM_JOB_ID=88 SLURM_PROCID=$1 SLURM_NTASKS=2 SLURM_RESTART_COUNT=$2 \
+        SLURM_STEP_ID=$3 "${@:4}"
+}
+
+# mrrun --slurm-stop before rank 0 has started leaves a request that rank 0
+# acts on as it starts (exit 75, resumable); it never signals a process
+# that is not the job's rank 0, though a stale .addr names it.
+check_slurm_stop_early() {
+    local dir st sleeper
+    dir=$(job_dir early)
+    sleep 60 &
+    sleeper=$!
+    printf 'addr tcp:%s:1\nhost %s\npid %s\n' "$HOST" "$(hostname)" \
+        "$sleeper" > "$dir/.mr-slurm-88-0.5.addr"
+    (cd "$dir" && as_rank 0 0 '' $TIMEOUT "$B/mrrun" --slurm-stop) \
+        > "$dir/stop" 2>&1
+    st=$?
+    if [ $st -ne 0 ]; then
+        kill $sleeper; wait $sleeper 2>/dev/null
+        fail slurm_stop_early "--slurm-stop exited $st: $(cat "$dir/stop")"
+        return
+    fi
+    if ! kill -0 $sleeper 2>/dev/null; then
+        fail slurm_stop_early "--slurm-stop signalled pid $sleeper, not an mrrun, named by a stale .addr"
+        return
+    fi
+    kill $sleeper; wait $sleeper 2>/dev/null
+    (cd "$dir" && as_rank 0 0 5 $TIMEOUT "$B/mrrun" --slurm --workers 1 \
+        --app wc "$IN") > "$dir/first" 2>&1
+    st=$?
+    if [ $st -ne 75 ]; then
+        fail slurm_stop_early "asked to stop before it started, rank 0 exited $st, not 75: $(tail -n 3 "$dir/first")"
+    elif [ -e "$dir/.mr-slurm-88-0.stop" ]; then
+        fail slurm_stop_early "rank 0 left the stop request behind"
+    elif [ "$(cat "$dir/.mr-slurm-88-0.5.addr")" != "over 75" ]; then
+        fail slurm_stop_early "the .addr file says '$(cat "$dir/.mr-slurm-88-0.5.addr")', not 'over 75'"
+    elif ! (cd "$dir" && as_rank 0 0 6 $TIMEOUT "$B/mrrun" --slurm \
+              --workers 1 --app wc "$IN") > "$dir/second" 2>&1; then
+        fail slurm_stop_early "started again, it failed: $(tail -n 3 "$dir/second")"
+    elif ! same_output "$dir" "$WORK/ref-wc"; then
+        fail slurm_stop_early "the outputs differ from mrsequential's"
+    else
+        pass slurm_stop_early
+    fi
+}
+
+# Two ranks on this host, as srun starts them: SIGTERM to rank 0 (Slurm's
+# at the time limit and at scancel) stops the job, resumable, while a
+# reduce of rank 1's worker waits at the gate: rank 1 ends it and exits
+# 75 too. The job requeued (restart 1, same job id), rank 1 started
+# first: it waits for the new rank 0 rather than take the old "over 75",
+# and the job finishes.
+check_slurm_two_ranks() {
+    local dir p0 p1 st0 st1 pid
+    local args=(--slurm --workers 1 --reduce 4 --stop-grace 0.3 --mapper
+                "$WORK/map.sh" --reducer "$WORK/reduce.sh" "$IN")
+    dir=$(job_dir ranks)
+    export REDUCE_GATE=$dir/gate
+    (cd "$dir" && MR_LOG=info as_rank 0 0 0 exec $TIMEOUT "$B/mrrun" \
+        "${args[@]}") > "$dir/r0" 2>&1 &
+    p0=$!
+    (cd "$dir" && as_rank 1 0 0 exec $TIMEOUT "$B/mrrun" "${args[@]}") \
+        > "$dir/r1" 2>&1 &
+    p1=$!
+    if ! pid=$(wait_for 10 pgrep -P "$p0") ||
+       ! wait_for 40 at_least 4 "$dir/marks" s.; then
+        fail slurm_two_ranks "the job did not reach its gated reduces: $(tail -n 3 "$dir/r0")"
+        kill $p0 $p1 2>/dev/null; touch "$REDUCE_GATE"; wait $p0 $p1
+        return
+    fi
+    kill -TERM "$pid"
+    wait $p0
+    st0=$?
+    wait $p1
+    st1=$?
+    touch "$REDUCE_GATE"
+    if [ $st0 -ne 75 ]; then
+        fail slurm_two_ranks "SIGTERM under --slurm: rank 0 exited $st0, not 75: $(tail -n 3 "$dir/r0")"
+        return
+    elif [ $st1 -ne 75 ]; then
+        fail slurm_two_ranks "rank 1 exited $st1, not 75 as rank 0: $(tail -n 3 "$dir/r1")"
+        return
+    fi
+    (cd "$dir" && as_rank 1 1 0 exec $TIMEOUT "$B/mrrun" "${args[@]}") \
+        > "$dir/r1-again" 2>&1 &
+    p1=$!
+    (cd "$dir" && as_rank 0 1 0 $TIMEOUT "$B/mrrun" "${args[@]}") \
+        > "$dir/r0-again" 2>&1
+    st0=$?
+    wait $p1
+    st1=$?
+    if [ $st0 -ne 0 ]; then
+        fail slurm_two_ranks "requeued, rank 0 exited $st0: $(tail -n 3 "$dir/r0-again")"
+    elif [ $st1 -ne 0 ]; then
+        fail slurm_two_ranks "requeued, rank 1 exited $st1: $(tail -n 3 "$dir/r1-again")"
+    elif ! logged "$dir/r1-again" "^rank 1 on .* worker for the coordinator"; then
+        fail slurm_two_ranks "requeued, rank 1 ran no worker: $(tail -n 3 "$dir/r1-again")"
+    elif ! same_output "$dir" "$WORK/ref-exec"; then
+        fail slurm_two_ranks "the outputs differ from mrsequential's"
+    else
+        pass slurm_two_ranks
+    fi
+}
+
+# A worker rank waits for rank 0 to publish as long as it takes, and a
+# SIGTERM (scancel) ends the wait: exit 143 and one line.
+check_slurm_rank_waits() {
+    local dir pid st
+    dir=$(job_dir waits)
+    (cd "$dir" && as_rank 1 0 0 exec $TIMEOUT "$B/mrrun" --slurm \
+        --workers 1 --app wc "$IN") > /dev/null 2> "$dir/err" &
+    pid=$!
+    kill -TERM "$(wait_for 10 pgrep -P "$pid")"
+    wait "$pid"
+    st=$?
+    if [ $st -ne 143 ]; then
+        fail slurm_rank_waits "SIGTERM while waiting: exit $st, not 143: $(cat "$dir/err")"
+    elif ! logged "$dir/err" "^mrrun: rank 1 on .*interrupted by Terminated while waiting for rank 0 to publish .*\.mr-slurm-88-0\.0\.addr"; then
+        fail slurm_rank_waits "no line said what it waited for: $(cat "$dir/err")"
+    else
+        pass slurm_rank_waits
+    fi
+}
+
+# Nothing the local checks started is left running.
+check_local_cleaned_up() {
+    local left='' pid comm
+    while read -r pid comm; do
+        case $comm in
+        mrrun|mrworker|mrcoordinator|sleep|sh|reduce.sh|map.sh)
+            ours "$pid" && left="$left $comm($pid)" ;;
+        esac
+    done < <(ps -eo pid=,comm=)
+    if [ -n "$left" ]; then
+        fail local_cleaned_up "left running:$left"
+    else
+        pass local_cleaned_up
     fi
 }
 
