@@ -132,8 +132,10 @@ bit_range(unsigned from, unsigned n)
     return (((uint64_t)1 << n) - 1) << from;
 }
 
-void
-words_split(const char *data, size_t len, words_fn *fn, void *arg)
+/* The splitting loop, inlined into each caller with its fn, so that
+ * words_emit's gathering of words costs no call per word. */
+static inline __attribute__((always_inline)) void
+split(const char *data, size_t len, words_fn *fn, void *arg)
 {
     const unsigned char *p = (const unsigned char *)data;
     unsigned char tail[BLOCK];
@@ -193,4 +195,53 @@ words_split(const char *data, size_t len, words_fn *fn, void *arg)
     }
     if (in_word)
         fn(data + start, len - start, arg);
+}
+
+void
+words_split(const char *data, size_t len, words_fn *fn, void *arg)
+{
+    split(data, len, fn, arg);
+}
+
+/* ---------------------------------------------------------------- emit */
+
+#define EMIT_BATCH 64           /* words handed to mr_emit_batch at once */
+
+struct gathered {
+    struct mr_emitter *out;
+    const char *value;
+    size_t vlen;
+    size_t n;
+    struct mr_pair pairs[EMIT_BATCH];
+};
+
+static inline void
+gather(const char *word, size_t len, void *arg)
+{
+    struct gathered *g = arg;
+    struct mr_pair *p = &g->pairs[g->n];
+
+    p->key = word;
+    p->klen = len;
+    p->value = g->value;
+    p->vlen = g->vlen;
+    if (++g->n == EMIT_BATCH) {
+        mr_emit_batch(g->out, g->pairs, EMIT_BATCH);
+        g->n = 0;
+    }
+}
+
+void
+words_emit(const char *data, size_t len, struct mr_emitter *out,
+           const char *value, size_t vlen)
+{
+    struct gathered g;
+
+    g.out = out;
+    g.value = value;
+    g.vlen = vlen;
+    g.n = 0;
+    split(data, len, gather, &g);
+    if (g.n > 0)
+        mr_emit_batch(out, g.pairs, g.n);
 }

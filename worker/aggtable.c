@@ -71,6 +71,31 @@ hash_long(const char *p, size_t n)
     return mum(w[0] ^ HASH_SEED0 ^ h, w[1] ^ HASH_SEED1);
 }
 
+/* A key's hash, and for a short key its two zero-padded words (*w0 and *w1
+ * are zero for a long one). */
+static inline uint64_t
+hash_key(const char *key, size_t klen, uint64_t *w0, uint64_t *w1)
+{
+    uint64_t a = 0, b = 0;
+
+    if (klen > AGG_INLINE_KEY) {
+        *w0 = *w1 = 0;
+        return hash_long(key, klen);
+    }
+    if (klen >= 8) {
+        memcpy(&a, key, 8);
+        if (klen == 16)
+            memcpy(&b, key + 8, 8);
+        else
+            b = load_short(key + 8, klen - 8);
+    } else {
+        a = load_short(key, klen);
+    }
+    *w0 = a;
+    *w1 = b;
+    return hash_short(a, b, klen);
+}
+
 static inline size_t
 home_slot(const struct agg_table *t, uint64_t hash)
 {
@@ -135,20 +160,7 @@ agg_queue(struct agg_table *t, const char *key, size_t klen,
 
     /* Locals throughout: the memcpy calls below could alias *t and *p,
      * and reloading what was just stored stalls. */
-    if (klen <= AGG_INLINE_KEY) {
-        if (klen >= 8) {
-            memcpy(&w0, key, 8);
-            if (klen == 16)
-                memcpy(&w1, key + 8, 8);
-            else
-                w1 = load_short(key + 8, klen - 8);
-        } else {
-            w0 = load_short(key, klen);
-        }
-        hash = hash_short(w0, w1, klen);
-    } else {
-        hash = hash_long(key, klen);
-    }
+    hash = hash_key(key, klen, &w0, &w1);
     if (t->cap > 0)
         __builtin_prefetch(&t->slots[home_slot(t, hash)]);
     p->hash = hash;
@@ -190,20 +202,20 @@ agg_queue_clear(struct agg_table *t)
     }
 }
 
-/* The slot holds the queued pair's key: a short key is two words
- * compared with two words. */
+/* The slot holds the key: a short key is two words compared with two
+ * words, a long one is compared where it is, at ptr. */
 static inline bool
-holds(const struct agg_table *t, const struct agg_entry *e,
-      const struct agg_pending *p)
+holds(const struct agg_entry *e, uint64_t hash, size_t klen,
+      const uint64_t word[2], const char *ptr)
 {
-    if (e->tag != (uint32_t)p->hash || e->klen1 != p->klen + 1)
+    if (e->tag != (uint32_t)hash || e->klen1 != klen + 1)
         return false;
-    if (p->klen <= AGG_INLINE_KEY) {
+    if (klen <= AGG_INLINE_KEY) {
         uint64_t w[2];
         memcpy(w, e->key.inline_key, sizeof(w));
-        return ((w[0] ^ p->word[0]) | (w[1] ^ p->word[1])) == 0;
+        return ((w[0] ^ word[0]) | (w[1] ^ word[1])) == 0;
     }
-    return memcmp(e->key.ptr, t->queue + p->key_at, p->klen) == 0;
+    return memcmp(e->key.ptr, ptr, klen) == 0;
 }
 
 static int
@@ -239,31 +251,70 @@ grow(struct agg_table *t)
     return 0;
 }
 
-struct agg_entry *
-agg_find(struct agg_table *t, const struct agg_pending *p)
+/* The key's entry, inserted if new (the table has room); NULL when out of
+ * memory. */
+static inline struct agg_entry *
+find_or_insert(struct agg_table *t, uint64_t hash, size_t klen,
+               const uint64_t word[2], const char *ptr)
 {
     struct agg_entry *e;
 
-    if ((t->n + 1) * 4 > t->cap * 3 && grow(t) < 0)
-        return NULL;
-    for (size_t s = home_slot(t, p->hash);; s = (s + 1) & (t->cap - 1)) {
+    for (size_t s = home_slot(t, hash);; s = (s + 1) & (t->cap - 1)) {
         e = &t->slots[s];
         if (e->klen1 == 0)
             break;
-        if (holds(t, e, p))
+        if (holds(e, hash, klen, word, ptr))
             return e;
     }
-    if (p->klen <= AGG_INLINE_KEY) {
-        memcpy(e->key.inline_key, p->word, sizeof(p->word));
+    if (klen <= AGG_INLINE_KEY) {
+        memcpy(e->key.inline_key, word, 2 * sizeof(uint64_t));
     } else {
-        char *copy = arena_alloc(t->arena, p->klen);
+        char *copy = arena_alloc(t->arena, klen);
         if (copy == NULL)
             return NULL;
-        memcpy(copy, t->queue + p->key_at, p->klen);
+        memcpy(copy, ptr, klen);
         e->key.ptr = copy;
     }
-    e->tag = (uint32_t)p->hash;
-    e->klen1 = (uint32_t)p->klen + 1;
+    e->tag = (uint32_t)hash;
+    e->klen1 = (uint32_t)klen + 1;
     t->n++;
     return e;
+}
+
+struct agg_entry *
+agg_find(struct agg_table *t, const struct agg_pending *p)
+{
+    if ((t->n + 1) * 4 > t->cap * 3 && grow(t) < 0)
+        return NULL;
+    return find_or_insert(t, p->hash, p->klen, p->word,
+                          p->klen > AGG_INLINE_KEY ? t->queue + p->key_at
+                                                   : NULL);
+}
+
+/* ---------------------------------------------------------------- in place */
+
+int
+agg_prepare(struct agg_table *t, struct agg_key *k,
+            const struct mr_pair *pairs, size_t n)
+{
+    while ((t->n + n) * 4 > t->cap * 3)
+        if (grow(t) < 0)
+            return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t w0, w1, hash = hash_key(pairs[i].key, pairs[i].klen, &w0,
+                                          &w1);
+        __builtin_prefetch(&t->slots[home_slot(t, hash)]);
+        k[i].hash = hash;
+        k[i].word[0] = w0;
+        k[i].word[1] = w1;
+        k[i].ptr = pairs[i].key;
+        k[i].klen = pairs[i].klen;
+    }
+    return 0;
+}
+
+struct agg_entry *
+agg_find_key(struct agg_table *t, const struct agg_key *k)
+{
+    return find_or_insert(t, k->hash, k->klen, k->word, k->ptr);
 }
