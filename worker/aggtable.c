@@ -294,27 +294,24 @@ agg_find(struct agg_table *t, const struct agg_pending *p)
 /* ---------------------------------------------------------------- in place */
 
 int
-agg_prepare(struct agg_table *t, struct agg_key *k,
-            const struct mr_pair *pairs, size_t n)
+agg_find_batch(struct agg_table *t, const struct mr_pair *pairs, size_t n,
+               struct agg_entry **found)
 {
+    uint64_t hash[AGG_BATCH], word[AGG_BATCH][2];
+
     while ((t->n + n) * 4 > t->cap * 3)
         if (grow(t) < 0)
             return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        uint64_t w0, w1, hash = hash_key(pairs[i].key, pairs[i].klen, &w0,
-                                          &w1);
-        __builtin_prefetch(&t->slots[home_slot(t, hash)]);
-        k[i].hash = hash;
-        k[i].word[0] = w0;
-        k[i].word[1] = w1;
-        k[i].ptr = pairs[i].key;
-        k[i].klen = pairs[i].klen;
+        hash[i] = hash_key(pairs[i].key, pairs[i].klen, &word[i][0],
+                           &word[i][1]);
+        __builtin_prefetch(&t->slots[home_slot(t, hash[i])]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        found[i] = find_or_insert(t, hash[i], pairs[i].klen, word[i],
+                                  pairs[i].key);
+        if (found[i] == NULL)
+            return -ENOMEM;
     }
     return 0;
-}
-
-struct agg_entry *
-agg_find_key(struct agg_table *t, const struct agg_key *k)
-{
-    return find_or_insert(t, k->hash, k->klen, k->word, k->ptr);
 }

@@ -97,30 +97,17 @@ struct agg_entry *agg_find(struct agg_table *t, const struct agg_pending *p);
 
 /* ------------------------------------------------ keys looked up in place
  *
- * A batch of keys the caller holds for the length of the lookups (the
- * pairs of one mr_emit_batch call) needs no queue: agg_prepare hashes
- * them and prefetches their slots, then agg_find_key finds each, comparing
- * a long key where it is. */
+ * A batch of keys the caller holds for the length of the lookup (the pairs
+ * of one mr_emit_batch call) needs no queue: they are hashed and their
+ * slots prefetched, then each is found, a long key compared where it is. */
 
-/* A key prepared for agg_find_key. */
-struct agg_key {
-    uint64_t hash;
-    uint64_t word[2];           /* a short key, zero-padded */
-    const char *ptr;            /* the key's bytes, the caller's */
-    size_t klen;
-};
-
-/* Grows the table so that n more keys fit without growing again, then
- * fills k[i] for the key of pairs[i] (its value is not looked at) and
- * prefetches each one's home slot. Returns 0, or -ENOMEM (the table is as
- * it was). */
-int agg_prepare(struct agg_table *t, struct agg_key *k,
-                const struct mr_pair *pairs, size_t n);
-
-/* The entry for a prepared key, inserted if new; NULL when out of memory
- * (a long key's copy). Call only for keys of the last agg_prepare, which
- * made room for them: it never grows the table. */
-struct agg_entry *agg_find_key(struct agg_table *t, const struct agg_key *k);
+/* Sets found[i] to the entry for the key of pairs[i] (its value is not
+ * looked at), inserted if new, for n <= AGG_BATCH pairs: the table grows
+ * first, if it must, so no entry moves during the batch. Returns 0, or
+ * -ENOMEM with the entries before the first missing one found (keys after
+ * it may or may not have been inserted). */
+int agg_find_batch(struct agg_table *t, const struct mr_pair *pairs,
+                   size_t n, struct agg_entry **found);
 
 /* Empties the queue, once its pairs have been looked up. */
 void agg_queue_clear(struct agg_table *t);

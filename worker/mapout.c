@@ -330,12 +330,12 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
 }
 
 /* A batch of summed pairs, at most AGG_BATCH: their counts parsed, their
- * keys hashed and their slots prefetched together, then each added to its
- * key's sum, the keys read where the app holds them. */
+ * keys found together (agg_find_batch), then each count added to its key's
+ * sum. */
 static void
 add_summed_batch(struct mapout *mo, const struct mr_pair *pairs, size_t n)
 {
-    struct agg_key keys[AGG_BATCH];
+    struct agg_entry *found[AGG_BATCH];
     uint64_t counts[AGG_BATCH], bytes = 0;
 
     for (size_t i = 0; i < n; i++) {
@@ -352,16 +352,12 @@ add_summed_batch(struct mapout *mo, const struct mr_pair *pairs, size_t n)
         }
         bytes += p->klen + p->vlen;
     }
-    if (agg_prepare(&mo->agg, keys, pairs, n) < 0) {
+    if (agg_find_batch(&mo->agg, pairs, n, found) < 0) {
         mapout__set_error(mo, -ENOMEM, "out of memory");
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        struct agg_entry *e = agg_find_key(&mo->agg, &keys[i]);
-        if (e == NULL) {
-            mapout__set_error(mo, -ENOMEM, "out of memory");
-            return;
-        }
+        struct agg_entry *e = found[i];
         if (e->v.sum + counts[i] < counts[i]) {
             sum_overflow(mo);
             return;
