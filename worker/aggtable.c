@@ -293,18 +293,60 @@ agg_find(struct agg_table *t, const struct agg_pending *p)
 
 /* ---------------------------------------------------------------- in place */
 
+/* Whether 16 bytes from p may be read although fewer are the key's: they
+ * stay inside p's page, so the read cannot fault, and the bytes past the
+ * key are masked away before use. Not under AddressSanitizer, which would
+ * rightly call them out of bounds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MAY_READ_16(p) false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAY_READ_16(p) false
+#endif
+#endif
+#ifndef MAY_READ_16
+#define MAY_READ_16(p) (((uintptr_t)(p) & 4095) <= 4096 - 16)
+#endif
+
+/* Masks keeping the first n bytes of two little-endian words, n <= 16. */
+static const uint64_t keep_bytes[AGG_INLINE_KEY + 1][2] = {
+#define KEEP(n) {(n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1,                 \
+                 (n) <= 8 ? 0 : (n) == 16 ? ~0ull : (1ull << (8 * ((n) - 8))) - 1}
+    KEEP(0), KEEP(1), KEEP(2), KEEP(3), KEEP(4), KEEP(5), KEEP(6), KEEP(7),
+    KEEP(8), KEEP(9), KEEP(10), KEEP(11), KEEP(12), KEEP(13), KEEP(14),
+    KEEP(15), KEEP(16),
+#undef KEEP
+};
+
+/* hash_key, without a branch on the length for a short key that may be
+ * read 16 bytes at a time. */
+static inline uint64_t
+hash_key_fast(const char *key, size_t klen, uint64_t *w0, uint64_t *w1)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (klen <= AGG_INLINE_KEY && MAY_READ_16(key)) {
+        uint64_t w[2];
+        memcpy(w, key, sizeof(w));
+        *w0 = w[0] & keep_bytes[klen][0];
+        *w1 = w[1] & keep_bytes[klen][1];
+        return hash_short(*w0, *w1, klen);
+    }
+#endif
+    return hash_key(key, klen, w0, w1);
+}
+
 int
 agg_find_batch(struct agg_table *t, const struct mr_pair *pairs, size_t n,
                struct agg_entry **found)
 {
-    uint64_t hash[AGG_BATCH], word[AGG_BATCH][2];
+    uint64_t hash[AGG_FIND_BATCH], word[AGG_FIND_BATCH][2];
 
     while ((t->n + n) * 4 > t->cap * 3)
         if (grow(t) < 0)
             return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        hash[i] = hash_key(pairs[i].key, pairs[i].klen, &word[i][0],
-                           &word[i][1]);
+        hash[i] = hash_key_fast(pairs[i].key, pairs[i].klen, &word[i][0],
+                                &word[i][1]);
         __builtin_prefetch(&t->slots[home_slot(t, hash[i])]);
     }
     for (size_t i = 0; i < n; i++) {

@@ -24,6 +24,7 @@
 
 #define AGG_INLINE_KEY 16       /* keys up to this long live in the slot */
 #define AGG_BATCH      32       /* pairs queued before they are looked up */
+#define AGG_FIND_BATCH 64       /* keys agg_find_batch takes at once */
 #define AGG_QUEUE_BYTES (16u << 10)  /* or this many bytes of them */
 
 /* One distinct key: finding a short key touches one cache line, and a word
@@ -102,10 +103,14 @@ struct agg_entry *agg_find(struct agg_table *t, const struct agg_pending *p);
  * slots prefetched, then each is found, a long key compared where it is. */
 
 /* Sets found[i] to the entry for the key of pairs[i] (its value is not
- * looked at), inserted if new, for n <= AGG_BATCH pairs: the table grows
- * first, if it must, so no entry moves during the batch. Returns 0, or
- * -ENOMEM with the entries before the first missing one found (keys after
- * it may or may not have been inserted). */
+ * looked at), inserted if new, for n <= AGG_FIND_BATCH pairs: the table
+ * grows first, if it must, so no entry moves during the batch. A key of at
+ * most AGG_INLINE_KEY bytes may be read as 16 bytes when they lie in its
+ * page (such a read cannot fault; the bytes past the key are masked off,
+ * and AddressSanitizer builds never do it), so that hashing a short word
+ * takes no branch on its length. Returns 0, or -ENOMEM with the entries
+ * before the first missing one found (keys after it may or may not have
+ * been inserted). */
 int agg_find_batch(struct agg_table *t, const struct mr_pair *pairs,
                    size_t n, struct agg_entry **found);
 

@@ -329,14 +329,14 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
         spill_run(mo);
 }
 
-/* A batch of summed pairs, at most AGG_BATCH: their counts parsed, their
- * keys found together (agg_find_batch), then each count added to its key's
- * sum. */
+/* A batch of summed pairs, at most AGG_FIND_BATCH: their counts parsed,
+ * their keys found together (agg_find_batch), then each count added to its
+ * key's sum. */
 static void
 add_summed_batch(struct mapout *mo, const struct mr_pair *pairs, size_t n)
 {
-    struct agg_entry *found[AGG_BATCH];
-    uint64_t counts[AGG_BATCH], bytes = 0;
+    struct agg_entry *found[AGG_FIND_BATCH];
+    uint64_t counts[AGG_FIND_BATCH], bytes = 0;
 
     for (size_t i = 0; i < n; i++) {
         const struct mr_pair *p = &pairs[i];
@@ -383,7 +383,7 @@ mapout_emit_batch(struct mr_emitter *emitter, const struct mr_pair *pairs,
         return;
     }
     while (n > 0 && mo->error == 0) {
-        size_t k = n < AGG_BATCH ? n : AGG_BATCH;
+        size_t k = n < AGG_FIND_BATCH ? n : AGG_FIND_BATCH;
         add_summed_batch(mo, pairs, k);
         if (mo->error == 0 && memory_in_use(mo) > mo->budget)
             spill_run(mo);

@@ -94,9 +94,9 @@ collect(size_t batch, size_t budget, mr_reduce_fn *combine,
         uint32_t builtin, unsigned distinct, unsigned *nruns,
         uint64_t *nrecs)
 {
-    static char keys[64][32];
+    static char keys[160][32];
     char err[MR_ERR_LEN], out[160], *text;
-    struct mr_pair pairs[64];
+    struct mr_pair pairs[160];
     struct mapout mo;
     struct im_reader r;
     uint64_t recs, bytes;
@@ -199,7 +199,7 @@ expect_same(struct text got, struct text want, const char *what)
 
 Test(emit_batch, summed_batches_write_what_single_emits_write)
 {
-    static const size_t batches[] = {1, 31, 32, 33, 64};
+    static const size_t batches[] = {1, 31, 32, 33, 64, 65, 150};
     unsigned runs;
     uint64_t recs;
     /* 20,000 distinct numbered keys: the table grows from 4,096 slots
