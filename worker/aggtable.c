@@ -1,10 +1,12 @@
 /* The map side's table of distinct keys, with batched lookups. See
  * aggtable.h. */
+#define _GNU_SOURCE             /* MADV_HUGEPAGE */
 #include "aggtable.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 _Static_assert(sizeof(struct agg_entry) == 32, "a table slot is 32 bytes");
 
@@ -114,7 +116,7 @@ agg_clear(struct agg_table *t)
 {
     free(t->slots);
     t->slots = NULL;
-    t->cap = 0;
+    t->cap = t->slots_bytes = 0;
     t->n = 0;
 }
 
@@ -146,7 +148,7 @@ grow_queue(struct agg_table *t, size_t need)
 size_t
 agg_memory(const struct agg_table *t)
 {
-    return t->cap * sizeof(*t->slots) + t->queue_cap;
+    return t->slots_bytes + t->queue_cap;
 }
 
 int
@@ -218,17 +220,43 @@ holds(const struct agg_entry *e, uint64_t hash, size_t klen,
     return memcmp(e->key.ptr, ptr, klen) == 0;
 }
 
+/* Zeroed room for cap slots; *bytes is what was taken. A table of a MiB
+ * or more (a word count's, for one) is 2 MiB-aligned and asks for huge
+ * pages: its lookups land all over it, and with 4 KiB pages most of them
+ * also missed the TLB, which in a virtual machine costs a two-level page
+ * walk (measured: a tenth of the word count's map CPU). NULL when out of
+ * memory. */
+static struct agg_entry *
+alloc_slots(size_t cap, size_t *bytes)
+{
+    const size_t huge = 2u << 20;
+    size_t need = cap * sizeof(struct agg_entry);
+    void *p;
+
+    if (need < huge / 2) {
+        *bytes = need;
+        return calloc(cap, sizeof(struct agg_entry));
+    }
+    *bytes = (need + huge - 1) & ~(huge - 1);
+    if (posix_memalign(&p, huge, *bytes) != 0)
+        return NULL;
+    (void)madvise(p, *bytes, MADV_HUGEPAGE);    /* a hint: may be refused */
+    memset(p, 0, need);
+    return p;
+}
+
 static int
 grow(struct agg_table *t)
 {
-    size_t cap = t->cap ? t->cap * 2 : 4096;
-    struct agg_entry *slots = calloc(cap, sizeof(*slots)), *old = t->slots;
+    size_t cap = t->cap ? t->cap * 2 : 4096, bytes;
+    struct agg_entry *slots = alloc_slots(cap, &bytes), *old = t->slots;
     size_t oldcap = t->cap;
 
     if (slots == NULL)
         return -ENOMEM;
     t->slots = slots;
     t->cap = cap;
+    t->slots_bytes = bytes;
     /* Keys are distinct: each goes to the first free slot from its home.
      * Inline keys move with their entries. */
     for (size_t i = 0; i < oldcap; i++) {

@@ -55,6 +55,7 @@ struct agg_pending {
 struct agg_table {
     struct agg_entry *slots;    /* NULL until the first insert */
     size_t cap;                 /* a power of two, or 0 */
+    size_t slots_bytes;         /* what slots takes, padding included */
     size_t n;                   /* entries in use, at most 3/4 of cap */
     struct arena *arena;        /* where long keys are copied */
     struct agg_pending pending[AGG_BATCH];
