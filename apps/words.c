@@ -145,7 +145,7 @@ split(const char *data, size_t len, words_fn *fn, void *arg)
 
     for (size_t base = 0; base < len; base += BLOCK) {
         const unsigned char *b = p + base;
-        uint64_t letters, high, rest;
+        uint64_t letters, high;
 
         if (len - base < BLOCK) {       /* zeros are not letters */
             memset(tail, 0, sizeof(tail));
@@ -173,24 +173,28 @@ split(const char *data, size_t len, words_fn *fn, void *arg)
             }
             high &= i + w < BLOCK ? ~(uint64_t)0 << (i + w) : 0;
         }
-        /* Runs of ones in letters are words, perhaps begun earlier. */
-        rest = letters;
-        for (;;) {
-            if (!in_word) {
-                if (rest == 0)
-                    break;
-                start = base + (size_t)__builtin_ctzll(rest);
-                in_word = true;
-            }
-            /* The word ends at the first zero at or after its start. */
-            uint64_t ends = ~rest & (~(uint64_t)0 << (start > base
-                                                    ? start - base : 0));
-            if (ends == 0)
-                break;                  /* it runs into the next block */
+        /* Runs of ones in letters are words, perhaps begun earlier: a
+         * word starts at a one after a zero and ends at a zero after a
+         * one. The two masks are read off independently, so consecutive
+         * words overlap in the pipeline. */
+        uint64_t before = letters << 1 | (uint64_t)in_word;
+        uint64_t starts = letters & ~before, ends = ~letters & before;
+        if (in_word && ends != 0) {     /* the word begun earlier ends */
             size_t end = base + (size_t)__builtin_ctzll(ends);
             fn(data + start, end - start, arg);
+            ends &= ends - 1;
             in_word = false;
-            rest &= ~(uint64_t)0 << (end - base);
+        }
+        while (ends != 0) {
+            size_t s = base + (size_t)__builtin_ctzll(starts);
+            size_t end = base + (size_t)__builtin_ctzll(ends);
+            fn(data + s, end - s, arg);
+            starts &= starts - 1;
+            ends &= ends - 1;
+        }
+        if (starts != 0) {              /* one runs into the next block */
+            start = base + (size_t)__builtin_ctzll(starts);
+            in_word = true;
         }
     }
     if (in_word)
