@@ -338,12 +338,23 @@ agg_find(struct agg_table *t, const struct agg_pending *p)
 
 /* Masks keeping the first n bytes of two little-endian words, n <= 16. */
 static const uint64_t keep_bytes[AGG_INLINE_KEY + 1][2] = {
-#define KEEP(n) {(n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1,                 \
-                 (n) <= 8 ? 0 : (n) == 16 ? ~0ull : (1ull << (8 * ((n) - 8))) - 1}
-    KEEP(0), KEEP(1), KEEP(2), KEEP(3), KEEP(4), KEEP(5), KEEP(6), KEEP(7),
-    KEEP(8), KEEP(9), KEEP(10), KEEP(11), KEEP(12), KEEP(13), KEEP(14),
-    KEEP(15), KEEP(16),
-#undef KEEP
+    {0x0000000000000000ull, 0x0000000000000000ull},
+    {0x00000000000000ffull, 0x0000000000000000ull},
+    {0x000000000000ffffull, 0x0000000000000000ull},
+    {0x0000000000ffffffull, 0x0000000000000000ull},
+    {0x00000000ffffffffull, 0x0000000000000000ull},
+    {0x000000ffffffffffull, 0x0000000000000000ull},
+    {0x0000ffffffffffffull, 0x0000000000000000ull},
+    {0x00ffffffffffffffull, 0x0000000000000000ull},
+    {0xffffffffffffffffull, 0x0000000000000000ull},
+    {0xffffffffffffffffull, 0x00000000000000ffull},
+    {0xffffffffffffffffull, 0x000000000000ffffull},
+    {0xffffffffffffffffull, 0x0000000000ffffffull},
+    {0xffffffffffffffffull, 0x00000000ffffffffull},
+    {0xffffffffffffffffull, 0x000000ffffffffffull},
+    {0xffffffffffffffffull, 0x0000ffffffffffffull},
+    {0xffffffffffffffffull, 0x00ffffffffffffffull},
+    {0xffffffffffffffffull, 0xffffffffffffffffull},
 };
 
 /* hash_key, without a branch on the length for a short key that may be
