@@ -171,7 +171,8 @@ TEST_CXX_APPS := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc bench-net \
-        bench-faults bench-coord-load \
+        bench-faults bench-coord-load bench-wc-cpu bench-pairs \
+        bench-scale-tasks \
         fuzz fuzz-seeds clean install uninstall
 .SECONDARY:
 all: $(LAYER_LIBS) apps $(PROGRAMS)
@@ -384,6 +385,11 @@ CHECK_FUZZ_SECONDS ?= 5
 # ~195 MB corpus; see bench/bench.sh.
 bench: all $(BENCH_EXEC)
 	@BUILD=$(BUILD) bench/bench.sh
+
+# The word count job's total CPU seconds (coordinator + 2 workers) on the
+# same corpus, median of 5 runs; see bench/bench-wc-cpu.sh.
+bench-wc-cpu: all
+	@BUILD=$(BUILD) bench/bench-wc-cpu.sh
 
 # 200 MB, 1 GB and 2 GB generated inputs: time and worker memory.
 bench-scale: all

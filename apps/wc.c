@@ -4,18 +4,12 @@
 #include "mrapp.h"
 #include "words.h"
 
-static void
-emit_one(const char *word, size_t len, void *arg)
-{
-    mr_emit(arg, word, len, "1", 1);
-}
-
 static int
 wc_map(const char *filename, const char *data, size_t len,
        struct mr_emitter *out)
 {
     (void)filename;
-    words_split(data, len, emit_one, out);
+    words_emit(data, len, out, "1", 1);      /* mr_emit_batch, 64 at once */
     return 0;
 }
 

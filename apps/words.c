@@ -132,8 +132,10 @@ bit_range(unsigned from, unsigned n)
     return (((uint64_t)1 << n) - 1) << from;
 }
 
-void
-words_split(const char *data, size_t len, words_fn *fn, void *arg)
+/* The splitting loop, inlined into each caller with its fn, so that
+ * words_emit's gathering of words costs no call per word. */
+static inline __attribute__((always_inline)) void
+split(const char *data, size_t len, words_fn *fn, void *arg)
 {
     const unsigned char *p = (const unsigned char *)data;
     unsigned char tail[BLOCK];
@@ -143,7 +145,7 @@ words_split(const char *data, size_t len, words_fn *fn, void *arg)
 
     for (size_t base = 0; base < len; base += BLOCK) {
         const unsigned char *b = p + base;
-        uint64_t letters, high, rest;
+        uint64_t letters, high;
 
         if (len - base < BLOCK) {       /* zeros are not letters */
             memset(tail, 0, sizeof(tail));
@@ -171,26 +173,79 @@ words_split(const char *data, size_t len, words_fn *fn, void *arg)
             }
             high &= i + w < BLOCK ? ~(uint64_t)0 << (i + w) : 0;
         }
-        /* Runs of ones in letters are words, perhaps begun earlier. */
-        rest = letters;
-        for (;;) {
-            if (!in_word) {
-                if (rest == 0)
-                    break;
-                start = base + (size_t)__builtin_ctzll(rest);
-                in_word = true;
-            }
-            /* The word ends at the first zero at or after its start. */
-            uint64_t ends = ~rest & (~(uint64_t)0 << (start > base
-                                                    ? start - base : 0));
-            if (ends == 0)
-                break;                  /* it runs into the next block */
+        /* Runs of ones in letters are words, perhaps begun earlier: a
+         * word starts at a one after a zero and ends at a zero after a
+         * one. The two masks are read off independently, so consecutive
+         * words overlap in the pipeline. */
+        uint64_t before = letters << 1 | (uint64_t)in_word;
+        uint64_t starts = letters & ~before, ends = ~letters & before;
+        if (in_word && ends != 0) {     /* the word begun earlier ends */
             size_t end = base + (size_t)__builtin_ctzll(ends);
             fn(data + start, end - start, arg);
+            ends &= ends - 1;
             in_word = false;
-            rest &= ~(uint64_t)0 << (end - base);
+        }
+        while (ends != 0) {
+            size_t s = base + (size_t)__builtin_ctzll(starts);
+            size_t end = base + (size_t)__builtin_ctzll(ends);
+            fn(data + s, end - s, arg);
+            starts &= starts - 1;
+            ends &= ends - 1;
+        }
+        if (starts != 0) {              /* one runs into the next block */
+            start = base + (size_t)__builtin_ctzll(starts);
+            in_word = true;
         }
     }
     if (in_word)
         fn(data + start, len - start, arg);
+}
+
+void
+words_split(const char *data, size_t len, words_fn *fn, void *arg)
+{
+    split(data, len, fn, arg);
+}
+
+/* ---------------------------------------------------------------- emit */
+
+#define EMIT_BATCH 64           /* words handed to mr_emit_batch at once */
+
+struct gathered {
+    struct mr_emitter *out;
+    const char *value;
+    size_t vlen;
+    size_t n;
+    struct mr_pair pairs[EMIT_BATCH];
+};
+
+static inline void
+gather(const char *word, size_t len, void *arg)
+{
+    struct gathered *g = arg;
+    struct mr_pair *p = &g->pairs[g->n];
+
+    p->key = word;
+    p->klen = len;
+    p->value = g->value;
+    p->vlen = g->vlen;
+    if (++g->n == EMIT_BATCH) {
+        mr_emit_batch(g->out, g->pairs, EMIT_BATCH);
+        g->n = 0;
+    }
+}
+
+void
+words_emit(const char *data, size_t len, struct mr_emitter *out,
+           const char *value, size_t vlen)
+{
+    struct gathered g;
+
+    g.out = out;
+    g.value = value;
+    g.vlen = vlen;
+    g.n = 0;
+    split(data, len, gather, &g);
+    if (g.n > 0)
+        mr_emit_batch(out, g.pairs, g.n);
 }

@@ -18,11 +18,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mrapp.h"
+
 /* Receives one word, data[0..len) with len >= 1, and words_split's arg. */
 typedef void words_fn(const char *word, size_t len, void *arg);
 
 /* Calls fn for each word of data[0..len), in order. */
 void words_split(const char *data, size_t len, words_fn *fn, void *arg);
+
+/* Emits each word of data[0..len), in order, with the same value: as
+ * mr_emit(out, word, wlen, value, vlen) per word would, but gathered into
+ * batches for mr_emit_batch. */
+void words_emit(const char *data, size_t len, struct mr_emitter *out,
+                const char *value, size_t vlen);
 
 /* Iterator form: start with *pos = 0. Finds the next word at or after
  * data[*pos], sets *word and *wlen to it, advances *pos past it and returns

@@ -20,9 +20,11 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "mrapp.h"
 
 #define AGG_INLINE_KEY 16       /* keys up to this long live in the slot */
 #define AGG_BATCH      32       /* pairs queued before they are looked up */
+#define AGG_FIND_BATCH 64       /* keys agg_find_batch takes at once */
 #define AGG_QUEUE_BYTES (16u << 10)  /* or this many bytes of them */
 
 /* One distinct key: finding a short key touches one cache line, and a word
@@ -53,6 +55,7 @@ struct agg_pending {
 struct agg_table {
     struct agg_entry *slots;    /* NULL until the first insert */
     size_t cap;                 /* a power of two, or 0 */
+    size_t slots_bytes;         /* what slots takes, padding included */
     size_t n;                   /* entries in use, at most 3/4 of cap */
     struct arena *arena;        /* where long keys are copied */
     struct agg_pending pending[AGG_BATCH];
@@ -93,6 +96,24 @@ agg_pending_value(const struct agg_table *t, const struct agg_pending *p)
 /* The entry for a queued pair's key, inserted if new; NULL when out of
  * memory. */
 struct agg_entry *agg_find(struct agg_table *t, const struct agg_pending *p);
+
+/* ------------------------------------------------ keys looked up in place
+ *
+ * A batch of keys the caller holds for the length of the lookup (the pairs
+ * of one mr_emit_batch call) needs no queue: they are hashed and their
+ * slots prefetched, then each is found, a long key compared where it is. */
+
+/* Sets found[i] to the entry for the key of pairs[i] (its value is not
+ * looked at), inserted if new, for n <= AGG_FIND_BATCH pairs: the table
+ * grows first, if it must, so no entry moves during the batch. A key of at
+ * most AGG_INLINE_KEY bytes may be read as 16 bytes when they lie in its
+ * page (such a read cannot fault; the bytes past the key are masked off,
+ * and AddressSanitizer builds never do it), so that hashing a short word
+ * takes no branch on its length. Returns 0, or -ENOMEM with the entries
+ * before the first missing one found (keys after it may or may not have
+ * been inserted). */
+int agg_find_batch(struct agg_table *t, const struct mr_pair *pairs,
+                   size_t n, struct agg_entry **found);
 
 /* Empties the queue, once its pairs have been looked up. */
 void agg_queue_clear(struct agg_table *t);

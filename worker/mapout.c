@@ -329,6 +329,69 @@ mapout_emit(struct mr_emitter *emitter, const char *key, size_t klen,
         spill_run(mo);
 }
 
+/* A batch of summed pairs, at most AGG_FIND_BATCH: their counts parsed,
+ * their keys found together (agg_find_batch), then each count added to its
+ * key's sum. */
+static void
+add_summed_batch(struct mapout *mo, const struct mr_pair *pairs, size_t n)
+{
+    struct agg_entry *found[AGG_FIND_BATCH];
+    uint64_t counts[AGG_FIND_BATCH], bytes = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct mr_pair *p = &pairs[i];
+        if (p->klen > UINT32_MAX / 2 || p->vlen > UINT32_MAX / 2) {
+            mapout__set_error(mo, -E2BIG, "a key or value of 2 GiB or more");
+            return;
+        }
+        if (p->vlen == 1 && (unsigned char)(p->value[0] - '0') < 10) {
+            counts[i] = (uint64_t)(p->value[0] - '0');
+        } else if (!count_parse(p->value, p->vlen, &counts[i])) {
+            not_a_count(mo);
+            return;
+        }
+        bytes += p->klen + p->vlen;
+    }
+    if (agg_find_batch(&mo->agg, pairs, n, found) < 0) {
+        mapout__set_error(mo, -ENOMEM, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct agg_entry *e = found[i];
+        if (e->v.sum + counts[i] < counts[i]) {
+            sum_overflow(mo);
+            return;
+        }
+        e->v.sum += counts[i];
+    }
+    mo->emitted += n;
+    mo->emitted_bytes += bytes;
+}
+
+/* struct mr_emitter's emit_batch: summed pairs go to the table in batches
+ * without being queued; any other pairs one at a time. */
+static void
+mapout_emit_batch(struct mr_emitter *emitter, const struct mr_pair *pairs,
+                  size_t n)
+{
+    struct mapout *mo = (struct mapout *)emitter;
+
+    if (!mo->sum) {
+        for (size_t i = 0; i < n && mo->error == 0; i++)
+            mapout_emit(emitter, pairs[i].key, pairs[i].klen,
+                        pairs[i].value, pairs[i].vlen);
+        return;
+    }
+    while (n > 0 && mo->error == 0) {
+        size_t k = n < AGG_FIND_BATCH ? n : AGG_FIND_BATCH;
+        add_summed_batch(mo, pairs, k);
+        if (mo->error == 0 && memory_in_use(mo) > mo->budget)
+            spill_run(mo);
+        pairs += k;
+        n -= k;
+    }
+}
+
 static void
 mapout_count(struct mr_emitter *emitter, const char *name, uint64_t n,
              bool literal)
@@ -345,6 +408,7 @@ mapout_init(struct mapout *mo, uint32_t nreduce, mr_reduce_fn *combine,
     memset(mo, 0, sizeof(*mo));
     mo->emitter.emit = mapout_emit;
     mo->emitter.count = mapout_count;
+    mo->emitter.emit_batch = mapout_emit_batch;
     mo->nreduce = nreduce;
     mo->sum = builtin_combiner == MR_COMBINER_SUM;
     mo->combine = mo->sum ? NULL : combine;

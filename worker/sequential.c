@@ -436,7 +436,7 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct exec_cli exec;
-    struct pairs ps = {.emitter = {collect, count}};
+    struct pairs ps = {.emitter = {collect, count, NULL}};
     struct app_module mod;
     char err[MR_ERR_LEN], name_err[APP_NAME_ERR_LEN], app_file[PATH_MAX];
     bool check = false, seeded = false, counters = false;

@@ -134,7 +134,7 @@ mapout__exec_combine(struct mapout *mo, struct im_writer *w,
 {
     struct buffer_groups g = {{group_value}, mo, 0, 0};
     struct exec_groups in = {group_next, NULL, &g};
-    struct combined c = {{combined_emit, combined_count}, mo->nreduce,
+    struct combined c = {{combined_emit, combined_count, NULL}, mo->nreduce,
                          {NULL, 0}, NULL, 0, 0, true, 0};
     char err[MR_ERR_LEN];
     int rc;

@@ -125,7 +125,7 @@ count_emit(struct mr_emitter *e, const char *key, size_t klen,
 Test(app, a_cxx_module_loads)
 {
     static const char text[] = "the cat and the hat, the end";
-    struct count_emitter ce = {{count_emit, count_count}, 0, 0, 0, 0, 0};
+    struct count_emitter ce = {{count_emit, count_count, NULL}, 0, 0, 0, 0, 0};
     char path[PATH_MAX + 32], err[MR_ERR_LEN];
     struct app_module m;
 
@@ -148,7 +148,7 @@ Test(app, a_cxx_module_loads)
  * builds it) and counts. */
 Test(app, a_cxx_module_wrapping_the_header_in_extern_c)
 {
-    struct count_emitter ce = {{count_emit, count_count}, 0, 0, 0, 0, 0};
+    struct count_emitter ce = {{count_emit, count_count, NULL}, 0, 0, 0, 0, 0};
     char path[PATH_MAX + 32], err[MR_ERR_LEN];
     struct app_module m;
 

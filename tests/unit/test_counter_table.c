@@ -230,7 +230,7 @@ test_out_count(struct mr_output *o, const char *name, uint64_t n,
 Test(counter_table, mr_count_and_mr_count_name)
 {
     struct counter_table t;
-    struct test_emitter e = {{test_emit, test_count}, &t, 0, 0};
+    struct test_emitter e = {{test_emit, test_count, NULL}, &t, 0, 0};
     struct test_output o = {{test_write, test_out_count}, &t};
     char name[] = "odd lines";
 
@@ -251,7 +251,7 @@ Test(counter_table, mr_count_and_mr_count_name)
  * nothing. */
 Test(counter_table, no_count_member_means_no_count)
 {
-    struct mr_emitter e = {test_emit, NULL};
+    struct mr_emitter e = {test_emit, NULL, NULL};
     struct mr_output o = {test_write, NULL};
 
     mr_count(&e, "x", 1);

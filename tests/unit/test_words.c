@@ -219,3 +219,70 @@ Test(words, block_splitter_agrees_with_the_iterator)
                      "round %d: the words differ", round);
     }
 }
+
+/* words_emit's emitter: records each pair's span in the text (its value
+ * must be the one given) and how the pairs came, singly or in batches. */
+struct span_emitter {
+    struct mr_emitter base;
+    struct spans spans;
+    size_t batches, largest;
+};
+
+static void
+span_emit(struct mr_emitter *e, const char *key, size_t klen,
+          const char *value, size_t vlen)
+{
+    struct span_emitter *s = (struct span_emitter *)e;
+
+    cr_assert_eq(vlen, 2);
+    cr_assert_eq(memcmp(value, "v1", 2), 0);
+    record_span(key, klen, &s->spans);
+}
+
+static void
+span_emit_batch(struct mr_emitter *e, const struct mr_pair *pairs,
+                size_t n)
+{
+    struct span_emitter *s = (struct span_emitter *)e;
+
+    cr_assert_gt(n, 0);
+    s->batches++;
+    s->largest = n > s->largest ? n : s->largest;
+    for (size_t i = 0; i < n; i++)
+        span_emit(e, pairs[i].key, pairs[i].klen, pairs[i].value,
+                  pairs[i].vlen);
+}
+
+/* words_emit gives words_split's words, in batches of at most 64, through
+ * emit_batch; and through emit where the framework has no emit_batch. */
+Test(words, words_emit_batches_the_words_words_split_finds)
+{
+    static char buf[6000];
+    static struct span_emitter batched, single;
+    static struct spans split;
+    uint32_t seed = 99;
+
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        seed = seed * 1103515245 + 12345;
+        buf[i] = (seed >> 16) % 4 == 0 ? ' ' : (char)('a' + (seed >> 20) % 3);
+    }
+    buf[100] = (char)0xc3;              /* é */
+    buf[101] = (char)0xa9;
+    split.base = batched.spans.base = single.spans.base = buf;
+    words_split(buf, sizeof(buf), record_span, &split);
+    batched.base = (struct mr_emitter){span_emit, NULL, span_emit_batch};
+    words_emit(buf, sizeof(buf), &batched.base, "v1", 2);
+    single.base = (struct mr_emitter){span_emit, NULL, NULL};
+    words_emit(buf, sizeof(buf), &single.base, "v1", 2);
+    cr_assert_gt(split.n, 2 * 500);     /* many batches */
+    cr_assert_eq(batched.spans.n, split.n);
+    cr_assert_eq(memcmp(batched.spans.at, split.at, split.n * sizeof(size_t)),
+                 0);
+    cr_assert_eq(batched.largest, 64);
+    cr_assert_eq(batched.batches, (split.n / 2 + 63) / 64);
+    cr_assert_eq(single.spans.n, split.n);
+    cr_assert_eq(memcmp(single.spans.at, split.at, split.n * sizeof(size_t)),
+                 0);
+    words_emit(buf, 0, &batched.base, "v1", 2);     /* no words, no call */
+    cr_assert_eq(batched.batches, (split.n / 2 + 63) / 64);
+}
