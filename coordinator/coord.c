@@ -1,5 +1,6 @@
 /* The coordinator's service: its life cycle, the GetTask handler, deadline
- * timers, the queue of workers waiting for a task and the timer that wakes
+ * timers, the queue of workers waiting for a task (a GetTask's ask, or a
+ * report's that wants the next task: coord__ask) and the timer that wakes
  * it when a straggler is due a backup, around the state machine in
  * tasks.c. Joining is in coord_join.c, task reports in
  * coord_report.c, the job's end in coord_end.c. */
@@ -462,7 +463,8 @@ on_disconnect(uint64_t conn_id, void *arg)
 
     members_remove(&c->members, conn_id);
     coord__drop_uploads(c, conn_id);
-    /* Held GetTask calls of this connection go nowhere now: drop them. */
+    /* Held asks (GetTask calls, reports) of this connection go nowhere
+     * now: drop them. */
     while (*link != NULL) {
         struct waiter *w = *link;
         if (rpc_call_conn_id(w->call) != conn_id) {
