@@ -17,6 +17,9 @@
 #   coord_rss_mb_1000  the coordinator's peak RSS (goal: <= 64 MiB).
 # The coordinator's CPU time per task is printed too: on a busy machine it
 # says more than the wall time.
+# Each fake's report asks for its next task (one round trip a task);
+# arguments go to bench/coord_load: --get-task measures the two round
+# trips (a report, then a GetTask) workers made before TaskReport.ask.
 set -eu
 
 B=$(cd "${BUILD:-build}" && pwd)
@@ -34,7 +37,7 @@ for conns in 100 1000; do
     a=() p=() m=()
     for ((i = 1; i <= ROUNDS; i++)); do
         out=$("$B/bench/coord_load" --build "$B" --conns "$conns" \
-                  --maps $MAPS --reduces $REDUCES | grep '^RESULT')
+                  --maps $MAPS --reduces $REDUCES "$@" | grep '^RESULT')
         a+=("$(field assign_s <<< "$out")")
         p+=("$(field p99_ms <<< "$out")")
         m+=("$(field rss_mb <<< "$out")")
