@@ -9,8 +9,9 @@
 # Figures, the median over ROUNDS rounds (3, or $MR_BENCH_ROUNDS):
 #   coord_assign_s_N  tasks handed out per second, first GetTask to the
 #             job's end (its commit included) (goal at 1,000: >= 50,000);
-#   coord_p99_ms_N  the 99th percentile of a GetTask's round trip, among
-#             those answered with a task (goal: <= 20 ms); the table also
+#   coord_p99_ms_N  the 99th percentile of an ask's round trip (a GetTask,
+#             or a report asking for the next task), among those
+#             answered with a task (goal: <= 20 ms); the table also
 #             shows it among those answered with a map task, which leaves
 #             out the workers that waited at the map phase's end (1,000
 #             of 22,000 GetTasks at 1,000 workers: more than 1%);

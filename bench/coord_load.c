@@ -20,8 +20,9 @@
  * --split-size 16 into one map task a line, and `reduces` reduce tasks.
  * Figures: assignments per second (tasks handed out over the wall time
  * from the first GetTask to the first reply saying the job is over, its
- * commit included), the round trip of the GetTask calls that were handed
- * a task (p50, p99; a GetTask held until the job ends is not counted;
+ * commit included), the round trip of the asks (a GetTask, or a report
+ * that asks for the next task) that were handed a task (p50, p99; an ask
+ * held until the job ends is not counted;
  * and the p99 of those handed a map task, which leaves out the workers
  * that waited at the map phase's end for its last maps), the
  * coordinator's peak RSS (VmHWM, read before it exits) and its CPU time
@@ -148,7 +149,7 @@ usage(FILE *to)
         "Drives a real mrcoordinator (DIR/mrcoordinator, default build/)\n"
         "with N fake workers (default 1000) through a job of M map tasks\n"
         "(default 20000) and R reduce tasks (default 2000); prints\n"
-        "assignments per second, the GetTask round trip and the\n"
+        "assignments per second, the round trip of an ask and the\n"
         "coordinator's peak RSS and CPU time. Each report asks for the\n"
         "next task (one round trip a task); --get-task: a GetTask after\n"
         "each report, as before (two).\n");
@@ -761,7 +762,7 @@ main(int argc, char **argv)
     secs = r.over_at - r.first_ask;
     assign_s = (double)r.handed / secs;
     printf("%u connections, %u maps, %u reduces: %llu tasks handed out in "
-           "%.3f s (%.0f/s); GetTask p50 %.2f ms, p99 %.2f ms (p99 of those "
+           "%.3f s (%.0f/s); ask p50 %.2f ms, p99 %.2f ms (p99 of those "
            "handed a map task %.2f ms); coordinator peak RSS %.1f MiB, CPU "
            "%.2f s in all, %.2f s (%.1f us a task) from the first GetTask to "
            "the end; the fake workers' CPU meanwhile %.2f s\n",
