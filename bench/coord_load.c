@@ -6,7 +6,9 @@
  * Each fake worker joins as mrworker does (protocol version, pid, host,
  * cwd, taking the job's app module: the coordinator is given --app), then
  * loops GetTask -> ReportTask(ok) at once, until it is told the job is
- * over. What a fake skips: it maps and reduces nothing, writes no
+ * over; each report asks for the next task (TaskReport.ask), so a fake
+ * makes one round trip a task (--get-task: a GetTask after each report,
+ * two). What a fake skips: it maps and reduces nothing, writes no
  * intermediate file and reports a map's output as left in the private
  * directory; it writes each reduce's staged output empty, where a real
  * worker would write it, so that the job commits and ends DONE (its
@@ -18,8 +20,9 @@
  * --split-size 16 into one map task a line, and `reduces` reduce tasks.
  * Figures: assignments per second (tasks handed out over the wall time
  * from the first GetTask to the first reply saying the job is over, its
- * commit included), the round trip of the GetTask calls that were handed
- * a task (p50, p99; a GetTask held until the job ends is not counted;
+ * commit included), the round trip of the asks (a GetTask, or a report
+ * that asks for the next task) that were handed a task (p50, p99; an ask
+ * held until the job ends is not counted;
  * and the p99 of those handed a map task, which leaves out the workers
  * that waited at the map phase's end for its last maps), the
  * coordinator's peak RSS (VmHWM, read before it exits) and its CPU time
@@ -63,6 +66,8 @@
 struct opts {
     unsigned conns, maps, reduces;
     const char *build;          /* where mrcoordinator and apps/wc.so are */
+    bool get_task;              /* ask with GetTask after each report, as
+                                   workers did before TaskReport.ask */
 };
 
 enum fake_state { FAKE_JOINING, FAKE_ASKING, FAKE_REPORTING, FAKE_DONE };
@@ -140,12 +145,14 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: coord_load [--conns N] [--maps M] [--reduces R]\n"
-        "                  [--build DIR]\n"
+        "                  [--build DIR] [--get-task]\n"
         "Drives a real mrcoordinator (DIR/mrcoordinator, default build/)\n"
         "with N fake workers (default 1000) through a job of M map tasks\n"
         "(default 20000) and R reduce tasks (default 2000); prints\n"
-        "assignments per second, the GetTask round trip and the\n"
-        "coordinator's peak RSS and CPU time.\n");
+        "assignments per second, the round trip of an ask and the\n"
+        "coordinator's peak RSS and CPU time. Each report asks for the\n"
+        "next task (one round trip a task); --get-task: a GetTask after\n"
+        "each report, as before (two).\n");
 }
 
 static unsigned
@@ -173,12 +180,13 @@ parse_args(int argc, char **argv, struct opts *o)
         {"maps", required_argument, NULL, 'm'},
         {"reduces", required_argument, NULL, 'r'},
         {"build", required_argument, NULL, 'b'},
+        {"get-task", no_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
 
-    *o = (struct opts){1000, 20000, 2000, "build"};
+    *o = (struct opts){1000, 20000, 2000, "build", false};
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (opt == 'c')
             o->conns = parse_count("--conns", optarg, 100000);
@@ -188,6 +196,8 @@ parse_args(int argc, char **argv, struct opts *o)
             o->reduces = parse_count("--reduces", optarg, 100000);
         else if (opt == 'b')
             o->build = optarg;
+        else if (opt == 'g')
+            o->get_task = true;
         else if (opt == 'h') {
             usage(stdout);
             exit(0);
@@ -434,15 +444,23 @@ send_get_task(struct run *r, struct fake *f)
     send_request(r, f, "GetTask", &req.base);
 }
 
+/* Reports t done; unless --get-task, the report asks for the next task
+ * (TaskReport.ask), whose round trip it then is. */
 static void
 send_report(struct run *r, struct fake *f, const Mr__Task *t)
 {
     Mr__TaskReport rep = MR__TASK_REPORT__INIT;
+    Mr__TaskRequest ask = MR__TASK_REQUEST__INIT;
 
     rep.kind = t->kind;
     rep.id = t->id;
     rep.attempt = t->attempt;
     rep.ok = true;
+    if (!r->o.get_task) {
+        ask.worker_pid = (uint32_t)getpid();
+        rep.ask = &ask;
+        f->asked = now_s();
+    }
     f->state = FAKE_REPORTING;
     send_request(r, f, "ReportTask", &rep.base);
 }
@@ -536,14 +554,11 @@ on_join(struct run *r, struct fake *f, const uint8_t *p, size_t len)
     r->joined++;
 }
 
+/* A task, or the job's end, handed out (by GetTask, or with a report's
+ * reply) ms after it was asked for. */
 static void
-on_task(struct run *r, struct fake *f, const uint8_t *p, size_t len)
+take_task(struct run *r, struct fake *f, const Mr__Task *t, double ms)
 {
-    double ms = (now_s() - f->asked) * 1000.0;
-    Mr__Task *t = mr__task__unpack(NULL, len, p);
-
-    if (t == NULL)
-        die("a Task reply does not unpack");
     if (t->kind == MR__TASK_KIND__TASK_EXIT) {
         job_over(r, t->outcome);
         finish(r, f);
@@ -559,12 +574,24 @@ on_task(struct run *r, struct fake *f, const uint8_t *p, size_t len)
     } else {
         die("a Task of kind %d", (int)t->kind);
     }
+}
+
+static void
+on_task(struct run *r, struct fake *f, const uint8_t *p, size_t len)
+{
+    double ms = (now_s() - f->asked) * 1000.0;
+    Mr__Task *t = mr__task__unpack(NULL, len, p);
+
+    if (t == NULL)
+        die("a Task reply does not unpack");
+    take_task(r, f, t, ms);
     mr__task__free_unpacked(t, NULL);
 }
 
 static void
 on_report(struct run *r, struct fake *f, const uint8_t *p, size_t len)
 {
+    double ms = (now_s() - f->asked) * 1000.0;
     Mr__ReportReply *rep = mr__report_reply__unpack(NULL, len, p);
 
     if (rep == NULL)
@@ -572,6 +599,11 @@ on_report(struct run *r, struct fake *f, const uint8_t *p, size_t len)
     if (rep->job_over) {
         job_over(r, rep->outcome);
         finish(r, f);
+    } else if (rep->next != NULL) {
+        take_task(r, f, rep->next, ms);
+    } else if (!r->o.get_task) {
+        die("a report that asked for the next task was answered without "
+            "one");
     } else {
         send_get_task(r, f);
     }
@@ -730,7 +762,7 @@ main(int argc, char **argv)
     secs = r.over_at - r.first_ask;
     assign_s = (double)r.handed / secs;
     printf("%u connections, %u maps, %u reduces: %llu tasks handed out in "
-           "%.3f s (%.0f/s); GetTask p50 %.2f ms, p99 %.2f ms (p99 of those "
+           "%.3f s (%.0f/s); ask p50 %.2f ms, p99 %.2f ms (p99 of those "
            "handed a map task %.2f ms); coordinator peak RSS %.1f MiB, CPU "
            "%.2f s in all, %.2f s (%.1f us a task) from the first GetTask to "
            "the end; the fake workers' CPU meanwhile %.2f s\n",

@@ -1,5 +1,6 @@
 /* The coordinator's service: its life cycle, the GetTask handler, deadline
- * timers, the queue of workers waiting for a task and the timer that wakes
+ * timers, the queue of workers waiting for a task (a GetTask's ask, or a
+ * report's that wants the next task: coord__ask) and the timer that wakes
  * it when a straggler is due a backup, around the state machine in
  * tasks.c. Joining is in coord_join.c, task reports in
  * coord_report.c, the job's end in coord_end.c. */
@@ -139,8 +140,19 @@ coord__outcome(const coord *c)
                                         : MR__JOB_OUTCOME__OUTCOME_FAILED;
 }
 
+/* Answers the ask w with t: GetTask's reply, or the report's, t its next
+ * task. */
 static void
-reply_exit(coord *c, rpc_call *call, Mr__Task_Closure closure)
+answer(coord *c, const struct waiter *w, Mr__Task *t)
+{
+    if (w->closure != NULL)
+        w->closure(t, w->call);
+    else
+        coord__report_reply(c, w, t);
+}
+
+static void
+reply_exit(coord *c, const struct waiter *w)
 {
     Mr__Task t = MR__TASK__INIT;
 
@@ -151,7 +163,7 @@ reply_exit(coord *c, rpc_call *call, Mr__Task_Closure closure)
         t.why = (char *)coord_error(c);
     else if (c->stopping)       /* NONE: not over, to be resumed */
         t.why = (char *)COORD_STOPPED_WHY;
-    closure(&t, call);
+    answer(c, w, &t);
 }
 
 void
@@ -171,10 +183,9 @@ coord__pid_of(const coord *c, uint64_t conn)
     return m != NULL ? m->pid : 0;
 }
 
-/* Answers call with task, which was just assigned, and arms its deadline. */
+/* Answers w with task, which was just assigned, and arms its deadline. */
 static void
-reply_task(coord *c, struct coord_task *task, rpc_call *call,
-           Mr__Task_Closure closure)
+reply_task(coord *c, struct coord_task *task, const struct waiter *w)
 {
     struct deadline *d = deadline_of(c, task);
     Mr__Task t = MR__TASK__INIT;
@@ -221,7 +232,7 @@ reply_task(coord *c, struct coord_task *task, rpc_call *call,
     rpc_loop_timer_cancel(c->loop, d->timer);
     d->timer = rpc_loop_timer_add(c->loop, c->tasks.timeout_ms, on_deadline,
                                   d);
-    closure(&t, call);
+    answer(c, w, &t);
     if (packed)
         coord__task_parts_free(&t);
 }
@@ -367,10 +378,10 @@ coord__dispatch(coord *c)
         if (c->waiters == NULL)
             c->waiters_tail = &c->waiters;
         if (task != NULL) {
-            reply_task(c, task, w->call, w->closure);
+            reply_task(c, task, w);
             coord__progress(c);
         } else {
-            reply_exit(c, w->call, w->closure);  /* over, or caller gone */
+            reply_exit(c, w);   /* over, or caller gone */
         }
         free(w);
     }
@@ -383,6 +394,43 @@ coord__dispatch(coord *c)
 
 /* ---------------------------------------------------------------- tasks */
 
+void
+coord__ask(coord *c, const struct waiter *ask, bool local)
+{
+    struct coord_task *task;
+    struct waiter *w;
+
+    if (local && !c->has_local) {
+        /* From now on, workers that write the private directory serve
+         * what they map: this one cannot read it there. */
+        mr_info("a worker keeps its files on its own disk: map outputs "
+                "are served from now on");
+        c->has_local = true;
+    }
+    if (c->ended || c->stopped) {
+        reply_exit(c, ask);
+        return;
+    }
+    task = c->waiters == NULL && !coord__journal_pending(c) && !c->stopping
+               ? next_task(c, rpc_call_conn_id(ask->call))
+               : NULL;
+    if (task != NULL) {
+        reply_task(c, task, ask);
+        coord__progress(c);
+        return;
+    }
+    w = malloc(sizeof(*w));
+    if (w == NULL) {
+        rpc_call_fail(ask->call, -ENOMEM, "coordinator out of memory");
+        return;
+    }
+    *w = *ask;
+    w->next = NULL;
+    *c->waiters_tail = w;
+    c->waiters_tail = &w->next;
+    arm_backup_timer(c);
+}
+
 static void
 coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
                Mr__Task_Closure closure, void *closure_data)
@@ -390,8 +438,7 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
     coord *c = coord_of(service);
     rpc_call *call = closure_data;
     uint64_t conn = rpc_call_conn_id(call);
-    struct coord_task *task;
-    struct waiter *w;
+    struct waiter ask = {.call = call, .closure = closure};
 
     if (members_find(&c->members, conn) == NULL) {
         coord__log_refusal(c, conn, "a task request", "it did not join");
@@ -400,36 +447,7 @@ coord_get_task(Mr__Coordinator_Service *service, const Mr__TaskRequest *req,
         return;
     }
     coord__heard(c, conn);
-    if (req->local && !c->has_local) {
-        /* From now on, workers that write the private directory serve
-         * what they map: this one cannot read it there. */
-        mr_info("a worker keeps its files on its own disk: map outputs "
-                "are served from now on");
-        c->has_local = true;
-    }
-    if (c->ended || c->stopped) {
-        reply_exit(c, call, closure);
-        return;
-    }
-    task = c->waiters == NULL && !coord__journal_pending(c) && !c->stopping
-               ? next_task(c, conn)
-               : NULL;
-    if (task != NULL) {
-        reply_task(c, task, call, closure);
-        coord__progress(c);
-        return;
-    }
-    w = malloc(sizeof(*w));
-    if (w == NULL) {
-        rpc_call_fail(call, -ENOMEM, "coordinator out of memory");
-        return;
-    }
-    w->call = call;
-    w->closure = closure;
-    w->next = NULL;
-    *c->waiters_tail = w;
-    c->waiters_tail = &w->next;
-    arm_backup_timer(c);
+    coord__ask(c, &ask, req->local);
 }
 
 static void
@@ -445,7 +463,8 @@ on_disconnect(uint64_t conn_id, void *arg)
 
     members_remove(&c->members, conn_id);
     coord__drop_uploads(c, conn_id);
-    /* Held GetTask calls of this connection go nowhere now: drop them. */
+    /* Held asks (GetTask calls, reports) of this connection go nowhere
+     * now: drop them. */
     while (*link != NULL) {
         struct waiter *w = *link;
         if (rpc_call_conn_id(w->call) != conn_id) {
@@ -453,7 +472,7 @@ on_disconnect(uint64_t conn_id, void *arg)
             continue;
         }
         *link = w->next;
-        reply_exit(c, w->call, w->closure);
+        reply_exit(c, w);
         free(w);
     }
     c->waiters_tail = link;
@@ -720,7 +739,7 @@ coord_free(coord *c)
     while (c->waiters != NULL) {
         struct waiter *w = c->waiters;
         c->waiters = w->next;
-        reply_exit(c, w->call, w->closure);
+        reply_exit(c, w);
         free(w);
     }
     coord__journal_end(c);

@@ -29,10 +29,15 @@
 #include "splits.h"
 #include "tasks.h"
 
-/* A worker's GetTask call, held until a task is free. */
+/* A worker's ask for a task: a GetTask call, or a report that asks for
+ * its next task (TaskReport.ask), answered with one in ReportReply.next;
+ * held in c->waiters until a task is free. */
 struct waiter {
     rpc_call *call;
-    Mr__Task_Closure closure;
+    Mr__Task_Closure closure;   /* GetTask's; NULL for a report's */
+    Mr__ReportReply_Closure report_closure;     /* a report's */
+    bool accepted;              /* a report's: whether its completion
+                                   counts (ReportReply.accepted) */
     struct waiter *next;
 };
 
@@ -186,6 +191,11 @@ struct coord {
 /* coord.c */
 void coord__progress(coord *c);
 void coord__dispatch(coord *c);
+/* Answers ask (a copy is queued) with a task, or the job's end, now if it
+ * can; else queues it in c->waiters for coord__dispatch, fairly: after
+ * the asks already waiting. local: the worker keeps its files on its own
+ * disk (TaskRequest.local). Out of memory, the call fails. */
+void coord__ask(coord *c, const struct waiter *ask, bool local);
 /* Tells connected workers to exit as they ask; on_over follows once the
  * last hangs up, or after COORD_DRAIN_MS. */
 void coord__drain(coord *c);
@@ -274,10 +284,16 @@ void coord__get_app(Mr__Coordinator_Service *service,
                     void *closure_data);
 
 /* coord_report.c */
-/* Answers a task report (after the job's end, when it is over). */
+/* Answers a task report (after the job's end, when it is over); a
+ * report that asks for its next task (ask, else NULL) is answered with
+ * it, maybe later (coord__ask). */
 void coord__answer_report(coord *c, rpc_call *call,
                           Mr__ReportReply_Closure closure,
-                          struct coord_task *task, bool accepted);
+                          struct coord_task *task, bool accepted,
+                          const Mr__TaskRequest *ask);
+/* Sends the reply to w, a report's ask, with next (or NULL) as the
+ * worker's next task. */
+void coord__report_reply(coord *c, const struct waiter *w, Mr__Task *next);
 void coord__report_task(Mr__Coordinator_Service *service,
                         const Mr__TaskReport *rep,
                         Mr__ReportReply_Closure closure, void *closure_data);
@@ -349,7 +365,8 @@ bool coord__journal_pending(const coord *c);
  * when nothing waits for a sync: answer now. */
 bool coord__journal_hold(coord *c, rpc_call *call,
                          Mr__ReportReply_Closure closure,
-                         struct coord_task *task, bool accepted);
+                         struct coord_task *task, bool accepted,
+                         const Mr__TaskRequest *ask);
 /* Has the next loop iteration sync (if need be) and dispatch: after the
  * job's directory is taken, a resumed job may be done already. */
 void coord__journal_kick(coord *c);

@@ -28,6 +28,8 @@ struct held_report {
     Mr__ReportReply_Closure closure;
     struct coord_task *task;
     bool accepted;
+    bool asks;                  /* the report asks for its next task */
+    Mr__TaskRequest ask;        /* then: its request */
     struct held_report *next;
 };
 
@@ -302,7 +304,7 @@ coord__journal_pending(const coord *c)
 bool
 coord__journal_hold(coord *c, rpc_call *call,
                     Mr__ReportReply_Closure closure, struct coord_task *task,
-                    bool accepted)
+                    bool accepted, const Mr__TaskRequest *ask)
 {
     struct held_report *h;
 
@@ -312,6 +314,12 @@ coord__journal_hold(coord *c, rpc_call *call,
     h->closure = closure;
     h->task = task;
     h->accepted = accepted;
+    h->asks = ask != NULL;
+    h->ask = (Mr__TaskRequest)MR__TASK_REQUEST__INIT;
+    if (ask != NULL) {          /* its own copy: the request is freed */
+        h->ask.worker_pid = ask->worker_pid;
+        h->ask.local = ask->local;
+    }
     h->next = c->held;
     c->held = h;
     return true;
@@ -333,7 +341,8 @@ on_sync(rpc_loop *loop, void *arg)
         give_up_journal(c, err);
     while (h != NULL) {
         struct held_report *next = h->next;
-        coord__answer_report(c, h->call, h->closure, h->task, h->accepted);
+        coord__answer_report(c, h->call, h->closure, h->task, h->accepted,
+                             h->asks ? &h->ask : NULL);
         free(h);
         h = next;
     }

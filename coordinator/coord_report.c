@@ -196,23 +196,36 @@ fail_attempt(coord *c, struct coord_task *task, const Mr__TaskReport *rep,
 }
 
 void
-coord__answer_report(coord *c, rpc_call *call,
-                     Mr__ReportReply_Closure closure, struct coord_task *task,
-                     bool accepted)
+coord__report_reply(coord *c, const struct waiter *w, Mr__Task *next)
 {
     Mr__ReportReply reply = MR__REPORT_REPLY__INIT;
 
-    /* The job's end (its commit) comes before anyone hears it is over. */
-    if (tasks_are_over(&c->tasks))
-        coord__end_job(c);
-    reply.accepted = accepted;
+    reply.accepted = w->accepted;
     reply.job_over = c->ended;
     reply.outcome = coord__outcome(c);
     if (reply.outcome == MR__JOB_OUTCOME__OUTCOME_FAILED)
         reply.why = (char *)coord_error(c);
-    closure(&reply, call);
+    reply.next = next;
+    w->report_closure(&reply, w->call);
+}
+
+void
+coord__answer_report(coord *c, rpc_call *call,
+                     Mr__ReportReply_Closure closure, struct coord_task *task,
+                     bool accepted, const Mr__TaskRequest *ask)
+{
+    struct waiter w = {.call = call, .report_closure = closure,
+                       .accepted = accepted};
+
+    /* The job's end (its commit) comes before anyone hears it is over. */
+    if (tasks_are_over(&c->tasks))
+        coord__end_job(c);
     if (task != NULL)
         coord__settle_timer(c, task);
+    if (ask != NULL)
+        coord__ask(c, &w, ask->local);
+    else
+        coord__report_reply(c, &w, NULL);
 }
 
 /* The first completion of task, by rep: its figures, counters and output
@@ -306,8 +319,9 @@ coord__report_task(Mr__Coordinator_Service *service,
      * waits, so is every other report: none may hear the job is over
      * before its commit. */
     if (coord__journal_hold(c, closure_data, closure, task,
-                            rep->ok && rc == 0))
+                            rep->ok && rc == 0, rep->ask))
         return;
-    coord__answer_report(c, closure_data, closure, task, rep->ok && rc == 0);
+    coord__answer_report(c, closure_data, closure, task, rep->ok && rc == 0,
+                         rep->ask);
     coord__dispatch(c);
 }

@@ -1,5 +1,6 @@
 /* The worker loop: Join, then GetTask (answered when work exists, never
- * polled), run the task (worker_task.c), ReportTask, repeat. See
+ * polled), run the task (worker_task.c), ReportTask, whose reply carries
+ * the next task (answered, as GetTask, when work exists), repeat. See
  * worker.h. */
 #define _GNU_SOURCE
 #include "worker_int.h"
@@ -247,21 +248,45 @@ worker__rejoin(struct worker *w)
 
 /* ---------------------------------------------------------------- loop */
 
-/* One GetTask and what follows. Returns GO_ON, or the exit status. */
+/* The task to run next: the one the last report's reply carried
+ * (*carried, which is freed), else one GetTask's. Returns 0 with *t set
+ * (free *owner with mr__report_reply__free_unpacked when set, else *t
+ * with mr__task__free_unpacked), or the client's error. */
 static int
-work_once(struct worker *w)
+next_task(struct worker *w, Mr__ReportReply **carried, Mr__Task **t,
+          Mr__ReportReply **owner)
+{
+    Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
+
+    *owner = NULL;
+    if (*carried != NULL && (*carried)->next != NULL) {
+        *owner = *carried;
+        *carried = NULL;
+        *t = (*owner)->next;
+        return 0;
+    }
+    if (*carried != NULL)
+        mr__report_reply__free_unpacked(*carried, NULL);
+    *carried = NULL;
+    req.worker_pid = (uint32_t)getpid();
+    req.local = w->job.local;
+    return rpc_client_call_timeout(w->c, &mr__coordinator__descriptor,
+                                   "GetTask", &req.base,
+                                   (ProtobufCMessage **)t, -1);
+}
+
+/* One task and what follows: its report, whose reply may carry the next
+ * task (*carried, for the next call). Returns GO_ON, or the exit
+ * status. */
+static int
+work_once(struct worker *w, Mr__ReportReply **carried)
 {
     char err[MR_ERR_LEN];
-    Mr__TaskRequest req = MR__TASK_REQUEST__INIT;
-    Mr__ReportReply *reply = NULL;
+    Mr__ReportReply *reply = NULL, *owner;
     Mr__Task *t = NULL;
     int rc;
 
-    req.worker_pid = (uint32_t)getpid();
-    req.local = w->job.local;
-    rc = rpc_client_call_timeout(w->c, &mr__coordinator__descriptor,
-                                 "GetTask", &req.base,
-                                 (ProtobufCMessage **)&t, -1);
+    rc = next_task(w, carried, &t, &owner);
     /* A lost connection, or a new one the client made by itself (the old
      * one had closed while idle) that the coordinator does not know:
      * join again, which says whether it is still our job. */
@@ -294,11 +319,16 @@ work_once(struct worker *w)
             if (rc != 0 && rc != MR_ECONNLOST && rc != MR_ECONNECT)
                 mr_warn("report: %s", rpc_client_errmsg(w->c));
             rc = GO_ON;
+            *carried = reply;   /* its next task, if it has one */
+            reply = NULL;
         }
     }
     if (reply != NULL)
         mr__report_reply__free_unpacked(reply, NULL);
-    mr__task__free_unpacked(t, NULL);
+    if (owner != NULL)
+        mr__report_reply__free_unpacked(owner, NULL);
+    else
+        mr__task__free_unpacked(t, NULL);
     return rc;
 }
 
@@ -312,6 +342,7 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
                                     .token_len = opts->token_len};
     struct worker w = {.mod = mod, .opts = opts,
                        .job.scratch.lock_fd = -1};
+    Mr__ReportReply *carried = NULL;    /* its next task, to run */
     char err[MR_ERR_LEN];
     int rc;
 
@@ -324,7 +355,9 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
         mr_warn("%s; failed tasks are reported without it", err);
     rc = join(&w);
     while (rc == GO_ON)
-        rc = work_once(&w);
+        rc = work_once(&w, &carried);
+    if (carried != NULL)
+        mr__report_reply__free_unpacked(carried, NULL);
     heartbeat_stop(w.hb);
     worker__unsettle(&w);
     rpc_client_free(w.c);

@@ -70,7 +70,8 @@ const char *worker__files(const struct worker *w);
 int worker__rejoin(struct worker *w);
 
 /* worker_task.c */
-/* Runs task t and reports it; a finished task whose report the
+/* Runs task t and reports it, asking for the next task (TaskReport.ask:
+ * (*reply)->next, when the coordinator gave one); a finished task whose report the
  * coordinator did not take because it went away is reported again once
  * this worker has joined it again (worker__rejoin), once. Returns the
  * client's error, if any; sets *reply to the coordinator's answer (free it

@@ -474,6 +474,7 @@ worker__run_task(struct worker *w, const Mr__Task *t,
                  Mr__ReportReply **reply, int *status)
 {
     Mr__TaskReport rep = MR__TASK_REPORT__INIT;
+    Mr__TaskRequest ask = MR__TASK_REQUEST__INIT;
     struct report_room room = {0};
     char err[MR_ERR_LEN] = "", tail[STDERR_TAIL_BYTES + 1] = "";
     int rc;
@@ -506,6 +507,10 @@ worker__run_task(struct worker *w, const Mr__Task *t,
                 err);
         rep.error = err;
     }
+    /* The next task comes with the report's reply: one round trip. */
+    ask.worker_pid = (uint32_t)getpid();
+    ask.local = w->job.local;
+    rep.ask = &ask;
     rc = send_report(w, &rep, reply, status);
     free(room.lost_maps);
     free(room.lost_attempts);

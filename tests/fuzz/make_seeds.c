@@ -61,6 +61,7 @@ main(int argc, char **argv)
     Mr__JoinRequest join = MR__JOIN_REQUEST__INIT;
     Mr__JoinReply joined = MR__JOIN_REPLY__INIT;
     Mr__Heartbeat beat = MR__HEARTBEAT__INIT;
+    Mr__ReportReply reply = MR__REPORT_REPLY__INIT;
     uint8_t digest[MR_APP_DIGEST_LEN] = {1, 2, 3};
     char host[] = "host", cwd[] = "/tmp/mr-fuzz-worker", app[] = "wc";
     char id[] = "0123456789ab";
@@ -100,6 +101,16 @@ main(int argc, char **argv)
     n += frame(buf + n, 6, RPC_ONE_WAY_ID, &beat.base);
     n += frame(buf + n, 1, 3, &rep.base);
     save(dir, "join_get_beat_report", buf, n);
+    /* Reports that ask for the next task (TaskReport.ask), twice. */
+    n = frame(buf, 2, 1, &join.base);
+    n += frame(buf + n, 0, 2, &req.base);
+    rep.ask = &req;
+    n += frame(buf + n, 1, 3, &rep.base);
+    rep.id = 1;
+    n += frame(buf + n, 1, 4, &rep.base);
+    rep.id = 0;
+    rep.ask = NULL;
+    save(dir, "join_get_report_asking", buf, n);
     n = frame(buf, 0, 1, &req.base);
     rep.kind = MR__TASK_KIND__TASK_MAP;
     rep.attempt = 1;
@@ -136,6 +147,14 @@ main(int argc, char **argv)
     save(dir, "task", buf, n);
     n = protobuf_c_message_pack(&rep.base, buf);
     save(dir, "report", buf, n);
+    rep.ask = &req;
+    n = protobuf_c_message_pack(&rep.base, buf);
+    save(dir, "report_asking", buf, n);
+    rep.ask = NULL;
+    reply.accepted = 1;
+    reply.next = &task;
+    n = protobuf_c_message_pack(&reply.base, buf);
+    save(dir, "report_reply_next", buf, n);
     n = protobuf_c_message_pack(&join.base, buf);
     save(dir, "join", buf, n);
     joined.accepted = 1;
