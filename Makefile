@@ -161,7 +161,7 @@ TEST_CXX_APPS := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/apps/%.so)
 TEST_CXX_OBJ  := $(TEST_CXX_APP_NAMES:%=$(BUILD)/tests/support/apps/%.o)
 
 .PHONY: all deps apps run test check bench bench-scale bench-rpc bench-net \
-        bench-faults \
+        bench-faults bench-pairs \
         fuzz fuzz-seeds clean install uninstall
 .SECONDARY:
 all: $(LAYER_LIBS) apps $(PROGRAMS)
@@ -385,6 +385,11 @@ bench-net: all $(BENCH_TCP) $(BENCH_SHUFFLE)
 # restarted, against the fault-free job. See bench/bench-faults.sh.
 bench-faults: all
 	@BUILD=$(BUILD) bench/bench-faults.sh
+
+# What a reduce pays per (map, reduce) pair: M x R jobs of cheap maps.
+# See bench/bench-pairs.sh.
+bench-pairs: all
+	@BUILD=$(BUILD) bench/bench-pairs.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -384,9 +384,14 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
                  "map tasks", t->n_map_attempts, t->n_map);
         return;
     }
-    names = calloc(t->n_map ? t->n_map : 1, sizeof(*names));
+    if (w->outputs == NULL)
+        w->outputs = im_cache_create(0);
+    /* Not calloc: the names of the outputs whose paths the coordinator
+     * gave are never touched (4 KB each, a reduce reads every output). */
+    names = malloc((t->n_map ? t->n_map : 1) * sizeof(*names));
     in = calloc(t->n_map ? t->n_map : 1, sizeof(*in));
-    if (names == NULL || in == NULL || merger_init(&m, t->n_map) < 0) {
+    if (w->outputs == NULL || names == NULL || in == NULL ||
+        merger_init(&m, t->n_map) < 0) {
         snprintf(err, MR_ERR_LEN, "out of memory");
         free(names);
         free(in);
@@ -395,8 +400,8 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     locate_inputs(w, t, in, names);
     mr_staged_name(name, sizeof(name), t->id, t->attempt);
     path_in(worker__files(w), room->path, sizeof(room->path), name);
-    rc = reduce_inputs_open(&ri, in, t->n_map, t->id, t->n_reduce, &id, &m,
-                            err);
+    rc = reduce_inputs_open(&ri, in, t->n_map, t->id, t->n_reduce, &id,
+                            w->outputs, &m, err);
     if (rc == 0)
         rc = reduce_merged(w->mod->app, &m, room->path, !w->job.local,
                            &room->app_counters, &st, err);
