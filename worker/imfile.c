@@ -302,11 +302,10 @@ im_cursor_start(struct im_cursor *cur, const struct im_partition *info,
 
 /* ------------------------------------------------- one partition at a time */
 
-/* Reads exactly len bytes at off; a short read is a file cut after its
- * open. */
-static int
-read_at(const struct im_file *f, const char *path, void *buf, size_t len,
-        uint64_t off, char err[MR_ERR_LEN])
+/* A short read is a file cut after its open. */
+int
+im_file_pread(const struct im_file *f, const char *path, uint64_t off,
+              size_t len, void *buf, char err[MR_ERR_LEN])
 {
     size_t done = 0;
 
@@ -360,8 +359,8 @@ im_file_open(struct im_file *f, const char *path, uint32_t nreduce,
         rc = bad_file(err, path, "shorter than its footer (truncated?)");
         goto out_close;
     }
-    if ((rc = read_at(f, path, footer, FOOTER_LEN, f->size - FOOTER_LEN,
-                      err)) < 0 ||
+    if ((rc = im_file_pread(f, path, f->size - FOOTER_LEN, FOOTER_LEN,
+                            footer, err)) < 0 ||
         (rc = check_footer(footer, f->size, nreduce, path, &f->nreduce,
                            &f->index_at, err)) < 0)
         goto out_close;
@@ -376,8 +375,8 @@ im_file_entry(const struct im_file *f, const char *path, uint32_t part,
               struct im_partition *info, char err[MR_ERR_LEN])
 {
     unsigned char e[ENTRY_LEN];
-    int rc = read_at(f, path, e, sizeof(e),
-                     f->index_at + (uint64_t)part * ENTRY_LEN, err);
+    int rc = im_file_pread(f, path, f->index_at + (uint64_t)part * ENTRY_LEN,
+                           sizeof(e), e, err);
 
     if (rc < 0)
         return rc;
@@ -401,7 +400,8 @@ im_file_read(const struct im_file *f, const char *path,
              const struct im_partition *info, void *buf,
              char err[MR_ERR_LEN])
 {
-    int rc = read_at(f, path, buf, (size_t)info->length, info->offset, err);
+    int rc = im_file_pread(f, path, info->offset, (size_t)info->length, buf,
+                           err);
 
     return rc < 0 ? rc : check_crc(path, info, buf, err);
 }

@@ -137,6 +137,11 @@ int im_file_entry(const struct im_file *f, const char *path, uint32_t part,
 int im_file_read(const struct im_file *f, const char *path,
                  const struct im_partition *info, void *buf,
                  char err[MR_ERR_LEN]);
+/* Reads exactly len bytes at off into buf: for a piece of a partition.
+ * Returns 0, -errno, or MR_EBADDATA (the file is shorter), with err
+ * filled. */
+int im_file_pread(const struct im_file *f, const char *path, uint64_t off,
+                  size_t len, void *buf, char err[MR_ERR_LEN]);
 /* Maps only the pages of the partition info describes, read-only, and
  * checks its checksum: for large partitions. Sets *data to its first
  * byte; release it with im_file_unmap(*base, *len). Returns 0, -errno, or
