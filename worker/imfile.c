@@ -370,17 +370,42 @@ out_close:
     return rc;
 }
 
+/* Reads the entries of partitions part.. into the window. */
+static int
+read_window(struct im_file *f, const char *path, uint32_t part,
+            char err[MR_ERR_LEN])
+{
+    uint32_t n = f->nreduce - part;
+    int rc;
+
+    if (f->window == NULL &&
+        (f->window = malloc(IM_ENTRY_WINDOW * ENTRY_LEN)) == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory");
+        return -ENOMEM;
+    }
+    if (n > IM_ENTRY_WINDOW)
+        n = IM_ENTRY_WINDOW;
+    f->count = 0;
+    rc = im_file_pread(f, path, f->index_at + (uint64_t)part * ENTRY_LEN,
+                       (size_t)n * ENTRY_LEN, f->window, err);
+    if (rc == 0) {
+        f->first = part;
+        f->count = n;
+    }
+    return rc;
+}
+
 int
-im_file_entry(const struct im_file *f, const char *path, uint32_t part,
+im_file_entry(struct im_file *f, const char *path, uint32_t part,
               struct im_partition *info, char err[MR_ERR_LEN])
 {
-    unsigned char e[ENTRY_LEN];
-    int rc = im_file_pread(f, path, f->index_at + (uint64_t)part * ENTRY_LEN,
-                           sizeof(e), e, err);
+    int rc;
 
-    if (rc < 0)
+    if ((part < f->first || part - f->first >= f->count) &&
+        (rc = read_window(f, path, part, err)) < 0)
         return rc;
-    if (decode_entry(e, f->index_at, info) < 0)
+    if (decode_entry(f->window + (size_t)(part - f->first) * ENTRY_LEN,
+                     f->index_at, info) < 0)
         return bad_file(err, path, "partition outside the file");
     return 0;
 }
@@ -453,6 +478,9 @@ im_file_close(struct im_file *f)
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;
+    free(f->window);
+    f->window = NULL;
+    f->count = 0;
 }
 
 /* Whether a record that does not fit before cur->end may still arrive:

@@ -108,28 +108,37 @@ int im_reader_partition_info(const struct im_reader *r, uint32_t part,
 
 /* An intermediate file opened to read single partitions with a cost that
  * does not grow with the number of partitions: the open reads and checks
- * the footer (open, fstat, one pread), im_file_entry() reads and checks
- * one index entry (one pread), im_file_read() one partition's bytes (one
- * pread, none for an empty one). A reader that keeps the file open reads
- * partition after partition for two system calls each. The file is read
- * through its descriptor: one truncated after the open is caught by the
- * short read (MR_EBADDATA), one changed in place by the checksums. */
+ * the footer (open, fstat, one pread), im_file_entry() checks one index
+ * entry, read with the next IM_ENTRY_WINDOW - 1 ones (one pread, none
+ * when the entry was read with an earlier one), im_file_read() one
+ * partition's bytes (one pread, none for an empty one). A reader that
+ * keeps the file open reads partition after partition for about one
+ * system call each. The file is read through its descriptor: one
+ * truncated after the open is caught by a short read (MR_EBADDATA), one
+ * changed in place by the checksums. */
 struct im_file {
     int fd;                     /* -1: closed */
     uint64_t size;              /* at the open */
     uint64_t index_at;          /* where the index starts */
     uint32_t nreduce;
+    unsigned char *window;      /* index entries read at once; owned */
+    uint32_t first, count;      /* the partitions whose entries it holds */
 };
+
+/* Entries read at once: partitions are mostly read in increasing order
+ * (reduce tasks are handed out so), and a window is 1 KB per open file. */
+#define IM_ENTRY_WINDOW 32
 
 /* Opens path (O_CLOEXEC) and checks its footer against nreduce (0: take
  * the file's). Returns 0, -errno (-ENOENT: no such file), or MR_EBADDATA,
  * with err filled; f is closed (fd -1) on failure. */
 int im_file_open(struct im_file *f, const char *path, uint32_t nreduce,
                  char err[MR_ERR_LEN]);
-/* Reads partition part's index entry (part < f->nreduce) and checks that
- * it lies within the file. Returns 0, -errno, or MR_EBADDATA, with err
- * filled (path names the file). */
-int im_file_entry(const struct im_file *f, const char *path, uint32_t part,
+/* Partition part's index entry (part < f->nreduce), from the window or
+ * read now, checked to lie within the file. Returns 0, -errno, or
+ * MR_EBADDATA (-ENOMEM: no window), with err filled (path names the
+ * file). */
+int im_file_entry(struct im_file *f, const char *path, uint32_t part,
                   struct im_partition *info, char err[MR_ERR_LEN]);
 /* Reads the partition info describes (from im_file_entry) into buf, which
  * has room for info->length bytes, and checks its checksum. Returns 0,

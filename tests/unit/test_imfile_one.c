@@ -80,7 +80,7 @@ put_u64(off_t off, uint64_t v)
 /* Reads partition part through f: 0 with its bytes in out, or the
  * error. */
 static int
-read_part(const struct im_file *f, uint32_t part, char *out, size_t cap,
+read_part(struct im_file *f, uint32_t part, char *out, size_t cap,
           size_t *len)
 {
     char err[MR_ERR_LEN];
@@ -240,7 +240,7 @@ Test(imfile_one, a_file_cut_after_its_open_is_caught_by_the_read)
     cr_assert_eq(im_file_map(&f, path, &info, &base, &maplen, &data, err),
                  MR_EBADDATA, "a mapping past the end would SIGBUS");
     cr_assert_eq(read_part(&f, 2, buf, sizeof(buf), &len), MR_EBADDATA,
-                 "the index is gone");
+                 "its bytes are gone");
     im_file_close(&f);
 }
 
