@@ -3,7 +3,7 @@
 # count (coordinator + 2 workers, real processes, one directory) on M maps
 # of 1 KB each (one generated file cut by --split-size 1K), so the maps are
 # cheap and the reduces' work is mostly their pairs, for M in {200, 2000}
-# x R in {10, 100, 1000}; then one networked row (M=200, R=1000): each
+# x R in {10, 100, 1000}; then one networked row (M=2000, R=1000): each
 # worker keeps its map outputs in a scratch directory the other cannot see
 # (a private tmpfs, unshare -m: needs root; skipped otherwise) and fetches
 # the other's through its shuffle server.
@@ -86,11 +86,11 @@ for m in 200 2000; do
     done
 done
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
-    read -r bwall bcpu < <(run 200 10 net)
-    read -r wall cpu < <(run 200 1000 net)
+    read -r bwall bcpu < <(run 2000 10 net)
+    read -r wall cpu < <(run 2000 1000 net)
     printf '%-6s %-6s %9.2f %9.2f %12.2f %12.2f  networked (R=10: %.2f s)\n' \
-        200 1000 "$wall" "$cpu" "$(pair_us "$wall" "$bwall" 200 1000)" \
-        "$(pair_us "$cpu" "$bcpu" 200 1000)" "$bwall"
+        2000 1000 "$wall" "$cpu" "$(pair_us "$wall" "$bwall" 2000 1000)" \
+        "$(pair_us "$cpu" "$bcpu" 2000 1000)" "$bwall"
 else
     echo "networked row skipped: needs root (unshare -m)"
 fi
