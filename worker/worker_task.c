@@ -310,8 +310,8 @@ static void
 locate_inputs(const struct worker *w, const Mr__Task *t,
               struct reduce_input *in, char (*names)[PATH_MAX + 64])
 {
-    char name[64];
     bool told = t->n_map_outputs == t->n_map;
+    size_t dirlen = strlen(w->job.priv) + 1;   /* "priv/" */
 
     for (uint32_t i = 0; i < t->n_map; i++) {
         const Mr__MapOutput *o = told ? t->map_outputs[i] : NULL;
@@ -321,8 +321,12 @@ locate_inputs(const struct worker *w, const Mr__Task *t,
         in[i].size = o ? o->size : 0;
         in[i].path = o ? o->path : "";
         if (in[i].path[0] == '\0') {
-            mr_im_name(name, sizeof(name), i, t->map_attempts[i]);
-            path_in(w->job.priv, names[i], sizeof(names[i]), name);
+            /* path_in(priv, mr_im_name()), the directory copied rather
+             * than formatted: this runs for every (map, reduce) pair. */
+            memcpy(names[i], w->job.priv, dirlen - 1);
+            names[i][dirlen - 1] = '/';
+            mr_im_name(names[i] + dirlen, sizeof(names[i]) - dirlen, i,
+                       t->map_attempts[i]);
             in[i].path = names[i];
         }
     }
