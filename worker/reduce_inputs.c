@@ -43,18 +43,22 @@ seen_here(const struct reduce_input *in, int *rc, char err[MR_ERR_LEN])
 
 /* Whether this worker sees the output's file, asking its cache of open
  * files first: one kept open with the size the map reported is it (a file
- * of the name that changed size since is caught by its reads). */
+ * of the name that changed size since is caught by its reads); *kept is
+ * set to it, or NULL. */
 static bool
 seen_here_kept(struct reduce_inputs *ri, const struct reduce_input *in,
-               int *rc, char err[MR_ERR_LEN])
+               struct im_file **kept, int *rc, char err[MR_ERR_LEN])
 {
     struct im_file *f;
 
+    *kept = NULL;
     if (in->path[0] == '\0')
         return false;
     f = im_cache_find(ri->files, in->path);
-    if (f != NULL && (in->size == 0 || f->size == in->size))
+    if (f != NULL && (in->size == 0 || f->size == in->size)) {
+        *kept = f;
         return true;
+    }
     if (f != NULL)
         im_cache_drop(ri->files, in->path);
     return seen_here(in, rc, err);
@@ -96,19 +100,25 @@ load_partition(struct reduce_inputs *ri, uint32_t i, const struct im_file *f,
     return rc;
 }
 
-/* Returns 0, -ENOENT (the file is gone), MR_EBADDATA, or another error,
+/* Reads input i from f, the file kept open for it (NULL: open it now).
+ * Returns 0, -ENOENT (the file is gone), MR_EBADDATA, or another error,
  * with err filled. */
 static int
-open_in_place(struct reduce_inputs *ri, uint32_t i, uint32_t part,
-              uint32_t nreduce, struct merger *m, char err[MR_ERR_LEN])
+open_in_place(struct reduce_inputs *ri, uint32_t i, struct im_file *f,
+              uint32_t part, uint32_t nreduce, struct merger *m,
+              char err[MR_ERR_LEN])
 {
     const char *path = ri->in[i].path;
     struct im_partition info;
     struct im_cursor cur;
-    struct im_file *f;
     int rc = 0;
 
-    if ((f = im_cache_open(ri->files, path, nreduce, &rc, err)) == NULL)
+    if (f != NULL && f->nreduce != nreduce) {
+        im_cache_drop(ri->files, path);
+        f = NULL;
+    }
+    if (f == NULL &&
+        (f = im_cache_open(ri->files, path, nreduce, &rc, err)) == NULL)
         return rc;
     if ((rc = im_file_entry(f, path, part, &info, err)) == 0)
         rc = load_partition(ri, i, f, &info, &cur, err);
@@ -141,11 +151,12 @@ reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < n && rc == 0; i++) {
-        bool here = seen_here_kept(ri, &in[i], &rc, err);
+        struct im_file *kept;
+        bool here = seen_here_kept(ri, &in[i], &kept, &rc, err);
         bool served = in[i].addr[0] != '\0';
 
         if (here) {
-            rc = open_in_place(ri, i, part, nreduce, m, err);
+            rc = open_in_place(ri, i, kept, part, nreduce, m, err);
             /* Gone between the look and the open (its worker's directory
              * was removed): fetched, if someone serves it. */
             if (rc == -ENOENT && served) {
