@@ -171,37 +171,57 @@ im_cache_find(struct im_cache *c, const char *path)
     return &c->slots[i].f;
 }
 
-struct im_file *
-im_cache_open(struct im_cache *c, const char *path, uint32_t nreduce,
-              int *rc, char err[MR_ERR_LEN])
+/* Keeps f (moved in) for path, closing the least recently used file when
+ * full. Returns it, or NULL when out of memory (f is closed then). */
+static struct im_file *
+keep(struct im_cache *c, const char *path, uint64_t h, struct im_file *f)
 {
-    struct im_file *kept = im_cache_find(c, path), f;
-    uint64_t h = hash_of(path);
-    char *copy;
+    char *copy = strdup(path);
     uint32_t i;
 
-    if (kept != NULL && (nreduce == 0 || kept->nreduce == nreduce))
-        return kept;
-    if (kept != NULL)
-        im_cache_drop(c, path);
-    if ((*rc = im_file_open(&f, path, nreduce, err)) < 0)
-        return NULL;
-    if ((copy = strdup(path)) == NULL) {
-        im_file_close(&f);
-        *rc = -ENOMEM;
-        snprintf(err, MR_ERR_LEN, "out of memory");
+    if (copy == NULL) {
+        im_file_close(f);
         return NULL;
     }
     if (c->free == NONE)
         evict(c, c->oldest);
     i = c->free;
     c->free = c->slots[i].chain;
-    c->slots[i] = (struct slot){.path = copy, .hash = h, .f = f,
+    c->slots[i] = (struct slot){.path = copy, .hash = h, .f = *f,
                                 .chain = c->buckets[h & (c->nbuckets - 1)]};
     c->buckets[h & (c->nbuckets - 1)] = i;
     push_newest(c, i);
     c->count++;
     return &c->slots[i].f;
+}
+
+struct im_file *
+im_cache_open(struct im_cache *c, const char *path, uint32_t nreduce,
+              int *rc, char err[MR_ERR_LEN])
+{
+    struct im_file *kept = im_cache_find(c, path), f;
+
+    if (kept != NULL && kept->fd >= 0 &&
+        (nreduce == 0 || kept->nreduce == nreduce))
+        return kept;
+    if (kept != NULL)
+        im_cache_drop(c, path);
+    if ((*rc = im_file_open(&f, path, nreduce, err)) < 0)
+        return NULL;
+    if ((kept = keep(c, path, hash_of(path), &f)) == NULL) {
+        *rc = -ENOMEM;
+        snprintf(err, MR_ERR_LEN, "out of memory");
+    }
+    return kept;
+}
+
+void
+im_cache_absent(struct im_cache *c, const char *path)
+{
+    struct im_file none = {.fd = -1};
+
+    im_cache_drop(c, path);
+    keep(c, path, hash_of(path), &none);
 }
 
 void

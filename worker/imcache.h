@@ -26,8 +26,9 @@ struct im_cache;
  * Returns NULL when out of memory. */
 struct im_cache *im_cache_create(size_t cap);
 
-/* The file kept for path, or NULL. Owned by the cache: valid until the
- * next im_cache_open() or im_cache_drop(). */
+/* The file kept for path, or NULL; one noted absent (im_cache_absent) has
+ * fd -1. Owned by the cache: valid until the next im_cache_open(),
+ * im_cache_absent() or im_cache_drop(). */
 struct im_file *im_cache_find(struct im_cache *c, const char *path);
 
 /* The file kept for path, or else path opened now (im_file_open against
@@ -38,10 +39,17 @@ struct im_file *im_cache_open(struct im_cache *c, const char *path,
                               uint32_t nreduce, int *rc,
                               char err[MR_ERR_LEN]);
 
-/* Closes path's file if it is kept (it was found bad, or changed). */
+/* Notes that path is not on this host (an output another worker serves),
+ * so that the reduces to come fetch it without looking again; it takes a
+ * place like an open file, but no descriptor. Out of memory, notes
+ * nothing. */
+void im_cache_absent(struct im_cache *c, const char *path);
+
+/* Closes path's file if it is kept (it was found bad, or changed), or
+ * forgets that it is absent. */
 void im_cache_drop(struct im_cache *c, const char *path);
 
-/* Files open now. */
+/* Files kept now, open or noted absent. */
 size_t im_cache_count(const struct im_cache *c);
 
 /* Closes every file and frees c (NULL is a no-op). */

@@ -51,17 +51,26 @@ seen_here_kept(struct reduce_inputs *ri, const struct reduce_input *in,
 {
     struct im_file *f;
 
+    bool here;
+
     *kept = NULL;
     if (in->path[0] == '\0')
         return false;
     f = im_cache_find(ri->files, in->path);
-    if (f != NULL && (in->size == 0 || f->size == in->size)) {
+    if (f != NULL && f->fd < 0 && in->addr[0] != '\0')
+        return false;           /* not here when last looked: fetched */
+    if (f != NULL && f->fd >= 0 && (in->size == 0 || f->size == in->size)) {
         *kept = f;
         return true;
     }
     if (f != NULL)
         im_cache_drop(ri->files, in->path);
-    return seen_here(in, rc, err);
+    here = seen_here(in, rc, err);
+    /* A file that is not here stays so (its name is its map attempt's);
+     * and should it appear, fetching it is as good. */
+    if (!here && *rc == 0 && in->addr[0] != '\0')
+        im_cache_absent(ri->files, in->path);
+    return here;
 }
 
 /* Reads partition info of f, input i, into memory or maps it, and points

@@ -280,6 +280,15 @@ Test(imfile_one, the_cache_keeps_files_open_and_closes_the_least_used)
     cr_assert_null(im_cache_open(c, paths[2], 5, &rc, err));
     cr_assert_eq(rc, MR_EBADDATA);
     cr_assert_eq(im_cache_count(c), 0);
+    /* Noted absent: found without a descriptor, until opened for real. */
+    im_cache_absent(c, paths[1]);
+    cr_assert_not_null(im_cache_find(c, paths[1]));
+    cr_assert_eq(im_cache_find(c, paths[1])->fd, -1);
+    a = im_cache_open(c, paths[1], 3, &rc, err);
+    cr_assert_not_null(a, "%s", err);
+    cr_assert_geq(a->fd, 0, "an absent note taken for an open file");
+    cr_assert_eq(im_cache_count(c), 1);
+    im_cache_absent(c, paths[2]);
     im_cache_free(c);
     im_cache_free(NULL);
 }
