@@ -246,6 +246,27 @@ Test(imfile_one, a_file_cut_after_its_open_is_caught_by_the_read)
 
 /* ---------------------------------------------------------------- cache */
 
+Test(imfile_one, a_kept_file_corrupted_between_reduces_is_caught)
+{
+    char err[MR_ERR_LEN], buf[64];
+    struct im_cache *c = im_cache_create(4);
+    struct im_file *f;
+    size_t len;
+    int rc = 0;
+
+    cr_assert_not_null(c);
+    f = im_cache_open(c, path, 3, &rc, err);
+    cr_assert_not_null(f, "%s", err);
+    cr_assert_eq(read_part(f, 0, buf, sizeof(buf), &len), 0);  /* reduce 0 */
+    patch(6, "J", 1);           /* partition 1's bytes, on disk */
+    f = im_cache_open(c, path, 3, &rc, err);                    /* reduce 1 */
+    cr_assert_not_null(f, "%s", err);
+    cr_assert_eq(read_part(f, 1, buf, sizeof(buf), &len), MR_EBADDATA,
+                 "a kept file read stale or unchecked bytes");
+    cr_assert_eq(read_part(f, 2, buf, sizeof(buf), &len), 0);
+    im_cache_free(c);
+}
+
 Test(imfile_one, the_cache_keeps_files_open_and_closes_the_least_used)
 {
     char err[MR_ERR_LEN], paths[3][160];
