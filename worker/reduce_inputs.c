@@ -50,7 +50,6 @@ seen_here_kept(struct reduce_inputs *ri, const struct reduce_input *in,
                struct im_file **kept, int *rc, char err[MR_ERR_LEN])
 {
     struct im_file *f;
-
     bool here;
 
     *kept = NULL;
@@ -73,12 +72,12 @@ seen_here_kept(struct reduce_inputs *ri, const struct reduce_input *in,
     return here;
 }
 
-/* Reads partition info of f, input i, into memory or maps it, and points
- * cur at it. */
+/* Reads partition part of f, input i, which info describes, into memory
+ * or maps it, and points cur at it. */
 static int
 load_partition(struct reduce_inputs *ri, uint32_t i, const struct im_file *f,
-               const struct im_partition *info, struct im_cursor *cur,
-               char err[MR_ERR_LEN])
+               uint32_t part, const struct im_partition *info,
+               struct im_cursor *cur, char err[MR_ERR_LEN])
 {
     const char *path = ri->in[i].path;
     const unsigned char *data;
@@ -102,8 +101,8 @@ load_partition(struct reduce_inputs *ri, uint32_t i, const struct im_file *f,
         rc = im_file_map(f, path, info, &h->map, &h->map_len, &data, err);
     }
     if (rc == MR_EBADDATA)
-        snprintf(err, MR_ERR_LEN, "%s: partition of this reduce fails its "
-                 "checksum or was cut (corrupt intermediate data)", path);
+        snprintf(err, MR_ERR_LEN, "%s: partition %u fails its checksum or "
+                 "was cut short (corrupt intermediate data)", path, part);
     if (rc == 0)
         im_cursor_start(cur, info, data);
     return rc;
@@ -130,7 +129,7 @@ open_in_place(struct reduce_inputs *ri, uint32_t i, struct im_file *f,
         (f = im_cache_open(ri->files, path, nreduce, &rc, err)) == NULL)
         return rc;
     if ((rc = im_file_entry(f, path, part, &info, err)) == 0)
-        rc = load_partition(ri, i, f, &info, &cur, err);
+        rc = load_partition(ri, i, f, part, &info, &cur, err);
     if (rc < 0) {
         /* Its map runs again, under another name. */
         im_cache_drop(ri->files, path);
