@@ -37,6 +37,7 @@ elif [ -d /dev/shm ] && [ -w /dev/shm ]; then
 else
     DIR=$(mktemp -d "$B/bench/mr-bench-pairs.XXXXXX")
 fi
+DIR=$(cd "$DIR" && pwd)
 trap 'rm -rf "$DIR"' EXIT
 cd "$DIR"
 for m in 200 2000; do
