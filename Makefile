@@ -415,6 +415,16 @@ bench-faults: all
 bench-coord-load: all $(BENCH_COORD_LOAD)
 	@BUILD=$(BUILD) bench/bench-coord-load.sh
 
+# What a reduce pays per (map, reduce) pair: M x R jobs of cheap maps.
+# See bench/bench-pairs.sh.
+bench-pairs: all
+	@BUILD=$(BUILD) bench/bench-pairs.sh
+
+# The three costs at scale one after the other: bench-pairs, then
+# bench-coord-load, then bench-wc-cpu; the last line gathers their figures.
+bench-scale-tasks: all $(BENCH_COORD_LOAD)
+	@BUILD=$(BUILD) bench/bench-scale-tasks.sh
+
 clean:
 	rm -rf $(BUILD)
 

@@ -1,4 +1,5 @@
 /* Writing and reading intermediate files. See imfile.h for the layout. */
+#define _GNU_SOURCE
 #include "imfile.h"
 
 #include "crc32c.h"
@@ -146,38 +147,61 @@ bad_file(char err[MR_ERR_LEN], const char *path, const char *what)
     return MR_EBADDATA;
 }
 
-/* Checks the footer and every index entry of a mapped file. */
+/* Checks the footer (the last FOOTER_LEN bytes of a file of size bytes,
+ * size >= FOOTER_LEN) against nreduce (0: any) and that the index fits
+ * before it; sets *nr and *index_at. */
 static int
-check_layout(struct im_reader *r, const char *path, uint32_t nreduce,
+check_footer(const unsigned char *footer, uint64_t size, uint32_t nreduce,
+             const char *path, uint32_t *nr, uint64_t *index_at,
              char err[MR_ERR_LEN])
 {
-    const unsigned char *footer;
     uint64_t index_len;
 
-    if (r->size < FOOTER_LEN)
-        return bad_file(err, path, "shorter than its footer (truncated?)");
-    footer = r->map + r->size - FOOTER_LEN;
     if (memcmp(footer + 12, MAGIC, 4) != 0)
         return bad_file(err, path, "no footer (truncated?)");
     if (get_u32(footer + 4) != IM_VERSION)
         return bad_file(err, path, "unknown format version");
-    r->nreduce = get_u32(footer);
-    if (nreduce != 0 && r->nreduce != nreduce)
+    *nr = get_u32(footer);
+    if (nreduce != 0 && *nr != nreduce)
         return bad_file(err, path, "written for another number of reduce "
                         "tasks");
-    nreduce = r->nreduce;
-    index_len = (uint64_t)nreduce * ENTRY_LEN;
-    if (index_len > r->size - FOOTER_LEN)
+    index_len = (uint64_t)*nr * ENTRY_LEN;
+    if (index_len > size - FOOTER_LEN)
         return bad_file(err, path, "index larger than the file");
-    r->index = footer - index_len;
-    for (uint32_t i = 0; i < nreduce; i++) {
-        uint64_t off = get_u64(r->index + (size_t)i * ENTRY_LEN);
-        uint64_t len = get_u64(r->index + (size_t)i * ENTRY_LEN + 8);
-        uint64_t limit = (uint64_t)(r->index - r->map);
-        if (off > limit || len > limit - off)
-            return bad_file(err, path, "partition outside the file");
-    }
+    *index_at = size - FOOTER_LEN - index_len;
     return 0;
+}
+
+/* Decodes index entry e; MR_EBADDATA when its bytes do not lie before the
+ * index, at index_at. */
+static int
+decode_entry(const unsigned char *e, uint64_t index_at,
+             struct im_partition *info)
+{
+    info->offset = get_u64(e);
+    info->length = get_u64(e + 8);
+    info->records = get_u64(e + 16);
+    info->crc = get_u32(e + 24);
+    if (info->offset > index_at || info->length > index_at - info->offset)
+        return MR_EBADDATA;
+    return 0;
+}
+
+/* Checks the footer of a file in memory. */
+static int
+check_layout(struct im_reader *r, const char *path, uint32_t nreduce,
+             char err[MR_ERR_LEN])
+{
+    uint64_t index_at;
+    int rc;
+
+    if (r->size < FOOTER_LEN)
+        return bad_file(err, path, "shorter than its footer (truncated?)");
+    rc = check_footer(r->map + r->size - FOOTER_LEN, r->size, nreduce, path,
+                      &r->nreduce, &index_at, err);
+    if (rc == 0)
+        r->index = r->map + index_at;
+    return rc;
 }
 
 int
@@ -248,30 +272,215 @@ int
 im_reader_partition(const struct im_reader *r, uint32_t part,
                     struct im_cursor *cur)
 {
-    const unsigned char *e = r->index + (size_t)part * ENTRY_LEN;
+    struct im_partition info;
 
-    cur->p = r->map + get_u64(e);
-    cur->end = cur->p + get_u64(e + 8);
-    cur->left = get_u64(e + 16);
-    cur->more = 0;
-    if (crc32c(0, cur->p, (size_t)(cur->end - cur->p)) != get_u32(e + 24)) {
-        cur->end = cur->p;
-        cur->left = 0;
+    memset(cur, 0, sizeof(*cur));
+    if (im_reader_partition_info(r, part, &info) < 0 ||
+        crc32c(0, r->map + info.offset, (size_t)info.length) != info.crc)
         return MR_EBADDATA;
+    im_cursor_start(cur, &info, r->map + info.offset);
+    return 0;
+}
+
+int
+im_reader_partition_info(const struct im_reader *r, uint32_t part,
+                         struct im_partition *info)
+{
+    return decode_entry(r->index + (size_t)part * ENTRY_LEN,
+                        (uint64_t)(r->index - r->map), info);
+}
+
+void
+im_cursor_start(struct im_cursor *cur, const struct im_partition *info,
+                const unsigned char *data)
+{
+    cur->p = data;
+    cur->end = data + info->length;
+    cur->left = info->records;
+    cur->more = 0;
+}
+
+/* ------------------------------------------------- one partition at a time */
+
+/* A short read is a file cut after its open. */
+int
+im_file_pread(const struct im_file *f, const char *path, uint64_t off,
+              size_t len, void *buf, char err[MR_ERR_LEN])
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = pread(f->fd, (char *)buf + done, len - done,
+                          (off_t)(off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int rc = -errno;
+            snprintf(err, MR_ERR_LEN, "cannot read %s: %s", path,
+                     strerror(errno));
+            return rc;
+        }
+        if (n == 0)
+            return bad_file(err, path, "shorter than when it was opened "
+                            "(truncated?)");
+        done += (size_t)n;
     }
     return 0;
 }
 
-void
-im_reader_partition_info(const struct im_reader *r, uint32_t part,
-                         struct im_partition *info)
+int
+im_file_open(struct im_file *f, const char *path, uint32_t nreduce,
+             char err[MR_ERR_LEN])
 {
-    const unsigned char *e = r->index + (size_t)part * ENTRY_LEN;
+    unsigned char footer[FOOTER_LEN];
+    struct stat st;
+    int rc;
 
-    info->offset = get_u64(e);
-    info->length = get_u64(e + 8);
-    info->records = get_u64(e + 16);
-    info->crc = get_u32(e + 24);
+    memset(f, 0, sizeof(*f));
+    /* No access time to update at each read (only the file's owner may
+     * ask that). */
+    f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+    if (f->fd < 0 && errno == EPERM)
+        f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f->fd < 0) {
+        rc = -errno;
+        snprintf(err, MR_ERR_LEN, "cannot open %s: %s", path,
+                 strerror(errno));
+        return rc;
+    }
+    if (fstat(f->fd, &st) < 0) {
+        rc = -errno;
+        snprintf(err, MR_ERR_LEN, "cannot stat %s: %s", path,
+                 strerror(errno));
+        goto out_close;
+    }
+    f->size = (uint64_t)st.st_size;
+    if (f->size < FOOTER_LEN) {
+        rc = bad_file(err, path, "shorter than its footer (truncated?)");
+        goto out_close;
+    }
+    if ((rc = im_file_pread(f, path, f->size - FOOTER_LEN, FOOTER_LEN,
+                            footer, err)) < 0 ||
+        (rc = check_footer(footer, f->size, nreduce, path, &f->nreduce,
+                           &f->index_at, err)) < 0)
+        goto out_close;
+    return 0;
+out_close:
+    im_file_close(f);
+    return rc;
+}
+
+/* Reads the entries of partitions part.. into the window. */
+static int
+read_window(struct im_file *f, const char *path, uint32_t part,
+            char err[MR_ERR_LEN])
+{
+    uint32_t n = f->nreduce - part;
+    int rc;
+
+    if (f->window == NULL &&
+        (f->window = malloc(IM_ENTRY_WINDOW * ENTRY_LEN)) == NULL) {
+        snprintf(err, MR_ERR_LEN, "out of memory");
+        return -ENOMEM;
+    }
+    if (n > IM_ENTRY_WINDOW)
+        n = IM_ENTRY_WINDOW;
+    f->count = 0;
+    rc = im_file_pread(f, path, f->index_at + (uint64_t)part * ENTRY_LEN,
+                       (size_t)n * ENTRY_LEN, f->window, err);
+    if (rc == 0) {
+        f->first = part;
+        f->count = n;
+    }
+    return rc;
+}
+
+int
+im_file_entry(struct im_file *f, const char *path, uint32_t part,
+              struct im_partition *info, char err[MR_ERR_LEN])
+{
+    int rc;
+
+    if ((part < f->first || part - f->first >= f->count) &&
+        (rc = read_window(f, path, part, err)) < 0)
+        return rc;
+    if (decode_entry(f->window + (size_t)(part - f->first) * ENTRY_LEN,
+                     f->index_at, info) < 0)
+        return bad_file(err, path, "partition outside the file");
+    return 0;
+}
+
+static int
+check_crc(const char *path, const struct im_partition *info,
+          const void *data, char err[MR_ERR_LEN])
+{
+    if (crc32c(0, data, (size_t)info->length) != info->crc)
+        return bad_file(err, path, "a partition fails its checksum "
+                        "(corrupt intermediate data)");
+    return 0;
+}
+
+int
+im_file_read(const struct im_file *f, const char *path,
+             const struct im_partition *info, void *buf,
+             char err[MR_ERR_LEN])
+{
+    int rc = im_file_pread(f, path, info->offset, (size_t)info->length, buf,
+                           err);
+
+    return rc < 0 ? rc : check_crc(path, info, buf, err);
+}
+
+int
+im_file_map(const struct im_file *f, const char *path,
+            const struct im_partition *info, void **base, size_t *len,
+            const unsigned char **data, char err[MR_ERR_LEN])
+{
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t from = info->offset - info->offset % page;
+    struct stat st;
+    void *m;
+    int rc;
+
+    /* Pages past the end of a file cut since its open would kill the
+     * process (SIGBUS) when touched: look again first. */
+    if (fstat(f->fd, &st) < 0 ||
+        (uint64_t)st.st_size < info->offset + info->length)
+        return bad_file(err, path, "shorter than when it was opened "
+                        "(truncated?)");
+    *len = (size_t)(info->offset + info->length - from);
+    if (*len == 0)
+        *len = 1;
+    m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, f->fd, (off_t)from);
+    if (m == MAP_FAILED) {
+        rc = -errno;
+        snprintf(err, MR_ERR_LEN, "cannot map %s: %s", path,
+                 strerror(errno));
+        return rc;
+    }
+    *base = m;
+    *data = (const unsigned char *)m + (info->offset - from);
+    if ((rc = check_crc(path, info, *data, err)) < 0)
+        im_file_unmap(m, *len);
+    return rc;
+}
+
+void
+im_file_unmap(void *base, size_t len)
+{
+    if (base != NULL)
+        munmap(base, len);
+}
+
+void
+im_file_close(struct im_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    free(f->window);
+    f->window = NULL;
+    f->count = 0;
 }
 
 /* Whether a record that does not fit before cur->end may still arrive:

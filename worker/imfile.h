@@ -10,9 +10,12 @@
  *   footer:  u32 n_reduce, u32 format version, u32 reserved, "MRIM"
  *
  * Integers are little-endian; varints are LEB128 (varint.h). A reader
- * checks the footer, the index bounds, each partition's checksum before
- * reading it, and every record's bounds, so a truncated or corrupt file is
- * reported (MR_EBADDATA) rather than misread. */
+ * checks the footer, the bounds of the index and of each partition's entry
+ * as it reads that partition, each partition's checksum before reading it,
+ * and every record's bounds, so a truncated or corrupt file is reported
+ * (MR_EBADDATA) rather than misread. Opening a file and reading one of its
+ * partitions costs the same whatever the number of partitions: a reduce
+ * reads one partition of every map output (im_file below). */
 #ifndef WORKER_IMFILE_H
 #define WORKER_IMFILE_H
 
@@ -78,8 +81,9 @@ struct im_partition {
 /* im_cursor_next(): the next record is cut by end and more is to come. */
 #define IM_NEED_MORE 2
 
-/* Maps path and checks its footer and index against nreduce (0: take the
- * file's). Returns 0, -errno, or MR_EBADDATA, with err filled. */
+/* Maps path and checks its footer and the index's bounds against nreduce
+ * (0: take the file's); each entry is checked when its partition is read.
+ * Returns 0, -errno, or MR_EBADDATA, with err filled. */
 int im_reader_open(struct im_reader *r, const char *path, uint32_t nreduce,
                    char err[MR_ERR_LEN]);
 /* Reads an intermediate file already in memory (not copied; data must
@@ -89,15 +93,79 @@ int im_reader_open_buffer(struct im_reader *r, const void *data, size_t size,
                           char err[MR_ERR_LEN]);
 void im_reader_close(struct im_reader *r);
 
-/* Checks partition part's checksum and positions cur at its start.
- * Returns 0, or MR_EBADDATA when the bytes are not what was written (cur
- * is then empty). */
+/* Checks partition part's entry and checksum and positions cur at its
+ * start. Returns 0, or MR_EBADDATA when the entry points outside the file
+ * or the bytes are not what was written (cur is then empty). */
 int im_reader_partition(const struct im_reader *r, uint32_t part,
                         struct im_cursor *cur);
 
-/* Partition part's index entry, unchecked (part < r->nreduce). */
-void im_reader_partition_info(const struct im_reader *r, uint32_t part,
-                              struct im_partition *info);
+/* Partition part's index entry (part < r->nreduce). Returns 0, or
+ * MR_EBADDATA when it points outside the file. */
+int im_reader_partition_info(const struct im_reader *r, uint32_t part,
+                             struct im_partition *info);
+
+/* ------------------------------------------------- one partition at a time */
+
+/* An intermediate file opened to read single partitions with a cost that
+ * does not grow with the number of partitions: the open reads and checks
+ * the footer (open, fstat, one pread), im_file_entry() checks one index
+ * entry, read with the next IM_ENTRY_WINDOW - 1 ones (one pread, none
+ * when the entry was read with an earlier one), im_file_read() one
+ * partition's bytes (one pread, none for an empty one). A reader that
+ * keeps the file open reads partition after partition for about one
+ * system call each. The file is read through its descriptor: one
+ * truncated after the open is caught by a short read (MR_EBADDATA), one
+ * changed in place by the checksums. */
+struct im_file {
+    int fd;                     /* -1: closed */
+    uint64_t size;              /* at the open */
+    uint64_t index_at;          /* where the index starts */
+    uint32_t nreduce;
+    unsigned char *window;      /* index entries read at once; owned */
+    uint32_t first, count;      /* the partitions whose entries it holds */
+};
+
+/* Entries read at once: partitions are mostly read in increasing order
+ * (reduce tasks are handed out so), and a window is 1 KB per open file. */
+#define IM_ENTRY_WINDOW 32
+
+/* Opens path (O_CLOEXEC) and checks its footer against nreduce (0: take
+ * the file's). Returns 0, -errno (-ENOENT: no such file), or MR_EBADDATA,
+ * with err filled; f is closed (fd -1) on failure. */
+int im_file_open(struct im_file *f, const char *path, uint32_t nreduce,
+                 char err[MR_ERR_LEN]);
+/* Partition part's index entry (part < f->nreduce), from the window or
+ * read now, checked to lie within the file. Returns 0, -errno, or
+ * MR_EBADDATA (-ENOMEM: no window), with err filled (path names the
+ * file). */
+int im_file_entry(struct im_file *f, const char *path, uint32_t part,
+                  struct im_partition *info, char err[MR_ERR_LEN]);
+/* Reads the partition info describes (from im_file_entry) into buf, which
+ * has room for info->length bytes, and checks its checksum. Returns 0,
+ * -errno, or MR_EBADDATA, with err filled. */
+int im_file_read(const struct im_file *f, const char *path,
+                 const struct im_partition *info, void *buf,
+                 char err[MR_ERR_LEN]);
+/* Reads exactly len bytes at off into buf: for a piece of a partition.
+ * Returns 0, -errno, or MR_EBADDATA (the file is shorter), with err
+ * filled. */
+int im_file_pread(const struct im_file *f, const char *path, uint64_t off,
+                  size_t len, void *buf, char err[MR_ERR_LEN]);
+/* Maps only the pages of the partition info describes, read-only, and
+ * checks its checksum: for large partitions. Sets *data to its first
+ * byte; release it with im_file_unmap(*base, *len). Returns 0, -errno, or
+ * MR_EBADDATA (then nothing stays mapped), with err filled. */
+int im_file_map(const struct im_file *f, const char *path,
+                const struct im_partition *info, void **base, size_t *len,
+                const unsigned char **data, char err[MR_ERR_LEN]);
+void im_file_unmap(void *base, size_t len);
+/* Closes f; a closed one (fd -1) is a no-op. */
+void im_file_close(struct im_file *f);
+
+/* Positions cur at the start of a partition whose bytes (checked) are at
+ * data. */
+void im_cursor_start(struct im_cursor *cur, const struct im_partition *info,
+                     const unsigned char *data);
 
 /* Reads the next record. Returns 1 with key/value set (pointing into the
  * mapping), 0 at the end of the partition, IM_NEED_MORE when cur->more

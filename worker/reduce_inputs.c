@@ -7,6 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A partition of up to READ_MAX bytes is read into memory, as long as a
+ * reduce holds at most READ_BUDGET bytes so read; the others are mapped
+ * (their pages stay the kernel's, however large the input). */
+#define READ_MAX    (256u << 10)
+#define READ_BUDGET (32u << 20)
+
 /* Whether this worker sees the output's file: it exists here with the
  * size its map reported (a file of the same name on another host's disk
  * is not it). A file of the name but another size that nobody serves is
@@ -35,23 +41,102 @@ seen_here(const struct reduce_input *in, int *rc, char err[MR_ERR_LEN])
     return false;
 }
 
-/* Returns 0, -ENOENT (the file is gone), MR_EBADDATA, or another error,
+/* Whether this worker sees the output's file, asking its cache of open
+ * files first: one kept open with the size the map reported is it (a file
+ * of the name that changed size since is caught by its reads); *kept is
+ * set to it, or NULL. */
+static bool
+seen_here_kept(struct reduce_inputs *ri, const struct reduce_input *in,
+               struct im_file **kept, int *rc, char err[MR_ERR_LEN])
+{
+    struct im_file *f;
+    bool here;
+
+    *kept = NULL;
+    if (in->path[0] == '\0')
+        return false;
+    f = im_cache_find(ri->files, in->path);
+    if (f != NULL && f->fd < 0 && in->addr[0] != '\0')
+        return false;           /* not here when last looked: fetched */
+    if (f != NULL && f->fd >= 0 && (in->size == 0 || f->size == in->size)) {
+        *kept = f;
+        return true;
+    }
+    if (f != NULL)
+        im_cache_drop(ri->files, in->path);
+    here = seen_here(in, rc, err);
+    /* A file that is not here stays so (its name is its map attempt's);
+     * and should it appear, fetching it is as good. */
+    if (!here && *rc == 0 && in->addr[0] != '\0')
+        im_cache_absent(ri->files, in->path);
+    return here;
+}
+
+/* Reads partition part of f, input i, which info describes, into memory
+ * or maps it, and points cur at it. */
+static int
+load_partition(struct reduce_inputs *ri, uint32_t i, const struct im_file *f,
+               uint32_t part, const struct im_partition *info,
+               struct im_cursor *cur, char err[MR_ERR_LEN])
+{
+    const char *path = ri->in[i].path;
+    const unsigned char *data;
+    void *buf;
+    int rc;
+
+    if (info->length == 0) {
+        data = (const unsigned char *)"";
+        rc = info->crc == 0 ? 0 : MR_EBADDATA;
+    } else if (info->length <= READ_MAX &&
+               ri->bytes_read + info->length <= READ_BUDGET) {
+        if ((buf = arena_alloc(&ri->bytes, (size_t)info->length)) == NULL) {
+            snprintf(err, MR_ERR_LEN, "out of memory");
+            return -ENOMEM;
+        }
+        rc = im_file_read(f, path, info, buf, err);
+        ri->bytes_read += info->length;
+        data = buf;
+    } else {
+        struct reduce_held *h = &ri->held[i];
+        rc = im_file_map(f, path, info, &h->map, &h->map_len, &data, err);
+    }
+    if (rc == MR_EBADDATA)
+        snprintf(err, MR_ERR_LEN, "%s: partition %u fails its checksum or "
+                 "was cut short (corrupt intermediate data)", path, part);
+    if (rc == 0)
+        im_cursor_start(cur, info, data);
+    return rc;
+}
+
+/* Reads input i from f, the file kept open for it (NULL: open it now).
+ * Returns 0, -ENOENT (the file is gone), MR_EBADDATA, or another error,
  * with err filled. */
 static int
-open_in_place(struct reduce_inputs *ri, uint32_t i, uint32_t part,
-              uint32_t nreduce, struct merger *m, char err[MR_ERR_LEN])
+open_in_place(struct reduce_inputs *ri, uint32_t i, struct im_file *f,
+              uint32_t part, uint32_t nreduce, struct merger *m,
+              char err[MR_ERR_LEN])
 {
+    const char *path = ri->in[i].path;
+    struct im_partition info;
     struct im_cursor cur;
-    int rc = im_reader_open(&ri->readers[i], ri->in[i].path, nreduce, err);
+    int rc = 0;
 
-    if (rc < 0)
-        return rc;
-    if (im_reader_partition(&ri->readers[i], part, &cur) < 0) {
-        snprintf(err, MR_ERR_LEN, "%s: partition %u fails its checksum "
-                 "(corrupt intermediate data)", ri->in[i].path, part);
-        return MR_EBADDATA;
+    if (f != NULL && f->nreduce != nreduce) {
+        im_cache_drop(ri->files, path);
+        f = NULL;
     }
-    ri->bytes_in += (uint64_t)(cur.end - cur.p);
+    if (f == NULL &&
+        (f = im_cache_open(ri->files, path, nreduce, &rc, err)) == NULL)
+        return rc;
+    if ((rc = im_file_entry(f, path, part, &info, err)) == 0)
+        rc = load_partition(ri, i, f, part, &info, &cur, err);
+    if (rc < 0) {
+        /* Its map runs again, under another name. */
+        im_cache_drop(ri->files, path);
+        return rc;
+    }
+    ri->held[i].in_place = true;
+    ri->bytes_in += info.length;
     merger_add(m, i, &cur);
     return 0;
 }
@@ -59,7 +144,8 @@ open_in_place(struct reduce_inputs *ri, uint32_t i, uint32_t part,
 int
 reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
                    uint32_t n, uint32_t part, uint32_t nreduce,
-                   const struct reduce_fetch_id *id, struct merger *m,
+                   const struct reduce_fetch_id *id,
+                   struct im_cache *files, struct merger *m,
                    char err[MR_ERR_LEN])
 {
     int rc = 0;
@@ -67,20 +153,21 @@ reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
     memset(ri, 0, sizeof(*ri));
     ri->in = in;
     ri->n = n;
-    if ((ri->readers = calloc(n ? n : 1, sizeof(*ri->readers))) == NULL) {
+    ri->files = files;
+    if ((ri->held = calloc(n ? n : 1, sizeof(*ri->held))) == NULL) {
         snprintf(err, MR_ERR_LEN, "out of memory");
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < n && rc == 0; i++) {
-        bool here = seen_here(&in[i], &rc, err);
+        struct im_file *kept;
+        bool here = seen_here_kept(ri, &in[i], &kept, &rc, err);
         bool served = in[i].addr[0] != '\0';
 
         if (here) {
-            rc = open_in_place(ri, i, part, nreduce, m, err);
+            rc = open_in_place(ri, i, kept, part, nreduce, m, err);
             /* Gone between the look and the open (its worker's directory
              * was removed): fetched, if someone serves it. */
             if (rc == -ENOENT && served) {
-                im_reader_close(&ri->readers[i]);
                 here = false;
                 rc = 0;
             } else if (rc == -ENOENT) {
@@ -120,10 +207,10 @@ reduce_inputs_explain(const struct reduce_inputs *ri,
 
     if (i >= ri->n)
         return;
-    if (ri->readers[i].map == NULL && ri->fetch != NULL &&
+    if (!ri->held[i].in_place && ri->fetch != NULL &&
         shuffle_fetch_error(ri->fetch)[0] != '\0')
         snprintf(err, MR_ERR_LEN, "%s", shuffle_fetch_error(ri->fetch));
-    else if (ri->readers[i].map == NULL)    /* a record bad as it came */
+    else if (!ri->held[i].in_place)     /* a record bad as it came */
         snprintf(err, MR_ERR_LEN, "map task %u's output from %s: %s",
                  ri->in[i].map, ri->in[i].addr, mr_strerror(m->error));
     else
@@ -136,13 +223,13 @@ reduce_inputs_blame(const struct reduce_inputs *ri, const struct merger *m)
 {
     uint32_t i = m->bad_input;
 
-    return i < ri->n && ri->readers[i].map == NULL ? ri->in[i].addr : "";
+    return i < ri->n && !ri->held[i].in_place ? ri->in[i].addr : "";
 }
 
 bool
 reduce_inputs_in_place(const struct reduce_inputs *ri, uint32_t i)
 {
-    return i < ri->n && ri->readers != NULL && ri->readers[i].map != NULL;
+    return i < ri->n && ri->held != NULL && ri->held[i].in_place;
 }
 
 uint64_t
@@ -154,9 +241,10 @@ reduce_inputs_bytes(const struct reduce_inputs *ri)
 void
 reduce_inputs_close(struct reduce_inputs *ri)
 {
-    for (uint32_t i = 0; ri->readers != NULL && i < ri->n; i++)
-        im_reader_close(&ri->readers[i]);
-    free(ri->readers);
+    for (uint32_t i = 0; ri->held != NULL && i < ri->n; i++)
+        im_file_unmap(ri->held[i].map, ri->held[i].map_len);
+    free(ri->held);
+    arena_reset(&ri->bytes);
     shuffle_fetch_free(ri->fetch);
     memset(ri, 0, sizeof(*ri));
 }

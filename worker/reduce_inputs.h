@@ -1,7 +1,11 @@
 /* A reduce task's inputs, one partition of every map output, put under a
- * merge: an output is read in place (mapped) when this worker sees its
- * file, which it checks by size, and fetched from the worker that serves
- * it otherwise (shuffle_fetch.h). */
+ * merge: an output is read in place when this worker sees its file, which
+ * it checks by size, and fetched from the worker that serves it otherwise
+ * (shuffle_fetch.h). Read in place, a partition costs the same whatever
+ * the number of partitions: the file stays open in the worker's cache
+ * (imcache.h) between reduces, and each reduce reads its index entry and
+ * its bytes, into memory (small ones, up to READ_BUDGET in all) or
+ * mapped. */
 #ifndef WORKER_REDUCE_INPUTS_H
 #define WORKER_REDUCE_INPUTS_H
 
@@ -9,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
+#include "imcache.h"
 #include "imfile.h"
 #include "merge.h"
 #include "mr_err.h"
@@ -22,12 +28,22 @@ struct reduce_input {
     uint32_t map, attempt;
 };
 
+/* A partition read in place. */
+struct reduce_held {
+    bool in_place;
+    void *map;                  /* its mapping, when mapped; else NULL */
+    size_t map_len;
+};
+
 struct reduce_inputs {
     const struct reduce_input *in;      /* borrowed */
     uint32_t n;
-    struct im_reader *readers;  /* the ones read in place */
+    struct im_cache *files;     /* borrowed: the worker's open outputs */
+    struct reduce_held *held;   /* per input */
+    struct arena bytes;         /* the partitions read into memory */
+    uint64_t bytes_read;        /* of which, in bytes */
     struct shuffle_fetch *fetch;        /* the fetched ones; may be NULL */
-    uint64_t bytes_in;          /* partition bytes mapped in place */
+    uint64_t bytes_in;          /* partition bytes read in place */
 };
 
 /* The fetching side's identity: the job, and the token it proves. */
@@ -38,13 +54,15 @@ struct reduce_fetch_id {
 };
 
 /* Opens in[0..n) for partition part of nreduce and adds each to m (which
- * has room for n). Returns 0, or an error with err filled and
+ * has room for n); the files read in place are kept open in files (which
+ * must outlive ri). Returns 0, or an error with err filled and
  * m->bad_input naming the input at fault: MR_EBADDATA (bad data),
  * MR_EFETCH (an output that can be neither read here nor fetched). */
 int reduce_inputs_open(struct reduce_inputs *ri,
                        const struct reduce_input *in, uint32_t n,
                        uint32_t part, uint32_t nreduce,
-                       const struct reduce_fetch_id *id, struct merger *m,
+                       const struct reduce_fetch_id *id,
+                       struct im_cache *files, struct merger *m,
                        char err[MR_ERR_LEN]);
 
 /* After the merge failed with m->error: says what went wrong with input

@@ -13,67 +13,74 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "crc32c.h"
+#include "imcache.h"
 #include "imfile.h"
 #include "log.h"
 #include "names.h"
 #include "rpc.h"
 #include "shuffle.pb-c.h"
 
-/* Open outputs kept mapped between pieces, least recently used out. */
-#define CACHED_OUTPUTS 32
-
-struct cached {
-    uint32_t map, attempt;
-    uint64_t used;              /* tick of the last use; 0: empty */
-    struct im_reader r;
-};
-
 struct shuffle_state {
     Mr__Shuffle_Service service;        /* first: the handler casts back */
     const struct shuffle_server_opts *opts;
-    struct cached cache[CACHED_OUTPUTS];
-    uint64_t tick;
+    struct im_cache *files;     /* outputs kept open between requests */
+    unsigned char *buf;         /* the piece being sent */
+    size_t bufcap;
 };
 
 /* ---------------------------------------------------------------- child */
 
-/* The output of (map, attempt), mapped: from the cache, or opened in
- * place of the least recently used. Returns it, or NULL with *rc and err
- * set. */
-static struct im_reader *
-output_of(struct shuffle_state *st, uint32_t map, uint32_t attempt, int *rc,
-          char err[MR_ERR_LEN])
+/* The output of (map, attempt), open: kept from an earlier request, or
+ * opened now. Returns it, or NULL with *rc and err set. */
+static struct im_file *
+output_of(struct shuffle_state *st, uint32_t map, uint32_t attempt,
+          char *path, size_t len, int *rc, char err[MR_ERR_LEN])
 {
-    struct cached *victim = &st->cache[0];
-    char name[64], path[4096 + 64];
+    struct im_file *f;
+    char name[64];
 
-    for (int i = 0; i < CACHED_OUTPUTS; i++) {
-        struct cached *e = &st->cache[i];
-        if (e->used != 0 && e->map == map && e->attempt == attempt) {
-            e->used = ++st->tick;
-            return &e->r;
-        }
-        if (e->used < victim->used)
-            victim = e;
-    }
     mr_im_name(name, sizeof(name), map, attempt);
-    snprintf(path, sizeof(path), "%s/%s", st->opts->dir, name);
-    if (victim->used != 0)
-        im_reader_close(&victim->r);
-    victim->used = 0;
-    if ((*rc = im_reader_open(&victim->r, path, 0, err)) < 0) {
-        if (*rc != MR_EBADDATA) {
-            *rc = -ENOENT;
-            snprintf(err, MR_ERR_LEN, "this worker keeps no output of map "
-                     "task %u attempt %u", map, attempt);
-        }
-        return NULL;
+    snprintf(path, len, "%s/%s", st->opts->dir, name);
+    if ((f = im_cache_open(st->files, path, 0, rc, err)) == NULL &&
+        *rc != MR_EBADDATA) {
+        *rc = -ENOENT;
+        snprintf(err, MR_ERR_LEN, "this worker keeps no output of map "
+                 "task %u attempt %u", map, attempt);
     }
-    victim->map = map;
-    victim->attempt = attempt;
-    victim->used = ++st->tick;
-    return &victim->r;
+    return f;
+}
+
+/* Reads n bytes of the partition info describes, from offset, into
+ * st->buf. The first piece (offset 0) checks the whole partition's CRC
+ * before it goes, so that a reduce never feeds its app bytes that a disk
+ * changed (the reduce checks again what arrives, at the end). */
+static int
+read_piece(struct shuffle_state *st, const struct im_file *f,
+           const char *path, const struct im_partition *info,
+           uint64_t offset, size_t n, char err[MR_ERR_LEN])
+{
+    const unsigned char *data;
+    void *base;
+    size_t len;
+    int rc;
+
+    if (n > st->bufcap) {
+        unsigned char *b = realloc(st->buf, n);
+        if (b == NULL) {
+            snprintf(err, MR_ERR_LEN, "out of memory");
+            return -ENOMEM;
+        }
+        st->buf = b;
+        st->bufcap = n;
+    }
+    if (offset == 0 && n == info->length)
+        return im_file_read(f, path, info, st->buf, err);
+    if (offset == 0) {
+        if ((rc = im_file_map(f, path, info, &base, &len, &data, err)) < 0)
+            return rc;
+        im_file_unmap(base, len);
+    }
+    return im_file_pread(f, path, info->offset + offset, n, st->buf, err);
 }
 
 static void
@@ -82,9 +89,9 @@ on_fetch(Mr__Shuffle_Service *service, const Mr__FetchRequest *req,
 {
     struct shuffle_state *st = (struct shuffle_state *)service;
     Mr__FetchReply reply = MR__FETCH_REPLY__INIT;
+    char err[MR_ERR_LEN], path[4096 + 64];
     struct im_partition part;
-    struct im_reader *r;
-    char err[MR_ERR_LEN];
+    struct im_file *f;
     uint64_t n;
     int rc = 0;
 
@@ -93,24 +100,19 @@ on_fetch(Mr__Shuffle_Service *service, const Mr__FetchRequest *req,
                       "of job %.16s", req->job_id);
         return;
     }
-    if ((r = output_of(st, req->map, req->attempt, &rc, err)) == NULL) {
+    if ((f = output_of(st, req->map, req->attempt, path, sizeof(path), &rc,
+                       err)) == NULL) {
         rpc_call_fail(closure_data, rc, "%s", err);
         return;
     }
-    if (req->partition >= r->nreduce) {
+    if (req->partition >= f->nreduce) {
         rpc_call_fail(closure_data, -EINVAL, "no partition %u: the outputs "
-                      "have %u", req->partition, r->nreduce);
+                      "have %u", req->partition, f->nreduce);
         return;
     }
-    im_reader_partition_info(r, req->partition, &part);
-    /* Checked here before the first piece goes, so that a reduce never
-     * feeds its app bytes that a disk changed (the reduce checks again
-     * what arrives, at the end). */
-    if (req->offset == 0 &&
-        crc32c(0, r->map + part.offset, (size_t)part.length) != part.crc) {
-        rpc_call_fail(closure_data, MR_EBADDATA, "partition %u of map task "
-                      "%u's output fails its CRC on this worker (corrupt "
-                      "on its disk)", req->partition, req->map);
+    if ((rc = im_file_entry(f, path, req->partition, &part, err)) < 0) {
+        im_cache_drop(st->files, path);
+        rpc_call_fail(closure_data, rc, "%s", err);
         return;
     }
     if (req->offset > part.length) {
@@ -125,7 +127,18 @@ on_fetch(Mr__Shuffle_Service *service, const Mr__FetchRequest *req,
         n = req->max_bytes;
     if (n > SHUFFLE_PIECE_MAX)
         n = SHUFFLE_PIECE_MAX;
-    reply.data.data = (uint8_t *)r->map + part.offset + req->offset;
+    if ((rc = read_piece(st, f, path, &part, req->offset, (size_t)n,
+                         err)) < 0) {
+        im_cache_drop(st->files, path);
+        if (rc == MR_EBADDATA)
+            rpc_call_fail(closure_data, rc, "partition %u of map task %u's "
+                          "output fails its CRC on this worker (corrupt on "
+                          "its disk)", req->partition, req->map);
+        else
+            rpc_call_fail(closure_data, rc, "%s", err);
+        return;
+    }
+    reply.data.data = st->buf;
     reply.data.len = (size_t)n;
     reply.length = part.length;
     reply.records = part.records;
@@ -168,7 +181,8 @@ serve(const struct shuffle_server_opts *opts, int report)
     rpc_loop *loop = NULL;
     int rc = 1;
 
-    if (st == NULL || (loop = rpc_loop_create(err)) == NULL)
+    if (st == NULL || (st->files = im_cache_create(0)) == NULL ||
+        (loop = rpc_loop_create(err)) == NULL)
         goto out;
     st->service = (Mr__Shuffle_Service){MR__SHUFFLE__BASE_INIT, on_fetch};
     st->opts = opts;
@@ -185,11 +199,12 @@ serve(const struct shuffle_server_opts *opts, int report)
 out:
     if (report >= 0)
         dprintf(report, "error %s\n", err);
-    for (int i = 0; st != NULL && i < CACHED_OUTPUTS; i++)
-        if (st->cache[i].used != 0)
-            im_reader_close(&st->cache[i].r);
     rpc_server_free(srv);
     rpc_loop_free(loop);
+    if (st != NULL) {
+        im_cache_free(st->files);
+        free(st->buf);
+    }
     free(st);
     return rc;
 }

@@ -360,6 +360,7 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
         mr__report_reply__free_unpacked(carried, NULL);
     heartbeat_stop(w.hb);
     worker__unsettle(&w);
+    im_cache_free(w.outputs);
     rpc_client_free(w.c);
     app_unload(&w.fetched);
     stderr_capture_stop();

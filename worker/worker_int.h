@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "heartbeat.h"
+#include "imcache.h"
 #include "mr.pb-c.h"
 #include "names.h"
 #include "rpc.h"
@@ -41,6 +42,8 @@ struct worker {
     bool joined;                /* a Join was accepted (this job known) */
     struct heartbeat *hb;       /* beating on c while a task runs, from
                                    the first Join on; NULL: no beats */
+    struct im_cache *outputs;   /* map outputs kept open between reduce
+                                   tasks; NULL until the first */
 };
 
 /* The values of the functions below that mean "go on": anything else is

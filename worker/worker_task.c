@@ -310,8 +310,8 @@ static void
 locate_inputs(const struct worker *w, const Mr__Task *t,
               struct reduce_input *in, char (*names)[PATH_MAX + 64])
 {
-    char name[64];
     bool told = t->n_map_outputs == t->n_map;
+    size_t dirlen = strlen(w->job.priv) + 1;   /* "priv/" */
 
     for (uint32_t i = 0; i < t->n_map; i++) {
         const Mr__MapOutput *o = told ? t->map_outputs[i] : NULL;
@@ -321,8 +321,12 @@ locate_inputs(const struct worker *w, const Mr__Task *t,
         in[i].size = o ? o->size : 0;
         in[i].path = o ? o->path : "";
         if (in[i].path[0] == '\0') {
-            mr_im_name(name, sizeof(name), i, t->map_attempts[i]);
-            path_in(w->job.priv, names[i], sizeof(names[i]), name);
+            /* path_in(priv, mr_im_name()), the directory copied rather
+             * than formatted: this runs for every (map, reduce) pair. */
+            memcpy(names[i], w->job.priv, dirlen - 1);
+            names[i][dirlen - 1] = '/';
+            mr_im_name(names[i] + dirlen, sizeof(names[i]) - dirlen, i,
+                       t->map_attempts[i]);
             in[i].path = names[i];
         }
     }
@@ -384,9 +388,14 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
                  "map tasks", t->n_map_attempts, t->n_map);
         return;
     }
-    names = calloc(t->n_map ? t->n_map : 1, sizeof(*names));
+    if (w->outputs == NULL)
+        w->outputs = im_cache_create(0);
+    /* Not calloc: the names of the outputs whose paths the coordinator
+     * gave are never touched (4 KB each, a reduce reads every output). */
+    names = malloc((t->n_map ? t->n_map : 1) * sizeof(*names));
     in = calloc(t->n_map ? t->n_map : 1, sizeof(*in));
-    if (names == NULL || in == NULL || merger_init(&m, t->n_map) < 0) {
+    if (w->outputs == NULL || names == NULL || in == NULL ||
+        merger_init(&m, t->n_map) < 0) {
         snprintf(err, MR_ERR_LEN, "out of memory");
         free(names);
         free(in);
@@ -395,8 +404,8 @@ run_reduce(struct worker *w, const Mr__Task *t, Mr__TaskReport *rep,
     locate_inputs(w, t, in, names);
     mr_staged_name(name, sizeof(name), t->id, t->attempt);
     path_in(worker__files(w), room->path, sizeof(room->path), name);
-    rc = reduce_inputs_open(&ri, in, t->n_map, t->id, t->n_reduce, &id, &m,
-                            err);
+    rc = reduce_inputs_open(&ri, in, t->n_map, t->id, t->n_reduce, &id,
+                            w->outputs, &m, err);
     if (rc == 0)
         rc = reduce_merged(w->mod->app, &m, room->path, !w->job.local,
                            &room->app_counters, &st, err);
