@@ -9,22 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "varint.h"
+
 /* Task.map_attempts in mr.proto. */
 #define MAP_ATTEMPTS_FIELD 7
 
-/* Appends v as a varint at p; returns the bytes written. */
-static size_t
-put_varint(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
 
 int
 coord__map_attempts_init(coord *c, uint32_t nmap)
@@ -53,8 +42,8 @@ pack_attempts(coord *c)
     size_t len = 0, n;
 
     for (uint32_t i = 0; i < c->tasks.nmap; i++)
-        len += put_varint(a->scratch + len, c->tasks.maps[i].done_attempt);
-    n = put_varint(a->bytes, len);
+        len += varint_put(a->scratch + len, c->tasks.maps[i].done_attempt);
+    n = varint_put(a->bytes, len);
     memcpy(a->bytes + n, a->scratch, len);
     a->field.tag = MAP_ATTEMPTS_FIELD;
     a->field.wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;

@@ -13,6 +13,7 @@
 #include "record_in_hand.h"
 #include "stderr_capture.h"
 #include "stderr_ring.h"
+#include "varint.h"
 
 static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
                             SIGSYS, SIGTRAP};
@@ -48,27 +49,14 @@ static uint8_t record_field[RECORD_FIELD_MAX];
 /* The frame the handler sends: frames[i] and the fields. */
 static uint8_t dying_frame[FRAME_MAX + sizeof(field) + RECORD_FIELD_MAX];
 
-/* Writes v as a protobuf varint at p. Returns its length. */
-static size_t
-put_varint(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
 
 /* Writes a length-delimited field at p: key, n, the n bytes. */
 static size_t
 put_bytes(uint8_t *p, uint32_t key, const char *bytes, size_t n)
 {
-    size_t k = put_varint(p, key);
+    size_t k = varint_put(p, key);
 
-    k += put_varint(p + k, n);
+    k += varint_put(p + k, n);
     for (size_t i = 0; i < n; i++)
         p[k++] = (uint8_t)bytes[i];
     return k;
@@ -87,12 +75,12 @@ pack_record_field(void)
     while (r.file != NULL && r.file[flen] != '\0' && flen < RECORD_FILE_MAX)
         flen++;
     n += put_bytes(record_msg + n, file_key, r.file, flen);
-    n += put_varint(record_msg + n, offset_key);
-    n += put_varint(record_msg + n, r.offset);
+    n += varint_put(record_msg + n, offset_key);
+    n += varint_put(record_msg + n, r.offset);
     n += put_bytes(record_msg + n, head_key, r.bytes,
                    r.len < RECORD_HEAD_MAX ? r.len : RECORD_HEAD_MAX);
-    k = put_varint(record_field, record_key);
-    k += put_varint(record_field + k, n);
+    k = varint_put(record_field, record_key);
+    k += varint_put(record_field + k, n);
     for (size_t i = 0; i < n; i++)
         record_field[k++] = record_msg[i];
     return k;
@@ -116,7 +104,7 @@ last_frame(size_t i, size_t n)
         return len;
     for (size_t j = 0; j < tail_key_len; j++)
         field[k++] = tail_key[j];
-    k += put_varint(field + k, n);
+    k += varint_put(field + k, n);
     for (size_t j = 0; j < n; j++)
         field[k++] = (uint8_t)tail[j];
     if (rpc_client_frame_append(dying_frame, sizeof(dying_frame), &len,
@@ -172,7 +160,7 @@ find_tail_key(void)
             &mr__task_report__descriptor, "stderr_tail");
 
     if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING)
-        tail_key_len = put_varint(tail_key, (uint64_t)f->id << 3 | 2);
+        tail_key_len = varint_put(tail_key, (uint64_t)f->id << 3 | 2);
 }
 
 /* The key of field name of message d, with wire type wt; 0 if none. */

@@ -1,7 +1,9 @@
-/* The worker's one varint codec: unsigned LEB128, 7 bits a byte, least
- * significant first, the high bit set on every byte but the last; a 64-bit
- * value takes 1 to VARINT_MAX_LEN bytes. The intermediate file's record
- * heads (imfile.h) and the map buffer's value blocks (mapout.c) use it.
+/* The one varint codec (protobuf's and ours): unsigned LEB128, 7 bits a
+ * byte, least significant first, the high bit set on every byte but the
+ * last; a 64-bit value takes 1 to VARINT_MAX_LEN bytes. The intermediate file's record
+ * heads (imfile.h), the map buffer's value blocks (mapout.c), the dying
+ * worker's hand-encoded last words (lastwords.c) and the coordinator's
+ * pre-encoded map list (coord_map_attempts.c) use it.
  *
  * Writing (varint_put, varint_len) trusts its caller. Reading comes in two
  * kinds: varint_get checks every byte against the end of the buffer and
@@ -9,8 +11,8 @@
  * until a last byte and is only for bytes this process wrote itself with
  * varint_put, in its own memory. All static inline: the map side calls
  * them once or twice per emitted pair. */
-#ifndef WORKER_VARINT_H
-#define WORKER_VARINT_H
+#ifndef COMMON_VARINT_H
+#define COMMON_VARINT_H
 
 #include <stddef.h>
 #include <stdint.h>
