@@ -22,6 +22,7 @@
 #include "app_file.h"
 #include "build_dir.h"
 #include "coord.h"
+#include "coord_child.h"
 #include "file_digest.h"
 #include "rpc.h"
 #include "tmpdir.h"
@@ -56,38 +57,17 @@ teardown(void)
 
 TestSuite(app_fetch, .init = setup, .fini = teardown, .timeout = 30);
 
-/* In a child: a coordinator giving out f, listening at addr, until
+/* A coordinator in a child (coord_child.h): giving out f, listening at addr, until
  * killed. Returns once it listens. */
 static void
 serve(const struct app_file *f)
 {
     static const char *files[1] = {"input.txt"};
     struct coord_opts opts = {.output_dir = dir, .app_file = f};
-    char err[MR_ERR_LEN], bound[300], ok;
-    int ready[2];
-    rpc_loop *loop;
-    coord *c;
+    char err[MR_ERR_LEN];
 
-    cr_assert_eq(pipe(ready), 0);
-    child = fork();
-    cr_assert_geq(child, 0);
-    if (child == 0) {
-        close(ready[0]);
-        loop = rpc_loop_create(err);
-        c = loop ? coord_create(loop, files, 1, &opts, err) : NULL;
-        if (c == NULL || coord_listen(c, addr, bound, sizeof(bound),
-                                      err) < 0 || coord_start(c, err) < 0) {
-            fprintf(stderr, "coordinator: %s\n", err);
-            _exit(1);
-        }
-        if (write(ready[1], "1", 1) != 1)
-            _exit(1);
-        rpc_loop_run(loop);
-        _exit(0);
-    }
-    close(ready[1]);
-    cr_assert_eq(read(ready[0], &ok, 1), 1, "the coordinator did not start");
-    close(ready[0]);
+    child = coord_child_start(files, 1, &opts, addr);
+    cr_assert_gt(child, 0, "the coordinator did not start");
     client = rpc_client_create(addr, &(struct rpc_client_opts){
                                          .connect_timeout_ms = 2000,
                                          .call_timeout_ms = 5000},

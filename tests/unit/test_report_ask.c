@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "coord.h"
+#include "coord_child.h"
 #include "mr.pb-c.h"
 #include "names.h"
 #include "protocol.h"
@@ -50,45 +51,24 @@ teardown(void)
 
 TestSuite(report_ask, .init = setup, .fini = teardown, .timeout = 30);
 
-/* In a child: a coordinator of a job of `lines` map tasks (one 16-byte
- * line each) and one reduce task, listening at addr until killed.
- * Returns once it listens, with both clients made. */
+/* A coordinator in a child (coord_child.h) of a job of `lines` map tasks
+ * (one 16-byte line each) and one reduce task, listening at addr until
+ * killed. Returns once it listens, with both clients made. */
 static void
 serve(unsigned lines)
 {
     static const char *files[1] = {input};
     struct coord_opts opts = {.output_dir = dir, .nreduce = 1,
                               .split_size = 16};
-    char err[MR_ERR_LEN], bound[300], ok;
-    int ready[2];
+    char err[MR_ERR_LEN];
     FILE *f = fopen(input, "w");
-    rpc_loop *loop;
-    coord *c;
 
     cr_assert_not_null(f);
     for (unsigned i = 0; i < lines; i++)
         fprintf(f, "line %10u\n", i);
     cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(pipe(ready), 0);
-    child = fork();
-    cr_assert_geq(child, 0);
-    if (child == 0) {
-        close(ready[0]);
-        loop = rpc_loop_create(err);
-        c = loop ? coord_create(loop, files, 1, &opts, err) : NULL;
-        if (c == NULL || coord_listen(c, addr, bound, sizeof(bound),
-                                      err) < 0 || coord_start(c, err) < 0) {
-            fprintf(stderr, "coordinator: %s\n", err);
-            _exit(1);
-        }
-        if (write(ready[1], "1", 1) != 1)
-            _exit(1);
-        rpc_loop_run(loop);
-        _exit(0);
-    }
-    close(ready[1]);
-    cr_assert_eq(read(ready[0], &ok, 1), 1, "the coordinator did not start");
-    close(ready[0]);
+    child = coord_child_start(files, 1, &opts, addr);
+    cr_assert_gt(child, 0, "the coordinator did not start");
     for (int i = 0; i < 2; i++) {
         clients[i] = rpc_client_create(addr, &(struct rpc_client_opts){
                                                  .connect_timeout_ms = 2000,
