@@ -57,8 +57,8 @@ teardown(void)
 
 TestSuite(app_fetch, .init = setup, .fini = teardown, .timeout = 30);
 
-/* A coordinator in a child (coord_child.h): giving out f, listening at addr, until
- * killed. Returns once it listens. */
+/* A coordinator in a child (coord_child.h) giving out f, listening at
+ * addr until killed. Returns once it listens. */
 static void
 serve(const struct app_file *f)
 {
