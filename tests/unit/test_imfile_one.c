@@ -11,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "imcache.h"
 #include "imfile.h"
+#include "merge.h"
+#include "reduce_inputs.h"
 #include "tmpdir.h"
 
 static char dir[64], path[128];
@@ -219,6 +222,7 @@ Test(imfile_one, a_checksum_mismatch_fails_the_read)
     cr_assert_eq(im_file_map(&f, path, &info, &base, &maplen, &data, err),
                  MR_EBADDATA);
     cr_assert(strstr(err, "checksum"), "%s", err);
+    cr_assert_null(base, "handed a mapping it already undid");
     cr_assert_eq(read_part(&f, 0, buf, sizeof(buf), &len), 0);
     im_file_close(&f);
 }
@@ -242,6 +246,55 @@ Test(imfile_one, a_file_cut_after_its_open_is_caught_by_the_read)
     cr_assert_eq(read_part(&f, 2, buf, sizeof(buf), &len), MR_EBADDATA,
                  "its bytes are gone");
     im_file_close(&f);
+}
+
+/* A partition over READ_MAX (256 KB) is mapped; one failing its checksum
+ * must be unmapped once, not again by reduce_inputs_close, which would
+ * tear down whatever was mapped at that address since. */
+Test(imfile_one, a_corrupt_mapped_partition_is_unmapped_once)
+{
+    enum { VALUE = 400 << 10, AFTER = 1 << 20 };
+    char err[MR_ERR_LEN], big[160];
+    char *value = malloc(VALUE);
+    struct im_cache *c = im_cache_create(4);
+    struct reduce_input in = {.path = big, .addr = ""};
+    struct reduce_fetch_id id = {.job_id = "job"};
+    struct reduce_inputs ri;
+    struct im_writer w;
+    struct merger m;
+    unsigned char *after;
+    int fd;
+
+    cr_assert_not_null(value);
+    cr_assert_not_null(c);
+    snprintf(big, sizeof(big), "%s/mr-im-7-1", dir);
+    memset(value, 'v', VALUE);
+    cr_assert_eq(im_writer_open(&w, big, 1, err), 0, "%s", err);
+    im_writer_add(&w, 0, "k", 1, value, VALUE);
+    cr_assert_eq(im_writer_commit(&w, err), 0, "%s", err);
+    free(value);
+    fd = open(big, O_WRONLY);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(pwrite(fd, "X", 1, VALUE / 2), 1);     /* mid value */
+    close(fd);
+
+    cr_assert_eq(merger_init(&m, 1), 0);
+    cr_assert_eq(reduce_inputs_open(&ri, &in, 1, 0, 1, &id, c, &m, err),
+                 MR_EBADDATA);
+    cr_assert(strstr(err, "checksum"), "%s", err);
+    /* Memory mapped after the failure, at the address the caller still
+     * records for the partition, if any (where a large malloc or another
+     * thread's mapping may land): it must survive the close. */
+    after = mmap(ri.held[0].map, AFTER, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(after, MAP_FAILED);
+    memset(after, 0x5a, AFTER);
+    reduce_inputs_close(&ri);
+    for (size_t i = 0; i < AFTER; i++)
+        cr_assert_eq(after[i], 0x5a, "byte %zu changed", i);
+    munmap(after, AFTER);
+    merger_free(&m);
+    im_cache_free(c);
 }
 
 /* ---------------------------------------------------------------- cache */
