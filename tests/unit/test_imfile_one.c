@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -387,4 +388,59 @@ Test(imfile_one, the_cache_holds_many_files_under_one_bucket_load)
         cr_assert_eq(im_cache_find(c, p) != NULL, i >= 136, "link %d", i);
     }
     im_cache_free(c);
+}
+
+/* Under a low file limit, with most descriptors taken by others (a
+ * worker's sockets), a cache allowed more files than the limit gives up
+ * its own when an open fails with EMFILE, and every read is served; with
+ * none of its own left to give, the shortage says so, never "no such
+ * file". */
+Test(imfile_one, a_cache_over_the_file_limit_still_serves_every_read)
+{
+    enum { LIMIT = 64, FILES = 100 };
+    char err[MR_ERR_LEN], p[160], buf[64];
+    struct im_cache *c = im_cache_create(FILES);
+    struct rlimit old, low;
+    int held[LIMIT], nheld = 0, rc = 0, fd;
+    struct im_file *f;
+    size_t len;
+
+    cr_assert_not_null(c);
+    for (int i = 0; i < FILES; i++) {
+        snprintf(p, sizeof(p), "%s/link-%d", dir, i);
+        cr_assert_eq(link(path, p), 0);
+    }
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = (struct rlimit){LIMIT, old.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    /* Others hold all but a few descriptors. */
+    while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
+        held[nheld++] = fd;
+        if (fd >= LIMIT - 4)
+            break;
+    }
+    cr_assert_geq(fd, 0, "the test itself ran out: %s", strerror(errno));
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < FILES; i++) {
+            snprintf(p, sizeof(p), "%s/link-%d", dir, i);
+            f = im_cache_open(c, p, 3, &rc, err);
+            cr_assert_not_null(f, "file %d: %s", i, err);
+            cr_assert_eq(read_part(f, 1, buf, sizeof(buf), &len), 0);
+            cr_assert_eq(len, 12);
+        }
+    cr_assert_lt(im_cache_count(c), LIMIT);
+    im_cache_free(c);
+
+    /* Nothing kept to give up: a shortage, not a missing file. */
+    c = im_cache_create(4);
+    cr_assert_not_null(c);
+    while (nheld < LIMIT && (fd = open("/dev/null", O_RDONLY)) >= 0)
+        held[nheld++] = fd;
+    cr_assert_null(im_cache_open(c, path, 3, &rc, err));
+    cr_assert_eq(rc, -EMFILE, "%s", err);
+    cr_assert(strstr(err, "open files"), "%s", err);
+    im_cache_free(c);
+    while (nheld > 0)
+        close(held[--nheld]);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
