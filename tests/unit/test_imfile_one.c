@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exec_child.h"
 #include "imcache.h"
 #include "imfile.h"
 #include "merge.h"
@@ -442,5 +444,41 @@ Test(imfile_one, a_cache_over_the_file_limit_still_serves_every_read)
     im_cache_free(c);
     while (nheld > 0)
         close(held[--nheld]);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
+/* The file limit the cache raised for the worker is not the commands':
+ * an executable app's mapper run after it sees the one the worker began
+ * with. */
+Test(imfile_one, commands_see_the_file_limit_from_before_the_raise)
+{
+    char err[MR_ERR_LEN], out[64] = "";
+    struct rlimit old, low, now;
+    struct exec_child child;
+    struct pollfd pfd;
+    struct im_cache *c;
+    size_t got = 0;
+    ssize_t n;
+
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    if (old.rlim_max != RLIM_INFINITY && old.rlim_max <= 100)
+        cr_skip_test("the hard file limit is %llu: nothing to raise",
+                     (unsigned long long)old.rlim_max);
+    low = (struct rlimit){100, old.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    c = im_cache_create(0);
+    cr_assert_not_null(c);
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &now), 0);
+    cr_assert_gt(now.rlim_cur, 100, "the cache did not raise the limit");
+    cr_assert_eq(exec_child_start(&child, "ulimit -n", err), 0, "%s", err);
+    exec_child_close_input(&child);
+    pfd = (struct pollfd){.fd = child.from_child, .events = POLLIN};
+    while (poll(&pfd, 1, 10000) == 1 &&
+           (n = read(child.from_child, out + got, sizeof(out) - 1 - got)) > 0)
+        got += (size_t)n;
+    cr_assert_eq(exec_child_wait(&child, "mapper", "ulimit -n", err), 0,
+                 "%s", err);
+    cr_assert_str_eq(out, "100\n");
+    im_cache_free(c);
     cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
