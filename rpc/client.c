@@ -44,6 +44,7 @@ struct rpc_client {
     int connect_timeout_ms;
     int call_timeout_ms;
     size_t max_frame;
+    bool shortage_fails_fast;   /* opts: EMFILE, ENFILE returned at once */
     int fd;                     /* -1 while disconnected; blocking. The
                                    calling thread's (notify uses
                                    notify_fd); closed under write_lock */
@@ -135,6 +136,7 @@ rpc_client_create(const char *addr, const struct rpc_client_opts *opts,
         c->call_timeout_ms = opts->call_timeout_ms;
     if (opts && opts->max_frame)
         c->max_frame = opts->max_frame;
+    c->shortage_fails_fast = opts && opts->shortage_fails_fast;
     if (opts && opts->token) {
         c->token = rpc__auth_token_copy(opts->token, opts->token_len);
         if (c->token == NULL) {
@@ -444,6 +446,9 @@ ensure_connected(rpc_client *c)
             if (rc == MR_EAUTH)         /* a wrong token stays wrong */
                 return rc;
         }
+        if ((rc == -EMFILE || rc == -ENFILE) && c->shortage_fails_fast)
+            return fail(c, rc, "cannot connect to %s: %s", c->addr.text,
+                        mr_strerror(rc));
         if (c->addr.family == RPC_AF_FD)
             break;                      /* one connection, now gone */
         left = ms_left(deadline);

@@ -130,6 +130,10 @@ struct rpc_client_opts {
      * the call with MR_EAUTH at once. NULL: none. */
     const uint8_t *token;
     size_t token_len;
+    /* Out of descriptors here (EMFILE, ENFILE from socket()): fail the
+     * call with that -errno at once, for a caller that can close some and
+     * try again; false: retried like a refusal, then MR_ECONNECT. */
+    bool shortage_fails_fast;
 };
 
 /* Creates a client for addr; connects at the first call. Returns NULL with
@@ -145,6 +149,7 @@ void rpc_client_free(rpc_client *c);
  * message the caller frees with protobuf_c_message_free_unpacked(*reply,
  * NULL). Errors:
  *   MR_ECONNECT   could not connect within the connect timeout
+ *   -EMFILE, -ENFILE  out of descriptors, with opts.shortage_fails_fast
  *   MR_EAUTH      the server refused our token, or could not prove it
  *                 knows it (or wants none while we have one)
  *   MR_ETIMEDOUT  no reply within the timeout (the connection is reset)

@@ -358,12 +358,13 @@ static const uint64_t keep_bytes[AGG_INLINE_KEY + 1][2] = {
 };
 
 /* hash_key, without a branch on the length for a short key that may be
- * read 16 bytes at a time. */
+ * read 16 bytes at a time. An empty key takes hash_key: its pointer may be
+ * NULL, and address 0 passes the page test. */
 static inline uint64_t
 hash_key_fast(const char *key, size_t klen, uint64_t *w0, uint64_t *w1)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (klen <= AGG_INLINE_KEY && MAY_READ_16(key)) {
+    if (klen != 0 && klen <= AGG_INLINE_KEY && MAY_READ_16(key)) {
         uint64_t w[2];
         memcpy(w, key, sizeof(w));
         *w0 = w[0] & keep_bytes[klen][0];

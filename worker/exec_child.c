@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "imcache.h"
+
 /* The process groups of the children started and not yet reaped (0: a
  * free slot), for a dying program to kill (exec_child_kill_running). More
  * than one runs when a combiner runs on a spill while its mapper runs. */
@@ -87,6 +89,7 @@ become_command(const char *cmd, int in, int out, pid_t parent)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);           /* the worker ignores it */
+    im_cache_restore_nofile();          /* the limit the worker began with */
     /* dup2 onto a different descriptor clears FD_CLOEXEC; onto itself it
      * would not, and exec would close the command's stdin. */
     if ((in = above_stdio(in)) < 0 || (out = above_stdio(out)) < 0 ||

@@ -4,6 +4,7 @@
 #include "imcache.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,16 @@ struct im_cache {
     uint32_t free;              /* free slots, chained */
 };
 
-/* How many files to keep: half of what the process may open (the rest is
- * for its sockets, outputs and the apps' files). */
+/* The soft file limit before cap_from_limit raised it, for the commands
+ * the worker runs (im_cache_restore_nofile); set once, by the first raise,
+ * and inherited by forked children. */
+static bool nofile_raised;
+static rlim_t nofile_soft;
+
+/* How many files to keep: a quarter of what the process may open, after
+ * raising its soft limit to the hard one. The rest is for what the cache
+ * does not see: a reduce's connection to every peer, the shuffle server's
+ * clients, outputs, logs and the apps' files. */
 static size_t
 cap_from_limit(void)
 {
@@ -40,15 +49,30 @@ cap_from_limit(void)
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return 64;
     if (rl.rlim_cur < rl.rlim_max) {
-        rlim_t want = rl.rlim_max == RLIM_INFINITY ? 2 * CAP_MAX
+        rlim_t want = rl.rlim_max == RLIM_INFINITY ? 8 * CAP_MAX
                                                    : rl.rlim_max;
         struct rlimit raised = {want, rl.rlim_max};
-        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            if (!nofile_raised)
+                nofile_soft = rl.rlim_cur;
+            nofile_raised = true;
             rl.rlim_cur = want;
+        }
     }
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 2 > CAP_MAX)
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 4 > CAP_MAX)
         return CAP_MAX;
-    return rl.rlim_cur / 2 > 16 ? (size_t)(rl.rlim_cur / 2) : 16;
+    return rl.rlim_cur / 4 > 16 ? (size_t)(rl.rlim_cur / 4) : 16;
+}
+
+void
+im_cache_restore_nofile(void)
+{
+    struct rlimit rl;
+
+    if (nofile_raised && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = nofile_soft;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 struct im_cache *
@@ -206,7 +230,11 @@ im_cache_open(struct im_cache *c, const char *path, uint32_t nreduce,
         return kept;
     if (kept != NULL)
         im_cache_drop(c, path);
-    if ((*rc = im_file_open(&f, path, nreduce, err)) < 0)
+    *rc = im_file_open(&f, path, nreduce, err);
+    /* Out of descriptors: the cache gives up half of its own, once. */
+    if ((*rc == -EMFILE || *rc == -ENFILE) && im_cache_shed(c) > 0)
+        *rc = im_file_open(&f, path, nreduce, err);
+    if (*rc < 0)
         return NULL;
     if ((kept = keep(c, path, hash_of(path), &f)) == NULL) {
         *rc = -ENOMEM;
@@ -234,6 +262,32 @@ im_cache_drop(struct im_cache *c, const char *path)
 }
 
 size_t
+im_cache_shed(struct im_cache *c)
+{
+    size_t open = 0, closed = 0;
+
+    for (uint32_t i = c->oldest; i != NONE; i = c->slots[i].newer)
+        open += c->slots[i].f.fd >= 0;
+    for (uint32_t i = c->oldest, next; i != NONE && closed < (open + 1) / 2;
+         i = next) {
+        next = c->slots[i].newer;
+        if (c->slots[i].f.fd >= 0) {
+            evict(c, i);
+            closed++;
+        }
+    }
+    return closed;
+}
+
+/* Closes every file and forgets every absent note. */
+static void
+clear(struct im_cache *c)
+{
+    while (c != NULL && c->oldest != NONE)
+        evict(c, c->oldest);
+}
+
+size_t
 im_cache_count(const struct im_cache *c)
 {
     return c->count;
@@ -244,8 +298,8 @@ im_cache_free(struct im_cache *c)
 {
     if (c == NULL)
         return;
-    while (c->slots != NULL && c->oldest != NONE)
-        evict(c, c->oldest);
+    if (c->slots != NULL)
+        clear(c);
     free(c->slots);
     free(c->buckets);
     free(c);

@@ -458,11 +458,18 @@ im_file_map(const struct im_file *f, const char *path,
                  strerror(errno));
         return rc;
     }
+    /* The caller learns of the mapping only once it checks out: a failed
+     * one is unmapped here, and a caller that unmaps what it was handed
+     * must not unmap this address again (something else may live there). */
+    if ((rc = check_crc(path, info, (const unsigned char *)m +
+                        (info->offset - from), err)) < 0) {
+        im_file_unmap(m, *len);
+        *len = 0;
+        return rc;
+    }
     *base = m;
     *data = (const unsigned char *)m + (info->offset - from);
-    if ((rc = check_crc(path, info, *data, err)) < 0)
-        im_file_unmap(m, *len);
-    return rc;
+    return 0;
 }
 
 void

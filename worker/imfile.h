@@ -154,7 +154,8 @@ int im_file_pread(const struct im_file *f, const char *path, uint64_t off,
 /* Maps only the pages of the partition info describes, read-only, and
  * checks its checksum: for large partitions. Sets *data to its first
  * byte; release it with im_file_unmap(*base, *len). Returns 0, -errno, or
- * MR_EBADDATA (then nothing stays mapped), with err filled. */
+ * MR_EBADDATA (then nothing stays mapped and *base, *data are left as
+ * they were), with err filled. */
 int im_file_map(const struct im_file *f, const char *path,
                 const struct im_partition *info, void **base, size_t *len,
                 const unsigned char **data, char err[MR_ERR_LEN]);

@@ -178,7 +178,9 @@ reduce_inputs_open(struct reduce_inputs *ri, const struct reduce_input *in,
             if (ri->fetch == NULL &&
                 (ri->fetch = shuffle_fetch_create(id->job_id, part,
                                                   id->token,
-                                                  id->token_len)) == NULL)
+                                                  id->token_len)) != NULL)
+                shuffle_fetch_shed_from(ri->fetch, files);
+            if (ri->fetch == NULL)
                 rc = -ENOMEM;
             if (rc == 0)
                 rc = shuffle_fetch_add(ri->fetch, i, in[i].addr, in[i].map,

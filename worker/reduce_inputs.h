@@ -57,7 +57,9 @@ struct reduce_fetch_id {
  * has room for n); the files read in place are kept open in files (which
  * must outlive ri). Returns 0, or an error with err filled and
  * m->bad_input naming the input at fault: MR_EBADDATA (bad data),
- * MR_EFETCH (an output that can be neither read here nor fetched). */
+ * MR_EFETCH (an output that can be neither read here nor fetched), or
+ * another -errno: -EMFILE, -ENFILE (out of descriptors even after the
+ * cache shed half of its files), -ENOMEM, which lose no output. */
 int reduce_inputs_open(struct reduce_inputs *ri,
                        const struct reduce_input *in, uint32_t n,
                        uint32_t part, uint32_t nreduce,

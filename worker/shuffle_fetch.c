@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "imcache.h"
 #include "names.h"
 #include "rpc.h"
 #include "run_window.h"
@@ -55,6 +56,8 @@ struct shuffle_fetch {
     uint32_t piece;             /* bytes asked for at once */
     uint32_t piece_set;         /* shuffle_fetch_set_piece(); 0: choose */
     uint64_t bytes;
+    struct im_cache *files;     /* borrowed, may be NULL: shed when out of
+                                   descriptors */
     char err[MR_ERR_LEN];
     const char *failed_addr;    /* points into a peer */
 };
@@ -71,6 +74,7 @@ shuffle_fetch_create(const char *job_id, uint32_t part, const uint8_t *token,
     f->part = part;
     f->copts.connect_timeout_ms = FETCH_CONNECT_MS;
     f->copts.call_timeout_ms = FETCH_TIMEOUT_MS;
+    f->copts.shortage_fails_fast = true;
     if (token != NULL) {
         if ((f->token = malloc(token_len ? token_len : 1)) == NULL) {
             free(f);
@@ -158,8 +162,18 @@ fetch_error(struct source *s, int rc, const char *fmt, ...)
     return rc;
 }
 
-/* What a failed call means: the holder's own word that the data is bad,
- * or else the output is out of reach. */
+/* Whether rc is a shortage that passes (of descriptors or memory): no
+ * sign that an output is lost. */
+static bool
+is_shortage(int rc)
+{
+    return rc == -EMFILE || rc == -ENFILE || rc == -ENOMEM;
+}
+
+/* What a failed call means: the holder's own word that the data is bad;
+ * a shortage, here or at the holder, which fails the reduce as it is (it
+ * runs again; the output is not lost); or else the output is out of
+ * reach. */
 static int
 call_failed(struct source *s, int rc)
 {
@@ -169,6 +183,10 @@ call_failed(struct source *s, int rc)
         return fetch_error(s, MR_EFETCH, "not a valid address");
     if (rc == MR_EREMOTE && rpc_client_remote_status(c) == MR_EBADDATA)
         return fetch_error(s, MR_EBADDATA, "%s", rpc_client_errmsg(c));
+    if (rc == MR_EREMOTE && is_shortage(rpc_client_remote_status(c)))
+        rc = rpc_client_remote_status(c);
+    if (is_shortage(rc))
+        return fetch_error(s, rc, "%s", rpc_client_errmsg(c));
     return fetch_error(s, MR_EFETCH, "%s", rpc_client_errmsg(c));
 }
 
@@ -192,6 +210,12 @@ ask(struct source *s)
         return call_failed(s, MR_EBADADDR);
     rc = rpc_client_send(c, &mr__shuffle__descriptor, "Fetch", &req.base,
                          &s->id);
+    /* Out of descriptors for the connection: the open files kept go
+     * first, once. */
+    if ((rc == -EMFILE || rc == -ENFILE) && f->files != NULL &&
+        im_cache_shed(f->files) > 0)
+        rc = rpc_client_send(c, &mr__shuffle__descriptor, "Fetch",
+                             &req.base, &s->id);
     if (rc < 0)
         return call_failed(s, rc);
     s->waiting = true;
@@ -282,6 +306,12 @@ refill(void *arg, struct im_cursor *cur)
         return fetch_error(s, MR_EBADDATA, "a record runs past the end of "
                            "the partition");
     return take(s, cur);
+}
+
+void
+shuffle_fetch_shed_from(struct shuffle_fetch *f, struct im_cache *files)
+{
+    f->files = files;
 }
 
 void

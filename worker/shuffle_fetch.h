@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "imcache.h"
 #include "merge.h"
 #include "mr_err.h"
 
@@ -35,6 +36,14 @@ struct shuffle_fetch;
 struct shuffle_fetch *shuffle_fetch_create(const char *job_id, uint32_t part,
                                            const uint8_t *token,
                                            size_t token_len);
+
+/* When a connection cannot be made for want of descriptors, closes half
+ * of files' open files (im_cache_shed) and tries once more; without it, or
+ * if that fails too, the fetch fails with -EMFILE or -ENFILE (never
+ * MR_EFETCH: the output is not lost). files (may be NULL) must outlive
+ * f. */
+void shuffle_fetch_shed_from(struct shuffle_fetch *f,
+                             struct im_cache *files);
 
 /* Adds the output of attempt `attempt` of map task `map`, kept by the
  * worker at addr (tcp:host:port), as merge input `input`; size is the

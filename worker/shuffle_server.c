@@ -41,8 +41,11 @@ output_of(struct shuffle_state *st, uint32_t map, uint32_t attempt,
 
     mr_im_name(name, sizeof(name), map, attempt);
     snprintf(path, len, "%s/%s", st->opts->dir, name);
+    /* Only a missing file is a lost output; any other failure (out of
+     * descriptors above all) fails this request as it is, and the reduce
+     * tries again later. */
     if ((f = im_cache_open(st->files, path, 0, rc, err)) == NULL &&
-        *rc != MR_EBADDATA) {
+        (*rc == -ENOENT || *rc == -ENOTDIR)) {
         *rc = -ENOENT;
         snprintf(err, MR_ERR_LEN, "this worker keeps no output of map "
                  "task %u attempt %u", map, attempt);

@@ -359,8 +359,12 @@ worker_run(const struct app_module *mod, const struct worker_opts *opts)
     if (carried != NULL)
         mr__report_reply__free_unpacked(carried, NULL);
     heartbeat_stop(w.hb);
-    worker__unsettle(&w);
+    /* The job is over: its outputs are closed before the scratch directory
+     * goes, so that none deleted keeps its disk space (or, on NFS, keeps
+     * the directory) while the worker stops. */
     im_cache_free(w.outputs);
+    w.outputs = NULL;
+    worker__unsettle(&w);
     rpc_client_free(w.c);
     app_unload(&w.fetched);
     stderr_capture_stop();

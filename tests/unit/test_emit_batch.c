@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,52 @@ Test(emit_batch, the_sum_refuses_a_batch_with_a_value_that_is_not_a_count)
     cr_assert_eq(write_batch(overflow, 2, err), MR_EAPP);
     cr_assert(strstr(err, "add up to 2^64 or more"), "%s", err);
     cr_assert_eq(write_batch(fits, 2, err), 0, "%s", err);
+}
+
+/* Writes pairs, one at a time or as one batch, under the built-in sum,
+ * and returns the file's partition 0 as "key=value;" text. */
+static void
+sum_text(const struct mr_pair *pairs, size_t n, bool batch, char *text,
+         size_t cap)
+{
+    char err[MR_ERR_LEN], out[160];
+    struct mapout mo;
+    struct im_reader r;
+    struct im_cursor c;
+    uint64_t recs, bytes;
+    const char *k, *v;
+    size_t kl, vl, len = 0;
+
+    snprintf(out, sizeof(out), "%s/empty-%d", dir, batch);
+    mapout_init(&mo, 1, NULL, MR_COMBINER_SUM, 0, dir);
+    if (batch)
+        mr_emit_batch(&mo.emitter, pairs, n);
+    for (size_t i = 0; !batch && i < n; i++)
+        mr_emit(&mo.emitter, pairs[i].key, pairs[i].klen, pairs[i].value,
+                pairs[i].vlen);
+    cr_assert_eq(mapout_write(&mo, out, &recs, &bytes, err), 0, "%s", err);
+    mapout_free(&mo);
+    cr_assert_eq(im_reader_open(&r, out, 1, err), 0, "%s", err);
+    cr_assert_eq(im_reader_partition(&r, 0, &c), 0);
+    text[0] = '\0';
+    while (im_cursor_next(&c, &k, &kl, &v, &vl) == 1)
+        len += (size_t)snprintf(text + len, cap - len, "%.*s=%.*s;",
+                                (int)kl, k, (int)vl, v);
+    im_reader_close(&r);
+}
+
+Test(emit_batch, an_empty_key_counts_alike_with_or_without_a_pointer)
+{
+    /* A NULL key of length 0 is the empty key: the 16-byte read of short
+     * keys must not touch address 0. */
+    const struct mr_pair pairs[] = {{NULL, 0, "1", 1}, {"", 0, "2", 1},
+                                    {"a", 1, "1", 1}, {NULL, 0, "4", 1}};
+    char one[128], batched[128];
+
+    sum_text(pairs, 4, false, one, sizeof(one));
+    sum_text(pairs, 4, true, batched, sizeof(batched));
+    cr_assert_str_eq(one, "=7;a=1;");
+    cr_assert_str_eq(batched, one);
 }
 
 /* ------------------------------------------------- an older framework */

@@ -11,11 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exec_child.h"
 #include "imcache.h"
 #include "imfile.h"
+#include "merge.h"
+#include "reduce_inputs.h"
 #include "tmpdir.h"
 
 static char dir[64], path[128];
@@ -219,6 +225,7 @@ Test(imfile_one, a_checksum_mismatch_fails_the_read)
     cr_assert_eq(im_file_map(&f, path, &info, &base, &maplen, &data, err),
                  MR_EBADDATA);
     cr_assert(strstr(err, "checksum"), "%s", err);
+    cr_assert_null(base, "handed a mapping it already undid");
     cr_assert_eq(read_part(&f, 0, buf, sizeof(buf), &len), 0);
     im_file_close(&f);
 }
@@ -242,6 +249,55 @@ Test(imfile_one, a_file_cut_after_its_open_is_caught_by_the_read)
     cr_assert_eq(read_part(&f, 2, buf, sizeof(buf), &len), MR_EBADDATA,
                  "its bytes are gone");
     im_file_close(&f);
+}
+
+/* A partition over READ_MAX (256 KB) is mapped; one failing its checksum
+ * must be unmapped once, not again by reduce_inputs_close, which would
+ * tear down whatever was mapped at that address since. */
+Test(imfile_one, a_corrupt_mapped_partition_is_unmapped_once)
+{
+    enum { VALUE = 400 << 10, AFTER = 1 << 20 };
+    char err[MR_ERR_LEN], big[160];
+    char *value = malloc(VALUE);
+    struct im_cache *c = im_cache_create(4);
+    struct reduce_input in = {.path = big, .addr = ""};
+    struct reduce_fetch_id id = {.job_id = "job"};
+    struct reduce_inputs ri;
+    struct im_writer w;
+    struct merger m;
+    unsigned char *after;
+    int fd;
+
+    cr_assert_not_null(value);
+    cr_assert_not_null(c);
+    snprintf(big, sizeof(big), "%s/mr-im-7-1", dir);
+    memset(value, 'v', VALUE);
+    cr_assert_eq(im_writer_open(&w, big, 1, err), 0, "%s", err);
+    im_writer_add(&w, 0, "k", 1, value, VALUE);
+    cr_assert_eq(im_writer_commit(&w, err), 0, "%s", err);
+    free(value);
+    fd = open(big, O_WRONLY);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(pwrite(fd, "X", 1, VALUE / 2), 1);     /* mid value */
+    close(fd);
+
+    cr_assert_eq(merger_init(&m, 1), 0);
+    cr_assert_eq(reduce_inputs_open(&ri, &in, 1, 0, 1, &id, c, &m, err),
+                 MR_EBADDATA);
+    cr_assert(strstr(err, "checksum"), "%s", err);
+    /* Memory mapped after the failure, at the address the caller still
+     * records for the partition, if any (where a large malloc or another
+     * thread's mapping may land): it must survive the close. */
+    after = mmap(ri.held[0].map, AFTER, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(after, MAP_FAILED);
+    memset(after, 0x5a, AFTER);
+    reduce_inputs_close(&ri);
+    for (size_t i = 0; i < AFTER; i++)
+        cr_assert_eq(after[i], 0x5a, "byte %zu changed", i);
+    munmap(after, AFTER);
+    merger_free(&m);
+    im_cache_free(c);
 }
 
 /* ---------------------------------------------------------------- cache */
@@ -334,4 +390,95 @@ Test(imfile_one, the_cache_holds_many_files_under_one_bucket_load)
         cr_assert_eq(im_cache_find(c, p) != NULL, i >= 136, "link %d", i);
     }
     im_cache_free(c);
+}
+
+/* Under a low file limit, with most descriptors taken by others (a
+ * worker's sockets), a cache allowed more files than the limit gives up
+ * its own when an open fails with EMFILE, and every read is served; with
+ * none of its own left to give, the shortage says so, never "no such
+ * file". */
+Test(imfile_one, a_cache_over_the_file_limit_still_serves_every_read)
+{
+    enum { LIMIT = 64, FILES = 100 };
+    char err[MR_ERR_LEN], p[160], buf[64];
+    struct im_cache *c = im_cache_create(FILES);
+    struct rlimit old, low;
+    int held[LIMIT], nheld = 0, rc = 0, fd;
+    struct im_file *f;
+    size_t len;
+
+    cr_assert_not_null(c);
+    for (int i = 0; i < FILES; i++) {
+        snprintf(p, sizeof(p), "%s/link-%d", dir, i);
+        cr_assert_eq(link(path, p), 0);
+    }
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = (struct rlimit){LIMIT, old.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    /* Others hold all but a few descriptors. */
+    while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
+        held[nheld++] = fd;
+        if (fd >= LIMIT - 4)
+            break;
+    }
+    cr_assert_geq(fd, 0, "the test itself ran out: %s", strerror(errno));
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < FILES; i++) {
+            snprintf(p, sizeof(p), "%s/link-%d", dir, i);
+            f = im_cache_open(c, p, 3, &rc, err);
+            cr_assert_not_null(f, "file %d: %s", i, err);
+            cr_assert_eq(read_part(f, 1, buf, sizeof(buf), &len), 0);
+            cr_assert_eq(len, 12);
+        }
+    cr_assert_lt(im_cache_count(c), LIMIT);
+    im_cache_free(c);
+
+    /* Nothing kept to give up: a shortage, not a missing file. */
+    c = im_cache_create(4);
+    cr_assert_not_null(c);
+    while (nheld < LIMIT && (fd = open("/dev/null", O_RDONLY)) >= 0)
+        held[nheld++] = fd;
+    cr_assert_null(im_cache_open(c, path, 3, &rc, err));
+    cr_assert_eq(rc, -EMFILE, "%s", err);
+    cr_assert(strstr(err, "open files"), "%s", err);
+    im_cache_free(c);
+    while (nheld > 0)
+        close(held[--nheld]);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
+/* The file limit the cache raised for the worker is not the commands':
+ * an executable app's mapper run after it sees the one the worker began
+ * with. */
+Test(imfile_one, commands_see_the_file_limit_from_before_the_raise)
+{
+    char err[MR_ERR_LEN], out[64] = "";
+    struct rlimit old, low, now;
+    struct exec_child child;
+    struct pollfd pfd;
+    struct im_cache *c;
+    size_t got = 0;
+    ssize_t n;
+
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    if (old.rlim_max != RLIM_INFINITY && old.rlim_max <= 100)
+        cr_skip_test("the hard file limit is %llu: nothing to raise",
+                     (unsigned long long)old.rlim_max);
+    low = (struct rlimit){100, old.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    c = im_cache_create(0);
+    cr_assert_not_null(c);
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &now), 0);
+    cr_assert_gt(now.rlim_cur, 100, "the cache did not raise the limit");
+    cr_assert_eq(exec_child_start(&child, "ulimit -n", err), 0, "%s", err);
+    exec_child_close_input(&child);
+    pfd = (struct pollfd){.fd = child.from_child, .events = POLLIN};
+    while (poll(&pfd, 1, 10000) == 1 &&
+           (n = read(child.from_child, out + got, sizeof(out) - 1 - got)) > 0)
+        got += (size_t)n;
+    cr_assert_eq(exec_child_wait(&child, "mapper", "ulimit -n", err), 0,
+                 "%s", err);
+    cr_assert_str_eq(out, "100\n");
+    im_cache_free(c);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
 }

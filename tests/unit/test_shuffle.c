@@ -7,16 +7,19 @@
 #include <criterion/criterion.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imcache.h"
 #include "imfile.h"
 #include "keys.h"
 #include "merge.h"
@@ -31,6 +34,7 @@
 
 static char dir[64];
 static struct shuffle_server srv;
+static struct im_cache *shed_cache;     /* fetch_text's to shed, or NULL */
 
 /* Writes map m's output: records of keys "k<i>" spread over NRED
  * partitions, values long enough that a partition spans many pieces. */
@@ -141,6 +145,7 @@ fetch_text(const char *addr, const uint32_t *maps, uint32_t n,
     cr_assert_eq(merger_init(&m, n), 0);
     if (piece)
         shuffle_fetch_set_piece(f, piece);
+    shuffle_fetch_shed_from(f, shed_cache);
     for (uint32_t i = 0; i < n; i++)
         cr_assert_eq(shuffle_fetch_add(f, i, addr, maps[i], 1, 0), 0);
     if ((*rc = shuffle_fetch_start(f, &m, err)) == 0) {
@@ -226,6 +231,54 @@ Test(shuffle, an_output_the_worker_does_not_keep_is_a_fetch_failure)
     cr_assert_eq(rc, MR_EFETCH, "%d: %s", rc, err);
     cr_assert(strstr(err, "map task 7") && strstr(err, srv.addr) &&
               strstr(err, "keeps no output"), "%s", err);
+}
+
+/* A reduce out of descriptors cannot connect: a shortage of its own
+ * (-EMFILE), not a lost output for the coordinator to rerun maps for;
+ * with open files kept, it gives up half of them and fetches. */
+Test(shuffle, a_fetch_out_of_descriptors_is_a_shortage_not_a_lost_output)
+{
+    enum { LIMIT = 64 };
+    char err[MR_ERR_LEN] = "", path[128], *got, *want = in_place(0);
+    struct rlimit old, low;
+    int held[LIMIT], nheld = 0, rc, fd;
+
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = (struct rlimit){LIMIT, old.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (nheld < LIMIT && (fd = open("/dev/null", O_RDONLY)) >= 0)
+        held[nheld++] = fd;
+    cr_assert_null(fetch_text(srv.addr, all_maps, NMAPS, 0, 0, JOB, NULL,
+                              &rc, err));
+    cr_assert_eq(rc, -EMFILE, "%d: %s", rc, err);
+    cr_assert(strstr(err, srv.addr), "%s", err);
+
+    /* Most of them held by the worker's cache of outputs instead. */
+    while (nheld > 0)
+        close(held[--nheld]);
+    shed_cache = im_cache_create(2 * LIMIT);
+    cr_assert_not_null(shed_cache);
+    snprintf(path, sizeof(path), "%s/mr-im-0-1", dir);
+    for (int i = 0; i < LIMIT - 8; i++) {
+        char link_path[160];
+        snprintf(link_path, sizeof(link_path), "%s/link-%d", dir, i);
+        cr_assert_eq(link(path, link_path), 0);
+        cr_assert_not_null(im_cache_open(shed_cache, link_path, NRED, &rc,
+                                         err), "%s", err);
+    }
+    while (nheld < LIMIT && (fd = open("/dev/null", O_RDONLY)) >= 0)
+        held[nheld++] = fd;
+    got = fetch_text(srv.addr, all_maps, NMAPS, 0, 0, JOB, NULL, &rc, err);
+    cr_assert_not_null(got, "%d: %s", rc, err);
+    cr_assert_str_eq(got, want);
+    cr_assert_gt(im_cache_count(shed_cache), 0);
+    im_cache_free(shed_cache);
+    shed_cache = NULL;
+    while (nheld > 0)
+        close(held[--nheld]);
+    free(got);
+    free(want);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
 
 Test(shuffle, another_jobs_output_or_partition_is_refused)
