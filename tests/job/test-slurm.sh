@@ -24,7 +24,8 @@
 # signals a process a stale file names; two ranks on this host: SIGTERM
 # to rank 0 stops the job, rank 1 ends its busy worker and exits 75 too,
 # and requeued (restart 1) rank 1 does not take the old run's files; a
-# rank waiting for rank 0 ends on SIGTERM;
+# rank waiting for rank 0 ends on SIGTERM; a worker rank whose worker
+# failed as rank 0 ended exits with rank 0's status;
 # nothing of the local checks is left running. The running job's token
 # has mode 0600. No check hangs on timing: reduces wait at a gate file.
 # Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
@@ -33,7 +34,8 @@ set -u
 
 LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_then_term stop_mrcoordinator
               slurm_outside_a_step slurm_rank_unreachable slurm_stop_early
-              slurm_two_ranks slurm_rank_waits local_cleaned_up)
+              slurm_two_ranks slurm_rank_waits slurm_rank_late
+              local_cleaned_up)
 SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
@@ -687,6 +689,36 @@ check_slurm_rank_waits() {
         fail slurm_rank_waits "no line said what it waited for: $(cat "$dir/err")"
     else
         pass slurm_rank_waits
+    fi
+}
+
+# A worker rank that started as rank 0 ended: its worker finds no token
+# (rank 0 removed it) and exits 2; then rank 0's .addr says "over 0". The
+# rank exits 0, rank 0's status, not its worker's.
+check_slurm_rank_late() {
+    local dir port pid st addr
+    dir=$(job_dir late)
+    port=$(free_ports 1)
+    addr=$dir/.mr-slurm-88-0.3.addr
+    printf 'addr tcp:127.0.0.1:%s\nhost %s\npid 1\n' "$port" "$HOST" > "$addr"
+    chmod 600 "$addr"
+    (cd "$dir" && as_rank 1 0 3 exec $TIMEOUT "$B/mrrun" --slurm \
+        --workers 1 --app wc "$IN") > "$dir/out" 2> "$dir/err" &
+    pid=$!
+    if ! wait_for 10 logged "$dir/err" "token file .*No such file"; then
+        fail slurm_rank_late "its worker did not fail on the missing token: $(cat "$dir/err")"
+        kill $pid; wait $pid
+        return
+    fi
+    printf 'over 0\n' > "$addr.tmp" && mv "$addr.tmp" "$addr"
+    wait $pid
+    st=$?
+    if [ $st -ne 0 ]; then
+        fail slurm_rank_late "exit $st, not rank 0's 0: $(cat "$dir/err")"
+    elif ! logged "$dir/out" "^rank 1 on .*: rank 0 exited 0: so does this rank"; then
+        fail slurm_rank_late "no line said it took rank 0's status: $(cat "$dir/out")"
+    else
+        pass slurm_rank_late
     fi
 }
 
