@@ -672,6 +672,22 @@ check_slurm_two_ranks() {
     fi
 }
 
+# mrrun_holds_term PID: prints the pid of the mrrun under PID (its child
+# or grandchild: PID may be a subshell, then timeout) once it holds
+# SIGTERM: SigBlk has SIGUSR1 (bit 9, 0x200), blocked in the one call that
+# holds SIGTERM too (which SigBlk lacks while sigtimedwait waits for it);
+# false before (still timeout's fork, or mrrun before it blocks signals).
+mrrun_holds_term() {
+    local p blk
+    for p in $(pgrep -P "$1") $(pgrep -P "$(pgrep -P "$1" | head -n 1)"); do
+        [ "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null)")" = mrrun ] ||
+            continue
+        blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null)
+        [ -n "$blk" ] && (( 0x$blk & 0x200 )) && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
 # A worker rank waits for rank 0 to publish as long as it takes, and a
 # SIGTERM (scancel) ends the wait: exit 143 and one line.
 check_slurm_rank_waits() {
@@ -680,7 +696,7 @@ check_slurm_rank_waits() {
     (cd "$dir" && as_rank 1 0 0 exec $TIMEOUT "$B/mrrun" --slurm \
         --workers 1 --app wc "$IN") > /dev/null 2> "$dir/err" &
     pid=$!
-    kill -TERM "$(wait_for 10 pgrep -P "$pid")"
+    kill -TERM "$(wait_for 10 mrrun_holds_term "$pid")"
     wait "$pid"
     st=$?
     if [ $st -ne 143 ]; then
