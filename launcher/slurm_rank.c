@@ -25,6 +25,12 @@
  * late fails on it) and its coordinator ends before "over" is written. */
 #define RANK_FINAL_WORD_MS 10000
 
+/* How long a rank given SIGTERM (Slurm sends it to every process of the
+ * step: scancel, the time limit) waits for rank 0's status, which stops
+ * the job on it, resumable (75): as long as the default --stop-grace.
+ * Slurm's KillWait ends the wait sooner with SIGKILL. */
+#define RANK_TERM_WAIT_MS 60000
+
 struct rank {
     const struct slurm_task *t;
     const struct slurm_files *f;
@@ -235,17 +241,20 @@ slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
      * token removed, its coordinator gone): rank 0's status is the job's. */
     if (rc == 0 && r.over < 0 && !r.interrupted && r.w.exit_status != 0)
         await_final_word(&r, loop, RANK_FINAL_WORD_MS);
+    /* SIGTERM came to the whole step: rank 0's status says what it did. */
+    if (rc == 0 && r.over < 0 && r.interrupted == SIGTERM)
+        await_final_word(&r, loop, RANK_TERM_WAIT_MS);
     workers_free(&r.w);
     rpc_loop_free(loop);
     if (rc != 0)
         return rc;
-    if (r.interrupted)
-        return MR_EXIT_SIGNAL + r.interrupted;
     if (r.over >= 0) {          /* its workers were ended, if need be */
         printf("rank %lu on %s: rank 0 exited %d: so does this rank\n",
                t->rank, t->host, r.over);
         return r.over;
     }
+    if (r.interrupted)
+        return MR_EXIT_SIGNAL + r.interrupted;
     if (r.w.exit_status == MR_EXIT_LOST)
         fprintf(stderr, "mrrun: rank %lu on %s: its workers lost the "
                 "coordinator at %s (from %s), or never reached it\n",

@@ -11,7 +11,9 @@
 # 75, and submitted again resumes, keeping the reduces done, running no
 # reduce twice and giving mrsequential's output; a worker rank SIGKILLed
 # (its mrrun and its worker) after it has run a map task is a worker
-# death: the job finishes with the right output; the daemons are stopped
+# death: the job finishes with the right output; scancel (SIGTERM to
+# every process of the job) stops it, the script exits 75, not 143, and
+# submitted again it resumes; the daemons are stopped
 # and nothing of theirs is left. These need root; without it, or when the
 # packages cannot be installed, each prints "SKIP name: why". Checks that
 # need no Slurm: mrrun and mrcoordinator stopped by SIGUSR1 exit 75 with
@@ -36,7 +38,8 @@ LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_then_term stop_mrcoordinator
               slurm_outside_a_step slurm_rank_unreachable slurm_stop_early
               slurm_two_ranks slurm_rank_waits slurm_rank_late
               local_cleaned_up)
-SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
+SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_scancel slurm_rank_killed
+              slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
 
@@ -284,6 +287,42 @@ check_slurm_time_limit() {
         return
     fi
     stop_resume_check slurm_time_limit "$dir" "$st1" "$st2"
+}
+
+# scancel of the job's step, a plain SIGTERM to each of its processes (as
+# the time limit without --signal=B:USR1): rank 0 stops the job, the
+# worker rank exits with its status, the batch script 75, and the job
+# submitted again finishes, keeping the reduces done before. Four reduces
+# have started (two free, two at the gate) on the job's two workers: the
+# free ones were reported, as a worker gets its next task only then.
+check_slurm_scancel() {
+    local dir sb st1 st2
+    local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
+                "$IN")
+    dir=$(job_dir scancel)
+    export REDUCE_GATE=$dir/gate
+    submit "$dir" first "${args[@]}" &
+    sb=$!
+    if ! wait_for 40 test -s "$dir/first.id" ||
+       ! wait_for 40 at_least 4 "$dir/marks" s.; then
+        fail slurm_scancel "the job did not reach its gated reduces: $(tail -n 3 "$dir/first")"
+        scancel "$(cat "$dir/first.id" 2>/dev/null)" 2>/dev/null
+        kill $sb 2>/dev/null; wait $sb
+        return
+    fi
+    scancel "$(cat "$dir/first.id")"
+    wait $sb
+    st1=$?
+    note_outputs "$dir"
+    touch "$REDUCE_GATE"
+    submit "$dir" second "${args[@]}"
+    st2=$?
+    unset REDUCE_GATE
+    if logged "$dir/first" "task 1: Exited with exit code 143"; then
+        fail slurm_scancel "the worker rank exited 143, not rank 0's status: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    stop_resume_check slurm_scancel "$dir" "$st1" "$st2"
 }
 
 # rank1_ran_map DIR: prints the pids of rank 1's mrrun (from its line in
