@@ -23,7 +23,8 @@
 # refused with one line, exit 2; a worker rank whose coordinator cannot
 # be reached exits 3 naming the address it tried and the file it read it
 # from; --slurm-stop before rank 0 starts stops it as it starts, and never
-# signals a process a stale file names; two ranks on this host: SIGTERM
+# signals a process a stale file names, and finds a rank 0 whose
+# environment is over 64 KiB; two ranks on this host: SIGTERM
 # to rank 0 stops the job, rank 1 ends its busy worker and exits 75 too,
 # and requeued (restart 1) rank 1 does not take the old run's files; a
 # rank waiting for rank 0 ends on SIGTERM; a worker rank whose worker
@@ -36,6 +37,7 @@ set -u
 
 LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_then_term stop_mrcoordinator
               slurm_outside_a_step slurm_rank_unreachable slurm_stop_early
+              slurm_stop_big_env
               slurm_two_ranks slurm_rank_waits slurm_rank_late
               local_cleaned_up)
 SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_scancel slurm_rank_killed
@@ -650,6 +652,42 @@ check_slurm_stop_early() {
         fail slurm_stop_early "the outputs differ from mrsequential's"
     else
         pass slurm_stop_early
+    fi
+}
+
+# --slurm-stop reads the whole of /proc/PID/environ: rank 0's SLURM_*
+# variables come after 70 KiB of another one, and it is still found
+# and stopped (exit 75).
+check_slurm_stop_big_env() {
+    local dir big p0 st
+    dir=$(job_dir bigenv)
+    big=$(head -c 72000 /dev/zero | tr '\0' x)
+    (cd "$dir" && exec env -i BIG="$big" PATH="$PATH" \
+        REDUCE_GATE="$dir/gate" SLURM_JOB_ID=88 SLURM_PROCID=0 \
+        SLURM_NTASKS=1 SLURM_RESTART_COUNT=0 SLURM_STEP_ID=7 \
+        $TIMEOUT "$B/mrrun" --slurm --workers 1 --reduce 4 \
+        --stop-grace 0.3 --mapper "$WORK/map.sh" \
+        --reducer "$WORK/reduce.sh" "$IN") > "$dir/r0" 2>&1 &
+    p0=$!
+    if ! wait_for 40 at_least 3 "$dir/marks" s.; then
+        fail slurm_stop_big_env "the job did not reach its gated reduces: $(tail -n 3 "$dir/r0")"
+        kill $p0; touch "$dir/gate"; wait $p0
+        return
+    fi
+    (cd "$dir" && as_rank 0 0 '' $TIMEOUT "$B/mrrun" --slurm-stop) \
+        > "$dir/stop" 2>&1
+    if ! wait_for 20 gone $p0; then
+        fail slurm_stop_big_env "--slurm-stop did not stop rank 0: $(cat "$dir/stop")"
+        kill $p0; touch "$dir/gate"; wait $p0
+        return
+    fi
+    wait $p0
+    st=$?
+    touch "$dir/gate"
+    if [ $st -ne 75 ]; then
+        fail slurm_stop_big_env "rank 0 exited $st, not 75: $(tail -n 3 "$dir/r0")"
+    else
+        pass slurm_stop_big_env
     fi
 }
 
