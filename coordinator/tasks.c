@@ -883,6 +883,38 @@ check_backed_up(const struct coord_task *task)
              task_was_handed_to(task, b->attempt, b->owner)));
 }
 
+/* The ends of the backup candidates of task's kind: a candidate with no
+ * older one is the list's oldest, with no newer one its newest; a task
+ * that is no candidate is linked to none and is neither end. */
+static bool
+check_candidate_ends(const struct coord_tasks *t,
+                     const struct coord_task *task)
+{
+    const struct task_list *l = &t->candidates[task->kind];
+
+    if (!task->candidate)
+        return task->older == NULL && task->newer == NULL &&
+               l->oldest != task && l->newest != task;
+    return (task->older == NULL) == (l->oldest == task) &&
+           (task->newer == NULL) == (l->newest == task);
+}
+
+/* The slot a task no longer RUNNING last held (running_slot is left as
+ * it was): while within the RUNNING count, the task in it, the last one
+ * running_remove() moved there or any since, is RUNNING and says so. */
+static bool
+check_freed_slot(const struct coord_tasks *t, const struct coord_task *task)
+{
+    uint32_t slot = task->running_slot;
+    const struct coord_task *there;
+
+    if (task->state == TASK_RUNNING || slot >= t->running[task->kind])
+        return true;
+    there = t->running_tasks[task->kind][slot];
+    return there != task && there->kind == task->kind &&
+           there->state == TASK_RUNNING && there->running_slot == slot;
+}
+
 /* One task's own invariants, and its place in the RUNNING list of its
  * kind: there exactly while RUNNING. */
 static bool
@@ -908,7 +940,8 @@ check_task(const struct coord_tasks *t, const struct coord_task *task)
         (task->newer != NULL && (task->newer->older != task ||
                                  task->newer->started < task->started)))
         return false;
-    return check_handouts(task) && check_backed_up(task);
+    return check_candidate_ends(t, task) && check_freed_slot(t, task) &&
+           check_handouts(task) && check_backed_up(task);
 }
 
 /* The counts of kind within bounds: done and RUNNING tasks together at

@@ -174,11 +174,12 @@ slurm_unpublish(const struct slurm_files *f, int status)
 {
     char text[32], err[MR_ERR_LEN];
 
-    unlink(f->token);
-    unlink(f->stop);            /* asked for as it ended: nothing to stop */
+    /* "over" first: a worker that finds no token can read the end. */
     snprintf(text, sizeof(text), "over %d\n", status);
     if (write_private(f->addr, text, err) < 0)
         unlink(f->addr);        /* a late rank waits for the time limit */
+    unlink(f->token);
+    unlink(f->stop);            /* asked for as it ended: nothing to stop */
 }
 
 bool

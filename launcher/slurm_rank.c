@@ -20,6 +20,17 @@
 /* How often a worker rank reads rank 0's .addr file for "over". */
 #define RANK_WATCH_MS 500
 
+/* How long a rank whose workers all failed waits for rank 0's final word
+ * before it takes theirs: rank 0 removes the token (a worker started
+ * late fails on it) and its coordinator ends before "over" is written. */
+#define RANK_FINAL_WORD_MS 10000
+
+/* How long a rank given SIGTERM (Slurm sends it to every process of the
+ * step: scancel, the time limit) waits for rank 0's status, which stops
+ * the job on it, resumable (75): as long as the default --stop-grace.
+ * Slurm's KillWait ends the wait sooner with SIGKILL. */
+#define RANK_TERM_WAIT_MS 60000
+
 struct rank {
     const struct slurm_task *t;
     const struct slurm_files *f;
@@ -28,6 +39,7 @@ struct rank {
     int over;                   /* rank 0's exit status, once seen; -1 */
     int over_signal;            /* what the next watch tick sends */
     rpc_timer *watch;
+    rpc_timer *give_up;         /* ends the wait for rank 0's final word */
 };
 
 static void
@@ -93,6 +105,49 @@ on_watch(rpc_loop *loop, void *arg)
     r->over_signal = SIGKILL;
 }
 
+/* Every RANK_WATCH_MS while the rank waits for rank 0's final word:
+ * stops the loop once .addr says "over" or is gone. */
+static void
+on_final_watch(rpc_loop *loop, void *arg)
+{
+    struct rank *r = arg;
+    struct slurm_coordinator co;
+    char err[MR_ERR_LEN];
+    int rc = slurm_lookup(r->f->addr, &co, err);
+
+    r->watch = NULL;
+    if (rc == 0 && co.over >= 0)
+        r->over = co.over;
+    if (rc == -ENOENT || r->over >= 0) {
+        rpc_loop_stop(loop);
+        return;
+    }
+    r->watch = rpc_loop_timer_add(loop, RANK_WATCH_MS, on_final_watch, r);
+}
+
+static void
+on_give_up(rpc_loop *loop, void *arg)
+{
+    struct rank *r = arg;
+
+    r->give_up = NULL;
+    rpc_loop_stop(loop);
+}
+
+/* Once the workers have all exited: reads .addr now, and for ms at most
+ * every RANK_WATCH_MS, until it says "over" (then in r->over) or is gone. */
+static void
+await_final_word(struct rank *r, rpc_loop *loop, uint64_t ms)
+{
+    on_final_watch(loop, r);
+    if (r->over >= 0 || r->watch == NULL)
+        return;
+    r->give_up = rpc_loop_timer_add(loop, ms, on_give_up, r);
+    rpc_loop_run(loop);
+    rpc_loop_timer_cancel(loop, r->watch);
+    rpc_loop_timer_cancel(loop, r->give_up);
+}
+
 /* The words every worker of this rank runs with, in argv (room for
  * RANK_ARGS + WORKERS_APP_ARGS_MAX + 1). Returns 0, or -1 when the app's
  * words do not fit. */
@@ -141,7 +196,7 @@ serve(struct rank *r, rpc_loop *loop, const char *worker_exe,
     while (r->w.alive > 0)
         rpc_loop_run(loop);
     rpc_loop_timer_cancel(loop, r->watch);
-    workers_free(&r->w);
+    r->watch = NULL;
     return 0;
 }
 
@@ -182,16 +237,24 @@ slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
            nworkers == 1 ? "" : "s", co.addr, co.host);
     fflush(stdout);
     rc = serve(&r, loop, worker_exe, argv, nworkers);
+    /* Workers that failed may have lost a race with rank 0's end (its
+     * token removed, its coordinator gone): rank 0's status is the job's. */
+    if (rc == 0 && r.over < 0 && !r.interrupted && r.w.exit_status != 0)
+        await_final_word(&r, loop, RANK_FINAL_WORD_MS);
+    /* SIGTERM came to the whole step: rank 0's status says what it did. */
+    if (rc == 0 && r.over < 0 && r.interrupted == SIGTERM)
+        await_final_word(&r, loop, RANK_TERM_WAIT_MS);
+    workers_free(&r.w);
     rpc_loop_free(loop);
     if (rc != 0)
         return rc;
-    if (r.interrupted)
-        return MR_EXIT_SIGNAL + r.interrupted;
     if (r.over >= 0) {          /* its workers were ended, if need be */
         printf("rank %lu on %s: rank 0 exited %d: so does this rank\n",
                t->rank, t->host, r.over);
         return r.over;
     }
+    if (r.interrupted)
+        return MR_EXIT_SIGNAL + r.interrupted;
     if (r.w.exit_status == MR_EXIT_LOST)
         fprintf(stderr, "mrrun: rank %lu on %s: its workers lost the "
                 "coordinator at %s (from %s), or never reached it\n",

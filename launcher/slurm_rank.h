@@ -15,7 +15,9 @@
  * finished; MR_EXIT_STOPPED when the coordinator stopped it to be resumed;
  * MR_EXIT_LOST when rank 0's coordinator could not be
  * reached, or went away for good (one line says which address); a
- * worker's other status; 128+N when interrupted by signal N. */
+ * worker's other status; 128+N when interrupted by signal N (SIGTERM,
+ * which Slurm sends to the whole step: rank 0's status once it has
+ * exited, within a minute). */
 int slurm_rank_run(const struct slurm_task *t, const struct slurm_files *f,
                    unsigned long nworkers, const char *worker_exe,
                    const char *const *app_args);

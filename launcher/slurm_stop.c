@@ -28,17 +28,57 @@ environ_has(const char *env, size_t len, const char *name, const char *value)
     return strcmp(name, "SLURM_RESTART_COUNT") == 0 && !strcmp(value, "0");
 }
 
+/* The whole of /proc/PID/environ (it may exceed any fixed size), NUL
+ * terminated, its length in *len; the caller frees it. NULL when it
+ * cannot be read. */
+static char *
+read_environ(pid_t pid, size_t *len)
+{
+    char path[64], *env = NULL, *grown;
+    size_t cap = 0;
+    ssize_t n = 0;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return NULL;
+    *len = 0;
+    for (;;) {
+        if (cap - *len < 4096) {
+            cap = cap ? 2 * cap : 1 << 16;
+            if ((grown = realloc(env, cap + 1)) == NULL) {
+                n = -1;
+                break;
+            }
+            env = grown;
+        }
+        n = read(fd, env + *len, cap - *len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        *len += (size_t)n;
+    }
+    close(fd);
+    if (n != 0) {               /* a read failed, or realloc did */
+        free(env);
+        return NULL;
+    }
+    env[*len] = '\0';
+    return env;
+}
+
 /* Whether pid is an mrrun of task t's job and restart (never a process
  * that took a dead rank 0's pid). */
 static bool
 is_our_rank0(pid_t pid, const struct slurm_task *t)
 {
     char path[64], exe[PATH_MAX], restart[32];
-    static char env[1 << 16];
+    char *env;
     const char *base;
     ssize_t n;
-    size_t len = 0;
-    int fd;
+    size_t len;
+    bool ours;
 
     snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
     if ((n = readlink(path, exe, sizeof(exe) - 1)) < 0)
@@ -47,18 +87,14 @@ is_our_rank0(pid_t pid, const struct slurm_task *t)
     base = strrchr(exe, '/');
     if (strcmp(base ? base + 1 : exe, "mrrun") != 0)
         return false;
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    if ((env = read_environ(pid, &len)) == NULL)
         return false;
-    while (len < sizeof(env) - 1 &&
-           (n = read(fd, env + len, sizeof(env) - 1 - len)) > 0)
-        len += (size_t)n;
-    close(fd);
-    env[len] = '\0';
     snprintf(restart, sizeof(restart), "%lu", t->restart);
-    return environ_has(env, len, "SLURM_JOB_ID", t->job_id) &&
+    ours = environ_has(env, len, "SLURM_JOB_ID", t->job_id) &&
            environ_has(env, len, "SLURM_PROCID", "0") &&
            environ_has(env, len, "SLURM_RESTART_COUNT", restart);
+    free(env);
+    return ours;
 }
 
 /* Signals the rank 0 that the .addr file at path names, when it runs

@@ -76,23 +76,41 @@ if [ $install = yes ] && [ "$(id -u)" = 0 ] &&
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     # Slurm's and munge's packages start their daemons on install: the
-    # suite runs its own, so a policy-rc.d (when none is there) keeps the
-    # install from starting any, and on a systemd host they are disabled
-    # after it, so that none starts at boot either.
+    # suite runs its own, so a policy-rc.d (when none is there; removed on
+    # any exit, an interrupt too, as it would block every later service
+    # start on the host) keeps the install from starting any, and on a
+    # systemd host the services this install added, and only those (not a
+    # munge the host already ran), are disabled after it, so that none
+    # starts at boot either.
     policy=""
+    trap '[ -z "$policy" ] || rm -f "$policy"' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    added=""
+    if [ "$mode" = slurm ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]
+    then
+        case $missing in *munge*) added="munge" ;; esac
+        case $missing in *slurm-wlm*) added="$added slurmd slurmctld" ;; esac
+        for unit in $added; do
+            if systemctl is-active --quiet "$unit" 2>/dev/null ||
+               systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+                added=$(echo " $added " | sed "s/ $unit / /")
+            fi
+        done
+    fi
     if [ "$mode" = slurm ] && [ ! -e /usr/sbin/policy-rc.d ]; then
         policy=/usr/sbin/policy-rc.d
         printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
     fi
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-        { [ -z "$policy" ] || rm -f "$policy"; exit 1; }
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1
     [ -z "$policy" ] || rm -f "$policy"
-    if [ "$mode" = slurm ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]
-    then
-        systemctl disable --now munge slurmd slurmctld >/dev/null 2>&1 ||
-            true
-    fi
+    policy=""
+    # shellcheck disable=SC2086
+    case $added in
+    *[a-z]*) systemctl disable --now $added >/dev/null 2>&1 || true ;;
+    esac
     echo "deps: installed$missing" >&2
     exit 0
 fi

@@ -11,7 +11,9 @@
 # 75, and submitted again resumes, keeping the reduces done, running no
 # reduce twice and giving mrsequential's output; a worker rank SIGKILLed
 # (its mrrun and its worker) after it has run a map task is a worker
-# death: the job finishes with the right output; the daemons are stopped
+# death: the job finishes with the right output; scancel (SIGTERM to
+# every process of the job) stops it, the script exits 75, not 143, and
+# submitted again it resumes; the daemons are stopped
 # and nothing of theirs is left. These need root; without it, or when the
 # packages cannot be installed, each prints "SKIP name: why". Checks that
 # need no Slurm: mrrun and mrcoordinator stopped by SIGUSR1 exit 75 with
@@ -21,10 +23,12 @@
 # refused with one line, exit 2; a worker rank whose coordinator cannot
 # be reached exits 3 naming the address it tried and the file it read it
 # from; --slurm-stop before rank 0 starts stops it as it starts, and never
-# signals a process a stale file names; two ranks on this host: SIGTERM
+# signals a process a stale file names, and finds a rank 0 whose
+# environment is over 64 KiB; two ranks on this host: SIGTERM
 # to rank 0 stops the job, rank 1 ends its busy worker and exits 75 too,
 # and requeued (restart 1) rank 1 does not take the old run's files; a
-# rank waiting for rank 0 ends on SIGTERM;
+# rank waiting for rank 0 ends on SIGTERM; a worker rank whose worker
+# failed as rank 0 ended exits with rank 0's status;
 # nothing of the local checks is left running. The running job's token
 # has mode 0600. No check hangs on timing: reduces wait at a gate file.
 # Prints one "PASS name", "FAIL name: why" or "SKIP name: why" per check.
@@ -33,8 +37,11 @@ set -u
 
 LOCAL_CHECKS=(stop_mrrun stop_grace_over stop_then_term stop_mrcoordinator
               slurm_outside_a_step slurm_rank_unreachable slurm_stop_early
-              slurm_two_ranks slurm_rank_waits local_cleaned_up)
-SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_rank_killed slurm_cleaned_up)
+              slurm_stop_big_env
+              slurm_two_ranks slurm_rank_waits slurm_rank_late
+              local_cleaned_up)
+SLURM_CHECKS=(slurm_wc slurm_time_limit slurm_scancel slurm_rank_killed
+              slurm_cleaned_up)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SBATCH_SCRIPT=$REPO/examples/slurm/mrjob.sbatch
 
@@ -282,6 +289,42 @@ check_slurm_time_limit() {
         return
     fi
     stop_resume_check slurm_time_limit "$dir" "$st1" "$st2"
+}
+
+# scancel of the job's step, a plain SIGTERM to each of its processes (as
+# the time limit without --signal=B:USR1): rank 0 stops the job, the
+# worker rank exits with its status, the batch script 75, and the job
+# submitted again finishes, keeping the reduces done before. Four reduces
+# have started (two free, two at the gate) on the job's two workers: the
+# free ones were reported, as a worker gets its next task only then.
+check_slurm_scancel() {
+    local dir sb st1 st2
+    local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
+                "$IN")
+    dir=$(job_dir scancel)
+    export REDUCE_GATE=$dir/gate
+    submit "$dir" first "${args[@]}" &
+    sb=$!
+    if ! wait_for 40 test -s "$dir/first.id" ||
+       ! wait_for 40 at_least 4 "$dir/marks" s.; then
+        fail slurm_scancel "the job did not reach its gated reduces: $(tail -n 3 "$dir/first")"
+        scancel "$(cat "$dir/first.id" 2>/dev/null)" 2>/dev/null
+        kill $sb 2>/dev/null; wait $sb
+        return
+    fi
+    scancel "$(cat "$dir/first.id")"
+    wait $sb
+    st1=$?
+    note_outputs "$dir"
+    touch "$REDUCE_GATE"
+    submit "$dir" second "${args[@]}"
+    st2=$?
+    unset REDUCE_GATE
+    if logged "$dir/first" "task 1: Exited with exit code 143"; then
+        fail slurm_scancel "the worker rank exited 143, not rank 0's status: $(tail -n 3 "$dir/first")"
+        return
+    fi
+    stop_resume_check slurm_scancel "$dir" "$st1" "$st2"
 }
 
 # rank1_ran_map DIR: prints the pids of rank 1's mrrun (from its line in
@@ -612,6 +655,42 @@ check_slurm_stop_early() {
     fi
 }
 
+# --slurm-stop reads the whole of /proc/PID/environ: rank 0's SLURM_*
+# variables come after 70 KiB of another one, and it is still found
+# and stopped (exit 75).
+check_slurm_stop_big_env() {
+    local dir big p0 st
+    dir=$(job_dir bigenv)
+    big=$(head -c 72000 /dev/zero | tr '\0' x)
+    (cd "$dir" && exec env -i BIG="$big" PATH="$PATH" \
+        REDUCE_GATE="$dir/gate" SLURM_JOB_ID=88 SLURM_PROCID=0 \
+        SLURM_NTASKS=1 SLURM_RESTART_COUNT=0 SLURM_STEP_ID=7 \
+        $TIMEOUT "$B/mrrun" --slurm --workers 1 --reduce 4 \
+        --stop-grace 0.3 --mapper "$WORK/map.sh" \
+        --reducer "$WORK/reduce.sh" "$IN") > "$dir/r0" 2>&1 &
+    p0=$!
+    if ! wait_for 40 at_least 3 "$dir/marks" s.; then
+        fail slurm_stop_big_env "the job did not reach its gated reduces: $(tail -n 3 "$dir/r0")"
+        kill $p0; touch "$dir/gate"; wait $p0
+        return
+    fi
+    (cd "$dir" && as_rank 0 0 '' $TIMEOUT "$B/mrrun" --slurm-stop) \
+        > "$dir/stop" 2>&1
+    if ! wait_for 20 gone $p0; then
+        fail slurm_stop_big_env "--slurm-stop did not stop rank 0: $(cat "$dir/stop")"
+        kill $p0; touch "$dir/gate"; wait $p0
+        return
+    fi
+    wait $p0
+    st=$?
+    touch "$dir/gate"
+    if [ $st -ne 75 ]; then
+        fail slurm_stop_big_env "rank 0 exited $st, not 75: $(tail -n 3 "$dir/r0")"
+    else
+        pass slurm_stop_big_env
+    fi
+}
+
 # Two ranks on this host, as srun starts them: SIGTERM to rank 0 (Slurm's
 # at the time limit and at scancel) stops the job, resumable, while a
 # reduce of rank 1's worker waits at the gate: rank 1 ends it and exits
@@ -670,6 +749,22 @@ check_slurm_two_ranks() {
     fi
 }
 
+# mrrun_holds_term PID: prints the pid of the mrrun under PID (its child
+# or grandchild: PID may be a subshell, then timeout) once it holds
+# SIGTERM: SigBlk has SIGUSR1 (bit 9, 0x200), blocked in the one call that
+# holds SIGTERM too (which SigBlk lacks while sigtimedwait waits for it);
+# false before (still timeout's fork, or mrrun before it blocks signals).
+mrrun_holds_term() {
+    local p blk
+    for p in $(pgrep -P "$1") $(pgrep -P "$(pgrep -P "$1" | head -n 1)"); do
+        [ "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null)")" = mrrun ] ||
+            continue
+        blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null)
+        [ -n "$blk" ] && (( 0x$blk & 0x200 )) && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
 # A worker rank waits for rank 0 to publish as long as it takes, and a
 # SIGTERM (scancel) ends the wait: exit 143 and one line.
 check_slurm_rank_waits() {
@@ -678,7 +773,7 @@ check_slurm_rank_waits() {
     (cd "$dir" && as_rank 1 0 0 exec $TIMEOUT "$B/mrrun" --slurm \
         --workers 1 --app wc "$IN") > /dev/null 2> "$dir/err" &
     pid=$!
-    kill -TERM "$(wait_for 10 pgrep -P "$pid")"
+    kill -TERM "$(wait_for 10 mrrun_holds_term "$pid")"
     wait "$pid"
     st=$?
     if [ $st -ne 143 ]; then
@@ -687,6 +782,36 @@ check_slurm_rank_waits() {
         fail slurm_rank_waits "no line said what it waited for: $(cat "$dir/err")"
     else
         pass slurm_rank_waits
+    fi
+}
+
+# A worker rank that started as rank 0 ended: its worker finds no token
+# (rank 0 removed it) and exits 2; then rank 0's .addr says "over 0". The
+# rank exits 0, rank 0's status, not its worker's.
+check_slurm_rank_late() {
+    local dir port pid st addr
+    dir=$(job_dir late)
+    port=$(free_ports 1)
+    addr=$dir/.mr-slurm-88-0.3.addr
+    printf 'addr tcp:127.0.0.1:%s\nhost %s\npid 1\n' "$port" "$HOST" > "$addr"
+    chmod 600 "$addr"
+    (cd "$dir" && as_rank 1 0 3 exec $TIMEOUT "$B/mrrun" --slurm \
+        --workers 1 --app wc "$IN") > "$dir/out" 2> "$dir/err" &
+    pid=$!
+    if ! wait_for 10 logged "$dir/err" "token file .*No such file"; then
+        fail slurm_rank_late "its worker did not fail on the missing token: $(cat "$dir/err")"
+        kill $pid; wait $pid
+        return
+    fi
+    printf 'over 0\n' > "$addr.tmp" && mv "$addr.tmp" "$addr"
+    wait $pid
+    st=$?
+    if [ $st -ne 0 ]; then
+        fail slurm_rank_late "exit $st, not rank 0's 0: $(cat "$dir/err")"
+    elif ! logged "$dir/out" "^rank 1 on .*: rank 0 exited 0: so does this rank"; then
+        fail slurm_rank_late "no line said it took rank 0's status: $(cat "$dir/out")"
+    else
+        pass slurm_rank_late
     fi
 }
 

@@ -435,6 +435,9 @@ Test(tasks, check_of_one_task_catches_corruption)
         "more backups won than launched",
         "backup candidates out of order",
         "RUNNING task left out of the backup candidates",
+        "oldest candidate not the list's oldest",
+        "newest candidate not the list's newest",
+        "task moved into a freed running slot names another",
     };
 
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -455,6 +458,12 @@ Test(tasks, check_of_one_task_catches_corruption)
         case 6: t.backups_won = 1; break;
         case 7: a->started = b->started + 1; break;
         case 8: a->candidate = false; break;
+        case 9: t.candidates[KIND_MAP].oldest = b; break;
+        case 10: t.candidates[KIND_MAP].newest = a; break;
+        case 11:                /* b fills a's slot 0, and is corrupted */
+            cr_assert_eq(tasks_complete(&t, a, 1, 1, 10), 0);
+            b->running_slot = 1;
+            break;
         }
         cr_assert_not(tasks_check_task(&t, a), "%s", cases[c]);
         cr_assert_not(tasks_check(&t), "%s", cases[c]);
