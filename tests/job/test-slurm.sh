@@ -253,32 +253,44 @@ resumed_reduces() {
     sed -n 's/.* map and \([0-9]*\) of [0-9]* reduce tasks were done and are kept.*/\1/p' "$1" | head -n 1
 }
 
+# submit_gated CHECK DIR N MARK ARGS...: submits the example script with
+# ARGS (REDUCE_GATE=DIR/gate) in the background, its output in DIR/first,
+# and waits until the job has left N marks MARK in DIR/marks. Sets SB (the
+# submission's pid). Returns 1, after failing CHECK and ending the job,
+# when it did not get there.
+submit_gated() {
+    local check=$1 dir=$2 n=$3 mark=$4
+    shift 4
+    export REDUCE_GATE=$dir/gate
+    submit "$dir" first "$@" &
+    SB=$!
+    if ! wait_for 40 test -s "$dir/first.id" ||
+       ! wait_for 40 at_least "$n" "$dir/marks" "$mark"; then
+        fail "$check" "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        scancel "$(cat "$dir/first.id" 2>/dev/null)" 2>/dev/null
+        kill "$SB" 2>/dev/null; wait "$SB"
+        unset REDUCE_GATE
+        return 1
+    fi
+}
+
 check_slurm_time_limit() {
-    local dir sb st1 st2
+    local dir st1 st2
     local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
                 "$IN")
     local token mode
     dir=$(job_dir limit)
-    export REDUCE_GATE=$dir/gate
-    submit "$dir" first "${args[@]}" &
-    sb=$!
     # Two reduces are done and the next ones wait at the gate: the time
     # limit comes, as #SBATCH --signal=B:USR1 sends it, to the batch shell;
     # once the coordinator says it stops, the gate opens, and the reduces
     # that run finish within its grace.
-    if ! wait_for 40 test -s "$dir/first.id" ||
-       ! wait_for 40 at_least 2 "$dir/marks" r.; then
-        fail slurm_time_limit "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
-        scancel "$(cat "$dir/first.id" 2>/dev/null)" 2>/dev/null
-        kill $sb 2>/dev/null; wait $sb
-        return
-    fi
+    submit_gated slurm_time_limit "$dir" 2 r. "${args[@]}" || return
     token=$(ls "$dir"/.mr-slurm-"$(cat "$dir/first.id")"-0.*.token 2>/dev/null)
     mode=$(stat -c %a "$token" 2>/dev/null)
     scancel --batch --signal=USR1 "$(cat "$dir/first.id")"
     wait_for 40 logged "$dir/first" "stopping job"
     touch "$REDUCE_GATE"
-    wait $sb
+    wait "$SB"
     st1=$?
     note_outputs "$dir"
     submit "$dir" second "${args[@]}"
@@ -298,22 +310,13 @@ check_slurm_time_limit() {
 # have started (two free, two at the gate) on the job's two workers: the
 # free ones were reported, as a worker gets its next task only then.
 check_slurm_scancel() {
-    local dir sb st1 st2
+    local dir st1 st2
     local args=(--mapper "$WORK/map.sh" --reducer "$WORK/reduce.sh" --reduce 6
                 "$IN")
     dir=$(job_dir scancel)
-    export REDUCE_GATE=$dir/gate
-    submit "$dir" first "${args[@]}" &
-    sb=$!
-    if ! wait_for 40 test -s "$dir/first.id" ||
-       ! wait_for 40 at_least 4 "$dir/marks" s.; then
-        fail slurm_scancel "the job did not reach its gated reduces: $(tail -n 3 "$dir/first")"
-        scancel "$(cat "$dir/first.id" 2>/dev/null)" 2>/dev/null
-        kill $sb 2>/dev/null; wait $sb
-        return
-    fi
+    submit_gated slurm_scancel "$dir" 4 s. "${args[@]}" || return
     scancel "$(cat "$dir/first.id")"
-    wait $sb
+    wait "$SB"
     st1=$?
     note_outputs "$dir"
     touch "$REDUCE_GATE"
@@ -430,24 +433,35 @@ note_outputs() {
     fi
 }
 
+# start_stoppable CHECK DIR N MARK VAR=VALUE ARGS...: runs mrrun ARGS in
+# DIR in the background (VAR=VALUE in its environment, its output in
+# DIR/first) and waits until it has left N marks MARK in DIR/marks. Sets
+# TPID (its timeout's pid) and PID (mrrun's). Returns 1, after failing
+# CHECK and ending the job, when it did not get there.
+start_stoppable() {
+    local check=$1 dir=$2 n=$3 mark=$4 var=$5
+    shift 5
+    (cd "$dir" && exec env "$var" MR_LOG=info $TIMEOUT "$B/mrrun" "$@") \
+        > "$dir/first" 2>&1 &
+    TPID=$!
+    if ! PID=$(wait_for 10 pgrep -P "$TPID") ||
+       ! wait_for 40 at_least "$n" "$dir/marks" "$mark"; then
+        fail "$check" "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
+        kill "$TPID" 2>/dev/null; touch "$dir/gate"; wait "$TPID"
+        return 1
+    fi
+}
+
 check_stop_mrrun() {
-    local dir tpid pid st1 st2
+    local dir st1 st2
     local args=(--workers 2 --reduce 6 --mapper "$WORK/map.sh"
                 --reducer "$WORK/reduce.sh" "$IN")
     dir=$(job_dir local)
-    (cd "$dir" && REDUCE_GATE=$dir/gate MR_LOG=info exec $TIMEOUT \
-        "$B/mrrun" "${args[@]}") > "$dir/first" 2>&1 &
-    tpid=$!
-    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
-       ! wait_for 40 at_least 2 "$dir/marks" r.; then
-        fail stop_mrrun "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
-        kill "$tpid" 2>/dev/null; touch "$dir/gate"; wait "$tpid"
-        return
-    fi
-    kill -USR1 "$pid"
+    start_stoppable stop_mrrun "$dir" 2 r. REDUCE_GATE="$dir/gate" "${args[@]}" || return
+    kill -USR1 "$PID"
     wait_for 40 logged "$dir/first" "stopping job"
     touch "$dir/gate"
-    wait "$tpid"
+    wait "$TPID"
     st1=$?
     note_outputs "$dir"
     (cd "$dir" && REDUCE_GATE=$dir/gate MR_LOG=info $TIMEOUT "$B/mrrun" \
@@ -459,26 +473,18 @@ check_stop_mrrun() {
 # Reduces that outlast --stop-grace are given up: the job stops anyway
 # (the grace is a bound), and they run again when it resumes.
 check_stop_grace_over() {
-    local dir tpid pid st start
+    local dir st start
     local args=(--workers 2 --reduce 6 --stop-grace 0.3 --mapper
                 "$WORK/map.sh" --reducer "$WORK/reduce.sh" "$IN")
     dir=$(job_dir grace)
-    (cd "$dir" && REDUCE_SLEEP=30 MR_LOG=info exec $TIMEOUT "$B/mrrun" \
-        "${args[@]}") > "$dir/first" 2>&1 &
-    tpid=$!
-    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
-       ! wait_for 40 at_least 2 "$dir/marks" s.; then
-        fail stop_grace_over "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
-        kill "$tpid" 2>/dev/null; wait "$tpid"
-        return
-    fi
+    start_stoppable stop_grace_over "$dir" 2 s. REDUCE_SLEEP=30 "${args[@]}" || return
     start=$SECONDS
-    kill -USR1 "$pid"
+    kill -USR1 "$PID"
     # A SIGTERM once stopped (mrrun waits for its workers busy with the
     # reduces given up) leaves the job resumable: exit 75, journal kept.
     wait_for 20 logged "$dir/first" "stopped before it was over" &&
-        kill -TERM "$pid" 2>/dev/null
-    wait "$tpid"
+        kill -TERM "$PID" 2>/dev/null
+    wait "$TPID"
     st=$?
     if [ $st -ne 75 ]; then
         fail stop_grace_over "stopped, it exited $st, not 75: $(tail -n 3 "$dir/first")"
@@ -540,23 +546,15 @@ check_stop_mrcoordinator() {
 # A SIGTERM while the stop waits for running reduces (a grace of 60 s)
 # ends the wait: the job stays resumable, exit 75, and resumes.
 check_stop_then_term() {
-    local dir tpid pid st
+    local dir st
     local args=(--workers 2 --reduce 6 --stop-grace 60 --mapper
                 "$WORK/map.sh" --reducer "$WORK/reduce.sh" "$IN")
     dir=$(job_dir term)
-    (cd "$dir" && REDUCE_GATE=$dir/gate MR_LOG=info exec $TIMEOUT \
-        "$B/mrrun" "${args[@]}") > "$dir/first" 2>&1 &
-    tpid=$!
-    if ! pid=$(wait_for 10 pgrep -P "$tpid") ||
-       ! wait_for 40 at_least 4 "$dir/marks" s.; then
-        fail stop_then_term "the job did not reach its reduces: $(tail -n 3 "$dir/first")"
-        kill "$tpid" 2>/dev/null; touch "$dir/gate"; wait "$tpid"
-        return
-    fi
-    kill -USR1 "$pid"
+    start_stoppable stop_then_term "$dir" 4 s. REDUCE_GATE="$dir/gate" "${args[@]}" || return
+    kill -USR1 "$PID"
     wait_for 40 logged "$dir/first" "stopping job"
-    kill -TERM "$pid"
-    wait "$tpid"
+    kill -TERM "$PID"
+    wait "$TPID"
     st=$?
     touch "$dir/gate"
     if [ $st -ne 75 ]; then
