@@ -407,7 +407,12 @@ coord__ask(coord *c, const struct waiter *ask, bool local)
                 "are served from now on");
         c->has_local = true;
     }
-    if (c->ended || c->stopped) {
+    /* A report held for the journal's sync is answered after its worker
+     * may have hung up (on_disconnect released its tasks and dropped its
+     * queued asks, not this one): a task handed to it would sit RUNNING,
+     * owned by no one, until its deadline. */
+    if (c->ended || c->stopped || !rpc_call_is_live(ask->call) ||
+        members_find(&c->members, rpc_call_conn_id(ask->call)) == NULL) {
         reply_exit(c, ask);
         return;
     }
